@@ -1,0 +1,125 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// llama.cpp headers and shared libraries are copied here by `make setup` (git-ignored), so plain
+// `swift build` / `swift test` find them without environment variables; the rpath lets the
+// binaries load them from the same place.
+let llamaLibDirectory = "\(Context.packageDirectory)/vendor/llama/lib"
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "writer-assistant",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "writer-assistant", targets: ["writer-assistant"]),
+        .library(name: "WriterAssistantAPI", targets: ["WriterAssistantAPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // Wire types of the public API: requests, stream events, results, error codes.
+        .target(name: "WriterAssistantAPI", swiftSettings: swiftSettings),
+
+        // The model abstraction every engine implements; no C, no I/O.
+        .target(name: "WriterAssistantLLM", swiftSettings: swiftSettings),
+
+        // Context assembly, output parsing and the feedback pipeline.
+        .target(
+            name: "WriterAssistantCore",
+            dependencies: ["WriterAssistantAPI", "WriterAssistantLLM"],
+            swiftSettings: swiftSettings
+        ),
+
+        .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
+        .target(
+            name: "LlamaEngine",
+            dependencies: [
+                "CLlama",
+                "WriterAssistantLLM",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                .unsafeFlags(["-L\(llamaLibDirectory)", "-Xlinker", "-rpath", "-Xlinker", llamaLibDirectory])
+            ]
+        ),
+
+        // Hummingbird routes, SSE framing, validation and error mapping.
+        .target(
+            name: "WriterAssistantHTTP",
+            dependencies: [
+                "WriterAssistantAPI",
+                "WriterAssistantCore",
+                "WriterAssistantLLM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "writer-assistant",
+            dependencies: [
+                "WriterAssistantHTTP",
+                "LlamaEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Stand-ins and helpers shared by the test targets.
+        .target(
+            name: "WriterAssistantTestSupport",
+            dependencies: ["WriterAssistantAPI", "WriterAssistantLLM", "LlamaEngine"],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "WriterAssistantCoreTests",
+            dependencies: ["WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LlamaEngineTests",
+            dependencies: ["LlamaEngine", "WriterAssistantLLM", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WriterAssistantHTTPTests",
+            dependencies: [
+                "WriterAssistantHTTP",
+                "WriterAssistantCore",
+                "WriterAssistantAPI",
+                "WriterAssistantLLM",
+                "LlamaEngine",
+                "WriterAssistantTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,89 @@
+import CLlama
+import WriterAssistantLLM
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loaded weights and vocabulary.
+///
+/// Only read-only llama.cpp calls (tokenizing, detokenizing, the chat template) go through this
+/// type from several threads; evaluation lives in `LlamaContext`, owned by one thread.
+final class LlamaModel: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let vocab: OpaquePointer
+    let trainedContextLength: Int
+    private let chatTemplate: String
+
+    init(path: String) throws(LlamaEngineError) {
+        LlamaBackend.initialize()
+        var parameters = llama_model_default_params()
+        parameters.n_gpu_layers = 0
+        guard let model = llama_model_load_from_file(path, parameters) else {
+            throw .modelLoadFailed(path: path)
+        }
+        guard let vocab = llama_model_get_vocab(model) else {
+            llama_model_free(model)
+            throw .modelLoadFailed(path: path)
+        }
+        pointer = model
+        self.vocab = vocab
+        trainedContextLength = Int(llama_model_n_ctx_train(model))
+        // Models without an embedded template get ChatML, the most common one.
+        chatTemplate = llama_model_chat_template(model, nil).map { String(cString: $0) } ?? "chatml"
+    }
+
+    deinit {
+        llama_model_free(pointer)
+    }
+
+    var vocabularySize: Int { Int(llama_vocab_n_tokens(vocab)) }
+
+    func isEndOfGeneration(_ token: llama_token) -> Bool {
+        llama_vocab_is_eog(vocab, token)
+    }
+
+    func tokenize(_ text: String) throws(LanguageModelError) -> [Token] {
+        let length = Int32(text.utf8.count)
+        // With no buffer the call returns minus the number of tokens needed.
+        let needed = -llama_tokenize(vocab, text, length, nil, 0, true, true)
+        guard needed >= 0 else { throw .tokenizationFailed }
+        var tokens = [llama_token](repeating: 0, count: Int(needed))
+        let written = llama_tokenize(vocab, text, length, &tokens, needed, true, true)
+        guard written == needed else { throw .tokenizationFailed }
+        return tokens
+    }
+
+    /// The bytes of one token. They may end inside a multi-byte character.
+    func piece(of token: llama_token) -> [UInt8] {
+        var buffer = [CChar](repeating: 0, count: 64)
+        var length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, false)
+        if length < 0 {
+            buffer = [CChar](repeating: 0, count: Int(-length))
+            length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, false)
+        }
+        return buffer.prefix(Int(max(length, 0))).map { UInt8(bitPattern: $0) }
+    }
+
+    func renderChat(_ messages: [ChatMessage]) throws(LanguageModelError) -> String {
+        let roles = messages.map { strdup($0.role.rawValue) }
+        let contents = messages.map { strdup($0.content) }
+        defer {
+            roles.forEach { free($0) }
+            contents.forEach { free($0) }
+        }
+        var chat = zip(roles, contents).map { llama_chat_message(role: $0, content: $1) }
+        var capacity = messages.reduce(256) { $0 + $1.content.utf8.count * 2 }
+        while true {
+            var buffer = [CChar](repeating: 0, count: capacity)
+            let length = llama_chat_apply_template(chatTemplate, &chat, chat.count, true, &buffer, Int32(capacity))
+            guard length >= 0 else { throw .chatTemplateFailed }
+            if Int(length) <= capacity {
+                return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            capacity = Int(length)
+        }
+    }
+}

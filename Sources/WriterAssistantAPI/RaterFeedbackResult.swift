@@ -1,0 +1,82 @@
+/// The final answer of a rater, identical on the synchronous and the streaming endpoint.
+public struct RaterFeedbackResult: Codable, Sendable, Equatable {
+    public var raterName: String
+    public var feedback: RaterFeedback
+    public var contextMetadata: ContextMetadata
+
+    public init(raterName: String, feedback: RaterFeedback, contextMetadata: ContextMetadata) {
+        self.raterName = raterName
+        self.feedback = feedback
+        self.contextMetadata = contextMetadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case raterName
+        case feedback
+        case contextMetadata = "context_metadata"
+    }
+}
+
+public struct RaterFeedback: Codable, Sendable, Equatable {
+    public var opinion: String
+    public var suggestions: [String]
+
+    public init(opinion: String, suggestions: [String]) {
+        self.opinion = opinion
+        self.suggestions = suggestions
+    }
+}
+
+/// How the answer was produced. `tokens` and `processingTime` are the original API's fields;
+/// the rest are additions a client may ignore.
+public struct ContextMetadata: Codable, Sendable, Equatable {
+    /// Prompt plus completion tokens, counted with the model's own tokenizer.
+    public var tokens: Int
+    /// Wall-clock seconds from receiving the request to the result.
+    public var processingTime: Double
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    /// Prompt tokens whose evaluation was reused from an earlier request.
+    public var cachedTokens: Int?
+    /// Seconds spent waiting for the model to become free.
+    public var queueTime: Double?
+    /// Completion tokens per second while the answer was written.
+    public var decodeTokensPerSecond: Double?
+    public var model: String?
+    /// Parts of the story left out so the prompt fits the model's context window, oldest first.
+    public var omittedContext: [String]?
+
+    public init(
+        tokens: Int,
+        processingTime: Double,
+        promptTokens: Int? = nil,
+        completionTokens: Int? = nil,
+        cachedTokens: Int? = nil,
+        queueTime: Double? = nil,
+        decodeTokensPerSecond: Double? = nil,
+        model: String? = nil,
+        omittedContext: [String]? = nil
+    ) {
+        self.tokens = tokens
+        self.processingTime = processingTime
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+        self.queueTime = queueTime
+        self.decodeTokensPerSecond = decodeTokensPerSecond
+        self.model = model
+        self.omittedContext = omittedContext
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tokens
+        case processingTime = "processing_time"
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case cachedTokens = "cached_tokens"
+        case queueTime = "queue_time"
+        case decodeTokensPerSecond = "decode_tokens_per_second"
+        case model
+        case omittedContext = "omitted_context"
+    }
+}

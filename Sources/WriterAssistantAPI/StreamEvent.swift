@@ -1,0 +1,72 @@
+/// One Server-Sent Event of the streaming endpoint, discriminated by `type`.
+public enum StreamEvent: Codable, Sendable, Equatable {
+    case status(phase: FeedbackPhase, message: String, progress: Int)
+    /// A piece of the answer as the model writes it; only sent when the client asks for tokens.
+    case token(text: String)
+    case result(RaterFeedbackResult)
+    case error(message: String, code: ErrorCode)
+
+    public static func status(_ phase: FeedbackPhase) -> StreamEvent {
+        .status(phase: phase, message: phase.message, progress: phase.progress)
+    }
+
+    /// Whether the stream ends after this event.
+    public var isTerminal: Bool {
+        switch self {
+        case .result, .error: true
+        case .status, .token: false
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, phase, message, progress, text, data, status
+        case errorCode = "error_code"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "status":
+            self = .status(
+                phase: try container.decode(FeedbackPhase.self, forKey: .phase),
+                message: try container.decode(String.self, forKey: .message),
+                progress: try container.decode(Int.self, forKey: .progress)
+            )
+        case "token":
+            self = .token(text: try container.decode(String.self, forKey: .text))
+        case "result":
+            self = .result(try container.decode(RaterFeedbackResult.self, forKey: .data))
+        case "error":
+            self = .error(
+                message: try container.decode(String.self, forKey: .message),
+                code: try container.decode(ErrorCode.self, forKey: .errorCode)
+            )
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "Unknown event type '\(type)'")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .status(let phase, let message, let progress):
+            try container.encode("status", forKey: .type)
+            try container.encode(phase, forKey: .phase)
+            try container.encode(message, forKey: .message)
+            try container.encode(progress, forKey: .progress)
+        case .token(let text):
+            try container.encode("token", forKey: .type)
+            try container.encode(text, forKey: .text)
+        case .result(let result):
+            try container.encode("result", forKey: .type)
+            try container.encode(result, forKey: .data)
+            try container.encode("complete", forKey: .status)
+        case .error(let message, let code):
+            try container.encode("error", forKey: .type)
+            try container.encode(message, forKey: .message)
+            try container.encode(code, forKey: .errorCode)
+        }
+    }
+}

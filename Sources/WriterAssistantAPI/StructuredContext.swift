@@ -1,0 +1,150 @@
+/// Everything the writer knows about the story. Every part is optional.
+public struct StructuredContext: Codable, Sendable, Equatable {
+    public var systemPrompts: SystemPrompts?
+    public var worldbuilding: Worldbuilding?
+    public var storySummary: StorySummary?
+    public var previousChapters: [Chapter]?
+    public var characters: [StoryCharacter]?
+    public var plotContext: PlotContext?
+
+    public init(
+        systemPrompts: SystemPrompts? = nil,
+        worldbuilding: Worldbuilding? = nil,
+        storySummary: StorySummary? = nil,
+        previousChapters: [Chapter]? = nil,
+        characters: [StoryCharacter]? = nil,
+        plotContext: PlotContext? = nil
+    ) {
+        self.systemPrompts = systemPrompts
+        self.worldbuilding = worldbuilding
+        self.storySummary = storySummary
+        self.previousChapters = previousChapters
+        self.characters = characters
+        self.plotContext = plotContext
+    }
+}
+
+public struct SystemPrompts: Codable, Sendable, Equatable {
+    public var mainPrefix: String?
+    public var mainSuffix: String?
+    public var assistantPrompt: String?
+
+    public init(mainPrefix: String? = nil, mainSuffix: String? = nil, assistantPrompt: String? = nil) {
+        self.mainPrefix = mainPrefix
+        self.mainSuffix = mainSuffix
+        self.assistantPrompt = assistantPrompt
+    }
+}
+
+public struct Worldbuilding: Codable, Sendable, Equatable {
+    public var content: String?
+    public var lastModified: String?
+    public var wordCount: Int?
+
+    public init(content: String? = nil, lastModified: String? = nil, wordCount: Int? = nil) {
+        self.content = content
+        self.lastModified = lastModified
+        self.wordCount = wordCount
+    }
+}
+
+public struct StorySummary: Codable, Sendable, Equatable {
+    public var summary: String?
+    public var lastModified: String?
+    public var wordCount: Int?
+
+    public init(summary: String? = nil, lastModified: String? = nil, wordCount: Int? = nil) {
+        self.summary = summary
+        self.lastModified = lastModified
+        self.wordCount = wordCount
+    }
+}
+
+public struct Chapter: Codable, Sendable, Equatable {
+    public var number: Int?
+    public var title: String?
+    public var content: String
+
+    public init(number: Int? = nil, title: String? = nil, content: String) {
+        self.number = number
+        self.title = title
+        self.content = content
+    }
+}
+
+public struct StoryCharacter: Codable, Sendable, Equatable {
+    public var name: String
+    public var basicBio: String?
+    public var sex: String?
+    public var gender: String?
+    public var age: String?
+    public var personality: String?
+    public var motivations: String?
+    public var fears: String?
+    public var relationships: String?
+    public var physicalAppearance: String?
+    public var usualClothing: String?
+
+    public init(
+        name: String,
+        basicBio: String? = nil,
+        sex: String? = nil,
+        gender: String? = nil,
+        age: String? = nil,
+        personality: String? = nil,
+        motivations: String? = nil,
+        fears: String? = nil,
+        relationships: String? = nil,
+        physicalAppearance: String? = nil,
+        usualClothing: String? = nil
+    ) {
+        self.name = name
+        self.basicBio = basicBio
+        self.sex = sex
+        self.gender = gender
+        self.age = age
+        self.personality = personality
+        self.motivations = motivations
+        self.fears = fears
+        self.relationships = relationships
+        self.physicalAppearance = physicalAppearance
+        self.usualClothing = usualClothing
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, basicBio, sex, gender, age, personality, motivations, fears, relationships
+        case physicalAppearance, usualClothing
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        basicBio = try container.decodeIfPresent(String.self, forKey: .basicBio)
+        sex = try container.decodeIfPresent(String.self, forKey: .sex)
+        gender = try container.decodeIfPresent(String.self, forKey: .gender)
+        // Writers' tools send an age both as "34" and as 34; both mean the same.
+        if let years = try? container.decodeIfPresent(Int.self, forKey: .age) {
+            age = String(years)
+        } else {
+            age = try container.decodeIfPresent(String.self, forKey: .age)
+        }
+        personality = try container.decodeIfPresent(String.self, forKey: .personality)
+        motivations = try container.decodeIfPresent(String.self, forKey: .motivations)
+        fears = try container.decodeIfPresent(String.self, forKey: .fears)
+        relationships = try container.decodeIfPresent(String.self, forKey: .relationships)
+        physicalAppearance = try container.decodeIfPresent(String.self, forKey: .physicalAppearance)
+        usualClothing = try container.decodeIfPresent(String.self, forKey: .usualClothing)
+    }
+}
+
+public struct PlotContext: Codable, Sendable, Equatable {
+    public var plotPoint: String?
+    public var plotOutline: String?
+    public var plotOutlineStatus: String?
+
+    public init(plotPoint: String? = nil, plotOutline: String? = nil, plotOutlineStatus: String? = nil) {
+        self.plotPoint = plotPoint
+        self.plotOutline = plotOutline
+        self.plotOutlineStatus = plotOutlineStatus
+    }
+}

@@ -1,0 +1,29 @@
+public import WriterAssistantAPI
+
+/// A failure a client is told about, with words for a person and a code for a program.
+public struct FeedbackFailure: Error, Sendable, Equatable {
+    public var code: ErrorCode
+    public var message: String
+
+    public init(_ code: ErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public static let modelNotConfigured = FeedbackFailure(
+        .llmNotAvailable, "LLM not initialized. Start server with --model-path")
+
+    public static func modelLoading(_ name: String) -> FeedbackFailure {
+        FeedbackFailure(.llmLoading, "The model \(name) is still loading. Try again in a moment.")
+    }
+
+    public static func modelFailedToLoad(_ name: String, reason: String) -> FeedbackFailure {
+        FeedbackFailure(.llmNotAvailable, "The model \(name) could not be loaded: \(reason)")
+    }
+
+    public static func timedOut(after limit: Duration) -> FeedbackFailure {
+        FeedbackFailure(
+            .generationTimeout,
+            "The model did not finish the feedback within \(limit.components.seconds) seconds.")
+    }
+}

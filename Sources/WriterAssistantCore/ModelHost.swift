@@ -1,0 +1,38 @@
+import Synchronization
+public import WriterAssistantLLM
+
+/// Where the model is in its life: the server answers from its first second, so requests may
+/// arrive before, during or after loading.
+public enum ModelStatus: Sendable {
+    case notConfigured
+    case loading(name: String)
+    case ready(any LanguageModel)
+    case failed(name: String, reason: String)
+}
+
+/// The one place that knows whether a model can serve requests right now.
+public final class ModelHost: Sendable {
+    private let state: Mutex<ModelStatus>
+
+    public init(_ status: ModelStatus = .notConfigured) {
+        state = Mutex(status)
+    }
+
+    public var status: ModelStatus {
+        state.withLock { $0 }
+    }
+
+    public func update(_ status: ModelStatus) {
+        state.withLock { $0 = status }
+    }
+
+    /// The model ready to serve, or the failure a client should see instead.
+    public func readyModel() throws(FeedbackFailure) -> any LanguageModel {
+        switch status {
+        case .ready(let model): return model
+        case .notConfigured: throw .modelNotConfigured
+        case .loading(let name): throw .modelLoading(name)
+        case .failed(let name, let reason): throw .modelFailedToLoad(name, reason: reason)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+public import WriterAssistantAPI
+public import WriterAssistantLLM
+
+/// A prompt ready for the model, and what had to be left out to make it fit.
+public struct AssembledPrompt: Sendable {
+    public var tokens: [Token]
+    /// Labels of the story sections left out, in the order they were dropped.
+    public var omittedSections: [String]
+}
+
+/// Turns a request into tokens that fit the model's window with room for the answer.
+public struct PromptAssembler: Sendable {
+    /// Tokens kept free for the answer.
+    public var answerReserve: Int
+
+    public init(answerReserve: Int) {
+        self.answerReserve = answerReserve
+    }
+
+    public func assemble(
+        _ request: RaterFeedbackRequest, for model: any LanguageModel
+    ) throws(FeedbackFailure) -> AssembledPrompt {
+        let budget = model.descriptor.contextLength - answerReserve
+        var prompt = StoryPrompt(request)
+        var omitted: [String] = []
+        var tokens = try tokenize(prompt, with: model)
+        while tokens.count > budget {
+            // Drop by each section's own token count first and re-measure the whole prompt only
+            // once that estimate fits, so a long manuscript is not re-tokenized per chapter.
+            var excess = tokens.count - budget
+            repeat {
+                guard let dropped = prompt.dropLeastImportantSection() else {
+                    throw FeedbackFailure(
+                        .contextProcessingError,
+                        "The plot point, plot outline and rater prompt alone need \(tokens.count) tokens, "
+                            + "more than the \(max(budget, 0)) the model's context window leaves after "
+                            + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
+                }
+                omitted.append(dropped.label)
+                excess -= try count(dropped.text, with: model)
+            } while excess > 0
+            tokens = try tokenize(prompt, with: model)
+        }
+        return AssembledPrompt(tokens: tokens, omittedSections: omitted)
+    }
+
+    private func tokenize(_ prompt: StoryPrompt, with model: any LanguageModel) throws(FeedbackFailure) -> [Token] {
+        try preparing { try model.tokenize(model.renderChat(prompt.messages())) }
+    }
+
+    private func count(_ text: String, with model: any LanguageModel) throws(FeedbackFailure) -> Int {
+        try preparing { try model.tokenize(text).count }
+    }
+
+    private func preparing<T>(_ work: () throws -> T) throws(FeedbackFailure) -> T {
+        do {
+            return try work()
+        } catch {
+            throw FeedbackFailure(
+                .contextProcessingError, "The story context could not be prepared for the model: \(error)")
+        }
+    }
+}

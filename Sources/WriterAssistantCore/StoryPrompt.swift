@@ -1,0 +1,127 @@
+public import WriterAssistantAPI
+public import WriterAssistantLLM
+
+/// The parts of a rater prompt, in the order they are laid out.
+///
+/// Everything about the story comes first and the rater's own prompt last, so that requests of a
+/// panel of raters on the same story share the longest possible token prefix.
+public struct StoryPrompt: Sendable, Equatable {
+    public struct Section: Sendable, Equatable {
+        /// How the section is named when it has to be left out.
+        public var label: String
+        public var text: String
+    }
+
+    public var systemPreamble: String
+    public var worldbuilding: Section?
+    public var summary: Section?
+    public var characters: Section?
+    /// Oldest first.
+    public var chapters: [Section]
+    public var plotOutline: Section?
+    public var plotPoint: String
+    public var raterPrompt: String
+    public var closingInstructions: String
+
+    public init(_ request: RaterFeedbackRequest) {
+        let context = request.structuredContext
+        let prompts = context?.systemPrompts
+
+        systemPreamble = Self.paragraphs([
+            prompts?.mainPrefix,
+            prompts?.assistantPrompt,
+            "You give fiction writers honest, specific feedback on their stories.",
+        ])
+        worldbuilding = context?.worldbuilding?.content.flatMap {
+            Self.section("Worldbuilding", label: "worldbuilding", body: $0)
+        }
+        summary = context?.storySummary?.summary.flatMap {
+            Self.section("Story summary", label: "story summary", body: $0)
+        }
+        characters = Self.section(
+            "Characters", label: "characters",
+            body: (context?.characters ?? []).map(Self.describe).joined(separator: "\n\n"))
+        chapters = Self.chronological(context?.previousChapters ?? []).enumerated().compactMap { position, chapter in
+            let number = chapter.number ?? position + 1
+            let heading = ["Chapter \(number)", chapter.title?.trimmed].compactMap { $0?.nilIfEmpty }
+                .joined(separator: ": ")
+            return Self.section(heading, label: "chapter \(number)", body: chapter.content)
+        }
+        let plot = context?.plotContext
+        plotOutline = plot?.plotOutline.flatMap { outline in
+            let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
+            return Self.section("Plot outline\(status)", label: "plot outline", body: outline)
+        }
+        plotPoint = request.plotPoint.trimmed
+        raterPrompt = request.raterPrompt.trimmed
+        closingInstructions = Self.paragraphs([AnswerFormat.instructions, prompts?.mainSuffix])
+    }
+
+    public func messages() -> [ChatMessage] {
+        var story: [String] = []
+        if let worldbuilding { story.append(worldbuilding.text) }
+        if let summary { story.append(summary.text) }
+        if let characters { story.append(characters.text) }
+        story.append(contentsOf: chapters.map(\.text))
+        if let plotOutline { story.append(plotOutline.text) }
+        story.append("# Plot point to evaluate\n\(plotPoint)")
+        story.append("# Your role as critic\n\(raterPrompt)")
+        story.append("# Your answer\n\(closingInstructions)")
+        return [
+            ChatMessage(role: .system, content: systemPreamble),
+            ChatMessage(role: .user, content: story.joined(separator: "\n\n")),
+        ]
+    }
+
+    /// Leaves out the least important remaining story section and returns it, or nil when only
+    /// what must always stay (plot point, outline, rater prompt) is left.
+    mutating func dropLeastImportantSection() -> Section? {
+        if !chapters.isEmpty { return chapters.removeFirst() }
+        if let dropped = summary { summary = nil; return dropped }
+        if let dropped = worldbuilding { worldbuilding = nil; return dropped }
+        if let dropped = characters { characters = nil; return dropped }
+        return nil
+    }
+
+    private static func chronological(_ chapters: [Chapter]) -> [Chapter] {
+        // Stable: chapters without numbers keep the order the writer sent them in.
+        chapters.enumerated()
+            .sorted { ($0.element.number ?? $0.offset, $0.offset) < ($1.element.number ?? $1.offset, $1.offset) }
+            .map(\.element)
+    }
+
+    private static func describe(_ character: StoryCharacter) -> String {
+        let traits: [(String, String?)] = [
+            ("Sex", character.sex), ("Gender", character.gender), ("Age", character.age),
+            ("Personality", character.personality), ("Motivations", character.motivations),
+            ("Fears", character.fears), ("Relationships", character.relationships),
+            ("Appearance", character.physicalAppearance), ("Usual clothing", character.usualClothing),
+        ]
+        var lines = ["## \(character.name.trimmed)"]
+        if let bio = character.basicBio?.trimmed.nilIfEmpty { lines.append(bio) }
+        for (name, value) in traits {
+            if let value = value?.trimmed.nilIfEmpty { lines.append("- \(name): \(value)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func section(_ heading: String, label: String, body: String) -> Section? {
+        guard let body = body.trimmed.nilIfEmpty else { return nil }
+        return Section(label: label, text: "# \(heading)\n\(body)")
+    }
+
+    private static func paragraphs(_ parts: [String?]) -> String {
+        parts.compactMap { $0?.trimmed.nilIfEmpty }.joined(separator: "\n\n")
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var view = Substring(self)
+        while let first = view.first, first.isWhitespace { view.removeFirst() }
+        while let last = view.last, last.isWhitespace { view.removeLast() }
+        return String(view)
+    }
+
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,56 @@
+public import Hummingbird
+public import Logging
+import NIOCore
+public import WriterAssistantCore
+
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var maxBodySize: Int
+    /// Browser origins allowed to call the API from another site; `*` allows any.
+    public var allowedOrigins: [String]
+    public var pipeline: FeedbackPipeline.Configuration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8000,
+        maxBodySize: Int = 8 << 20,
+        allowedOrigins: [String] = ["http://localhost:4200", "http://127.0.0.1:4200"],
+        pipeline: FeedbackPipeline.Configuration = .init()
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodySize = maxBodySize
+        self.allowedOrigins = allowedOrigins
+        self.pipeline = pipeline
+    }
+}
+
+public let writerAssistantVersion = "0.1.0"
+
+/// The whole server: routes over `host`, plus the model loader when one is given.
+/// `onServerRunning` receives the bound port (useful with port 0).
+public func buildApplication(
+    configuration: ServerConfiguration,
+    host: ModelHost,
+    modelLoader: ModelLoadingService? = nil,
+    logger: Logger = Logger(label: "writer-assistant"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
+
+    HealthController(host: host, version: writerAssistantVersion).addRoutes(to: router)
+    RaterFeedbackController(
+        pipeline: FeedbackPipeline(host: host, configuration: configuration.pipeline),
+        validation: RequestValidation(maxBodySize: configuration.maxBodySize)
+    ).addRoutes(to: router.group("api/v1"))
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "writer-assistant"),
+        services: modelLoader.map { [$0] } ?? [],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

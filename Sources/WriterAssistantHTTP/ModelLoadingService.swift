@@ -1,0 +1,46 @@
+public import Logging
+public import ServiceLifecycle
+public import WriterAssistantCore
+public import WriterAssistantLLM
+
+/// Loads the model in the background so the server answers (with `LLM_LOADING`) from its first
+/// second, and releases the model on shutdown.
+public struct ModelLoadingService: Service {
+    public typealias Loader = @Sendable () async throws -> any LanguageModel
+
+    let host: ModelHost
+    let modelName: String
+    let load: Loader
+    let logger: Logger
+
+    public init(host: ModelHost, modelName: String, logger: Logger, load: @escaping Loader) {
+        self.host = host
+        self.modelName = modelName
+        self.load = load
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        host.update(.loading(name: modelName))
+        logger.info("Loading model", metadata: ["model": "\(modelName)"])
+        let started = ContinuousClock.now
+        var loaded: (any LanguageModel)?
+        do {
+            let model = try await load()
+            loaded = model
+            host.update(.ready(model))
+            logger.info("Model ready", metadata: [
+                "model": "\(modelName)",
+                "seconds": "\((ContinuousClock.now - started).inSeconds)",
+                "context": "\(model.descriptor.contextLength)",
+            ])
+        } catch {
+            host.update(.failed(name: modelName, reason: "\(error)"))
+            logger.error("Model failed to load", metadata: ["model": "\(modelName)", "error": "\(error)"])
+        }
+        // Returning would stop the whole service group; stay until the server shuts down.
+        try? await gracefulShutdown()
+        host.update(.notConfigured)
+        loaded?.shutdown()
+    }
+}

@@ -1,0 +1,52 @@
+/// A loaded model that can count tokens, format chats and stream generations.
+///
+/// Implementations must never block the caller's thread for long: `generate` returns at once and
+/// the work happens elsewhere. Ending iteration of the returned stream (or cancelling the task
+/// iterating it) cancels the generation.
+public protocol LanguageModel: Sendable {
+    var descriptor: ModelDescriptor { get }
+
+    /// Tokenizes text exactly as the model will see it, special tokens included.
+    func tokenize(_ text: String) throws -> [Token]
+
+    /// Renders a conversation with the model's own chat template, ready for generation.
+    func renderChat(_ messages: [ChatMessage]) throws -> String
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error>
+
+    func shutdown()
+}
+
+public typealias Token = Int32
+
+public struct ModelDescriptor: Sendable, Equatable {
+    /// A human-readable name, usually the file name of the weights.
+    public var name: String
+    /// How many tokens one generation may hold: prompt plus answer.
+    public var contextLength: Int
+
+    public init(name: String, contextLength: Int) {
+        self.name = name
+        self.contextLength = contextLength
+    }
+}
+
+public struct ChatMessage: Sendable, Equatable {
+    public enum Role: String, Sendable {
+        case system, user, assistant
+    }
+
+    public var role: Role
+    public var content: String
+
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+extension LanguageModel {
+    /// Releases the model's resources; generations still waiting fail. Engines with nothing to
+    /// release need not implement it.
+    public func shutdown() {}
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Configuration
+import Hummingbird
+import LlamaEngine
+import Logging
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantLLM
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the rater-feedback API.",
+        discussion: """
+            Every option can also be set by the environment variable named after it in capitals \
+            (--model-path: MODEL_PATH, --context-size: CONTEXT_SIZE, ...). A flag wins over the \
+            environment. Without a model the server still starts and says so on every request.
+            """)
+
+    @Option(help: "GGUF model file to serve.")
+    var modelPath: String?
+
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default 8000).")
+    var port: Int?
+
+    @Option(help: "Tokens of context per request, prompt and answer together (default 4096).")
+    var contextSize: Int?
+
+    @Option(help: "CPU threads for the model (default: the number of cores).")
+    var threads: Int?
+
+    @Option(help: "Sampling temperature; 0 is greedy (default 0.7).")
+    var temperature: Double?
+
+    @Option(help: "Nucleus sampling threshold (default 0.9).")
+    var topP: Double?
+
+    @Option(help: "Most tokens of one answer (default 600).")
+    var maxTokens: Int?
+
+    @Option(help: "Random seed, for repeatable answers (default: a new one per request).")
+    var seed: UInt32?
+
+    @Option(help: "Seconds a request may wait for and use the model (default 300).")
+    var generationTimeout: Int?
+
+    @Option(help: "Requests that may wait for the model before more are refused (default 64).")
+    var maxQueue: Int?
+
+    @Option(help: "Largest request body in bytes (default 8388608).")
+    var maxBodySize: Int?
+
+    @Option(help: "Comma-separated browser origins allowed to call the API; * allows any (default http://localhost:4200).")
+    var allowedOrigins: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let settings = ServeSettings(options: self, environment: ConfigReader(provider: EnvironmentVariablesProvider()))
+        var logger = Logger(label: "writer-assistant")
+        logger.logLevel = settings.logLevel
+
+        let host = ModelHost()
+        let loader = settings.engine.map { engine in
+            ModelLoadingService(host: host, modelName: engine.modelPath, logger: logger) {
+                try await LlamaEngine.load(engine)
+            }
+        }
+        if loader == nil {
+            logger.warning("No model configured: requests will be answered with LLM_NOT_AVAILABLE. Pass --model-path.")
+        }
+        let app = buildApplication(
+            configuration: settings.server, host: host, modelLoader: loader, logger: logger)
+        try await app.runService()
+    }
+}

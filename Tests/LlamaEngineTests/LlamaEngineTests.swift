@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import WriterAssistantAPI
+import WriterAssistantCore
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+@testable import LlamaEngine
+
+/// The llama.cpp engine with the real default model.
+@Suite(.serialized) struct LlamaEngineTests {
+    static let greedy = SamplingParameters(temperature: 0, maxTokens: 200)
+
+    static func prompt(_ engine: LlamaEngine, _ user: String) throws -> [Token] {
+        try engine.tokenize(engine.renderChat([
+            ChatMessage(role: .system, content: "You are a helpful critic."),
+            ChatMessage(role: .user, content: user),
+        ]))
+    }
+
+    static func run(_ engine: LlamaEngine, _ request: GenerationRequest) async throws -> ([GenerationEvent], String) {
+        var events: [GenerationEvent] = []
+        for try await event in engine.generate(request) { events.append(event) }
+        let text = events.map { if case .text(let piece) = $0 { piece } else { "" } }.joined()
+        return (events, text)
+    }
+
+    @Test func usesTheModelsOwnChatTemplateAndTokenizer() async throws {
+        let engine = try await TestModel.shared()
+        let rendered = try engine.renderChat([ChatMessage(role: .user, content: "Hello")])
+        #expect(rendered.contains("<|im_start|>user\nHello<|im_end|>"))
+        #expect(rendered.hasSuffix("<|im_start|>assistant\n"))
+        let tokens = try engine.tokenize(rendered)
+        // Special tokens are parsed as single tokens, so this is far shorter than its characters.
+        #expect(tokens.count > 3 && tokens.count < rendered.count / 2)
+        #expect(engine.descriptor.contextLength >= 4096)
+        #expect(engine.descriptor.name == "SmolLM2-135M-Instruct.Q4_1.gguf")
+    }
+
+    @Test func theGrammarGuaranteesTheAnswerParses() async throws {
+        let engine = try await TestModel.shared()
+        let request = GenerationRequest(
+            prompt: try Self.prompt(engine, "The hero discovers a hidden door. " + AnswerFormat.instructions),
+            sampling: SamplingParameters(temperature: 0.7, maxTokens: 600, seed: 42),
+            grammar: AnswerFormat.grammar)
+        let (events, text) = try await Self.run(engine, request)
+        let feedback = try FeedbackParser.parse(text)
+        #expect(!feedback.opinion.isEmpty)
+        #expect(AnswerFormat.suggestionRange.contains(feedback.suggestions.count))
+        #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+        guard case .finished(let summary) = events.last else { Issue.record("no summary"); return }
+        #expect(summary.stopReason == .endOfGeneration)
+        #expect(summary.completionTokens > 5)
+    }
+
+    @Test func reportsPromptProgressInChunksThenTextThenASummary() async throws {
+        let engine = try await TestModel.shared()
+        let story = Array(repeating: "The lighthouse keeper counted ships every night.", count: 80).joined(separator: " ")
+        let prompt = try Self.prompt(engine, story)
+        #expect(prompt.count > 600)
+        let (events, _) = try await Self.run(engine, GenerationRequest(prompt: prompt, sampling: Self.greedy))
+
+        guard case .promptEvaluationStarted(let total, _) = events.first else { Issue.record("\(events.prefix(2))"); return }
+        #expect(total == prompt.count)
+        let progress = events.compactMap { if case .promptEvaluationProgress(let done, _) = $0 { done } else { nil } }
+        #expect(progress.count >= 2)
+        #expect(progress == progress.sorted() && progress.last == prompt.count)
+        let firstText = try #require(events.firstIndex { if case .text = $0 { true } else { false } })
+        let lastProgress = try #require(events.lastIndex { if case .promptEvaluationProgress = $0 { true } else { false } })
+        #expect(lastProgress < firstText)
+        guard case .finished(let summary) = events.last else { Issue.record("no summary"); return }
+        #expect(summary.promptTokens == prompt.count)
+        #expect(summary.promptEvaluationSeconds > 0 && summary.generationSeconds > 0)
+    }
+
+    @Test func aRepeatedPrefixIsNotEvaluatedAgain() async throws {
+        let engine = try await TestModel.shared()
+        let story = Array(repeating: "The river froze early that year.", count: 40).joined(separator: " ")
+        let first = try Self.prompt(engine, story + " Critic A: judge the pacing.")
+        let second = try Self.prompt(engine, story + " Critic B: judge the dialogue.")
+        let shared = zip(first, second).prefix { $0 == $1 }.count
+        _ = try await Self.run(engine, GenerationRequest(prompt: first, sampling: SamplingParameters(temperature: 0, maxTokens: 5)))
+        let (events, _) = try await Self.run(engine, GenerationRequest(prompt: second, sampling: SamplingParameters(temperature: 0, maxTokens: 5)))
+        guard case .promptEvaluationStarted(_, let reused) = events.first else { Issue.record("\(events)"); return }
+        #expect(reused == shared)
+        guard case .finished(let summary) = events.last else { Issue.record("no summary"); return }
+        #expect(summary.reusedPromptTokens == shared)
+    }
+
+    @Test func stoppingTheConsumerFreesTheEngineWithinAToken() async throws {
+        let engine = try await TestModel.shared()
+        let long = GenerationRequest(
+            prompt: try Self.prompt(engine, "Write a very long story about a door."),
+            sampling: SamplingParameters(temperature: 0.8, maxTokens: 2000, seed: 1))
+        var pieces = 0
+        for try await event in engine.generate(long) {
+            if case .text = event { pieces += 1 }
+            if pieces == 3 { break }
+        }
+        // The next request starts as soon as the engine notices, not after 2000 tokens.
+        let asked = ContinuousClock.now
+        for try await event in engine.generate(GenerationRequest(prompt: try Self.prompt(engine, "Hi"), sampling: Self.greedy)) {
+            if case .promptEvaluationStarted = event { break }
+        }
+        #expect(ContinuousClock.now - asked < .seconds(2))
+    }
+
+    @Test func aPromptLargerThanTheWindowIsRefused() async throws {
+        let engine = try await TestModel.shared()
+        let tooLong = [Token](repeating: 100, count: engine.descriptor.contextLength + 10)
+        await #expect(throws: LanguageModelError.contextOverflow(promptTokens: tooLong.count, contextLength: engine.descriptor.contextLength)) {
+            _ = try await Self.run(engine, GenerationRequest(prompt: tooLong, sampling: Self.greedy))
+        }
+    }
+
+    @Test func aFullQueueRefusesInsteadOfHanging() async throws {
+        let engine = try await LlamaEngine.load(TestModel.configuration(maxQueuedRequests: 1))
+        defer { engine.shutdown() }
+        let long = GenerationRequest(
+            prompt: try Self.prompt(engine, "Write a long story."),
+            sampling: SamplingParameters(temperature: 0.8, maxTokens: 300, seed: 3))
+        var running = engine.generate(long).makeAsyncIterator()
+        _ = try await running.next()  // started: it left the queue
+        let waiting = engine.generate(long)
+        await #expect(throws: LanguageModelError.queueFull(limit: 1)) {
+            for try await _ in engine.generate(long) {}
+        }
+        _ = waiting
+    }
+
+    @Test func aMissingModelFileIsAClearError() async {
+        await #expect {
+            _ = try await LlamaEngine.load(.init(modelPath: "/nonexistent/model.gguf"))
+        } throws: { error in
+            "\(error)".contains("/nonexistent/model.gguf")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Synchronization
+public import WriterAssistantLLM
+
+/// A stand-in model that plays back a script: deterministic, instant to load, and able to fail,
+/// stall or be cancelled on cue. Tokens are whitespace-separated words.
+public final class ScriptedModel: LanguageModel {
+    public struct Script: Sendable {
+        /// Pieces of the answer, emitted one per step.
+        public var answer: [String]
+        public var promptEvaluationDelay: Duration
+        public var pieceDelay: Duration
+        /// Fail with this error after `failAfterPieces` pieces.
+        public var failure: LanguageModelError?
+        public var failAfterPieces: Int
+
+        public init(
+            answer: [String],
+            promptEvaluationDelay: Duration = .zero,
+            pieceDelay: Duration = .zero,
+            failure: LanguageModelError? = nil,
+            failAfterPieces: Int = 0
+        ) {
+            self.answer = answer
+            self.promptEvaluationDelay = promptEvaluationDelay
+            self.pieceDelay = pieceDelay
+            self.failure = failure
+            self.failAfterPieces = failAfterPieces
+        }
+
+        /// A well-formed answer in the API's JSON shape, written a few characters at a time.
+        public static func wellFormed(pieceDelay: Duration = .zero) -> Script {
+            let json = #"{"opinion": "A strong, eerie turn. The door raises the stakes.", "suggestions": ["Describe the door's carvings", "Show the hero's hesitation", "Let the basement smell of rain"]}"#
+            return Script(answer: json.chunked(into: 12), pieceDelay: pieceDelay)
+        }
+    }
+
+    public struct Counters: Sendable, Equatable {
+        public var started = 0
+        public var finished = 0
+        public var cancelled = 0
+        public var prompts: [[Token]] = []
+    }
+
+    public let descriptor: ModelDescriptor
+    private let script: Script
+    private let counters = Recorder()
+
+    public init(script: Script, contextLength: Int = 4096, name: String = "scripted-model") {
+        self.script = script
+        descriptor = ModelDescriptor(name: name, contextLength: contextLength)
+    }
+
+    public var observed: Counters { counters.withLock { $0 } }
+
+    private final class Recorder: Sendable {
+        private let value = Mutex(Counters())
+
+        func withLock<T: Sendable>(_ body: (inout Counters) -> T) -> T {
+            value.withLock { body(&$0) }
+        }
+    }
+
+    public func tokenize(_ text: String) throws -> [Token] {
+        text.split(whereSeparator: \.isWhitespace).map { Token(truncatingIfNeeded: $0.hashValue & 0x7fff) }
+    }
+
+    public func renderChat(_ messages: [ChatMessage]) throws -> String {
+        messages.map { "<\($0.role.rawValue)> \($0.content) </\($0.role.rawValue)>" }.joined(separator: "\n")
+    }
+
+    public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        counters.withLock {
+            $0.started += 1
+            $0.prompts.append(request.prompt)
+        }
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
+        let script = script
+        let counters = counters
+        let playback = Task {
+            do {
+                continuation.yield(.promptEvaluationStarted(promptTokens: request.prompt.count, reusedTokens: 0))
+                try await Task.sleep(for: script.promptEvaluationDelay)
+                continuation.yield(.promptEvaluationProgress(evaluated: request.prompt.count, total: request.prompt.count))
+                for (index, piece) in script.answer.enumerated() {
+                    if let failure = script.failure, index == script.failAfterPieces { throw failure }
+                    try await Task.sleep(for: script.pieceDelay)
+                    continuation.yield(.text(piece))
+                }
+                if let failure = script.failure, script.failAfterPieces >= script.answer.count { throw failure }
+                continuation.yield(.finished(GenerationSummary(
+                    promptTokens: request.prompt.count, completionTokens: script.answer.count,
+                    stopReason: .endOfGeneration, generationSeconds: 0.5)))
+                counters.withLock { $0.finished += 1 }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { termination in
+            playback.cancel()
+            if case .cancelled = termination { counters.withLock { $0.cancelled += 1 } }
+        }
+        return events
+    }
+}
+
+extension String {
+    public func chunked(into size: Int) -> [String] {
+        var chunks: [String] = []
+        var rest = Substring(self)
+        while !rest.isEmpty {
+            chunks.append(String(rest.prefix(size)))
+            rest = rest.dropFirst(size)
+        }
+        return chunks
+    }
+}

@@ -1,0 +1,151 @@
+import Testing
+import WriterAssistantAPI
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+@testable import WriterAssistantCore
+
+@Suite struct FeedbackPipelineTests {
+    static let request = RaterFeedbackRequest(
+        raterPrompt: "You are a story critic.", plotPoint: "The hero discovers a hidden door.", raterName: "Critic")
+
+    static func pipeline(
+        _ model: ScriptedModel, timeout: Duration = .seconds(30)
+    ) -> FeedbackPipeline {
+        FeedbackPipeline(
+            host: ModelHost(.ready(model)),
+            configuration: .init(sampling: SamplingParameters(maxTokens: 100), generationTimeout: timeout))
+    }
+
+    static func collect(_ pipeline: FeedbackPipeline, options: FeedbackPipeline.Options = .init()) async -> [StreamEvent] {
+        var events: [StreamEvent] = []
+        for await event in pipeline.events(for: request, options: options) { events.append(event) }
+        return events
+    }
+
+    static func phases(_ events: [StreamEvent]) -> [FeedbackPhase] {
+        events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } }
+    }
+
+    @Test func reportsEveryPhaseInOrderThenTheResult() async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        let events = await Self.collect(Self.pipeline(model))
+
+        #expect(Self.phases(events) == FeedbackPhase.allCases)
+        let progress = events.compactMap { if case .status(_, _, let progress) = $0 { progress } else { nil } }
+        #expect(progress == [20, 50, 75, 90, 100])
+        guard case .result(let result) = try #require(events.last) else {
+            Issue.record("last event is not a result: \(events)")
+            return
+        }
+        #expect(events.count == 6)
+        #expect(result.raterName == "Critic")
+        #expect(result.feedback.suggestions.count == 3)
+        #expect(result.contextMetadata.model == "scripted-model")
+        #expect(result.contextMetadata.promptTokens == model.observed.prompts.first?.count)
+        #expect(result.contextMetadata.tokens == result.contextMetadata.promptTokens! + result.contextMetadata.completionTokens!)
+        #expect(result.contextMetadata.processingTime > 0)
+    }
+
+    @Test func theModelReceivesTheGrammarConstrainedPrompt() async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        _ = try await Self.pipeline(model).result(for: Self.request)
+        #expect(model.observed.started == 1)
+        #expect(model.observed.finished == 1)
+    }
+
+    @Test func tokensAreStreamedOnlyWhenAskedFor() async {
+        let plain = await Self.collect(Self.pipeline(ScriptedModel(script: .wellFormed())))
+        #expect(!plain.contains { if case .token = $0 { true } else { false } })
+
+        let script = ScriptedModel.Script.wellFormed()
+        let events = await Self.collect(Self.pipeline(ScriptedModel(script: script)), options: .init(includeTokens: true))
+        let tokens = events.compactMap { if case .token(let text) = $0 { text } else { nil } }
+        #expect(tokens == script.answer)
+        let firstToken = events.firstIndex { if case .token = $0 { true } else { false } }
+        let generating = events.firstIndex(of: .status(.generatingFeedback))
+        let parsing = events.firstIndex(of: .status(.parsing))
+        #expect(generating! < firstToken! && firstToken! < parsing!)
+    }
+
+    @Test func withoutAModelTheOnlyEventIsLLMNotAvailable() async {
+        let pipeline = FeedbackPipeline(host: ModelHost(.notConfigured))
+        var events: [StreamEvent] = []
+        for await event in pipeline.events(for: Self.request) { events.append(event) }
+        #expect(events == [.error(message: "LLM not initialized. Start server with --model-path", code: .llmNotAvailable)])
+    }
+
+    @Test func whileLoadingTheErrorIsLLMLoading() async {
+        let pipeline = FeedbackPipeline(host: ModelHost(.loading(name: "big.gguf")))
+        var events: [StreamEvent] = []
+        for await event in pipeline.events(for: Self.request) { events.append(event) }
+        #expect(events.count == 1)
+        guard case .error(let message, let code) = events.first else { Issue.record("\(events)"); return }
+        #expect(code == .llmLoading)
+        #expect(message.contains("big.gguf"))
+    }
+
+    @Test func aModelFailingMidAnswerIsGenerationFailed() async {
+        let script = ScriptedModel.Script(answer: ["{\"opinion\": ", "\"Goo"], failure: .evaluationFailed(status: -3), failAfterPieces: 1)
+        let events = await Self.collect(Self.pipeline(ScriptedModel(script: script)))
+        #expect(Self.phases(events) == [.contextProcessing, .evaluating, .generatingFeedback])
+        guard case .error(let message, let code) = events.last else { Issue.record("\(events)"); return }
+        #expect(code == .generationFailed)
+        #expect(!message.isEmpty)
+    }
+
+    @Test func aFullQueueIsServerBusy() async {
+        let script = ScriptedModel.Script(answer: [], failure: .queueFull(limit: 2))
+        let events = await Self.collect(Self.pipeline(ScriptedModel(script: script)))
+        #expect(events.last.map { if case .error(_, .serverBusy) = $0 { true } else { false } } == true)
+    }
+
+    @Test func aSlowModelTimesOutAndIsCancelled() async {
+        let model = ScriptedModel(script: .wellFormed(pieceDelay: .seconds(5)))
+        let started = ContinuousClock.now
+        let events = await Self.collect(Self.pipeline(model, timeout: .milliseconds(300)))
+        #expect(ContinuousClock.now - started < .seconds(3))
+        guard case .error(let message, let code) = events.last else { Issue.record("\(events)"); return }
+        #expect(code == .generationTimeout)
+        #expect(message.contains("seconds"))
+        #expect(model.observed.cancelled == 1)
+        #expect(model.observed.finished == 0)
+    }
+
+    @Test func unreadableOutputIsAParsingError() async {
+        let model = ScriptedModel(script: .init(answer: ["I ", "have ", "no ", "opinion."]))
+        let events = await Self.collect(Self.pipeline(model))
+        #expect(Self.phases(events) == [.contextProcessing, .evaluating, .generatingFeedback, .parsing])
+        guard case .error(_, let code) = events.last else { Issue.record("\(events)"); return }
+        #expect(code == .parsingError)
+    }
+
+    @Test func aContextThatCannotFitIsAContextProcessingError() async {
+        let model = ScriptedModel(script: .wellFormed(), contextLength: 50)
+        let events = await Self.collect(Self.pipeline(model))
+        #expect(Self.phases(events) == [.contextProcessing])
+        guard case .error(_, let code) = events.last else { Issue.record("\(events)"); return }
+        #expect(code == .contextProcessingError)
+        #expect(model.observed.started == 0)
+    }
+
+    @Test func droppingTheStreamCancelsTheGeneration() async throws {
+        let model = ScriptedModel(script: .wellFormed(pieceDelay: .seconds(10)))
+        let pipeline = Self.pipeline(model)
+        for await event in pipeline.events(for: Self.request) where event == .status(.evaluating) {
+            break
+        }
+        // The run stops asynchronously after the consumer leaves.
+        for _ in 0..<100 where model.observed.cancelled == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(model.observed.cancelled == 1)
+        #expect(model.observed.finished == 0)
+    }
+
+    @Test func theSynchronousResultThrowsTheFailure() async {
+        let pipeline = FeedbackPipeline(host: ModelHost(.notConfigured))
+        await #expect(throws: FeedbackFailure.modelNotConfigured) {
+            try await pipeline.result(for: Self.request)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import WriterAssistantLLM
+import WriterAssistantAPI
+import WriterAssistantTestSupport
+@testable import WriterAssistantCore
+
+@Suite struct PromptAssemblerTests {
+    static func request(rater: String = "You judge pacing.", chapters: Int = 3, chapterWords: Int = 50) -> RaterFeedbackRequest {
+        RaterFeedbackRequest(
+            raterPrompt: rater,
+            plotPoint: "The hero finds a hidden door.",
+            structuredContext: StructuredContext(
+                systemPrompts: SystemPrompts(mainPrefix: "PREFIX-MARK", mainSuffix: "SUFFIX-MARK"),
+                worldbuilding: Worldbuilding(content: "WORLD-MARK " + words(40)),
+                storySummary: StorySummary(summary: "SUMMARY-MARK " + words(40)),
+                previousChapters: (1...max(chapters, 1)).prefix(chapters).map {
+                    Chapter(number: $0, title: "Title \($0)", content: "CHAPTER-\($0)-MARK " + words(chapterWords))
+                },
+                characters: [StoryCharacter(name: "Mara", basicBio: "CHARACTER-MARK a locksmith", fears: "the dark")],
+                plotContext: PlotContext(plotOutline: "OUTLINE-MARK door, descent, treasure", plotOutlineStatus: "draft")))
+    }
+
+    static func words(_ count: Int) -> String {
+        Array(repeating: "word", count: count).joined(separator: " ")
+    }
+
+    static func text(of request: RaterFeedbackRequest) -> String {
+        StoryPrompt(request).messages().map(\.content).joined(separator: "\n")
+    }
+
+    @Test func storyComesFirstAndTheRaterLast() throws {
+        let text = Self.text(of: Self.request())
+        let marks = ["PREFIX-MARK", "WORLD-MARK", "SUMMARY-MARK", "CHARACTER-MARK", "CHAPTER-1-MARK", "CHAPTER-3-MARK",
+                     "OUTLINE-MARK", "hidden door", "You judge pacing.", "\"opinion\"", "SUFFIX-MARK"]
+        let positions = try marks.map { mark in try #require(text.range(of: mark)).lowerBound }
+        #expect(positions == positions.sorted())
+        #expect(text.contains("- Fears: the dark"))
+        #expect(text.contains("# Plot outline (draft)"))
+    }
+
+    @Test func ratersOfTheSameStoryShareAllButTheirOwnPart() throws {
+        let model = ScriptedModel(script: .wellFormed())
+        let assembler = PromptAssembler(answerReserve: 100)
+        let first = try assembler.assemble(Self.request(rater: "You judge pacing."), for: model).tokens
+        let second = try assembler.assemble(Self.request(rater: "You are a dialogue coach."), for: model).tokens
+        let shared = zip(first, second).prefix { $0 == $1 }.count
+
+        let rendered = try model.renderChat(StoryPrompt(Self.request()).messages())
+        let raterSection = try #require(rendered.range(of: "# Your role as critic"))
+        let storyTokens = try model.tokenize(String(rendered[..<raterSection.lowerBound])).count
+        #expect(shared >= storyTokens)
+        #expect(shared < first.count)
+    }
+
+    @Test func chaptersAreSortedOldestFirst() {
+        var request = Self.request()
+        request.structuredContext?.previousChapters?.reverse()
+        let text = Self.text(of: request)
+        let first = text.range(of: "CHAPTER-1-MARK")?.lowerBound
+        let third = text.range(of: "CHAPTER-3-MARK")?.lowerBound
+        #expect(first != nil && third != nil && first! < third!)
+    }
+
+    @Test func everythingFitsWhenThereIsRoom() throws {
+        let assembled = try PromptAssembler(answerReserve: 100).assemble(Self.request(), for: ScriptedModel(script: .wellFormed()))
+        #expect(assembled.omittedSections.isEmpty)
+    }
+
+    @Test func oldestChaptersGoFirstThenSummaryAndWorldbuilding() throws {
+        let request = Self.request(chapters: 3, chapterWords: 200)
+        let model = ScriptedModel(script: .wellFormed(), contextLength: 1000)
+        let full = try model.tokenize(model.renderChat(StoryPrompt(request).messages())).count
+        #expect(full > 600)
+
+        // Room for everything but about two chapters.
+        let twoChapters = try PromptAssembler(answerReserve: 1000 - (full - 380)).assemble(request, for: model)
+        #expect(twoChapters.omittedSections == ["chapter 1", "chapter 2"])
+        #expect(twoChapters.tokens.count <= full - 380)
+
+        // Room only for what must stay.
+        var essentials = request
+        essentials.structuredContext = StructuredContext(
+            systemPrompts: request.structuredContext?.systemPrompts, plotContext: request.structuredContext?.plotContext)
+        let essentialTokens = try model.tokenize(model.renderChat(StoryPrompt(essentials).messages())).count
+        let minimal = try PromptAssembler(answerReserve: 1000 - essentialTokens).assemble(request, for: model)
+        #expect(minimal.tokens.count == essentialTokens)
+        #expect(minimal.omittedSections == ["chapter 1", "chapter 2", "chapter 3", "story summary", "worldbuilding", "characters"])
+        let kept = try #require(StoryPrompt(request).messages().last?.content)
+        #expect(kept.contains("OUTLINE-MARK"))
+    }
+
+    @Test func essentialsThatCannotFitAreAContextError() {
+        let model = ScriptedModel(script: .wellFormed(), contextLength: 100)
+        #expect(throws: FeedbackFailure.self) {
+            try PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
+        }
+        do {
+            _ = try PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
+        } catch {
+            #expect(error.code == .contextProcessingError)
+            #expect(error.message.contains("--context-size"))
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+import WriterAssistantAPI
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+
+/// The server end to end: real sockets, the real default model.
+@Suite(.serialized) struct RealModelTests {
+    static let story = RaterFeedbackRequest(
+        raterPrompt: "You are a story critic. Evaluate this plot point.",
+        plotPoint: "The hero discovers a hidden door in the basement.",
+        raterName: "Critic",
+        structuredContext: StructuredContext(
+            systemPrompts: SystemPrompts(mainPrefix: "You are a helpful assistant.", mainSuffix: "Be creative and engaging."),
+            worldbuilding: Worldbuilding(content: "A fantasy world with magic.", wordCount: 5),
+            storySummary: StorySummary(summary: "A hero's journey begins.", wordCount: 4),
+            previousChapters: [Chapter(number: 1, title: "The Farm", content: "Ari grew up on a quiet farm at the edge of the forest.")],
+            characters: [StoryCharacter(name: "Ari", basicBio: "A curious farm girl.", personality: "Brave, stubborn")],
+            plotContext: PlotContext(plotPoint: "The hero discovers a hidden door in the basement.",
+                                     plotOutline: "Hero finds door, explores, finds treasure.", plotOutlineStatus: "draft")))
+
+    static func withRealServer<T: Sendable>(
+        sampling: SamplingParameters = SamplingParameters(temperature: 0.7, maxTokens: 400, seed: 7),
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let host = ModelHost(.ready(try await TestModel.shared()))
+        return try await TestServer.with(host: host, configuration: ServerConfiguration(pipeline: .init(sampling: sampling)), body)
+    }
+
+    @Test func streamsEveryPhaseAndAModelWrittenResult() async throws {
+        try await Self.withRealServer { server in
+            let started = ContinuousClock.now
+            let (response, events) = try await server.stream(Self.story)
+            #expect(response.status == .ok)
+            #expect(events.compactMap(\.event.phase) == FeedbackPhase.allCases)
+            let progress = events.compactMap { if case .status(_, _, let progress) = $0.event { progress } else { nil } }
+            #expect(progress == progress.sorted())
+            guard case .result(let result) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
+            #expect(result.raterName == "Critic")
+            #expect(!result.feedback.opinion.isEmpty)
+            #expect(AnswerFormat.suggestionRange.contains(result.feedback.suggestions.count))
+            let metadata = result.contextMetadata
+            #expect(metadata.model == "SmolLM2-135M-Instruct.Q4_1.gguf")
+            #expect((metadata.promptTokens ?? 0) > 100)
+            #expect((metadata.completionTokens ?? 0) > 5)
+            #expect(metadata.tokens == metadata.promptTokens! + metadata.completionTokens!)
+            #expect(metadata.processingTime > 0 && metadata.processingTime <= (ContinuousClock.now - started).inSeconds)
+
+            // The first event reached the client long before the model finished.
+            let first = try #require(events.first)
+            let generating = try #require(events.first { $0.event.phase == .generatingFeedback })
+            let parsing = try #require(events.first { $0.event.phase == .parsing })
+            #expect(first.arrived < generating.arrived)
+            #expect(parsing.arrived - generating.arrived > .milliseconds(50))
+        }
+    }
+
+    @Test func theSynchronousEndpointReturnsTheSameStructure() async throws {
+        try await Self.withRealServer { server in
+            let response = try await server.post("/api/v1/rater-feedback", json: Self.story)
+            #expect(response.status == .ok)
+            let result = try await response.decode(RaterFeedbackResult.self)
+            #expect(result.raterName == "Critic")
+            #expect(!result.feedback.opinion.isEmpty && !result.feedback.suggestions.isEmpty)
+            #expect(result.contextMetadata.tokens > 0)
+        }
+    }
+
+    @Test func liveTokensSpellTheAnswer() async throws {
+        try await Self.withRealServer { server in
+            let (_, events) = try await server.stream(Self.story, query: "?tokens=true")
+            let text = events.compactMap { if case .token(let text) = $0.event { text } else { nil } }.joined()
+            guard case .result(let result) = events.last?.event else { Issue.record("no result"); return }
+            #expect(try FeedbackParser.parse(text) == result.feedback)
+        }
+    }
+
+    @Test func anySplitOfTheByteStreamParsesToTheSameEvents() async throws {
+        try await Self.withRealServer(sampling: SamplingParameters(temperature: 0, maxTokens: 200)) { server in
+            let response = try await server.post("/api/v1/rater-feedback/stream?tokens=true", json: Self.story)
+            let bytes = Array(try await response.bodyData())
+            var whole = SSEParser()
+            let expected = whole.feed(bytes)
+            #expect(expected.count > 6)
+            #expect(expected.allSatisfy { (try? JSONDecoder().decode(StreamEvent.self, from: Data($0.data.utf8))) != nil })
+            for split in 0...bytes.count {
+                var parser = SSEParser()
+                let events = parser.feed(bytes[..<split]) + parser.feed(bytes[split...])
+                #expect(events == expected, "split at \(split)")
+                if events != expected { break }
+            }
+            var byteByByte = SSEParser()
+            #expect(bytes.flatMap { byteByByte.feed([$0]) } == expected)
+        }
+    }
+
+    @Test func aDisconnectStopsGenerationAndFreesTheModel() async throws {
+        try await Self.withRealServer(sampling: SamplingParameters(temperature: 0.8, maxTokens: 600, seed: 11)) { server in
+            let leaving = Task {
+                let response = try await server.post("/api/v1/rater-feedback/stream?tokens=true", json: Self.story)
+                var parser = SSEParser()
+                var tokens = 0
+                for try await chunk in response.body {
+                    tokens += parser.feed(chunk.readableBytesView).filter { $0.data.contains(#""type":"token""#) }.count
+                    if tokens >= 2 { return }
+                }
+            }
+            try await leaving.value
+            // A waiting request would only start after 600 tokens had the first one kept going.
+            let asked = ContinuousClock.now
+            let (_, events) = try await server.stream(Self.story)
+            let evaluating = try #require(events.first { $0.event.phase == .evaluating })
+            #expect(evaluating.arrived - asked < .seconds(2))
+            #expect(events.last.map { if case .result = $0.event { true } else { false } } == true)
+        }
+    }
+
+    @Test func concurrentRequestsAllComplete() async throws {
+        try await Self.withRealServer(sampling: SamplingParameters(temperature: 0.7, maxTokens: 250, seed: 5)) { server in
+            let raters = ["pacing", "character", "dialogue"]
+            let results = try await withThrowingTaskGroup(of: StreamEvent?.self) { group in
+                for rater in raters {
+                    var request = Self.story
+                    request.raterName = rater
+                    request.raterPrompt = "You are a critic of \(rater)."
+                    group.addTask { try await server.stream(request).1.last?.event }
+                }
+                var results: [StreamEvent?] = []
+                for try await result in group { results.append(result) }
+                return results
+            }
+            let names = results.compactMap { if case .result(let result) = $0 { result.raterName } else { nil } }
+            #expect(names.sorted() == raters.sorted())
+            // Health answered while they ran? It must answer now, at least.
+            #expect(try await server.get("/health").status == .ok)
+        }
+    }
+
+    @Test func healthAnswersWhileTheModelWorks() async throws {
+        try await Self.withRealServer(sampling: SamplingParameters(temperature: 0.8, maxTokens: 400, seed: 9)) { server in
+            async let stream = server.stream(Self.story)
+            try await Task.sleep(for: .milliseconds(300))
+            let asked = ContinuousClock.now
+            let health = try await server.get("/health")
+            #expect(health.status == .ok)
+            #expect(ContinuousClock.now - asked < .milliseconds(500))
+            _ = try await stream
+        }
+    }
+
+    @Test func theAPIDocumentsOwnJavaScriptClientWorks() async throws {
+        try await Self.withRealServer { server in
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/spec-client.mjs").path
+            let requestJSON = String(decoding: try JSONEncoder().encode(Self.story), as: UTF8.self)
+            let output = try await runProcess("/usr/bin/env", ["node", script, server.baseURL, requestJSON])
+            #expect(output.status == 0, "\(output.stderr)")
+            let phases = output.stdout.split(separator: "\n").filter { $0.hasPrefix("Phase: ") }
+            #expect(phases.count == 5)
+            #expect(phases.first?.contains("context_processing, Progress: 20%") == true)
+            let result = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("RESULT ") })
+            let data = try JSONDecoder().decode(RaterFeedbackResult.self, from: Data(result.dropFirst(7).utf8))
+            #expect(data.raterName == "Critic")
+        }
+    }
+}
+
+struct ProcessOutput: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program to completion off the cooperative pool.
+func runProcess(_ executable: String, _ arguments: [String]) async throws -> ProcessOutput {
+    try await withCheckedThrowingContinuation { continuation in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.terminationHandler = { process in
+            continuation.resume(returning: ProcessOutput(
+                status: process.terminationStatus,
+                stdout: String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                stderr: String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)))
+        }
+        do {
+            try process.run()
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import WriterAssistantAPI
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantTestSupport
+
+/// A real server on a free loopback port, for the duration of `body`.
+struct TestServer {
+    let port: Int
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    static func with<T: Sendable>(
+        host: ModelHost,
+        configuration: ServerConfiguration = ServerConfiguration(),
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(configuration: configuration, host: host, logger: logger) { port in
+            portContinuation.yield(port)
+        }
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            let result = try await body(TestServer(port: port))
+            await services.triggerGracefulShutdown()
+            return result
+        }
+    }
+
+    // MARK: Requests
+
+    func post(_ path: String, body: ByteBuffer, headers: [(String, String)] = [("Content-Type", "application/json")])
+        async throws -> HTTPClientResponse
+    {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(body)
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+    }
+
+    func post(_ path: String, json: some Encodable) async throws -> HTTPClientResponse {
+        try await post(path, body: ByteBuffer(bytes: try JSONEncoder().encode(json)))
+    }
+
+    func post(_ path: String, raw: String) async throws -> HTTPClientResponse {
+        try await post(path, body: ByteBuffer(string: raw))
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    }
+
+    func options(_ path: String, headers: [(String, String)]) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .OPTIONS
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    }
+
+    /// Posts to the streaming endpoint and parses the events as they arrive, each with the time
+    /// it arrived.
+    func stream(_ request: RaterFeedbackRequest, query: String = "") async throws -> (HTTPClientResponse, [TimedEvent]) {
+        let response = try await post("/api/v1/rater-feedback/stream" + query, json: request)
+        var parser = SSEParser()
+        var events: [TimedEvent] = []
+        for try await chunk in response.body {
+            for event in parser.feed(chunk.readableBytesView) {
+                events.append(TimedEvent(
+                    event: try JSONDecoder().decode(StreamEvent.self, from: Data(event.data.utf8)), arrived: .now))
+            }
+        }
+        return (response, events)
+    }
+}
+
+struct TimedEvent: Sendable {
+    var event: StreamEvent
+    var arrived: ContinuousClock.Instant
+}
+
+extension HTTPClientResponse {
+    func bodyData() async throws -> Data {
+        Data(try await body.collect(upTo: 16 << 20).readableBytesView)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) async throws -> T {
+        try JSONDecoder().decode(type, from: try await bodyData())
+    }
+}
+
+extension StreamEvent {
+    var phase: FeedbackPhase? {
+        if case .status(let phase, _, _) = self { phase } else { nil }
+    }
+}
+
+let minimalRequest = RaterFeedbackRequest(
+    raterPrompt: "You are a story critic. Evaluate this plot point.",
+    plotPoint: "The hero discovers a hidden door in the basement.")
