@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Hummingbird
 import WriterAssistantAPI
 
@@ -27,7 +28,7 @@ struct RequestValidation {
     private func collectBody(_ request: inout Request) async throws -> ByteBuffer {
         do {
             return try await request.collectBody(upTo: maxBodySize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(
                 status: .contentTooLarge, code: .payloadTooLarge,
                 message: "The request body is larger than the \(maxBodySize) bytes this server accepts.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Configuration
 import Hummingbird
 import LlamaEngine
@@ -66,7 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let host = ModelHost()
         let loader = settings.engine.map { engine in
-            ModelLoadingService(host: host, modelName: engine.modelPath, logger: logger) {
+            ModelLoadingService(host: host, modelName: URL(fileURLWithPath: engine.modelPath).lastPathComponent, logger: logger) {
                 try await LlamaEngine.load(engine)
             }
         }

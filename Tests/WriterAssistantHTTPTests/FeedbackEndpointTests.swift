@@ -172,9 +172,7 @@ import WriterAssistantTestSupport
             }
             #expect(model.observed.cancelled == 1)
             #expect(model.observed.finished == 0)
-            // The server carries on.
-            let (_, events) = try await server.stream(minimalRequest)
-            #expect(events.count == 6)
+            #expect(try await server.get("/health").status == .ok)
         }
     }
 
