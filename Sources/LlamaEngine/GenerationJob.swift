@@ -7,12 +7,16 @@ final class GenerationJob: Sendable {
 
     let request: GenerationRequest
     let submitted: ContinuousClock.Instant
+    /// Receives the logits the first answer token was sampled from; for checking that batching
+    /// and prefix reuse compute what a lone, cold evaluation would.
+    let firstLogits: LogitsCapture?
     private let continuation: Events.Continuation
     private let cancelled = Atomic<Bool>(false)
 
-    init(request: GenerationRequest, continuation: Events.Continuation) {
+    init(request: GenerationRequest, continuation: Events.Continuation, firstLogits: LogitsCapture? = nil) {
         self.request = request
         self.continuation = continuation
+        self.firstLogits = firstLogits
         submitted = .now
     }
 
@@ -28,5 +32,15 @@ final class GenerationJob: Sendable {
 
     func finish(throwing error: (any Error)? = nil) {
         continuation.finish(throwing: error)
+    }
+}
+
+final class LogitsCapture: Sendable {
+    private let storage = Mutex<[Float]?>(nil)
+
+    var logits: [Float]? { storage.withLock { $0 } }
+
+    func record(_ logits: [Float]) {
+        storage.withLock { $0 = logits }
     }
 }

@@ -29,15 +29,30 @@ final class JobQueue: Sendable {
 
     /// Blocks the calling (engine) thread until a job arrives; nil once the queue is closed.
     func next() -> GenerationJob? {
+        enum Outcome { case job(GenerationJob), closed, empty }
         while true {
             available.wait()
-            let job: GenerationJob?? = state.withLock { state in
-                if state.closed { return .some(nil) }
-                return state.jobs.isEmpty ? nil : state.jobs.removeFirst()
+            // Signals outlive jobs taken by `nextIfAvailable`, so a wake-up may find nothing.
+            let outcome: Outcome = state.withLock { state in
+                if state.closed { return .closed }
+                return state.jobs.isEmpty ? .empty : .job(state.jobs.removeFirst())
             }
-            if let job { return job }
+            switch outcome {
+            case .job(let job): return job
+            case .closed: return nil
+            case .empty: continue
+            }
         }
     }
+
+    /// The oldest waiting job without blocking, for an engine thread that has other work.
+    func nextIfAvailable() -> GenerationJob? {
+        state.withLock { state in
+            state.closed || state.jobs.isEmpty ? nil : state.jobs.removeFirst()
+        }
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Stops accepting jobs and returns the ones that never started.
     func close() -> [GenerationJob] {

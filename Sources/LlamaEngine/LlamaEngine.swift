@@ -5,31 +5,42 @@ public import WriterAssistantLLM
 /// A GGUF model served by llama.cpp in this process.
 ///
 /// All evaluation happens on one dedicated thread that owns the llama.cpp context (which is not
-/// thread-safe), so no cooperative-pool thread ever blocks on the model. Requests wait in a bounded
-/// queue and run one at a time; a request whose prompt starts like the previous one reuses that
-/// part of the cache.
+/// thread-safe), so no cooperative-pool thread ever blocks on the model. Up to `parallel` requests
+/// are decoded together in one batch per step; more wait in a bounded queue. A request whose prompt
+/// starts like one already evaluated (the same story for another rater) reuses that part of the
+/// cache instead of reading it again.
 public final class LlamaEngine: LanguageModel {
     public struct Configuration: Sendable {
         public var modelPath: String
         /// Tokens one generation may hold, prompt and answer together.
         public var contextSize: Int
         public var threads: Int
+        /// Requests decoded together.
+        public var parallel: Int
+        /// Prompt tokens evaluated per step, shared by the prompts being read: bounds how long one
+        /// long prompt can hold up the answers being written.
         public var promptChunkSize: Int
-        /// Requests that may wait for the model; more are refused rather than left to hang.
+        /// Requests that may wait for a free slot; more are refused rather than left to hang.
         public var maxQueuedRequests: Int
+        /// nil lets llama.cpp decide. Off makes results independent of how prompts were batched.
+        public var flashAttention: Bool?
 
         public init(
             modelPath: String,
             contextSize: Int = 4096,
             threads: Int? = nil,
+            parallel: Int = 4,
             promptChunkSize: Int = 256,
-            maxQueuedRequests: Int = 64
+            maxQueuedRequests: Int = 64,
+            flashAttention: Bool? = nil
         ) {
             self.modelPath = modelPath
             self.contextSize = contextSize
             self.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+            self.parallel = parallel
             self.promptChunkSize = promptChunkSize
             self.maxQueuedRequests = maxQueuedRequests
+            self.flashAttention = flashAttention
         }
     }
 
@@ -51,19 +62,21 @@ public final class LlamaEngine: LanguageModel {
             throw LlamaEngineError.modelFileMissing(path: configuration.modelPath)
         }
         let model = try LlamaModel(path: configuration.modelPath)
-        let context = try LlamaContext(
+        let loop = try DecodeLoop(
             model: model,
             settings: .init(
-                contextSize: configuration.contextSize,
+                contextPerSequence: configuration.contextSize,
+                parallel: max(1, configuration.parallel),
                 threads: max(1, configuration.threads),
-                promptChunkSize: max(1, configuration.promptChunkSize)))
+                promptChunkSize: max(1, configuration.promptChunkSize),
+                flashAttention: configuration.flashAttention))
         self.model = model
         descriptor = ModelDescriptor(
             name: URL(fileURLWithPath: configuration.modelPath).lastPathComponent,
-            contextLength: context.contextLength)
+            contextLength: configuration.contextSize)
         queue = JobQueue(limit: configuration.maxQueuedRequests)
 
-        let worker = EngineThreadHandoff(context: context, queue: queue)
+        let worker = EngineThreadHandoff(loop: loop, queue: queue)
         let thread = Thread { worker.run() }
         thread.name = "llama-engine"
         thread.start()
@@ -73,7 +86,8 @@ public final class LlamaEngine: LanguageModel {
         shutdown()
     }
 
-    /// Stops the engine thread after the current generation; waiting ones fail with `engineStopped`.
+    /// Stops the engine thread after its current step; running and waiting generations fail with
+    /// `engineStopped`.
     public func shutdown() {
         for job in queue.close() {
             job.finish(throwing: LanguageModelError.engineStopped)
@@ -89,8 +103,14 @@ public final class LlamaEngine: LanguageModel {
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        generate(request, capturingFirstLogits: nil)
+    }
+
+    func generate(
+        _ request: GenerationRequest, capturingFirstLogits capture: LogitsCapture?
+    ) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-        let job = GenerationJob(request: request, continuation: continuation)
+        let job = GenerationJob(request: request, continuation: continuation, firstLogits: capture)
         continuation.onTermination = { _ in job.cancel() }
         do {
             try queue.submit(job)
@@ -101,15 +121,13 @@ public final class LlamaEngine: LanguageModel {
     }
 }
 
-/// Carries the context, created on the loading thread, to the engine thread that alone uses it
-/// from then on.
+/// Carries the decode loop, created on the loading thread, to the engine thread that alone uses
+/// it from then on.
 private struct EngineThreadHandoff: @unchecked Sendable {
-    let context: LlamaContext
+    let loop: DecodeLoop
     let queue: JobQueue
 
     func run() {
-        while let job = queue.next() {
-            context.run(job)
-        }
+        loop.run(queue)
     }
 }

@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// Browser origins allowed to call the API from another site; `*` allows any.
     public var allowedOrigins: [String]
+    /// Longest silence on a stream before a `: keep-alive` comment is sent.
+    public var keepAliveInterval: Duration
     public var pipeline: FeedbackPipeline.Configuration
 
     public init(
@@ -16,12 +18,14 @@ public struct ServerConfiguration: Sendable {
         port: Int = 8000,
         maxBodySize: Int = 8 << 20,
         allowedOrigins: [String] = ["http://localhost:4200", "http://127.0.0.1:4200"],
+        keepAliveInterval: Duration = .seconds(15),
         pipeline: FeedbackPipeline.Configuration = .init()
     ) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
         self.allowedOrigins = allowedOrigins
+        self.keepAliveInterval = keepAliveInterval
         self.pipeline = pipeline
     }
 }
@@ -44,7 +48,8 @@ public func buildApplication(
     HealthController(host: host, version: writerAssistantVersion).addRoutes(to: router)
     RaterFeedbackController(
         pipeline: FeedbackPipeline(host: host, configuration: configuration.pipeline),
-        validation: RequestValidation(maxBodySize: configuration.maxBodySize)
+        validation: RequestValidation(maxBodySize: configuration.maxBodySize),
+        keepAliveInterval: configuration.keepAliveInterval
     ).addRoutes(to: router.group("api/v1"))
 
     return Application(

@@ -7,6 +7,9 @@ import WriterAssistantCore
 struct RaterFeedbackController<Context: RequestContext> {
     let pipeline: FeedbackPipeline
     let validation: RequestValidation
+    /// Longest silence on a stream before a comment line is sent, so proxies keep it open while
+    /// the model reads a long story.
+    let keepAliveInterval: Duration
 
     static var streamHeaders: HTTPFields {
         [
@@ -37,17 +40,53 @@ struct RaterFeedbackController<Context: RequestContext> {
         let feedbackRequest = try await validation.decodeFeedbackRequest(&request)
         let options = FeedbackPipeline.Options(
             includeTokens: request.uri.queryParameters.get("tokens").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false)
+        let events = pipeline.events(for: feedbackRequest, options: options)
         return Response(
             status: .ok, headers: Self.streamHeaders,
-            body: ResponseBody { [request, pipeline] writer in
+            body: ResponseBody { [request, keepAliveInterval] writer in
                 // Watching the inbound side is what notices a client that went away while the
                 // model is busy and nothing is being written; the run is then cancelled.
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    for await event in pipeline.events(for: feedbackRequest, options: options) {
-                        try await writer.write(ServerSentEvents.event(event))
-                    }
+                    try await Self.write(events, to: &writer, keepAliveInterval: keepAliveInterval)
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    private enum Outgoing: Sendable {
+        case event(StreamEvent)
+        case tick
+    }
+
+    /// Writes each event as it comes, and a comment whenever the stream has been quiet for
+    /// `keepAliveInterval`.
+    private static func write(
+        _ events: AsyncStream<StreamEvent>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let (outgoing, continuation) = AsyncStream.makeStream(of: Outgoing.self)
+            group.addTask {
+                for await event in events { continuation.yield(.event(event)) }
+                continuation.finish()
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: keepAliveInterval / 2)
+                    continuation.yield(.tick)
+                }
+            }
+            defer { group.cancelAll() }
+            var lastWrite = ContinuousClock.now
+            for await item in outgoing {
+                switch item {
+                case .event(let event):
+                    try await writer.write(ServerSentEvents.event(event))
+                case .tick:
+                    guard ContinuousClock.now - lastWrite >= keepAliveInterval / 2 else { continue }
+                    try await writer.write(ServerSentEvents.comment("keep-alive"))
+                }
+                lastWrite = .now
+            }
+        }
     }
 }

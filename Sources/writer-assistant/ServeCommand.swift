@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "CPU threads for the model (default: the number of cores).")
     var threads: Int?
 
+    @Option(help: "Requests decoded together in one batch (default 4).")
+    var parallel: Int?
+
     @Option(help: "Sampling temperature; 0 is greedy (default 0.7).")
     var temperature: Double?
 
@@ -48,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request may wait for and use the model (default 300).")
     var generationTimeout: Int?
 
-    @Option(help: "Requests that may wait for the model before more are refused (default 64).")
+    @Option(help: "Requests that may wait for a free slot before more are refused (default 64).")
     var maxQueue: Int?
 
     @Option(help: "Largest request body in bytes (default 8388608).")

@@ -41,6 +41,7 @@ struct ServeSettings {
             var engine = LlamaEngine.Configuration(modelPath: path)
             engine.contextSize = options.contextSize ?? environment.int(forKey: "context.size") ?? engine.contextSize
             engine.threads = options.threads ?? environment.int(forKey: "threads") ?? engine.threads
+            engine.parallel = options.parallel ?? environment.int(forKey: "parallel") ?? engine.parallel
             engine.maxQueuedRequests = options.maxQueue ?? environment.int(forKey: "max.queue") ?? engine.maxQueuedRequests
             return engine
         }

@@ -113,7 +113,7 @@ import WriterAssistantTestSupport
     }
 
     @Test func aFullQueueRefusesInsteadOfHanging() async throws {
-        let engine = try await LlamaEngine.load(TestModel.configuration(maxQueuedRequests: 1))
+        let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1, maxQueuedRequests: 1))
         defer { engine.shutdown() }
         let long = GenerationRequest(
             prompt: try Self.prompt(engine, "Write a long story."),

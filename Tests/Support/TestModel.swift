@@ -13,8 +13,12 @@ public enum TestModel {
         return packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
     }()
 
-    public static func configuration(maxQueuedRequests: Int = 64) -> LlamaEngine.Configuration {
-        LlamaEngine.Configuration(modelPath: path, contextSize: 4096, maxQueuedRequests: maxQueuedRequests)
+    public static func configuration(
+        parallel: Int = 4, maxQueuedRequests: Int = 64, flashAttention: Bool? = nil
+    ) -> LlamaEngine.Configuration {
+        LlamaEngine.Configuration(
+            modelPath: path, contextSize: 4096, parallel: parallel, maxQueuedRequests: maxQueuedRequests,
+            flashAttention: flashAttention)
     }
 
     private static let sharedLoad = Task { try await LlamaEngine.load(configuration()) }

@@ -154,6 +154,19 @@ import WriterAssistantTestSupport
         }
     }
 
+    @Test func aQuietStreamIsKeptAliveWithComments() async throws {
+        let (host, _) = Self.host(.init(answer: ScriptedModel.Script.wellFormed().answer, promptEvaluationDelay: .milliseconds(700)))
+        let configuration = ServerConfiguration(keepAliveInterval: .milliseconds(200))
+        try await TestServer.with(host: host, configuration: configuration) { server in
+            let response = try await server.post("/api/v1/rater-feedback/stream", json: minimalRequest)
+            let text = String(decoding: try await response.bodyData(), as: UTF8.self)
+            let comments = text.components(separatedBy: ": keep-alive\n\n").count - 1
+            #expect(comments >= 2)
+            var parser = SSEParser()
+            #expect(parser.feed(Array(text.utf8)).count == 6)
+        }
+    }
+
     @Test func aClientThatLeavesCancelsItsGeneration() async throws {
         let (host, model) = Self.host(.wellFormed(pieceDelay: .seconds(1)))
         try await TestServer.with(host: host) { server in

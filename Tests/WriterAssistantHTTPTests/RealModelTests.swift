@@ -7,6 +7,7 @@ import WriterAssistantAPI
 import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
+import LlamaEngine
 import WriterAssistantTestSupport
 
 /// The server end to end: real sockets, the real default model.
@@ -150,6 +151,33 @@ import WriterAssistantTestSupport
             #expect(health.status == .ok)
             #expect(ContinuousClock.now - asked < .milliseconds(500))
             _ = try await stream
+        }
+    }
+
+    @Test func overloadIsRefusedAtOnceAndTheServerRecovers() async throws {
+        let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1, maxQueuedRequests: 1))
+        defer { engine.shutdown() }
+        let configuration = ServerConfiguration(pipeline: .init(sampling: SamplingParameters(temperature: 0.7, maxTokens: 150, seed: 3)))
+        try await TestServer.with(host: ModelHost(.ready(engine)), configuration: configuration) { server in
+            let running = Task { try await server.stream(Self.story).1 }
+            try await Task.sleep(for: .milliseconds(150))
+            let waiting = Task { try await server.stream(Self.story).1 }
+            try await Task.sleep(for: .milliseconds(150))
+
+            let asked = ContinuousClock.now
+            let (_, refused) = try await server.stream(Self.story)
+            #expect(ContinuousClock.now - asked < .seconds(1))
+            guard case .error(_, let code) = refused.last?.event else { Issue.record("\(refused.map(\.event))"); return }
+            #expect(code == .serverBusy)
+            let synchronous = try await server.post("/api/v1/rater-feedback", json: Self.story)
+            #expect(synchronous.status.code == 503)
+            #expect(synchronous.headers.first(name: "retry-after") != nil)
+            #expect(try await synchronous.decode(ErrorResponse.self).errorCode == .serverBusy)
+
+            for events in [try await running.value, try await waiting.value] {
+                #expect(events.last.map { if case .result = $0.event { true } else { false } } == true)
+            }
+            #expect(try await server.post("/api/v1/rater-feedback", json: Self.story).status == .ok)
         }
     }
 

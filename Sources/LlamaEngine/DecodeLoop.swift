@@ -1,0 +1,253 @@
+import CLlama
+import WriterAssistantLLM
+
+/// The engine thread's work: continuous batching of several sequences in one llama.cpp context.
+///
+/// Each step builds one batch from the next token of every sequence that is writing, plus a
+/// bounded slice of the prompts being read (so a long new story never stalls the others for
+/// seconds), evaluates it, and samples every sequence that produced logits. New requests take a
+/// free slot at the next step; finished or cancelled ones free theirs at once.
+final class DecodeLoop {
+    struct Settings: Sendable {
+        /// Tokens one request may hold, prompt and answer together.
+        var contextPerSequence: Int
+        var parallel: Int
+        var threads: Int
+        /// Prompt tokens evaluated per step across all slots.
+        var promptChunkSize: Int
+        /// nil lets llama.cpp decide.
+        var flashAttention: Bool?
+    }
+
+    /// Shorter shared prefixes are evaluated again rather than waited for.
+    private static let minimumPrefixWorthWaitingFor = 32
+
+    private let model: LlamaModel
+    private let context: OpaquePointer
+    private let memory: llama_memory_t
+    private var batch: llama_batch
+    private let settings: Settings
+    private var slots: [Slot]
+
+    init(model: LlamaModel, settings: Settings) throws(LlamaEngineError) {
+        var parameters = llama_context_default_params()
+        // One pool of cells for every sequence: a prefix copied between sequences is shared,
+        // not duplicated, and an idle slot's cache can be evicted when space runs out.
+        parameters.kv_unified = true
+        parameters.n_ctx = UInt32(settings.contextPerSequence * settings.parallel)
+        parameters.n_seq_max = UInt32(settings.parallel)
+        parameters.n_batch = UInt32(settings.promptChunkSize + settings.parallel)
+        parameters.n_ubatch = parameters.n_batch
+        // The default of 4 threads oversubscribes small machines and slows decoding sharply.
+        parameters.n_threads = Int32(settings.threads)
+        parameters.n_threads_batch = Int32(settings.threads)
+        if let flash = settings.flashAttention {
+            parameters.flash_attn_type = flash ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED
+        }
+        guard let context = llama_init_from_model(model.pointer, parameters), let memory = llama_get_memory(context) else {
+            throw .contextCreationFailed
+        }
+        self.model = model
+        self.context = context
+        self.memory = memory
+        self.settings = settings
+        batch = llama_batch_init(Int32(settings.promptChunkSize + settings.parallel), 0, 1)
+        slots = (0..<settings.parallel).map { Slot(sequence: llama_seq_id($0)) }
+    }
+
+    deinit {
+        llama_batch_free(batch)
+        llama_free(context)
+    }
+
+    /// Serves jobs until the queue closes; jobs still running then fail with `engineStopped`.
+    func run(_ queue: JobQueue) {
+        while true {
+            if slots.allSatisfy(\.isIdle) {
+                guard let job = queue.next() else { return }
+                admit(job)
+            }
+            while slots.contains(where: \.isIdle), let job = queue.nextIfAvailable() {
+                admit(job)
+            }
+            if queue.isClosed {
+                for slot in slots where !slot.isIdle { slot.release(throwing: LanguageModelError.engineStopped) }
+                return
+            }
+            step()
+        }
+    }
+
+    // MARK: Admission
+
+    private func admit(_ job: GenerationJob) {
+        let prompt = job.request.prompt
+        guard !job.isCancelled else { return job.finish() }
+        guard !prompt.isEmpty, prompt.count < settings.contextPerSequence else {
+            return job.finish(throwing: LanguageModelError.contextOverflow(
+                promptTokens: prompt.count, contextLength: settings.contextPerSequence))
+        }
+        let sampler: LlamaSampler
+        do {
+            sampler = try LlamaSampler(model: model, parameters: job.request.sampling, grammar: job.request.grammar)
+        } catch {
+            return job.finish(throwing: error)
+        }
+        // The idle slot whose cache shares the most with this prompt; among equals the least
+        // recently used, whose cache is least likely to be wanted again.
+        guard let slot = slots.filter(\.isIdle).max(by: { a, b in
+            let (sharedA, sharedB) = (a.cachedTokens.commonPrefixLength(with: prompt), b.cachedTokens.commonPrefixLength(with: prompt))
+            return sharedA != sharedB ? sharedA < sharedB : a.lastUsed > b.lastUsed
+        }) else { return job.finish(throwing: LanguageModelError.engineStopped) }
+
+        let own = slot.cachedTokens.commonPrefixLength(with: prompt)
+        let source = slots.indices
+            .filter { slots[$0] !== slot }
+            .map { (index: $0, shared: slots[$0].promisedTokens.commonPrefixLength(with: prompt)) }
+            .max { $0.shared < $1.shared }
+        if let source, source.shared >= own + Self.minimumPrefixWorthWaitingFor {
+            slot.assign(job, sampler: sampler, phase: .awaitingPrefix(source: source.index, length: source.shared))
+            startIfPrefixReady(slot)
+        } else {
+            slot.assign(job, sampler: sampler, phase: .readingPrompt)
+            keepCachedPrefix(of: slot, length: own)
+        }
+    }
+
+    /// Copies the awaited prefix from its source once the source has evaluated it (or gave up).
+    private func startIfPrefixReady(_ slot: Slot) {
+        guard case .awaitingPrefix(let sourceIndex, let wanted) = slot.phase else { return }
+        let source = slots[sourceIndex]
+        let available = source.cachedTokens.commonPrefixLength(with: slot.prompt)
+        let stillComing = source.isReadingPrompt && source.prompt.commonPrefixLength(with: slot.prompt) >= wanted
+        if available < wanted && stillComing { return }
+
+        let length = min(available, slot.prompt.count - 1)
+        llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+        llama_memory_seq_cp(memory, source.sequence, slot.sequence, 0, llama_pos(length))
+        slot.cachedTokens = Array(slot.prompt[..<length])
+        slot.beginReading(reused: length)
+    }
+
+    private func keepCachedPrefix(of slot: Slot, length: Int) {
+        // Sampling needs the logits of at least one evaluated prompt token.
+        var length = min(length, slot.prompt.count - 1)
+        if !llama_memory_seq_rm(memory, slot.sequence, llama_pos(length), -1) {
+            llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+            length = 0
+        }
+        slot.cachedTokens.removeSubrange(length...)
+        slot.beginReading(reused: length)
+    }
+
+    // MARK: Steps
+
+    private func step() {
+        for slot in slots where !slot.isIdle && slot.job?.isCancelled == true {
+            slot.release()
+        }
+        for slot in slots { startIfPrefixReady(slot) }
+
+        var outputs: [(slot: Slot, index: Int32)] = []
+        var prompted: [(slot: Slot, count: Int)] = []
+        batch.n_tokens = 0
+        for slot in slots where slot.isWriting {
+            guard let token = slot.pendingToken else { continue }
+            add(token, position: slot.cachedTokens.count, sequence: slot.sequence, logits: true)
+            outputs.append((slot, batch.n_tokens - 1))
+        }
+        var budget = settings.promptChunkSize
+        for slot in slots.filter(\.isReadingPrompt).sorted(by: { $0.admitted < $1.admitted }) where budget > 0 {
+            let start = slot.cachedTokens.count
+            let end = min(slot.prompt.count, start + budget)
+            for position in start..<end {
+                add(slot.prompt[position], position: position, sequence: slot.sequence, logits: position == slot.prompt.count - 1)
+            }
+            if end == slot.prompt.count { outputs.append((slot, batch.n_tokens - 1)) }
+            prompted.append((slot, end - start))
+            budget -= end - start
+        }
+        guard batch.n_tokens > 0 else { return }
+
+        let status = decodeMakingRoom()
+        guard status == 0 else {
+            // The cache is in an unknown state for everything in this batch.
+            for slot in outputs.map(\.slot) + prompted.map(\.slot) where !slot.isIdle {
+                llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+                slot.cachedTokens.removeAll()
+                slot.release(throwing: LanguageModelError.evaluationFailed(status: status))
+            }
+            return
+        }
+
+        for slot in slots where slot.isWriting {
+            if let token = slot.pendingToken { slot.cachedTokens.append(token) }
+        }
+        for (slot, count) in prompted {
+            slot.cachedTokens.append(contentsOf: slot.prompt[slot.cachedTokens.count..<(slot.cachedTokens.count + count)])
+            slot.job?.send(.promptEvaluationProgress(evaluated: slot.cachedTokens.count, total: slot.prompt.count))
+            if slot.cachedTokens.count == slot.prompt.count { slot.beginWriting() }
+        }
+        for (slot, index) in outputs {
+            sample(slot, at: index)
+        }
+    }
+
+    private func add(_ token: llama_token, position: Int, sequence: llama_seq_id, logits: Bool) {
+        let index = Int(batch.n_tokens)
+        batch.token[index] = token
+        batch.pos[index] = llama_pos(position)
+        batch.n_seq_id[index] = 1
+        batch.seq_id[index]?[0] = sequence
+        batch.logits[index] = logits ? 1 : 0
+        batch.n_tokens += 1
+    }
+
+    /// Decodes the batch; when the cache is full, drops idle slots' caches and tries again.
+    private func decodeMakingRoom() -> Int32 {
+        var status = llama_decode(context, batch)
+        while status == 1, let idle = slots.first(where: { $0.isIdle && !$0.cachedTokens.isEmpty }) {
+            llama_memory_seq_rm(memory, idle.sequence, -1, -1)
+            idle.cachedTokens.removeAll()
+            status = llama_decode(context, batch)
+        }
+        return status
+    }
+
+    private func sample(_ slot: Slot, at index: Int32) {
+        guard let job = slot.job, let sampler = slot.sampler else { return }
+        if slot.produced == 0, let capture = job.firstLogits, let logits = llama_get_logits_ith(context, index) {
+            capture.record(Array(UnsafeBufferPointer(start: logits, count: model.vocabularySize)))
+        }
+        let token = sampler.sample(context: context, index: index)
+        guard token != LLAMA_TOKEN_NULL else {
+            return slot.release(throwing: LanguageModelError.evaluationFailed(status: -1))
+        }
+        if model.isEndOfGeneration(token) {
+            return finish(slot, reason: .endOfGeneration)
+        }
+        slot.produced += 1
+        let piece = slot.text.append(model.piece(of: token))
+        if !piece.isEmpty { job.send(.text(piece)) }
+        slot.pendingToken = token
+        if slot.produced >= job.request.sampling.maxTokens || slot.cachedTokens.count + 1 >= settings.contextPerSequence {
+            finish(slot, reason: .maxTokens)
+        }
+    }
+
+    private func finish(_ slot: Slot, reason: GenerationSummary.StopReason) {
+        guard let job = slot.job else { return }
+        let rest = slot.text.flush()
+        if !rest.isEmpty { job.send(.text(rest)) }
+        let now = ContinuousClock.now
+        job.send(.finished(GenerationSummary(
+            promptTokens: job.request.prompt.count,
+            reusedPromptTokens: slot.reusedTokens,
+            completionTokens: slot.produced,
+            stopReason: reason,
+            queueSeconds: (slot.admitted - job.submitted).inSeconds,
+            promptEvaluationSeconds: (slot.promptEvaluated - slot.admitted).inSeconds,
+            generationSeconds: (now - slot.promptEvaluated).inSeconds)))
+        slot.release()
+    }
+}
