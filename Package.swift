@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "writer-assistant", targets: ["writer-assistant"]),
         .library(name: "WriterAssistantAPI", targets: ["WriterAssistantAPI"]),
+        .library(name: "WriterAssistantClient", targets: ["WriterAssistantClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -55,6 +56,18 @@ let package = Package(
             linkerSettings: [
                 .unsafeFlags(["-L\(llamaLibDirectory)", "-Xlinker", "-rpath", "-Xlinker", llamaLibDirectory])
             ]
+        ),
+
+        // A Swift client of the API: typed calls, the event stream, SSE decoding.
+        .target(
+            name: "WriterAssistantClient",
+            dependencies: [
+                "WriterAssistantAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
         ),
 
         // Hummingbird routes, SSE framing, validation and error mapping.
@@ -100,6 +113,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WriterAssistantClientTests",
+            dependencies: ["WriterAssistantClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LlamaEngineTests",
             dependencies: ["LlamaEngine", "WriterAssistantLLM", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantTestSupport"],
             swiftSettings: swiftSettings
@@ -112,6 +130,7 @@ let package = Package(
                 "WriterAssistantAPI",
                 "WriterAssistantLLM",
                 "LlamaEngine",
+                "WriterAssistantClient",
                 "WriterAssistantTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -17,6 +17,9 @@ struct RaterFeedbackController<Context: RequestContext> {
             .cacheControl: "no-cache",
             // Tells nginx-style proxies not to hold the stream back in a buffer.
             HTTPField.Name("X-Accel-Buffering")!: "no",
+            // Watching for the client going away ends the connection with the stream; saying so
+            // keeps clients from reusing it for their next request.
+            .connection: "close",
         ]
     }
 

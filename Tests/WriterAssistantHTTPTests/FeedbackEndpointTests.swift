@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import WriterAssistantAPI
+import WriterAssistantClient
 import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
@@ -24,6 +25,7 @@ import WriterAssistantTestSupport
             #expect(response.headers.first(name: "content-type") == "text/event-stream; charset=utf-8")
             #expect(response.headers.first(name: "cache-control") == "no-cache")
             #expect(response.headers.first(name: "x-accel-buffering") == "no")
+            #expect(response.headers.first(name: "connection") == "close")
             #expect(events.compactMap(\.event.phase) == FeedbackPhase.allCases)
             guard case .result(let result) = events.last?.event else { Issue.record("no result"); return }
             #expect(result.raterName == "Rater")
@@ -162,7 +164,7 @@ import WriterAssistantTestSupport
             let text = String(decoding: try await response.bodyData(), as: UTF8.self)
             let comments = text.components(separatedBy: ": keep-alive\n\n").count - 1
             #expect(comments >= 2)
-            var parser = SSEParser()
+            var parser = ServerSentEventDecoder()
             #expect(parser.feed(Array(text.utf8)).count == 6)
         }
     }
@@ -172,7 +174,7 @@ import WriterAssistantTestSupport
         try await TestServer.with(host: host) { server in
             let reader = Task {
                 let response = try await server.post("/api/v1/rater-feedback/stream", json: minimalRequest)
-                var parser = SSEParser()
+                var parser = ServerSentEventDecoder()
                 for try await chunk in response.body {
                     if parser.feed(chunk.readableBytesView).contains(where: { $0.data.contains("generating_feedback") }) {
                         return  // leaves mid-answer; the connection closes

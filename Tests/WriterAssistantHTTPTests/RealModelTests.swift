@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import WriterAssistantAPI
+import WriterAssistantClient
 import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
@@ -85,17 +86,17 @@ import WriterAssistantTestSupport
         try await Self.withRealServer(sampling: SamplingParameters(temperature: 0, maxTokens: 200)) { server in
             let response = try await server.post("/api/v1/rater-feedback/stream?tokens=true", json: Self.story)
             let bytes = Array(try await response.bodyData())
-            var whole = SSEParser()
+            var whole = ServerSentEventDecoder()
             let expected = whole.feed(bytes)
             #expect(expected.count > 6)
             #expect(expected.allSatisfy { (try? JSONDecoder().decode(StreamEvent.self, from: Data($0.data.utf8))) != nil })
             for split in 0...bytes.count {
-                var parser = SSEParser()
+                var parser = ServerSentEventDecoder()
                 let events = parser.feed(bytes[..<split]) + parser.feed(bytes[split...])
                 #expect(events == expected, "split at \(split)")
                 if events != expected { break }
             }
-            var byteByByte = SSEParser()
+            var byteByByte = ServerSentEventDecoder()
             #expect(bytes.flatMap { byteByByte.feed([$0]) } == expected)
         }
     }
@@ -104,7 +105,7 @@ import WriterAssistantTestSupport
         try await Self.withRealServer(sampling: SamplingParameters(temperature: 0.8, maxTokens: 600, seed: 11)) { server in
             let leaving = Task {
                 let response = try await server.post("/api/v1/rater-feedback/stream?tokens=true", json: Self.story)
-                var parser = SSEParser()
+                var parser = ServerSentEventDecoder()
                 var tokens = 0
                 for try await chunk in response.body {
                     tokens += parser.feed(chunk.readableBytesView).filter { $0.data.contains(#""type":"token""#) }.count

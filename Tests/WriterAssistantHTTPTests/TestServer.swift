@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import WriterAssistantAPI
+import WriterAssistantClient
 import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantTestSupport
@@ -83,7 +84,7 @@ struct TestServer {
     /// it arrived.
     func stream(_ request: RaterFeedbackRequest, query: String = "") async throws -> (HTTPClientResponse, [TimedEvent]) {
         let response = try await post("/api/v1/rater-feedback/stream" + query, json: request)
-        var parser = SSEParser()
+        var parser = ServerSentEventDecoder()
         var events: [TimedEvent] = []
         for try await chunk in response.body {
             for event in parser.feed(chunk.readableBytesView) {

@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+public import WriterAssistantAPI
+
+/// The events of one streaming request, decoded as they arrive.
+///
+/// Iteration drives the connection directly (no background task), so cancelling the consuming
+/// task, or simply stopping iteration, ends the request.
+public struct RaterFeedbackEvents: AsyncSequence, Sendable {
+    public typealias Element = StreamEvent
+
+    let client: WriterAssistantClient
+    let request: RaterFeedbackRequest
+    let includeTokens: Bool
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(events: self)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        private enum State {
+            case notStarted(RaterFeedbackEvents)
+            case streaming(HTTPClientResponse.Body.AsyncIterator)
+            case finished
+        }
+
+        private var state: State
+        private var decoder = ServerSentEventDecoder()
+        private var ready: [StreamEvent] = []
+
+        init(events: RaterFeedbackEvents) {
+            state = .notStarted(events)
+        }
+
+        public mutating func next() async throws -> StreamEvent? {
+            while true {
+                if !ready.isEmpty {
+                    let event = ready.removeFirst()
+                    if event.isTerminal {
+                        ready.removeAll()
+                        state = .finished
+                    }
+                    return event
+                }
+                switch state {
+                case .finished:
+                    return nil
+                case .notStarted(let events):
+                    // Marked finished first so a failed open is not retried by the next call.
+                    state = .finished
+                    state = .streaming(try await Self.open(events))
+                case .streaming(var body):
+                    let chunk: ByteBuffer?
+                    do {
+                        chunk = try await body.next()
+                    } catch {
+                        state = .finished
+                        throw WriterAssistantClientError.transport(error)
+                    }
+                    guard let chunk else {
+                        state = .finished
+                        return nil
+                    }
+                    state = .streaming(body)
+                    for event in decoder.feed(chunk.readableBytesView) {
+                        ready.append(try Self.decode(event))
+                    }
+                }
+            }
+        }
+
+        private static func open(_ events: RaterFeedbackEvents) async throws -> HTTPClientResponse.Body.AsyncIterator {
+            let path = "/api/v1/rater-feedback/stream" + (events.includeTokens ? "?tokens=true" : "")
+            let response = try await events.client.send(events.request, to: path, accept: "text/event-stream")
+            guard response.status == .ok else {
+                let body = try await events.client.readBody(of: response)
+                throw WriterAssistantClient.failure(status: response.status, body: body)
+            }
+            return response.body.makeAsyncIterator()
+        }
+
+        private static func decode(_ event: ServerSentEventDecoder.Event) throws -> StreamEvent {
+            do {
+                return try JSONDecoder().decode(StreamEvent.self, from: Data(event.data.utf8))
+            } catch {
+                throw WriterAssistantClientError.unexpectedResponse(httpStatus: 200, body: event.data)
+            }
+        }
+    }
+}
+
+extension RaterFeedbackEvents {
+    /// The result at the end of the stream; an `error` event is thrown as
+    /// `WriterAssistantClientError.server`.
+    public func result() async throws -> RaterFeedbackResult {
+        for try await event in self {
+            switch event {
+            case .result(let result): return result
+            case .error(let message, let code): throw WriterAssistantClientError.server(code: code, message: message, httpStatus: 200)
+            case .status, .token: continue
+            }
+        }
+        throw WriterAssistantClientError.unexpectedResponse(httpStatus: 200, body: "The stream ended without a result.")
+    }
+}

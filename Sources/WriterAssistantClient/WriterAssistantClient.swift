@@ -1,0 +1,116 @@
+public import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+public import WriterAssistantAPI
+
+/// A client of the Writer Assistant API.
+///
+/// ```swift
+/// let client = WriterAssistantClient(baseURL: "http://127.0.0.1:8000")
+/// for try await event in client.raterFeedbackEvents(request) {
+///     if case .status(let phase, _, let progress) = event { print(phase, progress) }
+/// }
+/// ```
+public struct WriterAssistantClient: Sendable {
+    public let baseURL: String
+    private let httpClient: HTTPClient
+    private let timeout: TimeAmount
+
+    /// - Parameters:
+    ///   - baseURL: The server, e.g. `http://127.0.0.1:8000`.
+    ///   - timeout: Longest a whole call may take; generation on a slow machine takes minutes.
+    public init(baseURL: String, httpClient: HTTPClient = .shared, timeout: Duration = .seconds(600)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.httpClient = httpClient
+        self.timeout = .seconds(timeout.components.seconds)
+    }
+
+    /// `POST /api/v1/rater-feedback`: the result once it is complete.
+    public func raterFeedback(_ request: RaterFeedbackRequest) async throws -> RaterFeedbackResult {
+        let response = try await send(request, to: "/api/v1/rater-feedback", accept: "application/json")
+        let body = try await readBody(of: response)
+        guard response.status == .ok else { throw Self.failure(status: response.status, body: body) }
+        do {
+            return try JSONDecoder().decode(RaterFeedbackResult.self, from: body)
+        } catch {
+            throw WriterAssistantClientError.unexpectedResponse(
+                httpStatus: Int(response.status.code), body: String(decoding: body, as: UTF8.self))
+        }
+    }
+
+    /// `POST /api/v1/rater-feedback/stream`: the events as the server sends them, ending after a
+    /// `result` or an `error` event. The request is made when iteration starts; cancelling the
+    /// iterating task closes the connection, which stops the generation on the server.
+    public func raterFeedbackEvents(_ request: RaterFeedbackRequest, includeTokens: Bool = false) -> RaterFeedbackEvents {
+        RaterFeedbackEvents(client: self, request: request, includeTokens: includeTokens)
+    }
+
+    /// `GET /health`.
+    public func health() async throws -> HealthStatus {
+        var request = HTTPClientRequest(url: baseURL + "/health")
+        request.headers.add(name: "Accept", value: "application/json")
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: .seconds(30))
+        } catch {
+            throw WriterAssistantClientError.transport(error)
+        }
+        let body = try await readBody(of: response)
+        guard response.status == .ok, let health = try? JSONDecoder().decode(HealthStatus.self, from: body) else {
+            throw Self.failure(status: response.status, body: body)
+        }
+        return health
+    }
+
+    // MARK: Plumbing
+
+    func send(_ body: RaterFeedbackRequest, to path: String, accept: String) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: accept)
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        do {
+            return try await httpClient.execute(request, timeout: timeout)
+        } catch {
+            throw WriterAssistantClientError.transport(error)
+        }
+    }
+
+    func readBody(of response: HTTPClientResponse) async throws -> Data {
+        do {
+            return Data(try await response.body.collect(upTo: 16 << 20).readableBytesView)
+        } catch {
+            throw WriterAssistantClientError.transport(error)
+        }
+    }
+
+    /// The error an HTTP error response stands for.
+    static func failure(status: HTTPResponseStatus, body: Data) -> WriterAssistantClientError {
+        let decoder = JSONDecoder()
+        if status.code == 422, let validation = try? decoder.decode(ValidationErrorResponse.self, from: body) {
+            return .invalidRequest(validation.detail)
+        }
+        if let error = try? decoder.decode(ErrorResponse.self, from: body) {
+            return .server(code: error.errorCode, message: error.detail, httpStatus: Int(status.code))
+        }
+        return .unexpectedResponse(httpStatus: Int(status.code), body: String(decoding: body, as: UTF8.self))
+    }
+}
+
+/// What `GET /health` reports.
+public struct HealthStatus: Codable, Sendable, Equatable {
+    public var status: String
+    public var llmAvailable: Bool
+    public var llmLoading: Bool
+    public var llmError: String?
+    public var model: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, model
+        case llmAvailable = "llm_available"
+        case llmLoading = "llm_loading"
+        case llmError = "llm_error"
+    }
+}
