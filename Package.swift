@@ -90,8 +90,11 @@ let package = Package(
             name: "writer-assistant",
             dependencies: [
                 "WriterAssistantHTTP",
+                "WriterAssistantClient",
                 "LlamaEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

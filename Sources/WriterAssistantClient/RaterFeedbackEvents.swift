@@ -93,9 +93,10 @@ public struct RaterFeedbackEvents: AsyncSequence, Sendable {
 
 extension RaterFeedbackEvents {
     /// The result at the end of the stream; an `error` event is thrown as
-    /// `WriterAssistantClientError.server`.
-    public func result() async throws -> RaterFeedbackResult {
+    /// `WriterAssistantClientError.server`. `onEvent` sees every event first, e.g. to show progress.
+    public func result(onEvent: (StreamEvent) -> Void = { _ in }) async throws -> RaterFeedbackResult {
         for try await event in self {
+            onEvent(event)
             switch event {
             case .result(let result): return result
             case .error(let message, let code): throw WriterAssistantClientError.server(code: code, message: message, httpStatus: 200)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct WriterAssistantCommand: AsyncParsableCommand {
@@ -6,6 +7,23 @@ struct WriterAssistantCommand: AsyncParsableCommand {
         commandName: "writer-assistant",
         abstract: "Feedback on fiction from a local language model, streamed live.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, FeedbackCommand.self, PanelCommand.self],
         defaultSubcommand: ServeCommand.self)
+
+    /// Usage errors exit with 2, the convention the client subcommands document, rather than
+    /// the argument parser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }
