@@ -23,5 +23,9 @@ test: setup
 	swift build --build-tests
 	swift test --skip-build --no-parallel
 
+## Measure the release server on the default model; writes BENCHMARKS.md.
+bench: release
+	.build/release/writer-assistant-bench --model-path $(MODEL)
+
 clean:
 	rm -rf .build

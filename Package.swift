@@ -5,6 +5,9 @@ import PackageDescription
 // `swift build` / `swift test` find them without environment variables; the rpath lets the
 // binaries load them from the same place.
 let llamaLibDirectory = "\(Context.packageDirectory)/vendor/llama/lib"
+let llamaLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-L\(llamaLibDirectory)", "-Xlinker", "-rpath", "-Xlinker", llamaLibDirectory])
+]
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -53,9 +56,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings,
-            linkerSettings: [
-                .unsafeFlags(["-L\(llamaLibDirectory)", "-Xlinker", "-rpath", "-Xlinker", llamaLibDirectory])
-            ]
+            linkerSettings: llamaLinkerSettings
         ),
 
         // A Swift client of the API: typed calls, the event stream, SSE decoding.
@@ -100,6 +101,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
+        ),
+
+        // `make bench`: measures the release server and writes BENCHMARKS.md.
+        .executableTarget(
+            name: "writer-assistant-bench",
+            dependencies: [
+                "CLlama",
+                "WriterAssistantAPI",
+                "WriterAssistantClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings,
+            linkerSettings: llamaLinkerSettings
         ),
 
         // Stand-ins and helpers shared by the test targets.

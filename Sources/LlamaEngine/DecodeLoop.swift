@@ -1,4 +1,5 @@
 import CLlama
+import Synchronization
 import WriterAssistantLLM
 
 /// The engine thread's work: continuous batching of several sequences in one llama.cpp context.
@@ -28,12 +29,15 @@ final class DecodeLoop {
     private var batch: llama_batch
     private let settings: Settings
     private var slots: [Slot]
+    /// Busy slots, published for observers on other threads.
+    let activity = EngineActivity()
 
     init(model: LlamaModel, settings: Settings) throws(LlamaEngineError) {
         var parameters = llama_context_default_params()
-        // One pool of cells for every sequence: a prefix copied between sequences is shared,
-        // not duplicated, and an idle slot's cache can be evicted when space runs out.
-        parameters.kv_unified = true
+        // A cache stream per sequence: attention then spans only a sequence's own cells. With one
+        // shared pool every token would also attend over (masked) cells that idle slots keep for
+        // reuse, which measured twice as slow on long stories.
+        parameters.kv_unified = false
         parameters.n_ctx = UInt32(settings.contextPerSequence * settings.parallel)
         parameters.n_seq_max = UInt32(settings.parallel)
         parameters.n_batch = UInt32(settings.promptChunkSize + settings.parallel)
@@ -63,6 +67,7 @@ final class DecodeLoop {
     /// Serves jobs until the queue closes; jobs still running then fail with `engineStopped`.
     func run(_ queue: JobQueue) {
         while true {
+            activity.running.store(slots.count { !$0.isIdle }, ordering: .relaxed)
             if slots.allSatisfy(\.isIdle) {
                 guard let job = queue.next() else { return }
                 admit(job)
@@ -123,8 +128,10 @@ final class DecodeLoop {
         if available < wanted && stillComing { return }
 
         let length = min(available, slot.prompt.count - 1)
+        // Between separate streams llama.cpp copies whole sequences only; the tail is cut after.
         llama_memory_seq_rm(memory, slot.sequence, -1, -1)
-        llama_memory_seq_cp(memory, source.sequence, slot.sequence, 0, llama_pos(length))
+        llama_memory_seq_cp(memory, source.sequence, slot.sequence, -1, -1)
+        llama_memory_seq_rm(memory, slot.sequence, llama_pos(length), -1)
         slot.cachedTokens = Array(slot.prompt[..<length])
         slot.beginReading(reused: length)
     }
@@ -169,7 +176,7 @@ final class DecodeLoop {
         }
         guard batch.n_tokens > 0 else { return }
 
-        let status = decodeMakingRoom()
+        let status = llama_decode(context, batch)
         guard status == 0 else {
             // The cache is in an unknown state for everything in this batch.
             for slot in outputs.map(\.slot) + prompted.map(\.slot) where !slot.isIdle {
@@ -203,16 +210,6 @@ final class DecodeLoop {
         batch.n_tokens += 1
     }
 
-    /// Decodes the batch; when the cache is full, drops idle slots' caches and tries again.
-    private func decodeMakingRoom() -> Int32 {
-        var status = llama_decode(context, batch)
-        while status == 1, let idle = slots.first(where: { $0.isIdle && !$0.cachedTokens.isEmpty }) {
-            llama_memory_seq_rm(memory, idle.sequence, -1, -1)
-            idle.cachedTokens.removeAll()
-            status = llama_decode(context, batch)
-        }
-        return status
-    }
 
     private func sample(_ slot: Slot, at index: Int32) {
         guard let job = slot.job, let sampler = slot.sampler else { return }

@@ -44,3 +44,8 @@ final class LogitsCapture: Sendable {
         storage.withLock { $0 = logits }
     }
 }
+
+/// What the engine thread is doing, readable from any thread.
+final class EngineActivity: Sendable {
+    let running = Atomic<Int>(0)
+}

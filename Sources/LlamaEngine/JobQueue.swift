@@ -54,6 +54,8 @@ final class JobQueue: Sendable {
 
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    var count: Int { state.withLock { $0.jobs.count } }
+
     /// Stops accepting jobs and returns the ones that never started.
     func close() -> [GenerationJob] {
         let abandoned = state.withLock { state in

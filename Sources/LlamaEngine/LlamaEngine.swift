@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import Synchronization
 public import WriterAssistantLLM
 
 /// A GGUF model served by llama.cpp in this process.
@@ -47,6 +48,7 @@ public final class LlamaEngine: LanguageModel {
     public let descriptor: ModelDescriptor
     private let model: LlamaModel
     private let queue: JobQueue
+    private let activity: EngineActivity
 
     /// Loads the model and starts the engine thread. Loading runs on a thread of its own too.
     public static func load(_ configuration: Configuration) async throws -> LlamaEngine {
@@ -75,6 +77,7 @@ public final class LlamaEngine: LanguageModel {
             name: URL(fileURLWithPath: configuration.modelPath).lastPathComponent,
             contextLength: configuration.contextSize)
         queue = JobQueue(limit: configuration.maxQueuedRequests)
+        activity = loop.activity
 
         let worker = EngineThreadHandoff(loop: loop, queue: queue)
         let thread = Thread { worker.run() }
@@ -93,6 +96,12 @@ public final class LlamaEngine: LanguageModel {
             job.finish(throwing: LanguageModelError.engineStopped)
         }
     }
+
+    /// Generations being evaluated or written right now.
+    public var runningGenerations: Int { activity.running.load(ordering: .relaxed) }
+
+    /// Generations waiting for a free slot.
+    public var waitingGenerations: Int { queue.count }
 
     public func tokenize(_ text: String) throws -> [Token] {
         try model.tokenize(text)

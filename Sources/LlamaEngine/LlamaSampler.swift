@@ -10,6 +10,7 @@ import WriterAssistantLLM
 final class LlamaSampler {
     private let chain: UnsafeMutablePointer<llama_sampler>
     private let grammar: UnsafeMutablePointer<llama_sampler>?
+    private let greedy: Bool
     private var candidates: [llama_token_data]
 
     init(model: LlamaModel, parameters: SamplingParameters, grammar grammarText: String?) throws(LanguageModelError) {
@@ -33,6 +34,7 @@ final class LlamaSampler {
         }
         self.chain = chain
         self.grammar = grammar
+        greedy = parameters.temperature <= 0
         candidates = [llama_token_data](repeating: llama_token_data(), count: model.vocabularySize)
     }
 
@@ -59,7 +61,13 @@ final class LlamaSampler {
     }
 
     private func choose(from logits: UnsafeMutablePointer<Float>, constrained: Bool) -> llama_token {
-        candidates.withUnsafeMutableBufferPointer { buffer in
+        if greedy && !constrained {
+            // The arg-max needs no candidate list, which costs more than the search itself.
+            var best = 0
+            for index in 1..<candidates.count where logits[index] > logits[best] { best = index }
+            return llama_token(best)
+        }
+        return candidates.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return LLAMA_TOKEN_NULL }
             for index in buffer.indices {
                 buffer[index] = llama_token_data(id: llama_token(index), logit: logits[index], p: 0)

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import WriterAssistantAPI
+import WriterAssistantClient
+
+/// `make bench`: measures the release server with the default model and writes BENCHMARKS.md.
+@main
+struct BenchmarkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "writer-assistant-bench",
+        abstract: "Measure the server: one request, a panel of raters, prefix reuse, memory.")
+
+    @Option(help: "The server executable (a release build).")
+    var server = ".build/release/writer-assistant"
+
+    @Option(help: "The GGUF model.")
+    var modelPath = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "Repetitions of each measurement; medians are reported.")
+    var runs = 5
+
+    @Option(help: "Port for the server under test.")
+    var port = 8077
+
+    @Option(help: "Where to write the report.")
+    var output = "BENCHMARKS.md"
+
+    func run() async throws {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let process = try ServerProcess(executable: server, modelPath: modelPath, port: port, parallel: 4)
+        defer { process.stop() }
+        let client = WriterAssistantClient(baseURL: process.baseURL)
+        try await process.waitUntilReady(client)
+        var seed = Int(Date().timeIntervalSince1970) % 100_000
+
+        log("single requests")
+        var single: [TimedRun] = []
+        for _ in 0..<runs {
+            seed += 1
+            let context = BenchmarkStory.context(seed: seed, chapters: 1, sentencesPerChapter: 4)
+            single.append(try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client))
+        }
+
+        // The baseline reads as deep a context as the single requests did, then decodes.
+        let depth = single.map { $0.promptTokens + $0.completionTokens / 2 }.sorted()[single.count / 2]
+        log("raw llama.cpp decode at depth \(depth), \(threads) threads")
+        var raw: [Double] = []
+        for _ in 0..<runs {
+            raw.append(try RawDecodeBaseline.measure(modelPath: modelPath, threads: threads, depth: depth, tokens: 128))
+        }
+
+        log("panels of four, together and one after another")
+        var together: [Double] = []
+        var sequential: [Double] = []
+        var panelPromptTokens = 0
+        for _ in 0..<runs {
+            seed += 1
+            let context = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
+            let started = ContinuousClock.now
+            let runs = try await withThrowingTaskGroup(of: TimedRun.self) { group in
+                for rater in 0..<4 {
+                    group.addTask { try await TimedRun.run(BenchmarkStory.request(rater: rater, context: context), on: client) }
+                }
+                return try await group.reduce(into: [TimedRun]()) { $0.append($1) }
+            }
+            together.append((ContinuousClock.now - started).seconds)
+            panelPromptTokens = runs.map(\.promptTokens).max() ?? 0
+
+            seed += 1
+            let other = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
+            let sequentialStart = ContinuousClock.now
+            for rater in 0..<4 { _ = try await TimedRun.run(BenchmarkStory.request(rater: rater, context: other), on: client) }
+            sequential.append((ContinuousClock.now - sequentialStart).seconds)
+        }
+
+        log("first token: a new story against a second rater on the same story")
+        var cold: [Double] = []
+        var warm: [Double] = []
+        var reused: [Double] = []
+        for _ in 0..<runs {
+            seed += 1
+            let context = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
+            cold.append(try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client).firstToken.seconds)
+            let second = try await TimedRun.run(BenchmarkStory.request(rater: 1, context: context), on: client)
+            warm.append(second.firstToken.seconds)
+            reused.append(Double(second.cachedTokens))
+        }
+
+        let report = Report(
+            threads: threads, modelPath: modelPath, runs: runs, raw: Sample(values: raw), rawDepth: depth, single: single,
+            together: Sample(values: together), sequential: Sample(values: sequential), panelPromptTokens: panelPromptTokens,
+            cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
+            peakResidentBytes: process.peakResidentBytes)
+        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
+        print(report.markdown())
+    }
+
+    private func log(_ text: String) {
+        FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+    }
+}

@@ -1,0 +1,60 @@
+import CLlama
+import Foundation
+
+/// The physical limit: llama.cpp's own greedy decoding speed for the model, one sequence, no
+/// server, no grammar, measured with the same thread count the server uses.
+enum RawDecodeBaseline {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Tokens per second of `tokens` greedy decode steps after a prompt of `depth` tokens:
+    /// attention costs grow with the context, so the baseline reads as much as the server does.
+    static func measure(modelPath: String, threads: Int, depth: Int, tokens: Int) throws -> Double {
+        llama_backend_init()
+        llama_log_set({ _, _, _ in }, nil)
+        var modelParameters = llama_model_default_params()
+        modelParameters.n_gpu_layers = 0
+        guard let model = llama_model_load_from_file(modelPath, modelParameters) else {
+            throw Failure(description: "cannot load \(modelPath)")
+        }
+        defer { llama_model_free(model) }
+        var contextParameters = llama_context_default_params()
+        contextParameters.n_ctx = UInt32(depth + tokens + 256)
+        contextParameters.n_threads = Int32(threads)
+        contextParameters.n_threads_batch = Int32(threads)
+        guard let context = llama_init_from_model(model, contextParameters), let vocab = llama_model_get_vocab(model) else {
+            throw Failure(description: "cannot create a context")
+        }
+        defer { llama_free(context) }
+
+        let story = String(repeating: "The lighthouse keeper counted the ships that passed in the night. ", count: depth / 8)
+        let prompt = "<|im_start|>user\n\(story)<|im_end|>\n<|im_start|>assistant\n"
+        var promptTokens = [llama_token](repeating: 0, count: prompt.utf8.count + 8)
+        let count = llama_tokenize(vocab, prompt, Int32(prompt.utf8.count), &promptTokens, Int32(promptTokens.count), true, true)
+        guard count > 0 else { throw Failure(description: "cannot tokenize") }
+        var evaluated: Int32 = 0
+        while evaluated < count {
+            let chunk = min(count - evaluated, Int32(contextParameters.n_batch))
+            let status = promptTokens.withUnsafeMutableBufferPointer { buffer in
+                llama_decode(context, llama_batch_get_one(buffer.baseAddress! + Int(evaluated), chunk))
+            }
+            guard status == 0 else { throw Failure(description: "prompt evaluation failed") }
+            evaluated += chunk
+        }
+
+        let vocabularySize = Int(llama_vocab_n_tokens(vocab))
+        let started = ContinuousClock.now
+        for _ in 0..<tokens {
+            guard let logits = llama_get_logits_ith(context, -1) else { throw Failure(description: "no logits") }
+            var next = llama_token(0)
+            for index in 1..<vocabularySize where logits[index] > logits[Int(next)] { next = llama_token(index) }
+            // Keep decoding past an end-of-generation token: this measures speed, not text.
+            guard llama_decode(context, llama_batch_get_one(&next, 1)) == 0 else {
+                throw Failure(description: "decode failed")
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        return Double(tokens) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}

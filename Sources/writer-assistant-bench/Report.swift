@@ -1,0 +1,100 @@
+import Foundation
+
+/// BENCHMARKS.md: what was measured, on what, how, and against which targets.
+struct Report {
+    var threads: Int
+    var modelPath: String
+    var runs: Int
+    var raw: Sample
+    var rawDepth: Int
+    var single: [TimedRun]
+    var together: Sample
+    var sequential: Sample
+    var panelPromptTokens: Int
+    var cold: Sample
+    var warm: Sample
+    var reused: Sample
+    var peakResidentBytes: Int?
+
+    func markdown() -> String {
+        let firstEvent = Sample(values: single.map { $0.firstEvent.seconds * 1000 })
+        let firstToken = Sample(values: single.map { $0.firstToken.seconds * 1000 })
+        let total = Sample(values: single.map(\.total.seconds))
+        let clientRate = Sample(values: single.compactMap(\.clientDecodeRate))
+        let serverRate = Sample(values: single.compactMap(\.serverDecodeRate))
+        let keep = serverRate.median / raw.median
+        let panelRatio = Sample(values: zip(together.values, sequential.values).map { $0 / $1 })
+        let warmRatio = Sample(values: zip(warm.values, cold.values).map { $0 / $1 })
+        let rss = peakResidentBytes.map { String(format: "%.0f MiB", Double($0) / 1_048_576) } ?? "n/a"
+
+        return """
+            # Benchmarks
+
+            Measured by `make bench` (`swift build -c release`, then `.build/release/writer-assistant-bench`), \
+            which starts the release server with `--parallel 4 --temperature 0 --seed 1` and talks to it over \
+            loopback with the Swift client. Every figure is the median of \(runs) runs, with the range in brackets.
+
+            - Date: \(ISO8601DateFormatter().string(from: Date()))
+            - Machine: \(Self.machine())
+            - Model: `\(URL(fileURLWithPath: modelPath).lastPathComponent)`, \(threads) threads
+            - Answers are grammar-constrained JSON, greedy; each run uses a story no earlier run has seen.
+
+            ## 1. One request (short story, about \(single.first?.promptTokens ?? 0) prompt tokens)
+
+            | | median (range) |
+            |---|---|
+            | time to first event | \(firstEvent.formatted("%.1f")) ms |
+            | time to first token | \(firstToken.formatted("%.0f")) ms |
+            | total | \(total) s |
+            | decode speed, server (engine-measured) | \(serverRate.formatted("%.1f")) tok/s |
+            | decode speed, seen by the client | \(clientRate.formatted("%.1f")) tok/s |
+            | **raw llama.cpp decode, same model and threads (baseline)** | \(raw.formatted("%.1f")) tok/s |
+            | server / baseline | **\(String(format: "%.0f", keep * 100)) %** (target ≥ 95 %) |
+
+            The baseline decodes 128 tokens greedily after a \(rawDepth)-token prompt (the single requests' median \
+            depth mid-answer), with no grammar and no server, in the benchmark process while the server is idle. \
+            The server's figure includes sampling under the answer grammar (checked against the chosen token \
+            first) and event delivery.
+
+            ## 2. A panel of four raters on one story (about \(panelPromptTokens) prompt tokens)
+
+            | | seconds, median (range) |
+            |---|---|
+            | four sent at once, until all four results | \(together) |
+            | the same four one after another (baseline) | \(sequential) |
+            | ratio | **\(panelRatio.formatted())** (target ≤ 0.45) |
+
+            Sent at once, one request reads the story and the others copy its evaluated prefix, then all four \
+            decode in one batch. One after another, the second to fourth also reuse the story's cache \
+            (kept from the previous request), so the baseline already benefits from prefix reuse.
+
+            ## 3. Time to first token: second rater on an evaluated story vs a new story
+
+            | | seconds, median (range) |
+            |---|---|
+            | new story (cold) | \(cold) |
+            | second rater, same story (warm) | \(warm) |
+            | prompt tokens reused by the second rater | \(reused.formatted("%.0f")) |
+            | ratio | **\(warmRatio.formatted("%.3f"))** (target ≤ 0.1) |
+
+            ## 4. Memory
+
+            Peak resident memory of the server over the whole benchmark: **\(rss)**.
+
+            """
+    }
+
+    private static func machine() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?
+            .split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap { Double($0) }
+            .map { String(format: "%.0f GiB", $0 / 1_048_576) } ?? "unknown memory"
+        let system = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }?
+            .dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) ?? "Linux"
+        return "\(system), \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory)"
+    }
+}

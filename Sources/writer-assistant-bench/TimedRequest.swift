@@ -1,0 +1,66 @@
+import Foundation
+import WriterAssistantAPI
+import WriterAssistantClient
+
+/// When each part of one streamed answer reached the client.
+struct TimedRun: Sendable {
+    var firstEvent: Duration
+    var firstToken: Duration
+    var total: Duration
+    var completionTokens: Int
+    var promptTokens: Int
+    var cachedTokens: Int
+    var serverDecodeRate: Double?
+    /// Client-side: completion tokens after the first, over the time between the first and last token.
+    var clientDecodeRate: Double?
+
+    static func run(_ request: RaterFeedbackRequest, on client: WriterAssistantClient) async throws -> TimedRun {
+        let started = ContinuousClock.now
+        var firstEvent: Duration?
+        var firstToken: Duration?
+        var lastToken: Duration?
+        let result = try await client.raterFeedbackEvents(request, includeTokens: true).result { event in
+            let now = ContinuousClock.now - started
+            if firstEvent == nil { firstEvent = now }
+            if case .token = event {
+                if firstToken == nil { firstToken = now }
+                lastToken = now
+            }
+        }
+        let total = ContinuousClock.now - started
+        let metadata = result.contextMetadata
+        let completion = metadata.completionTokens ?? 0
+        var clientRate: Double?
+        if let firstToken, let lastToken, lastToken > firstToken, completion > 1 {
+            clientRate = Double(completion - 1) / (lastToken - firstToken).seconds
+        }
+        return TimedRun(
+            firstEvent: firstEvent ?? total, firstToken: firstToken ?? total, total: total,
+            completionTokens: completion, promptTokens: metadata.promptTokens ?? 0, cachedTokens: metadata.cachedTokens ?? 0,
+            serverDecodeRate: metadata.decodeTokensPerSecond, clientDecodeRate: clientRate)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Median with range, the way every figure is reported.
+struct Sample: CustomStringConvertible {
+    var values: [Double]
+
+    var median: Double {
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    func formatted(_ format: String = "%.2f") -> String {
+        let sorted = values.sorted()
+        return "\(String(format: format, median)) (\(String(format: format, sorted.first ?? 0))–\(String(format: format, sorted.last ?? 0)))"
+    }
+
+    var description: String { formatted() }
+}
