@@ -103,6 +103,8 @@ public final class LlamaEngine: LanguageModel {
     /// Generations waiting for a free slot.
     public var waitingGenerations: Int { queue.count }
 
+    public var load: ModelLoad? { ModelLoad(running: runningGenerations, waiting: waitingGenerations) }
+
     public func tokenize(_ text: String) throws -> [Token] {
         try model.tokenize(text)
     }

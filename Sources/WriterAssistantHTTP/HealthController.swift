@@ -13,12 +13,17 @@ struct HealthController<Context: RequestContext> {
         var llmLoading: Bool
         var llmError: String?
         var model: String?
+        /// Requests the model is working on, and requests waiting for it.
+        var activeRequests: Int?
+        var queuedRequests: Int?
 
         enum CodingKeys: String, CodingKey {
             case status, model
             case llmAvailable = "llm_available"
             case llmLoading = "llm_loading"
             case llmError = "llm_error"
+            case activeRequests = "active_requests"
+            case queuedRequests = "queued_requests"
         }
     }
 
@@ -60,7 +65,9 @@ struct HealthController<Context: RequestContext> {
         case .loading(let name):
             Health(status: "healthy", llmAvailable: false, llmLoading: true, model: name)
         case .ready(let model):
-            Health(status: "healthy", llmAvailable: true, llmLoading: false, model: model.descriptor.name)
+            Health(
+                status: "healthy", llmAvailable: true, llmLoading: false, model: model.descriptor.name,
+                activeRequests: model.load?.running, queuedRequests: model.load?.waiting)
         case .failed(let name, let reason):
             Health(status: "healthy", llmAvailable: false, llmLoading: false, llmError: reason, model: name)
         }

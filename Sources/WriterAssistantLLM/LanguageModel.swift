@@ -15,6 +15,21 @@ public protocol LanguageModel: Sendable {
     func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error>
 
     func shutdown()
+
+    /// How busy the model is, for engines that can tell.
+    var load: ModelLoad? { get }
+}
+
+public struct ModelLoad: Sendable, Equatable {
+    /// Generations being evaluated or written.
+    public var running: Int
+    /// Generations waiting for their turn.
+    public var waiting: Int
+
+    public init(running: Int, waiting: Int) {
+        self.running = running
+        self.waiting = waiting
+    }
 }
 
 public typealias Token = Int32
@@ -49,4 +64,6 @@ extension LanguageModel {
     /// Releases the model's resources; generations still waiting fail. Engines with nothing to
     /// release need not implement it.
     public func shutdown() {}
+
+    public var load: ModelLoad? { nil }
 }

@@ -146,15 +146,25 @@ import WriterAssistantTestSupport
         }
     }
 
-    @Test func healthAnswersWhileTheModelWorks() async throws {
+    @Test func healthAnswersPromptlyWhileTheModelWorks() async throws {
         try await Self.withRealServer(sampling: SamplingParameters(temperature: 0.8, maxTokens: 400, seed: 9)) { server in
             async let stream = server.stream(Self.story)
-            try await Task.sleep(for: .milliseconds(300))
-            let asked = ContinuousClock.now
-            let health = try await server.get("/health")
-            #expect(health.status == .ok)
-            #expect(ContinuousClock.now - asked < .milliseconds(500))
-            _ = try await stream
+            var busy: [String: Any]?
+            var slowest = Duration.zero
+            let deadline = ContinuousClock.now + .seconds(10)
+            while busy == nil, ContinuousClock.now < deadline {
+                let asked = ContinuousClock.now
+                let health = try await server.get("/health")
+                slowest = max(slowest, ContinuousClock.now - asked)
+                #expect(health.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: try await health.bodyData()) as? [String: Any]
+                if body?["active_requests"] as? Int == 1 { busy = body }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(busy?["queued_requests"] as? Int == 0)
+            #expect(slowest < .milliseconds(500))
+            let (_, events) = try await stream
+            #expect(events.last.map { if case .result = $0.event { true } else { false } } == true)
         }
     }
 
