@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import WriterAssistantHTTP
 
 @main
 struct WriterAssistantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "writer-assistant",
         abstract: "Feedback on fiction from a local language model, streamed live.",
-        version: "0.1.0",
+        version: writerAssistantVersion,
         subcommands: [ServeCommand.self, FeedbackCommand.self, PanelCommand.self],
         defaultSubcommand: ServeCommand.self)
 
