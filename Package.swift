@@ -110,6 +110,7 @@ let package = Package(
                 "CLlama",
                 "WriterAssistantAPI",
                 "WriterAssistantClient",
+                "WriterAssistantLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings,

@@ -99,22 +99,3 @@ public struct WriterAssistantClient: Sendable {
     }
 }
 
-/// What `GET /health` reports.
-public struct HealthStatus: Codable, Sendable, Equatable {
-    public var status: String
-    public var llmAvailable: Bool
-    public var llmLoading: Bool
-    public var llmError: String?
-    public var model: String?
-    public var activeRequests: Int?
-    public var queuedRequests: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case status, model
-        case llmAvailable = "llm_available"
-        case llmLoading = "llm_loading"
-        case llmError = "llm_error"
-        case activeRequests = "active_requests"
-        case queuedRequests = "queued_requests"
-    }
-}

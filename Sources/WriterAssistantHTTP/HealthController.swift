@@ -1,4 +1,5 @@
 import Hummingbird
+import WriterAssistantAPI
 import WriterAssistantCore
 import WriterAssistantLLM
 
@@ -6,26 +7,6 @@ import WriterAssistantLLM
 struct HealthController<Context: RequestContext> {
     let host: ModelHost
     let version: String
-
-    struct Health: Encodable {
-        var status: String
-        var llmAvailable: Bool
-        var llmLoading: Bool
-        var llmError: String?
-        var model: String?
-        /// Requests the model is working on, and requests waiting for it.
-        var activeRequests: Int?
-        var queuedRequests: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case status, model
-            case llmAvailable = "llm_available"
-            case llmLoading = "llm_loading"
-            case llmError = "llm_error"
-            case activeRequests = "active_requests"
-            case queuedRequests = "queued_requests"
-        }
-    }
 
     struct ServiceInfo: Encodable {
         var name: String
@@ -57,19 +38,18 @@ struct HealthController<Context: RequestContext> {
         }
     }
 
-    private func health() -> Health {
+    private func health() -> HealthStatus {
         switch host.status {
         case .notConfigured:
-            Health(status: "healthy", llmAvailable: false, llmLoading: false,
-                   llmError: FeedbackFailure.modelNotConfigured.message)
+            HealthStatus(llmAvailable: false, llmLoading: false, llmError: FeedbackFailure.modelNotConfigured.message)
         case .loading(let name):
-            Health(status: "healthy", llmAvailable: false, llmLoading: true, model: name)
+            HealthStatus(llmAvailable: false, llmLoading: true, model: name)
         case .ready(let model):
-            Health(
-                status: "healthy", llmAvailable: true, llmLoading: false, model: model.descriptor.name,
+            HealthStatus(
+                llmAvailable: true, llmLoading: false, model: model.descriptor.name,
                 activeRequests: model.load?.running, queuedRequests: model.load?.waiting)
         case .failed(let name, let reason):
-            Health(status: "healthy", llmAvailable: false, llmLoading: false, llmError: reason, model: name)
+            HealthStatus(llmAvailable: false, llmLoading: false, llmError: reason, model: name)
         }
     }
 }

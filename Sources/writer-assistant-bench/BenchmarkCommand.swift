@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WriterAssistantAPI
+import WriterAssistantLLM
 import WriterAssistantClient
 
 /// `make bench`: measures the release server with the default model and writes BENCHMARKS.md.
@@ -67,14 +68,14 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 }
                 return try await group.reduce(into: [TimedRun]()) { $0.append($1) }
             }
-            together.append((ContinuousClock.now - started).seconds)
+            together.append((ContinuousClock.now - started).inSeconds)
             panelPromptTokens = runs.map(\.promptTokens).max() ?? 0
 
             seed += 1
             let other = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
             let sequentialStart = ContinuousClock.now
             for rater in 0..<4 { _ = try await TimedRun.run(BenchmarkStory.request(rater: rater, context: other), on: client) }
-            sequential.append((ContinuousClock.now - sequentialStart).seconds)
+            sequential.append((ContinuousClock.now - sequentialStart).inSeconds)
 
             // What a server without prefix reuse does: every rater reads a story of the same length anew.
             let uncachedStart = ContinuousClock.now
@@ -83,7 +84,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 let fresh = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
                 _ = try await TimedRun.run(BenchmarkStory.request(rater: rater, context: fresh), on: client)
             }
-            sequentialUncached.append((ContinuousClock.now - uncachedStart).seconds)
+            sequentialUncached.append((ContinuousClock.now - uncachedStart).inSeconds)
         }
 
         log("first token: a new story against a second rater on the same story")
@@ -93,9 +94,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
         for _ in 0..<runs {
             seed += 1
             let context = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
-            cold.append(try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client).firstToken.seconds)
+            cold.append(try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client).firstToken.inSeconds)
             let second = try await TimedRun.run(BenchmarkStory.request(rater: 1, context: context), on: client)
-            warm.append(second.firstToken.seconds)
+            warm.append(second.firstToken.inSeconds)
             reused.append(Double(second.cachedTokens))
         }
 

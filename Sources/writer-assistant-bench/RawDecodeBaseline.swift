@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import WriterAssistantLLM
 
 /// The physical limit: llama.cpp's own greedy decoding speed for the model, one sequence, no
 /// server, no grammar, measured with the same thread count the server uses.
@@ -54,7 +55,6 @@ enum RawDecodeBaseline {
                 throw Failure(description: "decode failed")
             }
         }
-        let elapsed = ContinuousClock.now - started
-        return Double(tokens) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(tokens) / (ContinuousClock.now - started).inSeconds
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WriterAssistantLLM
 
 /// BENCHMARKS.md: what was measured, on what, how, and against which targets.
 struct Report {
@@ -19,9 +20,9 @@ struct Report {
     var peakResidentBytes: Int?
 
     func markdown() -> String {
-        let firstEvent = Sample(values: single.map { $0.firstEvent.seconds * 1000 })
-        let firstToken = Sample(values: single.map { $0.firstToken.seconds * 1000 })
-        let total = Sample(values: single.map(\.total.seconds))
+        let firstEvent = Sample(values: single.map { $0.firstEvent.inSeconds * 1000 })
+        let firstToken = Sample(values: single.map { $0.firstToken.inSeconds * 1000 })
+        let total = Sample(values: single.map(\.total.inSeconds))
         let clientRate = Sample(values: single.compactMap(\.clientDecodeRate))
         let serverRate = Sample(values: single.compactMap(\.serverDecodeRate))
         let keep = serverRate.median / raw.median

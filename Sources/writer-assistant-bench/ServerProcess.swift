@@ -1,4 +1,5 @@
 import Foundation
+import WriterAssistantAPI
 import WriterAssistantClient
 
 /// The release server, started for the benchmark and stopped after it.

@@ -1,6 +1,7 @@
 import Foundation
 import WriterAssistantAPI
 import WriterAssistantClient
+import WriterAssistantLLM
 
 /// When each part of one streamed answer reached the client.
 struct TimedRun: Sendable {
@@ -32,18 +33,12 @@ struct TimedRun: Sendable {
         let completion = metadata.completionTokens ?? 0
         var clientRate: Double?
         if let firstToken, let lastToken, lastToken > firstToken, completion > 1 {
-            clientRate = Double(completion - 1) / (lastToken - firstToken).seconds
+            clientRate = Double(completion - 1) / (lastToken - firstToken).inSeconds
         }
         return TimedRun(
             firstEvent: firstEvent ?? total, firstToken: firstToken ?? total, total: total,
             completionTokens: completion, promptTokens: metadata.promptTokens ?? 0, cachedTokens: metadata.cachedTokens ?? 0,
             serverDecodeRate: metadata.decodeTokensPerSecond, clientDecodeRate: clientRate)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
 
