@@ -2,7 +2,7 @@ MODEL ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup build release run test bench clean
+.PHONY: setup setup-test build release run test test-web screenshot bench clean
 
 ## Install the llama.cpp library and the default model (idempotent).
 setup:
@@ -18,10 +18,26 @@ release: setup
 run: release
 	.build/release/writer-assistant serve --model-path $(MODEL) --host $(HOST) --port $(PORT)
 
-## Install what is missing, build, and run every test.
-test: setup
+## Install what building and testing need.
+setup-test:
+	@scripts/setup.sh --test
+
+## Install what is missing, build, and run every test: Swift, then the web app's.
+test: setup-test
 	swift build --build-tests
 	swift test --skip-build --no-parallel
+	scripts/test-web.sh
+
+## Only the web app's tests (after `make test` has built the server once).
+test-web: setup-test
+	swift build
+	scripts/test-web.sh
+
+## Refresh the README's screenshot of the web app.
+screenshot: setup-test
+	swift build
+	WRITER_ASSISTANT_SCREENSHOT=docs/web-app.png PYTHONPATH=$${WRITER_ASSISTANT_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/writer-assistant}/selenium-4 \
+		python3 -m unittest Tests.WebApp.test_browser.WebAppTests.test_a_panel_of_raters_streams_each_card_to_its_result
 
 ## Measure the release server on the default model; writes BENCHMARKS.md.
 bench: release

@@ -84,6 +84,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The writer's web app, served at `/`: plain files, no build step.
+            resources: [.copy("WebApp")],
             swiftSettings: swiftSettings
         ),
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building, running and testing need: build tools, the llama.cpp library and
-# headers (built once by pip, then cached), and the default model. Quick when all is in place.
+# Installs what building and running need: build tools, the llama.cpp library and headers (built
+# once by pip, then cached), and the default model. With --test it also installs what the web
+# app's tests drive: Chromium with its WebDriver, Node.js and Selenium. Quick when all is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ MODEL_FILE=SmolLM2-135M-Instruct.Q4_1.gguf
 CACHE_DIR="${WRITER_ASSISTANT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/writer-assistant}"
 VENDOR_DIR=vendor/llama
 LLAMA_LIBS="libllama libggml libggml-base libggml-cpu"
+SELENIUM_VERSION=">=4.20,<5"
+SELENIUM_DIR=selenium-4
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -25,6 +28,25 @@ install_debian_packages() {
         say "Installing Debian packages: ${missing[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+}
+
+install_test_tools() {
+    local missing=()
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
+    command -v node >/dev/null || missing+=(nodejs)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "Installing Debian packages for the browser tests: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+    local target="$CACHE_DIR/$SELENIUM_DIR"
+    if [ ! -d "$target/selenium" ]; then
+        say "Installing Selenium into $target"
+        rm -rf "$target.partial"
+        python3 -m pip install --quiet --target "$target.partial" "selenium$SELENIUM_VERSION"
+        mv "$target.partial" "$target"
     fi
 }
 
@@ -68,3 +90,6 @@ mkdir -p "$CACHE_DIR"
 install_llama
 install_model
 say "Ready: llama.cpp in $VENDOR_DIR, model in models/$MODEL_FILE"
+if [ "${1:-}" = "--test" ]; then
+    install_test_tools
+fi

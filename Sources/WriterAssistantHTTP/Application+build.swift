@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     /// Longest silence on a stream before a `: keep-alive` comment is sent.
     public var keepAliveInterval: Duration
     public var pipeline: FeedbackPipeline.Configuration
+    /// Folder of the web app served at `/`; nil serves the API alone.
+    public var webRoot: String?
 
     public init(
         host: String = "127.0.0.1",
@@ -19,7 +21,8 @@ public struct ServerConfiguration: Sendable {
         maxBodySize: Int = 8 << 20,
         allowedOrigins: [String] = ["http://localhost:4200", "http://127.0.0.1:4200"],
         keepAliveInterval: Duration = .seconds(15),
-        pipeline: FeedbackPipeline.Configuration = .init()
+        pipeline: FeedbackPipeline.Configuration = .init(),
+        webRoot: String? = WebApp.bundledRoot
     ) {
         self.host = host
         self.port = port
@@ -27,6 +30,7 @@ public struct ServerConfiguration: Sendable {
         self.allowedOrigins = allowedOrigins
         self.keepAliveInterval = keepAliveInterval
         self.pipeline = pipeline
+        self.webRoot = webRoot
     }
 }
 
@@ -44,6 +48,9 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
+    if let webRoot = configuration.webRoot {
+        WebApp.addMiddleware(to: router, root: webRoot)
+    }
 
     HealthController(host: host, version: writerAssistantVersion).addRoutes(to: router)
     RaterFeedbackController(

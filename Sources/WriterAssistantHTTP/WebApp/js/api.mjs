@@ -1,0 +1,76 @@
+// The server's HTTP API as the page uses it: health, and one rater's feedback as a stream of
+// events. Every failure becomes an ApiError with a code, so the page can explain it.
+import { readServerSentEvents } from './sse.mjs';
+
+export class ApiError extends Error {
+  /**
+   * @param {string} code an `error_code` from the server, or one of the page's own:
+   *   VALIDATION_ERROR, HTTP_ERROR, NETWORK_ERROR, STREAM_ENDED
+   * @param {string} detail what the server (or the browser) said
+   */
+  constructor(code, detail) {
+    super(detail);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+}
+
+export async function fetchHealth({ signal } = {}) {
+  const response = await fetch('/health', { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new ApiError('HTTP_ERROR', `The server answered ${response.status}.`);
+  return response.json();
+}
+
+/**
+ * Streams one rater's feedback. Yields the server's events (`status`, `token`, `result`, `error`)
+ * parsed from JSON; ends after `result` or `error`. Aborting `signal` closes the connection,
+ * which is how the server learns to stop generating.
+ */
+export async function* streamRaterFeedback(request, { signal, tokens = true } = {}) {
+  let response;
+  try {
+    response = await fetch(`/api/v1/rater-feedback/stream${tokens ? '?tokens=true' : ''}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(request),
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError('NETWORK_ERROR', error.message);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  if (!response.body) throw new ApiError('STREAM_ENDED', 'The server sent no stream.');
+
+  try {
+    for await (const message of readServerSentEvents(response.body)) {
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        throw new ApiError('HTTP_ERROR', 'The server sent an event that is not JSON.');
+      }
+      yield event;
+      if (event.type === 'result' || event.type === 'error') return;
+    }
+  } catch (error) {
+    if (signal?.aborted || error instanceof ApiError) throw error;
+    throw new ApiError('NETWORK_ERROR', error.message);
+  }
+  throw new ApiError('STREAM_ENDED', 'The connection closed before the feedback was complete.');
+}
+
+async function errorFromResponse(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy's error page, say): the status alone has to do.
+  }
+  if (response.status === 422 && Array.isArray(body?.detail)) {
+    const issues = body.detail.map((issue) => `${(issue.loc ?? []).slice(1).join(' → ') || 'request'}: ${issue.msg}`);
+    return new ApiError('VALIDATION_ERROR', issues.join('; '));
+  }
+  const detail = typeof body?.detail === 'string' ? body.detail : `The server answered ${response.status}.`;
+  return new ApiError(body?.error_code ?? 'HTTP_ERROR', detail);
+}

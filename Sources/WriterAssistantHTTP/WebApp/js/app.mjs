@@ -1,0 +1,208 @@
+// Wires the page together: the saved story bible and raters, the server's health, and a panel
+// run in which every enabled rater streams its feedback into its own card.
+import { ApiError, fetchHealth, streamRaterFeedback } from './api.mjs';
+import { BibleView } from './bible-view.mjs';
+import { ConnectionGate } from './connection-gate.mjs';
+import { FeedbackCard } from './feedback-card.mjs';
+import { describeHealth } from './messages.mjs';
+import { RatersView } from './raters-view.mjs';
+import { normalizeBible, Store, toStructuredContext } from './store.mjs';
+
+// Six connections per origin in HTTP/1.1 browsers; one stays free for health checks and the page.
+const streamConnections = 5;
+
+const store = new Store();
+const gate = new ConnectionGate(streamConnections);
+const element = (id) => document.getElementById(id);
+const cards = new Map(); // FeedbackCard -> AbortController of its running request
+let health = null;
+let healthTimer = null;
+
+const bibleView = new BibleView(element('bible-form'), store.loadBible(), (bible) => {
+  reportSaved(store.saveBible(bible));
+});
+const ratersView = new RatersView(element('raters-form'), store.loadRaters(), (raters) => {
+  reportSaved(store.saveRaters(raters));
+  updateRunControls();
+});
+const plotPoint = element('plot-point');
+
+function reportSaved(saved) {
+  const status = element('save-status');
+  status.textContent = saved ? 'Saved in this browser' : 'Not saved: this browser refused to store the story bible.';
+  status.classList.toggle('warning', !saved);
+}
+
+// --- The panel run -------------------------------------------------------------------------
+
+function feedbackRequest(rater) {
+  return {
+    raterName: rater.name,
+    raterPrompt: rater.prompt,
+    plotPoint: plotPoint.value,
+    structured_context: toStructuredContext(bibleView.bible),
+  };
+}
+
+function runPanel() {
+  const raters = ratersView.raters.filter((rater) => rater.enabled && rater.prompt.trim() !== '');
+  const problem = plotPoint.value.trim() === ''
+    ? 'Write the plot point you want feedback on first.'
+    : raters.length === 0 ? 'Switch on at least one rater in the Raters tab.' : '';
+  element('run-hint').textContent = problem;
+  if (problem) {
+    if (plotPoint.value.trim() === '') plotPoint.focus();
+    return;
+  }
+  cancelAll();
+  cards.clear();
+  const container = element('cards');
+  container.replaceChildren();
+  for (const rater of raters) {
+    const card = new FeedbackCard({ ...rater }, {
+      onCancel: () => cards.get(card)?.abort(),
+      onRetry: () => runRater(card, feedbackRequest(card.rater)),
+    });
+    container.append(card.element);
+    runRater(card, feedbackRequest(rater));
+  }
+}
+
+async function runRater(card, request) {
+  const controller = new AbortController();
+  cards.set(card, controller);
+  card.setQueued();
+  updateRunControls();
+  try {
+    await gate.acquire(controller.signal);
+    try {
+      card.setConnecting();
+      for await (const event of streamRaterFeedback(request, { signal: controller.signal })) {
+        if (event.type === 'status') card.setPhase(event.phase, event.message, event.progress);
+        else if (event.type === 'token') card.appendToken(event.text);
+        else if (event.type === 'result') card.showResult(event.data);
+        else if (event.type === 'error') card.showError(event.error_code, event.message);
+      }
+    } finally {
+      gate.release();
+    }
+  } catch (error) {
+    if (controller.signal.aborted) card.showCancelled();
+    else if (error instanceof ApiError) card.showError(error.code, error.message);
+    else card.showError('HTTP_ERROR', String(error?.message ?? error));
+  } finally {
+    if (cards.get(card) === controller) cards.set(card, null);
+    updateRunControls();
+    refreshHealth();
+  }
+}
+
+function cancelAll() {
+  for (const controller of cards.values()) controller?.abort();
+}
+
+function updateRunControls() {
+  const running = [...cards.values()].filter(Boolean).length;
+  element('cancel-all').disabled = running === 0;
+  const state = describeHealth(health).state;
+  const run = element('run-panel');
+  run.disabled = state === 'missing' || state === 'loading';
+  const enabled = ratersView.raters.filter((rater) => rater.enabled).length;
+  run.textContent = enabled === 1 ? 'Ask the rater' : `Ask the panel (${enabled})`;
+}
+
+// --- Server health ---------------------------------------------------------------------------
+
+async function refreshHealth() {
+  clearTimeout(healthTimer);
+  try {
+    health = await fetchHealth({ signal: AbortSignal.timeout(4000) });
+  } catch {
+    health = null;
+  }
+  const description = describeHealth(health);
+  const badge = element('health');
+  badge.dataset.state = description.state;
+  badge.querySelector('.health-text').textContent = description.text;
+  badge.title = description.detail;
+  const notice = element('model-notice');
+  notice.hidden = description.state === 'ready';
+  notice.dataset.state = description.state;
+  notice.textContent = description.state === 'missing'
+    ? `${description.detail} Start it with a model, for example \`make run\` or \`writer-assistant serve --model-path model.gguf\`.`
+    : description.detail;
+  updateRunControls();
+  healthTimer = setTimeout(refreshHealth, description.state === 'ready' ? 5000 : 2000);
+}
+
+// --- Import and export -----------------------------------------------------------------------
+
+function exportBible() {
+  const json = JSON.stringify(toStructuredContext(bibleView.bible), null, 2);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([json + '\n'], { type: 'application/json' }));
+  link.download = 'story-bible.json';
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+}
+
+async function importBible(file) {
+  const status = element('import-status');
+  try {
+    const bible = normalizeBible(JSON.parse(await file.text()));
+    bibleView.show(bible);
+    reportSaved(store.saveBible(bible));
+    status.textContent = `Imported ${file.name}.`;
+    status.classList.remove('warning');
+  } catch (error) {
+    status.textContent = `Could not import ${file.name}: ${error instanceof SyntaxError ? 'it is not valid JSON.' : error.message}`;
+    status.classList.add('warning');
+  }
+}
+
+// --- Tabs -------------------------------------------------------------------------------------
+
+function setUpTabs() {
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  const select = (tab) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute('aria-selected', String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      element(other.getAttribute('aria-controls')).hidden = !selected;
+    }
+  };
+  tabs.forEach((tab, index) => {
+    tab.addEventListener('click', () => select(tab));
+    tab.addEventListener('keydown', (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const next = tabs[(index + step + tabs.length) % tabs.length];
+      select(next);
+      next.focus();
+    });
+  });
+  select(tabs[0]);
+}
+
+// --- Start -------------------------------------------------------------------------------------
+
+setUpTabs();
+bibleView.render();
+ratersView.render();
+plotPoint.value = store.loadPlotPoint();
+plotPoint.addEventListener('input', () => reportSaved(store.savePlotPoint(plotPoint.value)));
+plotPoint.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runPanel();
+});
+element('run-panel').addEventListener('click', runPanel);
+element('cancel-all').addEventListener('click', cancelAll);
+element('export-bible').addEventListener('click', exportBible);
+element('import-bible').addEventListener('click', () => element('import-file').click());
+element('import-file').addEventListener('change', (event) => {
+  const [file] = event.target.files;
+  if (file) importBible(file);
+  event.target.value = '';
+});
+updateRunControls();
+refreshHealth();

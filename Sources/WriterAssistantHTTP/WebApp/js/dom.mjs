@@ -1,0 +1,45 @@
+// A small element builder, so views read as the structure they create.
+
+/**
+ * `h('button', { class: 'primary', onClick }, 'Run')`. Props starting with `on` become event
+ * listeners, `value` and `checked` are set as properties, `true` makes an empty attribute, and
+ * `false`, null and undefined leave the attribute out. Children may be nested arrays.
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith('on') && typeof value === 'function') {
+      element.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (name === 'value' || name === 'checked') {
+      element[name] = value;
+    } else if (name === 'class') {
+      element.className = value;
+    } else {
+      element.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  element.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
+  return element;
+}
+
+let nextId = 0;
+
+/** A unique element id, for tying labels to their controls. */
+export function uniqueId(prefix) {
+  nextId += 1;
+  return `${prefix}-${nextId}`;
+}
+
+/** A labelled text input or textarea. */
+export function textField({ label, value = '', multiline = false, rows = 3, placeholder, hint, onInput, name }) {
+  const id = uniqueId('field');
+  const hintId = hint ? `${id}-hint` : null;
+  const control = multiline
+    ? h('textarea', { id, name, rows, placeholder, value, 'aria-describedby': hintId, onInput })
+    : h('input', { id, name, type: 'text', placeholder, value, 'aria-describedby': hintId, onInput });
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null);
+}

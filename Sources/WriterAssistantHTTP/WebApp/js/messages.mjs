@@ -1,0 +1,58 @@
+// Words for the writer: what each phase means and what each failure means for them.
+
+export const phaseLabels = {
+  queued: 'Waiting for a free connection',
+  connecting: 'Sending the story',
+  context_processing: 'Reading the story',
+  evaluating: 'Weighing the plot point',
+  generating_feedback: 'Writing feedback',
+  parsing: 'Reading the answer',
+  complete: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+const errorExplanations = {
+  LLM_NOT_AVAILABLE: 'No model is loaded on the server, so nobody can read your story yet. Start the server with a model (for example `make run`) and try again.',
+  LLM_LOADING: 'The model is still loading. Try again in a few seconds.',
+  CONTEXT_PROCESSING_ERROR: 'The server could not prepare your story for the model.',
+  GENERATION_FAILED: 'The model stopped while writing this feedback. Running the rater again usually helps.',
+  GENERATION_TIMEOUT: 'The model took too long and was stopped. A shorter story bible or fewer raters at once will help.',
+  PARSING_ERROR: 'The model wrote something that is not feedback. Running the rater again usually helps.',
+  SERVER_BUSY: 'The server is busy with other writers\u2019 requests. Wait a moment and run this rater again.',
+  PAYLOAD_TOO_LARGE: 'Your story bible is larger than the server accepts. Leave out some chapters and try again.',
+  VALIDATION_ERROR: 'The server did not accept the request.',
+  NETWORK_ERROR: 'The server could not be reached. Is it still running?',
+  STREAM_ENDED: 'The connection closed before the feedback was complete. Try again.',
+  HTTP_ERROR: 'The server answered with an error.',
+};
+
+/** A sentence a writer understands, for an `error_code` (known or not). */
+export function explainError(code) {
+  return errorExplanations[code] ?? 'Something went wrong on the server.';
+}
+
+/** One line about the server's model, for the header. */
+export function describeHealth(health) {
+  if (!health) return { state: 'unreachable', text: 'Server unreachable', detail: 'The page cannot reach the server. Is it running?' };
+  if (health.llm_available) {
+    const busy = [];
+    if (health.active_requests) busy.push(`${health.active_requests} writing`);
+    if (health.queued_requests) busy.push(`${health.queued_requests} waiting`);
+    return {
+      state: 'ready',
+      text: `Model ready${busy.length ? ` \u00b7 ${busy.join(', ')}` : ''}`,
+      detail: health.model ? `Model: ${health.model}` : '',
+    };
+  }
+  if (health.llm_loading) {
+    return { state: 'loading', text: 'Loading the model\u2026', detail: 'Feedback can start as soon as the model is loaded.' };
+  }
+  return {
+    state: 'missing',
+    text: 'No model loaded',
+    detail: health.llm_error
+      ? `The server has no model to read your story with: ${health.llm_error}`
+      : 'The server has no model to read your story with.',
+  };
+}

@@ -1,0 +1,65 @@
+// The panel of raters: each a name and a critic prompt, switched on or off for the next run.
+import { h, textField, uniqueId } from './dom.mjs';
+import { defaultRaters, rater } from './store.mjs';
+
+export class RatersView {
+  constructor(container, raters, onChange) {
+    this.container = container;
+    this.raters = raters;
+    this.onChange = onChange;
+  }
+
+  render(focusIndex) {
+    const raters = this.raters;
+    const summary = h('p', { class: 'hint', 'aria-live': 'polite' });
+    const changed = () => {
+      const enabled = raters.filter((item) => item.enabled).length;
+      summary.textContent = `${enabled} of ${raters.length} raters will read the next plot point, all at the same time.`;
+      this.onChange(this.raters);
+    };
+    const items = raters.map((item, index) => {
+      const toggleId = uniqueId('rater-enabled');
+      const toggleLabel = h('label', { for: toggleId, class: 'rater-name' }, item.name || 'Unnamed rater');
+      return h('li', { class: `rater${item.enabled ? '' : ' disabled'}`, 'data-rater-id': item.id },
+        h('div', { class: 'rater-head' },
+          h('input', { type: 'checkbox', id: toggleId, class: 'rater-enabled', checked: item.enabled, onChange: (event) => {
+            item.enabled = event.target.checked;
+            event.target.closest('.rater').classList.toggle('disabled', !item.enabled);
+            changed();
+          } }),
+          toggleLabel,
+          h('button', { type: 'button', class: 'quiet danger', 'aria-label': `Remove ${item.name || 'this rater'}`, onClick: () => {
+            raters.splice(index, 1);
+            changed();
+            this.render();
+          } }, 'Remove')),
+        h('details', { open: focusIndex === index },
+          h('summary', {}, 'Edit'),
+          textField({ label: 'Name', name: 'rater-name', value: item.name, onInput: (event) => {
+            item.name = event.target.value;
+            toggleLabel.textContent = item.name || 'Unnamed rater';
+            changed();
+          } }),
+          textField({ label: 'Critic prompt', name: 'rater-prompt', multiline: true, rows: 4, value: item.prompt, onInput: (event) => {
+            item.prompt = event.target.value;
+            changed();
+          } })));
+    });
+    changed();
+    this.container.replaceChildren(
+      summary,
+      h('ul', { class: 'raters' }, items),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'add', onClick: () => {
+          raters.push(rater('New rater', 'You are a thoughtful reader. Say what works in this plot point and what does not.'));
+          changed();
+          this.render(raters.length - 1);
+        } }, 'Add a rater'),
+        h('button', { type: 'button', class: 'quiet', onClick: () => {
+          raters.splice(0, raters.length, ...defaultRaters());
+          changed();
+          this.render();
+        } }, 'Restore the default panel')));
+    if (focusIndex !== undefined) this.container.querySelectorAll('.rater')[focusIndex]?.querySelector('input[type=text]')?.focus();
+  }
+}

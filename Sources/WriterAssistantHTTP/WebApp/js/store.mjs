@@ -1,0 +1,202 @@
+// The writer's story bible and panel of raters, kept in the browser. The story bible has the
+// shape of the API's `structured_context`, so an exported file doubles as an API example.
+
+const storageKeys = {
+  bible: 'writer-assistant.story-bible',
+  raters: 'writer-assistant.raters',
+  plotPoint: 'writer-assistant.plot-point',
+};
+
+/** Character fields the API accepts, with the label the page shows. */
+export const characterFields = [
+  ['name', 'Name'],
+  ['basicBio', 'Bio'],
+  ['age', 'Age'],
+  ['sex', 'Sex'],
+  ['gender', 'Gender'],
+  ['personality', 'Personality'],
+  ['motivations', 'Motivations'],
+  ['fears', 'Fears'],
+  ['relationships', 'Relationships'],
+  ['physicalAppearance', 'Appearance'],
+  ['usualClothing', 'Usual clothing'],
+];
+
+export function emptyBible() {
+  return {
+    systemPrompts: { mainPrefix: '', mainSuffix: '', assistantPrompt: '' },
+    worldbuilding: { content: '' },
+    storySummary: { summary: '' },
+    characters: [],
+    previousChapters: [],
+    plotContext: { plotOutline: '', plotOutlineStatus: 'draft' },
+  };
+}
+
+export function emptyCharacter() {
+  return Object.fromEntries(characterFields.map(([field]) => [field, '']));
+}
+
+export function emptyChapter(number) {
+  return { number, title: '', content: '' };
+}
+
+/**
+ * A complete story bible from parsed JSON: a `structured_context`, or a whole feedback request
+ * holding one. Missing parts are filled in; anything of the wrong type is an error naming it.
+ */
+export function normalizeBible(value) {
+  if (isObject(value) && isObject(value.structured_context)) value = value.structured_context;
+  if (!isObject(value)) throw new Error('The file does not hold a story bible (a JSON object).');
+  const bible = emptyBible();
+  const text = (object, field, where) => {
+    const item = object?.[field];
+    if (item === undefined || item === null) return '';
+    if (typeof item === 'number') return String(item);
+    if (typeof item !== 'string') throw new Error(`${where}.${field} should be text.`);
+    return item;
+  };
+  const section = (name) => {
+    const item = value[name];
+    if (item === undefined || item === null) return undefined;
+    if (!isObject(item)) throw new Error(`${name} should be an object.`);
+    return item;
+  };
+  const list = (name) => {
+    const item = value[name];
+    if (item === undefined || item === null) return [];
+    if (!Array.isArray(item)) throw new Error(`${name} should be a list.`);
+    return item.map((entry, index) => {
+      if (!isObject(entry)) throw new Error(`${name}[${index}] should be an object.`);
+      return entry;
+    });
+  };
+
+  const prompts = section('systemPrompts');
+  for (const field of Object.keys(bible.systemPrompts)) bible.systemPrompts[field] = text(prompts, field, 'systemPrompts');
+  bible.worldbuilding.content = text(section('worldbuilding'), 'content', 'worldbuilding');
+  bible.storySummary.summary = text(section('storySummary'), 'summary', 'storySummary');
+  bible.characters = list('characters').map((character, index) =>
+    Object.fromEntries(characterFields.map(([field]) => [field, text(character, field, `characters[${index}]`)])));
+  bible.previousChapters = list('previousChapters').map((chapter, index) => {
+    const number = chapter.number ?? index + 1;
+    if (!Number.isInteger(number)) throw new Error(`previousChapters[${index}].number should be a whole number.`);
+    return { number, title: text(chapter, 'title', `previousChapters[${index}]`), content: text(chapter, 'content', `previousChapters[${index}]`) };
+  });
+  const plot = section('plotContext');
+  bible.plotContext.plotOutline = text(plot, 'plotOutline', 'plotContext');
+  bible.plotContext.plotOutlineStatus = text(plot, 'plotOutlineStatus', 'plotContext') || 'draft';
+  return bible;
+}
+
+/** The story bible as the API's `structured_context`, without the parts left empty. */
+export function toStructuredContext(bible) {
+  const context = {};
+  const prompts = pruned(bible.systemPrompts);
+  if (prompts) context.systemPrompts = prompts;
+  if (hasText(bible.worldbuilding.content)) {
+    context.worldbuilding = { content: bible.worldbuilding.content, wordCount: countWords(bible.worldbuilding.content) };
+  }
+  if (hasText(bible.storySummary.summary)) {
+    context.storySummary = { summary: bible.storySummary.summary, wordCount: countWords(bible.storySummary.summary) };
+  }
+  const characters = bible.characters
+    .map((character) => pruned(character))
+    .filter(Boolean)
+    .map((character) => ({ ...character, name: character.name ?? 'Unnamed character' }));
+  if (characters.length) context.characters = characters;
+  const chapters = bible.previousChapters
+    .filter((chapter) => hasText(chapter.content))
+    .map((chapter) => ({ number: chapter.number, ...(hasText(chapter.title) ? { title: chapter.title } : {}), content: chapter.content }));
+  if (chapters.length) context.previousChapters = chapters;
+  if (hasText(bible.plotContext.plotOutline)) context.plotContext = { ...bible.plotContext };
+  return context;
+}
+
+export function defaultRaters() {
+  return [
+    rater('Pacing editor', 'You are a developmental editor who cares about pacing. Judge whether this plot point moves the story at the right speed, where tension rises or sags, and what could be cut or expanded.'),
+    rater('Character critic', 'You are a critic who cares most about characters. Judge whether everyone involved acts from their established motivations and fears, and whether the plot point changes someone.'),
+    rater('Dialogue coach', 'You are a dialogue coach. Judge how the scene could reveal character and conflict through what people say and leave unsaid, and where speech would be stronger than narration.'),
+    rater('Genre reader', 'You are a devoted reader of this story\u2019s genre. Say whether the plot point delivers what readers of the genre hope for, and where it feels familiar or fresh.'),
+    rater('Continuity checker', 'You are a meticulous continuity editor. Check the plot point against the worldbuilding, the characters and the earlier chapters, and point out anything that contradicts them.', false),
+  ];
+}
+
+export function rater(name, prompt, enabled = true) {
+  return { id: newId(), name, prompt, enabled };
+}
+
+/** Reads and writes the page's state in `storage` (the browser's localStorage by default). */
+export class Store {
+  constructor(storage = globalThis.localStorage) {
+    this.storage = storage;
+  }
+
+  loadBible() {
+    const saved = this.#read(storageKeys.bible);
+    if (saved === undefined) return emptyBible();
+    try {
+      return normalizeBible(saved);
+    } catch {
+      return emptyBible();
+    }
+  }
+
+  loadRaters() {
+    const saved = this.#read(storageKeys.raters);
+    if (!Array.isArray(saved)) return defaultRaters();
+    return saved
+      .filter((item) => isObject(item) && typeof item.name === 'string' && typeof item.prompt === 'string')
+      .map((item) => ({ id: typeof item.id === 'string' ? item.id : newId(), name: item.name, prompt: item.prompt, enabled: item.enabled !== false }));
+  }
+
+  loadPlotPoint() {
+    const saved = this.#read(storageKeys.plotPoint);
+    return typeof saved === 'string' ? saved : '';
+  }
+
+  /** Each save returns false when the browser refused it (storage full or disabled). */
+  saveBible(bible) { return this.#write(storageKeys.bible, bible); }
+  saveRaters(raters) { return this.#write(storageKeys.raters, raters); }
+  savePlotPoint(text) { return this.#write(storageKeys.plotPoint, text); }
+
+  #read(key) {
+    try {
+      const text = this.storage?.getItem(key);
+      return text === null || text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #write(key, value) {
+    try {
+      this.storage.setItem(key, JSON.stringify(value));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function pruned(object) {
+  const entries = Object.entries(object).filter(([, value]) => hasText(value));
+  return entries.length ? Object.fromEntries(entries) : null;
+}
+
+function hasText(value) {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+function countWords(text) {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function newId() {
+  return `rater-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}

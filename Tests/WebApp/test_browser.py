@@ -1,0 +1,237 @@
+"""The writer's web app in real headless Chromium against the real server and the real model.
+
+Run by `make test` after the Swift tests (which build the server). Any JavaScript console error
+fails the test that caused it.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import unittest
+import urllib.request
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = Path(os.environ.get("WRITER_ASSISTANT_BIN", ROOT / ".build/debug/writer-assistant"))
+MODEL = Path(os.environ.get("WRITER_ASSISTANT_MODEL", ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+SCREENSHOT = os.environ.get("WRITER_ASSISTANT_SCREENSHOT")
+STORY = json.loads((ROOT / "examples/story.json").read_text())
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """One `writer-assistant serve` process on a free port."""
+
+    def __init__(self, *arguments):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(SERVER), "serve", "--port", str(self.port), *arguments],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def health(self):
+        with urllib.request.urlopen(f"{self.url}/health", timeout=5) as response:
+            return json.load(response)
+
+    def wait_until(self, condition, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if condition(self.health()):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"the server at {self.url} did not get there in {timeout} s")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def start_browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1050"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    return webdriver.Chrome(options=options, service=service)
+
+
+class WebAppTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not SERVER.exists() or not MODEL.exists():
+            raise unittest.SkipTest(f"needs {SERVER} and {MODEL}: run `make test`")
+        cls.server = Server("--model-path", str(MODEL), "--temperature", "0", "--parallel", "4")
+        cls.modelless = Server()
+        cls.server.wait_until(lambda health: health["llm_available"])
+        cls.modelless.wait_until(lambda health: True)
+        cls.browser = start_browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.server.stop()
+        cls.modelless.stop()
+
+    def setUp(self):
+        self.open(self.server)
+        self.browser.execute_script("localStorage.clear()")
+        self.browser.refresh()
+        self.wait_for(lambda: self.health_state() == "ready")
+
+    def tearDown(self):
+        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"]
+        self.assertEqual(errors, [], "JavaScript console errors")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def open(self, server):
+        self.browser.get(server.url + "/")
+
+    def wait_for(self, condition, timeout=30, message=""):
+        return WebDriverWait(self.browser, timeout, poll_frequency=0.1).until(lambda _: condition(), message)
+
+    def health_state(self):
+        return self.browser.find_element(By.ID, "health").get_attribute("data-state")
+
+    def field(self, name, index=0):
+        return self.browser.find_elements(By.NAME, name)[index]
+
+    def type_into(self, element, text):
+        element.clear()
+        element.send_keys(text)
+
+    def show_tab(self, name):
+        self.browser.find_element(By.ID, f"tab-{name}").click()
+
+    def use_raters(self, count):
+        """Switches on the first `count` raters (adding some if needed) and the rest off."""
+        self.show_tab("raters")
+        while len(self.browser.find_elements(By.CSS_SELECTOR, ".rater")) < count:
+            self.browser.find_element(By.XPATH, "//button[text()='Add a rater']").click()
+        for index, toggle in enumerate(self.browser.find_elements(By.CSS_SELECTOR, ".rater-enabled")):
+            if toggle.is_selected() != (index < count):
+                toggle.click()
+        self.show_tab("bible")
+
+    def fill_small_bible(self):
+        self.type_into(self.field("worldbuilding"), STORY["worldbuilding"]["content"])
+        self.type_into(self.field("summary"), STORY["storySummary"]["summary"])
+        self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
+        self.type_into(self.field("character-name"), "Ari")
+        self.type_into(self.field("character-basicBio"), STORY["characters"][0]["basicBio"])
+        self.browser.find_element(By.XPATH, "//button[text()='Add a chapter']").click()
+        self.type_into(self.field("chapter-title"), "The Farm")
+        self.type_into(self.field("chapter-content"), STORY["previousChapters"][0]["content"])
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari finds a hidden door behind the linen-covered mirror.")
+
+    def cards(self):
+        return self.browser.find_elements(By.CSS_SELECTOR, "#cards .card")
+
+    def card_states(self):
+        return [card.get_attribute("data-state") for card in self.cards()]
+
+    def record_card_states(self):
+        """Keeps every state each card passes through, so fast phases are not missed."""
+        self.browser.execute_script("""
+            window.seenStates = {};
+            new MutationObserver((changes) => {
+              for (const change of changes) {
+                const card = change.target.closest?.('.card');
+                if (!card) continue;
+                const name = card.getAttribute('aria-label');
+                (window.seenStates[name] ??= []).push(card.dataset.state);
+              }
+            }).observe(document.getElementById('cards'), { attributes: true, attributeFilter: ['data-state'], subtree: true });
+        """)
+
+    # -- tests -----------------------------------------------------------------------------
+
+    def test_the_story_bible_survives_a_reload(self):
+        self.fill_small_bible()
+        self.browser.refresh()
+        self.wait_for(lambda: self.field("worldbuilding").get_attribute("value") != "")
+        self.assertEqual(self.field("worldbuilding").get_attribute("value"), STORY["worldbuilding"]["content"])
+        self.assertEqual(self.field("summary").get_attribute("value"), STORY["storySummary"]["summary"])
+        self.assertEqual(self.field("character-name").get_attribute("value"), "Ari")
+        self.assertEqual(self.field("chapter-content").get_attribute("value"), STORY["previousChapters"][0]["content"])
+        self.assertIn("hidden door", self.browser.find_element(By.ID, "plot-point").get_attribute("value"))
+        saved = self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.story-bible'))")
+        self.assertEqual(saved["characters"][0]["name"], "Ari")
+        self.assertEqual(saved["previousChapters"][0]["title"], "The Farm")
+
+    def test_a_panel_of_raters_streams_each_card_to_its_result(self):
+        self.fill_small_bible()
+        self.use_raters(2)
+        self.record_card_states()
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: len(self.cards()) == 2)
+        self.wait_for(lambda: any(card.find_elements(By.CSS_SELECTOR, ".opinion") for card in self.cards()), timeout=120,
+                      message="no answer appeared while it was being written")
+        self.wait_for(lambda: self.card_states() == ["complete", "complete"], timeout=240,
+                      message=f"cards did not all finish: {self.card_states()}")
+        seen = self.browser.execute_script("return window.seenStates")
+        for card in self.cards():
+            name = card.get_attribute("aria-label")
+            self.assertIn("generating_feedback", seen[name])
+            self.assertEqual(card.find_element(By.TAG_NAME, "progress").get_attribute("value"), "100")
+            self.assertTrue(card.find_element(By.CSS_SELECTOR, ".opinion").text.strip())
+            self.assertGreaterEqual(len(card.find_elements(By.CSS_SELECTOR, ".suggestions li")), 1)
+            self.assertIn("tokens written", card.find_element(By.CSS_SELECTOR, ".message").text)
+        if SCREENSHOT:
+            self.browser.save_screenshot(SCREENSHOT)
+
+    def test_cancelling_a_rater_stops_the_work_on_the_server(self):
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari sings the forbidden song.")
+        self.use_raters(1)
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: self.card_states() == ["generating_feedback"], timeout=60)
+        self.assertEqual(self.server.health()["active_requests"], 1)
+        self.cards()[0].find_element(By.XPATH, ".//button[text()='Cancel']").click()
+        self.wait_for(lambda: self.card_states() == ["cancelled"], timeout=5)
+        self.server.wait_until(lambda health: health["active_requests"] == 0, timeout=5)
+        self.assertTrue(self.cards()[0].find_element(By.XPATH, ".//button[text()='Run again']").is_displayed())
+
+    def test_eight_raters_wait_for_a_connection_instead_of_stalling(self):
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Tomas confesses.")
+        self.use_raters(8)
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: len(self.cards()) == 8)
+        self.wait_for(lambda: self.card_states().count("queued") == 3, timeout=10,
+                      message=f"expected three raters waiting for a connection: {self.card_states()}")
+        self.server.wait_until(lambda health: health["active_requests"] + health["queued_requests"] == 5, timeout=10)
+        # A finished connection lets the next rater in at once.
+        running = next(card for card in self.cards() if card.get_attribute("data-state") != "queued")
+        running.find_element(By.XPATH, ".//button[text()='Cancel']").click()
+        self.wait_for(lambda: self.card_states().count("queued") == 2, timeout=5)
+        self.browser.find_element(By.ID, "cancel-all").click()
+        self.wait_for(lambda: set(self.card_states()) == {"cancelled"}, timeout=5)
+        self.server.wait_until(lambda health: health["active_requests"] == 0 and health["queued_requests"] == 0, timeout=5)
+
+    def test_a_server_without_a_model_says_so(self):
+        self.open(self.modelless)
+        self.wait_for(lambda: self.health_state() == "missing")
+        notice = self.browser.find_element(By.ID, "model-notice")
+        self.assertTrue(notice.is_displayed())
+        self.assertIn("no model", notice.text.lower())
+        self.assertIn("No model loaded", self.browser.find_element(By.ID, "health").text)
+        self.assertFalse(self.browser.find_element(By.ID, "run-panel").is_enabled())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import NIOHTTP1
+import Testing
+import WriterAssistantCore
+import WriterAssistantHTTP
+
+/// The web app's files as the server sends them: types, caching, and `/` for browsers.
+@Suite struct WebAppServingTests {
+    @Test func browsersGetThePageAtTheRootAndOtherClientsGetJSON() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            let page = try await server.get("/", headers: [("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")])
+            #expect(page.status == .ok)
+            #expect(page.headers.first(name: "Content-Type") == "text/html; charset=utf-8")
+            #expect(page.headers.first(name: "Vary") == "Accept")
+            let html = String(decoding: try await page.bodyData(), as: UTF8.self)
+            #expect(html.contains(#"<script type="module" src="/js/app.mjs">"#))
+
+            let json = try await server.get("/", headers: [("Accept", "application/json")])
+            #expect(json.headers.first(name: "Content-Type") == "application/json; charset=utf-8")
+            #expect(json.headers.first(name: "Vary") == "Accept")
+            let info = try JSONSerialization.jsonObject(with: try await json.bodyData()) as? [String: Any]
+            #expect(info?["name"] as? String == "Writer Assistant")
+        }
+    }
+
+    @Test(arguments: [
+        ("/js/app.mjs", "text/javascript; charset=utf-8"),
+        ("/js/sse.mjs", "text/javascript; charset=utf-8"),
+        ("/styles.css", "text/css; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+    ])
+    func filesCarryTheirTypeAndRevalidate(path: String, contentType: String) async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            let response = try await server.get(path)
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Content-Type") == contentType)
+            #expect(response.headers.first(name: "Cache-Control") == "no-cache")
+            let etag = try #require(response.headers.first(name: "ETag"))
+            #expect(try await response.bodyData().isEmpty == false)
+
+            let again = try await server.get(path, headers: [("If-None-Match", etag)])
+            #expect(again.status == .notModified)
+        }
+    }
+
+    @Test func everyModuleTheAppImportsIsServed() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            var pending = ["/js/app.mjs"]
+            var seen: Set<String> = []
+            while let path = pending.popLast() {
+                guard seen.insert(path).inserted else { continue }
+                let response = try await server.get(path)
+                #expect(response.status == .ok, "\(path)")
+                let source = String(decoding: try await response.bodyData(), as: UTF8.self)
+                for match in source.matches(of: /from '\.\/([a-z-]+\.mjs)'/) {
+                    pending.append("/js/" + match.output.1)
+                }
+            }
+            #expect(seen.count >= 8)
+        }
+    }
+
+    @Test func pathsOutsideTheAppAreRefused() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            let traversal = try await server.get("/js/../../Package.swift").status
+            let encodedTraversal = try await server.get("/%2e%2e/Package.swift").status
+            let missing = try await server.get("/missing.js").status
+            #expect(traversal != .ok)
+            #expect(encodedTraversal == .badRequest)
+            #expect(missing == .notFound)
+        }
+    }
+}
