@@ -34,10 +34,12 @@ final class DecodeLoop {
 
     init(model: LlamaModel, settings: Settings) throws(LlamaEngineError) {
         var parameters = llama_context_default_params()
-        // A cache stream per sequence: attention then spans only a sequence's own cells. With one
-        // shared pool every token would also attend over (masked) cells that idle slots keep for
-        // reuse, which measured twice as slow on long stories.
-        parameters.kv_unified = false
+        // One cache pool for all sequences: raters of one story then share the story's cells
+        // instead of copying them, and their decode steps attend over those cells together
+        // (measured 83 against 48 tok/s for four raters at a depth of 1,900 tokens). Every token
+        // also attends over the pool's other cells, masked, so idle caches are trimmed to what
+        // the running requests share (see `dropUnsharedIdleCaches`).
+        parameters.kv_unified = true
         parameters.n_ctx = UInt32(settings.contextPerSequence * settings.parallel)
         parameters.n_seq_max = UInt32(settings.parallel)
         parameters.n_batch = UInt32(settings.promptChunkSize + settings.parallel)
@@ -117,6 +119,32 @@ final class DecodeLoop {
             slot.assign(job, sampler: sampler, phase: .readingPrompt)
             keepCachedPrefix(of: slot, length: own)
         }
+        dropUnsharedIdleCaches()
+    }
+
+    /// Idle caches cost every running request attention over their cells, so an idle slot keeps
+    /// only the prefix it shares with a running one (free, since those cells are shared). A story
+    /// no one is working on any more is dropped as soon as another one is being read.
+    private func dropUnsharedIdleCaches() {
+        let wanted = slots.filter { !$0.isIdle }.map { $0.isWriting ? $0.cachedTokens : $0.prompt }
+        guard !wanted.isEmpty else { return }
+        for slot in slots where slot.isIdle && !slot.cachedTokens.isEmpty {
+            let shared = wanted.map { slot.cachedTokens.commonPrefixLength(with: $0) }.max() ?? 0
+            guard shared < slot.cachedTokens.count else { continue }
+            llama_memory_seq_rm(memory, slot.sequence, llama_pos(shared), -1)
+            slot.cachedTokens.removeSubrange(shared...)
+        }
+    }
+
+    /// Ends the slot's job and keeps its prompt's cache for a later request; the answer's cells
+    /// go, since no prompt ever contains a model's answer.
+    private func release(_ slot: Slot, throwing error: (any Error)? = nil) {
+        let promptLength = min(slot.prompt.count, slot.cachedTokens.count)
+        slot.release(throwing: error)
+        if promptLength < slot.cachedTokens.count {
+            llama_memory_seq_rm(memory, slot.sequence, llama_pos(promptLength), -1)
+            slot.cachedTokens.removeSubrange(promptLength...)
+        }
     }
 
     /// Copies the awaited prefix from its source once the source has evaluated it (or gave up).
@@ -128,11 +156,10 @@ final class DecodeLoop {
         if available < wanted && stillComing { return }
 
         let length = min(available, slot.prompt.count - 1)
-        // Between separate streams llama.cpp copies whole sequences only; the tail is cut after.
+        // In the unified pool a copy only tags the source's cells with this sequence too.
         llama_memory_seq_rm(memory, slot.sequence, -1, -1)
         if length > 0 {
-            llama_memory_seq_cp(memory, source.sequence, slot.sequence, -1, -1)
-            llama_memory_seq_rm(memory, slot.sequence, llama_pos(length), -1)
+            llama_memory_seq_cp(memory, source.sequence, slot.sequence, 0, llama_pos(length))
         }
         slot.cachedTokens = Array(slot.prompt[..<length])
         slot.beginReading(reused: length)
@@ -153,7 +180,7 @@ final class DecodeLoop {
 
     private func step() {
         for slot in slots where !slot.isIdle && slot.job?.isCancelled == true {
-            slot.release()
+            release(slot)
         }
         for slot in slots { startIfPrefixReady(slot) }
 
@@ -184,7 +211,7 @@ final class DecodeLoop {
             for slot in outputs.map(\.slot) + prompted.map(\.slot) where !slot.isIdle {
                 llama_memory_seq_rm(memory, slot.sequence, -1, -1)
                 slot.cachedTokens.removeAll()
-                slot.release(throwing: LanguageModelError.evaluationFailed(status: status))
+                release(slot, throwing: LanguageModelError.evaluationFailed(status: status))
             }
             return
         }
@@ -220,7 +247,7 @@ final class DecodeLoop {
         }
         let token = sampler.sample(context: context, index: index)
         guard token != LLAMA_TOKEN_NULL else {
-            return slot.release(throwing: LanguageModelError.evaluationFailed(status: -1))
+            return release(slot, throwing: LanguageModelError.evaluationFailed(status: -1))
         }
         if model.isEndOfGeneration(token) {
             return finish(slot, reason: .endOfGeneration)
@@ -247,6 +274,6 @@ final class DecodeLoop {
             queueSeconds: (slot.admitted - job.submitted).inSeconds,
             promptEvaluationSeconds: (slot.promptEvaluated - slot.admitted).inSeconds,
             generationSeconds: (now - slot.promptEvaluated).inSeconds)))
-        slot.release()
+        release(slot)
     }
 }

@@ -102,6 +102,34 @@ import WriterAssistantTestSupport
         #expect(reused == shared)
     }
 
+    /// Idle caches cost attention for every running request in the shared pool, so one story's
+    /// cache is kept while nothing else runs and dropped once a different story is read.
+    @Test func anIdleStoryIsDroppedOnceAnotherStoryIsRead() async throws {
+        let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 2))
+        defer { engine.shutdown() }
+        let greedy = SamplingParameters(temperature: 0, maxTokens: 2)
+        let other = Array(repeating: "A baker in a mountain village sold bread to travellers every morning.", count: 30)
+            .joined(separator: " ")
+        func reused(_ prompt: [Token]) async throws -> Int {
+            let events = try await Self.collect(engine.generate(GenerationRequest(prompt: prompt, sampling: greedy)))
+            guard case .finished(let summary) = events.last else { return -1 }
+            return summary.reusedPromptTokens
+        }
+        // Two raters at once leave the story in both slots.
+        let first = try Self.prompt(engine, rater: "You judge pacing.")
+        let second = try Self.prompt(engine, rater: "You judge dialogue.")
+        async let firstReused = reused(first)
+        async let secondReused = reused(second)
+        #expect(try await [firstReused, secondReused].max() == first.commonPrefixLength(with: second))
+        let third = try Self.prompt(engine, rater: "You judge character.")
+        #expect(try await reused(third) == first.commonPrefixLength(with: third), "kept while nothing else runs")
+
+        // A new story takes one slot; the other slot's copy of the old story must go too.
+        let unrelated = try Self.prompt(engine, story: other, rater: "You judge pacing.")
+        #expect(try await reused(unrelated) < 64)
+        #expect(try await reused(first) < 64, "the first story's cells should have been freed")
+    }
+
     @Test func ratersArrivingTogetherEvaluateTheStoryOnce() async throws {
         let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 4))
         defer { engine.shutdown() }
