@@ -49,7 +49,7 @@ public func buildApplication(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
     if let webRoot = configuration.webRoot {
-        WebApp.addMiddleware(to: router, root: webRoot)
+        WebApp.addMiddleware(to: router, root: webRoot, logger: logger)
     }
 
     HealthController(host: host, version: writerAssistantVersion).addRoutes(to: router)

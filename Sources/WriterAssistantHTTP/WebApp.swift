@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// The writer's web app: static HTML, CSS and JavaScript modules shipped as package resources.
 public enum WebApp {
@@ -11,11 +12,12 @@ public enum WebApp {
 
     /// Serves the files under `root`. Every response carries an ETag and `no-cache`, so a browser
     /// revalidates each file (a cheap 304) and picks up a new version as soon as the server has one.
-    static func addMiddleware<Context: RequestContext>(to router: Router<Context>, root: String) {
+    static func addMiddleware<Context: RequestContext>(to router: Router<Context>, root: String, logger: Logger) {
         let textTypes: [(String, MediaType)] = [
             ("html", .textHtml), ("css", .textCss), ("js", .textJavascript), ("mjs", .textJavascript), ("json", .applicationJson),
         ]
-        var files = FileMiddleware<Context, LocalFileSystem>(root, cacheControl: CacheControl([(MediaType(type: .any), [.noCache])]))
+        var files = FileMiddleware<Context, LocalFileSystem>(
+            root, cacheControl: CacheControl([(MediaType(type: .any), [.noCache])]), logger: logger)
         for (fileExtension, mediaType) in textTypes {
             files = files.withAdditionalMediaType(
                 MediaType(type: mediaType.type, subType: mediaType.subType, parameter: ("charset", "utf-8")),

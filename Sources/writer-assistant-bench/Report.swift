@@ -70,11 +70,13 @@ struct Report {
             | at once / one after another with cache | **\(panelRatio.formatted())** |
             | at once / one after another without reuse | **\(uncachedRatio.formatted())** (target ≤ 0.45) |
 
-            Sent at once, one request reads the story and the others copy its evaluated prefix, then all four \
-            decode in one batch. One after another with the cache, the second to fourth reuse the story kept \
-            from the request before, so that baseline already has prefix reuse and differs from the panel only \
-            by batched decoding, which gains little on 2 cores: decoding is compute-bound. The last baseline \
-            is a server without prefix reuse (each rater's story differs but has the same length).
+            Sent at once, one request reads the story and the others share its cells in the cache, then all \
+            four decode in one batch, attending over the shared story together. One after another with the \
+            cache, the second to fourth reuse the story kept from the request before, so that baseline already \
+            has prefix reuse and differs from the panel only by batched decoding. On 2 cores that gains little: \
+            a decode step is compute-bound, and the story's reading (about a quarter of the sequential time) \
+            is the same in both. The last baseline is a server without prefix reuse (each rater's story \
+            differs but has the same length), as a single-queue engine without a prefix cache would run them.
 
             ## 3. Time to first token: second rater on an evaluated story vs a new story
 

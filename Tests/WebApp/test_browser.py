@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -16,6 +17,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,15 +80,18 @@ class WebAppTests(unittest.TestCase):
             raise unittest.SkipTest(f"needs {SERVER} and {MODEL}: run `make test`")
         cls.server = Server("--model-path", str(MODEL), "--temperature", "0", "--parallel", "4")
         cls.modelless = Server()
-        cls.server.wait_until(lambda health: health["llm_available"])
+        # One slot and no waiting room: a second request at once is refused as busy.
+        cls.single = Server("--model-path", str(MODEL), "--parallel", "1", "--max-queue", "0", "--max-tokens", "64")
+        for server in (cls.server, cls.single):
+            server.wait_until(lambda health: health["llm_available"])
         cls.modelless.wait_until(lambda health: True)
         cls.browser = start_browser()
 
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
-        cls.server.stop()
-        cls.modelless.stop()
+        for server in (cls.server, cls.modelless, cls.single):
+            server.stop()
 
     def setUp(self):
         self.open(self.server)
@@ -197,9 +202,10 @@ class WebAppTests(unittest.TestCase):
             self.browser.save_screenshot(SCREENSHOT)
 
     def test_cancelling_a_rater_stops_the_work_on_the_server(self):
-        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari sings the forbidden song.")
         self.use_raters(1)
-        self.browser.find_element(By.ID, "run-panel").click()
+        plot_point = self.browser.find_element(By.ID, "plot-point")
+        self.type_into(plot_point, "Ari sings the forbidden song.")
+        plot_point.send_keys(Keys.CONTROL, Keys.ENTER)
         self.wait_for(lambda: self.card_states() == ["generating_feedback"], timeout=60)
         self.assertEqual(self.server.health()["active_requests"], 1)
         self.cards()[0].find_element(By.XPATH, ".//button[text()='Cancel']").click()
@@ -222,6 +228,56 @@ class WebAppTests(unittest.TestCase):
         self.browser.find_element(By.ID, "cancel-all").click()
         self.wait_for(lambda: set(self.card_states()) == {"cancelled"}, timeout=5)
         self.server.wait_until(lambda health: health["active_requests"] == 0 and health["queued_requests"] == 0, timeout=5)
+
+    def test_a_refused_request_is_explained_on_its_card(self):
+        self.open(self.single)
+        self.wait_for(lambda: self.health_state() == "ready")
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Tomas burns the letter.")
+        self.use_raters(2)
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: "failed" in self.card_states(), timeout=30)
+        failed = next(card for card in self.cards() if card.get_attribute("data-state") == "failed")
+        self.assertIn("The server is busy", failed.find_element(By.CSS_SELECTOR, ".error").text)
+        self.assertEqual(failed.find_element(By.CSS_SELECTOR, ".error code").text, "SERVER_BUSY")
+        self.browser.find_element(By.ID, "cancel-all").click()
+        self.single.wait_until(lambda health: health["active_requests"] == 0, timeout=10)
+
+    def test_a_story_bible_file_can_be_imported_and_a_broken_one_is_refused(self):
+        file_input = self.browser.find_element(By.ID, "import-file")
+        self.browser.execute_script("arguments[0].hidden = false", file_input)
+        file_input.send_keys(str(ROOT / "examples/story.json"))
+        self.wait_for(lambda: "Imported" in self.browser.find_element(By.ID, "import-status").text)
+        self.assertEqual(self.field("character-name", 1).get_attribute("value"), STORY["characters"][1]["name"])
+        self.assertEqual(self.field("chapter-title", 1).get_attribute("value"), STORY["previousChapters"][1]["title"])
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+            file.write('{"characters": {"name": "Ari"}}')
+        broken = Path(file.name)
+        try:
+            file_input.send_keys(str(broken))
+            self.wait_for(lambda: "Could not import" in self.browser.find_element(By.ID, "import-status").text)
+            self.assertIn("characters should be a list", self.browser.find_element(By.ID, "import-status").text)
+            self.assertEqual(self.field("character-name", 1).get_attribute("value"), STORY["characters"][1]["name"])
+        finally:
+            broken.unlink()
+
+    def test_every_control_has_a_label_and_a_narrow_window_needs_no_sideways_scrolling(self):
+        self.use_raters(2)
+        self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
+        for tab in ("raters", "bible"):
+            self.show_tab(tab)
+            unlabelled = self.browser.execute_script("""
+                return [...document.querySelectorAll('input:not([type=file]), textarea, select, progress')]
+                  .filter((control) => control.offsetParent !== null)
+                  .filter((control) => control.labels?.length === 0 && !control.getAttribute('aria-label'))
+                  .map((control) => control.outerHTML);
+            """)
+            self.assertEqual(unlabelled, [], f"controls without a label on the {tab} tab")
+        self.browser.set_window_size(420, 900)
+        try:
+            self.wait_for(lambda: self.browser.execute_script(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5)
+        finally:
+            self.browser.set_window_size(1400, 1050)
 
     def test_a_server_without_a_model_says_so(self):
         self.open(self.modelless)

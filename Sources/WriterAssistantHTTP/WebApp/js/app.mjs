@@ -46,9 +46,11 @@ function feedbackRequest(rater) {
 
 function runPanel() {
   const raters = ratersView.raters.filter((rater) => rater.enabled && rater.prompt.trim() !== '');
-  const problem = plotPoint.value.trim() === ''
-    ? 'Write the plot point you want feedback on first.'
-    : raters.length === 0 ? 'Switch on at least one rater in the Raters tab.' : '';
+  const problem = element('run-panel').disabled
+    ? 'The server has no model ready yet.'
+    : plotPoint.value.trim() === ''
+      ? 'Write the plot point you want feedback on first.'
+      : raters.length === 0 ? 'Switch on at least one rater in the Raters tab.' : '';
   element('run-hint').textContent = problem;
   if (problem) {
     if (plotPoint.value.trim() === '') plotPoint.focus();
