@@ -16,8 +16,7 @@ final class DecodeLoop {
         var threads: Int
         /// Prompt tokens evaluated per step across all slots.
         var promptChunkSize: Int
-        /// nil lets llama.cpp decide.
-        var flashAttention: Bool?
+        var flashAttention: Bool
     }
 
     /// Shorter shared prefixes are evaluated again rather than waited for.
@@ -47,9 +46,7 @@ final class DecodeLoop {
         // The default of 4 threads oversubscribes small machines and slows decoding sharply.
         parameters.n_threads = Int32(settings.threads)
         parameters.n_threads_batch = Int32(settings.threads)
-        if let flash = settings.flashAttention {
-            parameters.flash_attn_type = flash ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED
-        }
+        parameters.flash_attn_type = settings.flashAttention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED
         guard let context = llama_init_from_model(model.pointer, parameters), let memory = llama_get_memory(context) else {
             throw .contextCreationFailed
         }

@@ -24,6 +24,8 @@ enum RawDecodeBaseline {
         contextParameters.n_ctx = UInt32(depth + tokens + 256)
         contextParameters.n_threads = Int32(threads)
         contextParameters.n_threads_batch = Int32(threads)
+        // As the server runs it: flash attention is slower on CPUs.
+        contextParameters.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
         guard let context = llama_init_from_model(model, contextParameters), let vocab = llama_model_get_vocab(model) else {
             throw Failure(description: "cannot create a context")
         }

@@ -14,7 +14,7 @@ public enum TestModel {
     }()
 
     public static func configuration(
-        parallel: Int = 4, maxQueuedRequests: Int = 64, flashAttention: Bool? = nil
+        parallel: Int = 4, maxQueuedRequests: Int = 64, flashAttention: Bool = false
     ) -> LlamaEngine.Configuration {
         LlamaEngine.Configuration(
             modelPath: path, contextSize: 4096, parallel: parallel, maxQueuedRequests: maxQueuedRequests,

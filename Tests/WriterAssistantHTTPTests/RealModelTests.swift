@@ -27,7 +27,7 @@ import WriterAssistantTestSupport
                                      plotOutline: "Hero finds door, explores, finds treasure.", plotOutlineStatus: "draft")))
 
     static func withRealServer<T: Sendable>(
-        sampling: SamplingParameters = SamplingParameters(temperature: 0.7, maxTokens: 400, seed: 7),
+        sampling: SamplingParameters = SamplingParameters(temperature: 0, maxTokens: 600),
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let host = ModelHost(.ready(try await TestModel.shared()))
@@ -77,7 +77,7 @@ import WriterAssistantTestSupport
         try await Self.withRealServer { server in
             let (_, events) = try await server.stream(Self.story, query: "?tokens=true")
             let text = events.compactMap { if case .token(let text) = $0.event { text } else { nil } }.joined()
-            guard case .result(let result) = events.last?.event else { Issue.record("no result"); return }
+            guard case .result(let result) = events.last?.event else { Issue.record("no result: \(events.suffix(3).map(\.event)) \(text)"); return }
             #expect(try FeedbackParser.parse(text) == result.feedback)
         }
     }
