@@ -180,6 +180,20 @@ class WebAppTests(unittest.TestCase):
         self.assertEqual(saved["characters"][0]["name"], "Ari")
         self.assertEqual(saved["previousChapters"][0]["title"], "The Farm")
 
+    def test_characters_and_chapters_can_be_added_and_removed(self):
+        for name in ("Ari", "Tomas"):
+            self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
+            self.browser.switch_to.active_element.send_keys(name)
+        self.browser.find_element(By.XPATH, "//button[text()='Remove Ari']").click()
+        self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Tomas"])
+        for _ in range(2):
+            self.browser.find_element(By.XPATH, "//button[text()='Add a chapter']").click()
+        self.browser.find_element(By.XPATH, "//button[text()='Remove chapter 1']").click()
+        self.assertEqual([item.text for item in self.browser.find_elements(By.CSS_SELECTOR, ".item > summary")], ["Tomas", "Chapter 2"])
+        saved = self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.story-bible'))")
+        self.assertEqual([character["name"] for character in saved["characters"]], ["Tomas"])
+        self.assertEqual([chapter["number"] for chapter in saved["previousChapters"]], [2])
+
     def test_a_panel_of_raters_streams_each_card_to_its_result(self):
         self.fill_small_bible()
         self.use_raters(2)

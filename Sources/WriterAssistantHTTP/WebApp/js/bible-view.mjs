@@ -46,81 +46,87 @@ export class BibleView {
   }
 
   renderCharacters(focusIndex) {
-    const characters = this.bible.characters;
-    const changed = () => this.onChange(this.bible);
-    const items = characters.map((character, index) => {
-      const title = h('span', {}, character.name || `Character ${index + 1}`);
-      const fields = characterFields.map(([field, label]) => textField({
-        label, name: `character-${field}`, value: character[field], multiline: field !== 'name' && field !== 'age',
-        rows: 2,
-        onInput: (event) => {
-          character[field] = event.target.value;
-          if (field === 'name') title.textContent = character.name || `Character ${index + 1}`;
-          changed();
-        },
-      }));
-      return h('details', { class: 'item', open: focusIndex === index || characters.length <= 2 },
-        h('summary', {}, title),
-        fields,
-        h('button', { type: 'button', class: 'quiet danger', onClick: () => {
-          characters.splice(index, 1);
-          changed();
-          this.renderCharacters();
-        } }, `Remove ${character.name || 'this character'}`));
+    this.#renderList(this.charactersSection, this.bible.characters, focusIndex, {
+      addLabel: 'Add a character',
+      create: () => emptyCharacter(),
+      item: (character, index, changed) => {
+        const name = () => character.name || `Character ${index + 1}`;
+        const title = h('span', {}, name());
+        const fields = characterFields.map(([field, label]) => textField({
+          label, name: `character-${field}`, value: character[field], multiline: field !== 'name' && field !== 'age',
+          rows: 2,
+          onInput: (event) => {
+            character[field] = event.target.value;
+            if (field === 'name') title.textContent = name();
+            changed();
+          },
+        }));
+        return { title, fields, removeLabel: `Remove ${character.name || 'this character'}` };
+      },
     });
-    this.charactersSection.replaceChildren(
-      ...items,
-      h('button', { type: 'button', class: 'add', onClick: () => {
-        characters.push(emptyCharacter());
-        changed();
-        this.renderCharacters(characters.length - 1);
-      } }, 'Add a character'));
-    focusFirstField(items[focusIndex]);
   }
 
   renderChapters(focusIndex) {
     const chapters = this.bible.previousChapters;
-    const changed = () => this.onChange(this.bible);
-    const items = chapters.map((chapter, index) => {
-      const heading = () => `Chapter ${chapter.number}${chapter.title ? `: ${chapter.title}` : ''}`;
-      const title = h('span', {}, heading());
-      const numberId = `chapter-number-${index}`;
-      return h('details', { class: 'item', open: focusIndex === index || chapters.length <= 2 },
-        h('summary', {}, title),
-        h('div', { class: 'field narrow' },
-          h('label', { for: numberId }, 'Number'),
-          h('input', { id: numberId, name: 'chapter-number', type: 'number', min: 0, step: 1, value: String(chapter.number), onInput: (event) => {
-            const number = Number.parseInt(event.target.value, 10);
-            if (Number.isInteger(number)) {
-              chapter.number = number;
-              title.textContent = heading();
-              changed();
-            }
-          } })),
-        textField({ label: 'Title', name: 'chapter-title', value: chapter.title, onInput: (event) => {
-          chapter.title = event.target.value;
-          title.textContent = heading();
-          changed();
-        } }),
-        textField({ label: 'Text', name: 'chapter-content', multiline: true, rows: 8, value: chapter.content, onInput: (event) => {
-          chapter.content = event.target.value;
-          changed();
-        } }),
-        h('button', { type: 'button', class: 'quiet danger', onClick: () => {
-          chapters.splice(index, 1);
-          changed();
-          this.renderChapters();
-        } }, `Remove chapter ${chapter.number}`));
+    this.#renderList(this.chaptersSection, chapters, focusIndex, {
+      addLabel: 'Add a chapter',
+      create: () => emptyChapter(chapters.reduce((highest, chapter) => Math.max(highest, chapter.number), 0) + 1),
+      item: (chapter, index, changed) => {
+        const heading = () => `Chapter ${chapter.number}${chapter.title ? `: ${chapter.title}` : ''}`;
+        const title = h('span', {}, heading());
+        const numberId = `chapter-number-${index}`;
+        const fields = [
+          h('div', { class: 'field narrow' },
+            h('label', { for: numberId }, 'Number'),
+            h('input', { id: numberId, name: 'chapter-number', type: 'number', min: 0, step: 1, value: String(chapter.number), onInput: (event) => {
+              const number = Number.parseInt(event.target.value, 10);
+              if (Number.isInteger(number)) {
+                chapter.number = number;
+                title.textContent = heading();
+                changed();
+              }
+            } })),
+          textField({ label: 'Title', name: 'chapter-title', value: chapter.title, onInput: (event) => {
+            chapter.title = event.target.value;
+            title.textContent = heading();
+            changed();
+          } }),
+          textField({ label: 'Text', name: 'chapter-content', multiline: true, rows: 8, value: chapter.content, onInput: (event) => {
+            chapter.content = event.target.value;
+            changed();
+          } }),
+        ];
+        return { title, fields, removeLabel: `Remove chapter ${chapter.number}` };
+      },
     });
-    this.chaptersSection.replaceChildren(
+  }
+
+  /**
+   * A list of collapsible entries, each with a remove button, and an add button below. Adding
+   * or removing redraws the list; a new entry opens with its first field focused.
+   */
+  #renderList(container, list, focusIndex, { addLabel, create, item }) {
+    const changed = () => this.onChange(this.bible);
+    const redraw = (focus) => this.#renderList(container, list, focus, { addLabel, create, item });
+    const items = list.map((entry, index) => {
+      const { title, fields, removeLabel } = item(entry, index, changed);
+      return h('details', { class: 'item', open: focusIndex === index || list.length <= 2 },
+        h('summary', {}, title),
+        fields,
+        h('button', { type: 'button', class: 'quiet danger', onClick: () => {
+          list.splice(index, 1);
+          changed();
+          redraw();
+        } }, removeLabel));
+    });
+    container.replaceChildren(
       ...items,
       h('button', { type: 'button', class: 'add', onClick: () => {
-        const number = chapters.reduce((highest, chapter) => Math.max(highest, chapter.number), 0) + 1;
-        chapters.push(emptyChapter(number));
+        list.push(create());
         changed();
-        this.renderChapters(chapters.length - 1);
-      } }, 'Add a chapter'));
-    focusFirstField(items[focusIndex]);
+        redraw(list.length - 1);
+      } }, addLabel));
+    items[focusIndex]?.querySelector('input, textarea')?.focus();
   }
 }
 
@@ -138,8 +144,4 @@ function statusField(plot, changed) {
       plot.plotOutlineStatus = event.target.value;
       changed();
     } }, statuses.map((status) => h('option', { value: status, selected: status === plot.plotOutlineStatus }, status))));
-}
-
-function focusFirstField(item) {
-  item?.querySelector('input, textarea')?.focus();
 }

@@ -4,6 +4,8 @@ import { previewAnswer } from './answer-preview.mjs';
 import { h } from './dom.mjs';
 import { explainError, phaseLabels } from './messages.mjs';
 
+const finishedStates = ['complete', 'failed', 'cancelled'];
+
 export class FeedbackCard {
   constructor(rater, { onCancel, onRetry }) {
     this.rater = rater;
@@ -23,10 +25,6 @@ export class FeedbackCard {
       this.message,
       this.body);
     this.setQueued();
-  }
-
-  get isRunning() {
-    return !['complete', 'failed', 'cancelled'].includes(this.element.dataset.state);
   }
 
   setQueued() {
@@ -67,7 +65,7 @@ export class FeedbackCard {
   }
 
   #setState(state, progress, message) {
-    const finished = ['complete', 'failed', 'cancelled'].includes(state);
+    const finished = finishedStates.includes(state);
     this.element.dataset.state = state;
     this.phaseLabel.textContent = phaseLabels[state] ?? state;
     this.progress.value = Math.max(0, Math.min(100, progress));
