@@ -11,18 +11,6 @@ struct RaterFeedbackController<Context: RequestContext> {
     /// the model reads a long story.
     let keepAliveInterval: Duration
 
-    static var streamHeaders: HTTPFields {
-        [
-            .contentType: "text/event-stream; charset=utf-8",
-            .cacheControl: "no-cache",
-            // Tells nginx-style proxies not to hold the stream back in a buffer.
-            HTTPField.Name("X-Accel-Buffering")!: "no",
-            // Watching for the client going away ends the connection with the stream; saying so
-            // keeps clients from reusing it for their next request.
-            .connection: "close",
-        ]
-    }
-
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("rater-feedback", use: feedback)
         group.post("rater-feedback/stream", use: stream)
@@ -45,7 +33,7 @@ struct RaterFeedbackController<Context: RequestContext> {
             includeTokens: request.uri.queryParameters.get("tokens").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false)
         let events = pipeline.events(for: feedbackRequest, options: options)
         return Response(
-            status: .ok, headers: Self.streamHeaders,
+            status: .ok, headers: serverSentEventHeaders,
             body: ResponseBody { [request, keepAliveInterval] writer in
                 // Watching the inbound side is what notices a client that went away while the
                 // model is busy and nothing is being written; the run is then cancelled.
@@ -93,3 +81,17 @@ struct RaterFeedbackController<Context: RequestContext> {
         }
     }
 }
+
+/// Headers of every event stream, built once rather than per request.
+private let serverSentEventHeaders: HTTPFields = {
+    var fields: HTTPFields = [
+        .contentType: "text/event-stream; charset=utf-8",
+        .cacheControl: "no-cache",
+        // Watching for the client going away ends the connection with the stream; saying so
+        // keeps clients from reusing it for their next request.
+        .connection: "close",
+    ]
+    // Tells nginx-style proxies not to hold the stream back in a buffer.
+    if let accelBuffering = HTTPField.Name("X-Accel-Buffering") { fields[accelBuffering] = "no" }
+    return fields
+}()
