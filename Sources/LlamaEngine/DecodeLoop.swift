@@ -250,8 +250,7 @@ final class DecodeLoop {
             return finish(slot, reason: .endOfGeneration)
         }
         slot.produced += 1
-        let piece = slot.text.append(model.piece(of: token))
-        if !piece.isEmpty { job.send(.text(piece)) }
+        if let text = slot.text.append(model.piece(of: token), at: .now) { job.send(.text(text)) }
         slot.pendingToken = token
         if slot.produced >= job.request.sampling.maxTokens || slot.cachedTokens.count + 1 >= settings.contextPerSequence {
             finish(slot, reason: .maxTokens)

@@ -14,6 +14,8 @@ final class Slot {
         case writing
     }
 
+    static let textDeliveryInterval = Duration.milliseconds(50)
+
     let sequence: llama_seq_id
     private(set) var phase: Phase = .idle
     /// Tokens whose keys and values are in the cache for this sequence, in position order.
@@ -23,7 +25,7 @@ final class Slot {
 
     private(set) var job: GenerationJob?
     private(set) var sampler: LlamaSampler?
-    var text = UTF8Assembler()
+    var text = PacedText(interval: Slot.textDeliveryInterval)
     /// The sampled token that still has to be fed back to the model.
     var pendingToken: llama_token?
     var produced = 0
@@ -46,7 +48,7 @@ final class Slot {
         self.job = job
         self.sampler = sampler
         self.phase = phase
-        text = UTF8Assembler()
+        text = PacedText(interval: Slot.textDeliveryInterval)
         pendingToken = nil
         produced = 0
         reusedTokens = 0
