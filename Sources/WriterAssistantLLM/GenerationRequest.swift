@@ -15,13 +15,16 @@ public struct GenerationRequest: Sendable {
 public struct SamplingParameters: Sendable, Equatable {
     /// 0 selects greedy decoding.
     public var temperature: Double
+    /// Only the k likeliest tokens are drawn from; 0 draws from all.
+    public var topK: Int
     public var topP: Double
     public var maxTokens: Int
     /// Fixes the random sequence so that runs can be repeated; nil draws a fresh seed.
     public var seed: UInt32?
 
-    public init(temperature: Double = 0.7, topP: Double = 0.9, maxTokens: Int = 600, seed: UInt32? = nil) {
+    public init(temperature: Double = 0.7, topK: Int = 40, topP: Double = 0.9, maxTokens: Int = 600, seed: UInt32? = nil) {
         self.temperature = temperature
+        self.topK = topK
         self.topP = topP
         self.maxTokens = maxTokens
         self.seed = seed

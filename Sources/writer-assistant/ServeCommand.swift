@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Sampling temperature; 0 is greedy (default 0.7).")
     var temperature: Double?
 
+    @Option(help: "Draw only from the k likeliest tokens; 0 draws from all (default 40).")
+    var topK: Int?
+
     @Option(help: "Nucleus sampling threshold (default 0.9).")
     var topP: Double?
 

@@ -20,6 +20,7 @@ struct ServeSettings {
         let seed = options.seed ?? environment.int(forKey: "seed").flatMap { UInt32(exactly: $0) }
         let sampling = SamplingParameters(
             temperature: options.temperature ?? environment.double(forKey: "temperature") ?? samplingDefaults.temperature,
+            topK: options.topK ?? environment.int(forKey: "top.k") ?? samplingDefaults.topK,
             topP: options.topP ?? environment.double(forKey: "top.p") ?? samplingDefaults.topP,
             maxTokens: options.maxTokens ?? environment.int(forKey: "max.tokens") ?? samplingDefaults.maxTokens,
             seed: seed)
