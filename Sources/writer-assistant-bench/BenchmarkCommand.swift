@@ -37,20 +37,19 @@ struct BenchmarkCommand: AsyncParsableCommand {
         try await process.waitUntilReady(client)
         var seed = Int(Date().timeIntervalSince1970) % 100_000
 
-        log("single requests")
+        // Each server request is paired with a raw decode of the same length from the same depth,
+        // run right after it: this machine's speed drifts by tens of percent over minutes, and a
+        // pair sees the same conditions.
+        log("single requests, each followed by raw llama.cpp decoding from the same depth")
         var single: [TimedRun] = []
+        var raw: [Double] = []
         for _ in 0..<runs {
             seed += 1
             let context = BenchmarkStory.context(seed: seed, chapters: 1, sentencesPerChapter: 4)
-            single.append(try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client))
-        }
-
-        // The baseline reads as deep a context as the single requests did, then decodes.
-        let depth = single.map { $0.promptTokens + $0.completionTokens / 2 }.sorted()[single.count / 2]
-        log("raw llama.cpp decode at depth \(depth), \(threads) threads")
-        var raw: [Double] = []
-        for _ in 0..<runs {
-            raw.append(try RawDecodeBaseline.measure(modelPath: modelPath, threads: threads, depth: depth, tokens: 128))
+            let run = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client)
+            single.append(run)
+            raw.append(try RawDecodeBaseline.measure(
+                modelPath: modelPath, threads: threads, depth: run.promptTokens, tokens: max(run.completionTokens, 32)))
         }
 
         log("panels of four, together and one after another")
@@ -101,7 +100,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
 
         let report = Report(
-            threads: threads, modelPath: modelPath, runs: runs, maxTokens: maxTokens, raw: Sample(values: raw), rawDepth: depth, single: single,
+            threads: threads, modelPath: modelPath, runs: runs, maxTokens: maxTokens, raw: Sample(values: raw), single: single,
             together: Sample(values: together), sequential: Sample(values: sequential),
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),

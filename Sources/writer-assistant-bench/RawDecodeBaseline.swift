@@ -31,11 +31,13 @@ enum RawDecodeBaseline {
         }
         defer { llama_free(context) }
 
-        let story = String(repeating: "The lighthouse keeper counted the ships that passed in the night. ", count: depth / 8)
-        let prompt = "<|im_start|>user\n\(story)<|im_end|>\n<|im_start|>assistant\n"
+        // More text than needed, cut to exactly `depth` tokens.
+        let story = String(repeating: "The lighthouse keeper counted the ships that passed in the night. ", count: depth / 4 + 1)
+        let prompt = "<|im_start|>user\n\(story)"
         var promptTokens = [llama_token](repeating: 0, count: prompt.utf8.count + 8)
-        let count = llama_tokenize(vocab, prompt, Int32(prompt.utf8.count), &promptTokens, Int32(promptTokens.count), true, true)
-        guard count > 0 else { throw Failure(description: "cannot tokenize") }
+        let tokenized = llama_tokenize(vocab, prompt, Int32(prompt.utf8.count), &promptTokens, Int32(promptTokens.count), true, true)
+        guard tokenized >= depth else { throw Failure(description: "cannot tokenize") }
+        let count = Int32(depth)
         var evaluated: Int32 = 0
         while evaluated < count {
             let chunk = min(count - evaluated, Int32(contextParameters.n_batch))
