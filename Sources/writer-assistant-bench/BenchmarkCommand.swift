@@ -41,9 +41,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
         // run right after it: this machine's speed drifts by tens of percent over minutes, and a
         // pair sees the same conditions.
         log("single requests, each followed by raw llama.cpp decoding from the same depth")
+        // Pairs are quick, and twice as many narrow a ratio whose runs scatter by 20 %.
         var single: [TimedRun] = []
         var raw: [Double] = []
-        for _ in 0..<runs {
+        for _ in 0..<(2 * runs) {
             seed += 1
             let context = BenchmarkStory.context(seed: seed, chapters: 1, sentencesPerChapter: 4)
             let run = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client)

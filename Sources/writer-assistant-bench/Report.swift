@@ -43,7 +43,7 @@ struct Report {
             - Model: `\(URL(fileURLWithPath: modelPath).lastPathComponent)`, \(threads) threads
             - Answers are grammar-constrained JSON, greedy; each run uses a story no earlier run has seen.
 
-            ## 1. One request (short story, about \(single.first?.promptTokens ?? 0) prompt tokens)
+            ## 1. One request (short story, about \(single.first?.promptTokens ?? 0) prompt tokens; \(single.count) runs)
 
             | | median (range) |
             |---|---|
