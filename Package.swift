@@ -110,8 +110,10 @@ let package = Package(
             name: "writer-assistant-bench",
             dependencies: [
                 "CLlama",
+                "LlamaEngine",
                 "WriterAssistantAPI",
                 "WriterAssistantClient",
+                "WriterAssistantCore",
                 "WriterAssistantLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -37,18 +37,23 @@ struct BenchmarkCommand: AsyncParsableCommand {
         try await process.waitUntilReady(client)
         var seed = Int(Date().timeIntervalSince1970) % 100_000
 
-        // Each server request is paired with a raw decode of the same length from the same depth,
-        // run right after it: this machine's speed drifts by tens of percent over minutes, and a
-        // pair sees the same conditions.
-        log("single requests, each followed by raw llama.cpp decoding from the same depth")
-        // Pairs are quick, and twice as many narrow a ratio whose runs scatter by 20 %.
+        // Each server request is followed by the same request to the same pipeline in this process
+        // (no HTTP), then by raw decoding of as many tokens from the same depth: this machine's
+        // speed drifts by tens of percent over minutes, and the three of a run see the same
+        // conditions.
+        log("single requests, each followed by the same pipeline in-process and by raw llama.cpp decoding")
+        let inProcess = try await InProcessPipeline(modelPath: modelPath, parallel: 4, maxTokens: maxTokens)
+        // Runs are quick, and twice as many narrow ratios whose runs scatter by 20 %.
         var single: [TimedRun] = []
+        var inProcessRates: [Double] = []
         var raw: [Double] = []
         for _ in 0..<(2 * runs) {
             seed += 1
             let context = BenchmarkStory.context(seed: seed, chapters: 1, sentencesPerChapter: 4)
-            let run = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: context), on: client)
+            let request = BenchmarkStory.request(rater: 0, context: context)
+            let run = try await TimedRun.run(request, on: client)
             single.append(run)
+            inProcessRates.append(await inProcess.decodeRate(for: request) ?? 0)
             raw.append(try RawDecodeBaseline.measure(
                 modelPath: modelPath, threads: threads, depth: run.promptTokens, tokens: max(run.completionTokens, 32)))
         }
@@ -101,7 +106,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
 
         let report = Report(
-            threads: threads, modelPath: modelPath, runs: runs, maxTokens: maxTokens, raw: Sample(values: raw), single: single,
+            threads: threads, modelPath: modelPath, runs: runs, maxTokens: maxTokens, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
             together: Sample(values: together), sequential: Sample(values: sequential),
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
