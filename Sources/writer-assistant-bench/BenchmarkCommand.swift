@@ -53,7 +53,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             let request = BenchmarkStory.request(rater: 0, context: context)
             let run = try await TimedRun.run(request, on: client)
             single.append(run)
-            inProcessRates.append(await inProcess.decodeRate(for: request) ?? 0)
+            inProcessRates.append(try await inProcess.decodeRate(for: request))
             raw.append(try RawDecodeBaseline.measure(
                 modelPath: modelPath, threads: threads, depth: run.promptTokens, tokens: max(run.completionTokens, 32)))
         }

@@ -16,11 +16,18 @@ struct InProcessPipeline {
     }
 
     /// Decode tokens per second of one answer, consuming its token events as a client would.
-    func decodeRate(for request: RaterFeedbackRequest) async -> Double? {
-        var rate: Double?
+    func decodeRate(for request: RaterFeedbackRequest) async throws -> Double {
         for await event in pipeline.events(for: request, options: .init(includeTokens: true)) {
-            if case .result(let result) = event { rate = result.contextMetadata.decodeTokensPerSecond }
+            switch event {
+            case .result(let result):
+                guard let rate = result.contextMetadata.decodeTokensPerSecond else { break }
+                return rate
+            case .error(let message, _):
+                throw BenchmarkFailure(description: "in-process pipeline: \(message)")
+            case .status, .token:
+                continue
+            }
         }
-        return rate
+        throw BenchmarkFailure(description: "in-process pipeline: no decode speed in the result")
     }
 }

@@ -5,10 +5,6 @@ import WriterAssistantLLM
 /// The physical limit: llama.cpp's own greedy decoding speed for the model, one sequence, no
 /// server, no grammar, measured with the same thread count the server uses.
 enum RawDecodeBaseline {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// Tokens per second of `tokens` greedy decode steps after a prompt of `depth` tokens:
     /// attention costs grow with the context, so the baseline reads as much as the server does.
     static func measure(modelPath: String, threads: Int, depth: Int, tokens: Int) throws -> Double {
@@ -17,7 +13,7 @@ enum RawDecodeBaseline {
         var modelParameters = llama_model_default_params()
         modelParameters.n_gpu_layers = 0
         guard let model = llama_model_load_from_file(modelPath, modelParameters) else {
-            throw Failure(description: "cannot load \(modelPath)")
+            throw BenchmarkFailure(description: "cannot load \(modelPath)")
         }
         defer { llama_model_free(model) }
         var contextParameters = llama_context_default_params()
@@ -27,7 +23,7 @@ enum RawDecodeBaseline {
         // As the server runs it: flash attention is slower on CPUs.
         contextParameters.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
         guard let context = llama_init_from_model(model, contextParameters), let vocab = llama_model_get_vocab(model) else {
-            throw Failure(description: "cannot create a context")
+            throw BenchmarkFailure(description: "cannot create a context")
         }
         defer { llama_free(context) }
 
@@ -36,7 +32,7 @@ enum RawDecodeBaseline {
         let prompt = "<|im_start|>user\n\(story)"
         var promptTokens = [llama_token](repeating: 0, count: prompt.utf8.count + 8)
         let tokenized = llama_tokenize(vocab, prompt, Int32(prompt.utf8.count), &promptTokens, Int32(promptTokens.count), true, true)
-        guard tokenized >= depth else { throw Failure(description: "cannot tokenize") }
+        guard tokenized >= depth else { throw BenchmarkFailure(description: "cannot tokenize") }
         let count = Int32(depth)
         var evaluated: Int32 = 0
         while evaluated < count {
@@ -44,19 +40,19 @@ enum RawDecodeBaseline {
             let status = promptTokens.withUnsafeMutableBufferPointer { buffer in
                 llama_decode(context, llama_batch_get_one(buffer.baseAddress! + Int(evaluated), chunk))
             }
-            guard status == 0 else { throw Failure(description: "prompt evaluation failed") }
+            guard status == 0 else { throw BenchmarkFailure(description: "prompt evaluation failed") }
             evaluated += chunk
         }
 
         let vocabularySize = Int(llama_vocab_n_tokens(vocab))
         let started = ContinuousClock.now
         for _ in 0..<tokens {
-            guard let logits = llama_get_logits_ith(context, -1) else { throw Failure(description: "no logits") }
+            guard let logits = llama_get_logits_ith(context, -1) else { throw BenchmarkFailure(description: "no logits") }
             var next = llama_token(0)
             for index in 1..<vocabularySize where logits[index] > logits[Int(next)] { next = llama_token(index) }
             // Keep decoding past an end-of-generation token: this measures speed, not text.
             guard llama_decode(context, llama_batch_get_one(&next, 1)) == 0 else {
-                throw Failure(description: "decode failed")
+                throw BenchmarkFailure(description: "decode failed")
             }
         }
         return Double(tokens) / (ContinuousClock.now - started).inSeconds

@@ -23,7 +23,7 @@ final class ServerProcess {
             if let health = try? await client.health(), health.llmAvailable { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw RawDecodeBaseline.Failure(description: "the server did not become ready")
+        throw BenchmarkFailure(description: "the server did not become ready")
     }
 
     /// The most resident memory the process has used, from the kernel's high-water mark.
