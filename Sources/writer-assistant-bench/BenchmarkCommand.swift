@@ -31,7 +31,11 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        let process = try ServerProcess(executable: server, modelPath: modelPath, port: port, parallel: 4, maxTokens: maxTokens)
+        // Greedy with a fixed seed, so that runs compare; the in-process pipeline runs the same.
+        let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
+        let parallel = 4
+        let process = try ServerProcess(
+            executable: server, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling)
         defer { process.stop() }
         let client = WriterAssistantClient(baseURL: process.baseURL)
         try await process.waitUntilReady(client)
@@ -42,7 +46,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         // speed drifts by tens of percent over minutes, and the three of a run see the same
         // conditions.
         log("single requests, each followed by the same pipeline in-process and by raw llama.cpp decoding")
-        let inProcess = try await InProcessPipeline(modelPath: modelPath, parallel: 4, maxTokens: maxTokens)
+        let inProcess = try await InProcessPipeline(modelPath: modelPath, parallel: parallel, sampling: sampling)
         // Runs are quick, and twice as many narrow ratios whose runs scatter by 20 %.
         var single: [TimedRun] = []
         var inProcessRates: [Double] = []
@@ -106,7 +110,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
 
         let report = Report(
-            threads: threads, modelPath: modelPath, runs: runs, maxTokens: maxTokens, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
+            threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
             together: Sample(values: together), sequential: Sample(values: sequential),
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),

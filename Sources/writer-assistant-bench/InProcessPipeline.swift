@@ -8,11 +8,9 @@ import WriterAssistantLLM
 struct InProcessPipeline {
     private let pipeline: FeedbackPipeline
 
-    init(modelPath: String, parallel: Int, maxTokens: Int) async throws {
+    init(modelPath: String, parallel: Int, sampling: SamplingParameters) async throws {
         let engine = try await LlamaEngine.load(.init(modelPath: modelPath, parallel: parallel))
-        pipeline = FeedbackPipeline(
-            host: ModelHost(.ready(engine)),
-            configuration: .init(sampling: SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)))
+        pipeline = FeedbackPipeline(host: ModelHost(.ready(engine)), configuration: .init(sampling: sampling))
     }
 
     /// Decode tokens per second of one answer, consuming its token events as a client would.

@@ -6,7 +6,7 @@ struct Report {
     var threads: Int
     var modelPath: String
     var runs: Int
-    var maxTokens: Int
+    var serverSettings: [String]
     /// Paired with `single`, run for run.
     var raw: Sample
     /// The server's pipeline without HTTP, paired with `single`.
@@ -60,7 +60,7 @@ struct Report {
             # Benchmarks
 
             Measured by `make bench` (`swift build -c release`, then `.build/release/writer-assistant-bench`), \
-            which starts the release server with `--parallel 4 --temperature 0 --seed 1 --max-tokens \(maxTokens)` and talks to it over \
+            which starts the release server with `\(serverSettings.joined(separator: " "))` and talks to it over \
             loopback with the Swift client. Every figure is the median of \(runs) runs, with the range in brackets.
 
             - Date: \(ISO8601DateFormatter().string(from: Date()))

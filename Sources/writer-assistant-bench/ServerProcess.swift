@@ -1,19 +1,24 @@
 import Foundation
 import WriterAssistantAPI
 import WriterAssistantClient
+import WriterAssistantLLM
 
 /// The release server, started for the benchmark and stopped after it.
 final class ServerProcess {
     let process = Process()
     let baseURL: String
+    /// The options that decide what is measured, as the report shows them.
+    let settings: [String]
 
-    init(executable: String, modelPath: String, port: Int, parallel: Int, maxTokens: Int) throws {
+    init(executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters) throws {
         baseURL = "http://127.0.0.1:\(port)"
+        settings = [
+            "--parallel", String(parallel), "--temperature", String(sampling.temperature),
+            "--top-k", String(sampling.topK), "--top-p", String(sampling.topP),
+            "--max-tokens", String(sampling.maxTokens),
+        ] + (sampling.seed.map { ["--seed", String($0)] } ?? [])
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "serve", "--model-path", modelPath, "--port", String(port), "--parallel", String(parallel),
-            "--temperature", "0", "--seed", "1", "--max-tokens", String(maxTokens), "--log-level", "warning",
-        ]
+        process.arguments = ["serve", "--model-path", modelPath, "--port", String(port), "--log-level", "warning"] + settings
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
