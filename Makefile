@@ -2,7 +2,7 @@ MODEL ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup setup-test build release run test test-web screenshot bench clean
+.PHONY: setup setup-test build release run test test-web screenshot bench eval clean
 
 ## Install the llama.cpp library and the default model (idempotent).
 setup:
@@ -45,3 +45,7 @@ bench: release
 
 clean:
 	rm -rf .build
+
+## Measure answer quality on the eval corpus with the default model; writes QUALITY.md.
+eval: release
+	.build/release/writer-assistant-eval --model-path $(MODEL)

@@ -105,12 +105,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What the measuring tools share: the server under test, medians.
+        .target(
+            name: "MeasurementSupport",
+            dependencies: ["WriterAssistantAPI", "WriterAssistantClient", "WriterAssistantCore", "WriterAssistantLLM"],
+            swiftSettings: swiftSettings
+        ),
+
         // `make bench`: measures the release server and writes BENCHMARKS.md.
         .executableTarget(
             name: "writer-assistant-bench",
             dependencies: [
                 "CLlama",
                 "LlamaEngine",
+                "MeasurementSupport",
                 "WriterAssistantAPI",
                 "WriterAssistantClient",
                 "WriterAssistantCore",
@@ -119,6 +127,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings,
             linkerSettings: llamaLinkerSettings
+        ),
+
+        // `make eval`: runs the quality corpus through the release server and writes QUALITY.md.
+        .executableTarget(
+            name: "writer-assistant-eval",
+            dependencies: [
+                "MeasurementSupport",
+                "WriterAssistantAPI",
+                "WriterAssistantClient",
+                "WriterAssistantCore",
+                "WriterAssistantLLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
         ),
 
         // Stand-ins and helpers shared by the test targets.
@@ -141,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LlamaEngineTests",
-            dependencies: ["LlamaEngine", "WriterAssistantLLM", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantTestSupport"],
+            dependencies: ["CLlama", "LlamaEngine", "WriterAssistantLLM", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

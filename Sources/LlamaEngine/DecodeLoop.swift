@@ -242,7 +242,9 @@ final class DecodeLoop {
         if slot.produced == 0, let capture = job.firstLogits, let logits = llama_get_logits_ith(context, index) {
             capture.record(Array(UnsafeBufferPointer(start: logits, count: model.vocabularySize)))
         }
-        let token = sampler.sample(context: context, index: index)
+        let tokensLeft = min(job.request.sampling.maxTokens - slot.produced, settings.contextPerSequence - slot.cachedTokens.count - 1)
+        let requirement = slot.guide?.requirement(tokensLeft: tokensLeft) ?? .free
+        let token = sampler.sample(context: context, index: index, requirement: requirement)
         guard token != LLAMA_TOKEN_NULL else {
             return release(slot, throwing: LanguageModelError.evaluationFailed(status: -1))
         }
@@ -250,7 +252,9 @@ final class DecodeLoop {
             return finish(slot, reason: .endOfGeneration)
         }
         slot.produced += 1
-        if let text = slot.text.append(model.piece(of: token), at: .now) { job.send(.text(text)) }
+        let piece = model.piece(of: token)
+        slot.guide?.observe(piece)
+        if let text = slot.text.append(piece, at: .now) { job.send(.text(text)) }
         slot.pendingToken = token
         if slot.produced >= job.request.sampling.maxTokens || slot.cachedTokens.count + 1 >= settings.contextPerSequence {
             finish(slot, reason: .maxTokens)

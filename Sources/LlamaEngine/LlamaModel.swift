@@ -1,4 +1,5 @@
 import CLlama
+import Synchronization
 import WriterAssistantLLM
 
 #if canImport(Glibc)
@@ -16,6 +17,11 @@ final class LlamaModel: @unchecked Sendable {
     let vocab: OpaquePointer
     let trainedContextLength: Int
     private let chatTemplate: String
+    /// Token ids by the first byte of their text, for steering an answer to a structural token.
+    private let tokensByFirstByte: [[llama_token]]
+    /// One DRY sampler per setting, cloned for each answer: creating one searches the whole
+    /// vocabulary for its sequence breakers, which would stall the engine thread per request.
+    private let dryTemplates = Mutex<[RepetitionControl: DRYTemplate]>([:])
 
     init(path: String) throws(LlamaEngineError) {
         LlamaBackend.initialize()
@@ -33,10 +39,39 @@ final class LlamaModel: @unchecked Sendable {
         trainedContextLength = Int(llama_model_n_ctx_train(model))
         // Models without an embedded template get ChatML, the most common one.
         chatTemplate = llama_model_chat_template(model, nil).map { String(cString: $0) } ?? "chatml"
+        var byFirstByte = [[llama_token]](repeating: [], count: 256)
+        for token in 0..<llama_vocab_n_tokens(vocab) {
+            if let first = Self.piece(of: token, vocab: vocab).first { byFirstByte[Int(first)].append(token) }
+        }
+        tokensByFirstByte = byFirstByte
     }
 
     deinit {
+        dryTemplates.withLock { templates in
+            for template in templates.values { llama_sampler_free(template.sampler) }
+        }
         llama_model_free(pointer)
+    }
+
+    func tokens(startingWith byte: UInt8) -> [llama_token] {
+        tokensByFirstByte[Int(byte)]
+    }
+
+    /// A fresh DRY sampler for these settings, or nil when llama.cpp could not make one.
+    func drySampler(for settings: RepetitionControl) -> UnsafeMutablePointer<llama_sampler>? {
+        dryTemplates.withLock { templates in
+            if templates[settings] == nil {
+                let breakers = DRYTemplate.sequenceBreakers.map { strdup($0) }
+                defer { breakers.forEach { free($0) } }
+                var pointers = breakers.map { UnsafePointer($0) }
+                let sampler = llama_sampler_init_dry(
+                    vocab, Float(settings.dryMultiplier), Float(settings.dryBase),
+                    Int32(clamping: settings.dryAllowedLength), Int32(clamping: settings.dryWindow),
+                    &pointers, pointers.count)
+                templates[settings] = sampler.map(DRYTemplate.init)
+            }
+            return templates[settings].flatMap { llama_sampler_clone($0.sampler) }
+        }
     }
 
     var vocabularySize: Int { Int(llama_vocab_n_tokens(vocab)) }
@@ -58,6 +93,10 @@ final class LlamaModel: @unchecked Sendable {
 
     /// The bytes of one token. They may end inside a multi-byte character.
     func piece(of token: llama_token) -> [UInt8] {
+        Self.piece(of: token, vocab: vocab)
+    }
+
+    private static func piece(of token: llama_token, vocab: OpaquePointer) -> [UInt8] {
         var buffer = [CChar](repeating: 0, count: 64)
         var length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, false)
         if length < 0 {
@@ -86,4 +125,12 @@ final class LlamaModel: @unchecked Sendable {
             capacity = Int(length)
         }
     }
+}
+
+/// A configured DRY sampler kept only to be cloned.
+private struct DRYTemplate: @unchecked Sendable {
+    /// llama.cpp's defaults: a repeat is not continued across a line, a colon, a quote or an asterisk.
+    static let sequenceBreakers = ["\n", ":", "\"", "*"]
+
+    let sampler: UnsafeMutablePointer<llama_sampler>
 }

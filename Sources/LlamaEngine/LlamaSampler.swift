@@ -1,27 +1,34 @@
 import CLlama
 import WriterAssistantLLM
 
-/// Chooses each next token: top-k, top-p, temperature and a seeded draw (or greedy), optionally held
-/// to a grammar.
+/// Chooses each next token: repetition control, top-k, top-p, min-p, temperature and a seeded draw
+/// (or greedy), optionally held to a grammar, with llama.cpp's own samplers.
 ///
-/// The grammar is checked against the chosen token first, since most tokens a model picks are
-/// already valid. When it rejects that token, it is tried on the likeliest tokens next and on the
-/// whole vocabulary only if too few of those pass: a full pass costs more than the rest of a
-/// decode step.
+/// Two shortcuts keep a step cheap, and both choose exactly what a pass over the whole vocabulary
+/// would:
+/// - Repetition penalties and DRY only ever lower the logits of tokens already written. So when
+///   the chain keeps at most k tokens (greedy: 1), the k it keeps are among the k + d likeliest
+///   raw ones, d being the number of distinct tokens written: only those are penalized.
+/// - The grammar is checked against the chosen token first, since most tokens a model picks are
+///   already valid. When it rejects that token, it is tried on the likeliest tokens next and on the
+///   whole vocabulary only if too few of those pass: a full pass costs more than a decode step.
 final class LlamaSampler {
     /// How many of the likeliest tokens the grammar is tried on before the whole vocabulary.
     static let defaultShortlistLength = 128
 
+    private let model: LlamaModel
     private let chain: UnsafeMutablePointer<llama_sampler>
     private let grammar: UnsafeMutablePointer<llama_sampler>?
-    private let shortlist: UnsafeMutablePointer<llama_sampler>
     private let shortlistLength: Int
-    /// Tokens the chain can choose among, when it bounds them (greedy: 1, top-k: k).
-    private let choices: Int?
+    /// Tokens the chain keeps before it chooses, when it bounds them (greedy: 1, top-k: k).
+    private let keeps: Int?
     private let greedy: Bool
+    private let penalizesRepetition: Bool
+    /// Distinct tokens written so far: the only ones the repetition samplers can penalize.
+    private var written: Set<llama_token> = []
     private var candidates: [llama_token_data]
 
-    /// `shortlistLength` 0 applies the grammar to the whole vocabulary at once.
+    /// `shortlistLength` 0 applies the grammar and the repetition samplers to the whole vocabulary.
     init(
         model: LlamaModel, parameters: SamplingParameters, grammar grammarText: String?,
         shortlistLength: Int = LlamaSampler.defaultShortlistLength
@@ -33,60 +40,101 @@ final class LlamaSampler {
             }
             grammar = compiled
         }
-        guard let chain = llama_sampler_chain_init(llama_sampler_chain_default_params()),
-              let shortlist = llama_sampler_init_top_k(Int32(shortlistLength)) else {
+        guard let chain = llama_sampler_chain_init(llama_sampler_chain_default_params()) else {
             if let grammar { llama_sampler_free(grammar) }
             throw .invalidGrammar
         }
+        let repetition = parameters.repetition
+        if repetition.penalizes {
+            llama_sampler_chain_add(chain, llama_sampler_init_penalties(
+                Int32(clamping: model.vocabularySize), Int32(clamping: repetition.penaltyWindow), Float(repetition.repeatPenalty),
+                Float(repetition.frequencyPenalty), Float(repetition.presencePenalty)))
+        }
+        if repetition.usesDRY, let dry = model.drySampler(for: repetition) {
+            llama_sampler_chain_add(chain, dry)
+        }
         if parameters.temperature <= 0 {
             llama_sampler_chain_add(chain, llama_sampler_init_greedy())
-            choices = 1
+            keeps = 1
         } else {
-            // Top-k first also spares top-p a softmax and sort over the whole vocabulary.
-            if parameters.topK > 0 { llama_sampler_chain_add(chain, llama_sampler_init_top_k(Int32(parameters.topK))) }
-            choices = parameters.topK > 0 ? parameters.topK : nil
+            // Top-k first also spares the others a softmax and sort over the whole vocabulary.
+            if parameters.topK > 0 { llama_sampler_chain_add(chain, llama_sampler_init_top_k(Int32(clamping: parameters.topK))) }
+            keeps = parameters.topK > 0 ? parameters.topK : nil
             llama_sampler_chain_add(chain, llama_sampler_init_top_p(Float(parameters.topP), 1))
+            if parameters.minP > 0 { llama_sampler_chain_add(chain, llama_sampler_init_min_p(Float(parameters.minP), 1)) }
             llama_sampler_chain_add(chain, llama_sampler_init_temp(Float(parameters.temperature)))
             llama_sampler_chain_add(chain, llama_sampler_init_dist(parameters.seed ?? LLAMA_DEFAULT_SEED))
         }
+        self.model = model
         self.chain = chain
         self.grammar = grammar
-        self.shortlist = shortlist
         self.shortlistLength = shortlistLength
         greedy = parameters.temperature <= 0
+        penalizesRepetition = repetition.penalizes || repetition.usesDRY
         candidates = [llama_token_data](repeating: llama_token_data(), count: model.vocabularySize)
     }
 
     deinit {
         llama_sampler_free(chain)
-        llama_sampler_free(shortlist)
         if let grammar { llama_sampler_free(grammar) }
     }
 
     /// Samples from the logits of output `index` of the last evaluated batch and records the
     /// choice in every sampler's state.
-    func sample(context: OpaquePointer, index: Int32) -> llama_token {
+    func sample(context: OpaquePointer, index: Int32, requirement: OutputRequirement = .free) -> llama_token {
         guard let logits = llama_get_logits_ith(context, index) else { return LLAMA_TOKEN_NULL }
-        return sample(logits: logits)
+        return sample(logits: logits, requirement: requirement)
     }
 
-    /// Samples from one vocabulary-sized row of logits.
-    func sample(logits: UnsafeMutablePointer<Float>) -> llama_token {
-        var token = choose(from: logits, constrained: false)
-        guard token != LLAMA_TOKEN_NULL else { return token }
-        if let grammar {
-            if !grammarAllows(token, grammar) {
+    /// Samples from one vocabulary-sized row of logits. A requirement the grammar cannot meet at
+    /// this point (a string still shorter than its minimum) is ignored for this token.
+    func sample(logits: UnsafeMutablePointer<Float>, requirement: OutputRequirement = .free) -> llama_token {
+        var token = LLAMA_TOKEN_NULL
+        if case .startsWith(let first, let rest) = requirement {
+            let tokens = model.tokens(startingWith: first).filter { token in
+                rest.map { rest in model.piece(of: token).dropFirst().allSatisfy(rest.contains) } ?? true
+            }
+            token = likeliestAllowed(among: tokens, logits: logits)
+        }
+        if token == LLAMA_TOKEN_NULL {
+            token = choose(from: logits, constrained: false)
+            guard token != LLAMA_TOKEN_NULL else { return token }
+            if let grammar, !grammarAllows(token, grammar) {
                 token = choose(from: logits, constrained: true)
                 guard token != LLAMA_TOKEN_NULL else { return token }
             }
-            llama_sampler_accept(grammar, token)
         }
+        if let grammar { llama_sampler_accept(grammar, token) }
         llama_sampler_accept(chain, token)
+        written.insert(token)
         return token
     }
 
+    /// The likeliest of `tokens` that the grammar allows: a structural token chosen to close the
+    /// answer in time is not left to chance.
+    private func likeliestAllowed(among tokens: [llama_token], logits: UnsafeMutablePointer<Float>) -> llama_token {
+        guard !tokens.isEmpty else { return LLAMA_TOKEN_NULL }
+        var allowed = tokens.map { llama_token_data(id: $0, logit: logits[Int($0)], p: 0) }
+        return allowed.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return LLAMA_TOKEN_NULL }
+            if let grammar {
+                var array = llama_token_data_array(data: base, size: buffer.count, selected: -1, sorted: false)
+                llama_sampler_apply(grammar, &array)
+            }
+            guard let best = buffer.indices.max(by: { buffer[$0].logit < buffer[$1].logit }),
+                  buffer[best].logit != -Float.infinity else { return LLAMA_TOKEN_NULL }
+            return buffer[best].id
+        }
+    }
+
+    /// Tokens the chain must see to choose as a full pass would: what it keeps plus every token
+    /// the repetition samplers may push out of that set.
+    private var needed: Int? {
+        keeps.map { penalizesRepetition ? $0 + written.count : $0 }
+    }
+
     private func choose(from logits: UnsafeMutablePointer<Float>, constrained: Bool) -> llama_token {
-        if greedy && !constrained {
+        if greedy && !constrained && !penalizesRepetition {
             // The arg-max needs no candidate list, which costs more than the search itself.
             var best = 0
             for index in 1..<candidates.count where logits[index] > logits[best] { best = index }
@@ -98,7 +146,11 @@ final class LlamaSampler {
                 buffer[index] = llama_token_data(id: llama_token(index), logit: logits[index], p: 0)
             }
             var array = llama_token_data_array(data: base, size: buffer.count, selected: -1, sorted: false)
-            if constrained, let grammar { constrain(&array, to: grammar) }
+            if constrained, let grammar {
+                constrain(&array, to: grammar)
+            } else if penalizesRepetition, shortlistLength > 0, let needed {
+                keepLikeliest(needed, of: &array)
+            }
             llama_sampler_apply(chain, &array)
             guard array.selected >= 0, array.selected < array.size else { return LLAMA_TOKEN_NULL }
             return array.data[Int(array.selected)].id
@@ -106,25 +158,35 @@ final class LlamaSampler {
     }
 
     /// Leaves the grammar's choices in `array`, as a pass over the whole vocabulary would for the
-    /// chain: when the chain keeps at most `choices` tokens and that many of the likeliest pass,
-    /// those are the ones it would keep anyway.
+    /// chain: when the chain needs at most n tokens and n of the likeliest pass, those are the ones
+    /// it would see anyway.
     private func constrain(_ array: inout llama_token_data_array, to grammar: UnsafeMutablePointer<llama_sampler>) {
         let vocabulary = array.size
-        if let choices, choices <= shortlistLength {
-            llama_sampler_apply(shortlist, &array)
-            llama_sampler_apply(grammar, &array)
-            let passed = (0..<array.size).filter { array.data[$0].logit != -Float.infinity }
-            if passed.count >= choices {
-                // In order at the front, so the array stays sorted for the chain.
-                for (position, index) in passed.enumerated() { array.data[position] = array.data[index] }
-                array.size = passed.count
-                return
+        if let needed, shortlistLength > 0 {
+            let length = max(shortlistLength, 2 * needed)
+            if length < vocabulary {
+                keepLikeliest(length, of: &array)
+                llama_sampler_apply(grammar, &array)
+                let passed = (0..<array.size).filter { array.data[$0].logit != -Float.infinity }
+                if passed.count >= needed {
+                    // In order at the front, so the array stays sorted for the chain.
+                    for (position, index) in passed.enumerated() { array.data[position] = array.data[index] }
+                    array.size = passed.count
+                    return
+                }
+                // The shortlist only reordered the candidates; all of them are still in the buffer.
+                array.size = vocabulary
+                array.sorted = false
             }
-            // The shortlist only reordered the candidates; all of them are still in the buffer.
-            array.size = vocabulary
-            array.sorted = false
         }
         llama_sampler_apply(grammar, &array)
+    }
+
+    /// Moves the `count` likeliest candidates to the front, sorted, and keeps only those.
+    private func keepLikeliest(_ count: Int, of array: inout llama_token_data_array) {
+        guard count < array.size, let topK = llama_sampler_init_top_k(Int32(clamping: count)) else { return }
+        llama_sampler_apply(topK, &array)
+        llama_sampler_free(topK)
     }
 
     private func grammarAllows(_ token: llama_token, _ grammar: UnsafeMutablePointer<llama_sampler>) -> Bool {

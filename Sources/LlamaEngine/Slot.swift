@@ -25,6 +25,8 @@ final class Slot {
 
     private(set) var job: GenerationJob?
     private(set) var sampler: LlamaSampler?
+    /// The job's own copy of its output guide, told every token this slot writes.
+    var guide: (any OutputGuide)?
     var text = PacedText(interval: Slot.textDeliveryInterval)
     /// The sampled token that still has to be fed back to the model.
     var pendingToken: llama_token?
@@ -48,6 +50,7 @@ final class Slot {
         self.job = job
         self.sampler = sampler
         self.phase = phase
+        guide = job.request.guide
         text = PacedText(interval: Slot.textDeliveryInterval)
         pendingToken = nil
         produced = 0
@@ -71,6 +74,7 @@ final class Slot {
         job?.finish(throwing: error)
         job = nil
         sampler = nil
+        guide = nil
         pendingToken = nil
         phase = .idle
         lastUsed = .now

@@ -10,6 +10,8 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let generationFailed = ErrorCode(rawValue: "GENERATION_FAILED")
     public static let generationTimeout = ErrorCode(rawValue: "GENERATION_TIMEOUT")
     public static let parsingError = ErrorCode(rawValue: "PARSING_ERROR")
+    /// The answer reached the token limit before any suggestion was complete.
+    public static let answerTruncated = ErrorCode(rawValue: "ANSWER_TRUNCATED")
     public static let serverBusy = ErrorCode(rawValue: "SERVER_BUSY")
     public static let payloadTooLarge = ErrorCode(rawValue: "PAYLOAD_TOO_LARGE")
 

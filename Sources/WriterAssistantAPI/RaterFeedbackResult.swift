@@ -45,6 +45,9 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
     public var model: String?
     /// Parts of the story left out so the prompt fits the model's context window, oldest first.
     public var omittedContext: [String]?
+    /// Present and true when the answer reached the token limit and was closed after its last
+    /// complete suggestion.
+    public var truncated: Bool?
 
     public init(
         tokens: Int,
@@ -55,7 +58,8 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         queueTime: Double? = nil,
         decodeTokensPerSecond: Double? = nil,
         model: String? = nil,
-        omittedContext: [String]? = nil
+        omittedContext: [String]? = nil,
+        truncated: Bool? = nil
     ) {
         self.tokens = tokens
         self.processingTime = processingTime
@@ -66,6 +70,7 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         self.decodeTokensPerSecond = decodeTokensPerSecond
         self.model = model
         self.omittedContext = omittedContext
+        self.truncated = truncated
     }
 
     enum CodingKeys: String, CodingKey {
@@ -78,5 +83,6 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         case decodeTokensPerSecond = "decode_tokens_per_second"
         case model
         case omittedContext = "omitted_context"
+        case truncated
     }
 }

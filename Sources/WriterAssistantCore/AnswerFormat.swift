@@ -1,20 +1,32 @@
-/// The shape every rater answer takes, told to the model twice: in words in the prompt, and as a
-/// grammar that makes any other shape impossible to sample.
+/// The shape every rater answer takes, told to the model three ways: in words in the prompt, as a
+/// grammar that makes any other shape impossible to sample, and as a guide that closes the answer
+/// in time to fit its token budget.
 public enum AnswerFormat {
-    public static let suggestionRange = 1...6
+    /// A critique needs several distinct actions; more than six stop being read.
+    public static let suggestionRange = 3...6
 
-    public static let instructions = """
-        Evaluate the plot point above in your role as this critic. Answer with a JSON object with \
-        two keys: "opinion", your overall opinion of the plot point in 2 to 3 sentences, and \
-        "suggestions", a list of 4 to 6 specific, concrete suggestions to improve it.
-        """
+    /// The closing instructions. `names` are the story's own characters and places, so that the
+    /// model speaks about this story rather than stories in general.
+    public static func instructions(names: [String]) -> String {
+        var text = """
+            Evaluate the plot point above as this critic. Answer with a JSON object with two keys: \
+            "opinion", your opinion of the plot point in two or three sentences, and "suggestions", \
+            a list of four or five different, concrete changes the writer could make, one sentence each.
+            """
+        if !names.isEmpty {
+            text += " Speak about this story: refer to its characters and places by name ("
+                + names.joined(separator: ", ") + ")."
+        }
+        return text
+    }
 
     /// GBNF for `{"opinion": string, "suggestions": [string, ...]}`. Every repetition is bounded:
-    /// small models otherwise loop inside a string or whitespace until the token limit.
+    /// small models otherwise loop inside a string or whitespace until the token limit. The token
+    /// budget is kept by `FeedbackAnswerGuide`; these character bounds are only an outer limit.
     public static let grammar = #"""
-        root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){0,\#(suggestionRange.upperBound - 1)} ws "]" ws "}"
-        opinion ::= "\"" char{1,700} "\""
-        suggestion ::= "\"" char{1,300} "\""
+        root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestionRange.lowerBound - 1),\#(suggestionRange.upperBound - 1)} ws "]" ws "}"
+        opinion ::= "\"" char{30,900} "\""
+        suggestion ::= "\"" char{20,400} "\""
         char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
         ws ::= [ \t\n]{0,4}
         """#

@@ -8,9 +8,31 @@ public import WriterAssistantAPI
 /// (code fences and chatter around it are ignored), the same object cut off mid-way, and plain
 /// prose with a bulleted or numbered list. What it cannot read is reported, never made up.
 public enum FeedbackParser {
+    /// What was read, and whether the answer was whole or had to be closed after it was cut off.
+    public struct Reading: Sendable, Equatable {
+        public var feedback: RaterFeedback
+        /// The answer was cut off: a half-written last suggestion was left out.
+        public var truncated: Bool
+    }
+
     public static func parse(_ output: String) throws(FeedbackFailure) -> RaterFeedback {
-        if let feedback = parseJSONObject(output) ?? parseTruncatedJSONObject(output) ?? parseProse(output) {
-            return feedback
+        try read(output).feedback
+    }
+
+    /// Reads the answer; `stoppedAtLimit` says the engine stopped it at its token limit, so an
+    /// answer with nothing complete in it is reported as cut off rather than unreadable.
+    public static func read(_ output: String, stoppedAtLimit: Bool = false) throws(FeedbackFailure) -> Reading {
+        if let feedback = parseJSONObject(output) {
+            return Reading(feedback: feedback, truncated: false)
+        }
+        if let feedback = parseTruncatedJSONObject(output) ?? parseProse(output) {
+            return Reading(feedback: feedback, truncated: stoppedAtLimit || output.contains("{"))
+        }
+        if stoppedAtLimit {
+            throw FeedbackFailure(
+                .answerTruncated,
+                "The answer reached the token limit before its first suggestion was complete. "
+                    + "Allow longer answers (--max-tokens) or shorten the rater prompt.")
         }
         throw FeedbackFailure(
             .parsingError, "The model's answer did not contain an opinion and suggestions that could be read.")
@@ -25,27 +47,29 @@ public enum FeedbackParser {
         return feedback(fromJSON: String(output[start...end]))
     }
 
-    /// Closes an object that the token limit cut short. A half-written last suggestion is dropped
-    /// when complete ones exist; a half-written opinion is kept, since it is still the model's own words.
+    /// Closes an object that the token limit cut short. A half-written string is left out whole
+    /// (a suggestion cut mid-word is not a suggestion), so an answer cut inside its opinion is not
+    /// read at all.
     private static func parseTruncatedJSONObject(_ output: String) -> RaterFeedback? {
         guard let start = output.firstIndex(of: "{") else { return nil }
         let fragment = output[start...]
         var closers: [Character] = []
-        var inString = false
+        var openString: Substring.Index?
         var escaped = false
-        for character in fragment {
-            if inString {
+        for index in fragment.indices {
+            let character = fragment[index]
+            if openString != nil {
                 if escaped {
                     escaped = false
                 } else if character == "\\" {
                     escaped = true
                 } else if character == "\"" {
-                    inString = false
+                    openString = nil
                 }
                 continue
             }
             switch character {
-            case "\"": inString = true
+            case "\"": openString = index
             case "{": closers.append("}")
             case "[": closers.append("]")
             case "}", "]": _ = closers.popLast()
@@ -53,15 +77,10 @@ public enum FeedbackParser {
             }
         }
         guard !closers.isEmpty else { return nil }
-        var repaired = String(fragment)
-        if escaped { repaired.removeLast() }
-        if inString { repaired.append("\"") }
+        var repaired = String(fragment[..<(openString ?? fragment.endIndex)])
         while let last = repaired.last, last.isWhitespace || last == "," || last == ":" { repaired.removeLast() }
         repaired.append(contentsOf: closers.reversed())
-        guard var feedback = feedback(fromJSON: repaired) else { return nil }
-        if inString, closers.last == "]", feedback.suggestions.count > 1 {
-            feedback.suggestions.removeLast()
-        }
+        guard let feedback = feedback(fromJSON: repaired), !feedback.suggestions.isEmpty else { return nil }
         return feedback
     }
 

@@ -81,8 +81,9 @@ public struct FeedbackPipeline: Sendable {
                                         includeTokens: options.includeTokens, emit: emit)
             }
             await emit(.status(.parsing))
-            let feedback = try FeedbackParser.parse(generation.text)
             let summary = generation.summary
+            let reading = try FeedbackParser.read(generation.text, stoppedAtLimit: summary.stopReason == .maxTokens)
+            let feedback = FeedbackCleanup(promptTexts: [prompt.instructions, request.raterPrompt]).clean(reading.feedback)
             let metadata = ContextMetadata(
                 tokens: summary.promptTokens + summary.completionTokens,
                 processingTime: (ContinuousClock.now - started).inSeconds,
@@ -92,7 +93,8 @@ public struct FeedbackPipeline: Sendable {
                 queueTime: summary.queueSeconds,
                 decodeTokensPerSecond: summary.tokensPerSecond,
                 model: model.descriptor.name,
-                omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections)
+                omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
+                truncated: reading.truncated ? true : nil)
             await emit(.status(.complete))
             let raterName = request.raterName?.trimmed.nilIfEmpty ?? "Rater"
             await emit(.result(RaterFeedbackResult(raterName: raterName, feedback: feedback, contextMetadata: metadata)))
@@ -117,7 +119,8 @@ public struct FeedbackPipeline: Sendable {
         includeTokens: Bool,
         emit: @escaping @Sendable (StreamEvent) async -> Void
     ) async throws -> Generation {
-        let request = GenerationRequest(prompt: prompt.tokens, sampling: sampling, grammar: AnswerFormat.grammar)
+        let request = GenerationRequest(
+            prompt: prompt.tokens, sampling: sampling, grammar: AnswerFormat.grammar, guide: FeedbackAnswerGuide())
         var text = ""
         var writing = false
         do {

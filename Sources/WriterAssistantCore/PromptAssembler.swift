@@ -6,6 +6,8 @@ public struct AssembledPrompt: Sendable {
     public var tokens: [Token]
     /// Labels of the story sections left out, in the order they were dropped.
     public var omittedSections: [String]
+    /// What the model was told about its answer, which the answer should not echo.
+    public var instructions: String
 }
 
 /// Turns a request into tokens that fit the model's window with room for the answer.
@@ -41,7 +43,7 @@ public struct PromptAssembler: Sendable {
             } while excess > 0
             tokens = try tokenize(prompt, with: model)
         }
-        return AssembledPrompt(tokens: tokens, omittedSections: omitted)
+        return AssembledPrompt(tokens: tokens, omittedSections: omitted, instructions: prompt.closingInstructions)
     }
 
     private func tokenize(_ prompt: StoryPrompt, with model: any LanguageModel) throws(FeedbackFailure) -> [Token] {

@@ -54,7 +54,7 @@ public struct StoryPrompt: Sendable, Equatable {
         }
         plotPoint = request.plotPoint.trimmed
         raterPrompt = request.raterPrompt.trimmed
-        closingInstructions = Self.paragraphs([AnswerFormat.instructions, prompts?.mainSuffix])
+        closingInstructions = Self.paragraphs([AnswerFormat.instructions(names: StoryNames.of(context)), prompts?.mainSuffix])
     }
 
     public func messages() -> [ChatMessage] {

@@ -4,11 +4,15 @@ public struct GenerationRequest: Sendable {
     public var sampling: SamplingParameters
     /// A GBNF grammar the answer must follow, or nil for free text.
     public var grammar: String?
+    /// Keeps a structured answer inside `sampling.maxTokens` by saying when to close what is open;
+    /// engines that cannot steer token by token ignore it and report `maxTokens` instead.
+    public var guide: (any OutputGuide)?
 
-    public init(prompt: [Token], sampling: SamplingParameters, grammar: String? = nil) {
+    public init(prompt: [Token], sampling: SamplingParameters, grammar: String? = nil, guide: (any OutputGuide)? = nil) {
         self.prompt = prompt
         self.sampling = sampling
         self.grammar = grammar
+        self.guide = guide
     }
 }
 
@@ -18,18 +22,73 @@ public struct SamplingParameters: Sendable, Equatable {
     /// Only the k likeliest tokens are drawn from; 0 draws from all.
     public var topK: Int
     public var topP: Double
+    /// Tokens less likely than this share of the likeliest one are never drawn; 0 turns it off.
+    public var minP: Double
     public var maxTokens: Int
     /// Fixes the random sequence so that runs can be repeated; nil draws a fresh seed.
     public var seed: UInt32?
+    /// Penalties that keep an answer from looping, applied to greedy and sampled decoding alike.
+    public var repetition: RepetitionControl
 
-    public init(temperature: Double = 0.7, topK: Int = 40, topP: Double = 0.9, maxTokens: Int = 600, seed: UInt32? = nil) {
+    public init(
+        temperature: Double = 0.7, topK: Int = 40, topP: Double = 0.9, minP: Double = 0.05, maxTokens: Int = 600,
+        seed: UInt32? = nil, repetition: RepetitionControl = RepetitionControl()
+    ) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
+        self.minP = minP
         self.maxTokens = maxTokens
         self.seed = seed
+        self.repetition = repetition
     }
 
-    /// The original service's defaults for raters.
+    /// The rater defaults: the original service's temperature and nucleus, with repetition control
+    /// tuned on the quality evaluation (see QUALITY.md).
     public static let raterDefaults = SamplingParameters()
+}
+
+/// Repetition control over the answer written so far (never the prompt, whose names an answer
+/// should repeat): llama.cpp's repetition, frequency and presence penalties over a window, and DRY,
+/// which penalizes the token that would extend a sequence already written.
+public struct RepetitionControl: Sendable, Hashable {
+    /// Divides the logit of a token used in the last `penaltyWindow` tokens; 1 turns it off.
+    public var repeatPenalty: Double
+    /// Subtracted once per earlier use of a token in the window; 0 turns it off.
+    public var frequencyPenalty: Double
+    /// Subtracted once from any token used in the window; 0 turns it off.
+    public var presencePenalty: Double
+    /// Answer tokens the three penalties look back over.
+    public var penaltyWindow: Int
+    /// DRY strength; 0 turns DRY off.
+    public var dryMultiplier: Double
+    /// How fast the DRY penalty grows with the length of the repeated sequence.
+    public var dryBase: Double
+    /// Repeated sequences up to this many tokens go unpenalized.
+    public var dryAllowedLength: Int
+    /// Answer tokens DRY looks back over; 0 turns DRY off.
+    public var dryWindow: Int
+
+    public init(
+        repeatPenalty: Double = 1.1, frequencyPenalty: Double = 0, presencePenalty: Double = 0, penaltyWindow: Int = 64,
+        dryMultiplier: Double = 0.8, dryBase: Double = 1.75, dryAllowedLength: Int = 2, dryWindow: Int = 1024
+    ) {
+        self.repeatPenalty = repeatPenalty
+        self.frequencyPenalty = frequencyPenalty
+        self.presencePenalty = presencePenalty
+        self.penaltyWindow = penaltyWindow
+        self.dryMultiplier = dryMultiplier
+        self.dryBase = dryBase
+        self.dryAllowedLength = dryAllowedLength
+        self.dryWindow = dryWindow
+    }
+
+    /// No repetition control at all: the server's sampling before it had any.
+    public static let off = RepetitionControl(repeatPenalty: 1, dryMultiplier: 0)
+
+    public var penalizes: Bool {
+        (repeatPenalty != 1 || frequencyPenalty != 0 || presencePenalty != 0) && penaltyWindow != 0
+    }
+
+    public var usesDRY: Bool { dryMultiplier > 0 && dryBase >= 1 && dryWindow > 0 }
 }

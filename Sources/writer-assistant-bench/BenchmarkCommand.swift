@@ -1,3 +1,4 @@
+import MeasurementSupport
 import ArgumentParser
 import Foundation
 import WriterAssistantAPI

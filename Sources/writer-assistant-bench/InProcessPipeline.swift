@@ -1,3 +1,4 @@
+import MeasurementSupport
 import LlamaEngine
 import WriterAssistantAPI
 import WriterAssistantCore
@@ -21,11 +22,11 @@ struct InProcessPipeline {
                 guard let rate = result.contextMetadata.decodeTokensPerSecond else { break }
                 return rate
             case .error(let message, _):
-                throw BenchmarkFailure(description: "in-process pipeline: \(message)")
+                throw MeasurementFailure(description: "in-process pipeline: \(message)")
             case .status, .token:
                 continue
             }
         }
-        throw BenchmarkFailure(description: "in-process pipeline: no decode speed in the result")
+        throw MeasurementFailure(description: "in-process pipeline: no decode speed in the result")
     }
 }

@@ -1,3 +1,4 @@
+import MeasurementSupport
 import CLlama
 import Foundation
 import WriterAssistantLLM
@@ -13,7 +14,7 @@ enum RawDecodeBaseline {
         var modelParameters = llama_model_default_params()
         modelParameters.n_gpu_layers = 0
         guard let model = llama_model_load_from_file(modelPath, modelParameters) else {
-            throw BenchmarkFailure(description: "cannot load \(modelPath)")
+            throw MeasurementFailure(description: "cannot load \(modelPath)")
         }
         defer { llama_model_free(model) }
         var contextParameters = llama_context_default_params()
@@ -23,7 +24,7 @@ enum RawDecodeBaseline {
         // As the server runs it: flash attention is slower on CPUs.
         contextParameters.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
         guard let context = llama_init_from_model(model, contextParameters), let vocab = llama_model_get_vocab(model) else {
-            throw BenchmarkFailure(description: "cannot create a context")
+            throw MeasurementFailure(description: "cannot create a context")
         }
         defer { llama_free(context) }
 
@@ -32,7 +33,7 @@ enum RawDecodeBaseline {
         let prompt = "<|im_start|>user\n\(story)"
         var promptTokens = [llama_token](repeating: 0, count: prompt.utf8.count + 8)
         let tokenized = llama_tokenize(vocab, prompt, Int32(prompt.utf8.count), &promptTokens, Int32(promptTokens.count), true, true)
-        guard tokenized >= depth else { throw BenchmarkFailure(description: "cannot tokenize") }
+        guard tokenized >= depth else { throw MeasurementFailure(description: "cannot tokenize") }
         let count = Int32(depth)
         var evaluated: Int32 = 0
         while evaluated < count {
@@ -40,19 +41,19 @@ enum RawDecodeBaseline {
             let status = promptTokens.withUnsafeMutableBufferPointer { buffer in
                 llama_decode(context, llama_batch_get_one(buffer.baseAddress! + Int(evaluated), chunk))
             }
-            guard status == 0 else { throw BenchmarkFailure(description: "prompt evaluation failed") }
+            guard status == 0 else { throw MeasurementFailure(description: "prompt evaluation failed") }
             evaluated += chunk
         }
 
         let vocabularySize = Int(llama_vocab_n_tokens(vocab))
         let started = ContinuousClock.now
         for _ in 0..<tokens {
-            guard let logits = llama_get_logits_ith(context, -1) else { throw BenchmarkFailure(description: "no logits") }
+            guard let logits = llama_get_logits_ith(context, -1) else { throw MeasurementFailure(description: "no logits") }
             var next = llama_token(0)
             for index in 1..<vocabularySize where logits[index] > logits[Int(next)] { next = llama_token(index) }
             // Keep decoding past an end-of-generation token: this measures speed, not text.
             guard llama_decode(context, llama_batch_get_one(&next, 1)) == 0 else {
-                throw BenchmarkFailure(description: "decode failed")
+                throw MeasurementFailure(description: "decode failed")
             }
         }
         return Double(tokens) / (ContinuousClock.now - started).inSeconds

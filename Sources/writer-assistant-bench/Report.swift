@@ -1,3 +1,4 @@
+import MeasurementSupport
 import Foundation
 import WriterAssistantLLM
 

@@ -41,21 +41,3 @@ struct TimedRun: Sendable {
             serverDecodeRate: metadata.decodeTokensPerSecond, clientDecodeRate: clientRate)
     }
 }
-
-/// Median with range, the way every figure is reported.
-struct Sample: CustomStringConvertible {
-    var values: [Double]
-
-    var median: Double {
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-
-    func formatted(_ format: String = "%.2f") -> String {
-        let sorted = values.sorted()
-        return "\(String(format: format, median)) (\(String(format: format, sorted.first ?? 0))–\(String(format: format, sorted.last ?? 0)))"
-    }
-
-    var description: String { formatted() }
-}

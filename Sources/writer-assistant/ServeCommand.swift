@@ -45,6 +45,33 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Nucleus sampling threshold (default 0.9).")
     var topP: Double?
 
+    @Option(help: "Never draw a token less likely than this share of the likeliest; 0 turns it off (default 0.05).")
+    var minP: Double?
+
+    @Option(help: "Divide the logits of tokens used in the last --repeat-last-n answer tokens by this; 1 turns it off (default 1.1).")
+    var repeatPenalty: Double?
+
+    @Option(help: "Answer tokens the repetition, frequency and presence penalties look back over (default 64).")
+    var repeatLastN: Int?
+
+    @Option(help: "Subtract this for every earlier use of a token in that window (default 0).")
+    var frequencyPenalty: Double?
+
+    @Option(help: "Subtract this from every token used in that window (default 0).")
+    var presencePenalty: Double?
+
+    @Option(help: "DRY strength: penalize the token that would extend a sequence already written; 0 turns it off (default 0.8).")
+    var dryMultiplier: Double?
+
+    @Option(help: "DRY growth per repeated token (default 1.75).")
+    var dryBase: Double?
+
+    @Option(help: "Repeated sequences up to this many tokens go unpenalized by DRY (default 2).")
+    var dryAllowedLength: Int?
+
+    @Option(help: "Answer tokens DRY looks back over (default 1024).")
+    var dryLastN: Int?
+
     @Option(help: "Most tokens of one answer (default 600).")
     var maxTokens: Int?
 

@@ -22,8 +22,10 @@ struct ServeSettings {
             temperature: options.temperature ?? environment.double(forKey: "temperature") ?? samplingDefaults.temperature,
             topK: options.topK ?? environment.int(forKey: "top.k") ?? samplingDefaults.topK,
             topP: options.topP ?? environment.double(forKey: "top.p") ?? samplingDefaults.topP,
+            minP: options.minP ?? environment.double(forKey: "min.p") ?? samplingDefaults.minP,
             maxTokens: options.maxTokens ?? environment.int(forKey: "max.tokens") ?? samplingDefaults.maxTokens,
-            seed: seed)
+            seed: seed,
+            repetition: Self.repetition(options, environment, defaults: samplingDefaults.repetition))
         let timeout = options.generationTimeout ?? environment.int(forKey: "generation.timeout") ?? 300
         let origins = options.allowedOrigins.map { $0.split(separator: ",").map(String.init) }
             ?? environment.stringArray(forKey: "allowed.origins")
@@ -47,5 +49,19 @@ struct ServeSettings {
             return engine
         }
         logLevel = (options.logLevel ?? environment.string(forKey: "log.level")).flatMap(Logger.Level.init(rawValue:)) ?? .info
+    }
+
+    private static func repetition(
+        _ options: ServeCommand, _ environment: ConfigReader, defaults: RepetitionControl
+    ) -> RepetitionControl {
+        RepetitionControl(
+            repeatPenalty: options.repeatPenalty ?? environment.double(forKey: "repeat.penalty") ?? defaults.repeatPenalty,
+            frequencyPenalty: options.frequencyPenalty ?? environment.double(forKey: "frequency.penalty") ?? defaults.frequencyPenalty,
+            presencePenalty: options.presencePenalty ?? environment.double(forKey: "presence.penalty") ?? defaults.presencePenalty,
+            penaltyWindow: options.repeatLastN ?? environment.int(forKey: "repeat.last.n") ?? defaults.penaltyWindow,
+            dryMultiplier: options.dryMultiplier ?? environment.double(forKey: "dry.multiplier") ?? defaults.dryMultiplier,
+            dryBase: options.dryBase ?? environment.double(forKey: "dry.base") ?? defaults.dryBase,
+            dryAllowedLength: options.dryAllowedLength ?? environment.int(forKey: "dry.allowed.length") ?? defaults.dryAllowedLength,
+            dryWindow: options.dryLastN ?? environment.int(forKey: "dry.last.n") ?? defaults.dryWindow)
     }
 }

@@ -1,3 +1,4 @@
+import CLlama
 import Testing
 import WriterAssistantCore
 import WriterAssistantLLM
@@ -12,8 +13,13 @@ import WriterAssistantTestSupport
 
     @Test(arguments: [
         SamplingParameters(temperature: 0, maxTokens: 0),
+        SamplingParameters(temperature: 0, maxTokens: 0, repetition: .off),
         SamplingParameters(temperature: 0.8, topK: 40, topP: 0.9, maxTokens: 0, seed: 7),
+        SamplingParameters(temperature: 0.8, topK: 40, topP: 0.9, maxTokens: 0, seed: 7, repetition: .off),
         SamplingParameters(temperature: 0.8, topK: 0, topP: 0.9, maxTokens: 0, seed: 7),
+        SamplingParameters(
+            temperature: 0.8, topK: 40, topP: 0.9, maxTokens: 0, seed: 7,
+            repetition: RepetitionControl(repeatPenalty: 1.5, frequencyPenalty: 0.5, presencePenalty: 0.5, dryMultiplier: 2)),
     ])
     func theShortlistChoosesWhatTheFullGrammarPassChooses(_ parameters: SamplingParameters) throws {
         let model = try #require(Self.model)
@@ -32,6 +38,59 @@ import WriterAssistantTestSupport
         }
         // Long enough to have crossed the answer's structure, not just its first characters.
         #expect(answer.count > 200)
+    }
+}
+
+/// The repetition samplers are in the chain: each one, alone, turns the sampler away from a
+/// token it would otherwise choose again.
+@Suite struct RepetitionSamplerTests {
+    static let model = LlamaSamplerTests.model
+
+    /// Token ids of plain words, none of them a DRY sequence breaker.
+    static func word(_ text: String, _ model: LlamaModel) throws -> llama_token {
+        try #require(model.tokenize(text).last)
+    }
+
+    /// Greedy choices over logits that favour `favoured` slightly over `runnerUp`, after `history`
+    /// was written.
+    static func choice(
+        _ repetition: RepetitionControl, history: [llama_token], favoured: llama_token, runnerUp: llama_token
+    ) throws -> llama_token {
+        let model = try #require(model)
+        let sampler = try LlamaSampler(
+            model: model, parameters: SamplingParameters(temperature: 0, maxTokens: 0, repetition: repetition), grammar: nil)
+        var logits = [Float](repeating: 0, count: model.vocabularySize)
+        for token in history {
+            logits[Int(token)] = 100
+            _ = logits.withUnsafeMutableBufferPointer { sampler.sample(logits: $0.baseAddress!) }
+            logits[Int(token)] = 0
+        }
+        logits[Int(favoured)] = 10
+        logits[Int(runnerUp)] = 9.5
+        return logits.withUnsafeMutableBufferPointer { sampler.sample(logits: $0.baseAddress!) }
+    }
+
+    @Test func theRepetitionPenaltyTurnsAwayFromATokenAlreadyWritten() throws {
+        let model = try #require(Self.model)
+        let (door, gate) = (try Self.word(" door", model), try Self.word(" gate", model))
+        let penalty = RepetitionControl(repeatPenalty: 1.1, dryMultiplier: 0)
+        #expect(try Self.choice(penalty, history: [door], favoured: door, runnerUp: gate) == gate)
+        #expect(try Self.choice(.off, history: [door], favoured: door, runnerUp: gate) == door)
+    }
+
+    @Test func dryTurnsAwayFromTheTokenThatWouldRepeatASequence() throws {
+        let model = try #require(Self.model)
+        let (red, old, door, gate) = try (Self.word(" red", model), Self.word(" old", model), Self.word(" door", model), Self.word(" gate", model))
+        let dryOnly = RepetitionControl(repeatPenalty: 1, dryMultiplier: 0.8)
+        // "red old door … red old" → "door" would repeat three tokens.
+        let history = [red, old, door, gate, red, old]
+        #expect(try Self.choice(dryOnly, history: history, favoured: door, runnerUp: gate) == gate)
+        #expect(try Self.choice(.off, history: history, favoured: door, runnerUp: gate) == door)
+    }
+
+    @Test func theDefaultsUseBoth() {
+        let defaults = SamplingParameters.raterDefaults
+        #expect(defaults.repetition.penalizes && defaults.repetition.usesDRY && defaults.minP > 0)
     }
 }
 

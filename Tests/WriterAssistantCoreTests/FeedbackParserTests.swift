@@ -30,10 +30,44 @@ import WriterAssistantCore
         #expect(feedback == RaterFeedback(opinion: "The door works.", suggestions: ["Name the door's wood", "Show her fear"]))
     }
 
-    @Test func keepsACutOffOpinionButNeedsASuggestion() throws {
-        #expect(throws: FeedbackFailure.self) { try FeedbackParser.parse(#"{"opinion": "The door wor"#) }
-        let feedback = try FeedbackParser.parse(#"{"suggestions": ["Add rain"], "opinion": "The door wor"#)
-        #expect(feedback.opinion == "The door wor")
+    @Test func anAnswerCutInsideItsOpinionIsReportedAsCutOffWhenTheLimitStoppedIt() {
+        let output = #"{"opinion": "The door wor"#
+        #expect(throws: FeedbackFailure(.answerTruncated, "")) {
+            do { _ = try FeedbackParser.read(output, stoppedAtLimit: true) } catch { throw FeedbackFailure(error.code, "") }
+        }
+        #expect(throws: FeedbackFailure(.parsingError, "")) {
+            do { _ = try FeedbackParser.read(output) } catch { throw FeedbackFailure(error.code, "") }
+        }
+    }
+
+    /// Real answers cut at every byte: whatever is read has the whole opinion and exactly the
+    /// suggestions completed before the cut, and is marked truncated; before the first suggestion
+    /// is complete the cut is reported as such, never as unreadable.
+    @Test(arguments: RecordedAnswers.all)
+    func anAnswerCutAtAnyByteKeepsEveryCompleteSuggestion(answer: String) throws {
+        let whole = try FeedbackParser.read(answer)
+        #expect(!whole.truncated)
+        let bytes = Array(answer.utf8)
+        for end in 0..<bytes.count {
+            let cut = String(decoding: bytes[..<end], as: UTF8.self)
+            do {
+                let reading = try FeedbackParser.read(cut, stoppedAtLimit: true)
+                guard reading.truncated else {
+                    // Only the closing brace was missing, or only what follows it.
+                    try #require(reading.feedback == whole.feedback, "cut at \(end)")
+                    continue
+                }
+                try #require(reading.feedback.opinion == whole.feedback.opinion, "cut at \(end)")
+                let kept = reading.feedback.suggestions
+                try #require(!kept.isEmpty && kept == Array(whole.feedback.suggestions.prefix(kept.count)), "cut at \(end): \(kept)")
+                // Every suggestion whose closing quote is before the cut is kept.
+                let closed = RecordedAnswers.closedSuggestions(in: cut)
+                try #require(kept.count >= min(closed, whole.feedback.suggestions.count), "cut at \(end)")
+            } catch let failure as FeedbackFailure {
+                try #require(failure.code == .answerTruncated, "cut at \(end): \(failure)")
+                try #require(RecordedAnswers.closedSuggestions(in: cut) == 0, "cut at \(end)")
+            }
+        }
     }
 
     @Test func readsProseWithAList() throws {

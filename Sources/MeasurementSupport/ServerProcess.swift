@@ -1,38 +1,42 @@
 import Foundation
 import WriterAssistantAPI
-import WriterAssistantClient
-import WriterAssistantLLM
+package import WriterAssistantClient
+package import WriterAssistantLLM
 
-/// The release server, started for the benchmark and stopped after it.
-final class ServerProcess {
+/// The release server, started for a measurement and stopped after it.
+package final class ServerProcess {
     let process = Process()
-    let baseURL: String
+    package let baseURL: String
     /// The options that decide what is measured, as the report shows them.
-    let settings: [String]
+    package let settings: [String]
 
-    init(executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters) throws {
+    /// `extraArguments` are further options of `serve`, reported with the others.
+    package init(
+        executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters,
+        extraArguments: [String] = []
+    ) throws {
         baseURL = "http://127.0.0.1:\(port)"
         settings = [
             "--parallel", String(parallel), "--temperature", String(sampling.temperature),
             "--top-k", String(sampling.topK), "--top-p", String(sampling.topP),
             "--max-tokens", String(sampling.maxTokens),
-        ] + (sampling.seed.map { ["--seed", String($0)] } ?? [])
+        ] + (sampling.seed.map { ["--seed", String($0)] } ?? []) + extraArguments
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve", "--model-path", modelPath, "--port", String(port), "--log-level", "warning"] + settings
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
 
-    func waitUntilReady(_ client: WriterAssistantClient) async throws {
+    package func waitUntilReady(_ client: WriterAssistantClient) async throws {
         for _ in 0..<300 {
             if let health = try? await client.health(), health.llmAvailable { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BenchmarkFailure(description: "the server did not become ready")
+        throw MeasurementFailure(description: "the server did not become ready")
     }
 
     /// The most resident memory the process has used, from the kernel's high-water mark.
-    var peakResidentBytes: Int? {
+    package var peakResidentBytes: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
             let kilobytes = Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "")
@@ -40,7 +44,7 @@ final class ServerProcess {
         return kilobytes * 1024
     }
 
-    func stop() {
+    package func stop() {
         process.terminate()
         process.waitUntilExit()
     }

@@ -1,0 +1,47 @@
+public import WriterAssistantAPI
+
+/// Takes out of an answer what a writer should not have to read twice: a suggestion that says
+/// again what an earlier one said, and one that only repeats the prompt's own instructions or
+/// headings back. Nothing is rewritten; a suggestion is kept or left out whole.
+public struct FeedbackCleanup: Sendable {
+    /// Two texts sharing this share of the shorter one's words say the same thing.
+    public static let sameThingThreshold = 0.7
+
+    private let promptTexts: [Set<String>]
+
+    /// `promptTexts` are what the model was told (its instructions, the rater prompt), which an
+    /// answer should act on rather than echo.
+    public init(promptTexts: [String]) {
+        self.promptTexts = promptTexts.flatMap(Self.sentences).map(Self.words).filter { $0.count >= 3 }
+    }
+
+    public func clean(_ feedback: RaterFeedback) -> RaterFeedback {
+        var kept: [String] = []
+        var keptWords: [Set<String>] = []
+        for suggestion in feedback.suggestions {
+            let words = Self.words(suggestion)
+            guard !suggestion.hasPrefix("#"), !words.isEmpty else { continue }
+            if keptWords.contains(where: { Self.overlap(words, $0) >= Self.sameThingThreshold }) { continue }
+            if promptTexts.contains(where: { Self.overlap(words, $0) >= Self.sameThingThreshold }) { continue }
+            kept.append(suggestion)
+            keptWords.append(words)
+        }
+        // An answer made only of echoes is still the model's answer; say so rather than hide it.
+        return RaterFeedback(opinion: feedback.opinion, suggestions: kept.isEmpty ? feedback.suggestions : kept)
+    }
+
+    /// The share of the smaller set's words that the other set also has.
+    public static func overlap(_ a: Set<String>, _ b: Set<String>) -> Double {
+        guard !a.isEmpty, !b.isEmpty else { return 0 }
+        return Double(a.intersection(b).count) / Double(min(a.count, b.count))
+    }
+
+    /// Lower-cased words of letters and digits.
+    public static func words(_ text: String) -> Set<String> {
+        Set(text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init))
+    }
+
+    private static func sentences(_ text: String) -> [String] {
+        text.split { ".!?\n".contains($0) }.map(String.init)
+    }
+}

@@ -1,0 +1,21 @@
+/// Steers a structured answer token by token so that it is complete within its token budget.
+///
+/// A grammar bounds an answer's shape in characters, which cannot bound it in tokens (a rare
+/// character can take several). The engine instead tells the guide every token's bytes as it is
+/// written and asks it, before each token, whether the next one must close something; the guide
+/// is a plain value, so its policy is tested without a model.
+public protocol OutputGuide: Sendable {
+    /// What the next token must begin with, when `tokensLeft` more may be written.
+    func requirement(tokensLeft: Int) -> OutputRequirement
+
+    /// Records the bytes of a token just written.
+    mutating func observe(_ bytes: [UInt8])
+}
+
+public enum OutputRequirement: Sendable, Equatable {
+    /// Any token the grammar allows.
+    case free
+    /// A token whose text begins with the ASCII byte `first` (e.g. `"` to close a string) and
+    /// whose other bytes, if any, are all in `thenOnly` (nil: any bytes).
+    case startsWith(UInt8, thenOnly: Set<UInt8>? = nil)
+}

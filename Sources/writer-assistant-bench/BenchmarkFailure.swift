@@ -1,4 +1,0 @@
-/// A measurement that could not be taken.
-struct BenchmarkFailure: Error, CustomStringConvertible {
-    var description: String
-}

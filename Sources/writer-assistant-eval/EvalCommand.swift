@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import MeasurementSupport
+import WriterAssistantClient
+import WriterAssistantLLM
+
+/// `make eval`: every story of the corpus, asked of every rater as a panel, through the release
+/// server's streaming endpoint at the default temperature; once per sampling setting, each on a
+/// fresh server, and several times with the defaults. Writes QUALITY.md.
+@main
+struct EvalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "writer-assistant-eval",
+        abstract: "Measure what writers read: loops, suggestion count and distinctness, grounding.")
+
+    @Option(help: "The server executable (a release build).")
+    var server = ".build/release/writer-assistant"
+
+    @Option(help: "The GGUF model.")
+    var modelPath = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "The corpus of story bibles and raters.")
+    var corpus = "eval/corpus.json"
+
+    @Option(help: "Passes over the corpus with the default settings.")
+    var passes = 3
+
+    @Option(help: "Port for the server under test.")
+    var port = 8078
+
+    @Option(help: "Where to write the report.")
+    var output = "QUALITY.md"
+
+    @Option(help: "Also write every answer, raw text included, to this JSON file.")
+    var record: String?
+
+    @Flag(help: "Only the default settings, without the comparison rows.")
+    var defaultsOnly = false
+
+    /// A way to run the server, as the report names it.
+    struct Setting {
+        var label: String
+        var arguments: [String]
+        var passes: Int
+    }
+
+    func run() async throws {
+        let corpus = try QualityCorpus.load(corpus)
+        let defaults = Setting(label: "defaults (after)", arguments: [], passes: passes)
+        let settings = defaultsOnly ? [defaults] : [
+            Setting(label: "no repetition control (before)",
+                    arguments: ["--repeat-penalty", "1", "--dry-multiplier", "0", "--min-p", "0"], passes: 1),
+            defaults,
+            Setting(label: "repetition penalty 1.1, min-p 0.05, DRY off", arguments: ["--dry-multiplier", "0"], passes: 1),
+            Setting(label: "DRY 0.8, min-p 0.05, repetition penalty off", arguments: ["--repeat-penalty", "1"], passes: 1),
+            Setting(label: "repetition penalty 1.2 with DRY", arguments: ["--repeat-penalty", "1.2"], passes: 1),
+            Setting(label: "defaults plus frequency penalty 0.2", arguments: ["--frequency-penalty", "0.2"], passes: 1),
+        ]
+        var answers: [EvaluatedAnswer] = []
+        var serverSettings: [String] = []
+        for setting in settings {
+            let process = try ServerProcess(
+                executable: server, modelPath: modelPath, port: port, parallel: 4,
+                sampling: .raterDefaults, extraArguments: setting.arguments)
+            defer { process.stop() }
+            serverSettings = process.settings.filter { !setting.arguments.contains($0) }
+            let client = WriterAssistantClient(baseURL: process.baseURL)
+            try await process.waitUntilReady(client)
+            for pass in 1...setting.passes {
+                log("\(setting.label): pass \(pass) of \(setting.passes)")
+                for story in corpus.stories {
+                    // The raters of one story run at once, as the web app's panel asks them.
+                    let panel = await withTaskGroup(of: EvaluatedAnswer.self) { group in
+                        for rater in corpus.raters {
+                            let request = corpus.request(story: story, rater: rater)
+                            group.addTask {
+                                await EvaluatedAnswer.run(request, setting: setting.label, genre: story.genre, on: client)
+                            }
+                        }
+                        return await group.reduce(into: []) { $0.append($1) }
+                    }
+                    answers += panel
+                }
+            }
+        }
+        if let record {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(answers).write(to: URL(fileURLWithPath: record))
+        }
+        let report = QualityReport(
+            corpus: corpus, answers: answers, settingLabels: settings.map(\.label), defaultsLabel: defaults.label,
+            beforeLabel: defaultsOnly ? nil : settings[0].label, modelPath: modelPath, serverSettings: serverSettings)
+        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
+        log("wrote \(output)")
+    }
+
+    private func log(_ message: String) {
+        FileHandle.standardError.write(Data("eval: \(message)\n".utf8))
+    }
+}
