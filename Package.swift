@@ -153,7 +153,7 @@ let package = Package(
 
         .testTarget(
             name: "WriterAssistantCoreTests",
-            dependencies: ["WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantTestSupport"],
+            dependencies: ["WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantTestSupport", "MeasurementSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

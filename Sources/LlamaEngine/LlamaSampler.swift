@@ -4,12 +4,8 @@ import WriterAssistantLLM
 /// Chooses each next token: repetition control, top-k, top-p, min-p, temperature and a seeded draw
 /// (or greedy), optionally held to a grammar, with llama.cpp's own samplers.
 ///
-/// Two shortcuts keep a step cheap, and both choose exactly what a pass over the whole vocabulary
-/// would:
-/// - Repetition penalties and DRY only ever lower the logits of tokens already written. So when
-///   the chain keeps at most k tokens (greedy: 1), the k it keeps are among the k + d likeliest
-///   raw ones, d being the number of distinct tokens written: only those are penalized.
-/// - The grammar is checked against the chosen token first, since most tokens a model picks are
+/// The repetition samplers (penalties and DRY) see the whole vocabulary first, as they would at
+/// the head of a full chain; they only touch the few tokens already written. Then the grammar is checked against the chosen token first, since most tokens a model picks are
 ///   already valid. When it rejects that token, it is tried on the likeliest tokens next and on the
 ///   whole vocabulary only if too few of those pass: a full pass costs more than a decode step.
 final class LlamaSampler {
@@ -18,14 +14,13 @@ final class LlamaSampler {
 
     private let model: LlamaModel
     private let chain: UnsafeMutablePointer<llama_sampler>
+    /// Penalties and DRY, applied to the whole vocabulary before anything narrows it.
+    private let repetition: UnsafeMutablePointer<llama_sampler>?
     private let grammar: UnsafeMutablePointer<llama_sampler>?
     private let shortlistLength: Int
     /// Tokens the chain keeps before it chooses, when it bounds them (greedy: 1, top-k: k).
     private let keeps: Int?
     private let greedy: Bool
-    private let penalizesRepetition: Bool
-    /// Distinct tokens written so far: the only ones the repetition samplers can penalize.
-    private var written: Set<llama_token> = []
     private var candidates: [llama_token_data]
 
     /// `shortlistLength` 0 applies the grammar and the repetition samplers to the whole vocabulary.
@@ -44,14 +39,19 @@ final class LlamaSampler {
             if let grammar { llama_sampler_free(grammar) }
             throw .invalidGrammar
         }
-        let repetition = parameters.repetition
-        if repetition.penalizes {
-            llama_sampler_chain_add(chain, llama_sampler_init_penalties(
-                Int32(clamping: model.vocabularySize), Int32(clamping: repetition.penaltyWindow), Float(repetition.repeatPenalty),
-                Float(repetition.frequencyPenalty), Float(repetition.presencePenalty)))
-        }
-        if repetition.usesDRY, let dry = model.drySampler(for: repetition) {
-            llama_sampler_chain_add(chain, dry)
+        let control = parameters.repetition
+        if control.penalizes || control.usesDRY, let repetition = llama_sampler_chain_init(llama_sampler_chain_default_params()) {
+            if control.penalizes {
+                llama_sampler_chain_add(repetition, llama_sampler_init_penalties(
+                    Int32(clamping: model.vocabularySize), Int32(clamping: control.penaltyWindow),
+                    Float(control.repeatPenalty), Float(control.frequencyPenalty), Float(control.presencePenalty)))
+            }
+            if control.usesDRY, let dry = model.drySampler(for: control) {
+                llama_sampler_chain_add(repetition, dry)
+            }
+            self.repetition = repetition
+        } else {
+            self.repetition = nil
         }
         if parameters.temperature <= 0 {
             llama_sampler_chain_add(chain, llama_sampler_init_greedy())
@@ -70,12 +70,12 @@ final class LlamaSampler {
         self.grammar = grammar
         self.shortlistLength = shortlistLength
         greedy = parameters.temperature <= 0
-        penalizesRepetition = repetition.penalizes || repetition.usesDRY
         candidates = [llama_token_data](repeating: llama_token_data(), count: model.vocabularySize)
     }
 
     deinit {
         llama_sampler_free(chain)
+        if let repetition { llama_sampler_free(repetition) }
         if let grammar { llama_sampler_free(grammar) }
     }
 
@@ -106,7 +106,7 @@ final class LlamaSampler {
         }
         if let grammar { llama_sampler_accept(grammar, token) }
         llama_sampler_accept(chain, token)
-        written.insert(token)
+        if let repetition { llama_sampler_accept(repetition, token) }
         return token
     }
 
@@ -127,14 +127,8 @@ final class LlamaSampler {
         }
     }
 
-    /// Tokens the chain must see to choose as a full pass would: what it keeps plus every token
-    /// the repetition samplers may push out of that set.
-    private var needed: Int? {
-        keeps.map { penalizesRepetition ? $0 + written.count : $0 }
-    }
-
     private func choose(from logits: UnsafeMutablePointer<Float>, constrained: Bool) -> llama_token {
-        if greedy && !constrained && !penalizesRepetition {
+        if greedy && !constrained && repetition == nil {
             // The arg-max needs no candidate list, which costs more than the search itself.
             var best = 0
             for index in 1..<candidates.count where logits[index] > logits[best] { best = index }
@@ -146,11 +140,8 @@ final class LlamaSampler {
                 buffer[index] = llama_token_data(id: llama_token(index), logit: logits[index], p: 0)
             }
             var array = llama_token_data_array(data: base, size: buffer.count, selected: -1, sorted: false)
-            if constrained, let grammar {
-                constrain(&array, to: grammar)
-            } else if penalizesRepetition, shortlistLength > 0, let needed {
-                keepLikeliest(needed, of: &array)
-            }
+            if let repetition { llama_sampler_apply(repetition, &array) }
+            if constrained, let grammar { constrain(&array, to: grammar) }
             llama_sampler_apply(chain, &array)
             guard array.selected >= 0, array.selected < array.size else { return LLAMA_TOKEN_NULL }
             return array.data[Int(array.selected)].id
@@ -158,17 +149,16 @@ final class LlamaSampler {
     }
 
     /// Leaves the grammar's choices in `array`, as a pass over the whole vocabulary would for the
-    /// chain: when the chain needs at most n tokens and n of the likeliest pass, those are the ones
-    /// it would see anyway.
+    /// chain: when the chain keeps at most n tokens and n of the likeliest pass, those are the ones
+    /// it would keep anyway.
     private func constrain(_ array: inout llama_token_data_array, to grammar: UnsafeMutablePointer<llama_sampler>) {
         let vocabulary = array.size
-        if let needed, shortlistLength > 0 {
-            let length = max(shortlistLength, 2 * needed)
-            if length < vocabulary {
-                keepLikeliest(length, of: &array)
+        if let keeps, keeps <= shortlistLength, shortlistLength < vocabulary {
+            do {
+                keepLikeliest(shortlistLength, of: &array)
                 llama_sampler_apply(grammar, &array)
                 let passed = (0..<array.size).filter { array.data[$0].logit != -Float.infinity }
-                if passed.count >= needed {
+                if passed.count >= keeps {
                     // In order at the front, so the array stays sorted for the chain.
                     for (position, index) in passed.enumerated() { array.data[position] = array.data[index] }
                     array.size = passed.count

@@ -4,6 +4,9 @@
 public enum AnswerFormat {
     /// A critique needs several distinct actions; more than six stop being read.
     public static let suggestionRange = 3...6
+    /// Shorter strings are not an opinion or a suggestion.
+    public static let minimumOpinionCharacters = 30
+    public static let minimumSuggestionCharacters = 20
 
     /// The closing instructions. `names` are the story's own characters and places, so that the
     /// model speaks about this story rather than stories in general.
@@ -25,8 +28,8 @@ public enum AnswerFormat {
     /// budget is kept by `FeedbackAnswerGuide`; these character bounds are only an outer limit.
     public static let grammar = #"""
         root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestionRange.lowerBound - 1),\#(suggestionRange.upperBound - 1)} ws "]" ws "}"
-        opinion ::= "\"" char{30,900} "\""
-        suggestion ::= "\"" char{20,400} "\""
+        opinion ::= "\"" char{\#(minimumOpinionCharacters),900} "\""
+        suggestion ::= "\"" char{\#(minimumSuggestionCharacters),400} "\""
         char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
         ws ::= [ \t\n]{0,4}
         """#

@@ -11,8 +11,9 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
     static let closingCost = 4  // `"]}` or `" ] }`
     static let separatorCost = 3  // `", "`
     static let afterOpinionCost = 8  // `", "suggestions": ["`
-    /// Room kept for a suggestion still to come: its grammar minimum is twenty characters.
-    static let shortestString = 8
+    /// Room kept for a suggestion still to come: its grammar minimum in characters, since a rare
+    /// character can take a token of its own.
+    static let shortestString = AnswerFormat.minimumSuggestionCharacters
     /// Where a string may end at its next sentence, and where it must end.
     static let opinionLength = (soft: 70, hard: 120)
     static let suggestionLength = (soft: 45, hard: 75)

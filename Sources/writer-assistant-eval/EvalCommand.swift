@@ -53,8 +53,6 @@ struct EvalCommand: AsyncParsableCommand {
             defaults,
             Setting(label: "repetition penalty 1.1, min-p 0.05, DRY off", arguments: ["--dry-multiplier", "0"], passes: 1),
             Setting(label: "DRY 0.8, min-p 0.05, repetition penalty off", arguments: ["--repeat-penalty", "1"], passes: 1),
-            Setting(label: "repetition penalty 1.2 with DRY", arguments: ["--repeat-penalty", "1.2"], passes: 1),
-            Setting(label: "defaults plus frequency penalty 0.2", arguments: ["--frequency-penalty", "0.2"], passes: 1),
         ]
         var answers: [EvaluatedAnswer] = []
         var serverSettings: [String] = []

@@ -8,6 +8,9 @@ enum FeedbackPrinter {
         for (number, suggestion) in result.feedback.suggestions.enumerated() {
             lines.append("\(number + 1). \(suggestion)")
         }
+        if result.contextMetadata.truncated == true {
+            lines += ["", "(The answer reached the token limit; its last, unfinished suggestion was left out.)"]
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -70,7 +70,7 @@ import WriterAssistantTestSupport
     @Test func cancellingOneRequestLeavesTheOthersIntact() async throws {
         let engine = try await TestModel.shared()
         let sampling = SamplingParameters(temperature: 0.7, maxTokens: 120, seed: 21)
-        let prompts = try ["pacing", "dialogue", "character"].map { try Self.prompt(engine, rater: "Judge the \($0). " + AnswerFormat.instructions) }
+        let prompts = try ["pacing", "dialogue", "character"].map { try Self.prompt(engine, rater: "Judge the \($0). " + AnswerFormat.instructions(names: [])) }
         let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
             for (index, prompt) in prompts.enumerated() {
                 let request = GenerationRequest(prompt: prompt, sampling: sampling, grammar: AnswerFormat.grammar)

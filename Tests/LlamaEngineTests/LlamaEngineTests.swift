@@ -39,7 +39,7 @@ import WriterAssistantTestSupport
     @Test func theGrammarGuaranteesTheAnswerParses() async throws {
         let engine = try await TestModel.shared()
         let request = GenerationRequest(
-            prompt: try Self.prompt(engine, "The hero discovers a hidden door. " + AnswerFormat.instructions),
+            prompt: try Self.prompt(engine, "The hero discovers a hidden door. " + AnswerFormat.instructions(names: [])),
             sampling: SamplingParameters(temperature: 0.7, maxTokens: 600, seed: 42),
             grammar: AnswerFormat.grammar)
         let (events, text) = try await Self.run(engine, request)

@@ -36,6 +36,7 @@ private struct EndlessWriter {
         if !pending.isEmpty {
             let token = pending.removeFirst()
             if token.hasSuffix("\"") { open() }
+            if token == "}" { finished = true }
             return token
         }
         let minimum = strings == 2 ? 30 : 20
@@ -82,7 +83,8 @@ private struct EndlessWriter {
     @Test(arguments: [40, 50, 60, 80, 100, 150, 300, 600, 1200])
     func anAnswerThatNeverStopsIsClosedWholeWithinItsBudget(maxTokens: Int) throws {
         var writer = EndlessWriter()
-        #expect(writer.write(maxTokens: maxTokens), "\(writer.text)")
+        let whole = writer.write(maxTokens: maxTokens)
+        #expect(whole, "\(writer.text.suffix(400)) tokens: \(writer.tokens.count)")
         let reading = try FeedbackParser.read(writer.text)
         #expect(!reading.truncated)
         #expect(AnswerFormat.suggestionRange.contains(reading.feedback.suggestions.count))
@@ -91,7 +93,8 @@ private struct EndlessWriter {
     @Test func longerBudgetsGiveLongerSuggestionsUpToTheirHardLimit() throws {
         var small = EndlessWriter()
         var large = EndlessWriter()
-        #expect(small.write(maxTokens: 100) && large.write(maxTokens: 2000))
+        let whole = (small.write(maxTokens: 100), large.write(maxTokens: 2000))
+        #expect(whole == (true, true))
         let smallest = try FeedbackParser.parse(small.text).suggestions.map(\.count).max() ?? 0
         let largest = try FeedbackParser.parse(large.text).suggestions.map(\.count).max() ?? 0
         #expect(smallest < largest)
@@ -102,7 +105,8 @@ private struct EndlessWriter {
     @Test func wideCharactersTakeMoreTokensAndStillFit() throws {
         // One token per character, as rare characters can be.
         var writer = EndlessWriter(piece: "門")
-        #expect(writer.write(maxTokens: 300), "\(writer.text)")
+        let whole = writer.write(maxTokens: 300)
+        #expect(whole, "\(writer.text.suffix(400)) tokens: \(writer.tokens.count)")
         #expect(try FeedbackParser.parse(writer.text).suggestions.count >= AnswerFormat.suggestionRange.lowerBound)
     }
 

@@ -79,10 +79,10 @@ import WriterAssistantTestSupport
         #expect(twoChapters.tokens.count <= full - 380)
 
         // Room only for what must stay.
-        var essentials = request
-        essentials.structuredContext = StructuredContext(
-            systemPrompts: request.structuredContext?.systemPrompts, plotContext: request.structuredContext?.plotContext)
-        let essentialTokens = try model.tokenize(model.renderChat(StoryPrompt(essentials).messages())).count
+        // (The instructions still name the story's characters and places.)
+        var essentials = StoryPrompt(request)
+        while essentials.dropLeastImportantSection() != nil {}
+        let essentialTokens = try model.tokenize(model.renderChat(essentials.messages())).count
         let minimal = try PromptAssembler(answerReserve: 1000 - essentialTokens).assemble(request, for: model)
         #expect(minimal.tokens.count == essentialTokens)
         #expect(minimal.omittedSections == ["chapter 1", "chapter 2", "chapter 3", "story summary", "worldbuilding", "characters"])

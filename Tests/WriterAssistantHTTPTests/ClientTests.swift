@@ -26,7 +26,10 @@ import WriterAssistantTestSupport
                 }
             }
             #expect(phases == FeedbackPhase.allCases)
-            #expect(try FeedbackParser.parse(tokens) == result?.feedback)
+            // The result is the streamed answer, less any suggestion that repeated an earlier one.
+            let written = try FeedbackParser.parse(tokens)
+            #expect(written.opinion == result?.feedback.opinion)
+            #expect((result?.feedback.suggestions ?? []).allSatisfy(written.suggestions.contains))
 
             let synchronous = try await client.raterFeedback(minimalRequest)
             #expect(!synchronous.feedback.suggestions.isEmpty)

@@ -95,5 +95,6 @@ function describeMetadata(metadata) {
     parts.push(`${metadata.prompt_tokens} tokens of story${reused}`);
   }
   if (metadata.omitted_context?.length) parts.push(`left out to fit: ${metadata.omitted_context.join(', ')}`);
+  if (metadata.truncated) parts.push('cut off at the token limit: the unfinished last suggestion was left out');
   return parts.join(' \u00b7 ');
 }

@@ -19,6 +19,7 @@ const errorExplanations = {
   GENERATION_FAILED: 'The model stopped while writing this feedback. Running the rater again usually helps.',
   GENERATION_TIMEOUT: 'The model took too long and was stopped. A shorter story bible or fewer raters at once will help.',
   PARSING_ERROR: 'The model wrote something that is not feedback. Running the rater again usually helps.',
+  ANSWER_TRUNCATED: 'The answer reached the server\u2019s token limit before its first suggestion. Start the server with a larger --max-tokens.',
   SERVER_BUSY: 'The server is busy with other writers\u2019 requests. Wait a moment and run this rater again.',
   PAYLOAD_TOO_LARGE: 'Your story bible is larger than the server accepts. Leave out some chapters and try again.',
   VALIDATION_ERROR: 'The server did not accept the request.',
