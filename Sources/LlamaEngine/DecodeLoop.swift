@@ -66,7 +66,6 @@ final class DecodeLoop {
     /// Serves jobs until the queue closes; jobs still running then fail with `engineStopped`.
     func run(_ queue: JobQueue) {
         while true {
-            activity.running.store(slots.count { !$0.isIdle }, ordering: .relaxed)
             if slots.allSatisfy(\.isIdle) {
                 guard let job = queue.next() else { return }
                 admit(job)
@@ -76,10 +75,16 @@ final class DecodeLoop {
             }
             if queue.isClosed {
                 for slot in slots where !slot.isIdle { slot.release(throwing: LanguageModelError.engineStopped) }
+                publishActivity()
                 return
             }
             step()
+            publishActivity()
         }
+    }
+
+    private func publishActivity() {
+        activity.running.store(slots.count { !$0.isIdle }, ordering: .relaxed)
     }
 
     // MARK: Admission
@@ -111,9 +116,12 @@ final class DecodeLoop {
             .max { $0.shared < $1.shared }
         if let source, source.shared >= own + Self.minimumPrefixWorthWaitingFor {
             slot.assign(job, sampler: sampler, phase: .awaitingPrefix(source: source.index, length: source.shared))
+            // Published before the job hears it started, so /health never lags behind it.
+            publishActivity()
             startIfPrefixReady(slot)
         } else {
             slot.assign(job, sampler: sampler, phase: .readingPrompt)
+            publishActivity()
             keepCachedPrefix(of: slot, length: own)
         }
         dropUnsharedIdleCaches()

@@ -52,6 +52,15 @@ final class JobQueue: Sendable {
         }
     }
 
+    /// Takes a job out of the queue if it is still waiting; true when it was.
+    func withdraw(_ job: GenerationJob) -> Bool {
+        state.withLock { state in
+            guard let index = state.jobs.firstIndex(where: { $0 === job }) else { return false }
+            state.jobs.remove(at: index)
+            return true
+        }
+    }
+
     var isClosed: Bool { state.withLock { $0.closed } }
 
     var count: Int { state.withLock { $0.jobs.count } }

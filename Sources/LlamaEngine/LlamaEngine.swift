@@ -115,6 +115,10 @@ public final class LlamaEngine: LanguageModel {
         try model.renderChat(messages)
     }
 
+    public func tokenizeChat(_ messages: [ChatMessage]) throws -> [Token] {
+        try model.tokenizeChat(messages)
+    }
+
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         generate(request, capturingFirstLogits: nil)
     }
@@ -124,7 +128,12 @@ public final class LlamaEngine: LanguageModel {
     ) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
         let job = GenerationJob(request: request, continuation: continuation, firstLogits: capture)
-        continuation.onTermination = { _ in job.cancel() }
+        // A client that leaves (or times out) while its job waits gives up its place at once; a
+        // running job is released by the engine thread at its next step.
+        continuation.onTermination = { [queue] _ in
+            job.cancel()
+            if queue.withdraw(job) { job.finish() }
+        }
         do {
             try queue.submit(job)
         } catch {

@@ -1,4 +1,5 @@
 import CLlama
+import Foundation
 import Synchronization
 import WriterAssistantLLM
 
@@ -80,28 +81,59 @@ final class LlamaModel: @unchecked Sendable {
         llama_vocab_is_eog(vocab, token)
     }
 
-    func tokenize(_ text: String) throws(LanguageModelError) -> [Token] {
-        let length = Int32(text.utf8.count)
-        // With no buffer the call returns minus the number of tokens needed.
-        let needed = -llama_tokenize(vocab, text, length, nil, 0, true, true)
-        guard needed >= 0 else { throw .tokenizationFailed }
-        var tokens = [llama_token](repeating: 0, count: Int(needed))
-        let written = llama_tokenize(vocab, text, length, &tokens, needed, true, true)
-        guard written == needed else { throw .tokenizationFailed }
+    /// Tokenizes `text` byte for byte (a NUL included); `parseSpecial` lets control markers in it
+    /// become control tokens, which only the chat template's own scaffolding may do.
+    func tokenize(_ text: String, parseSpecial: Bool = false, addBeginning: Bool = false) throws(LanguageModelError) -> [Token] {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty || addBeginning else { return [] }
+        return try bytes.withUnsafeBufferPointer { buffer throws(LanguageModelError) -> [Token] in
+            try buffer.withMemoryRebound(to: CChar.self) { text throws(LanguageModelError) -> [Token] in
+                let length = Int32(text.count)
+                // With no buffer the call returns minus the number of tokens needed.
+                let needed = -llama_tokenize(vocab, text.baseAddress, length, nil, 0, addBeginning, parseSpecial)
+                guard needed >= 0 else { throw .tokenizationFailed }
+                var tokens = [llama_token](repeating: 0, count: Int(needed))
+                let written = llama_tokenize(vocab, text.baseAddress, length, &tokens, needed, addBeginning, parseSpecial)
+                guard written == needed else { throw .tokenizationFailed }
+                return tokens
+            }
+        }
+    }
+
+    /// Renders the template around placeholders and tokenizes its scaffolding with control tokens
+    /// but every message's content as plain text, so no content can close or open a turn, and no
+    /// content passes through a C string that a NUL would cut.
+    func tokenizeChat(_ messages: [ChatMessage]) throws(LanguageModelError) -> [Token] {
+        let placeholders = messages.indices.map { "\u{E000}writer-assistant-content-\($0)\u{E001}" }
+        let rendered = try renderChat(zip(messages, placeholders).map { ChatMessage(role: $0.role, content: $1) })
+        var tokens: [Token] = []
+        var rest = Substring(rendered)
+        for (message, placeholder) in zip(messages, placeholders) {
+            guard let range = rest.range(of: placeholder) else { throw .chatTemplateFailed }
+            tokens += try tokenize(String(rest[..<range.lowerBound]), parseSpecial: true, addBeginning: tokens.isEmpty)
+            tokens += try tokenize(message.content)
+            rest = rest[range.upperBound...]
+        }
+        tokens += try tokenize(String(rest), parseSpecial: true, addBeginning: tokens.isEmpty)
         return tokens
     }
 
-    /// The bytes of one token. They may end inside a multi-byte character.
-    func piece(of token: llama_token) -> [UInt8] {
-        Self.piece(of: token, vocab: vocab)
+    /// The bytes of one token. They may end inside a multi-byte character. Control tokens are
+    /// empty unless `renderingControl`.
+    func piece(of token: llama_token, renderingControl: Bool = false) -> [UInt8] {
+        Self.piece(of: token, vocab: vocab, renderingControl: renderingControl)
     }
 
-    private static func piece(of token: llama_token, vocab: OpaquePointer) -> [UInt8] {
+    func isControl(_ token: llama_token) -> Bool {
+        llama_vocab_is_control(vocab, token) || llama_vocab_is_eog(vocab, token)
+    }
+
+    private static func piece(of token: llama_token, vocab: OpaquePointer, renderingControl: Bool = false) -> [UInt8] {
         var buffer = [CChar](repeating: 0, count: 64)
-        var length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, false)
+        var length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, renderingControl)
         if length < 0 {
             buffer = [CChar](repeating: 0, count: Int(-length))
-            length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, false)
+            length = llama_token_to_piece(vocab, token, &buffer, Int32(buffer.count), 0, renderingControl)
         }
         return buffer.prefix(Int(max(length, 0))).map { UInt8(bitPattern: $0) }
     }

@@ -4,10 +4,11 @@ import WriterAssistantLLM
 /// Chooses each next token: repetition control, top-k, top-p, min-p, temperature and a seeded draw
 /// (or greedy), optionally held to a grammar, with llama.cpp's own samplers.
 ///
-/// The repetition samplers (penalties and DRY) see the whole vocabulary first, as they would at
-/// the head of a full chain; they only touch the few tokens already written. Then the grammar is checked against the chosen token first, since most tokens a model picks are
-///   already valid. When it rejects that token, it is tried on the likeliest tokens next and on the
-///   whole vocabulary only if too few of those pass: a full pass costs more than a decode step.
+/// The repetition samplers (penalties and DRY) see the whole vocabulary first, as at the head of
+/// a full chain; they only change the few tokens the answer already used. The grammar is then
+/// checked against the chosen token first, since most tokens a model picks are already valid.
+/// When it rejects that token, it is tried on the likeliest tokens next and on the whole
+/// vocabulary only if too few of those pass: a full pass costs more than a decode step.
 final class LlamaSampler {
     /// How many of the likeliest tokens the grammar is tried on before the whole vocabulary.
     static let defaultShortlistLength = 128
@@ -23,7 +24,7 @@ final class LlamaSampler {
     private let greedy: Bool
     private var candidates: [llama_token_data]
 
-    /// `shortlistLength` 0 applies the grammar and the repetition samplers to the whole vocabulary.
+    /// `shortlistLength` 0 applies the grammar to the whole vocabulary at once.
     init(
         model: LlamaModel, parameters: SamplingParameters, grammar grammarText: String?,
         shortlistLength: Int = LlamaSampler.defaultShortlistLength

@@ -14,6 +14,8 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let answerTruncated = ErrorCode(rawValue: "ANSWER_TRUNCATED")
     public static let serverBusy = ErrorCode(rawValue: "SERVER_BUSY")
     public static let payloadTooLarge = ErrorCode(rawValue: "PAYLOAD_TOO_LARGE")
+    /// The request body was not declared as `application/json`.
+    public static let unsupportedMediaType = ErrorCode(rawValue: "UNSUPPORTED_MEDIA_TYPE")
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)

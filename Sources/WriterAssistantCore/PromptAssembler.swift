@@ -47,7 +47,7 @@ public struct PromptAssembler: Sendable {
     }
 
     private func tokenize(_ prompt: StoryPrompt, with model: any LanguageModel) throws(FeedbackFailure) -> [Token] {
-        try preparing { try model.tokenize(model.renderChat(prompt.messages())) }
+        try preparing { try model.tokenizeChat(prompt.messages()) }
     }
 
     private func count(_ text: String, with model: any LanguageModel) throws(FeedbackFailure) -> Int {

@@ -20,7 +20,12 @@ struct RaterFeedbackController<Context: RequestContext> {
         var request = request
         let feedbackRequest = try await validation.decodeFeedbackRequest(&request)
         do {
-            return try .json(try await pipeline.result(for: feedbackRequest))
+            // Watching the inbound side notices a client that gave up waiting, as on the stream,
+            // so an abandoned request does not go on writing its whole answer in a slot.
+            let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline] _ in
+                try await pipeline.result(for: feedbackRequest)
+            }
+            return try .json(result)
         } catch let failure as FeedbackFailure {
             throw APIError(failure)
         }

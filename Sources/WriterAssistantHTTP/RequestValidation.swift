@@ -10,6 +10,7 @@ struct RequestValidation {
     var maxBodySize: Int
 
     func decodeFeedbackRequest(_ request: inout Request) async throws -> RaterFeedbackRequest {
+        try requireJSONContentType(request)
         let body = try await collectBody(&request)
         var decoded: RaterFeedbackRequest = try decode(body)
         var issues: [ValidationIssue] = []
@@ -21,6 +22,21 @@ struct RequestValidation {
         guard issues.isEmpty else { throw ValidationFailure(issues: issues) }
         decoded.raterName = decoded.raterName.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         return decoded
+    }
+
+    /// A web page can send `text/plain` or a form across origins without asking first (no CORS
+    /// preflight), so only a body declared as JSON, which a page cannot send cross-origin without
+    /// the server's consent, may start a generation.
+    private func requireJSONContentType(_ request: Request) throws {
+        let mediaType = request.headers[.contentType]?
+            .split(separator: ";", maxSplits: 1).first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw APIError(
+                status: .unsupportedMediaType, code: .unsupportedMediaType,
+                message: "Send the request body as JSON with the header Content-Type: application/json "
+                    + "(got \(request.headers[.contentType].map { "'\($0)'" } ?? "none")).")
+        }
     }
 
     /// Collects the body with the mutating API: the non-mutating one leaves the inbound stream in a

@@ -45,8 +45,10 @@ public struct GenerationSummary: Sendable, Equatable {
         self.generationSeconds = generationSeconds
     }
 
+    /// Answer tokens per second of writing. The first token comes from the prompt's evaluation,
+    /// not a decode step of its own, so it is not counted; an answer of one token has no rate.
     public var tokensPerSecond: Double? {
-        guard generationSeconds > 0, completionTokens > 0 else { return nil }
-        return Double(completionTokens) / generationSeconds
+        guard generationSeconds > 0, completionTokens > 1 else { return nil }
+        return Double(completionTokens - 1) / generationSeconds
     }
 }

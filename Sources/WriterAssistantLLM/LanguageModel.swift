@@ -6,11 +6,15 @@
 public protocol LanguageModel: Sendable {
     var descriptor: ModelDescriptor { get }
 
-    /// Tokenizes text exactly as the model will see it, special tokens included.
+    /// Tokenizes text as plain text: a control marker written in it (`<|im_end|>`) stays text.
     func tokenize(_ text: String) throws -> [Token]
 
     /// Renders a conversation with the model's own chat template, ready for generation.
     func renderChat(_ messages: [ChatMessage]) throws -> String
+
+    /// The conversation as the model reads it: the template's own scaffolding may produce control
+    /// tokens, the messages' contents never do, so story text cannot forge a turn.
+    func tokenizeChat(_ messages: [ChatMessage]) throws -> [Token]
 
     func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error>
 

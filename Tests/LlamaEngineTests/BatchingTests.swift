@@ -13,10 +13,10 @@ import WriterAssistantTestSupport
         .joined(separator: " ")
 
     static func prompt(_ engine: LlamaEngine, story: String = story, rater: String) throws -> [Token] {
-        try engine.tokenize(engine.renderChat([
+        try engine.tokenizeChat([
             ChatMessage(role: .system, content: "You are a careful critic."),
             ChatMessage(role: .user, content: story + "\n\n" + rater),
-        ]))
+        ])
     }
 
     static func collect(_ stream: AsyncThrowingStream<GenerationEvent, any Error>) async throws -> [GenerationEvent] {

@@ -68,6 +68,10 @@ public final class ScriptedModel: LanguageModel {
         messages.map { "<\($0.role.rawValue)> \($0.content) </\($0.role.rawValue)>" }.joined(separator: "\n")
     }
 
+    public func tokenizeChat(_ messages: [ChatMessage]) throws -> [Token] {
+        try tokenize(renderChat(messages))
+    }
+
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         counters.withLock {
             $0.started += 1

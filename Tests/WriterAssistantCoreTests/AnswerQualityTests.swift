@@ -1,6 +1,7 @@
 import MeasurementSupport
 import Testing
 import WriterAssistantAPI
+import WriterAssistantLLM
 
 @Suite struct AnswerQualityTests {
     @Test func aLoopingAnswerIsMeasuredAsOne() {
@@ -18,5 +19,15 @@ import WriterAssistantAPI
         #expect(!quality.loops && quality.repeatedShare == 0)
         #expect(quality.grounded && quality.suggestions == 3 && quality.nearDuplicatePairs == 0)
         #expect(!AnswerQuality.mentions(["Hydroponics Deck Four"], in: "Move it to another deck."))
+    }
+}
+
+@Suite struct DecodeRateTests {
+    /// The first token comes from reading the prompt; only the steps after it are decoding.
+    @Test func theFirstTokenIsNotCountedAsDecoded() {
+        let two = GenerationSummary(promptTokens: 10, completionTokens: 2, stopReason: .endOfGeneration, generationSeconds: 0.01)
+        #expect(two.tokensPerSecond == 100)
+        let one = GenerationSummary(promptTokens: 10, completionTokens: 1, stopReason: .endOfGeneration, generationSeconds: 0.01)
+        #expect(one.tokensPerSecond == nil)
     }
 }

@@ -191,6 +191,24 @@ import WriterAssistantTestSupport
         }
     }
 
+    @Test func aClientThatLeavesTheSynchronousEndpointCancelsItsGeneration() async throws {
+        let (host, model) = Self.host(.wellFormed(pieceDelay: .seconds(1)))
+        try await TestServer.with(host: host) { server in
+            let caller = Task { try await server.post("/api/v1/rater-feedback", json: minimalRequest) }
+            for _ in 0..<300 where model.observed.started == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            caller.cancel()  // closes the connection while the model writes
+            _ = await caller.result
+            for _ in 0..<300 where model.observed.cancelled == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(model.observed.cancelled == 1)
+            #expect(model.observed.finished == 0)
+            #expect(try await server.get("/health").status == .ok)
+        }
+    }
+
     @Test func healthAndRootDescribeTheModel() async throws {
         let (host, _) = Self.host(.wellFormed())
         try await TestServer.with(host: host) { server in

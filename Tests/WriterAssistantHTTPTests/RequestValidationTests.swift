@@ -61,6 +61,31 @@ import WriterAssistantTestSupport
              loc: ["body"], type: "json_invalid"),
     ]
 
+    /// What a web page can send to another origin without a CORS preflight must not run a
+    /// generation; JSON with or without a charset still does.
+    @Test(arguments: [
+        ("text/plain", 415), ("application/x-www-form-urlencoded", 415), ("multipart/form-data; boundary=x", 415),
+        ("", 415), ("application/jsonx", 415), ("application/json", 200), ("application/json; charset=utf-8", 200),
+        ("Application/JSON;charset=UTF-8", 200),
+    ], endpoints)
+    func onlyABodyDeclaredAsJSONRunsAGeneration(_ contentType: (String, Int), endpoint: String) async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        try await TestServer.with(host: ModelHost(.ready(model))) { server in
+            let body = ByteBuffer(string: #"{"raterPrompt": "x", "plotPoint": "y"}"#)
+            let headers = contentType.0.isEmpty ? [] : [("Content-Type", contentType.0)]
+            let response = try await server.post(endpoint, body: body, headers: headers)
+            #expect(response.status.code == contentType.1)
+            if contentType.1 == 415 {
+                let error = try await response.decode(ErrorResponse.self)
+                #expect(error.errorCode == .unsupportedMediaType && error.detail.contains("application/json"))
+                #expect(model.observed.started == 0)
+            } else {
+                _ = try await response.body.collect(upTo: 1 << 20)
+                #expect(model.observed.started == 1)
+            }
+        }
+    }
+
     @Test(arguments: cases, endpoints)
     func badInputIsA422WithTheFieldNamed(_ input: Case, endpoint: String) async throws {
         let model = ScriptedModel(script: .wellFormed())
