@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var pipeline: FeedbackPipeline.Configuration
     /// Folder of the web app served at `/`; nil serves the API alone.
     public var webRoot: String?
+    /// Longest a client may take to send a whole request, head and body; slower ones are cut off.
+    public var requestReadTimeout: Duration
+    /// Longest a kept-alive connection may wait for its next request.
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -22,7 +26,9 @@ public struct ServerConfiguration: Sendable {
         allowedOrigins: [String] = ["http://localhost:4200", "http://127.0.0.1:4200"],
         keepAliveInterval: Duration = .seconds(15),
         pipeline: FeedbackPipeline.Configuration = .init(),
-        webRoot: String? = WebApp.bundledRoot
+        webRoot: String? = WebApp.bundledRoot,
+        requestReadTimeout: Duration = .seconds(60),
+        idleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -31,6 +37,8 @@ public struct ServerConfiguration: Sendable {
         self.keepAliveInterval = keepAliveInterval
         self.pipeline = pipeline
         self.webRoot = webRoot
+        self.requestReadTimeout = requestReadTimeout
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -59,10 +67,21 @@ public func buildApplication(
         keepAliveInterval: configuration.keepAliveInterval
     ).addRoutes(to: router.group("api/v1"))
 
+    let readTimeout = TimeAmount(configuration.requestReadTimeout)
     return Application(
         router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestReadDeadline(limit: readTimeout)],
+            idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "writer-assistant"),
         services: modelLoader.map { [$0] } ?? [],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }

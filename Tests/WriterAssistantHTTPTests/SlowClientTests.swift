@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import NIOHTTP1
+import Testing
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain TCP connection to the test server, for clients no HTTP library would imitate. Its
+/// blocking calls run on a thread of their own, never on the cooperative pool.
+private final class RawConnection: @unchecked Sendable {
+    private let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(socket) }
+
+    /// Sends `text` a byte every `interval` until it is sent or the server closes; returns how
+    /// long the server kept the connection, or nil when all was sent.
+    func trickle(_ text: String, every interval: Duration) async -> Duration? {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let started = ContinuousClock.now
+                for byte in Array(text.utf8) {
+                    if self.closedByPeer(waiting: interval) {
+                        return continuation.resume(returning: ContinuousClock.now - started)
+                    }
+                    var byte = byte
+                    _ = send(self.socket, &byte, 1, Int32(MSG_NOSIGNAL))
+                }
+                continuation.resume(returning: nil)
+            }.start()
+        }
+    }
+
+    /// Waits up to `interval` for the peer to close.
+    private func closedByPeer(waiting interval: Duration) -> Bool {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&descriptor, 1, milliseconds) > 0 else { return false }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        return recv(socket, &buffer, buffer.count, 0) <= 0
+    }
+}
+
+@Suite struct SlowClientTests {
+    /// A client that sends its request a byte at a time cannot hold a connection: the whole
+    /// request must arrive within the read timeout, however often single bytes come.
+    @Test func aClientTricklingItsRequestIsCutOff() async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        var configuration = ServerConfiguration()
+        configuration.requestReadTimeout = .seconds(1)
+        try await TestServer.with(host: ModelHost(.ready(model)), configuration: configuration) { server in
+            let connection = try RawConnection(port: server.port)
+            let request = "POST /api/v1/rater-feedback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 60\r\n\r\n" + String(repeating: " ", count: 60)
+            let kept = try #require(await connection.trickle(request, every: .milliseconds(50)))
+            #expect(kept >= .milliseconds(900) && kept < .seconds(3))
+            #expect(model.observed.started == 0)
+            #expect(try await server.get("/health").status == .ok)
+        }
+    }
+}
