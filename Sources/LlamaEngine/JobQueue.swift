@@ -13,15 +13,20 @@ final class JobQueue: Sendable {
     /// Signalled once per submitted job and once on close, so the engine thread sleeps while idle.
     private let available = DispatchSemaphore(value: 0)
     private let limit: Int
+    /// Slots the engine thread has free: jobs it will take at once do not wait, so they do not
+    /// count against the limit (a limit of 0 still serves idle slots).
+    private let freeSlots: @Sendable () -> Int
 
-    init(limit: Int) {
+    init(limit: Int, freeSlots: @escaping @Sendable () -> Int = { 0 }) {
         self.limit = limit
+        self.freeSlots = freeSlots
     }
 
     func submit(_ job: GenerationJob) throws(LanguageModelError) {
+        let free = max(0, freeSlots())
         try state.withLock { state throws(LanguageModelError) in
             if state.closed { throw .engineStopped }
-            if state.jobs.count >= limit { throw .queueFull(limit: limit) }
+            if state.jobs.count >= limit + free { throw .queueFull(limit: limit) }
             state.jobs.append(job)
         }
         available.signal()

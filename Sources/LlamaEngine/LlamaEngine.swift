@@ -78,8 +78,12 @@ public final class LlamaEngine: LanguageModel {
         descriptor = ModelDescriptor(
             name: URL(fileURLWithPath: configuration.modelPath).lastPathComponent,
             contextLength: configuration.contextSize)
-        queue = JobQueue(limit: configuration.maxQueuedRequests)
-        activity = loop.activity
+        let activity = loop.activity
+        let parallel = max(1, configuration.parallel)
+        queue = JobQueue(limit: configuration.maxQueuedRequests) {
+            parallel - activity.running.load(ordering: .relaxed)
+        }
+        self.activity = activity
 
         let worker = EngineThreadHandoff(loop: loop, queue: queue)
         let thread = Thread { worker.run() }

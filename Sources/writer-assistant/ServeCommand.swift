@@ -95,6 +95,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = ServeSettings(options: self, environment: ConfigReader(provider: EnvironmentVariablesProvider()))
+        let problems = settings.problems()
+        guard problems.isEmpty else {
+            throw ValidationError(problems.joined(separator: "\n"))
+        }
         var logger = Logger(label: "writer-assistant")
         logger.logLevel = settings.logLevel
 

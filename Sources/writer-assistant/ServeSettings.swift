@@ -1,3 +1,4 @@
+import ArgumentParser
 import Configuration
 import Foundation
 import LlamaEngine
@@ -49,6 +50,41 @@ struct ServeSettings {
             return engine
         }
         logLevel = (options.logLevel ?? environment.string(forKey: "log.level")).flatMap(Logger.Level.init(rawValue:)) ?? .info
+    }
+
+    /// Every setting that cannot work, said at startup rather than discovered by a crash or by
+    /// every request failing.
+    func problems() -> [String] {
+        var problems: [String] = []
+        func check(_ condition: Bool, _ message: String) {
+            if !condition { problems.append(message) }
+        }
+        let sampling = server.pipeline.sampling
+        check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
+        check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")
+        check(server.pipeline.generationTimeout > .zero, "--generation-timeout must be positive.")
+        check(sampling.temperature >= 0, "--temperature must be 0 (greedy) or more (got \(sampling.temperature)).")
+        check(sampling.topK >= 0, "--top-k must be 0 (off) or more (got \(sampling.topK)).")
+        check(sampling.topP > 0 && sampling.topP <= 1, "--top-p must be above 0 and at most 1 (got \(sampling.topP)).")
+        check(sampling.minP >= 0 && sampling.minP < 1, "--min-p must be at least 0 and below 1 (got \(sampling.minP)).")
+        check(sampling.maxTokens > 0, "--max-tokens must be positive (got \(sampling.maxTokens)).")
+        let repetition = sampling.repetition
+        check(repetition.repeatPenalty > 0, "--repeat-penalty must be above 0; 1 turns it off (got \(repetition.repeatPenalty)).")
+        check(repetition.penaltyWindow >= 0, "--repeat-last-n must be 0 (off) or more (got \(repetition.penaltyWindow)).")
+        check(repetition.dryMultiplier >= 0, "--dry-multiplier must be 0 (off) or more (got \(repetition.dryMultiplier)).")
+        check(repetition.dryBase >= 1, "--dry-base must be at least 1 (got \(repetition.dryBase)).")
+        check(repetition.dryAllowedLength >= 1, "--dry-allowed-length must be at least 1 (got \(repetition.dryAllowedLength)).")
+        check(repetition.dryWindow >= 0, "--dry-last-n must be 0 (off) or more (got \(repetition.dryWindow)).")
+        if let engine {
+            check(engine.contextSize > 0, "--context-size must be positive (got \(engine.contextSize)).")
+            check(engine.threads > 0, "--threads must be positive (got \(engine.threads)).")
+            check(engine.parallel > 0, "--parallel must be positive (got \(engine.parallel)).")
+            check(engine.maxQueuedRequests >= 0, "--max-queue must be 0 (no waiting) or more (got \(engine.maxQueuedRequests)).")
+            check(engine.contextSize <= 0 || sampling.maxTokens < engine.contextSize,
+                  "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(engine.contextSize)): "
+                      + "the answer is reserved in the context window, and the story needs room too.")
+        }
+        return problems
     }
 
     private static func repetition(

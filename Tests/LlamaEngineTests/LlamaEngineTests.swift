@@ -186,6 +186,13 @@ import WriterAssistantTestSupport
         }
     }
 
+    @Test func aQueueOfNoneStillServesIdleSlots() async throws {
+        let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1, maxQueuedRequests: 0))
+        defer { engine.shutdown() }
+        let (events, _) = try await Self.run(engine, GenerationRequest(prompt: try Self.prompt(engine, "Hi"), sampling: SamplingParameters(temperature: 0, maxTokens: 3)))
+        guard case .finished = events.last else { Issue.record("\(events)"); return }
+    }
+
     @Test func aMissingModelFileIsAClearError() async {
         await #expect {
             _ = try await LlamaEngine.load(.init(modelPath: "/nonexistent/model.gguf"))

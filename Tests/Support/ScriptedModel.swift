@@ -12,6 +12,8 @@ public final class ScriptedModel: LanguageModel {
         /// Fail with this error after `failAfterPieces` pieces.
         public var failure: LanguageModelError?
         public var failAfterPieces: Int
+        /// Why the answer ended, as the summary reports it.
+        public var stopReason: GenerationSummary.StopReason = .endOfGeneration
 
         public init(
             answer: [String],
@@ -93,7 +95,7 @@ public final class ScriptedModel: LanguageModel {
                 if let failure = script.failure, script.failAfterPieces >= script.answer.count { throw failure }
                 continuation.yield(.finished(GenerationSummary(
                     promptTokens: request.prompt.count, completionTokens: script.answer.count,
-                    stopReason: .endOfGeneration, generationSeconds: 0.5)))
+                    stopReason: script.stopReason, generationSeconds: 0.5)))
                 counters.withLock { $0.finished += 1 }
                 continuation.finish()
             } catch {

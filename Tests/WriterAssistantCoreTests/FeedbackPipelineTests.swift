@@ -26,6 +26,33 @@ import WriterAssistantTestSupport
         events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } }
     }
 
+    static func cutOff(_ answer: String) -> ScriptedModel {
+        var script = ScriptedModel.Script(answer: answer.chunked(into: 7))
+        script.stopReason = .maxTokens
+        return ScriptedModel(script: script)
+    }
+
+    @Test func anAnswerCutOffByTheTokenLimitKeepsItsCompleteSuggestionsAndSaysSo() async throws {
+        let model = Self.cutOff(#"{"opinion": "A tense turn for the hero.", "suggestions": ["Show the key in chapter one.", "Cut the la"#)
+        guard case .result(let result) = await Self.collect(Self.pipeline(model)).last else { Issue.record("no result"); return }
+        #expect(result.feedback.suggestions == ["Show the key in chapter one."])
+        #expect(result.contextMetadata.truncated == true)
+    }
+
+    @Test func anAnswerCutOffInsideItsOpinionIsADistinctError() async throws {
+        let model = Self.cutOff(#"{"opinion": "A tense tu"#)
+        guard case .error(_, let code) = await Self.collect(Self.pipeline(model)).last else { Issue.record("no error"); return }
+        #expect(code == .answerTruncated)
+    }
+
+    @Test func aWholeAnswerIsNotMarkedTruncatedAndLosesItsRepeatedSuggestions() async throws {
+        let answer = #"{"opinion": "A tense turn.", "suggestions": ["Show the key in chapter one.", "Show the key in chapter one again.", "Give the door a sound."]}"#
+        let model = ScriptedModel(script: .init(answer: answer.chunked(into: 9)))
+        guard case .result(let result) = await Self.collect(Self.pipeline(model)).last else { Issue.record("no result"); return }
+        #expect(result.feedback.suggestions == ["Show the key in chapter one.", "Give the door a sound."])
+        #expect(result.contextMetadata.truncated == nil)
+    }
+
     @Test func reportsEveryPhaseInOrderThenTheResult() async throws {
         let model = ScriptedModel(script: .wellFormed())
         let events = await Self.collect(Self.pipeline(model))

@@ -23,6 +23,20 @@ import WriterAssistantTestSupport
         try await runProcess(executable, arguments)
     }
 
+    /// Settings that cannot work are refused at startup with every reason, not found out by a
+    /// crash or by every request failing.
+    @Test(arguments: [
+        (["--context-size", "-5"], "--context-size must be positive"),
+        (["--max-tokens", "4096", "--context-size", "4096"], "--max-tokens (4096) must be less than --context-size (4096)"),
+        (["--top-p", "0"], "--top-p must be above 0"),
+        (["--max-queue", "-1", "--dry-base", "0.5"], "--dry-base must be at least 1"),
+    ])
+    func settingsThatCannotWorkAreRefusedAtStartup(_ arguments: [String], message: String) async throws {
+        let output = try await Self.run(["serve", "--model-path", TestModel.path, "--port", "0"] + arguments)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains(message), "\(output.stderr)")
+    }
+
     @Test func feedbackAsJSONPrintsTheResultObject() async throws {
         let host = ModelHost(.ready(try await TestModel.shared()))
         let configuration = ServerConfiguration(pipeline: .init(sampling: SamplingParameters(temperature: 0.7, maxTokens: 300, seed: 8)))
