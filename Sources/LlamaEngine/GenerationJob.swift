@@ -12,6 +12,8 @@ final class GenerationJob: Sendable {
     let firstLogits: LogitsCapture?
     private let continuation: Events.Continuation
     private let cancelled = Atomic<Bool>(false)
+    /// Run once when the job ends, however it ends.
+    private let ending = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(request: GenerationRequest, continuation: Events.Continuation, firstLogits: LogitsCapture? = nil) {
         self.request = request
@@ -32,6 +34,15 @@ final class GenerationJob: Sendable {
 
     func finish(throwing error: (any Error)? = nil) {
         continuation.finish(throwing: error)
+        let ended = ending.withLock { action in
+            defer { action = nil }
+            return action
+        }
+        ended?()
+    }
+
+    func whenEnded(_ action: @escaping @Sendable () -> Void) {
+        ending.withLock { $0 = action }
     }
 }
 

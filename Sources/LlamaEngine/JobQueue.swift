@@ -6,6 +6,8 @@ import WriterAssistantLLM
 final class JobQueue: Sendable {
     private struct State {
         var jobs: [GenerationJob] = []
+        /// Jobs handed to the engine thread that have not ended yet.
+        var busy = 0
         var closed = false
     }
 
@@ -13,20 +15,19 @@ final class JobQueue: Sendable {
     /// Signalled once per submitted job and once on close, so the engine thread sleeps while idle.
     private let available = DispatchSemaphore(value: 0)
     private let limit: Int
-    /// Slots the engine thread has free: jobs it will take at once do not wait, so they do not
-    /// count against the limit (a limit of 0 still serves idle slots).
-    private let freeSlots: @Sendable () -> Int
+    /// Jobs the engine thread runs at once: as many as are free take a job without its waiting,
+    /// so they do not count against the limit (a limit of 0 still serves idle slots).
+    private let slots: Int
 
-    init(limit: Int, freeSlots: @escaping @Sendable () -> Int = { 0 }) {
+    init(limit: Int, slots: Int) {
         self.limit = limit
-        self.freeSlots = freeSlots
+        self.slots = slots
     }
 
     func submit(_ job: GenerationJob) throws(LanguageModelError) {
-        let free = max(0, freeSlots())
         try state.withLock { state throws(LanguageModelError) in
             if state.closed { throw .engineStopped }
-            if state.jobs.count >= limit + free { throw .queueFull(limit: limit) }
+            if state.jobs.count >= limit + max(0, slots - state.busy) { throw .queueFull(limit: limit) }
             state.jobs.append(job)
         }
         available.signal()
@@ -40,7 +41,7 @@ final class JobQueue: Sendable {
             // Signals outlive jobs taken by `nextIfAvailable`, so a wake-up may find nothing.
             let outcome: Outcome = state.withLock { state in
                 if state.closed { return .closed }
-                return state.jobs.isEmpty ? .empty : .job(state.jobs.removeFirst())
+                return state.jobs.isEmpty ? .empty : .job(take(&state))
             }
             switch outcome {
             case .job(let job): return job
@@ -53,8 +54,16 @@ final class JobQueue: Sendable {
     /// The oldest waiting job without blocking, for an engine thread that has other work.
     func nextIfAvailable() -> GenerationJob? {
         state.withLock { state in
-            state.closed || state.jobs.isEmpty ? nil : state.jobs.removeFirst()
+            state.closed || state.jobs.isEmpty ? nil : take(&state)
         }
+    }
+
+    /// Hands the oldest job to the engine thread, counted as busy until it ends.
+    private func take(_ state: inout State) -> GenerationJob {
+        state.busy += 1
+        let job = state.jobs.removeFirst()
+        job.whenEnded { [weak self] in self?.state.withLock { $0.busy -= 1 } }
+        return job
     }
 
     /// Takes a job out of the queue if it is still waiting; true when it was.

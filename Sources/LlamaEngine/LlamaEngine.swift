@@ -78,12 +78,8 @@ public final class LlamaEngine: LanguageModel {
         descriptor = ModelDescriptor(
             name: URL(fileURLWithPath: configuration.modelPath).lastPathComponent,
             contextLength: configuration.contextSize)
-        let activity = loop.activity
-        let parallel = max(1, configuration.parallel)
-        queue = JobQueue(limit: configuration.maxQueuedRequests) {
-            parallel - activity.running.load(ordering: .relaxed)
-        }
-        self.activity = activity
+        queue = JobQueue(limit: configuration.maxQueuedRequests, slots: max(1, configuration.parallel))
+        activity = loop.activity
 
         let worker = EngineThreadHandoff(loop: loop, queue: queue)
         let thread = Thread { worker.run() }

@@ -4,7 +4,15 @@
 public enum AnswerFormat {
     /// A critique needs several distinct actions; more than six stop being read.
     public static let suggestionRange = 3...6
-    /// Shorter strings are not an opinion or a suggestion.
+
+    /// How many suggestions the model must write: one more than a critique needs at least, since
+    /// a repeated or stray one is dropped, when the token budget has room for that many of a
+    /// useful length.
+    public static func writtenSuggestions(maxTokens: Int) -> ClosedRange<Int> {
+        maxTokens >= 160 ? (suggestionRange.lowerBound + 1)...suggestionRange.upperBound : suggestionRange
+    }
+    /// Shorter strings are not an opinion or a suggestion; a suggestion also starts with three
+    /// words, so that a stray identifier (`details_key_sentences`) cannot stand for one.
     public static let minimumOpinionCharacters = 30
     public static let minimumSuggestionCharacters = 20
 
@@ -17,20 +25,24 @@ public enum AnswerFormat {
             a list of four or five different, concrete changes the writer could make, one sentence each.
             """
         if !names.isEmpty {
-            text += " Speak about this story: refer to its characters and places by name ("
-                + names.joined(separator: ", ") + ")."
+            text += " Speak about this story, not stories in general: in the opinion and in each suggestion, "
+                + "name the character or place it is about (" + names.joined(separator: ", ") + ")."
         }
         return text
     }
 
-    /// GBNF for `{"opinion": string, "suggestions": [string, ...]}`. Every repetition is bounded:
-    /// small models otherwise loop inside a string or whitespace until the token limit. The token
-    /// budget is kept by `FeedbackAnswerGuide`; these character bounds are only an outer limit.
-    public static let grammar = #"""
-        root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestionRange.lowerBound - 1),\#(suggestionRange.upperBound - 1)} ws "]" ws "}"
+    /// GBNF for `{"opinion": string, "suggestions": [string, ...]}` with that many suggestions.
+    /// Every repetition is bounded: small models otherwise loop inside a string or whitespace until
+    /// the token limit. The token budget is kept by `FeedbackAnswerGuide`; these character bounds
+    /// are only an outer limit.
+    public static func grammar(suggestions: ClosedRange<Int>) -> String {
+        #"""
+        root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestions.lowerBound - 1),\#(suggestions.upperBound - 1)} ws "]" ws "}"
         opinion ::= "\"" char{\#(minimumOpinionCharacters),900} "\""
-        suggestion ::= "\"" char{\#(minimumSuggestionCharacters),400} "\""
+        suggestion ::= "\"" (word " "){3} char{\#(minimumSuggestionCharacters - 8),360} "\""
+        word ::= [^"\\ \x7F\x00-\x1F]{1,40}
         char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
         ws ::= [ \t\n]{0,4}
         """#
+    }
 }

@@ -1,11 +1,14 @@
 public import WriterAssistantAPI
 
-/// Takes out of an answer what a writer should not have to read twice: a suggestion that says
-/// again what an earlier one said, and one that only repeats the prompt's own instructions or
-/// headings back. Nothing is rewritten; a suggestion is kept or left out whole.
+/// Takes out of an answer what a writer should not have to read: a suggestion that says again
+/// what an earlier one said, one made of the prompt's own instructions or headings, and one too
+/// short to be an action (a stray word or identifier). Nothing is rewritten; a suggestion is kept
+/// or left out whole.
 public struct FeedbackCleanup: Sendable {
     /// Two texts sharing this share of the shorter one's words say the same thing.
     public static let sameThingThreshold = 0.7
+    /// Fewer words than this are not an action a writer can take.
+    public static let shortestSuggestion = 3
 
     private let promptTexts: [Set<String>]
 
@@ -20,9 +23,10 @@ public struct FeedbackCleanup: Sendable {
         var keptWords: [Set<String>] = []
         for suggestion in feedback.suggestions {
             let words = Self.words(suggestion)
-            guard !suggestion.hasPrefix("#"), !words.isEmpty else { continue }
+            guard !suggestion.hasPrefix("#"), Self.wordCount(suggestion) >= Self.shortestSuggestion else { continue }
             if keptWords.contains(where: { Self.overlap(words, $0) >= Self.sameThingThreshold }) { continue }
-            if promptTexts.contains(where: { Self.overlap(words, $0) >= Self.sameThingThreshold }) { continue }
+            // An echo is a suggestion made of a prompt sentence's words, not one that shares a few.
+            if promptTexts.contains(where: { Self.share(of: words, in: $0) >= Self.sameThingThreshold }) { continue }
             kept.append(suggestion)
             keptWords.append(words)
         }
@@ -34,6 +38,16 @@ public struct FeedbackCleanup: Sendable {
     public static func overlap(_ a: Set<String>, _ b: Set<String>) -> Double {
         guard !a.isEmpty, !b.isEmpty else { return 0 }
         return Double(a.intersection(b).count) / Double(min(a.count, b.count))
+    }
+
+    /// The share of `words` that `other` also has.
+    public static func share(of words: Set<String>, in other: Set<String>) -> Double {
+        words.isEmpty ? 0 : Double(words.intersection(other).count) / Double(words.count)
+    }
+
+    /// Words separated by spaces: an identifier like `suggestions_12` is one.
+    private static func wordCount(_ text: String) -> Int {
+        text.split(whereSeparator: \.isWhitespace).count { $0.contains(where: \.isLetter) }
     }
 
     /// Lower-cased words of letters and digits.

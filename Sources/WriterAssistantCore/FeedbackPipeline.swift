@@ -119,8 +119,10 @@ public struct FeedbackPipeline: Sendable {
         includeTokens: Bool,
         emit: @escaping @Sendable (StreamEvent) async -> Void
     ) async throws -> Generation {
+        let suggestions = AnswerFormat.writtenSuggestions(maxTokens: sampling.maxTokens)
         let request = GenerationRequest(
-            prompt: prompt.tokens, sampling: sampling, grammar: AnswerFormat.grammar, guide: FeedbackAnswerGuide())
+            prompt: prompt.tokens, sampling: sampling, grammar: AnswerFormat.grammar(suggestions: suggestions),
+            guide: FeedbackAnswerGuide(suggestionRange: suggestions))
         var text = ""
         var writing = false
         do {

@@ -73,7 +73,7 @@ import WriterAssistantTestSupport
         let prompts = try ["pacing", "dialogue", "character"].map { try Self.prompt(engine, rater: "Judge the \($0). " + AnswerFormat.instructions(names: [])) }
         let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
             for (index, prompt) in prompts.enumerated() {
-                let request = GenerationRequest(prompt: prompt, sampling: sampling, grammar: AnswerFormat.grammar)
+                let request = GenerationRequest(prompt: prompt, sampling: sampling, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
                 group.addTask {
                     var pieces = 0
                     for try await event in engine.generate(request) {

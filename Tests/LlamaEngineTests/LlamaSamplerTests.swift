@@ -23,8 +23,8 @@ import WriterAssistantTestSupport
     ])
     func theShortlistChoosesWhatTheFullGrammarPassChooses(_ parameters: SamplingParameters) throws {
         let model = try #require(Self.model)
-        let shortlisted = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar)
-        let full = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar, shortlistLength: 0)
+        let shortlisted = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
+        let full = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange), shortlistLength: 0)
         var random = SplitMix(seed: 2024)
         var logits = [Float](repeating: 0, count: model.vocabularySize)
         var answer: [UInt8] = []

@@ -9,15 +9,18 @@ import WriterAssistantLLM
 private struct EndlessWriter {
     var piece = " word"
     var tokens: [String] = []
-    private var guide = FeedbackAnswerGuide()
+    private var guide: FeedbackAnswerGuide
+    private let suggestions: ClosedRange<Int>
     private var pending = [#"{""#, "opinion", #"":"#, #" ""#]
     private var stringLength = 0
     private var strings = 0
     private var inString = false
     private var finished = false
 
-    init(piece: String = " word") {
+    init(piece: String = " word", suggestions: ClosedRange<Int> = AnswerFormat.suggestionRange) {
         self.piece = piece
+        self.suggestions = suggestions
+        guide = FeedbackAnswerGuide(suggestionRange: suggestions)
     }
 
     var text: String { tokens.joined() }
@@ -64,7 +67,7 @@ private struct EndlessWriter {
             finished = true
             return "}"
         }
-        if strings - 3 >= AnswerFormat.suggestionRange.upperBound {
+        if strings - 3 >= suggestions.upperBound {
             pending = ["}"]
             return "]"
         }
@@ -82,12 +85,13 @@ private struct EndlessWriter {
 @Suite struct FeedbackAnswerGuideTests {
     @Test(arguments: [40, 50, 60, 80, 100, 150, 300, 600, 1200])
     func anAnswerThatNeverStopsIsClosedWholeWithinItsBudget(maxTokens: Int) throws {
-        var writer = EndlessWriter()
+        let suggestions = AnswerFormat.writtenSuggestions(maxTokens: maxTokens)
+        var writer = EndlessWriter(suggestions: suggestions)
         let whole = writer.write(maxTokens: maxTokens)
         #expect(whole, "\(writer.text.suffix(400)) tokens: \(writer.tokens.count)")
         let reading = try FeedbackParser.read(writer.text)
         #expect(!reading.truncated)
-        #expect(AnswerFormat.suggestionRange.contains(reading.feedback.suggestions.count))
+        #expect(suggestions.contains(reading.feedback.suggestions.count))
     }
 
     @Test func longerBudgetsGiveLongerSuggestionsUpToTheirHardLimit() throws {

@@ -26,10 +26,10 @@ import WriterAssistantTestSupport
     /// Settings that cannot work are refused at startup with every reason, not found out by a
     /// crash or by every request failing.
     @Test(arguments: [
-        (["--context-size", "-5"], "--context-size must be positive"),
+        (["--context-size=-5"], "--context-size must be positive"),
         (["--max-tokens", "4096", "--context-size", "4096"], "--max-tokens (4096) must be less than --context-size (4096)"),
         (["--top-p", "0"], "--top-p must be above 0"),
-        (["--max-queue", "-1", "--dry-base", "0.5"], "--dry-base must be at least 1"),
+        (["--max-queue=-1", "--dry-base", "0.5"], "--dry-base must be at least 1"),
     ])
     func settingsThatCannotWorkAreRefusedAtStartup(_ arguments: [String], message: String) async throws {
         let output = try await Self.run(["serve", "--model-path", TestModel.path, "--port", "0"] + arguments)

@@ -1,0 +1,46 @@
+import Testing
+import WriterAssistantLLM
+@testable import LlamaEngine
+
+/// Admission: a job that a free slot takes at once never counts as waiting, and the limit bounds
+/// only the jobs that do wait.
+@Suite struct JobQueueTests {
+    static func job() -> GenerationJob {
+        let (_, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
+        return GenerationJob(request: GenerationRequest(prompt: [1], sampling: SamplingParameters()), continuation: continuation)
+    }
+
+    @Test func withNoRoomToWaitAFreeSlotStillTakesAJob() throws {
+        let queue = JobQueue(limit: 0, slots: 1)
+        let first = Self.job()
+        try queue.submit(first)
+        #expect(throws: LanguageModelError.queueFull(limit: 0)) { try queue.submit(Self.job()) }
+        let taken = try #require(queue.nextIfAvailable())
+        #expect(taken === first)
+        // Busy until it ends, however long the engine takes to start it.
+        #expect(throws: LanguageModelError.queueFull(limit: 0)) { try queue.submit(Self.job()) }
+        first.finish()
+        try queue.submit(Self.job())
+    }
+
+    @Test func theLimitCountsOnlyJobsThatWait() throws {
+        let queue = JobQueue(limit: 1, slots: 2)
+        for _ in 0..<3 { try queue.submit(Self.job()) }
+        #expect(throws: LanguageModelError.queueFull(limit: 1)) { try queue.submit(Self.job()) }
+        _ = queue.nextIfAvailable()
+        _ = queue.nextIfAvailable()
+        #expect(queue.count == 1)
+        #expect(throws: LanguageModelError.queueFull(limit: 1)) { try queue.submit(Self.job()) }
+    }
+
+    @Test func aWithdrawnJobLeavesItsPlace() throws {
+        let queue = JobQueue(limit: 1, slots: 0)
+        let waiting = Self.job()
+        try queue.submit(waiting)
+        #expect(throws: LanguageModelError.queueFull(limit: 1)) { try queue.submit(Self.job()) }
+        #expect(queue.withdraw(waiting))
+        #expect(!queue.withdraw(waiting))
+        #expect(queue.count == 0)
+        try queue.submit(Self.job())
+    }
+}
