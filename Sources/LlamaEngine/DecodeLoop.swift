@@ -19,9 +19,6 @@ final class DecodeLoop {
         var flashAttention: Bool
     }
 
-    /// Shorter shared prefixes are evaluated again rather than waited for.
-    private static let minimumPrefixWorthWaitingFor = 32
-
     private let model: LlamaModel
     private let context: OpaquePointer
     private let memory: llama_memory_t
@@ -102,42 +99,31 @@ final class DecodeLoop {
         } catch {
             return job.finish(throwing: error)
         }
-        // The idle slot whose cache shares the most with this prompt; among equals the least
-        // recently used, whose cache is least likely to be wanted again.
-        guard let slot = slots.filter(\.isIdle).max(by: { a, b in
-            let (sharedA, sharedB) = (a.cachedTokens.commonPrefixLength(with: prompt), b.cachedTokens.commonPrefixLength(with: prompt))
-            return sharedA != sharedB ? sharedA < sharedB : a.lastUsed > b.lastUsed
-        }) else { return job.finish(throwing: LanguageModelError.engineStopped) }
-
-        let own = slot.cachedTokens.commonPrefixLength(with: prompt)
-        let source = slots.indices
-            .filter { slots[$0] !== slot }
-            .map { (index: $0, shared: slots[$0].promisedTokens.commonPrefixLength(with: prompt)) }
-            .max { $0.shared < $1.shared }
-        if let source, source.shared >= own + Self.minimumPrefixWorthWaitingFor {
-            slot.assign(job, sampler: sampler, phase: .awaitingPrefix(source: source.index, length: source.shared))
+        guard let placement = CachePolicy.place(prompt, among: slots.map(\.policyState)) else {
+            return job.finish(throwing: LanguageModelError.engineStopped)
+        }
+        let slot = slots[placement.slot]
+        switch placement.start {
+        case .awaitPrefix(let source, let length):
+            slot.assign(job, sampler: sampler, phase: .awaitingPrefix(source: source, length: length))
             // Published before the job hears it started, so /health never lags behind it.
             publishActivity()
             startIfPrefixReady(slot)
-        } else {
+        case .reuseOwn(let length):
             slot.assign(job, sampler: sampler, phase: .readingPrompt)
             publishActivity()
-            keepCachedPrefix(of: slot, length: own)
+            keepCachedPrefix(of: slot, length: length)
         }
         dropUnsharedIdleCaches()
     }
 
-    /// Idle caches cost every running request attention over their cells, so an idle slot keeps
-    /// only the prefix it shares with a running one (free, since those cells are shared). A story
+    /// Trims idle caches to what the running requests share (see `CachePolicy.idleTrims`): a story
     /// no one is working on any more is dropped as soon as another one is being read.
     private func dropUnsharedIdleCaches() {
-        let wanted = slots.filter { !$0.isIdle }.map { $0.isWriting ? $0.cachedTokens : $0.prompt }
-        guard !wanted.isEmpty else { return }
-        for slot in slots where slot.isIdle && !slot.cachedTokens.isEmpty {
-            let shared = wanted.map { slot.cachedTokens.commonPrefixLength(with: $0) }.max() ?? 0
-            guard shared < slot.cachedTokens.count else { continue }
-            llama_memory_seq_rm(memory, slot.sequence, llama_pos(shared), -1)
-            slot.cachedTokens.removeSubrange(shared...)
+        for (index, keep) in CachePolicy.idleTrims(among: slots.map(\.policyState)) {
+            let slot = slots[index]
+            llama_memory_seq_rm(memory, slot.sequence, llama_pos(keep), -1)
+            slot.cachedTokens.removeSubrange(keep...)
         }
     }
 
@@ -156,9 +142,9 @@ final class DecodeLoop {
     private func startIfPrefixReady(_ slot: Slot) {
         guard case .awaitingPrefix(let sourceIndex, let wanted) = slot.phase else { return }
         let source = slots[sourceIndex]
-        let available = source.cachedTokens.commonPrefixLength(with: slot.prompt)
-        let stillComing = source.isReadingPrompt && source.prompt.commonPrefixLength(with: slot.prompt) >= wanted
-        if available < wanted && stillComing { return }
+        guard let available = CachePolicy.sharedPrefixReady(for: slot.prompt, wanted: wanted, from: source.policyState) else {
+            return
+        }
 
         let length = min(available, slot.prompt.count - 1)
         // In the unified pool a copy only tags the source's cells with this sequence too.

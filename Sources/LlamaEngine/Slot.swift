@@ -43,8 +43,17 @@ final class Slot {
     var isIdle: Bool { if case .idle = phase { true } else { false } }
     var isReadingPrompt: Bool { if case .readingPrompt = phase { true } else { false } }
     var isWriting: Bool { if case .writing = phase { true } else { false } }
-    /// The tokens this slot will hold once its prompt is read: what other requests may share.
-    var promisedTokens: [llama_token] { isReadingPrompt ? prompt : cachedTokens }
+    /// What the cache policy decides from.
+    var policyState: CachePolicy.SlotState {
+        let activity: CachePolicy.SlotState.Activity =
+            switch phase {
+            case .idle: .idle
+            case .awaitingPrefix: .awaitingPrefix
+            case .readingPrompt: .readingPrompt
+            case .writing: .writing
+            }
+        return CachePolicy.SlotState(activity: activity, cachedTokens: cachedTokens, prompt: prompt, lastUsed: lastUsed)
+    }
 
     func assign(_ job: GenerationJob, sampler: LlamaSampler, phase: Phase) {
         self.job = job

@@ -97,9 +97,24 @@ struct QualityReport {
                     + "\(String(format: "%.1f", f.decodeRate)) | \(String(format: "%.1f", f.median(f.seconds))) |")
         }
         lines += targets()
+        lines += Self.reading
         lines += examples()
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// What the figures cannot see, said next to them.
+    static let reading = [
+        "",
+        "## Reading these figures",
+        "",
+        "The measures catch loops, missing or repeated suggestions and answers that never mention the story. "
+            + "They cannot tell a useful suggestion from a vague one: the examples below show what a 135-million-parameter "
+            + "model writes even when every measure is met (generic advice, chains of adjectives, a name it made up). "
+            + "The before row is the server's sampling before repetition control (no penalties, no DRY, no min-p), with "
+            + "today's prompt, grammar and answer guide; the rows after the defaults each turn one part of the new "
+            + "repetition control off. Run `make eval MODEL=path/to/model.gguf` to measure a larger instruction-tuned "
+            + "model on the same corpus.",
+    ]
 
     private func targets() -> [String] {
         let after = figures(defaultsLabel)

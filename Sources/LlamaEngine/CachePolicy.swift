@@ -1,0 +1,87 @@
+import WriterAssistantLLM
+
+/// The decode loop's decisions about slots and their caches, apart from the llama.cpp calls that
+/// carry them out: which slot a new request takes, whether it copies a prefix another slot is
+/// reading, when that copy can be made, and what idle caches keep. Plain values in, plain
+/// decisions out, so each rule is tested without a model.
+enum CachePolicy {
+    /// What a slot looks like to the policy.
+    struct SlotState: Equatable {
+        enum Activity: Equatable {
+            case idle, awaitingPrefix, readingPrompt, writing
+        }
+
+        var activity: Activity
+        /// Tokens whose cells are in the cache for this slot, in position order.
+        var cachedTokens: [Token]
+        /// The prompt of the request it serves; empty when idle.
+        var prompt: [Token]
+        var lastUsed: ContinuousClock.Instant
+
+        /// The tokens this slot will hold once its prompt is read: what other requests may share.
+        var promisedTokens: [Token] { activity == .readingPrompt ? prompt : cachedTokens }
+    }
+
+    /// How a request placed in a slot gets the start of its prompt.
+    enum Start: Equatable {
+        /// Keeps this many tokens of the slot's own cache and reads the rest.
+        case reuseOwn(length: Int)
+        /// Waits for another slot to have read this many tokens of the same prompt, then shares them.
+        case awaitPrefix(source: Int, length: Int)
+    }
+
+    struct Placement: Equatable {
+        var slot: Int
+        var start: Start
+    }
+
+    /// Shorter shared prefixes are read again rather than waited for.
+    static let minimumPrefixWorthWaitingFor = 32
+
+    /// The idle slot whose cache shares the most with the prompt (among equals the least recently
+    /// used, whose cache is least likely to be wanted again), and where the prompt's start comes
+    /// from; nil when no slot is idle.
+    static func place(_ prompt: [Token], among slots: [SlotState]) -> Placement? {
+        let idle = slots.indices.filter { slots[$0].activity == .idle }
+        guard let chosen = idle.max(by: { a, b in
+            let (sharedA, sharedB) = (shared(slots[a].cachedTokens, prompt), shared(slots[b].cachedTokens, prompt))
+            return sharedA != sharedB ? sharedA < sharedB : slots[a].lastUsed > slots[b].lastUsed
+        }) else { return nil }
+        let own = shared(slots[chosen].cachedTokens, prompt)
+        let source = slots.indices
+            .filter { $0 != chosen }
+            .map { (index: $0, shared: shared(slots[$0].promisedTokens, prompt)) }
+            .max { $0.shared < $1.shared }
+        if let source, source.shared >= own + minimumPrefixWorthWaitingFor {
+            return Placement(slot: chosen, start: .awaitPrefix(source: source.index, length: source.shared))
+        }
+        return Placement(slot: chosen, start: .reuseOwn(length: own))
+    }
+
+    /// For a slot awaiting `wanted` tokens of `prompt` from `source`: nil while they are still
+    /// coming, else how many to share now (fewer than wanted when the source gave up on them).
+    static func sharedPrefixReady(for prompt: [Token], wanted: Int, from source: SlotState) -> Int? {
+        let available = shared(source.cachedTokens, prompt)
+        let stillComing = source.activity == .readingPrompt && shared(source.prompt, prompt) >= wanted
+        return available < wanted && stillComing ? nil : available
+    }
+
+    /// How many tokens each idle cache keeps: idle cells cost every running request attention,
+    /// so an idle slot keeps only the prefix it shares with a running one (free, since those
+    /// cells are shared). Slots that keep all they have are left out; with nothing running,
+    /// everything is kept.
+    static func idleTrims(among slots: [SlotState]) -> [(slot: Int, keep: Int)] {
+        let wanted = slots.filter { $0.activity != .idle }.map { $0.activity == .writing ? $0.cachedTokens : $0.prompt }
+        guard !wanted.isEmpty else { return [] }
+        return slots.indices.compactMap { index in
+            let slot = slots[index]
+            guard slot.activity == .idle, !slot.cachedTokens.isEmpty else { return nil }
+            let keep = wanted.map { shared(slot.cachedTokens, $0) }.max() ?? 0
+            return keep < slot.cachedTokens.count ? (index, keep) : nil
+        }
+    }
+
+    static func shared(_ a: [Token], _ b: [Token]) -> Int {
+        a.commonPrefixLength(with: b)
+    }
+}
