@@ -19,15 +19,18 @@ struct RaterFeedbackController<Context: RequestContext> {
     @Sendable func feedback(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let feedbackRequest = try await validation.decodeFeedbackRequest(&request)
+        // Watching the inbound side notices a client that gave up waiting, as on the stream, so an
+        // abandoned request does not go on writing its whole answer in a slot. The watch ends the
+        // connection with the response, which therefore says so, or a client would reuse it.
         do {
-            // Watching the inbound side notices a client that gave up waiting, as on the stream,
-            // so an abandoned request does not go on writing its whole answer in a slot.
             let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline] _ in
                 try await pipeline.result(for: feedbackRequest)
             }
-            return try .json(result)
+            return try .json(result, headers: [.connection: "close"])
         } catch let failure as FeedbackFailure {
-            throw APIError(failure)
+            var error = APIError(failure)
+            error.headers[.connection] = "close"
+            throw error
         }
     }
 

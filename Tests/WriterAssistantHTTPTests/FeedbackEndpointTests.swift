@@ -191,6 +191,20 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// The synchronous endpoint watches for its client leaving, which ends the connection with
+    /// the response; saying so keeps clients from reusing it.
+    @Test func theSynchronousEndpointSaysItClosesTheConnection() async throws {
+        let (host, _) = Self.host(.wellFormed())
+        try await TestServer.with(host: host) { server in
+            let success = try await server.post("/api/v1/rater-feedback", json: minimalRequest)
+            #expect(success.status == .ok)
+            #expect(success.headers.first(name: "connection") == "close")
+            let failure = try await server.post("/api/v1/rater-feedback", json: RaterFeedbackRequest(raterPrompt: "x", plotPoint: String(repeating: "word ", count: 5000)))
+            #expect(failure.status == .badRequest)
+            #expect(failure.headers.first(name: "connection") == "close")
+        }
+    }
+
     @Test func aClientThatLeavesTheSynchronousEndpointCancelsItsGeneration() async throws {
         let (host, model) = Self.host(.wellFormed(pieceDelay: .seconds(1)))
         try await TestServer.with(host: host) { server in
