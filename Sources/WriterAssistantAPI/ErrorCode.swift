@@ -16,6 +16,8 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let payloadTooLarge = ErrorCode(rawValue: "PAYLOAD_TOO_LARGE")
     /// The request body was not declared as `application/json`.
     public static let unsupportedMediaType = ErrorCode(rawValue: "UNSUPPORTED_MEDIA_TYPE")
+    /// The request named a host this server does not answer to.
+    public static let hostNotAllowed = ErrorCode(rawValue: "HOST_NOT_ALLOWED")
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)

@@ -6,18 +6,23 @@ public enum StoryNames {
     /// More names than this crowd the instructions; characters come first.
     public static let limit = 8
 
+    /// Prose read for names: they are introduced early, and a hostile multi-megabyte story must
+    /// not cost more than a glance.
+    static let proseScanned = 4_000
+
     public static func of(_ context: StructuredContext?) -> [String] {
         var names: [String] = []
+        var seen: Set<String> = []
         func add(_ name: String) {
             let name = name.trimmed
-            guard !name.isEmpty, name.count <= 40,
-                  !names.contains(where: { $0.lowercased() == name.lowercased() }) else { return }
+            guard names.count < limit, !name.isEmpty, name.count <= 40, seen.insert(name.lowercased()).inserted else { return }
             names.append(name)
         }
-        (context?.characters ?? []).forEach { add($0.name) }
-        let prose = [context?.worldbuilding?.content, context?.storySummary?.summary].compactMap { $0 }
-        prose.flatMap(properNames).forEach(add)
-        return Array(names.prefix(limit))
+        for character in (context?.characters ?? []).prefix(limit) { add(character.name) }
+        for prose in [context?.worldbuilding?.content, context?.storySummary?.summary].compactMap({ $0 }) where names.count < limit {
+            properNames(in: String(prose.prefix(proseScanned))).forEach(add)
+        }
+        return names
     }
 
     /// Runs of capitalized words that do not start a sentence ("the Glass City", "Lake Orrin"),

@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable {
     public var pipeline: FeedbackPipeline.Configuration
     /// Folder of the web app served at `/`; nil serves the API alone.
     public var webRoot: String?
+    /// Host names (without port) the server answers to; empty answers to any. Nil: loopback
+    /// names when listening on loopback, else any.
+    public var allowedHosts: [String]?
     /// Longest a client may take to send a whole request, head and body; slower ones are cut off.
     public var requestReadTimeout: Duration
     /// Longest a kept-alive connection may wait for its next request.
@@ -27,6 +30,7 @@ public struct ServerConfiguration: Sendable {
         keepAliveInterval: Duration = .seconds(15),
         pipeline: FeedbackPipeline.Configuration = .init(),
         webRoot: String? = WebApp.bundledRoot,
+        allowedHosts: [String]? = nil,
         requestReadTimeout: Duration = .seconds(60),
         idleTimeout: Duration = .seconds(60)
     ) {
@@ -37,6 +41,7 @@ public struct ServerConfiguration: Sendable {
         self.keepAliveInterval = keepAliveInterval
         self.pipeline = pipeline
         self.webRoot = webRoot
+        self.allowedHosts = allowedHosts
         self.requestReadTimeout = requestReadTimeout
         self.idleTimeout = idleTimeout
     }
@@ -55,6 +60,8 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: AllowedHostsMiddleware(
+        hosts: configuration.allowedHosts ?? AllowedHostsMiddleware<BasicRequestContext>.defaultHosts(listeningOn: configuration.host)))
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
     if let webRoot = configuration.webRoot {
         WebApp.addMiddleware(to: router, root: webRoot, logger: logger)

@@ -13,6 +13,10 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let limit: TimeAmount
     private var deadline: Scheduled<Void>?
+    /// Requests read in full, and responses sent in full: while a read request is unanswered the
+    /// server is the one working, and no deadline runs.
+    private var requestsRead = 0
+    private var responsesSent = 0
 
     init(limit: TimeAmount) {
         self.limit = limit
@@ -37,13 +41,26 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = unwrapInboundIn(data) { disarm() }
+        if case .end = unwrapInboundIn(data) {
+            requestsRead += 1
+            update(context)
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(context) }
+        if case .end = unwrapOutboundIn(data) {
+            responsesSent += 1
+            update(context)
+        }
         context.write(data, promise: promise)
+    }
+
+    /// Runs the deadline whenever the connection waits on its client: before a request is read in
+    /// full, including when its response went out first (an early error) or while pipelined
+    /// requests are answered one by one.
+    private func update(_ context: ChannelHandlerContext) {
+        if requestsRead > responsesSent { disarm() } else { arm(context) }
     }
 
     private func arm(_ context: ChannelHandlerContext) {

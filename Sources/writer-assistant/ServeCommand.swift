@@ -90,6 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated browser origins allowed to call the API; * allows any (default http://localhost:4200).")
     var allowedOrigins: String?
 
+    @Option(help: "Comma-separated host names the server answers to; * answers to any (default: loopback names when --host is loopback, else any).")
+    var allowedHosts: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).")
     var logLevel: String?
 

@@ -37,7 +37,13 @@ struct ServeSettings {
             port: options.port ?? environment.int(forKey: "port") ?? defaults.port,
             maxBodySize: options.maxBodySize ?? environment.int(forKey: "max.body.size") ?? defaults.maxBodySize,
             allowedOrigins: origins.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
-            pipeline: .init(sampling: sampling, generationTimeout: .seconds(timeout)))
+            pipeline: .init(sampling: sampling, generationTimeout: .seconds(timeout)),
+            allowedHosts: (options.allowedHosts.map { $0.split(separator: ",").map(String.init) }
+                ?? environment.stringArray(forKey: "allowed.hosts"))
+                .map { hosts in
+                    let names = hosts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    return names.contains("*") ? [] : names
+                })
 
         let modelPath = options.modelPath ?? environment.string(forKey: "model.path")
         engine = modelPath.flatMap { path in
@@ -79,6 +85,13 @@ struct ServeSettings {
             check(engine.contextSize > 0, "--context-size must be positive (got \(engine.contextSize)).")
             check(engine.threads > 0, "--threads must be positive (got \(engine.threads)).")
             check(engine.parallel > 0, "--parallel must be positive (got \(engine.parallel)).")
+            let (cells, overflow) = engine.contextSize.multipliedReportingOverflow(by: max(engine.parallel, 1))
+            check(!overflow && cells <= Int(UInt32.max),
+                  "--context-size × --parallel must stay below 2^32 tokens (got \(engine.contextSize) × \(engine.parallel)).")
+            check(engine.threads <= 1024, "--threads must be at most 1024 (got \(engine.threads)).")
+            check(engine.parallel <= 256, "--parallel must be at most 256 (got \(engine.parallel)).")
+            check(repetition.penaltyWindow <= engine.contextSize, "--repeat-last-n must be at most --context-size (got \(repetition.penaltyWindow)).")
+            check(repetition.dryWindow <= engine.contextSize, "--dry-last-n must be at most --context-size (got \(repetition.dryWindow)).")
             check(engine.maxQueuedRequests >= 0, "--max-queue must be 0 (no waiting) or more (got \(engine.maxQueuedRequests)).")
             check(engine.contextSize <= 0 || sampling.maxTokens < engine.contextSize,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(engine.contextSize)): "

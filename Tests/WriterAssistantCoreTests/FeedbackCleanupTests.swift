@@ -48,3 +48,15 @@ import WriterAssistantCore
         #expect(!AnswerFormat.instructions(names: []).contains("by name"))
     }
 }
+
+@Suite struct StoryNamesCostTests {
+    /// A hostile story of a million distinct names costs a glance, not a quadratic search.
+    @Test func aHugeStoryIsOnlyGlancedAt() {
+        let words = (0..<100_000).map { "Name\($0)" }.joined(separator: " x ")
+        let characters = (0..<50_000).map { StoryCharacter(name: "Person\($0)") }
+        let started = ContinuousClock.now
+        let names = StoryNames.of(StructuredContext(worldbuilding: Worldbuilding(content: words), characters: characters))
+        #expect(names.count == StoryNames.limit)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+}

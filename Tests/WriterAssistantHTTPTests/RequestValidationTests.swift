@@ -86,6 +86,23 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// A page whose domain re-resolves to 127.0.0.1 still names its own domain in `Host`: a
+    /// server on loopback answers only to loopback names.
+    @Test(arguments: [("evil.example", 403), ("evil.example:8000", 403), ("localhost", 200), ("LOCALHOST:9", 200), ("[::1]:80", 200), ("127.0.0.1", 200)])
+    func aServerOnLoopbackAnswersOnlyToLoopbackNames(_ host: (String, Int)) async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        try await TestServer.with(host: ModelHost(.ready(model))) { server in
+            let body = ByteBuffer(string: #"{"raterPrompt": "x", "plotPoint": "y"}"#)
+            let response = try await server.post(
+                "/api/v1/rater-feedback", body: body, headers: [("Content-Type", "application/json"), ("Host", host.0)])
+            #expect(response.status.code == host.1)
+            if host.1 == 403 {
+                #expect(try await response.decode(ErrorResponse.self).errorCode == .hostNotAllowed)
+                #expect(model.observed.started == 0)
+            }
+        }
+    }
+
     @Test(arguments: cases, endpoints)
     func badInputIsA422WithTheFieldNamed(_ input: Case, endpoint: String) async throws {
         let model = ScriptedModel(script: .wellFormed())

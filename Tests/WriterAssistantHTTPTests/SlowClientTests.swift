@@ -74,4 +74,23 @@ private final class RawConnection: @unchecked Sendable {
             #expect(try await server.get("/health").status == .ok)
         }
     }
+
+    /// An answer sent before its request was read in full (an early error) does not switch the
+    /// deadline off for the next request on the same connection.
+    @Test func theDeadlineHoldsAfterAnEarlyAnswer() async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        var configuration = ServerConfiguration()
+        configuration.requestReadTimeout = .seconds(1)
+        try await TestServer.with(host: ModelHost(.ready(model)), configuration: configuration) { server in
+            let connection = try RawConnection(port: server.port)
+            // Refused (415) before its body is read; then a second request that trickles.
+            let first = "POST /api/v1/rater-feedback HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: 2\r\n\r\nab"
+            #expect(await connection.trickle(first, every: .zero) == nil)
+            try await Task.sleep(for: .milliseconds(200))
+            let second = "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + String(repeating: "z", count: 200) + "\r\n\r\n"
+            let kept = try #require(await connection.trickle(second, every: .milliseconds(50)))
+            #expect(kept < .seconds(3))
+        }
+    }
 }
