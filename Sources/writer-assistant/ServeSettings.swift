@@ -28,22 +28,14 @@ struct ServeSettings {
             seed: seed,
             repetition: Self.repetition(options, environment, defaults: samplingDefaults.repetition))
         let timeout = options.generationTimeout ?? environment.int(forKey: "generation.timeout") ?? 300
-        let origins = options.allowedOrigins.map { $0.split(separator: ",").map(String.init) }
-            ?? environment.stringArray(forKey: "allowed.origins")
-            ?? defaults.allowedOrigins
 
         server = ServerConfiguration(
             host: options.host ?? environment.string(forKey: "host") ?? defaults.host,
             port: options.port ?? environment.int(forKey: "port") ?? defaults.port,
             maxBodySize: options.maxBodySize ?? environment.int(forKey: "max.body.size") ?? defaults.maxBodySize,
-            allowedOrigins: origins.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            allowedOrigins: Self.list(options.allowedOrigins, environment, key: "allowed.origins") ?? defaults.allowedOrigins,
             pipeline: .init(sampling: sampling, generationTimeout: .seconds(timeout)),
-            allowedHosts: (options.allowedHosts.map { $0.split(separator: ",").map(String.init) }
-                ?? environment.stringArray(forKey: "allowed.hosts"))
-                .map { hosts in
-                    let names = hosts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                    return names.contains("*") ? [] : names
-                })
+            allowedHosts: Self.list(options.allowedHosts, environment, key: "allowed.hosts").map { $0.contains("*") ? [] : $0 })
 
         let modelPath = options.modelPath ?? environment.string(forKey: "model.path")
         engine = modelPath.flatMap { path in
@@ -98,6 +90,12 @@ struct ServeSettings {
                       + "the answer is reserved in the context window, and the story needs room too.")
         }
         return problems
+    }
+
+    /// A comma-separated list from its flag, else its environment variable: trimmed, blanks dropped.
+    private static func list(_ flag: String?, _ environment: ConfigReader, key: ConfigKey) -> [String]? {
+        (flag.map { $0.split(separator: ",").map(String.init) } ?? environment.stringArray(forKey: key))
+            .map { $0.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
     private static func repetition(
