@@ -55,6 +55,7 @@ let package = Package(
                 "CLlama",
                 "WriterAssistantLLM",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings,
             linkerSettings: llamaLinkerSettings

@@ -8,7 +8,15 @@ final class JobQueue: Sendable {
         var jobs: [GenerationJob] = []
         /// Jobs handed to the engine thread that have not ended yet.
         var busy = 0
+        /// Prompts being tokenized for jobs not submitted yet: they will want a place, so they
+        /// hold one, and a flood of huge stories is refused before it is tokenized.
+        var preparing = 0
         var closed = false
+
+        /// Places for jobs that would not start at once.
+        func hasRoom(limit: Int, slots: Int, besides waiting: Int) -> Bool {
+            waiting < limit + max(0, slots - busy)
+        }
     }
 
     private let state = Mutex(State())
@@ -27,11 +35,29 @@ final class JobQueue: Sendable {
     func submit(_ job: GenerationJob) throws(LanguageModelError) {
         try state.withLock { state throws(LanguageModelError) in
             if state.closed { throw .engineStopped }
-            if state.jobs.count >= limit + max(0, slots - state.busy) { throw .queueFull(limit: limit) }
+            guard state.hasRoom(limit: limit, slots: slots, besides: state.jobs.count) else { throw .queueFull(limit: limit) }
             state.jobs.append(job)
         }
         available.signal()
     }
+
+    /// Holds a place while a prompt is prepared; fails when neither a slot nor a waiting place is
+    /// left for it. Every successful call is paired with `endPreparing`.
+    func beginPreparing() throws(LanguageModelError) {
+        try state.withLock { state throws(LanguageModelError) in
+            if state.closed { throw .engineStopped }
+            guard state.hasRoom(limit: limit, slots: slots, besides: state.jobs.count + state.preparing) else {
+                throw .queueFull(limit: limit)
+            }
+            state.preparing += 1
+        }
+    }
+
+    func endPreparing() {
+        state.withLock { $0.preparing -= 1 }
+    }
+
+    var preparingCount: Int { state.withLock { $0.preparing } }
 
     /// Blocks the calling (engine) thread until a job arrives; nil once the queue is closed.
     func next() -> GenerationJob? {

@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import NIOPosix
 import Synchronization
 public import WriterAssistantLLM
 
@@ -50,6 +51,9 @@ public final class LlamaEngine: LanguageModel {
     public let descriptor: ModelDescriptor
     private let model: LlamaModel
     private let queue: JobQueue
+    /// Tokenizing runs here, one prompt at a time: a multi-megabyte story takes seconds, which
+    /// must not hold a cooperative-pool thread, and one thread leaves the cores to decoding.
+    private let preparation: NIOThreadPool
     private let activity: EngineActivity
 
     /// Loads the model and starts the engine thread. Loading runs on a thread of its own too.
@@ -80,6 +84,8 @@ public final class LlamaEngine: LanguageModel {
             contextLength: configuration.contextSize)
         queue = JobQueue(limit: configuration.maxQueuedRequests, slots: max(1, configuration.parallel))
         activity = loop.activity
+        preparation = NIOThreadPool(numberOfThreads: 1)
+        preparation.start()
 
         let worker = EngineThreadHandoff(loop: loop, queue: queue)
         let thread = Thread { worker.run() }
@@ -97,6 +103,7 @@ public final class LlamaEngine: LanguageModel {
         for job in queue.close() {
             job.finish(throwing: LanguageModelError.engineStopped)
         }
+        preparation.shutdownGracefully { _ in }
     }
 
     /// Generations being evaluated or written right now.
@@ -105,18 +112,34 @@ public final class LlamaEngine: LanguageModel {
     /// Generations waiting for a free slot.
     public var waitingGenerations: Int { queue.count }
 
+    /// Prompts being tokenized or waiting to be.
+    public var preparingPrompts: Int { queue.preparingCount }
+
     public var load: ModelLoad? { ModelLoad(running: runningGenerations, waiting: waitingGenerations) }
 
-    public func tokenize(_ text: String) throws -> [Token] {
-        try model.tokenize(text)
+    public func tokenize(_ text: String) async throws -> [Token] {
+        try await preparing { [model] in try model.tokenize(text) }
     }
 
     public func renderChat(_ messages: [ChatMessage]) throws -> String {
         try model.renderChat(messages)
     }
 
-    public func tokenizeChat(_ messages: [ChatMessage]) throws -> [Token] {
-        try model.tokenizeChat(messages)
+    public func tokenizeChat(_ messages: [ChatMessage]) async throws -> [Token] {
+        try await preparing { [model] in try model.tokenizeChat(messages) }
+    }
+
+    /// Runs tokenizing work on the preparation thread while it holds a place in the queue. Work
+    /// whose caller is cancelled while it waits never runs.
+    private func preparing<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try queue.beginPreparing()
+        defer { queue.endPreparing() }
+        try Task.checkCancellation()
+        do {
+            return try await preparation.runIfActive(work)
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw LanguageModelError.engineStopped
+        }
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {

@@ -74,11 +74,15 @@ public struct FeedbackPipeline: Sendable {
         do {
             let model = try host.readyModel()
             await emit(.status(.contextProcessing))
-            let prompt = try PromptAssembler(answerReserve: configuration.sampling.maxTokens)
-                .assemble(request, for: model)
-            let generation = try await withTimeout(configuration.generationTimeout) {
-                try await Self.generate(prompt, with: model, sampling: self.configuration.sampling,
-                                        includeTokens: options.includeTokens, emit: emit)
+            // Preparing the prompt counts against the time limit too: tokenizing a huge story
+            // waits its turn off the cooperative pool, and a client's patience covers both.
+            let (prompt, generation) = try await withTimeout(configuration.generationTimeout) {
+                let prompt = try await PromptAssembler(answerReserve: self.configuration.sampling.maxTokens)
+                    .assemble(request, for: model)
+                let generation = try await Self.generate(
+                    prompt, with: model, sampling: self.configuration.sampling,
+                    includeTokens: options.includeTokens, emit: emit)
+                return (prompt, generation)
             }
             await emit(.status(.parsing))
             let summary = generation.summary
@@ -99,6 +103,9 @@ public struct FeedbackPipeline: Sendable {
             let raterName = request.raterName?.trimmed.nilIfEmpty ?? "Rater"
             await emit(.result(RaterFeedbackResult(raterName: raterName, feedback: feedback, contextMetadata: metadata)))
         } catch let failure as FeedbackFailure {
+            await emit(.error(message: failure.message, code: failure.code))
+        } catch let error as LanguageModelError {
+            let failure = Self.failure(for: error)
             await emit(.error(message: failure.message, code: failure.code))
         } catch is CancellationError {
             return

@@ -21,11 +21,11 @@ public struct PromptAssembler: Sendable {
 
     public func assemble(
         _ request: RaterFeedbackRequest, for model: any LanguageModel
-    ) throws(FeedbackFailure) -> AssembledPrompt {
+    ) async throws -> AssembledPrompt {
         let budget = model.descriptor.contextLength - answerReserve
         var prompt = StoryPrompt(request)
         var omitted: [String] = []
-        var tokens = try tokenize(prompt, with: model)
+        var tokens = try await tokenize(prompt, with: model)
         while tokens.count > budget {
             // Drop by each section's own token count first and re-measure the whole prompt only
             // once that estimate fits, so a long manuscript is not re-tokenized per chapter.
@@ -39,24 +39,30 @@ public struct PromptAssembler: Sendable {
                             + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
                 }
                 omitted.append(dropped.label)
-                excess -= try count(dropped.text, with: model)
+                excess -= try await count(dropped.text, with: model)
             } while excess > 0
-            tokens = try tokenize(prompt, with: model)
+            tokens = try await tokenize(prompt, with: model)
         }
         return AssembledPrompt(tokens: tokens, omittedSections: omitted, instructions: prompt.closingInstructions)
     }
 
-    private func tokenize(_ prompt: StoryPrompt, with model: any LanguageModel) throws(FeedbackFailure) -> [Token] {
-        try preparing { try model.tokenizeChat(prompt.messages()) }
+    private func tokenize(_ prompt: StoryPrompt, with model: any LanguageModel) async throws -> [Token] {
+        try await preparing { try await model.tokenizeChat(prompt.messages()) }
     }
 
-    private func count(_ text: String, with model: any LanguageModel) throws(FeedbackFailure) -> Int {
-        try preparing { try model.tokenize(text).count }
+    private func count(_ text: String, with model: any LanguageModel) async throws -> Int {
+        try await preparing { try await model.tokenize(text).count }
     }
 
-    private func preparing<T>(_ work: () throws -> T) throws(FeedbackFailure) -> T {
+    /// Cancellation and a full model pass through as they are (the pipeline answers them as
+    /// such); any other failure is the story's.
+    private func preparing<T>(_ work: () async throws -> T) async throws -> T {
         do {
-            return try work()
+            return try await work()
+        } catch let error as CancellationError {
+            throw error
+        } catch LanguageModelError.queueFull(let limit) {
+            throw LanguageModelError.queueFull(limit: limit)
         } catch {
             throw FeedbackFailure(
                 .contextProcessingError, "The story context could not be prepared for the model: \(error)")

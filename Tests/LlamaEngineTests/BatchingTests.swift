@@ -12,8 +12,8 @@ import WriterAssistantTestSupport
     static let story = Array(repeating: "The lighthouse keeper counted ships each night and wrote their names in a book.", count: 30)
         .joined(separator: " ")
 
-    static func prompt(_ engine: LlamaEngine, story: String = story, rater: String) throws -> [Token] {
-        try engine.tokenizeChat([
+    static func prompt(_ engine: LlamaEngine, story: String = story, rater: String) async throws -> [Token] {
+        try await engine.tokenizeChat([
             ChatMessage(role: .system, content: "You are a careful critic."),
             ChatMessage(role: .user, content: story + "\n\n" + rater),
         ])
@@ -39,7 +39,7 @@ import WriterAssistantTestSupport
         var solo: [[Float]] = []
         for marker in markers {
             let capture = LogitsCapture()
-            let request = GenerationRequest(prompt: try Self.prompt(engine, story: "A story about a \(marker).", rater: "Name the place."), sampling: greedy)
+            let request = GenerationRequest(prompt: try await Self.prompt(engine, story: "A story about a \(marker).", rater: "Name the place."), sampling: greedy)
             _ = try await Self.collect(engine.generate(request, capturingFirstLogits: capture))
             solo.append(try #require(capture.logits))
         }
@@ -49,7 +49,7 @@ import WriterAssistantTestSupport
         let results = try await withThrowingTaskGroup(of: (Int, [GenerationEvent]).self) { group in
             for (index, marker) in markers.enumerated() {
                 let request = GenerationRequest(
-                    prompt: try Self.prompt(engine, story: "A story about a \(marker).", rater: "Name the place."),
+                    prompt: try await Self.prompt(engine, story: "A story about a \(marker).", rater: "Name the place."),
                     sampling: greedy)
                 group.addTask { (index, try await Self.collect(engine.generate(request, capturingFirstLogits: captures[index]))) }
             }
@@ -70,7 +70,10 @@ import WriterAssistantTestSupport
     @Test func cancellingOneRequestLeavesTheOthersIntact() async throws {
         let engine = try await TestModel.shared()
         let sampling = SamplingParameters(temperature: 0.7, maxTokens: 120, seed: 21)
-        let prompts = try ["pacing", "dialogue", "character"].map { try Self.prompt(engine, rater: "Judge the \($0). " + AnswerFormat.instructions(names: [])) }
+        var prompts: [[Token]] = []
+        for aspect in ["pacing", "dialogue", "character"] {
+            prompts.append(try await Self.prompt(engine, rater: "Judge the \(aspect). " + AnswerFormat.instructions(names: [])))
+        }
         let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
             for (index, prompt) in prompts.enumerated() {
                 let request = GenerationRequest(prompt: prompt, sampling: sampling, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
@@ -91,8 +94,8 @@ import WriterAssistantTestSupport
 
     @Test func aSecondRaterOnTheSameStoryReusesItsEvaluation() async throws {
         let engine = try await TestModel.shared()
-        let first = try Self.prompt(engine, rater: "You judge pacing.")
-        let second = try Self.prompt(engine, rater: "You judge dialogue.")
+        let first = try await Self.prompt(engine, rater: "You judge pacing.")
+        let second = try await Self.prompt(engine, rater: "You judge dialogue.")
         let shared = first.commonPrefixLength(with: second)
         #expect(shared > 400)
         let greedy = SamplingParameters(temperature: 0, maxTokens: 4)
@@ -116,16 +119,16 @@ import WriterAssistantTestSupport
             return summary.reusedPromptTokens
         }
         // Two raters at once leave the story in both slots.
-        let first = try Self.prompt(engine, rater: "You judge pacing.")
-        let second = try Self.prompt(engine, rater: "You judge dialogue.")
+        let first = try await Self.prompt(engine, rater: "You judge pacing.")
+        let second = try await Self.prompt(engine, rater: "You judge dialogue.")
         async let firstReused = reused(first)
         async let secondReused = reused(second)
         #expect(try await [firstReused, secondReused].max() == first.commonPrefixLength(with: second))
-        let third = try Self.prompt(engine, rater: "You judge character.")
+        let third = try await Self.prompt(engine, rater: "You judge character.")
         #expect(try await reused(third) == first.commonPrefixLength(with: third), "kept while nothing else runs")
 
         // A new story takes one slot; the other slot's copy of the old story must go too.
-        let unrelated = try Self.prompt(engine, story: other, rater: "You judge pacing.")
+        let unrelated = try await Self.prompt(engine, story: other, rater: "You judge pacing.")
         #expect(try await reused(unrelated) < 64)
         #expect(try await reused(first) < 64, "the first story's cells should have been freed")
     }
@@ -134,7 +137,10 @@ import WriterAssistantTestSupport
         let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 4))
         defer { engine.shutdown() }
         let raters = ["pacing", "dialogue", "character", "genre"]
-        let prompts = try raters.map { try Self.prompt(engine, story: Self.story + " (panel)", rater: "You judge \($0).") }
+        var prompts: [[Token]] = []
+        for rater in raters {
+            prompts.append(try await Self.prompt(engine, story: Self.story + " (panel)", rater: "You judge \(rater)."))
+        }
         let greedy = SamplingParameters(temperature: 0, maxTokens: 4)
         let reused = try await withThrowingTaskGroup(of: Int.self) { group in
             for prompt in prompts {
@@ -159,9 +165,9 @@ import WriterAssistantTestSupport
             cold.shutdown()
         }
         let greedy = SamplingParameters(temperature: 0, maxTokens: 2)
-        _ = try await Self.collect(warm.generate(GenerationRequest(prompt: try Self.prompt(warm, rater: "You judge pacing."), sampling: greedy)))
+        _ = try await Self.collect(warm.generate(GenerationRequest(prompt: try await Self.prompt(warm, rater: "You judge pacing."), sampling: greedy)))
 
-        let second = try Self.prompt(warm, rater: "You judge dialogue.")
+        let second = try await Self.prompt(warm, rater: "You judge dialogue.")
         let reusedCapture = LogitsCapture()
         let warmEvents = try await Self.collect(warm.generate(GenerationRequest(prompt: second, sampling: greedy), capturingFirstLogits: reusedCapture))
         guard case .promptEvaluationStarted(_, let reused) = warmEvents.first else { Issue.record("\(warmEvents)"); return }

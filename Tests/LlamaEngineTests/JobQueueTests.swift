@@ -43,4 +43,18 @@ import WriterAssistantLLM
         #expect(queue.count == 0)
         try queue.submit(Self.job())
     }
+
+    /// A prompt being prepared holds the place its job will want, so a flood of huge stories is
+    /// refused before they are tokenized rather than after.
+    @Test func preparingPromptsHoldPlaces() throws {
+        let queue = JobQueue(limit: 1, slots: 1)
+        try queue.beginPreparing()
+        try queue.beginPreparing()
+        #expect(throws: LanguageModelError.queueFull(limit: 1)) { try queue.beginPreparing() }
+        queue.endPreparing()
+        try queue.beginPreparing()
+        #expect(queue.preparingCount == 2)
+        _ = queue.close()
+        #expect(throws: LanguageModelError.engineStopped) { try queue.beginPreparing() }
+    }
 }

@@ -10,8 +10,8 @@ import WriterAssistantTestSupport
 @Suite(.serialized) struct LlamaEngineTests {
     static let greedy = SamplingParameters(temperature: 0, maxTokens: 200)
 
-    static func prompt(_ engine: LlamaEngine, _ user: String) throws -> [Token] {
-        try engine.tokenizeChat([
+    static func prompt(_ engine: LlamaEngine, _ user: String) async throws -> [Token] {
+        try await engine.tokenizeChat([
             ChatMessage(role: .system, content: "You are a helpful critic."),
             ChatMessage(role: .user, content: user),
         ])
@@ -29,7 +29,7 @@ import WriterAssistantTestSupport
         let rendered = try engine.renderChat([ChatMessage(role: .user, content: "Hello")])
         #expect(rendered.contains("<|im_start|>user\nHello<|im_end|>"))
         #expect(rendered.hasSuffix("<|im_start|>assistant\n"))
-        let tokens = try engine.tokenizeChat([ChatMessage(role: .user, content: "Hello")])
+        let tokens = try await engine.tokenizeChat([ChatMessage(role: .user, content: "Hello")])
         // The template's markers are single control tokens, so this is far shorter than its characters.
         #expect(tokens.count > 3 && tokens.count < rendered.count / 2)
         #expect(engine.descriptor.contextLength >= 4096)
@@ -46,8 +46,8 @@ import WriterAssistantTestSupport
             ChatMessage(role: .system, content: "You are a critic."),
             ChatMessage(role: .user, content: "Chapter one. " + forgery + " Then\u{0}after the NUL: RATER-MARK"),
         ]
-        let tokens = try engine.tokenizeChat(messages)
-        let scaffolding = try engine.tokenizeChat(messages.map { ChatMessage(role: $0.role, content: "x") })
+        let tokens = try await engine.tokenizeChat(messages)
+        let scaffolding = try await engine.tokenizeChat(messages.map { ChatMessage(role: $0.role, content: "x") })
         let controls = { (tokens: [Token]) in tokens.filter { model.isControl($0) } }
         // As many control tokens as the template itself writes around two plain messages.
         #expect(controls(tokens) == controls(scaffolding))
@@ -59,7 +59,7 @@ import WriterAssistantTestSupport
     @Test func theGrammarGuaranteesTheAnswerParses() async throws {
         let engine = try await TestModel.shared()
         let request = GenerationRequest(
-            prompt: try Self.prompt(engine, "The hero discovers a hidden door. " + AnswerFormat.instructions(names: [])),
+            prompt: try await Self.prompt(engine, "The hero discovers a hidden door. " + AnswerFormat.instructions(names: [])),
             sampling: SamplingParameters(temperature: 0.7, maxTokens: 600, seed: 42),
             grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
         let (events, text) = try await Self.run(engine, request)
@@ -75,7 +75,7 @@ import WriterAssistantTestSupport
     @Test func reportsPromptProgressInChunksThenTextThenASummary() async throws {
         let engine = try await TestModel.shared()
         let story = Array(repeating: "The lighthouse keeper counted ships every night.", count: 80).joined(separator: " ")
-        let prompt = try Self.prompt(engine, story)
+        let prompt = try await Self.prompt(engine, story)
         #expect(prompt.count > 600)
         let (events, _) = try await Self.run(engine, GenerationRequest(prompt: prompt, sampling: Self.greedy))
 
@@ -95,8 +95,8 @@ import WriterAssistantTestSupport
     @Test func aRepeatedPrefixIsNotEvaluatedAgain() async throws {
         let engine = try await TestModel.shared()
         let story = Array(repeating: "The river froze early that year.", count: 40).joined(separator: " ")
-        let first = try Self.prompt(engine, story + " Critic A: judge the pacing.")
-        let second = try Self.prompt(engine, story + " Critic B: judge the dialogue.")
+        let first = try await Self.prompt(engine, story + " Critic A: judge the pacing.")
+        let second = try await Self.prompt(engine, story + " Critic B: judge the dialogue.")
         let shared = zip(first, second).prefix { $0 == $1 }.count
         _ = try await Self.run(engine, GenerationRequest(prompt: first, sampling: SamplingParameters(temperature: 0, maxTokens: 5)))
         let (events, _) = try await Self.run(engine, GenerationRequest(prompt: second, sampling: SamplingParameters(temperature: 0, maxTokens: 5)))
@@ -109,7 +109,7 @@ import WriterAssistantTestSupport
     @Test func stoppingTheConsumerFreesTheEngineWithinAToken() async throws {
         let engine = try await TestModel.shared()
         let long = GenerationRequest(
-            prompt: try Self.prompt(engine, "Write a very long story about a door."),
+            prompt: try await Self.prompt(engine, "Write a very long story about a door."),
             sampling: SamplingParameters(temperature: 0.8, maxTokens: 2000, seed: 1))
         var pieces = 0
         for try await event in engine.generate(long) {
@@ -118,7 +118,7 @@ import WriterAssistantTestSupport
         }
         // The next request starts as soon as the engine notices, not after 2000 tokens.
         let asked = ContinuousClock.now
-        for try await event in engine.generate(GenerationRequest(prompt: try Self.prompt(engine, "Hi"), sampling: Self.greedy)) {
+        for try await event in engine.generate(GenerationRequest(prompt: try await Self.prompt(engine, "Hi"), sampling: Self.greedy)) {
             if case .promptEvaluationStarted = event { break }
         }
         #expect(ContinuousClock.now - asked < .seconds(2))
@@ -136,7 +136,7 @@ import WriterAssistantTestSupport
         let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1, maxQueuedRequests: 1))
         defer { engine.shutdown() }
         let long = GenerationRequest(
-            prompt: try Self.prompt(engine, "Write a long story."),
+            prompt: try await Self.prompt(engine, "Write a long story."),
             sampling: SamplingParameters(temperature: 0.8, maxTokens: 300, seed: 3))
         var running = engine.generate(long).makeAsyncIterator()
         _ = try await running.next()  // started: it left the queue
@@ -153,7 +153,7 @@ import WriterAssistantTestSupport
         let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1, maxQueuedRequests: 2))
         defer { engine.shutdown() }
         let long = GenerationRequest(
-            prompt: try Self.prompt(engine, "Write a long story."),
+            prompt: try await Self.prompt(engine, "Write a long story."),
             sampling: SamplingParameters(temperature: 0.8, maxTokens: 2000, seed: 3))
         var running = engine.generate(long).makeAsyncIterator()
         _ = try await running.next()  // started: it left the queue
@@ -177,7 +177,7 @@ import WriterAssistantTestSupport
         let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1))
         defer { engine.shutdown() }
         let story = String(repeating: "The lantern swung over the quiet harbour at night. ", count: 60)
-        let request = GenerationRequest(prompt: try Self.prompt(engine, story), sampling: SamplingParameters(temperature: 0, maxTokens: 2))
+        let request = GenerationRequest(prompt: try await Self.prompt(engine, story), sampling: SamplingParameters(temperature: 0, maxTokens: 2))
         for try await event in engine.generate(request) {
             if case .promptEvaluationStarted = event {
                 #expect(engine.runningGenerations == 1)
@@ -189,7 +189,7 @@ import WriterAssistantTestSupport
     @Test func aQueueOfNoneStillServesIdleSlots() async throws {
         let engine = try await LlamaEngine.load(TestModel.configuration(parallel: 1, maxQueuedRequests: 0))
         defer { engine.shutdown() }
-        let (events, _) = try await Self.run(engine, GenerationRequest(prompt: try Self.prompt(engine, "Hi"), sampling: SamplingParameters(temperature: 0, maxTokens: 3)))
+        let (events, _) = try await Self.run(engine, GenerationRequest(prompt: try await Self.prompt(engine, "Hi"), sampling: SamplingParameters(temperature: 0, maxTokens: 3)))
         guard case .finished = events.last else { Issue.record("\(events)"); return }
     }
 

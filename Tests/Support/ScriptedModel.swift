@@ -14,6 +14,8 @@ public final class ScriptedModel: LanguageModel {
         public var failAfterPieces: Int
         /// Why the answer ended, as the summary reports it.
         public var stopReason: GenerationSummary.StopReason = .endOfGeneration
+        /// Refuse to prepare prompts with this error, as a full engine does.
+        public var preparationFailure: LanguageModelError?
 
         public init(
             answer: [String],
@@ -62,7 +64,12 @@ public final class ScriptedModel: LanguageModel {
         }
     }
 
-    public func tokenize(_ text: String) throws -> [Token] {
+    public func tokenize(_ text: String) async throws -> [Token] {
+        words(text)
+    }
+
+    /// Tokens as the scripted model counts them, for tests that measure prompts.
+    public func words(_ text: String) -> [Token] {
         text.split(whereSeparator: \.isWhitespace).map { Token(truncatingIfNeeded: $0.hashValue & 0x7fff) }
     }
 
@@ -70,8 +77,9 @@ public final class ScriptedModel: LanguageModel {
         messages.map { "<\($0.role.rawValue)> \($0.content) </\($0.role.rawValue)>" }.joined(separator: "\n")
     }
 
-    public func tokenizeChat(_ messages: [ChatMessage]) throws -> [Token] {
-        try tokenize(renderChat(messages))
+    public func tokenizeChat(_ messages: [ChatMessage]) async throws -> [Token] {
+        if let failure = script.preparationFailure { throw failure }
+        return try words(renderChat(messages))
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {

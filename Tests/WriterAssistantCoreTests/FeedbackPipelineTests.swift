@@ -126,6 +126,15 @@ import WriterAssistantTestSupport
         #expect(events.last.map { if case .error(_, .serverBusy) = $0 { true } else { false } } == true)
     }
 
+    @Test func aModelWithNoRoomToPrepareThePromptIsServerBusy() async {
+        var script = ScriptedModel.Script.wellFormed()
+        script.preparationFailure = .queueFull(limit: 0)
+        let model = ScriptedModel(script: script)
+        let events = await Self.collect(Self.pipeline(model))
+        #expect(events.last.map { if case .error(_, .serverBusy) = $0 { true } else { false } } == true)
+        #expect(model.observed.started == 0)
+    }
+
     @Test func aSlowModelTimesOutAndIsCancelled() async {
         let model = ScriptedModel(script: .wellFormed(pieceDelay: .seconds(5)))
         let started = ContinuousClock.now

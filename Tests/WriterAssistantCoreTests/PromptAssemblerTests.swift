@@ -29,7 +29,7 @@ import WriterAssistantTestSupport
         StoryPrompt(request).messages().map(\.content).joined(separator: "\n")
     }
 
-    @Test func storyComesFirstAndTheRaterLast() throws {
+    @Test func storyComesFirstAndTheRaterLast() async throws {
         let text = Self.text(of: Self.request())
         let marks = ["PREFIX-MARK", "WORLD-MARK", "SUMMARY-MARK", "CHARACTER-MARK", "CHAPTER-1-MARK", "CHAPTER-3-MARK",
                      "OUTLINE-MARK", "hidden door", "You judge pacing.", "\"opinion\"", "SUFFIX-MARK"]
@@ -39,16 +39,16 @@ import WriterAssistantTestSupport
         #expect(text.contains("# Plot outline (draft)"))
     }
 
-    @Test func ratersOfTheSameStoryShareAllButTheirOwnPart() throws {
+    @Test func ratersOfTheSameStoryShareAllButTheirOwnPart() async throws {
         let model = ScriptedModel(script: .wellFormed())
         let assembler = PromptAssembler(answerReserve: 100)
-        let first = try assembler.assemble(Self.request(rater: "You judge pacing."), for: model).tokens
-        let second = try assembler.assemble(Self.request(rater: "You are a dialogue coach."), for: model).tokens
+        let first = try await assembler.assemble(Self.request(rater: "You judge pacing."), for: model).tokens
+        let second = try await assembler.assemble(Self.request(rater: "You are a dialogue coach."), for: model).tokens
         let shared = zip(first, second).prefix { $0 == $1 }.count
 
         let rendered = try model.renderChat(StoryPrompt(Self.request()).messages())
         let raterSection = try #require(rendered.range(of: "# Your role as critic"))
-        let storyTokens = try model.tokenize(String(rendered[..<raterSection.lowerBound])).count
+        let storyTokens = model.words(String(rendered[..<raterSection.lowerBound])).count
         #expect(shared >= storyTokens)
         #expect(shared < first.count)
     }
@@ -62,19 +62,19 @@ import WriterAssistantTestSupport
         #expect(first != nil && third != nil && first! < third!)
     }
 
-    @Test func everythingFitsWhenThereIsRoom() throws {
-        let assembled = try PromptAssembler(answerReserve: 100).assemble(Self.request(), for: ScriptedModel(script: .wellFormed()))
+    @Test func everythingFitsWhenThereIsRoom() async throws {
+        let assembled = try await PromptAssembler(answerReserve: 100).assemble(Self.request(), for: ScriptedModel(script: .wellFormed()))
         #expect(assembled.omittedSections.isEmpty)
     }
 
-    @Test func oldestChaptersGoFirstThenSummaryAndWorldbuilding() throws {
+    @Test func oldestChaptersGoFirstThenSummaryAndWorldbuilding() async throws {
         let request = Self.request(chapters: 3, chapterWords: 200)
         let model = ScriptedModel(script: .wellFormed(), contextLength: 1000)
-        let full = try model.tokenize(model.renderChat(StoryPrompt(request).messages())).count
+        let full = model.words(try model.renderChat(StoryPrompt(request).messages())).count
         #expect(full > 600)
 
         // Room for everything but about two chapters.
-        let twoChapters = try PromptAssembler(answerReserve: 1000 - (full - 380)).assemble(request, for: model)
+        let twoChapters = try await PromptAssembler(answerReserve: 1000 - (full - 380)).assemble(request, for: model)
         #expect(twoChapters.omittedSections == ["chapter 1", "chapter 2"])
         #expect(twoChapters.tokens.count <= full - 380)
 
@@ -82,24 +82,26 @@ import WriterAssistantTestSupport
         // (The instructions still name the story's characters and places.)
         var essentials = StoryPrompt(request)
         while essentials.dropLeastImportantSection() != nil {}
-        let essentialTokens = try model.tokenize(model.renderChat(essentials.messages())).count
-        let minimal = try PromptAssembler(answerReserve: 1000 - essentialTokens).assemble(request, for: model)
+        let essentialTokens = model.words(try model.renderChat(essentials.messages())).count
+        let minimal = try await PromptAssembler(answerReserve: 1000 - essentialTokens).assemble(request, for: model)
         #expect(minimal.tokens.count == essentialTokens)
         #expect(minimal.omittedSections == ["chapter 1", "chapter 2", "chapter 3", "story summary", "worldbuilding", "characters"])
         let kept = try #require(StoryPrompt(request).messages().last?.content)
         #expect(kept.contains("OUTLINE-MARK"))
     }
 
-    @Test func essentialsThatCannotFitAreAContextError() {
+    @Test func essentialsThatCannotFitAreAContextError() async {
         let model = ScriptedModel(script: .wellFormed(), contextLength: 100)
-        #expect(throws: FeedbackFailure.self) {
-            try PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
+        await #expect(throws: FeedbackFailure.self) {
+            try await PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
         }
         do {
-            _ = try PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
-        } catch {
+            _ = try await PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
+        } catch let error as FeedbackFailure {
             #expect(error.code == .contextProcessingError)
             #expect(error.message.contains("--context-size"))
+        } catch {
+            Issue.record("unexpected \(error)")
         }
     }
 }
