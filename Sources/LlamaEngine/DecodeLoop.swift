@@ -19,6 +19,10 @@ final class DecodeLoop {
         var flashAttention: Bool
     }
 
+    /// Tests stand in for llama.cpp's verdict on a batch (given its tokens) to fail chosen
+    /// evaluations; nil, as in production, asks llama.cpp.
+    var failureInjection: (@Sendable ([llama_token]) -> Int32?)?
+
     private let model: LlamaModel
     private let context: OpaquePointer
     private let memory: llama_memory_t
@@ -169,55 +173,113 @@ final class DecodeLoop {
 
     // MARK: Steps
 
+    /// One slot's share of a step: the token it just wrote, or the next slice of its prompt.
+    private struct Work {
+        enum Kind {
+            case answerToken(llama_token)
+            case promptTokens(count: Int)
+        }
+
+        let slot: Slot
+        let kind: Kind
+    }
+
     private func step() {
         for slot in slots where !slot.isIdle && slot.job?.isCancelled == true {
             release(slot)
         }
         for slot in slots { startIfPrefixReady(slot) }
 
-        var outputs: [(slot: Slot, index: Int32)] = []
-        var prompted: [(slot: Slot, count: Int)] = []
-        batch.n_tokens = 0
+        var work: [Work] = []
         for slot in slots where slot.isWriting {
             guard let token = slot.pendingToken else { continue }
-            add(token, position: slot.cachedTokens.count, sequence: slot.sequence, logits: true)
-            outputs.append((slot, batch.n_tokens - 1))
+            work.append(Work(slot: slot, kind: .answerToken(token)))
         }
         var budget = settings.promptChunkSize
         for slot in slots.filter(\.isReadingPrompt).sorted(by: { $0.admitted < $1.admitted }) where budget > 0 {
-            let start = slot.cachedTokens.count
-            let end = min(slot.prompt.count, start + budget)
-            for position in start..<end {
-                add(slot.prompt[position], position: position, sequence: slot.sequence, logits: position == slot.prompt.count - 1)
-            }
-            if end == slot.prompt.count { outputs.append((slot, batch.n_tokens - 1)) }
-            prompted.append((slot, end - start))
-            budget -= end - start
+            let count = min(slot.prompt.count - slot.cachedTokens.count, budget)
+            work.append(Work(slot: slot, kind: .promptTokens(count: count)))
+            budget -= count
         }
-        guard batch.n_tokens > 0 else { return }
+        guard !work.isEmpty else { return }
 
-        let status = llama_decode(context, batch)
-        guard status == 0 else {
-            // The cache is in an unknown state for everything in this batch.
-            for slot in outputs.map(\.slot) + prompted.map(\.slot) where !slot.isIdle {
-                llama_memory_seq_rm(memory, slot.sequence, -1, -1)
-                slot.cachedTokens.removeAll()
-                release(slot, throwing: LanguageModelError.evaluationFailed(status: status))
+        if let outputs = evaluate(work) {
+            complete(work, outputs: outputs)
+        } else if work.count > 1 {
+            // One sequence's fault (a token the model rejects, no cells left for its slice) must
+            // not fail the others: each is evaluated alone, and only those that fail alone fail.
+            for part in work where !part.slot.isIdle {
+                if let outputs = evaluate([part]) { complete([part], outputs: outputs) }
             }
-            return
         }
+        assertCacheInStep()
+    }
 
-        for slot in slots where slot.isWriting {
-            if let token = slot.pendingToken { slot.cachedTokens.append(token) }
+    /// Evaluates the work in one batch; the batch index of each part's logits, if it wants them.
+    /// On failure the cells the batch may have written are removed, and a lone part's job fails.
+    private func evaluate(_ work: [Work]) -> [Int32?]? {
+        batch.n_tokens = 0
+        var outputs: [Int32?] = []
+        for part in work {
+            let slot = part.slot
+            switch part.kind {
+            case .answerToken(let token):
+                add(token, position: slot.cachedTokens.count, sequence: slot.sequence, logits: true)
+                outputs.append(batch.n_tokens - 1)
+            case .promptTokens(let count):
+                let start = slot.cachedTokens.count
+                for position in start..<(start + count) {
+                    add(slot.prompt[position], position: position, sequence: slot.sequence, logits: position == slot.prompt.count - 1)
+                }
+                outputs.append(start + count == slot.prompt.count ? batch.n_tokens - 1 : nil)
+            }
         }
-        for (slot, count) in prompted {
-            slot.cachedTokens.append(contentsOf: slot.prompt[slot.cachedTokens.count..<(slot.cachedTokens.count + count)])
-            slot.job?.send(.promptEvaluationProgress(evaluated: slot.cachedTokens.count, total: slot.prompt.count))
-            if slot.cachedTokens.count == slot.prompt.count { slot.beginWriting() }
+        let status = failureInjection?(Array(UnsafeBufferPointer(start: batch.token, count: Int(batch.n_tokens)))) ?? llama_decode(context, batch)
+        guard status != 0 else { return outputs }
+        for part in work {
+            llama_memory_seq_rm(memory, part.slot.sequence, llama_pos(part.slot.cachedTokens.count), -1)
         }
-        for (slot, index) in outputs {
-            sample(slot, at: index)
+        if work.count == 1, let slot = work.first?.slot {
+            // Its cache may hold cells the bookkeeping does not know of: start it afresh.
+            llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+            slot.cachedTokens.removeAll()
+            release(slot, throwing: LanguageModelError.evaluationFailed(status: status))
         }
+        return nil
+    }
+
+    /// Records what an evaluation added to each slot's cache, then samples the slots it gave
+    /// logits for (before the next evaluation overwrites them).
+    private func complete(_ work: [Work], outputs: [Int32?]) {
+        for part in work {
+            let slot = part.slot
+            switch part.kind {
+            case .answerToken(let token):
+                slot.cachedTokens.append(token)
+            case .promptTokens(let count):
+                slot.cachedTokens.append(contentsOf: slot.prompt[slot.cachedTokens.count..<(slot.cachedTokens.count + count)])
+                slot.job?.send(.promptEvaluationProgress(evaluated: slot.cachedTokens.count, total: slot.prompt.count))
+                if slot.cachedTokens.count == slot.prompt.count { slot.beginWriting() }
+            }
+        }
+        for (part, output) in zip(work, outputs) {
+            if let output { sample(part.slot, at: output) }
+        }
+    }
+
+    /// Debug builds check after every step that each sequence's cells are exactly the positions
+    /// its slot believes it holds: a drift would silently corrupt every later answer.
+    private func assertCacheInStep() {
+        #if DEBUG
+        for slot in slots {
+            let last = llama_memory_seq_pos_max(memory, slot.sequence)
+            assert(Int(last) == slot.cachedTokens.count - 1,
+                   "sequence \(slot.sequence) holds positions up to \(last), its slot believes \(slot.cachedTokens.count)")
+            if !slot.cachedTokens.isEmpty {
+                assert(llama_memory_seq_pos_min(memory, slot.sequence) == 0, "sequence \(slot.sequence) lost its first cells")
+            }
+        }
+        #endif
     }
 
     private func add(_ token: llama_token, position: Int, sequence: llama_seq_id, logits: Bool) {
@@ -229,7 +291,6 @@ final class DecodeLoop {
         batch.logits[index] = logits ? 1 : 0
         batch.n_tokens += 1
     }
-
 
     private func sample(_ slot: Slot, at index: Int32) {
         guard let job = slot.job, let sampler = slot.sampler else { return }

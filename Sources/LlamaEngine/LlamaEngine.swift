@@ -28,6 +28,8 @@ public final class LlamaEngine: LanguageModel {
         /// (a four-sequence decode step at 1,900 tokens of depth: 99 ms with it, 48 ms without),
         /// and off makes results independent of how prompts were batched.
         public var flashAttention: Bool
+        /// See `DecodeLoop.failureInjection`; tests only.
+        var failureInjection: (@Sendable ([Token]) -> Int32?)?
 
         public init(
             modelPath: String,
@@ -78,6 +80,7 @@ public final class LlamaEngine: LanguageModel {
                 threads: max(1, configuration.threads),
                 promptChunkSize: max(1, configuration.promptChunkSize),
                 flashAttention: configuration.flashAttention))
+        loop.failureInjection = configuration.failureInjection
         self.model = model
         descriptor = ModelDescriptor(
             name: URL(fileURLWithPath: configuration.modelPath).lastPathComponent,
