@@ -1,4 +1,5 @@
 import CLlama
+import Logging
 import Synchronization
 import WriterAssistantLLM
 
@@ -31,6 +32,7 @@ final class DecodeLoop {
     private var slots: [Slot]
     /// Busy slots, published for observers on other threads.
     let activity = EngineActivity()
+    private static let logger = Logger(label: "writer-assistant.engine")
 
     init(model: LlamaModel, settings: Settings) throws(LlamaEngineError) {
         var parameters = llama_context_default_params()
@@ -236,6 +238,9 @@ final class DecodeLoop {
         }
         let status = failureInjection?(Array(UnsafeBufferPointer(start: batch.token, count: Int(batch.n_tokens)))) ?? llama_decode(context, batch)
         guard status != 0 else { return outputs }
+        Self.logger.error("llama.cpp could not evaluate a batch", metadata: [
+            "status": "\(status)", "sequences": "\(work.map(\.slot.sequence))", "tokens": "\(batch.n_tokens)",
+        ])
         for part in work {
             llama_memory_seq_rm(memory, part.slot.sequence, llama_pos(part.slot.cachedTokens.count), -1)
         }
