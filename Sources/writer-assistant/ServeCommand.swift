@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Configuration
+import Foundation
 import Hummingbird
 import LlamaEngine
 import Logging
@@ -15,95 +15,149 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every option can also be set by the environment variable named after it in capitals \
             (--model-path: MODEL_PATH, --context-size: CONTEXT_SIZE, ...). A flag wins over the \
-            environment. Without a model the server still starts and says so on every request.
+            environment, the environment over the default. Without a model the server still \
+            starts and says so on every request.
             """)
 
     @Option(help: "GGUF model file to serve.")
     var modelPath: String?
 
-    @Option(help: "Address to listen on (default 127.0.0.1).")
+    @Option(help: ServeDefaults.help("Address to listen on", .host))
     var host: String?
 
-    @Option(help: "Port to listen on (default 8000).")
+    @Option(help: ServeDefaults.help("Port to listen on", .port))
     var port: Int?
 
-    @Option(help: "Tokens of context per request, prompt and answer together (default 4096).")
+    @Option(help: ServeDefaults.help("Tokens of context per request, prompt and answer together", .contextSize))
     var contextSize: Int?
 
-    @Option(help: "CPU threads for the model (default: the number of cores).")
+    @Option(help: ServeDefaults.help("CPU threads for the model: one per core unless set", .threads))
     var threads: Int?
 
-    @Option(help: "Requests decoded together in one batch (default 4).")
+    @Option(help: ServeDefaults.help("Requests decoded together in one batch", .parallel))
     var parallel: Int?
 
-    @Option(help: "Sampling temperature; 0 is greedy (default 0.7).")
+    @Option(help: ServeDefaults.help("Sampling temperature; 0 is greedy", .temperature))
     var temperature: Double?
 
-    @Option(help: "Draw only from the k likeliest tokens; 0 draws from all (default 40).")
+    @Option(help: ServeDefaults.help("Draw only from the k likeliest tokens; 0 draws from all", .topK))
     var topK: Int?
 
-    @Option(help: "Nucleus sampling threshold (default 0.9).")
+    @Option(help: ServeDefaults.help("Nucleus sampling threshold", .topP))
     var topP: Double?
 
-    @Option(help: "Never draw a token less likely than this share of the likeliest; 0 turns it off (default 0.05).")
+    @Option(help: ServeDefaults.help("Never draw a token less likely than this share of the likeliest; 0 turns it off", .minP))
     var minP: Double?
 
-    @Option(help: "Divide the logits of tokens used in the last --repeat-last-n answer tokens by this; 1 turns it off (default 1.1).")
+    @Option(help: ServeDefaults.help("Divide the logits of tokens used in the last --repeat-last-n answer tokens by this; 1 turns it off", .repeatPenalty))
     var repeatPenalty: Double?
 
-    @Option(help: "Answer tokens the repetition, frequency and presence penalties look back over (default 64).")
+    @Option(help: ServeDefaults.help("Answer tokens the repetition, frequency and presence penalties look back over", .repeatLastN))
     var repeatLastN: Int?
 
-    @Option(help: "Subtract this for every earlier use of a token in that window (default 0).")
+    @Option(help: ServeDefaults.help("Subtract this for every earlier use of a token in that window", .frequencyPenalty))
     var frequencyPenalty: Double?
 
-    @Option(help: "Subtract this from every token used in that window (default 0).")
+    @Option(help: ServeDefaults.help("Subtract this from every token used in that window", .presencePenalty))
     var presencePenalty: Double?
 
-    @Option(help: "DRY strength: penalize the token that would extend a sequence already written; 0 turns it off (default 0.8).")
+    @Option(help: ServeDefaults.help("DRY strength: penalize the token that would extend a sequence already written; 0 turns it off", .dryMultiplier))
     var dryMultiplier: Double?
 
-    @Option(help: "DRY growth per repeated token (default 1.75).")
+    @Option(help: ServeDefaults.help("DRY growth per repeated token", .dryBase))
     var dryBase: Double?
 
-    @Option(help: "Repeated sequences up to this many tokens go unpenalized by DRY (default 2).")
+    @Option(help: ServeDefaults.help("Repeated sequences up to this many tokens go unpenalized by DRY", .dryAllowedLength))
     var dryAllowedLength: Int?
 
-    @Option(help: "Answer tokens DRY looks back over (default 1024).")
+    @Option(help: ServeDefaults.help("Answer tokens DRY looks back over", .dryLastN))
     var dryLastN: Int?
 
-    @Option(help: "Most tokens of one answer (default 600).")
+    @Option(help: ServeDefaults.help("Most tokens of one answer", .maxTokens))
     var maxTokens: Int?
 
     @Option(help: "Random seed, for repeatable answers (default: a new one per request).")
     var seed: UInt32?
 
-    @Option(help: "Seconds a request may wait for and use the model (default 300).")
+    @Option(help: ServeDefaults.help("Seconds a request may wait for and use the model", .generationTimeout))
     var generationTimeout: Int?
 
-    @Option(help: "Requests that may wait for a free slot before more are refused (default 64).")
+    @Option(help: ServeDefaults.help("Requests that may wait for a free slot before more are refused", .maxQueue))
     var maxQueue: Int?
 
-    @Option(help: "Largest request body in bytes (default 8388608).")
+    @Option(help: ServeDefaults.help("Largest request body in bytes", .maxBodySize))
     var maxBodySize: Int?
 
-    @Option(help: "Comma-separated browser origins allowed to call the API; * allows any (default http://localhost:4200).")
+    @Option(help: ServeDefaults.help("Comma-separated browser origins allowed to call the API; * allows any", .allowedOrigins))
     var allowedOrigins: String?
 
     @Option(help: "Comma-separated host names the server answers to; * answers to any (default: loopback names when --host is loopback, else any).")
     var allowedHosts: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).")
+    @Option(help: "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat for several (default: none, the API is open).")
+    var apiKey: [String] = []
+
+    @Option(help: "A file of API keys, one per line.")
+    var apiKeyFile: String?
+
+    @Option(help: ServeDefaults.help("Seconds answers being written may go on after SIGTERM before they are ended", .shutdownGrace))
+    var shutdownGrace: Int?
+
+    @Option(help: ServeDefaults.help("Log level: trace, debug, info, notice, warning, error", .logLevel))
     var logLevel: String?
 
+    /// The flags given, as the first provider of the settings.
+    var commandLineProvider: InMemoryProvider {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        func set(_ key: ServeKey, _ content: ConfigContent?) {
+            if let content { values[key.absoluteKey] = ConfigValue(content, isSecret: key.isSecret) }
+        }
+        set(.modelPath, modelPath.map { .string($0) })
+        set(.host, host.map { .string($0) })
+        set(.port, port.map { .int($0) })
+        set(.contextSize, contextSize.map { .int($0) })
+        set(.threads, threads.map { .int($0) })
+        set(.parallel, parallel.map { .int($0) })
+        set(.temperature, temperature.map { .double($0) })
+        set(.topK, topK.map { .int($0) })
+        set(.topP, topP.map { .double($0) })
+        set(.minP, minP.map { .double($0) })
+        set(.repeatPenalty, repeatPenalty.map { .double($0) })
+        set(.repeatLastN, repeatLastN.map { .int($0) })
+        set(.frequencyPenalty, frequencyPenalty.map { .double($0) })
+        set(.presencePenalty, presencePenalty.map { .double($0) })
+        set(.dryMultiplier, dryMultiplier.map { .double($0) })
+        set(.dryBase, dryBase.map { .double($0) })
+        set(.dryAllowedLength, dryAllowedLength.map { .int($0) })
+        set(.dryLastN, dryLastN.map { .int($0) })
+        set(.maxTokens, maxTokens.map { .int($0) })
+        set(.seed, seed.map { .string("\($0)") })
+        set(.generationTimeout, generationTimeout.map { .int($0) })
+        set(.maxQueue, maxQueue.map { .int($0) })
+        set(.maxBodySize, maxBodySize.map { .int($0) })
+        set(.allowedOrigins, allowedOrigins.map { .stringArray([$0]) })
+        set(.allowedHosts, allowedHosts.map { .stringArray([$0]) })
+        set(.apiKey, apiKey.isEmpty ? nil : .stringArray(apiKey))
+        set(.apiKeyFile, apiKeyFile.map { .string($0) })
+        set(.shutdownGrace, shutdownGrace.map { .int($0) })
+        set(.logLevel, logLevel.map { .string($0) })
+        return InMemoryProvider(name: "command line", values: values)
+    }
+
     func run() async throws {
-        let settings = ServeSettings(options: self, environment: ConfigReader(provider: EnvironmentVariablesProvider()))
+        let settings = try ServeSettings(ServeSettings.reader(
+            commandLine: commandLineProvider, environment: ServeSettings.environmentProvider()))
         let problems = settings.problems()
         guard problems.isEmpty else {
             throw ValidationError(problems.joined(separator: "\n"))
         }
-        var logger = Logger(label: "writer-assistant")
-        logger.logLevel = settings.logLevel
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "writer-assistant")
 
         let host = ModelHost()
         let loader = settings.engine.map { engine in
@@ -114,8 +168,12 @@ struct ServeCommand: AsyncParsableCommand {
         if loader == nil {
             logger.warning("No model configured: requests will be answered with LLM_NOT_AVAILABLE. Pass --model-path.")
         }
+        if !settings.server.apiKeys.isEmpty {
+            logger.info("API keys required", metadata: ["keys": "\(settings.server.apiKeys.count)"])
+        }
         let app = buildApplication(
             configuration: settings.server, host: host, modelLoader: loader, logger: logger)
         try await app.runService()
+        logger.info("Server stopped")
     }
 }

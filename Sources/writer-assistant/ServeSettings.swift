@@ -7,47 +7,89 @@ import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
 
-/// The server's settings, each from its flag, else its environment variable, else its default.
+/// The server's settings, read through swift-configuration's providers: the flags given, then
+/// the environment, then the defaults (`ServeDefaults`).
 struct ServeSettings {
     var server: ServerConfiguration
     /// Nil when no model was given.
     var engine: LlamaEngine.Configuration?
     var logLevel: Logger.Level
 
-    init(options: ServeCommand, environment: ConfigReader) {
-        let defaults = ServerConfiguration()
-        let samplingDefaults = SamplingParameters.raterDefaults
+    /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then defaults.
+    static func reader(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider) -> ConfigReader {
+        ConfigReader(providers: [commandLine, environment, ServeDefaults.provider])
+    }
 
-        let seed = options.seed ?? environment.int(forKey: "seed").flatMap { UInt32(exactly: $0) }
+    /// The environment provider, with the API keys marked secret.
+    static func environmentProvider(_ variables: [String: String] = ProcessInfo.processInfo.environment) -> EnvironmentVariablesProvider {
+        EnvironmentVariablesProvider(
+            environmentVariables: variables,
+            secretsSpecifier: .specific(Set(ServeKey.allCases.filter(\.isSecret).map(\.environmentVariable))))
+    }
+
+    init(_ config: ConfigReader) throws {
+        let value = SettingReader(config: config)
+        let repetition = RepetitionControl(
+            repeatPenalty: try value.double(.repeatPenalty),
+            frequencyPenalty: try value.double(.frequencyPenalty),
+            presencePenalty: try value.double(.presencePenalty),
+            penaltyWindow: try value.int(.repeatLastN),
+            dryMultiplier: try value.double(.dryMultiplier),
+            dryBase: try value.double(.dryBase),
+            dryAllowedLength: try value.int(.dryAllowedLength),
+            dryWindow: try value.int(.dryLastN))
         let sampling = SamplingParameters(
-            temperature: options.temperature ?? environment.double(forKey: "temperature") ?? samplingDefaults.temperature,
-            topK: options.topK ?? environment.int(forKey: "top.k") ?? samplingDefaults.topK,
-            topP: options.topP ?? environment.double(forKey: "top.p") ?? samplingDefaults.topP,
-            minP: options.minP ?? environment.double(forKey: "min.p") ?? samplingDefaults.minP,
-            maxTokens: options.maxTokens ?? environment.int(forKey: "max.tokens") ?? samplingDefaults.maxTokens,
-            seed: seed,
-            repetition: Self.repetition(options, environment, defaults: samplingDefaults.repetition))
-        let timeout = options.generationTimeout ?? environment.int(forKey: "generation.timeout") ?? 300
+            temperature: try value.double(.temperature),
+            topK: try value.int(.topK),
+            topP: try value.double(.topP),
+            minP: try value.double(.minP),
+            maxTokens: try value.int(.maxTokens),
+            seed: try value.optionalString(.seed).map { text in
+                guard let seed = UInt32(text) else { throw value.invalid(.seed, "a whole number from 0 to 4294967295", text) }
+                return seed
+            },
+            repetition: repetition)
 
+        let allowedHosts = try value.optionalList(.allowedHosts)
         server = ServerConfiguration(
-            host: options.host ?? environment.string(forKey: "host") ?? defaults.host,
-            port: options.port ?? environment.int(forKey: "port") ?? defaults.port,
-            maxBodySize: options.maxBodySize ?? environment.int(forKey: "max.body.size") ?? defaults.maxBodySize,
-            allowedOrigins: Self.list(options.allowedOrigins, environment, key: "allowed.origins") ?? defaults.allowedOrigins,
-            pipeline: .init(sampling: sampling, generationTimeout: .seconds(timeout)),
-            allowedHosts: Self.list(options.allowedHosts, environment, key: "allowed.hosts").map { $0.contains("*") ? [] : $0 })
+            host: try value.string(.host),
+            port: try value.int(.port),
+            maxBodySize: try value.int(.maxBodySize),
+            allowedOrigins: try value.list(.allowedOrigins),
+            pipeline: .init(sampling: sampling, generationTimeout: .seconds(try value.int(.generationTimeout))),
+            allowedHosts: allowedHosts.map { $0.contains("*") ? [] : $0 },
+            apiKeys: try Self.apiKeys(value),
+            shutdownGracePeriod: .seconds(try value.int(.shutdownGrace)))
 
-        let modelPath = options.modelPath ?? environment.string(forKey: "model.path")
-        engine = modelPath.flatMap { path in
-            guard !path.isEmpty else { return nil }
-            var engine = LlamaEngine.Configuration(modelPath: path)
-            engine.contextSize = options.contextSize ?? environment.int(forKey: "context.size") ?? engine.contextSize
-            engine.threads = options.threads ?? environment.int(forKey: "threads") ?? engine.threads
-            engine.parallel = options.parallel ?? environment.int(forKey: "parallel") ?? engine.parallel
-            engine.maxQueuedRequests = options.maxQueue ?? environment.int(forKey: "max.queue") ?? engine.maxQueuedRequests
-            return engine
+        let modelPath = try value.optionalString(.modelPath)
+        if let modelPath, !modelPath.isEmpty {
+            var engine = LlamaEngine.Configuration(modelPath: modelPath)
+            engine.contextSize = try value.int(.contextSize)
+            engine.threads = try value.int(.threads)
+            engine.parallel = try value.int(.parallel)
+            engine.maxQueuedRequests = try value.int(.maxQueue)
+            self.engine = engine
+        } else {
+            engine = nil
         }
-        logLevel = (options.logLevel ?? environment.string(forKey: "log.level")).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let level = try value.string(.logLevel)
+        guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw value.invalid(.logLevel, "one of trace, debug, info, notice, warning, error, critical", level)
+        }
+        self.logLevel = logLevel
+    }
+
+    /// Keys given directly, plus one per line of the key file (blank lines and `#` comments skipped).
+    private static func apiKeys(_ value: SettingReader) throws -> [String] {
+        var keys = try value.optionalList(.apiKey) ?? []
+        if let path = try value.optionalString(.apiKeyFile) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("\(ServeKey.apiKeyFile.flag): cannot read the key file '\(path)'.")
+            }
+            keys += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        }
+        return keys
     }
 
     /// Every setting that cannot work, said at startup rather than discovered by a crash or by
@@ -61,6 +103,8 @@ struct ServeSettings {
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")
         check(server.pipeline.generationTimeout > .zero, "--generation-timeout must be positive.")
+        check(server.shutdownGracePeriod >= .zero, "--shutdown-grace must be 0 (end answers at once) or more.")
+        check(server.apiKeys.allSatisfy { !$0.contains(where: \.isWhitespace) }, "--api-key: a key cannot contain spaces.")
         check(sampling.temperature >= 0, "--temperature must be 0 (greedy) or more (got \(sampling.temperature)).")
         check(sampling.topK >= 0, "--top-k must be 0 (off) or more (got \(sampling.topK)).")
         check(sampling.topP > 0 && sampling.topP <= 1, "--top-p must be above 0 and at most 1 (got \(sampling.topP)).")
@@ -91,24 +135,50 @@ struct ServeSettings {
         }
         return problems
     }
+}
 
-    /// A comma-separated list from its flag, else its environment variable: trimmed, blanks dropped.
-    private static func list(_ flag: String?, _ environment: ConfigReader, key: ConfigKey) -> [String]? {
-        (flag.map { $0.split(separator: ",").map(String.init) } ?? environment.stringArray(forKey: key))
-            .map { $0.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+/// Reads settings by their `ServeKey`, turning a value that is there but unusable (`PORT=eighty`)
+/// into an error that names the flag and the variable, rather than a silent default.
+struct SettingReader {
+    let config: ConfigReader
+
+    func int(_ key: ServeKey) throws -> Int {
+        try reading(key, "a whole number") { try config.requiredInt(forKey: key.key, isSecret: key.isSecret) }
     }
 
-    private static func repetition(
-        _ options: ServeCommand, _ environment: ConfigReader, defaults: RepetitionControl
-    ) -> RepetitionControl {
-        RepetitionControl(
-            repeatPenalty: options.repeatPenalty ?? environment.double(forKey: "repeat.penalty") ?? defaults.repeatPenalty,
-            frequencyPenalty: options.frequencyPenalty ?? environment.double(forKey: "frequency.penalty") ?? defaults.frequencyPenalty,
-            presencePenalty: options.presencePenalty ?? environment.double(forKey: "presence.penalty") ?? defaults.presencePenalty,
-            penaltyWindow: options.repeatLastN ?? environment.int(forKey: "repeat.last.n") ?? defaults.penaltyWindow,
-            dryMultiplier: options.dryMultiplier ?? environment.double(forKey: "dry.multiplier") ?? defaults.dryMultiplier,
-            dryBase: options.dryBase ?? environment.double(forKey: "dry.base") ?? defaults.dryBase,
-            dryAllowedLength: options.dryAllowedLength ?? environment.int(forKey: "dry.allowed.length") ?? defaults.dryAllowedLength,
-            dryWindow: options.dryLastN ?? environment.int(forKey: "dry.last.n") ?? defaults.dryWindow)
+    func double(_ key: ServeKey) throws -> Double {
+        try reading(key, "a number") { try config.requiredDouble(forKey: key.key, isSecret: key.isSecret) }
+    }
+
+    func string(_ key: ServeKey) throws -> String {
+        try reading(key, "text") { try config.requiredString(forKey: key.key, isSecret: key.isSecret) }
+    }
+
+    func optionalString(_ key: ServeKey) throws -> String? {
+        config.string(forKey: key.key, isSecret: key.isSecret)
+    }
+
+    /// A list, from repeated flags, a comma-separated flag or variable: trimmed, blanks dropped.
+    func list(_ key: ServeKey) throws -> [String] {
+        try optionalList(key) ?? []
+    }
+
+    func optionalList(_ key: ServeKey) throws -> [String]? {
+        config.stringArray(forKey: key.key, isSecret: key.isSecret).map { items in
+            items.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+
+    func invalid(_ key: ServeKey, _ expected: String, _ got: String) -> ValidationError {
+        ValidationError("\(key.flag) (or \(key.environmentVariable)) must be \(expected) (got '\(key.isSecret ? "…" : got)').")
+    }
+
+    private func reading<T>(_ key: ServeKey, _ expected: String, _ read: () throws -> T) throws -> T {
+        do {
+            return try read()
+        } catch {
+            let raw = config.string(forKey: key.key, isSecret: key.isSecret) ?? ""
+            throw invalid(key, expected, raw)
+        }
     }
 }

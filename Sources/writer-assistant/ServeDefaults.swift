@@ -1,0 +1,67 @@
+import ArgumentParser
+import Configuration
+import LlamaEngine
+import Logging
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantLLM
+
+/// Every serve setting's default, taken from the library type that owns it, so that the help
+/// text, the settings and the libraries can never disagree.
+enum ServeDefaults {
+    static let server = ServerConfiguration()
+    static let pipeline = FeedbackPipeline.Configuration()
+    static let engine = LlamaEngine.Configuration(modelPath: "")
+    static let logLevel = Logger.Level.info
+
+    static let values: [ServeKey: ConfigContent] = {
+        let sampling = pipeline.sampling
+        let repetition = sampling.repetition
+        return [
+            .host: .string(server.host),
+            .port: .int(server.port),
+            .maxBodySize: .int(server.maxBodySize),
+            .allowedOrigins: .stringArray(server.allowedOrigins),
+            .shutdownGrace: .int(Int(server.shutdownGracePeriod.components.seconds)),
+            .generationTimeout: .int(Int(pipeline.generationTimeout.components.seconds)),
+            .temperature: .double(sampling.temperature),
+            .topK: .int(sampling.topK),
+            .topP: .double(sampling.topP),
+            .minP: .double(sampling.minP),
+            .maxTokens: .int(sampling.maxTokens),
+            .repeatPenalty: .double(repetition.repeatPenalty),
+            .repeatLastN: .int(repetition.penaltyWindow),
+            .frequencyPenalty: .double(repetition.frequencyPenalty),
+            .presencePenalty: .double(repetition.presencePenalty),
+            .dryMultiplier: .double(repetition.dryMultiplier),
+            .dryBase: .double(repetition.dryBase),
+            .dryAllowedLength: .int(repetition.dryAllowedLength),
+            .dryLastN: .int(repetition.dryWindow),
+            .contextSize: .int(engine.contextSize),
+            .threads: .int(engine.threads),
+            .parallel: .int(engine.parallel),
+            .maxQueue: .int(engine.maxQueuedRequests),
+            .logLevel: .string(logLevel.rawValue),
+        ]
+    }()
+
+    /// The last provider of the hierarchy.
+    static var provider: InMemoryProvider {
+        InMemoryProvider(name: "defaults", values: Dictionary(uniqueKeysWithValues: values.map {
+            ($0.key.absoluteKey, ConfigValue($0.value, isSecret: false))
+        }))
+    }
+
+    /// `text` followed by the setting's default, for the help of its flag.
+    static func help(_ text: String, _ key: ServeKey) -> ArgumentHelp {
+        guard let value = values[key] else { return ArgumentHelp(text + ".") }
+        let shown: String = switch value {
+        case .string(let string): string
+        case .int(let int): "\(int)"
+        case .double(let double): "\(double)"
+        case .stringArray(let strings): strings.joined(separator: ",")
+        default: "\(value)"
+        }
+        return ArgumentHelp("\(text) (default \(shown)).")
+    }
+}

@@ -1,0 +1,42 @@
+import Configuration
+import Foundation
+
+/// The names of the serve settings. Each is read from its flag (`--context-size`), else its
+/// environment variable (`CONTEXT_SIZE`), else its default (`ServeDefaults`): one name, three
+/// sources, merged by swift-configuration's provider hierarchy.
+enum ServeKey: String, CaseIterable, Sendable {
+    case modelPath = "model.path"
+    case host, port
+    case contextSize = "context.size"
+    case threads, parallel
+    case temperature
+    case topK = "top.k"
+    case topP = "top.p"
+    case minP = "min.p"
+    case repeatPenalty = "repeat.penalty"
+    case repeatLastN = "repeat.last.n"
+    case frequencyPenalty = "frequency.penalty"
+    case presencePenalty = "presence.penalty"
+    case dryMultiplier = "dry.multiplier"
+    case dryBase = "dry.base"
+    case dryAllowedLength = "dry.allowed.length"
+    case dryLastN = "dry.last.n"
+    case maxTokens = "max.tokens"
+    case seed
+    case generationTimeout = "generation.timeout"
+    case maxQueue = "max.queue"
+    case maxBodySize = "max.body.size"
+    case allowedOrigins = "allowed.origins"
+    case allowedHosts = "allowed.hosts"
+    case apiKey = "api.key"
+    case apiKeyFile = "api.key.file"
+    case shutdownGrace = "shutdown.grace"
+    case logLevel = "log.level"
+
+    var key: ConfigKey { ConfigKey(rawValue) }
+    var absoluteKey: AbsoluteConfigKey { AbsoluteConfigKey(rawValue.split(separator: ".").map(String.init)) }
+    var flag: String { "--" + rawValue.replacingOccurrences(of: ".", with: "-") }
+    var environmentVariable: String { rawValue.replacingOccurrences(of: ".", with: "_").uppercased() }
+    /// Secrets never appear in swift-configuration's access reports.
+    var isSecret: Bool { self == .apiKey }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import LlamaEngine
+import Logging
+import Testing
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantLLM
+@testable import writer_assistant
+
+/// Settings come from the flags, else the environment, else the defaults the libraries state.
+@Suite struct ServeSettingsTests {
+    static func settings(_ arguments: [String], environment: [String: String] = [:]) throws -> ServeSettings {
+        let command = try ServeCommand.parse(arguments)
+        return try ServeSettings(ServeSettings.reader(
+            commandLine: command.commandLineProvider, environment: ServeSettings.environmentProvider(environment)))
+    }
+
+    @Test func aFlagWinsOverTheEnvironmentWhichWinsOverTheDefault() throws {
+        let settings = try Self.settings(
+            ["--model-path", "m.gguf", "--port", "9001", "--temperature=0.2", "--allowed-origins", "http://a.test, http://b.test"],
+            environment: ["PORT": "9002", "CONTEXT_SIZE": "2048", "TEMPERATURE": "0.9", "ALLOWED_ORIGINS": "http://c.test",
+                          "API_KEY": "env-key-1,env-key-2", "MAX_QUEUE": "3"])
+        #expect(settings.server.port == 9001)
+        #expect(settings.server.pipeline.sampling.temperature == 0.2)
+        #expect(settings.server.allowedOrigins == ["http://a.test", "http://b.test"])
+        #expect(settings.engine?.contextSize == 2048)
+        #expect(settings.engine?.maxQueuedRequests == 3)
+        #expect(settings.server.apiKeys == ["env-key-1", "env-key-2"])
+        // Untouched settings are the libraries' own defaults.
+        #expect(settings.server.host == ServerConfiguration().host)
+        #expect(settings.server.maxBodySize == ServerConfiguration().maxBodySize)
+        #expect(settings.server.pipeline.sampling.maxTokens == SamplingParameters.raterDefaults.maxTokens)
+        #expect(settings.engine?.parallel == LlamaEngine.Configuration(modelPath: "").parallel)
+    }
+
+    @Test func withoutFlagsOrEnvironmentEverySettingIsItsLibraryDefault() throws {
+        let settings = try Self.settings([])
+        let server = ServerConfiguration()
+        #expect(settings.engine == nil)
+        #expect(settings.server.port == server.port)
+        #expect(settings.server.allowedOrigins == server.allowedOrigins)
+        #expect(settings.server.allowedHosts == nil)
+        #expect(settings.server.apiKeys.isEmpty)
+        #expect(settings.server.shutdownGracePeriod == server.shutdownGracePeriod)
+        #expect(settings.server.pipeline.generationTimeout == FeedbackPipeline.Configuration().generationTimeout)
+        #expect(settings.server.pipeline.sampling == SamplingParameters.raterDefaults)
+        #expect(settings.logLevel == .info)
+    }
+
+    /// The help shows the defaults the server uses, not copies that can drift.
+    @Test func theHelpShowsTheDefaultsInUse() {
+        // The help wraps its lines; the words are what count.
+        let help = ServeCommand.helpMessage(columns: 1000).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let server = ServerConfiguration()
+        #expect(help.contains("(default \(server.allowedOrigins.joined(separator: ",")))"))
+        #expect(help.contains("(default \(server.port))"))
+        #expect(help.contains("(default \(LlamaEngine.Configuration(modelPath: "").contextSize))"))
+        #expect(help.contains("(default \(SamplingParameters.raterDefaults.temperature))"))
+    }
+
+    @Test(arguments: [
+        (["PORT": "eighty"], "--port (or PORT) must be a whole number (got 'eighty')"),
+        (["TEMPERATURE": "warm"], "--temperature (or TEMPERATURE) must be a number"),
+        (["LOG_LEVEL": "loud"], "--log-level (or LOG_LEVEL) must be one of"),
+        (["SEED": "-4"], "--seed (or SEED) must be a whole number"),
+    ])
+    func anUnusableEnvironmentValueIsAnErrorNotASilentDefault(_ environment: [String: String], message: String) {
+        #expect {
+            _ = try Self.settings([], environment: environment)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func keysComeFromFlagsAndAKeyFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
+        try "# team keys\nfile-key-1\n\n  file-key-2  \n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let settings = try Self.settings(["--api-key", "flag-key-1", "--api-key", "flag-key-2", "--api-key-file", file.path])
+        #expect(settings.server.apiKeys == ["flag-key-1", "flag-key-2", "file-key-1", "file-key-2"])
+        #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key-file", "/nonexistent/keys"]) }
+    }
+}
