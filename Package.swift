@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
@@ -44,7 +46,7 @@ let package = Package(
         // Context assembly, output parsing and the feedback pipeline.
         .target(
             name: "WriterAssistantCore",
-            dependencies: ["WriterAssistantAPI", "WriterAssistantLLM"],
+            dependencies: ["WriterAssistantAPI", "WriterAssistantLLM", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -85,10 +87,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // The writer's web app, served at `/`: plain files, no build step.
-            resources: [.copy("WebApp")],
+            // The writer's web app, served at `/`: plain files, no build step; and the API's
+            // OpenAPI document.
+            resources: [.copy("WebApp"), .copy("openapi.json")],
             swiftSettings: swiftSettings
         ),
 
@@ -157,6 +162,20 @@ let package = Package(
         .testTarget(
             name: "WriterAssistantCoreTests",
             dependencies: ["WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantTestSupport", "MeasurementSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServeSettingsTests",
+            dependencies: [
+                "writer-assistant",
+                "LlamaEngine",
+                "WriterAssistantCore",
+                "WriterAssistantHTTP",
+                "WriterAssistantLLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

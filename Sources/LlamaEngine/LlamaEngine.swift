@@ -118,7 +118,7 @@ public final class LlamaEngine: LanguageModel {
     /// Prompts being tokenized or waiting to be.
     public var preparingPrompts: Int { queue.preparingCount }
 
-    public var load: ModelLoad? { ModelLoad(running: runningGenerations, waiting: waitingGenerations) }
+    public var load: ModelLoad? { ModelLoad(running: runningGenerations, waiting: waitingGenerations, preparing: preparingPrompts) }
 
     public func tokenize(_ text: String) async throws -> [Token] {
         try await preparing { [model] in try model.tokenize(text) }

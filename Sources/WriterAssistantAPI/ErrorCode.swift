@@ -18,6 +18,10 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let unsupportedMediaType = ErrorCode(rawValue: "UNSUPPORTED_MEDIA_TYPE")
     /// The request named a host this server does not answer to.
     public static let hostNotAllowed = ErrorCode(rawValue: "HOST_NOT_ALLOWED")
+    /// The server needs an API key and the request carried no valid one.
+    public static let unauthorized = ErrorCode(rawValue: "UNAUTHORIZED")
+    /// The server stopped before the answer was finished.
+    public static let serverShuttingDown = ErrorCode(rawValue: "SERVER_SHUTTING_DOWN")
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)

@@ -1,3 +1,4 @@
+public import Logging
 public import WriterAssistantAPI
 public import WriterAssistantLLM
 
@@ -38,11 +39,11 @@ public struct FeedbackPipeline: Sendable {
     /// The run as a sequence of stream events that ends after a `result` or an `error`.
     /// Dropping the sequence, or cancelling the task that iterates it, cancels the run.
     public func events(
-        for request: RaterFeedbackRequest, options: Options = Options()
+        for request: RaterFeedbackRequest, options: Options = Options(), logger: Logger = Self.silentLogger
     ) -> AsyncStream<StreamEvent> {
         let (events, continuation) = AsyncStream.makeStream(of: StreamEvent.self)
         let run = Task {
-            await self.run(request, options: options) { continuation.yield($0) }
+            await self.run(request, options: options, logger: logger) { continuation.yield($0) }
             continuation.finish()
         }
         continuation.onTermination = { _ in run.cancel() }
@@ -50,9 +51,14 @@ public struct FeedbackPipeline: Sendable {
     }
 
     /// The run's final result, for callers that do not want progress.
-    public func result(for request: RaterFeedbackRequest) async throws -> RaterFeedbackResult {
+    /// `observe` sees every event, as a stream's client would.
+    public func result(
+        for request: RaterFeedbackRequest, logger: Logger = Self.silentLogger,
+        observe: (StreamEvent) -> Void = { _ in }
+    ) async throws -> RaterFeedbackResult {
         var outcome: Result<RaterFeedbackResult, FeedbackFailure>?
-        for await event in events(for: request) {
+        for await event in events(for: request, logger: logger) {
+            observe(event)
             switch event {
             case .result(let result): outcome = .success(result)
             case .error(let message, let code): outcome = .failure(FeedbackFailure(code, message))
@@ -68,6 +74,7 @@ public struct FeedbackPipeline: Sendable {
     public func run(
         _ request: RaterFeedbackRequest,
         options: Options = Options(),
+        logger: Logger = Self.silentLogger,
         emit: @escaping @Sendable (StreamEvent) async -> Void
     ) async {
         let started = ContinuousClock.now
@@ -103,16 +110,24 @@ public struct FeedbackPipeline: Sendable {
             let raterName = request.raterName?.trimmed.nilIfEmpty ?? "Rater"
             await emit(.result(RaterFeedbackResult(raterName: raterName, feedback: feedback, contextMetadata: metadata)))
         } catch let failure as FeedbackFailure {
+            logger.log(level: failure.code == .generationFailed ? .error : .notice, "Feedback failed",
+                       metadata: ["error_code": "\(failure.code)", "reason": "\(failure.message)"])
             await emit(.error(message: failure.message, code: failure.code))
         } catch let error as LanguageModelError {
             let failure = Self.failure(for: error)
+            logger.notice("Feedback refused", metadata: ["error_code": "\(failure.code)", "reason": "\(error)"])
             await emit(.error(message: failure.message, code: failure.code))
         } catch is CancellationError {
+            logger.debug("Feedback cancelled")
             return
         } catch {
+            logger.error("Feedback failed", metadata: ["error_code": "\(ErrorCode.generationFailed)", "reason": "\(error)"])
             await emit(.error(message: "The model failed while writing the feedback.", code: .generationFailed))
         }
     }
+
+    /// For callers with nothing to log to.
+    public static let silentLogger = Logger(label: "writer-assistant.feedback", factory: { _ in SwiftLogNoOpLogHandler() })
 
     private struct Generation: Sendable {
         var text: String

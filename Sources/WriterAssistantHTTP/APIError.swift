@@ -26,6 +26,8 @@ struct APIError: HTTPResponseError {
         case .serverBusy:
             status = .serviceUnavailable
             headers[.retryAfter] = "5"
+        case .serverShuttingDown:
+            status = .serviceUnavailable
         case .generationTimeout:
             status = .gatewayTimeout
         case .contextProcessingError:

@@ -21,6 +21,11 @@ public struct ServerConfiguration: Sendable {
     public var requestReadTimeout: Duration
     /// Longest a kept-alive connection may wait for its next request.
     public var idleTimeout: Duration
+    /// Keys a request to the API or the metrics must carry as `Authorization: Bearer KEY`;
+    /// empty leaves them open.
+    public var apiKeys: [String]
+    /// How long answers being written may go on once the server is told to stop.
+    public var shutdownGracePeriod: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -32,7 +37,9 @@ public struct ServerConfiguration: Sendable {
         webRoot: String? = WebApp.bundledRoot,
         allowedHosts: [String]? = nil,
         requestReadTimeout: Duration = .seconds(60),
-        idleTimeout: Duration = .seconds(60)
+        idleTimeout: Duration = .seconds(60),
+        apiKeys: [String] = [],
+        shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -44,6 +51,8 @@ public struct ServerConfiguration: Sendable {
         self.allowedHosts = allowedHosts
         self.requestReadTimeout = requestReadTimeout
         self.idleTimeout = idleTimeout
+        self.apiKeys = apiKeys
+        self.shutdownGracePeriod = shutdownGracePeriod
     }
 }
 
@@ -58,20 +67,27 @@ public func buildApplication(
     logger: Logger = Logger(label: "writer-assistant"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    let metrics = ServerMetrics()
+    let router = Router(context: ServerRequestContext.self)
+    // First, so that every answer, refusals included, carries its request id and is counted.
+    router.add(middleware: RequestObservationMiddleware(metrics: metrics))
     router.add(middleware: AllowedHostsMiddleware(
-        hosts: configuration.allowedHosts ?? AllowedHostsMiddleware<BasicRequestContext>.defaultHosts(listeningOn: configuration.host)))
+        hosts: configuration.allowedHosts ?? AllowedHostsMiddleware<ServerRequestContext>.defaultHosts(listeningOn: configuration.host)))
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
+    router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
     if let webRoot = configuration.webRoot {
         WebApp.addMiddleware(to: router, root: webRoot, logger: logger)
     }
 
     HealthController(host: host, version: writerAssistantVersion).addRoutes(to: router)
+    let openAPIDocument = OperationsController.bundledOpenAPIDocument()
+    if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
+    OperationsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
     RaterFeedbackController(
         pipeline: FeedbackPipeline(host: host, configuration: configuration.pipeline),
         validation: RequestValidation(maxBodySize: configuration.maxBodySize),
-        keepAliveInterval: configuration.keepAliveInterval
+        keepAliveInterval: configuration.keepAliveInterval,
+        shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod)
     ).addRoutes(to: router.group("api/v1"))
 
     let readTimeout = TimeAmount(configuration.requestReadTimeout)

@@ -4,12 +4,15 @@ import WriterAssistantAPI
 import WriterAssistantCore
 
 /// `POST /api/v1/rater-feedback` and its streaming twin: same request, same result.
-struct RaterFeedbackController<Context: RequestContext> {
+struct RaterFeedbackController {
+    typealias Context = ServerRequestContext
+
     let pipeline: FeedbackPipeline
     let validation: RequestValidation
     /// Longest silence on a stream before a comment line is sent, so proxies keep it open while
     /// the model reads a long story.
     let keepAliveInterval: Duration
+    let shutdownGrace: ShutdownGrace
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("rater-feedback", use: feedback)
@@ -23,8 +26,10 @@ struct RaterFeedbackController<Context: RequestContext> {
         // abandoned request does not go on writing its whole answer in a slot. The watch ends the
         // connection with the response, which therefore says so, or a client would reuse it.
         do {
-            let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline] _ in
-                try await pipeline.result(for: feedbackRequest)
+            let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline, shutdownGrace, record = context.record, logger = context.logger] _ in
+                try await shutdownGrace.limit {
+                    try await pipeline.result(for: feedbackRequest, logger: logger, observe: record.observe)
+                }
             }
             return try .json(result, headers: [.connection: "close"])
         } catch let failure as FeedbackFailure {
@@ -39,14 +44,15 @@ struct RaterFeedbackController<Context: RequestContext> {
         let feedbackRequest = try await validation.decodeFeedbackRequest(&request)
         let options = FeedbackPipeline.Options(
             includeTokens: request.uri.queryParameters.get("tokens").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false)
-        let events = pipeline.events(for: feedbackRequest, options: options)
+        let events = pipeline.events(for: feedbackRequest, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,
-            body: ResponseBody { [request, keepAliveInterval] writer in
+            body: ResponseBody { [request, keepAliveInterval, shutdownGrace, record = context.record] writer in
                 // Watching the inbound side is what notices a client that went away while the
                 // model is busy and nothing is being written; the run is then cancelled.
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await Self.write(events, to: &writer, keepAliveInterval: keepAliveInterval)
+                    try await Self.write(
+                        events, to: &writer, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace, record: record)
                 }
                 try await writer.finish(nil)
             })
@@ -55,15 +61,19 @@ struct RaterFeedbackController<Context: RequestContext> {
     private enum Outgoing: Sendable {
         case event(StreamEvent)
         case tick
+        /// The server is stopping and this answer's grace is over.
+        case shutdown
     }
 
     /// Writes each event as it comes, and a comment whenever the stream has been quiet for
     /// `keepAliveInterval`.
     private static func write(
-        _ events: AsyncStream<StreamEvent>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration
+        _ events: AsyncStream<StreamEvent>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration,
+        shutdownGrace: ShutdownGrace, record: RequestRecord
     ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let (outgoing, continuation) = AsyncStream.makeStream(of: Outgoing.self)
+        let (outgoing, continuation) = AsyncStream.makeStream(of: Outgoing.self)
+        try await shutdownGrace.watch(onGraceOver: { continuation.yield(.shutdown) }) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in events { continuation.yield(.event(event)) }
                 continuation.finish()
@@ -79,12 +89,20 @@ struct RaterFeedbackController<Context: RequestContext> {
             for await item in outgoing {
                 switch item {
                 case .event(let event):
+                    record.observe(event)
                     try await writer.write(ServerSentEvents.event(event))
                 case .tick:
                     guard ContinuousClock.now - lastWrite >= keepAliveInterval / 2 else { continue }
                     try await writer.write(ServerSentEvents.comment("keep-alive"))
+                case .shutdown:
+                    // Ending here drops the events, which cancels the run.
+                    let ending = StreamEvent.error(message: ShutdownGrace.failure.message, code: ShutdownGrace.failure.code)
+                    record.observe(ending)
+                    try await writer.write(ServerSentEvents.event(ending))
+                    return
                 }
                 lastWrite = .now
+            }
             }
         }
     }

@@ -31,10 +31,13 @@ public struct ModelLoad: Sendable, Equatable {
     public var running: Int
     /// Generations waiting for their turn.
     public var waiting: Int
+    /// Prompts being tokenized (or waiting to be) for generations not yet submitted.
+    public var preparing: Int
 
-    public init(running: Int, waiting: Int) {
+    public init(running: Int, waiting: Int, preparing: Int = 0) {
         self.running = running
         self.waiting = waiting
+        self.preparing = preparing
     }
 }
 

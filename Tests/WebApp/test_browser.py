@@ -82,7 +82,9 @@ class WebAppTests(unittest.TestCase):
         cls.modelless = Server()
         # One slot and no waiting room: a second request at once is refused as busy.
         cls.single = Server("--model-path", str(MODEL), "--parallel", "1", "--max-queue", "0", "--max-tokens", "64")
-        for server in (cls.server, cls.single):
+        # A server that requires an API key.
+        cls.keyed = Server("--model-path", str(MODEL), "--parallel", "1", "--max-tokens", "64", "--api-key", "web-key-123")
+        for server in (cls.server, cls.single, cls.keyed):
             server.wait_until(lambda health: health["llm_available"])
         cls.modelless.wait_until(lambda health: True)
         cls.browser = start_browser()
@@ -90,17 +92,20 @@ class WebAppTests(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
-        for server in (cls.server, cls.modelless, cls.single):
+        for server in (cls.server, cls.modelless, cls.single, cls.keyed):
             server.stop()
 
     def setUp(self):
+        # Refusals a test provokes on purpose, which the browser reports as failed loads.
+        self.expected_refusals = []
         self.open(self.server)
         self.browser.execute_script("localStorage.clear()")
         self.browser.refresh()
         self.wait_for(lambda: self.health_state() == "ready")
 
     def tearDown(self):
-        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"]
+        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
+                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
         self.assertEqual(errors, [], "JavaScript console errors")
 
     # -- helpers ---------------------------------------------------------------------------
@@ -255,6 +260,28 @@ class WebAppTests(unittest.TestCase):
         self.assertEqual(failed.find_element(By.CSS_SELECTOR, ".error code").text, "SERVER_BUSY")
         self.browser.find_element(By.ID, "cancel-all").click()
         self.single.wait_until(lambda health: health["active_requests"] == 0, timeout=10)
+
+    def test_a_server_that_needs_a_key_says_so_and_works_once_given_one(self):
+        self.expected_refusals = ["status of 401 (Unauthorized)"]
+        self.open(self.keyed)
+        self.wait_for(lambda: self.health_state() == "ready")
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Tomas burns the letter.")
+        self.use_raters(1)
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: self.card_states() == ["failed"], timeout=30)
+        self.assertEqual(self.cards()[0].find_element(By.CSS_SELECTOR, ".error code").text, "UNAUTHORIZED")
+        self.assertIn("API key", self.cards()[0].find_element(By.CSS_SELECTOR, ".error").text)
+
+        self.browser.find_element(By.CSS_SELECTOR, ".server-key summary").click()
+        key = self.browser.find_element(By.ID, "api-key")
+        self.type_into(key, "web-key-123")
+        self.browser.find_element(By.ID, "plot-point").click()  # leaving the field saves the key
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: self.card_states() == ["complete"], timeout=120,
+                      message=f"the card did not finish with the key: {self.card_states()}")
+        # Kept for the next visit.
+        self.open(self.keyed)
+        self.assertEqual(self.browser.find_element(By.ID, "api-key").get_attribute("value"), "web-key-123")
 
     def test_a_story_bible_file_can_be_imported_and_a_broken_one_is_refused(self):
         file_input = self.browser.find_element(By.ID, "import-file")

@@ -15,17 +15,24 @@ import WriterAssistantTestSupport
 struct TestServer {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// Tells the server to stop, as SIGTERM does.
+    let beginShutdown: @Sendable () async -> Void
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        return logger
+    }
 
     static func with<T: Sendable>(
         host: ModelHost,
         configuration: ServerConfiguration = ServerConfiguration(),
+        logger: Logger = quietLogger,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         var configuration = configuration
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .warning
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildApplication(configuration: configuration, host: host, logger: logger) { port in
             portContinuation.yield(port)
@@ -36,7 +43,7 @@ struct TestServer {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             do {
-                let result = try await body(TestServer(port: port))
+                let result = try await body(TestServer(port: port, beginShutdown: { await services.triggerGracefulShutdown() }))
                 await services.triggerGracefulShutdown()
                 try await group.waitForAll()
                 return result

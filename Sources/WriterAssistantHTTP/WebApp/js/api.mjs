@@ -15,6 +15,33 @@ export class ApiError extends Error {
   }
 }
 
+const apiKeyStorage = 'writer-assistant.api-key';
+
+/** The key this browser sends to a server that requires one ('' when none is set). */
+export function apiKey() {
+  try {
+    return localStorage.getItem(apiKeyStorage) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Keeps the key in this browser, or forgets it when blank. False when the browser refused. */
+export function setApiKey(key) {
+  try {
+    if (key.trim() === '') localStorage.removeItem(apiKeyStorage);
+    else localStorage.setItem(apiKeyStorage, key.trim());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function authorization() {
+  const key = apiKey();
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
 export async function fetchHealth({ signal } = {}) {
   const response = await fetch('/health', { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
   if (!response.ok) throw new ApiError('HTTP_ERROR', `The server answered ${response.status}.`);
@@ -31,7 +58,7 @@ export async function* streamRaterFeedback(request, { signal, tokens = true } = 
   try {
     response = await fetch(`/api/v1/rater-feedback/stream${tokens ? '?tokens=true' : ''}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...authorization() },
       body: JSON.stringify(request),
       signal,
     });

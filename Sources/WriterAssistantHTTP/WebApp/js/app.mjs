@@ -1,6 +1,6 @@
 // Wires the page together: the saved story bible and raters, the server's health, and a panel
 // run in which every enabled rater streams its feedback into its own card.
-import { ApiError, fetchHealth, streamRaterFeedback } from './api.mjs';
+import { ApiError, apiKey, fetchHealth, setApiKey, streamRaterFeedback } from './api.mjs';
 import { BibleView } from './bible-view.mjs';
 import { ConnectionGate } from './connection-gate.mjs';
 import { FeedbackCard } from './feedback-card.mjs';
@@ -26,6 +26,10 @@ const ratersView = new RatersView(element('raters-form'), store.loadRaters(), (r
   updateRunControls();
 });
 const plotPoint = element('plot-point');
+
+const keyField = element('api-key');
+keyField.value = apiKey();
+keyField.addEventListener('change', () => setApiKey(keyField.value));
 
 function reportSaved(saved) {
   const status = element('save-status');
