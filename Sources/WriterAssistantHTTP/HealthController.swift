@@ -25,7 +25,10 @@ struct HealthController<Context: RequestContext> {
         router.get("/") { _, _ in
             try Response.json(ServiceInfo(
                 name: "Writer Assistant", version: version, llmStatus: llmStatus,
-                endpoints: ["POST /api/v1/rater-feedback", "POST /api/v1/rater-feedback/stream", "GET /health"]))
+                endpoints: [
+                    "POST /api/v1/rater-feedback", "POST /api/v1/rater-feedback/stream", "GET /health", "GET /metrics",
+                    "GET /api/v1/openapi.json",
+                ]))
         }
     }
 
