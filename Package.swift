@@ -22,6 +22,8 @@ let package = Package(
         .executable(name: "writer-assistant", targets: ["writer-assistant"]),
         .library(name: "WriterAssistantAPI", targets: ["WriterAssistantAPI"]),
         .library(name: "WriterAssistantClient", targets: ["WriterAssistantClient"]),
+        // For the fuzzing harnesses under fuzz/, which build it with libFuzzer's instrumentation.
+        .library(name: "WriterAssistantCore", targets: ["WriterAssistantCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import WriterAssistantAPI
+@testable import WriterAssistantCore
+
+/// The fuzzers' corpus (`make fuzz`), and any input that ever crashed them, replayed on every
+/// test run: each must still give a request or a rejection, and feedback or a failure.
+@Suite struct FuzzCorpusTests {
+    static let fuzzDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("fuzz")
+
+    static func inputs(_ harness: String) -> [URL] {
+        let manager = FileManager.default
+        let corpus = ["seeds", "corpus"].flatMap { folder in
+            (try? manager.contentsOfDirectory(
+                at: fuzzDirectory.appendingPathComponent("\(folder)/\(harness)"), includingPropertiesForKeys: nil)) ?? []
+        }
+        let crashers = ((try? manager.contentsOfDirectory(
+            at: fuzzDirectory.appendingPathComponent("crashers"), includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.lastPathComponent.hasPrefix("\(harness)-") }
+        return corpus + crashers
+    }
+
+    @Test func everyRequestInputIsARequestOrARejection() throws {
+        let inputs = Self.inputs("request")
+        #expect(inputs.count >= 5)
+        var accepted = 0
+        for input in inputs {
+            let body = try Data(contentsOf: input)
+            do {
+                let request = try RaterFeedbackRequest.decode(validating: body)
+                let blank = request.raterPrompt.allSatisfy(\.isWhitespace)
+                #expect(!blank, "\(input.lastPathComponent)")
+                #expect(!StoryPrompt(request).messages().isEmpty)
+                accepted += 1
+            } catch {
+                #expect(!error.issues.isEmpty, "\(input.lastPathComponent)")
+                let located = error.issues.allSatisfy { $0.loc.first == "body" }
+                #expect(located)
+            }
+        }
+        #expect(accepted >= 2)
+    }
+
+    @Test func everyAnswerInputIsFeedbackOrAFailure() throws {
+        let inputs = Self.inputs("answer")
+        #expect(inputs.count >= 4)
+        for input in inputs {
+            let bytes = [UInt8](try Data(contentsOf: input))
+            var guide = FeedbackAnswerGuide(suggestionRange: 3...6)
+            for start in stride(from: 0, to: bytes.count, by: 7) {
+                guide.observe(Array(bytes[start..<min(start + 7, bytes.count)]))
+                _ = guide.requirement(tokensLeft: bytes.count % 200)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let reading = try FeedbackParser.read(text, stoppedAtLimit: bytes.count % 2 == 0)
+                let feedback = FeedbackCleanup(promptTexts: ["Judge the pacing."]).clean(reading.feedback)
+                // Nothing is invented: the letters of every suggestion kept are in the answer
+                // (compared as letters and digits only, since JSON escapes change the rest).
+                let answerLetters = String(text.unicodeScalars.filter(CharacterSet.alphanumerics.contains))
+                for suggestion in feedback.suggestions {
+                    #expect(!suggestion.isEmpty)
+                    let letters = String(suggestion.unicodeScalars.filter(CharacterSet.alphanumerics.contains).prefix(12))
+                    #expect(letters.isEmpty || answerLetters.contains(letters), "\(input.lastPathComponent): \(suggestion)")
+                }
+            } catch {
+                #expect(!error.message.isEmpty)
+            }
+        }
+    }
+}

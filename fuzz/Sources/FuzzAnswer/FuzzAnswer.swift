@@ -1,0 +1,25 @@
+import WriterAssistantAPI
+import WriterAssistantCore
+
+/// One input: any bytes as a model's answer, delivered in pieces. The answer guide follows it and
+/// the parser reads it into feedback or a failure; never a crash, never invented text.
+func fuzzAnswer(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let input = Array(UnsafeBufferPointer(start: bytes, count: count))
+    var guide = FeedbackAnswerGuide(suggestionRange: 3...6)
+    for piece in input.chunks(ofCount: 7) {
+        guide.observe(Array(piece))
+        _ = guide.requirement(tokensLeft: count % 200)
+    }
+    let text = String(decoding: input, as: UTF8.self)
+    if let reading = try? FeedbackParser.read(text, stoppedAtLimit: count % 2 == 0) {
+        let feedback = FeedbackCleanup(promptTexts: ["Judge the pacing."]).clean(reading.feedback)
+        precondition(feedback.suggestions.allSatisfy { !$0.isEmpty })
+    }
+    return 0
+}
+
+extension Array {
+    func chunks(ofCount size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
