@@ -2,7 +2,7 @@ MODEL ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup setup-test build release run test test-web screenshot bench eval clean
+.PHONY: setup setup-test build release run test test-web screenshot bench eval fuzz reliability clean
 
 ## Install the llama.cpp library and the default model (idempotent).
 setup:
@@ -44,8 +44,16 @@ bench: release
 	.build/release/writer-assistant-bench --model-path $(MODEL)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 
 ## Measure answer quality on the eval corpus with the default model; writes QUALITY.md.
 eval: release
 	.build/release/writer-assistant-eval --model-path $(MODEL)
+
+## Fuzz the request decoder and the answer parser with libFuzzer (RUNS inputs each, default 1M).
+fuzz: setup
+	scripts/fuzz.sh
+
+## Load, abandonment, fault, fuzz and soak trials (about 45 minutes); writes RELIABILITY.md.
+reliability: release
+	.build/release/writer-assistant-reliability --model-path $(MODEL)

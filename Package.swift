@@ -139,6 +139,22 @@ let package = Package(
             linkerSettings: llamaLinkerSettings
         ),
 
+        // `make reliability`: load, abandonment, fault, fuzz and soak trials; writes RELIABILITY.md.
+        .executableTarget(
+            name: "writer-assistant-reliability",
+            dependencies: [
+                "MeasurementSupport",
+                "WriterAssistantAPI",
+                "WriterAssistantClient",
+                "WriterAssistantLLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // `make eval`: runs the quality corpus through the release server and writes QUALITY.md.
         .executableTarget(
             name: "writer-assistant-eval",

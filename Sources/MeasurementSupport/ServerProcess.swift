@@ -37,15 +37,41 @@ package final class ServerProcess {
 
     /// The most resident memory the process has used, from the kernel's high-water mark.
     package var peakResidentBytes: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        Self.statusField("VmHWM:", of: process.processIdentifier)
+    }
+
+    private static func statusField(_ name: String, of pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
             let kilobytes = Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "")
         else { return nil }
         return kilobytes * 1024
+    }
+
+    /// Resident memory now, from the kernel.
+    package var residentBytes: Int? {
+        Self.statusField("VmRSS:", of: process.processIdentifier)
+    }
+
+    /// A reader of the process's resident memory that can be handed to other tasks.
+    package var residentMemory: @Sendable () -> Int? {
+        let pid = process.processIdentifier
+        return { Self.statusField("VmRSS:", of: pid) }
     }
 
     package func stop() {
         process.terminate()
         process.waitUntilExit()
     }
+
+    /// Sends SIGTERM, as a service manager does, and waits for the exit: its status and how long
+    /// the process took to leave.
+    package func terminate() async -> (status: Int32, after: Duration) {
+        let started = ContinuousClock.now
+        process.terminate()
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        return (process.terminationStatus, ContinuousClock.now - started)
+    }
+
+    package var isRunning: Bool { process.isRunning }
 }

@@ -65,7 +65,7 @@ struct Report {
             loopback with the Swift client. Every figure is the median of \(runs) runs, with the range in brackets.
 
             - Date: \(ISO8601DateFormatter().string(from: Date()))
-            - Machine: \(Self.machine())
+            - Machine: \(Machine.description)
             - Model: `\(URL(fileURLWithPath: modelPath).lastPathComponent)`, \(threads) threads
             - Answers are grammar-constrained JSON, greedy; each run uses a story no earlier run has seen.
 
@@ -129,19 +129,5 @@ struct Report {
             Peak resident memory of the server over the whole benchmark: **\(rss)**.
 
             """
-    }
-
-    private static func machine() -> String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("model name") }?
-            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
-        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("MemTotal") }?
-            .split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap { Double($0) }
-            .map { String(format: "%.0f GiB", $0 / 1_048_576) } ?? "unknown memory"
-        let system = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }?
-            .dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) ?? "Linux"
-        return "\(system), \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory)"
     }
 }
