@@ -20,9 +20,9 @@ final class DecodeLoop {
         var flashAttention: Bool
     }
 
-    /// Tests stand in for llama.cpp's verdict on a batch (given its tokens) to fail chosen
-    /// evaluations; nil, as in production, asks llama.cpp.
-    var failureInjection: (@Sendable ([llama_token]) -> Int32?)?
+    /// Tests stand in for llama.cpp's verdict on a batch (given its tokens and its sequences) to
+    /// fail chosen evaluations; nil, as in production, asks llama.cpp.
+    var failureInjection: (@Sendable (_ tokens: [llama_token], _ sequences: [llama_seq_id]) -> Int32?)?
 
     private let model: LlamaModel
     private let context: OpaquePointer
@@ -236,7 +236,8 @@ final class DecodeLoop {
                 outputs.append(start + count == slot.prompt.count ? batch.n_tokens - 1 : nil)
             }
         }
-        let status = failureInjection?(Array(UnsafeBufferPointer(start: batch.token, count: Int(batch.n_tokens)))) ?? llama_decode(context, batch)
+        let status = failureInjection?(Array(UnsafeBufferPointer(start: batch.token, count: Int(batch.n_tokens))), work.map(\.slot.sequence))
+            ?? llama_decode(context, batch)
         guard status != 0 else { return outputs }
         Self.logger.error("llama.cpp could not evaluate a batch", metadata: [
             "status": "\(status)", "sequences": "\(work.map(\.slot.sequence))", "tokens": "\(batch.n_tokens)",
@@ -280,7 +281,8 @@ final class DecodeLoop {
             let last = llama_memory_seq_pos_max(memory, slot.sequence)
             assert(Int(last) == slot.cachedTokens.count - 1,
                    "sequence \(slot.sequence) holds positions up to \(last), its slot believes \(slot.cachedTokens.count)")
-            if !slot.cachedTokens.isEmpty {
+            // A sliding-window cache forgets its oldest cells by design.
+            if !slot.cachedTokens.isEmpty, llama_model_n_swa(model.pointer) == 0 {
                 assert(llama_memory_seq_pos_min(memory, slot.sequence) == 0, "sequence \(slot.sequence) lost its first cells")
             }
         }

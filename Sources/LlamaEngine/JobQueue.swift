@@ -42,8 +42,8 @@ final class JobQueue: Sendable {
     }
 
     /// Holds a place while a prompt is prepared; fails when neither a slot nor a waiting place is
-    /// left for it. Every successful call is paired with `endPreparing`.
-    func beginPreparing() throws(LanguageModelError) {
+    /// left for it. The place is held until it is released.
+    func beginPreparing() throws(LanguageModelError) -> PreparationPlace {
         try state.withLock { state throws(LanguageModelError) in
             if state.closed { throw .engineStopped }
             guard state.hasRoom(limit: limit, slots: slots, besides: state.jobs.count + state.preparing) else {
@@ -51,10 +51,7 @@ final class JobQueue: Sendable {
             }
             state.preparing += 1
         }
-    }
-
-    func endPreparing() {
-        state.withLock { $0.preparing -= 1 }
+        return PreparationPlace { [weak self] in self?.state.withLock { $0.preparing -= 1 } }
     }
 
     var preparingCount: Int { state.withLock { $0.preparing } }
@@ -114,5 +111,24 @@ final class JobQueue: Sendable {
         }
         available.signal()
         return abandoned
+    }
+}
+
+/// A place in the queue held by a prompt being prepared. Releasing it more than once (when its
+/// caller leaves, and again when the work returns) gives it back once.
+final class PreparationPlace: Sendable {
+    private let released = Atomic(false)
+    private let giveBack: @Sendable () -> Void
+
+    init(giveBack: @escaping @Sendable () -> Void) {
+        self.giveBack = giveBack
+    }
+
+    func release() {
+        if !released.exchange(true, ordering: .acquiringAndReleasing) { giveBack() }
+    }
+
+    deinit {
+        release()
     }
 }

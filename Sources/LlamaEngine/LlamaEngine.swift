@@ -29,7 +29,7 @@ public final class LlamaEngine: LanguageModel {
         /// and off makes results independent of how prompts were batched.
         public var flashAttention: Bool
         /// See `DecodeLoop.failureInjection`; tests only.
-        var failureInjection: (@Sendable ([Token]) -> Int32?)?
+        var failureInjection: (@Sendable (_ tokens: [Token], _ sequences: [Int32]) -> Int32?)?
 
         public init(
             modelPath: String,
@@ -135,12 +135,21 @@ public final class LlamaEngine: LanguageModel {
     /// Runs tokenizing work on the preparation thread while it holds a place in the queue. Work
     /// whose caller is cancelled while it waits never runs.
     private func preparing<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try queue.beginPreparing()
-        defer { queue.endPreparing() }
+        let place = try queue.beginPreparing()
+        defer { place.release() }
         try Task.checkCancellation()
         do {
-            return try await preparation.runIfActive(work)
+            // A caller that leaves gives its place back at once, not when the thread reaches
+            // its abandoned work.
+            return try await withTaskCancellationHandler {
+                try await preparation.runIfActive(work)
+            } onCancel: {
+                place.release()
+            }
         } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw LanguageModelError.engineStopped
+        } catch is CancellationError where !Task.isCancelled {
+            // The pool gave up the work because the engine is shutting down.
             throw LanguageModelError.engineStopped
         }
     }

@@ -54,18 +54,29 @@ public struct PromptAssembler: Sendable {
         try await preparing { try await model.tokenize(text).count }
     }
 
-    /// Cancellation and a full model pass through as they are (the pipeline answers them as
-    /// such); any other failure is the story's.
+    /// Cancellation and the model's own state (full, stopped) pass through as they are, for the
+    /// pipeline to answer as such; a failure to read the text is the story's.
     private func preparing<T>(_ work: () async throws -> T) async throws -> T {
         do {
             return try await work()
         } catch let error as CancellationError {
             throw error
-        } catch LanguageModelError.queueFull(let limit) {
-            throw LanguageModelError.queueFull(limit: limit)
+        } catch let error as LanguageModelError where !error.isAboutTheText {
+            throw error
         } catch {
             throw FeedbackFailure(
                 .contextProcessingError, "The story context could not be prepared for the model: \(error)")
+        }
+    }
+}
+
+extension LanguageModelError {
+    /// The text could not be tokenized or templated, as opposed to the model being unable to
+    /// take work.
+    var isAboutTheText: Bool {
+        switch self {
+        case .tokenizationFailed, .chatTemplateFailed, .contextOverflow: true
+        default: false
         }
     }
 }

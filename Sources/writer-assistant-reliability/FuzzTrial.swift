@@ -11,7 +11,14 @@ struct FuzzTrial {
 
     let runs: Int
 
-    func run() throws -> Figures {
+    /// Waits on a thread of its own: the fuzzers run for minutes.
+    func run() async throws -> Figures {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runBlocking() }) }.start()
+        }
+    }
+
+    private func runBlocking() throws -> Figures {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["bash", "scripts/fuzz.sh"]

@@ -83,7 +83,7 @@ struct ReliabilityCommand: AsyncParsableCommand {
 
         if fuzzRuns > 0 {
             print("Fuzzing, \(fuzzRuns) inputs per harness…")
-            report.fuzzing = try FuzzTrial(runs: fuzzRuns).run()
+            report.fuzzing = try await FuzzTrial(runs: fuzzRuns).run()
         }
 
         for run in 1...runs {

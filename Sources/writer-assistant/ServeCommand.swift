@@ -4,6 +4,8 @@ import Foundation
 import Hummingbird
 import LlamaEngine
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
@@ -173,7 +175,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = buildApplication(
             configuration: settings.server, host: host, modelLoader: loader, logger: logger)
-        try await app.runService()
+        let services = serverServiceGroup(running: app, configuration: settings.server, logger: logger, signals: [.sigterm, .sigint])
+        do {
+            try await services.run()
+        } catch is CancellationError {
+            // The grace and its margin ran out with a connection still held: it was cancelled.
+            logger.warning("Stopped after cancelling the answers still held up after the grace")
+        }
         logger.info("Server stopped")
     }
 }

@@ -81,13 +81,20 @@ struct ServeSettings {
 
     /// Keys given directly, plus one per line of the key file (blank lines and `#` comments skipped).
     private static func apiKeys(_ value: SettingReader) throws -> [String] {
-        var keys = try value.optionalList(.apiKey) ?? []
-        if let path = try value.optionalString(.apiKeyFile) {
+        let given = try value.optionalList(.apiKey)
+        var keys = given ?? []
+        let file = try value.optionalString(.apiKeyFile)
+        if let path = file {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ValidationError("\(ServeKey.apiKeyFile.flag): cannot read the key file '\(path)'.")
             }
             keys += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        }
+        // Asking for keys and getting none (an unset variable, an empty file) must not leave the
+        // server open without a word.
+        if (given != nil || file != nil) && keys.isEmpty {
+            throw ValidationError("\(ServeKey.apiKey.flag), \(ServeKey.apiKey.environmentVariable) or \(ServeKey.apiKeyFile.flag) was given but holds no key.")
         }
         return keys
     }

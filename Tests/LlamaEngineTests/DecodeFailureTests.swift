@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import WriterAssistantLLM
 import WriterAssistantTestSupport
@@ -10,11 +11,19 @@ import WriterAssistantTestSupport
         let shared = try await TestModel.shared()
         let healthy = try await LlamaEngineTests.prompt(shared, "Describe a quiet harbour at dawn.")
         let poisoned = try await LlamaEngineTests.prompt(shared, "Describe a zebra crossing a river.")
-        let poison = try #require(Set(poisoned).subtracting(healthy).first)
+        // Three tokens in a row that only the poisoned prompt has: an answer, written a token a
+        // step, can never put them into a batch.
+        let poison = try #require((0..<(poisoned.count - 2)).lazy.map { Array(poisoned[$0..<($0 + 3)]) }
+            .first { triple in !(0..<(healthy.count - 2)).contains { Array(healthy[$0..<($0 + 3)]) == triple } })
+        let failedBatches = Mutex<[Set<Int32>]>([])
 
         var configuration = TestModel.configuration(parallel: 2)
         // Stands in for a sequence llama.cpp cannot evaluate (status -3: a compute failure).
-        configuration.failureInjection = { tokens in tokens.contains(poison) ? -3 : nil }
+        configuration.failureInjection = { tokens, sequences in
+            guard (0..<max(0, tokens.count - 2)).contains(where: { Array(tokens[$0..<($0 + 3)]) == poison }) else { return nil }
+            failedBatches.withLock { $0.append(Set(sequences)) }
+            return -3
+        }
         let engine = try await LlamaEngine.load(configuration)
         defer { engine.shutdown() }
 
@@ -33,6 +42,10 @@ import WriterAssistantTestSupport
         }
         let finished = try #require(summary)
         #expect(finished.completionTokens > 1)
+        // The poisoned prompt did share a batch with the healthy answer, and then failed alone.
+        let batches = failedBatches.withLock { $0 }
+        #expect(batches.contains { $0.count == 2 }, "\(batches)")
+        #expect(batches.contains { $0.count == 1 })
 
         // The failed sequence's slot serves the next request normally.
         var answered = false

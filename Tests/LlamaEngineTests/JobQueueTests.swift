@@ -48,13 +48,19 @@ import WriterAssistantLLM
     /// refused before they are tokenized rather than after.
     @Test func preparingPromptsHoldPlaces() throws {
         let queue = JobQueue(limit: 1, slots: 1)
-        try queue.beginPreparing()
-        try queue.beginPreparing()
-        #expect(throws: LanguageModelError.queueFull(limit: 1)) { try queue.beginPreparing() }
-        queue.endPreparing()
-        try queue.beginPreparing()
+        let first = try queue.beginPreparing()
+        let second = try queue.beginPreparing()
+        #expect(throws: LanguageModelError.queueFull(limit: 1)) { _ = try queue.beginPreparing() }
+        // Released twice (its client left, then its work returned): given back once.
+        first.release()
+        first.release()
+        #expect(queue.preparingCount == 1)
+        let third = try queue.beginPreparing()
         #expect(queue.preparingCount == 2)
         _ = queue.close()
-        #expect(throws: LanguageModelError.engineStopped) { try queue.beginPreparing() }
+        #expect(throws: LanguageModelError.engineStopped) { _ = try queue.beginPreparing() }
+        second.release()
+        third.release()
+        #expect(queue.preparingCount == 0)
     }
 }

@@ -81,5 +81,10 @@ import WriterAssistantLLM
         let settings = try Self.settings(["--api-key", "flag-key-1", "--api-key", "flag-key-2", "--api-key-file", file.path])
         #expect(settings.server.apiKeys == ["flag-key-1", "flag-key-2", "file-key-1", "file-key-2"])
         #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key-file", "/nonexistent/keys"]) }
+        // Keys asked for but none given: refused, never an open server.
+        try "# nobody yet\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key-file", file.path]) }
+        #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key", ""]) }
+        #expect(throws: ValidationError.self) { _ = try Self.settings([], environment: ["API_KEY": " , "]) }
     }
 }

@@ -55,7 +55,7 @@ import WriterAssistantTestSupport
         let mediaType = String(exchange.contentType.prefix { $0 != ";" })
         let content = response["content"] as? [String: [String: Any]] ?? [:]
         let media = try #require(content[mediaType], "\(label): \(mediaType) is not documented", sourceLocation: sourceLocation)
-        let schema = media["schema"] as? [String: Any] ?? [:]
+        let schema = try #require(media["schema"] as? [String: Any], "\(label): no schema", sourceLocation: sourceLocation)
         switch mediaType {
         case "application/json":
             let value = try JSONSerialization.jsonObject(with: exchange.body)

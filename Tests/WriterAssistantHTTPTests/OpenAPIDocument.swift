@@ -28,15 +28,17 @@ struct OpenAPIDocument {
         guard let reference = object["$ref"] as? String, reference.hasPrefix("#/") else { return object }
         var node: Any = root
         for part in reference.dropFirst(2).split(separator: "/") {
-            guard let next = (node as? [String: Any])?[String(part)] else { return [:] }
+            guard let next = (node as? [String: Any])?[String(part)] else { return ["x-unresolved": reference] }
             node = next
         }
-        return resolve(node as? [String: Any] ?? [:])
+        return resolve(node as? [String: Any] ?? ["x-unresolved": reference])
     }
 
     /// What is wrong with `value` against `schema`; empty when it conforms.
     func problems(_ value: Any, against schema: [String: Any], at path: String = "$") -> [String] {
         let schema = resolve(schema)
+        // A reference to nothing would accept anything; it is a mistake of the document.
+        if let reference = schema["x-unresolved"] { return ["\(path): \(reference) does not resolve"] }
         var problems: [String] = []
         if let type = schema["type"] {
             let allowed = (type as? [String]) ?? [(type as? String) ?? ""]

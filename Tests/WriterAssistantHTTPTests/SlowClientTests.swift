@@ -12,7 +12,7 @@ import Glibc
 
 /// A plain TCP connection to the test server, for clients no HTTP library would imitate. Its
 /// blocking calls run on a thread of their own, never on the cooperative pool.
-private final class RawConnection: @unchecked Sendable {
+final class RawConnection: @unchecked Sendable {
     private let socket: Int32
 
     init(port: Int) throws {
@@ -40,11 +40,17 @@ private final class RawConnection: @unchecked Sendable {
                         return continuation.resume(returning: ContinuousClock.now - started)
                     }
                     var byte = byte
-                    _ = send(self.socket, &byte, 1, Int32(MSG_NOSIGNAL))
+                    _ = Glibc.send(self.socket, &byte, 1, Int32(MSG_NOSIGNAL))
                 }
                 continuation.resume(returning: nil)
             }.start()
         }
+    }
+
+    /// Sends all of `text` at once and reads nothing back.
+    func sendAll(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Waits up to `interval` for the peer to close.

@@ -37,7 +37,7 @@ struct TestServer {
         let app = buildApplication(configuration: configuration, host: host, logger: logger) { port in
             portContinuation.yield(port)
         }
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let services = serverServiceGroup(running: app, configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
             var iterator = ports.makeAsyncIterator()
