@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LlamaEngineTests",
-            dependencies: ["CLlama", "LlamaEngine", "WriterAssistantLLM", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantTestSupport"],
+            dependencies: ["CLlama", "LlamaEngine", "WriterAssistantLLM", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantTestSupport", "MeasurementSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

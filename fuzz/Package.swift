@@ -13,15 +13,18 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzRequest",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "WriterAssistantAPI", package: parentIdentity),
                 .product(name: "WriterAssistantCore", package: parentIdentity),
             ]),
         .executableTarget(
             name: "FuzzAnswer",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "WriterAssistantAPI", package: parentIdentity),
                 .product(name: "WriterAssistantCore", package: parentIdentity),
             ]),

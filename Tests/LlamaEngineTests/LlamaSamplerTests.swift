@@ -1,4 +1,5 @@
 import CLlama
+import MeasurementSupport
 import Testing
 import WriterAssistantCore
 import WriterAssistantLLM
@@ -25,7 +26,7 @@ import WriterAssistantTestSupport
         let model = try #require(Self.model)
         let shortlisted = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
         let full = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange), shortlistLength: 0)
-        var random = SplitMix(seed: 2024)
+        var random = SeededGenerator(seed: 2024)
         var logits = [Float](repeating: 0, count: model.vocabularySize)
         var answer: [UInt8] = []
         for _ in 0..<400 {
@@ -91,22 +92,5 @@ import WriterAssistantTestSupport
     @Test func theDefaultsUseBoth() {
         let defaults = SamplingParameters.raterDefaults
         #expect(defaults.repetition.penalizes && defaults.repetition.usesDRY && defaults.minP > 0)
-    }
-}
-
-/// A small seeded generator, so the logits are the same on every run.
-struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func nextUnit() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
