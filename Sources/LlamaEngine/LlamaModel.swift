@@ -20,6 +20,8 @@ final class LlamaModel: @unchecked Sendable {
     private let chatTemplate: String
     /// Token ids by the first byte of their text, for steering an answer to a structural token.
     private let tokensByFirstByte: [[llama_token]]
+    /// End-of-generation tokens that plain-text tokenization would still produce from their text.
+    private let userDefinedEndTokens: Set<llama_token>
     /// One DRY sampler per setting, cloned for each answer: creating one searches the whole
     /// vocabulary for its sequence breakers, which would stall the engine thread per request.
     private let dryTemplates = Mutex<[RepetitionControl: DRYTemplate]>([:])
@@ -41,10 +43,15 @@ final class LlamaModel: @unchecked Sendable {
         // Models without an embedded template get ChatML, the most common one.
         chatTemplate = llama_model_chat_template(model, nil).map { String(cString: $0) } ?? "chatml"
         var byFirstByte = [[llama_token]](repeating: [], count: 256)
+        var endTokens: Set<llama_token> = []
         for token in 0..<llama_vocab_n_tokens(vocab) {
             if let first = Self.piece(of: token, vocab: vocab).first { byFirstByte[Int(first)].append(token) }
+            if llama_vocab_is_eog(vocab, token), llama_vocab_get_attr(vocab, token).rawValue & LLAMA_TOKEN_ATTR_USER_DEFINED.rawValue != 0 {
+                endTokens.insert(token)
+            }
         }
         tokensByFirstByte = byFirstByte
+        userDefinedEndTokens = endTokens
     }
 
     deinit {
@@ -106,16 +113,29 @@ final class LlamaModel: @unchecked Sendable {
     func tokenizeChat(_ messages: [ChatMessage]) throws(LanguageModelError) -> [Token] {
         let placeholders = messages.indices.map { "\u{E000}writer-assistant-content-\($0)\u{E001}" }
         let rendered = try renderChat(zip(messages, placeholders).map { ChatMessage(role: $0.role, content: $1) })
-        var tokens: [Token] = []
+        var scaffolding: [[Token]] = []
         var rest = Substring(rendered)
-        for (message, placeholder) in zip(messages, placeholders) {
+        for placeholder in placeholders {
             guard let range = rest.range(of: placeholder) else { throw .chatTemplateFailed }
-            tokens += try tokenize(String(rest[..<range.lowerBound]), parseSpecial: true, addBeginning: tokens.isEmpty)
-            tokens += try tokenize(message.content)
+            scaffolding.append(try tokenize(String(rest[..<range.lowerBound]), parseSpecial: true, addBeginning: scaffolding.isEmpty))
             rest = rest[range.upperBound...]
         }
-        tokens += try tokenize(String(rest), parseSpecial: true, addBeginning: tokens.isEmpty)
+        scaffolding.append(try tokenize(String(rest), parseSpecial: true, addBeginning: scaffolding.isEmpty))
+
+        let guardian = ContentTokenGuard(
+            forbidden: Set(scaffolding.joined().filter(isUserDefined)).union(userDefinedEndTokens))
+        var tokens = scaffolding[0]
+        for (message, after) in zip(messages, scaffolding.dropFirst()) {
+            tokens += try guardian.neutralize(
+                try tokenize(message.content), spelling: { String(decoding: piece(of: $0, renderingControl: true), as: UTF8.self) },
+                tokenize: { text throws(LanguageModelError) in try tokenize(text) })
+            tokens += after
+        }
         return tokens
+    }
+
+    private func isUserDefined(_ token: llama_token) -> Bool {
+        llama_vocab_get_attr(vocab, token).rawValue & LLAMA_TOKEN_ATTR_USER_DEFINED.rawValue != 0
     }
 
     /// The bytes of one token. They may end inside a multi-byte character. Control tokens are
