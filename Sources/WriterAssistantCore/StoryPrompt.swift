@@ -4,7 +4,11 @@ public import WriterAssistantLLM
 /// The parts of a rater prompt, in the order they are laid out.
 ///
 /// Everything about the story comes first and the rater's own prompt last, so that requests of a
-/// panel of raters on the same story share the longest possible token prefix.
+/// panel of raters on the same story share the longest possible token prefix. Within the story,
+/// what a writer changes least comes first: the worldbuilding, the characters, then the chapters
+/// (to which a new one is appended), and only after them the summary, the outline and the plot
+/// point, which change with every session. Editing those, or adding a chapter, leaves the chapters
+/// already read as a cached prefix instead of making the model read them again.
 public struct StoryPrompt: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         /// How the section is named when it has to be left out.
@@ -14,10 +18,10 @@ public struct StoryPrompt: Sendable, Equatable {
 
     public var systemPreamble: String
     public var worldbuilding: Section?
-    public var summary: Section?
     public var characters: Section?
     /// Oldest first.
     public var chapters: [Section]
+    public var summary: Section?
     public var plotOutline: Section?
     public var plotPoint: String
     public var raterPrompt: String
@@ -60,9 +64,9 @@ public struct StoryPrompt: Sendable, Equatable {
     public func messages() -> [ChatMessage] {
         var story: [String] = []
         if let worldbuilding { story.append(worldbuilding.text) }
-        if let summary { story.append(summary.text) }
         if let characters { story.append(characters.text) }
         story.append(contentsOf: chapters.map(\.text))
+        if let summary { story.append(summary.text) }
         if let plotOutline { story.append(plotOutline.text) }
         story.append("# Plot point to evaluate\n\(plotPoint)")
         story.append("# Your role as critic\n\(raterPrompt)")

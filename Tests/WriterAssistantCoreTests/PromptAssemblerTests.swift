@@ -31,7 +31,9 @@ import WriterAssistantTestSupport
 
     @Test func storyComesFirstAndTheRaterLast() async throws {
         let text = Self.text(of: Self.request())
-        let marks = ["PREFIX-MARK", "WORLD-MARK", "SUMMARY-MARK", "CHARACTER-MARK", "CHAPTER-1-MARK", "CHAPTER-3-MARK",
+        // What a writer changes least first: a new chapter or an edited summary leaves the chapters
+        // before it as a prefix the model already read.
+        let marks = ["PREFIX-MARK", "WORLD-MARK", "CHARACTER-MARK", "CHAPTER-1-MARK", "CHAPTER-3-MARK", "SUMMARY-MARK",
                      "OUTLINE-MARK", "hidden door", "You judge pacing.", "\"opinion\"", "SUFFIX-MARK"]
         let positions = try marks.map { mark in try #require(text.range(of: mark)).lowerBound }
         #expect(positions == positions.sorted())
