@@ -48,12 +48,7 @@ package final class ServerProcess {
         return kilobytes * 1024
     }
 
-    /// Resident memory now, from the kernel.
-    package var residentBytes: Int? {
-        Self.statusField("VmRSS:", of: process.processIdentifier)
-    }
-
-    /// A reader of the process's resident memory that can be handed to other tasks.
+    /// A reader of the process's resident memory now, which can be handed to other tasks.
     package var residentMemory: @Sendable () -> Int? {
         let pid = process.processIdentifier
         return { Self.statusField("VmRSS:", of: pid) }

@@ -109,20 +109,24 @@ public struct FeedbackPipeline: Sendable {
             await emit(.status(.complete))
             let raterName = request.raterName?.trimmed.nilIfEmpty ?? "Rater"
             await emit(.result(RaterFeedbackResult(raterName: raterName, feedback: feedback, contextMetadata: metadata)))
-        } catch let failure as FeedbackFailure {
-            logger.log(level: failure.code == .generationFailed ? .error : .notice, "Feedback failed",
-                       metadata: ["error_code": "\(failure.code)", "reason": "\(failure.message)"])
-            await emit(.error(message: failure.message, code: failure.code))
-        } catch let error as LanguageModelError {
-            let failure = Self.failure(for: error)
-            logger.notice("Feedback refused", metadata: ["error_code": "\(failure.code)", "reason": "\(error)"])
-            await emit(.error(message: failure.message, code: failure.code))
         } catch is CancellationError {
             logger.debug("Feedback cancelled")
-            return
         } catch {
-            logger.error("Feedback failed", metadata: ["error_code": "\(ErrorCode.generationFailed)", "reason": "\(error)"])
-            await emit(.error(message: "The model failed while writing the feedback.", code: .generationFailed))
+            let failure = Self.failure(for: error)
+            logger.log(level: failure.code == .generationFailed ? .error : .notice, "Feedback failed", metadata: [
+                "error_code": "\(failure.code)", "reason": "\((error as? FeedbackFailure)?.message ?? "\(error)")",
+            ])
+            await emit(.error(message: failure.message, code: failure.code))
+        }
+    }
+
+    /// What a client is told of any failure: the pipeline's own as they are, the model's mapped
+    /// to their codes, anything else as a failed generation.
+    private static func failure(for error: any Error) -> FeedbackFailure {
+        switch error {
+        case let failure as FeedbackFailure: failure
+        case let error as LanguageModelError: failure(for: error)
+        default: FeedbackFailure(.generationFailed, "The model failed while writing the feedback.")
         }
     }
 
