@@ -17,6 +17,8 @@ enum CachePolicy {
         /// The prompt of the request it serves; empty when idle.
         var prompt: [Token]
         var lastUsed: ContinuousClock.Instant
+        /// Cells it may still add: the rest of its prompt and of its answer.
+        var growth = 0
 
         /// The tokens this slot will hold once its prompt is read: what other requests may share.
         var promisedTokens: [Token] { activity == .readingPrompt ? prompt : cachedTokens }
@@ -28,6 +30,8 @@ enum CachePolicy {
         case reuseOwn(length: Int)
         /// Waits for another slot to have read this many tokens of the same prompt, then shares them.
         case awaitPrefix(source: Int, length: Int)
+        /// Loads the story cache's best entry and keeps this many of its tokens.
+        case loadParked(length: Int)
     }
 
     struct Placement: Equatable {
@@ -37,11 +41,17 @@ enum CachePolicy {
 
     /// Shorter shared prefixes are read again rather than waited for.
     static let minimumPrefixWorthWaitingFor = 32
+    /// A parked prefix must save this many more tokens than the pool offers to be loaded: loading
+    /// costs a file read and the whole entry's cells for a moment.
+    static let minimumPrefixWorthLoading = 64
+    /// Shorter prompts are read again rather than parked: reading them takes well under a second.
+    static let minimumPrefixWorthParking = 256
 
     /// The idle slot whose cache shares the most with the prompt (among equals the least recently
     /// used, whose cache is least likely to be wanted again), and where the prompt's start comes
-    /// from; nil when no slot is idle.
-    static func place(_ prompt: [Token], among slots: [SlotState]) -> Placement? {
+    /// from, given that the story cache's best entry shares `parked` tokens with it; nil when no
+    /// slot is idle.
+    static func place(_ prompt: [Token], among slots: [SlotState], parked: Int = 0) -> Placement? {
         let idle = slots.indices.filter { slots[$0].activity == .idle }
         guard let chosen = idle.max(by: { a, b in
             let (sharedA, sharedB) = (shared(slots[a].cachedTokens, prompt), shared(slots[b].cachedTokens, prompt))
@@ -52,10 +62,57 @@ enum CachePolicy {
             .filter { $0 != chosen }
             .map { (index: $0, shared: shared(slots[$0].promisedTokens, prompt)) }
             .max { $0.shared < $1.shared }
+        let inPool = max(own, source?.shared ?? 0)
+        // Sampling needs the logits of at least one prompt token read here.
+        let parked = min(parked, prompt.count - 1)
+        if parked >= inPool + minimumPrefixWorthLoading {
+            return Placement(slot: chosen, start: .loadParked(length: parked))
+        }
         if let source, source.shared >= own + minimumPrefixWorthWaitingFor {
             return Placement(slot: chosen, start: .awaitPrefix(source: source.index, length: source.shared))
         }
         return Placement(slot: chosen, start: .reuseOwn(length: own))
+    }
+
+    /// Idle slots to empty, least recently used first, so that `slot`, keeping `keeping` tokens
+    /// of its cache, can add `need` cells beside everything the busy slots may still add; nil
+    /// when even emptying every idle slot (but the `protected` ones) would not make room. The
+    /// ledger says which cells emptying a slot really frees: cells another slot shares stay.
+    static func room(
+        for need: Int, in slot: Int, keeping: Int, pool: Int, ledger: CellLedger, slots: [SlotState], protected: Set<Int> = []
+    ) -> [Int]? {
+        var ledger = ledger
+        ledger.truncate(slot, to: keeping)
+        let growth = slots.reduce(0) { $0 + $1.growth }
+        let candidates = slots.indices
+            .filter { $0 != slot && slots[$0].activity == .idle && !protected.contains($0) && ledger.length(of: $0) > 0 }
+            .sorted { slots[$0].lastUsed < slots[$1].lastUsed }
+        var emptied: [Int] = []
+        for candidate in [nil] + candidates {
+            if let candidate {
+                ledger.truncate(candidate, to: 0)
+                emptied.append(candidate)
+            }
+            if ledger.usedCells + growth + need <= pool { return emptied }
+        }
+        return nil
+    }
+
+    /// Tokens of a request's own part (plot point, rater, instructions) after the story it
+    /// shares with other requests; the default rater's is about 110.
+    static let instructionAllowance = 192
+
+    /// How much of an idle cache about to lose its cells from `keeping` on is worth parking. When
+    /// it differs from another slot's tokens or a parked entry only by a request's own part (a
+    /// panel's raters on one story), only the shared story is parked, once for all of them;
+    /// otherwise all of it. Nil when what would be lost is too short to be worth a file (a
+    /// rater's own part, when the next rater of the same story keeps the rest).
+    static func parkedLength(of tokens: [Token], keeping: Int, others: [[Token]]) -> Int? {
+        let sharedWithOthers = others.map { shared(tokens, $0) }.max() ?? 0
+        let length = sharedWithOthers >= minimumPrefixWorthParking && tokens.count - sharedWithOthers <= instructionAllowance
+            ? sharedWithOthers : tokens.count
+        // What stays in the pool needs no file, and a rater's own part alone is not worth one.
+        return length - keeping >= minimumPrefixWorthParking ? length : nil
     }
 
     /// For a slot awaiting `wanted` tokens of `prompt` from `source`: nil while they are still
@@ -66,7 +123,7 @@ enum CachePolicy {
         return available < wanted && stillComing ? nil : available
     }
 
-    /// How many tokens each idle cache keeps: idle cells cost every running request attention,
+    /// How many tokens each idle cache keeps: idle cells cost every running request attention (and the story cache keeps them),
     /// so an idle slot keeps only the prefix it shares with a running one (free, since those
     /// cells are shared). Slots that keep all they have are left out; with nothing running,
     /// everything is kept.

@@ -18,6 +18,12 @@ final class DecodeLoop {
         /// Prompt tokens evaluated per step across all slots.
         var promptChunkSize: Int
         var flashAttention: Bool
+        /// Cells in the cache pool all sequences share.
+        var poolCells: Int
+        var keyCacheType: KeyCacheType
+        /// Tokens llama.cpp evaluates at once within a batch; its scratch memory grows with it
+        /// times the pool's size.
+        var microBatchSize: Int
     }
 
     /// Tests stand in for llama.cpp's verdict on a batch (given its tokens and its sequences) to
@@ -30,11 +36,17 @@ final class DecodeLoop {
     private var batch: llama_batch
     private let settings: Settings
     private var slots: [Slot]
+    /// Which cells each sequence holds, mirrored from the pool for admission.
+    private var ledger: CellLedger
+    /// A request taken from the queue that waits for cells: the pool cannot hold it beside what
+    /// the running requests may still write. Later requests wait behind it.
+    private var waitingForRoom: GenerationJob?
+    private let storyCache: StoryCache?
     /// Busy slots, published for observers on other threads.
     let activity = EngineActivity()
     private static let logger = Logger(label: "writer-assistant.engine")
 
-    init(model: LlamaModel, settings: Settings) throws(LlamaEngineError) {
+    init(model: LlamaModel, settings: Settings, storyCache: StoryCache?) throws(LlamaEngineError) {
         var parameters = llama_context_default_params()
         // One cache pool for all sequences: raters of one story then share the story's cells
         // instead of copying them, and their decode steps attend over those cells together
@@ -42,10 +54,13 @@ final class DecodeLoop {
         // also attends over the pool's other cells, masked, so idle caches are trimmed to what
         // the running requests share (see `dropUnsharedIdleCaches`).
         parameters.kv_unified = true
-        parameters.n_ctx = UInt32(settings.contextPerSequence * settings.parallel)
+        // The pool is sized for what it serves rather than `parallel` whole contexts: the raters
+        // of a panel share their story's cells, and admission keeps every request's room.
+        parameters.n_ctx = UInt32(settings.poolCells)
         parameters.n_seq_max = UInt32(settings.parallel)
         parameters.n_batch = UInt32(settings.promptChunkSize + settings.parallel)
-        parameters.n_ubatch = parameters.n_batch
+        parameters.n_ubatch = UInt32(min(settings.microBatchSize, settings.promptChunkSize + settings.parallel))
+        parameters.type_k = settings.keyCacheType.ggmlType
         // The default of 4 threads oversubscribes small machines and slows decoding sharply.
         parameters.n_threads = Int32(settings.threads)
         parameters.n_threads_batch = Int32(settings.threads)
@@ -57,8 +72,10 @@ final class DecodeLoop {
         self.context = context
         self.memory = memory
         self.settings = settings
+        self.storyCache = storyCache
         batch = llama_batch_init(Int32(settings.promptChunkSize + settings.parallel), 0, 1)
         slots = (0..<settings.parallel).map { Slot(sequence: llama_seq_id($0)) }
+        ledger = CellLedger(sequences: settings.parallel)
     }
 
     deinit {
@@ -66,28 +83,38 @@ final class DecodeLoop {
         llama_free(context)
     }
 
-    /// Serves jobs until the queue closes; jobs still running then fail with `engineStopped`.
+    /// Serves jobs until the queue closes; jobs still running then fail with `engineStopped`, and
+    /// the stories in the pool are parked in the story cache.
     func run(_ queue: JobQueue) {
         while true {
-            if slots.allSatisfy(\.isIdle) {
-                guard let job = queue.next() else { return }
+            if slots.allSatisfy(\.isIdle), waitingForRoom == nil {
+                guard let job = queue.next() else { return stop() }
                 admit(job)
             }
-            while slots.contains(where: \.isIdle), let job = queue.nextIfAvailable() {
+            if let job = waitingForRoom, job.isCancelled || slots.contains(where: \.isIdle) {
+                waitingForRoom = nil
                 admit(job)
             }
-            if queue.isClosed {
-                for slot in slots where !slot.isIdle { slot.release(throwing: LanguageModelError.engineStopped) }
-                publishActivity()
-                return
+            while waitingForRoom == nil, slots.contains(where: \.isIdle), let job = queue.nextIfAvailable() {
+                admit(job)
             }
+            if queue.isClosed { return stop() }
             step()
             publishActivity()
         }
     }
 
+    private func stop() {
+        waitingForRoom?.finish(throwing: LanguageModelError.engineStopped)
+        waitingForRoom = nil
+        for slot in slots where !slot.isIdle { release(slot, throwing: LanguageModelError.engineStopped) }
+        publishActivity()
+        for slot in slots { truncate(slot, to: 0) }
+    }
+
     private func publishActivity() {
         activity.running.store(slots.count { !$0.isIdle }, ordering: .relaxed)
+        activity.waitingForRoom.store(waitingForRoom == nil ? 0 : 1, ordering: .relaxed)
     }
 
     // MARK: Admission
@@ -99,16 +126,34 @@ final class DecodeLoop {
             return job.finish(throwing: LanguageModelError.contextOverflow(
                 promptTokens: prompt.count, contextLength: settings.contextPerSequence))
         }
+        // A parked entry is loaded whole for a moment, so it must fit a context of this engine.
+        var parked = storyCache?.bestMatch(for: prompt, maximumTokens: settings.contextPerSequence)
+        var decision = admission(for: job, parked: parked)
+        if decision == nil, parked != nil, slots.allSatisfy(\.isIdle) {
+            // Never wait for room that cannot come: read the story instead of loading it.
+            parked = nil
+            decision = admission(for: job, parked: nil)
+        }
+        guard let (placement, keeping, emptied) = decision else {
+            guard slots.allSatisfy(\.isIdle) else {
+                waitingForRoom = job
+                return publishActivity()
+            }
+            return job.finish(throwing: LanguageModelError.contextOverflow(promptTokens: prompt.count, contextLength: settings.poolCells))
+        }
         let sampler: LlamaSampler
         do {
             sampler = try LlamaSampler(model: model, parameters: job.request.sampling, grammar: job.request.grammar)
         } catch {
             return job.finish(throwing: error)
         }
-        guard let placement = CachePolicy.place(prompt, among: slots.map(\.policyState)) else {
-            return job.finish(throwing: LanguageModelError.engineStopped)
-        }
+        // The entry about to be loaded must not be what a save below makes room with.
+        if case .loadParked = placement.start, let parked { storyCache?.markUsed(parked.entry) }
+        for index in emptied { truncate(slots[index], to: 0) }
         let slot = slots[placement.slot]
+        // While the slot is still idle, so that what it loses is parked. Sampling needs the
+        // logits of at least one prompt token read here.
+        truncate(slot, to: min(keeping, prompt.count - 1))
         switch placement.start {
         case .awaitPrefix(let source, let length):
             slot.assign(job, sampler: sampler, phase: .awaitingPrefix(source: source, length: length))
@@ -119,18 +164,137 @@ final class DecodeLoop {
             slot.assign(job, sampler: sampler, phase: .readingPrompt)
             publishActivity()
             keepCachedPrefix(of: slot, length: length)
+        case .loadParked(let length):
+            slot.assign(job, sampler: sampler, phase: .readingPrompt)
+            publishActivity()
+            if let parked, loadParked(parked.entry, into: slot, keeping: length) {
+                slot.beginReading(reused: slot.cachedTokens.count)
+            } else {
+                keepCachedPrefix(of: slot, length: 0)
+            }
         }
         dropUnsharedIdleCaches()
     }
 
+    /// Where the job goes, what the chosen slot keeps, and which idle slots to empty for room;
+    /// nil when the pool cannot hold it beside the running requests now.
+    private func admission(
+        for job: GenerationJob, parked: (entry: StoryCacheIndex.Entry, shared: Int)?
+    ) -> (placement: CachePolicy.Placement, keeping: Int, emptied: [Int])? {
+        let prompt = job.request.prompt
+        guard let placement = CachePolicy.place(prompt, among: policyStates, parked: parked?.shared ?? 0) else { return nil }
+        let answerRoom = answerCells(for: job.request, promptLength: prompt.count)
+        let (keeping, need): (Int, Int) =
+            switch placement.start {
+            case .reuseOwn(let length): (length, prompt.count - length + answerRoom)
+            case .awaitPrefix(_, let length): (0, prompt.count - length + answerRoom)
+            case .loadParked: (0, max(parked?.entry.tokens.count ?? 0, prompt.count + answerRoom))
+            }
+        var protected = Set(slots.compactMap { slot -> Int? in
+            if case .awaitingPrefix(let source, _) = slot.phase { source } else { nil }
+        })
+        if case .awaitPrefix(let source, _) = placement.start { protected.insert(source) }
+        guard let emptied = CachePolicy.room(
+            for: need, in: placement.slot, keeping: keeping, pool: settings.poolCells, ledger: ledger,
+            slots: policyStates, protected: protected)
+        else { return nil }
+        return (placement, keeping, emptied)
+    }
+
+    /// Cells an answer to `request` may take: its token limit, within what the context leaves.
+    private func answerCells(for request: GenerationRequest, promptLength: Int) -> Int {
+        min(request.sampling.maxTokens, settings.contextPerSequence - promptLength) + 1
+    }
+
+    private var policyStates: [CachePolicy.SlotState] {
+        slots.map { slot in
+            var state = slot.policyState
+            if let job = slot.job {
+                let prompt = job.request.prompt.count
+                let start: Int =
+                    if case .awaitingPrefix(let source, let length) = slot.phase {
+                        // What the source can still give: less than awaited once it gave up.
+                        min(length, CachePolicy.shared(slots[source].policyState.promisedTokens, job.request.prompt))
+                    } else {
+                        min(slot.cachedTokens.count, prompt)
+                    }
+                state.growth = prompt - start + answerCells(for: job.request, promptLength: prompt) - slot.produced
+            }
+            return state
+        }
+    }
+
     /// Trims idle caches to what the running requests share (see `CachePolicy.idleTrims`): a story
-    /// no one is working on any more is dropped as soon as another one is being read.
+    /// no one is working on any more leaves the pool (for the story cache) as soon as another one
+    /// is being read.
     private func dropUnsharedIdleCaches() {
         for (index, keep) in CachePolicy.idleTrims(among: slots.map(\.policyState)) {
-            let slot = slots[index]
-            llama_memory_seq_rm(memory, slot.sequence, llama_pos(keep), -1)
-            slot.cachedTokens.removeSubrange(keep...)
+            truncate(slots[index], to: keep)
         }
+    }
+
+    /// Drops the slot's cells from `length` on, parking what is worth keeping in the story cache
+    /// first (see `CachePolicy.parkedLength`).
+    private func truncate(_ slot: Slot, to length: Int) {
+        guard length < slot.cachedTokens.count else { return }
+        if let storyCache, slot.isIdle, storyCache.isParking {
+            let others = slots.filter { $0 !== slot }.flatMap { [$0.cachedTokens, $0.prompt] } + storyCache.index.entries.map(\.tokens)
+            if let parked = CachePolicy.parkedLength(of: slot.cachedTokens, keeping: length, others: others),
+               !storyCache.covers(Array(slot.cachedTokens[..<parked])) {
+                removeCells(of: slot, from: parked)
+                park(slot, in: storyCache)
+            }
+        }
+        removeCells(of: slot, from: length)
+    }
+
+    private func removeCells(of slot: Slot, from position: Int) {
+        guard position < slot.cachedTokens.count else { return }
+        if !llama_memory_seq_rm(memory, slot.sequence, llama_pos(position), -1) {
+            // Only a partial removal of a recurrent state can fail; start the sequence afresh.
+            llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+            ledger.truncate(Int(slot.sequence), to: 0)
+            slot.cachedTokens.removeAll()
+            return
+        }
+        ledger.truncate(Int(slot.sequence), to: position)
+        slot.cachedTokens.removeSubrange(position...)
+    }
+
+    /// Saves the slot's whole cache as a story cache entry.
+    private func park(_ slot: Slot, in storyCache: StoryCache) {
+        storyCache.save(slot.cachedTokens) { path in
+            let tokens = slot.cachedTokens
+            let written = llama_state_seq_save_file(context, path, slot.sequence, tokens, tokens.count)
+            if written == 0 { Self.logger.error("llama.cpp could not save a sequence to park it", metadata: ["sequence": "\(slot.sequence)"]) }
+            return written > 0
+        }
+    }
+
+    /// Loads a parked story into the (idle, emptied) slot's sequence and keeps `length` of its
+    /// tokens; false when the file or llama.cpp refused it (the entry is then removed).
+    private func loadParked(_ entry: StoryCacheIndex.Entry, into slot: Slot, keeping length: Int) -> Bool {
+        guard let storyCache else { return false }
+        removeCells(of: slot, from: 0)
+        let loaded = storyCache.load(entry) { path in
+            var tokens = [llama_token](repeating: 0, count: entry.tokens.count)
+            var count = 0
+            let read = llama_state_seq_load_file(context, path, slot.sequence, &tokens, tokens.count, &count)
+            guard read > 0, count == entry.tokens.count,
+                  llama_memory_seq_pos_min(memory, slot.sequence) == 0,
+                  Int(llama_memory_seq_pos_max(memory, slot.sequence)) == count - 1
+            else {
+                Self.logger.error("llama.cpp refused a parked story", metadata: ["tokens": "\(entry.tokens.count)"])
+                llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+                return nil
+            }
+            return tokens
+        }
+        guard loaded else { return false }
+        ledger.append(entry.tokens.count, to: Int(slot.sequence))
+        slot.cachedTokens = entry.tokens
+        removeCells(of: slot, from: length)
+        return true
     }
 
     /// Ends the slot's job and keeps its prompt's cache for a later request; the answer's cells
@@ -138,10 +302,7 @@ final class DecodeLoop {
     private func release(_ slot: Slot, throwing error: (any Error)? = nil) {
         let promptLength = min(slot.prompt.count, slot.cachedTokens.count)
         slot.release(throwing: error)
-        if promptLength < slot.cachedTokens.count {
-            llama_memory_seq_rm(memory, slot.sequence, llama_pos(promptLength), -1)
-            slot.cachedTokens.removeSubrange(promptLength...)
-        }
+        removeCells(of: slot, from: promptLength)
     }
 
     /// Copies the awaited prefix from its source once the source has evaluated it (or gave up).
@@ -154,9 +315,10 @@ final class DecodeLoop {
 
         let length = min(available, slot.prompt.count - 1)
         // In the unified pool a copy only tags the source's cells with this sequence too.
-        llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+        removeCells(of: slot, from: 0)
         if length > 0 {
             llama_memory_seq_cp(memory, source.sequence, slot.sequence, 0, llama_pos(length))
+            ledger.copyPrefix(from: Int(source.sequence), to: Int(slot.sequence), length: length)
         }
         slot.cachedTokens = Array(slot.prompt[..<length])
         slot.beginReading(reused: length)
@@ -164,13 +326,8 @@ final class DecodeLoop {
 
     private func keepCachedPrefix(of slot: Slot, length: Int) {
         // Sampling needs the logits of at least one evaluated prompt token.
-        var length = min(length, slot.prompt.count - 1)
-        if !llama_memory_seq_rm(memory, slot.sequence, llama_pos(length), -1) {
-            llama_memory_seq_rm(memory, slot.sequence, -1, -1)
-            length = 0
-        }
-        slot.cachedTokens.removeSubrange(length...)
-        slot.beginReading(reused: length)
+        removeCells(of: slot, from: min(length, slot.prompt.count - 1))
+        slot.beginReading(reused: slot.cachedTokens.count)
     }
 
     // MARK: Steps
@@ -248,6 +405,7 @@ final class DecodeLoop {
         if work.count == 1, let slot = work.first?.slot {
             // Its cache may hold cells the bookkeeping does not know of: start it afresh.
             llama_memory_seq_rm(memory, slot.sequence, -1, -1)
+            ledger.truncate(Int(slot.sequence), to: 0)
             slot.cachedTokens.removeAll()
             release(slot, throwing: LanguageModelError.evaluationFailed(status: status))
         }
@@ -262,7 +420,9 @@ final class DecodeLoop {
             switch part.kind {
             case .answerToken(let token):
                 slot.cachedTokens.append(token)
+                ledger.append(1, to: Int(slot.sequence))
             case .promptTokens(let count):
+                ledger.append(count, to: Int(slot.sequence))
                 slot.cachedTokens.append(contentsOf: slot.prompt[slot.cachedTokens.count..<(slot.cachedTokens.count + count)])
                 slot.job?.send(.promptEvaluationProgress(evaluated: slot.cachedTokens.count, total: slot.prompt.count))
                 if slot.cachedTokens.count == slot.prompt.count { slot.beginWriting() }
@@ -277,7 +437,9 @@ final class DecodeLoop {
     /// its slot believes it holds: a drift would silently corrupt every later answer.
     private func assertCacheInStep() {
         #if DEBUG
+        assert(ledger.usedCells <= settings.poolCells, "the ledger counts \(ledger.usedCells) cells in a pool of \(settings.poolCells)")
         for slot in slots {
+            assert(ledger.length(of: Int(slot.sequence)) == slot.cachedTokens.count, "the ledger lost track of sequence \(slot.sequence)")
             let last = llama_memory_seq_pos_max(memory, slot.sequence)
             assert(Int(last) == slot.cachedTokens.count - 1,
                    "sequence \(slot.sequence) holds positions up to \(last), its slot believes \(slot.cachedTokens.count)")

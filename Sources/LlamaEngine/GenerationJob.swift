@@ -46,10 +46,12 @@ final class GenerationJob: Sendable {
     }
 }
 
-final class LogitsCapture: Sendable {
+package final class LogitsCapture: Sendable {
     private let storage = Mutex<[Float]?>(nil)
 
-    var logits: [Float]? { storage.withLock { $0 } }
+    package init() {}
+
+    package var logits: [Float]? { storage.withLock { $0 } }
 
     func record(_ logits: [Float]) {
         storage.withLock { $0 = logits }
@@ -59,4 +61,6 @@ final class LogitsCapture: Sendable {
 /// What the engine thread is doing, readable from any thread.
 final class EngineActivity: Sendable {
     let running = Atomic<Int>(0)
+    /// A job taken from the queue that waits for room in the cache pool (0 or 1).
+    let waitingForRoom = Atomic<Int>(0)
 }

@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import Logging
 import NIOPosix
 import Synchronization
 public import WriterAssistantLLM
@@ -28,6 +29,20 @@ public final class LlamaEngine: LanguageModel {
         /// (a four-sequence decode step at 1,900 tokens of depth: 99 ms with it, 48 ms without),
         /// and off makes results independent of how prompts were batched.
         public var flashAttention: Bool
+        /// Cells in the cache pool all requests share; nil sizes it for a panel (see
+        /// `defaultPoolCells`). Never less than one whole context.
+        public var cacheTokens: Int?
+        /// The longest answer requests ask for, which the default pool leaves room for.
+        public var longestAnswer: Int
+        /// 8-bit keys by default: the pool takes 0.77 of the memory of 16-bit keys, reading and
+        /// writing measured no slower, and the answers no worse (BENCHMARKS.md, QUALITY.md).
+        public var keyCacheType: KeyCacheType
+        /// Where stories leave the pool for, and come back from; nil keeps none.
+        public var storyCache: StoryCacheSettings?
+        /// Tokens llama.cpp evaluates at once within a step: its scratch memory is this times the
+        /// pool's cells times the attention heads. 32 keeps the server under 300 MiB at the
+        /// defaults; reading a story measured about 4 % slower than with 64 (BENCHMARKS.md).
+        public var microBatchSize: Int
         /// See `DecodeLoop.failureInjection`; tests only.
         var failureInjection: (@Sendable (_ tokens: [Token], _ sequences: [Int32]) -> Int32?)?
 
@@ -38,7 +53,12 @@ public final class LlamaEngine: LanguageModel {
             parallel: Int = 4,
             promptChunkSize: Int = 256,
             maxQueuedRequests: Int = 64,
-            flashAttention: Bool = false
+            flashAttention: Bool = false,
+            cacheTokens: Int? = nil,
+            longestAnswer: Int = SamplingParameters.raterDefaults.maxTokens,
+            keyCacheType: KeyCacheType = .q8_0,
+            storyCache: StoryCacheSettings? = nil,
+            microBatchSize: Int = 32
         ) {
             self.modelPath = modelPath
             self.contextSize = contextSize
@@ -47,6 +67,27 @@ public final class LlamaEngine: LanguageModel {
             self.promptChunkSize = promptChunkSize
             self.maxQueuedRequests = maxQueuedRequests
             self.flashAttention = flashAttention
+            self.cacheTokens = cacheTokens
+            self.longestAnswer = longestAnswer
+            self.keyCacheType = keyCacheType
+            self.storyCache = storyCache
+            self.microBatchSize = microBatchSize
+        }
+
+        /// One whole context for the request that reads a story, and for each other its own
+        /// instructions (a few hundred tokens) and longest answer: a panel's raters share the
+        /// story's cells. Requests that do not fit beside the running ones wait for room.
+        public static func defaultPoolCells(contextSize: Int, parallel: Int, longestAnswer: Int) -> Int {
+            contextSize + max(0, parallel - 1) * (longestAnswer + instructionAllowance)
+        }
+
+        /// Tokens of a request's own part (plot point, rater, instructions) the default pool
+        /// allows beside its answer; the default rater's is about 110.
+        public static let instructionAllowance = CachePolicy.instructionAllowance
+
+        public var poolCells: Int {
+            max(cacheTokens ?? Self.defaultPoolCells(contextSize: contextSize, parallel: parallel, longestAnswer: longestAnswer),
+                contextSize + 1)
         }
     }
 
@@ -57,6 +98,7 @@ public final class LlamaEngine: LanguageModel {
     /// must not hold a cooperative-pool thread, and one thread leaves the cores to decoding.
     private let preparation: NIOThreadPool
     private let activity: EngineActivity
+    private let stopped = Completion()
 
     /// Loads the model and starts the engine thread. Loading runs on a thread of its own too.
     public static func load(_ configuration: Configuration) async throws -> LlamaEngine {
@@ -72,14 +114,19 @@ public final class LlamaEngine: LanguageModel {
             throw LlamaEngineError.modelFileMissing(path: configuration.modelPath)
         }
         let model = try LlamaModel(path: configuration.modelPath)
-        let loop = try DecodeLoop(
-            model: model,
-            settings: .init(
-                contextPerSequence: configuration.contextSize,
-                parallel: max(1, configuration.parallel),
-                threads: max(1, configuration.threads),
-                promptChunkSize: max(1, configuration.promptChunkSize),
-                flashAttention: configuration.flashAttention))
+        let settings = DecodeLoop.Settings(
+            contextPerSequence: configuration.contextSize,
+            parallel: max(1, configuration.parallel),
+            threads: max(1, configuration.threads),
+            promptChunkSize: max(1, configuration.promptChunkSize),
+            flashAttention: configuration.flashAttention,
+            poolCells: configuration.poolCells,
+            keyCacheType: configuration.keyCacheType,
+            microBatchSize: max(1, configuration.microBatchSize))
+        let storyCache = configuration.storyCache.flatMap { cache in
+            Self.openStoryCache(cache, modelPath: configuration.modelPath, model: model, settings: settings)
+        }
+        let loop = try DecodeLoop(model: model, settings: settings, storyCache: storyCache)
         loop.failureInjection = configuration.failureInjection
         self.model = model
         descriptor = ModelDescriptor(
@@ -90,7 +137,7 @@ public final class LlamaEngine: LanguageModel {
         preparation = NIOThreadPool(numberOfThreads: 1)
         preparation.start()
 
-        let worker = EngineThreadHandoff(loop: loop, queue: queue)
+        let worker = EngineThreadHandoff(loop: loop, queue: queue, stopped: stopped)
         let thread = Thread { worker.run() }
         thread.name = "llama-engine"
         thread.start()
@@ -100,8 +147,26 @@ public final class LlamaEngine: LanguageModel {
         shutdown()
     }
 
+    /// The story cache, or nil (said in the log) when its directory cannot be used: the model
+    /// serves without it rather than not at all.
+    private static func openStoryCache(
+        _ cache: StoryCacheSettings, modelPath: String, model: LlamaModel, settings: DecodeLoop.Settings
+    ) -> StoryCache? {
+        do {
+            let layout = "\(settings.keyCacheType)|\(settings.flashAttention)"
+            return try StoryCache(cache, fingerprint: ModelFingerprint.of(modelAt: modelPath, model: model.pointer, cacheLayout: layout))
+        } catch {
+            logger.error("The story cache cannot be used; stories will be read again when they return", metadata: [
+                "directory": "\(cache.directory)", "error": "\(error)",
+            ])
+            return nil
+        }
+    }
+
+    private static let logger = Logger(label: "writer-assistant.engine")
+
     /// Stops the engine thread after its current step; running and waiting generations fail with
-    /// `engineStopped`.
+    /// `engineStopped`. The thread then parks the stories in its pool (see `waitUntilStopped`).
     public func shutdown() {
         for job in queue.close() {
             job.finish(throwing: LanguageModelError.engineStopped)
@@ -109,11 +174,15 @@ public final class LlamaEngine: LanguageModel {
         preparation.shutdownGracefully { _ in }
     }
 
+    public func waitUntilStopped() async {
+        await stopped.wait()
+    }
+
     /// Generations being evaluated or written right now.
     public var runningGenerations: Int { activity.running.load(ordering: .relaxed) }
 
-    /// Generations waiting for a free slot.
-    public var waitingGenerations: Int { queue.count }
+    /// Generations waiting for a free slot or for room in the cache pool.
+    public var waitingGenerations: Int { queue.count + activity.waitingForRoom.load(ordering: .relaxed) }
 
     /// Prompts being tokenized or waiting to be.
     public var preparingPrompts: Int { queue.preparingCount }
@@ -158,7 +227,8 @@ public final class LlamaEngine: LanguageModel {
         generate(request, capturingFirstLogits: nil)
     }
 
-    func generate(
+    /// As `generate(_:)`, and records the logits the first answer token is sampled from.
+    package func generate(
         _ request: GenerationRequest, capturingFirstLogits capture: LogitsCapture?
     ) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
@@ -183,8 +253,10 @@ public final class LlamaEngine: LanguageModel {
 private struct EngineThreadHandoff: @unchecked Sendable {
     let loop: DecodeLoop
     let queue: JobQueue
+    let stopped: Completion
 
     func run() {
         loop.run(queue)
+        stopped.complete()
     }
 }

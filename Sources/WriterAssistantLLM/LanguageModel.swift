@@ -22,6 +22,9 @@ public protocol LanguageModel: Sendable {
 
     func shutdown()
 
+    /// Returns once a shut-down model has finished its work (saving what it keeps across runs).
+    func waitUntilStopped() async
+
     /// How busy the model is, for engines that can tell.
     var load: ModelLoad? { get }
 }
@@ -73,6 +76,8 @@ extension LanguageModel {
     /// Releases the model's resources; generations still waiting fail. Engines with nothing to
     /// release need not implement it.
     public func shutdown() {}
+
+    public func waitUntilStopped() async {}
 
     public var load: ModelLoad? { nil }
 }

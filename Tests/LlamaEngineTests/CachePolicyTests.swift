@@ -72,4 +72,78 @@ import WriterAssistantLLM
     @Test func withNothingRunningIdleCachesAreKept() {
         #expect(CachePolicy.idleTrims(among: [Self.idle(Self.story), Self.idle([1])]).isEmpty)
     }
+
+    // MARK: The story cache
+
+    @Test func aParkedStoryIsLoadedWhenItSavesMoreThanThePoolOffers() {
+        let slots = [Self.idle(Array(Self.story.prefix(10))), Self.writing([7], prompt: [7])]
+        let prompt = Self.story + [5]
+        #expect(CachePolicy.place(prompt, among: slots, parked: 100) == .init(slot: 0, start: .loadParked(length: 100)))
+        // Not worth a file read for a few tokens more than the slot already holds.
+        let almost = 10 + CachePolicy.minimumPrefixWorthLoading - 1
+        #expect(CachePolicy.place(prompt, among: slots, parked: almost) == .init(slot: 0, start: .reuseOwn(length: 10)))
+        // At least the prompt's last token is read here, for its logits.
+        #expect(CachePolicy.place(Self.story, among: slots, parked: 100) == .init(slot: 0, start: .loadParked(length: 99)))
+    }
+
+    static let panelStory = [Token](1...1000)
+
+    @Test func aPanelsStoryIsParkedOnceWithoutItsRatersOwnParts() {
+        let rater = Self.panelStory + [Token](2001...2100)
+        let otherRater = Self.panelStory + [Token](3001...3080)
+        #expect(CachePolicy.parkedLength(of: rater, keeping: 0, others: [otherRater]) == 1000)
+        // A story the writer added a chapter to differs by more than a request's own part: all of it.
+        let longer = Self.panelStory + [Token](5001...5600)
+        #expect(CachePolicy.parkedLength(of: longer, keeping: 0, others: [Self.panelStory]) == 1600)
+        // Alone, all of it.
+        #expect(CachePolicy.parkedLength(of: rater, keeping: 0, others: []) == 1100)
+    }
+
+    @Test func shortOrKeptCachesAreNotParked() {
+        let short = [Token](1...Token(CachePolicy.minimumPrefixWorthParking - 1))
+        #expect(CachePolicy.parkedLength(of: short, keeping: 0, others: []) == nil)
+        let rater = Self.panelStory + [Token](2001...2100)
+        // What is shared with a running request stays in the pool; the rater's own part alone is not worth a file.
+        #expect(CachePolicy.parkedLength(of: rater, keeping: 1000, others: [Self.panelStory + [9]]) == nil)
+        // The next rater of the same story keeps the story: losing the last rater's part needs no file.
+        #expect(CachePolicy.parkedLength(of: rater, keeping: 1000, others: []) == nil)
+    }
+
+    // MARK: Room in the pool
+
+    static func busy(_ activity: State.Activity, growth: Int) -> State {
+        var state = State(activity: activity, cachedTokens: [], prompt: [1], lastUsed: start)
+        state.growth = growth
+        return state
+    }
+
+    @Test func aRequestFitsBesideWhatTheRunningOnesMayStillWrite() {
+        var ledger = CellLedger(sequences: 2)
+        ledger.append(500, to: 0)
+        let slots = [Self.busy(.writing, growth: 300), Self.idle([])]
+        #expect(CachePolicy.room(for: 200, in: 1, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == [])
+        #expect(CachePolicy.room(for: 201, in: 1, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == nil)
+    }
+
+    @Test func idleCachesMakeRoomLeastRecentlyUsedFirst() {
+        var ledger = CellLedger(sequences: 4)
+        ledger.append(300, to: 0)
+        ledger.append(300, to: 1)
+        ledger.append(300, to: 2)
+        let slots = [Self.idle([1], usedAt: 5), Self.idle([2], usedAt: 1), Self.idle([3], usedAt: 3), Self.idle([])]
+        #expect(CachePolicy.room(for: 300, in: 3, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == [1])
+        #expect(CachePolicy.room(for: 600, in: 3, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == [1, 2])
+        // A slot another request waits to copy from is not emptied.
+        #expect(CachePolicy.room(for: 600, in: 3, keeping: 0, pool: 1000, ledger: ledger, slots: slots, protected: [1]) == [2, 0])
+        #expect(CachePolicy.room(for: 1001, in: 3, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == nil)
+    }
+
+    @Test func emptyingACacheWhoseCellsAreSharedFreesNothing() {
+        var ledger = CellLedger(sequences: 3)
+        ledger.append(600, to: 0)
+        ledger.copyPrefix(from: 0, to: 1, length: 600)
+        let slots = [Self.busy(.writing, growth: 0), Self.idle([1]), Self.idle([])]
+        #expect(CachePolicy.room(for: 500, in: 2, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == nil)
+        #expect(CachePolicy.room(for: 400, in: 2, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == [])
+    }
 }

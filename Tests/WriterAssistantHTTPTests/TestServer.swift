@@ -27,6 +27,7 @@ struct TestServer {
     static func with<T: Sendable>(
         host: ModelHost,
         configuration: ServerConfiguration = ServerConfiguration(),
+        modelLoader: ModelLoadingService? = nil,
         logger: Logger = quietLogger,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
@@ -34,7 +35,7 @@ struct TestServer {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(configuration: configuration, host: host, logger: logger) { port in
+        let app = buildApplication(configuration: configuration, host: host, modelLoader: modelLoader, logger: logger) { port in
             portContinuation.yield(port)
         }
         let services = serverServiceGroup(running: app, configuration: configuration, logger: logger)

@@ -1,0 +1,260 @@
+import Foundation
+import Logging
+import WriterAssistantLLM
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Stories parked on disk: the evaluated cells of a prompt's start, saved when they leave the
+/// cache pool (or the server stops) and loaded when a later prompt starts the same way, also after
+/// a restart. One directory per model fingerprint, so entries written for another model file or
+/// cache layout are not even looked at; the directory and files are readable by their owner only,
+/// since they hold story text. One server at a time uses a directory (a lock file says which).
+///
+/// Used by the engine thread alone, which also reads and writes the files: llama.cpp streams a
+/// state to and from its file in pieces, and a parked story (tens of megabytes) comes from the
+/// page cache in milliseconds.
+final class StoryCache {
+    enum OpenFailure: Error, CustomStringConvertible {
+        case notAPrivateDirectory(String)
+        case inUse(String)
+
+        var description: String {
+            switch self {
+            case .notAPrivateDirectory(let path): "\(path) is a link or belongs to another user"
+            case .inUse(let path): "another server is using \(path)"
+            }
+        }
+    }
+
+    let directory: URL
+    let fingerprint: UInt64
+    private(set) var index: StoryCacheIndex
+    private let files = FileManager.default
+    /// Held open with an exclusive lock while this cache uses the directory.
+    private let lock: Int32
+    /// Times llama.cpp refused each entry's state; an entry it refuses twice goes.
+    private var refusals: [String: Int] = [:]
+    /// After a failed write (a full disk), parking pauses rather than retrying at every eviction.
+    private var parkingPausedUntil: ContinuousClock.Instant?
+    private static let logger = Logger(label: "writer-assistant.story-cache")
+    private static let chunkSize = 1 << 20
+    private static let pauseAfterWriteFailure = Duration.seconds(60)
+
+    /// Opens (creating if needed) the model's directory and indexes what is there; files named
+    /// like entries that are not whole entries for this model are removed, other files left alone.
+    init(_ settings: StoryCacheSettings, fingerprint: UInt64) throws {
+        self.fingerprint = fingerprint
+        directory = URL(fileURLWithPath: settings.directory, isDirectory: true)
+            .appendingPathComponent(String(format: "%016llx", fingerprint), isDirectory: true)
+        try files.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Never follow a link someone else planted, nor take over another user's directory.
+        var status = stat()
+        guard lstat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() else {
+            throw OpenFailure.notAPrivateDirectory(directory.path)
+        }
+        guard chmod(directory.path, 0o700) == 0 else { throw OpenFailure.notAPrivateDirectory(directory.path) }
+        let lockPath = directory.appendingPathComponent("lock").path
+        lock = open(lockPath, O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw OpenFailure.notAPrivateDirectory(lockPath) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(lock)
+            throw OpenFailure.inUse(directory.path)
+        }
+        index = StoryCacheIndex(sizeLimit: settings.sizeLimit)
+        var entries: [StoryCacheIndex.Entry] = []
+        for url in try files.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey])
+        where Self.isCacheFileName(url.lastPathComponent) {
+            do {
+                entries.append(try entry(at: url))
+            } catch {
+                remove(url, because: "not a whole story cache entry for this model (\(error))")
+            }
+        }
+        index = StoryCacheIndex(sizeLimit: settings.sizeLimit, entries: entries)
+        for entry in index.evictOverLimit() { remove(entry, because: "over the cache size") }
+        Self.logger.info("Story cache opened", metadata: [
+            "directory": "\(directory.path)", "entries": "\(index.entries.count)", "bytes": "\(index.totalBytes)",
+        ])
+    }
+
+    deinit {
+        close(lock)
+    }
+
+    /// Names this cache writes: `<16 hex digits>-<token count>.story`, or that with `.partial`.
+    static func isCacheFileName(_ name: String) -> Bool {
+        let base = name.hasSuffix(".partial") ? String(name.dropLast(".partial".count)) : name
+        guard base.hasSuffix("." + StoryCacheFile.fileExtension) else { return false }
+        let parts = base.dropLast(StoryCacheFile.fileExtension.count + 1).split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0].count == 16 && parts[0].allSatisfy(\.isHexDigit)
+            && !parts[1].isEmpty && parts[1].allSatisfy(\.isASCII) && parts[1].allSatisfy(\.isNumber)
+    }
+
+    /// The parked prefix sharing the most with `prompt` among entries of at most `maximumTokens`
+    /// (one written with a larger context may not fit this one's).
+    func bestMatch(for prompt: [Token], maximumTokens: Int = .max) -> (entry: StoryCacheIndex.Entry, shared: Int)? {
+        index.bestMatch(for: prompt, maximumTokens: maximumTokens)
+    }
+
+    /// True when an entry already holds all of `tokens`; that entry counts as used now.
+    func covers(_ tokens: [Token]) -> Bool {
+        guard let entry = index.entry(covering: tokens) else { return false }
+        touch(entry)
+        return true
+    }
+
+    /// Counts the entry as used now: the one about to be loaded must not make room for a save.
+    func markUsed(_ entry: StoryCacheIndex.Entry) {
+        touch(entry)
+    }
+
+    /// Checks the entry's file and has `read` load it (given its path; returning the tokens it
+    /// read, or nil when llama.cpp refused it). A file that is not whole or not what its name says
+    /// is removed; one llama.cpp refuses (it may lack room at the moment) goes at the second refusal.
+    func load(_ entry: StoryCacheIndex.Entry, read: (String) -> [Token]?) -> Bool {
+        let url = self.url(of: entry.name)
+        do {
+            try verify(url, length: entry.bytes)
+        } catch {
+            remove(entry, because: "unusable: \(error)")
+            return false
+        }
+        guard let tokens = read(url.path) else {
+            refusals[entry.name, default: 0] += 1
+            if refusals[entry.name, default: 0] >= 2 { remove(entry, because: "llama.cpp refused its state twice") }
+            return false
+        }
+        guard tokens == entry.tokens else {
+            remove(entry, because: "its tokens are not the ones its name says")
+            return false
+        }
+        touch(entry)
+        return true
+    }
+
+    /// False while parking is paused after a failed write.
+    var isParking: Bool {
+        guard let until = parkingPausedUntil else { return true }
+        if ContinuousClock.now < until { return false }
+        parkingPausedUntil = nil
+        return true
+    }
+
+    /// Has `write` save the evaluated cells of `tokens` to the path it is given, then seals the
+    /// file; entries it supersedes, and the least recently used beyond the size limit, go.
+    func save(_ tokens: [Token], write: (String) -> Bool) {
+        let name = Self.name(of: tokens)
+        let url = self.url(of: name)
+        let partial = url.appendingPathExtension("partial")
+        do {
+            guard write(partial.path) else { throw StoryCacheFile.Rejection.writeFailed }
+            guard chmod(partial.path, 0o600) == 0 else { throw StoryCacheFile.Rejection.writeFailed }
+            let handle = try FileHandle(forUpdating: partial)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: withUnsafeBytes(of: fingerprint.littleEndian) { Data($0) })
+            let sealed = Int(try handle.offset())
+            let checksum = try Self.checksum(of: handle, length: sealed)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(StoryCacheFile.trailer(fingerprint: fingerprint, checksum: checksum).suffix(16)))
+            // Replaces an older file of the same tokens in one step.
+            guard rename(partial.path, url.path) == 0 else { throw StoryCacheFile.Rejection.writeFailed }
+            let entry = StoryCacheIndex.Entry(name: name, tokens: tokens, bytes: sealed + 16, lastUsed: Date())
+            refusals[name] = nil
+            for leaving in index.insert(entry) {
+                remove(leaving, because: leaving.name == entry.name ? "larger than the whole cache" : "superseded or over the cache size")
+            }
+            Self.logger.debug("Parked a story", metadata: ["tokens": "\(tokens.count)", "bytes": "\(entry.bytes)"])
+        } catch {
+            Self.logger.error("Could not park a story; parking pauses for a minute", metadata: [
+                "file": "\(url.lastPathComponent)", "error": "\(error)",
+            ])
+            try? files.removeItem(at: partial)
+            parkingPausedUntil = .now + Self.pauseAfterWriteFailure
+        }
+    }
+
+    func remove(_ entry: StoryCacheIndex.Entry, because reason: String) {
+        index.remove(entry.name)
+        remove(url(of: entry.name), because: reason)
+    }
+
+    private func remove(_ url: URL, because reason: String) {
+        Self.logger.notice("Removing a story cache file", metadata: ["file": "\(url.lastPathComponent)", "reason": "\(reason)"])
+        // A file, never a directory someone put in its place.
+        unlink(url.path)
+    }
+
+    private func touch(_ entry: StoryCacheIndex.Entry) {
+        let now = Date()
+        index.touch(entry.name, at: now)
+        // The modification time carries the order of use over a restart.
+        try? files.setAttributes([.modificationDate: now], ofItemAtPath: url(of: entry.name).path)
+    }
+
+    private func url(of name: String) -> URL {
+        directory.appendingPathComponent(name).appendingPathExtension(StoryCacheFile.fileExtension)
+    }
+
+    /// Indexes a file from its trailer and llama.cpp's header, without reading its state.
+    private func entry(at url: URL) throws -> StoryCacheIndex.Entry {
+        guard url.pathExtension == StoryCacheFile.fileExtension else { throw StoryCacheFile.Rejection.notAStoryFile }
+        var status = stat()
+        guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { throw StoryCacheFile.Rejection.notAStoryFile }
+        let values = try url.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey])
+        let size = values.fileSize ?? 0
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        _ = try trailer(of: handle, size: size)
+        try handle.seek(toOffset: 0)
+        let count = try StoryCacheFile.tokenCount(inHeader: try Self.read(StoryCacheFile.headerLength, from: handle))
+        guard StoryCacheFile.headerLength + 4 * count + StoryCacheFile.trailerLength < size else { throw StoryCacheFile.Rejection.truncated }
+        let tokens = StoryCacheFile.tokens(try Self.read(4 * count, from: handle))
+        guard url.deletingPathExtension().lastPathComponent == Self.name(of: tokens) else { throw StoryCacheFile.Rejection.tokensMismatch }
+        return StoryCacheIndex.Entry(name: Self.name(of: tokens), tokens: tokens, bytes: size, lastUsed: values.contentModificationDate ?? .distantPast)
+    }
+
+    /// Checks that the file is as long as indexed, is this model's, and its checksum holds.
+    private func verify(_ url: URL, length: Int) throws {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        let size = Int(try handle.seekToEnd())
+        guard size == length else { throw StoryCacheFile.Rejection.truncated }
+        let trailer = try trailer(of: handle, size: size)
+        guard try Self.checksum(of: handle, length: size - 16) == trailer.checksum else { throw StoryCacheFile.Rejection.checksumMismatch }
+    }
+
+    private func trailer(of handle: FileHandle, size: Int) throws -> StoryCacheFile.Trailer {
+        guard size > StoryCacheFile.headerLength + StoryCacheFile.trailerLength else { throw StoryCacheFile.Rejection.truncated }
+        try handle.seek(toOffset: UInt64(size - StoryCacheFile.trailerLength))
+        return try StoryCacheFile.trailer(try Self.read(StoryCacheFile.trailerLength, from: handle), expecting: fingerprint)
+    }
+
+    /// The checksum of the file's first `length` bytes, read a piece at a time.
+    private static func checksum(of handle: FileHandle, length: Int) throws -> UInt64 {
+        try handle.seek(toOffset: 0)
+        var checksum = StoryCacheFile.Checksum()
+        var left = length
+        while left > 0 {
+            let piece = try read(min(left, chunkSize), from: handle)
+            piece.withUnsafeBytes { checksum.update($0) }
+            left -= piece.count
+        }
+        return checksum.value
+    }
+
+    private static func read(_ count: Int, from handle: FileHandle) throws -> [UInt8] {
+        let data = try handle.read(upToCount: count) ?? Data()
+        guard data.count == count else { throw StoryCacheFile.Rejection.truncated }
+        return [UInt8](data)
+    }
+
+    static func name(of tokens: [Token]) -> String {
+        let bytes = tokens.flatMap { token in withUnsafeBytes(of: token.littleEndian) { Array($0) } }
+        return String(format: "%016llx", StoryCacheFile.checksum(bytes)) + "-\(tokens.count)"
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import Testing
+import WriterAssistantLLM
+@testable import LlamaEngine
+
+/// The story cache's files, with a stand-in for llama.cpp's state file: nothing that is not a
+/// whole entry written for this model is ever handed to llama.cpp.
+@Suite struct StoryCacheTests {
+    static let fingerprint: UInt64 = 0x1234_5678_9abc_def0
+    static let story = [Token](1...400)
+
+    /// What llama.cpp writes: its magic, version, token count, tokens, then the state.
+    static func writeLlamaFile(_ tokens: [Token], stateBytes: Int = 4000) -> (String) -> Bool {
+        { path in
+            var bytes: [UInt8] = []
+            for word in [StoryCacheFile.llamaMagic, 3, UInt32(tokens.count)] + tokens.map({ UInt32(bitPattern: $0) }) {
+                withUnsafeBytes(of: word.littleEndian) { bytes += $0 }
+            }
+            bytes += (0..<stateBytes).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            return FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        }
+    }
+
+    /// What llama.cpp reads back: the tokens of the file it is given.
+    static func readTokens(_ path: String) -> [Token]? {
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 12 else { return nil }
+        let bytes = [UInt8](data)
+        let count = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        return StoryCacheFile.tokens(Array(bytes[12..<(12 + 4 * count)]))
+    }
+
+    static func withDirectory(_ body: (String) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("story-cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory.path)
+    }
+
+    static func open(_ directory: String, sizeLimit: Int = 1 << 20, fingerprint: UInt64 = Self.fingerprint) throws -> StoryCache {
+        try StoryCache(StoryCacheSettings(directory: directory, sizeLimit: sizeLimit), fingerprint: fingerprint)
+    }
+
+    /// The cache's files, its lock included.
+    static func files(in cache: StoryCache) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: cache.directory, includingPropertiesForKeys: nil)
+    }
+
+    static func entryFiles(in cache: StoryCache) throws -> [URL] {
+        try files(in: cache).filter { $0.pathExtension == StoryCacheFile.fileExtension }
+    }
+
+    @Test func aSavedStoryIsFoundAndLoadedAfterAReopen() throws {
+        try Self.withDirectory { directory in
+            do {
+                try Self.open(directory).save(Self.story, write: Self.writeLlamaFile(Self.story))
+            }
+            let cache = try Self.open(directory)
+            let match = try #require(cache.bestMatch(for: Array(Self.story.prefix(300)) + [9, 9]))
+            #expect(match.shared == 300)
+            var handedOver: String?
+            #expect(cache.load(match.entry) { path in
+                handedOver = path
+                return Self.readTokens(path)
+            })
+            #expect(handedOver != nil)
+        }
+    }
+
+    @Test func entriesAreReadableByTheirOwnerOnly() throws {
+        try Self.withDirectory { directory in
+            let cache = try Self.open(directory)
+            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            let files = try Self.entryFiles(in: cache)
+            try #require(files.count == 1)
+            let permissions = { (path: String) in
+                (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+            }
+            #expect(try permissions(files[0].path) == 0o600)
+            #expect(try permissions(cache.directory.path) == 0o700)
+        }
+    }
+
+    @Test func aCorruptEntryIsRemovedInsteadOfLoaded() throws {
+        try Self.withDirectory { directory in
+            let cache = try Self.open(directory)
+            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            let file = try #require(try Self.entryFiles(in: cache).first)
+            // One byte of the state flipped: same length, same header, same trailer.
+            var bytes = [UInt8](try Data(contentsOf: file))
+            bytes[2000] ^= 0x40
+            try Data(bytes).write(to: file)
+            let entry = try #require(cache.bestMatch(for: Self.story)?.entry)
+            var called = false
+            #expect(!cache.load(entry) { _ in called = true; return Self.story })
+            #expect(!called, "llama.cpp must never see a damaged state")
+            #expect(try Self.entryFiles(in: cache).isEmpty)
+            #expect(cache.bestMatch(for: Self.story) == nil)
+        }
+    }
+
+    @Test func truncatedForeignAndMisnamedFilesAreRemovedWhenTheCacheOpens() throws {
+        try Self.withDirectory { directory in
+            let other = [Token](1000...1400)
+            do {
+                let cache = try Self.open(directory)
+                cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+                cache.save(other, write: Self.writeLlamaFile(other))
+                let good = try #require(try Self.files(in: cache).first { $0.lastPathComponent.hasPrefix(StoryCache.name(of: Self.story)) })
+                let bytes = try Data(contentsOf: good)
+                // Truncated: the trailer is gone.
+                try bytes.prefix(bytes.count - 5).write(to: cache.directory.appendingPathComponent(StoryCache.name(of: [1, 2]) + ".story"))
+                // Another model's entry placed here.
+                let foreign = try Self.open(directory, fingerprint: 42)
+                foreign.save(Self.story, write: Self.writeLlamaFile(Self.story))
+                let foreignFile = try #require(try Self.files(in: foreign).first { $0.pathExtension == "story" })
+                try FileManager.default.moveItem(at: foreignFile, to: cache.directory.appendingPathComponent(StoryCache.name(of: [7]) + ".story"))
+                // An entry under a name that is not its tokens'.
+                try bytes.write(to: cache.directory.appendingPathComponent(StoryCache.name(of: other.reversed()) + ".story"))
+                // A write that never finished.
+                try bytes.write(to: good.appendingPathExtension("partial"))
+                // Something that is none of the cache's business.
+                try Data("notes".utf8).write(to: cache.directory.appendingPathComponent("notes.txt"))
+            }
+
+            let reopened = try Self.open(directory)
+            #expect(reopened.index.entries.map(\.tokens).sorted { $0[0] < $1[0] } == [Self.story, other])
+            #expect(Set(try Self.files(in: reopened).map(\.lastPathComponent)) == [
+                StoryCache.name(of: Self.story) + ".story", StoryCache.name(of: other) + ".story", "notes.txt", "lock",
+            ])
+        }
+    }
+
+    @Test func aSecondServerCannotUseTheSameDirectory() throws {
+        try Self.withDirectory { directory in
+            do {
+                let first = try Self.open(directory)
+                #expect(throws: StoryCache.OpenFailure.self) { _ = try Self.open(directory) }
+                withExtendedLifetime(first) {}
+            }
+            // Once the first has gone, the directory is free again.
+            _ = try Self.open(directory)
+        }
+    }
+
+    @Test func aLinkInPlaceOfTheModelsDirectoryIsRefused() throws {
+        try Self.withDirectory { directory in
+            let elsewhere = directory + "-elsewhere"
+            try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+            try Data("keep me".utf8).write(to: URL(fileURLWithPath: elsewhere + "/precious.txt"))
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: directory + "/" + String(format: "%016llx", Self.fingerprint), withDestinationPath: elsewhere)
+            #expect(throws: StoryCache.OpenFailure.self) { _ = try Self.open(directory) }
+            #expect(FileManager.default.fileExists(atPath: elsewhere + "/precious.txt"))
+        }
+    }
+
+    @Test func anEntryLlamaRefusesGoesAtTheSecondRefusal() throws {
+        try Self.withDirectory { directory in
+            let cache = try Self.open(directory)
+            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            let entry = try #require(cache.bestMatch(for: Self.story)?.entry)
+            // Refused once (say, no room at that moment): kept.
+            #expect(!cache.load(entry) { _ in nil })
+            #expect(cache.index.entries.count == 1)
+            #expect(!cache.load(entry) { _ in nil })
+            #expect(cache.index.entries.isEmpty)
+        }
+    }
+
+    @Test func entriesLongerThanTheContextAreNotOffered() throws {
+        try Self.withDirectory { directory in
+            let cache = try Self.open(directory)
+            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            #expect(cache.bestMatch(for: Self.story, maximumTokens: Self.story.count)?.shared == Self.story.count)
+            #expect(cache.bestMatch(for: Self.story, maximumTokens: Self.story.count - 1) == nil)
+        }
+    }
+
+    @Test func tokensThatDifferFromTheIndexAreRejected() throws {
+        try Self.withDirectory { directory in
+            let cache = try Self.open(directory)
+            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            let entry = try #require(cache.bestMatch(for: Self.story)?.entry)
+            #expect(!cache.load(entry) { _ in Array(Self.story.dropLast()) })
+            #expect(cache.index.entries.isEmpty)
+        }
+    }
+
+    @Test func theSizeLimitHoldsAndTheLeastRecentlyUsedGoFirst() throws {
+        try Self.withDirectory { directory in
+            let stories = (0..<4).map { story in [Token](1...300).map { $0 + Token(story * 1000) } }
+            // Room for three entries of this size.
+            let entryBytes = 12 + 4 * 300 + 4000 + StoryCacheFile.trailerLength
+            let cache = try Self.open(directory, sizeLimit: 3 * entryBytes + 10)
+            for story in stories.prefix(3) {
+                cache.save(story, write: Self.writeLlamaFile(story))
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            // The first is used again, so the second is now the least recently used.
+            #expect(cache.covers(stories[0]))
+            cache.save(stories[3], write: Self.writeLlamaFile(stories[3]))
+            #expect(Set(cache.index.entries.map(\.tokens)) == [stories[0], stories[2], stories[3]])
+            #expect(cache.index.totalBytes <= 3 * entryBytes + 10)
+            #expect(try Self.files(in: cache).count == 4, "three entries and the lock")
+        }
+    }
+
+    @Test func aSmallerLimitAfterARestartDropsTheLeastRecentlyUsedFirst() throws {
+        try Self.withDirectory { directory in
+            let stories = (0..<3).map { story in [Token](1...300).map { $0 + Token(story * 1000) } }
+            let entryBytes = 12 + 4 * 300 + 4000 + StoryCacheFile.trailerLength
+            do {
+                let cache = try Self.open(directory, sizeLimit: 3 * entryBytes)
+                for story in stories {
+                    cache.save(story, write: Self.writeLlamaFile(story))
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                #expect(cache.covers(stories[0]))
+            }
+            // A smaller limit after a restart drops the least recently used first.
+            let reopened = try Self.open(directory, sizeLimit: 2 * entryBytes)
+            // The first was used after the others were written: the second, then least recent, goes.
+            #expect(Set(reopened.index.entries.map(\.tokens)) == [stories[0], stories[2]])
+            #expect(try Self.files(in: reopened).count == 3, "two entries and the lock")
+        }
+    }
+}
