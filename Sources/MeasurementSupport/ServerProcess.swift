@@ -10,10 +10,12 @@ package final class ServerProcess {
     /// The options that decide what is measured, as the report shows them.
     package let settings: [String]
 
-    /// `extraArguments` are further options of `serve`, reported with the others.
+    /// `extraArguments` are further options of `serve`, reported with the others. Stories are
+    /// parked in `storyCache` when given, else nowhere: a measurement never touches the user's
+    /// own story cache.
     package init(
         executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters,
-        extraArguments: [String] = []
+        storyCache: String? = nil, extraArguments: [String] = []
     ) throws {
         baseURL = "http://127.0.0.1:\(port)"
         settings = [
@@ -21,6 +23,7 @@ package final class ServerProcess {
             "--top-k", String(sampling.topK), "--top-p", String(sampling.topP),
             "--max-tokens", String(sampling.maxTokens),
         ] + (sampling.seed.map { ["--seed", String($0)] } ?? []) + extraArguments
+            + (storyCache.map { ["--cache-dir", $0] } ?? ["--no-disk-cache"])
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve", "--model-path", modelPath, "--port", String(port), "--log-level", "warning"] + settings
         process.standardOutput = FileHandle.nullDevice

@@ -87,6 +87,31 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("Requests that may wait for a free slot before more are refused", .maxQueue))
     var maxQueue: Int?
 
+    @Option(help: """
+        Cells of the cache pool the requests share, each holding one token of a prompt or answer \
+        (default: --context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further \
+        --parallel request: \(LlamaEngine.Configuration.defaultPoolCells(
+            contextSize: ServeDefaults.engine.contextSize, parallel: ServeDefaults.engine.parallel,
+            longestAnswer: ServeDefaults.pipeline.sampling.maxTokens)) at the defaults). Requests that do not fit \
+        beside the running ones wait.
+        """)
+    var cacheTokens: Int?
+
+    @Option(help: ServeDefaults.help("How the cache pool stores keys: f16 or q8_0 (half the bytes)", .cacheTypeK))
+    var cacheTypeK: String?
+
+    @Option(help: ServeDefaults.help("Tokens llama.cpp evaluates at once; its scratch memory grows with it", .microBatch))
+    var microBatch: Int?
+
+    @Option(help: ServeDefaults.help("Where stories read before are kept across restarts, one server at a time (it holds story text, readable only by you)", .cacheDir))
+    var cacheDir: String?
+
+    @Option(help: ServeDefaults.help("Mebibytes of stories kept on disk per model; least recently used go first; 0 turns the disk cache off", .cacheSize))
+    var cacheSize: Int?
+
+    @Flag(help: "Neither read nor write the story cache (files already there stay): a story that leaves the cache pool is read again when it returns.")
+    var noDiskCache = false
+
     @Option(help: ServeDefaults.help("Largest request body in bytes", .maxBodySize))
     var maxBodySize: Int?
 
@@ -136,6 +161,12 @@ struct ServeCommand: AsyncParsableCommand {
         set(.seed, seed.map { .string("\($0)") })
         set(.generationTimeout, generationTimeout.map { .int($0) })
         set(.maxQueue, maxQueue.map { .int($0) })
+        set(.cacheTokens, cacheTokens.map { .int($0) })
+        set(.cacheTypeK, cacheTypeK.map { .string($0) })
+        set(.microBatch, microBatch.map { .int($0) })
+        set(.cacheDir, cacheDir.map { .string($0) })
+        set(.cacheSize, cacheSize.map { .int($0) })
+        set(.noDiskCache, noDiskCache ? .bool(true) : nil)
         set(.maxBodySize, maxBodySize.map { .int($0) })
         set(.allowedOrigins, allowedOrigins.map { .stringArray([$0]) })
         set(.allowedHosts, allowedHosts.map { .stringArray([$0]) })

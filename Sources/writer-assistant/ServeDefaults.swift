@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import Foundation
 import LlamaEngine
 import Logging
 import WriterAssistantCore
@@ -13,6 +14,17 @@ enum ServeDefaults {
     static let pipeline = FeedbackPipeline.Configuration()
     static let engine = LlamaEngine.Configuration(modelPath: "")
     static let logLevel = Logger.Level.info
+    /// Mebibytes of parked stories per model: a 2,000-token story takes about 36 MiB with the
+    /// default model.
+    static let cacheSizeMiB = 512
+
+    /// The user's cache directory (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches`
+    /// on macOS).
+    static var cacheDirectory: String {
+        let base = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask).first
+            ?? FileManager.default.temporaryDirectory
+        return base.appendingPathComponent("writer-assistant/stories", isDirectory: true).path
+    }
 
     static let values: [ServeKey: ConfigContent] = {
         let sampling = pipeline.sampling
@@ -41,6 +53,11 @@ enum ServeDefaults {
             .threads: .int(engine.threads),
             .parallel: .int(engine.parallel),
             .maxQueue: .int(engine.maxQueuedRequests),
+            .cacheTypeK: .string(engine.keyCacheType.rawValue),
+            .microBatch: .int(engine.microBatchSize),
+            .cacheDir: .string(cacheDirectory),
+            .cacheSize: .int(cacheSizeMiB),
+            .noDiskCache: .bool(false),
             .logLevel: .string(logLevel.rawValue),
         ]
     }()
@@ -60,6 +77,7 @@ enum ServeDefaults {
         case .int(let int): "\(int)"
         case .double(let double): "\(double)"
         case .stringArray(let strings): strings.joined(separator: ",")
+        case .bool(let bool): "\(bool)"
         default: "\(value)"
         }
         return ArgumentHelp("\(text) (default \(shown)).")

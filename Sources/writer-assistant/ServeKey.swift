@@ -25,6 +25,12 @@ enum ServeKey: String, CaseIterable, Sendable {
     case seed
     case generationTimeout = "generation.timeout"
     case maxQueue = "max.queue"
+    case cacheTokens = "cache.tokens"
+    case cacheTypeK = "cache.type.k"
+    case microBatch = "micro.batch"
+    case cacheDir = "cache.dir"
+    case cacheSize = "cache.size"
+    case noDiskCache = "no.disk.cache"
     case maxBodySize = "max.body.size"
     case allowedOrigins = "allowed.origins"
     case allowedHosts = "allowed.hosts"

@@ -68,6 +68,22 @@ struct ServeSettings {
             engine.threads = try value.int(.threads)
             engine.parallel = try value.int(.parallel)
             engine.maxQueuedRequests = try value.int(.maxQueue)
+            // The pool's default follows the context and parallelism given, unless set itself.
+            engine.cacheTokens = try value.optionalInt(.cacheTokens)
+            engine.longestAnswer = sampling.maxTokens
+            let keyType = try value.string(.cacheTypeK)
+            guard let keyCacheType = KeyCacheType(rawValue: keyType.lowercased()) else {
+                throw value.invalid(.cacheTypeK, KeyCacheType.allCases.map(\.rawValue).joined(separator: " or "), keyType)
+            }
+            engine.keyCacheType = keyCacheType
+            engine.microBatchSize = try value.int(.microBatch)
+            let cacheSize = try value.int(.cacheSize)
+            guard cacheSize >= 0, cacheSize <= Int.max >> 20 else {
+                throw value.invalid(.cacheSize, "a number of mebibytes, 0 or more", "\(cacheSize)")
+            }
+            engine.storyCache = try value.bool(.noDiskCache) || cacheSize == 0
+                ? nil
+                : StoryCacheSettings(directory: try value.string(.cacheDir), sizeLimit: cacheSize << 20)
             self.engine = engine
         } else {
             engine = nil
@@ -135,6 +151,11 @@ struct ServeSettings {
             check(engine.parallel <= 256, "--parallel must be at most 256 (got \(engine.parallel)).")
             check(repetition.penaltyWindow <= engine.contextSize, "--repeat-last-n must be at most --context-size (got \(repetition.penaltyWindow)).")
             check(repetition.dryWindow <= engine.contextSize, "--dry-last-n must be at most --context-size (got \(repetition.dryWindow)).")
+            if let cells = engine.cacheTokens {
+                check(cells > engine.contextSize && cells <= Int(UInt32.max),
+                      "--cache-tokens must be more than --context-size (\(engine.contextSize)): one request must fit alone (got \(cells)).")
+            }
+            check(engine.microBatchSize > 0, "--micro-batch must be positive (got \(engine.microBatchSize)).")
             check(engine.maxQueuedRequests >= 0, "--max-queue must be 0 (no waiting) or more (got \(engine.maxQueuedRequests)).")
             check(engine.contextSize <= 0 || sampling.maxTokens < engine.contextSize,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(engine.contextSize)): "
@@ -159,6 +180,17 @@ struct SettingReader {
 
     func string(_ key: ServeKey) throws -> String {
         try reading(key, "text") { try config.requiredString(forKey: key.key, isSecret: key.isSecret) }
+    }
+
+    func bool(_ key: ServeKey) throws -> Bool {
+        try reading(key, "true or false") { try config.requiredBool(forKey: key.key, isSecret: key.isSecret) }
+    }
+
+    /// Nil when no source has it (a setting whose default follows others).
+    func optionalInt(_ key: ServeKey) throws -> Int? {
+        if let value = config.int(forKey: key.key, isSecret: key.isSecret) { return value }
+        // Present but not a number is an error, not a silent default.
+        return config.string(forKey: key.key, isSecret: key.isSecret) == nil ? nil : try int(key)
     }
 
     func optionalString(_ key: ServeKey) throws -> String? {

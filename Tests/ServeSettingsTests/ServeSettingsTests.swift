@@ -74,6 +74,38 @@ import WriterAssistantLLM
         }
     }
 
+    @Test func theStoryCacheLivesInTheUsersCacheDirectoryUnlessMovedOrTurnedOff() throws {
+        let defaults = try #require(try Self.settings(["--model-path", "m.gguf"]).engine)
+        let cache = try #require(defaults.storyCache)
+        #expect(cache.directory.hasSuffix("writer-assistant/stories"))
+        #expect(cache.sizeLimit == 512 << 20)
+        #expect(defaults.keyCacheType == .q8_0)
+        #expect(defaults.cacheTokens == nil, "the pool follows --context-size, --parallel and --max-tokens")
+        #expect(defaults.poolCells == 4096 + 3 * (600 + LlamaEngine.Configuration.instructionAllowance))
+
+        let moved = try #require(try Self.settings(
+            ["--model-path", "m.gguf", "--cache-size", "64", "--max-tokens", "300"], environment: ["CACHE_DIR": "/srv/stories"]).engine)
+        #expect(moved.storyCache == StoryCacheSettings(directory: "/srv/stories", sizeLimit: 64 << 20))
+        #expect(moved.poolCells == 4096 + 3 * (300 + LlamaEngine.Configuration.instructionAllowance))
+
+        #expect(try Self.settings(["--model-path", "m.gguf", "--no-disk-cache"]).engine?.storyCache == nil)
+        #expect(try Self.settings(["--model-path", "m.gguf"], environment: ["NO_DISK_CACHE": "true"]).engine?.storyCache == nil)
+        #expect(try Self.settings(["--model-path", "m.gguf", "--cache-size", "0"]).engine?.storyCache == nil)
+        let sized = try Self.settings(["--model-path", "m.gguf", "--cache-tokens", "9000", "--cache-type-k", "f16"])
+        #expect(sized.engine?.poolCells == 9000)
+        #expect(sized.engine?.keyCacheType == .f16)
+    }
+
+    @Test func cacheSettingsThatCannotWorkAreRefused() throws {
+        #expect { _ = try Self.settings(["--model-path", "m.gguf", "--cache-type-k", "q4"]) } throws: { "\($0)".contains("--cache-type-k") }
+        #expect { _ = try Self.settings(["--model-path", "m.gguf"], environment: ["CACHE_TOKENS": "many"]) } throws: {
+            "\($0)".contains("--cache-tokens (or CACHE_TOKENS) must be a whole number")
+        }
+        let problems = try Self.settings(["--model-path", "m.gguf", "--cache-tokens", "4000", "--micro-batch", "0"]).problems()
+        #expect(problems.contains { $0.contains("--cache-tokens must be more than --context-size") })
+        #expect(problems.contains { $0.contains("--micro-batch must be positive") })
+    }
+
     @Test func keysComeFromFlagsAndAKeyFile() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         try "# team keys\nfile-key-1\n\n  file-key-2  \n".write(to: file, atomically: true, encoding: .utf8)
