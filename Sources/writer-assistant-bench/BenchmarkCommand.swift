@@ -10,7 +10,7 @@ import WriterAssistantClient
 struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "writer-assistant-bench",
-        abstract: "Measure the server: one request, a panel of raters, prefix reuse, memory.")
+        abstract: "Measure the server: one request, a panel of raters, prefix reuse, the story cache, memory.")
 
     @Option(help: "The server executable (a release build).")
     var server = ".build/release/writer-assistant"
@@ -109,13 +109,24 @@ struct BenchmarkCommand: AsyncParsableCommand {
             warm.append(second.firstToken.inSeconds)
             reused.append(Double(second.cachedTokens))
         }
+        // Sections 1-3's server; the trials below start their own.
+        let peakResidentBytes = process.peakResidentBytes
+
+        let trials = StoryCacheTrials(executable: server, modelPath: modelPath, port: port + 1, sampling: sampling, runs: runs)
+        let storyCache = try await trials.storyCache(seed: &seed)
+        let memory = try await trials.memory(seed: &seed)
+        log("8-bit against 16-bit keys, in-process")
+        let keyCache = try await KeyCacheComparison.measure(modelPath: modelPath, runs: runs, seed: &seed)
+        log("weight formats, in-process")
+        let quantization = try await QuantizationComparison.measure(modelPath: modelPath, server: server, runs: runs, seed: &seed)
 
         let report = Report(
             threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
             together: Sample(values: together), sequential: Sample(values: sequential),
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
-            peakResidentBytes: process.peakResidentBytes)
+            peakResidentBytes: peakResidentBytes, storyCache: storyCache, memory: memory, keyCache: keyCache,
+            quantization: quantization)
         try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
         print(report.markdown())
     }

@@ -33,6 +33,15 @@ enum BenchmarkStory {
             plotContext: PlotContext(plotOutline: "Mara finds the smugglers' ledger and must decide whom to trust.", plotOutlineStatus: "draft"))
     }
 
+    /// The story with one more chapter of `sentences` sentences, as a writer adds one.
+    static func appendingChapter(to context: StructuredContext, seed: Int, sentences: Int) -> StructuredContext {
+        var context = context
+        let number = (context.previousChapters?.count ?? 0) + 1
+        let extra = Self.context(seed: seed, chapters: 1, sentencesPerChapter: sentences).previousChapters?.first?.content ?? ""
+        context.previousChapters = (context.previousChapters ?? []) + [Chapter(number: number, title: "Chapter \(number)", content: extra)]
+        return context
+    }
+
     static let raters = [
         ("Pacing", "You are an editor focused on pacing. Judge whether the plot point moves the story at the right speed."),
         ("Character", "You are a character coach. Judge whether the plot point follows from who the characters are."),

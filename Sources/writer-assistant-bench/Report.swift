@@ -1,5 +1,6 @@
 import MeasurementSupport
 import Foundation
+import LlamaEngine
 import WriterAssistantLLM
 
 /// BENCHMARKS.md: what was measured, on what, how, and against which targets.
@@ -21,6 +22,10 @@ struct Report {
     var warm: Sample
     var reused: Sample
     var peakResidentBytes: Int?
+    var storyCache: StoryCacheFigures
+    var memory: MemoryFigures
+    var keyCache: KeyCacheFigures
+    var quantization: QuantizationFigures
 
     static let baselineBelowServer = """
         The raw runs came out slower than the server's in this run, although they do less: within \
@@ -124,9 +129,126 @@ struct Report {
             | prompt tokens reused by the second rater | \(reused.formatted("%.0f")) |
             | ratio | **\(warmRatio.formatted("%.3f"))** (target ≤ 0.1) |
 
-            ## 4. Memory
+            ## 4. Memory over the benchmark
 
-            Peak resident memory of the server over the whole benchmark: **\(rss)**.
+            Peak resident memory of the server over sections 1–3: **\(rss)** (at the settings above, whose \
+            --max-tokens sizes the cache pool).
+
+            \(storyCacheSection())
+            \(memorySection())
+            \(keyCacheSection())
+            \(quantizationSection())
+            """
+    }
+
+    private static let defaultPool = LlamaEngine.Configuration.defaultPoolCells(
+        contextSize: LlamaEngine.Configuration(modelPath: "").contextSize, parallel: LlamaEngine.Configuration(modelPath: "").parallel,
+        longestAnswer: SamplingParameters.raterDefaults.maxTokens)
+
+    private static func ratio(_ numerators: [Double], _ denominators: [Double]) -> Sample {
+        Sample(values: zip(numerators, denominators).map { $0 / $1 })
+    }
+
+    private func storyCacheSection() -> String {
+        let figures = storyCache
+        let restart = Self.ratio(figures.restartWarm, figures.restartCold)
+        // Each run's alternating requests against the same run's on the single-story server.
+        let perRun = 4
+        let alternating = Sample(values: stride(from: 0, to: figures.alternatingCached.count, by: perRun).map { start in
+            Sample(values: Array(figures.alternatingCached[start..<(start + perRun)])).median
+                / Sample(values: Array(figures.alternatingSingle[start..<(start + perRun)])).median
+        })
+        let append = Self.ratio(figures.appendWarm, figures.appendCold)
+        return """
+            ## 5. The story cache (stories of about \(figures.storyTokens) prompt tokens)
+
+            A second server parks stories in a fresh `--cache-dir`; the single-story baseline is a server \
+            with `--no-disk-cache`, which keeps only the story in its pool (the behaviour before the story \
+            cache). Times are to the first token, seconds, median (range).
+
+            | | with the story cache | baseline | ratio | target |
+            |---|---|---|---|---|
+            | a story read before a restart (the server stopped and started between) against it cold | \(Sample(values: figures.restartWarm)) | \(Sample(values: figures.restartCold)) | **\(restart.formatted("%.3f"))** | ≤ 0.1 |
+            | two writers alternating on two stories: each request after their first, against a single-story cache | \(Sample(values: figures.alternatingCached)) | \(Sample(values: figures.alternatingSingle)) | **\(alternating.formatted("%.3f"))** | ≤ 0.2 |
+            | a chapter of about \(figures.appendTokens) tokens added to a cached story, against a story as long read cold | \(Sample(values: figures.appendWarm)) | \(Sample(values: figures.appendCold)) | **\(append.formatted("%.3f"))** | ≤ 0.25 |
+
+            Prompt tokens that came from the cache: \(Sample(values: figures.restartReused).formatted("%.0f")) after the restart \
+            (the story, read from disk; the second rater's own part is read anew), \
+            \(Sample(values: figures.appendReused).formatted("%.0f")) with the added chapter (everything before it). \
+            The added chapter comes after the chapters already read and before the summary, outline and plot \
+            point (the writing-session layout), so only it and what follows it are read.
+
+            """
+    }
+
+    private func memorySection() -> String {
+        let figures = memory
+        let queue = Sample(values: figures.panelQueueTimes)
+        let cold = Self.ratio(figures.coldDefaults, figures.coldPrevious)
+        return """
+            ## 6. Memory at the defaults
+
+            A server at every default (`serve --model-path … --port …` and a story cache directory) serves \
+            four raters at once on one story of \(figures.panelTokens) prompt tokens (a 4,000-token story \
+            bible, cut to the context window); the previous pool is the same server with \
+            `\(StoryCacheTrials.previousPool.joined(separator: " "))`, the settings before this change. \
+            Peak resident memory is the kernel's high-water mark for the whole process, model included.
+
+            | | defaults | previous pool | target |
+            |---|---|---|---|
+            | peak resident memory, MiB | **\(Sample(values: figures.defaultsPeak).formatted("%.0f"))** | \(Sample(values: figures.previousPeak).formatted("%.0f")) | ≤ 300 |
+            | seconds each rater waited for room in the pool | \(queue.formatted("%.2f")) | | served at once |
+            | first token of a new 1,900-token story, seconds | \(Sample(values: figures.coldDefaults)) | \(Sample(values: figures.coldPrevious)) | ratio **\(cold.formatted())** |
+
+            The pool is sized for what it serves: one whole context for the request that reads a story, and \
+            for each further request its longest answer and \(LlamaEngine.Configuration.instructionAllowance) tokens \
+            of its own instructions, since the raters of a panel share the story's cells \
+            (\(Self.defaultPool) cells at the defaults, against 16,384). Keys are stored in 8 bits (section 7); values stay 16-bit, since llama.cpp \
+            quantizes them only with flash attention, which is slower on CPUs. llama.cpp evaluates \
+            \(LlamaEngine.Configuration(modelPath: "").microBatchSize) tokens at a time, so its scratch memory (which \
+            grows with that times the pool) stays small.
+
+            """
+    }
+
+    private func keyCacheSection() -> String {
+        let figures = keyCache
+        return """
+            ## 7. 8-bit keys against 16-bit keys
+
+            The same \(figures.prompts) prompts of about \(figures.promptTokens) tokens read by two engines in \
+            the benchmark process, one with each key type, everything else equal.
+
+            | | median (range) |
+            |---|---|
+            | largest difference of a first-token logit | \(Sample(values: figures.largestDifference).formatted("%.3f")) |
+            | the same, over the spread of that prompt's logits | \(Sample(values: figures.relativeDifference).formatted("%.4f")) |
+            | prompts whose likeliest first token is the same | \(figures.sameLikeliest) of \(figures.prompts) |
+            | reading the prompt, 16-bit keys, seconds | \(Sample(values: figures.readF16)) |
+            | reading the prompt, 8-bit keys, seconds | \(Sample(values: figures.readQ8)) |
+
+            """
+    }
+
+    private func quantizationSection() -> String {
+        let figures = quantization
+        let base = figures.rows.first
+        let rows = figures.rows.map { row in
+            let speedup = base.map { Self.ratio(row.readRate, $0.readRate).formatted() } ?? ""
+            return "| \(row.format) | \(String(format: "%.1f", Double(row.fileBytes) / 1_048_576)) | \(Sample(values: row.readSeconds)) | "
+                + "\(Sample(values: row.readRate).formatted("%.0f")) | \(speedup) | \(Sample(values: row.decodeRate).formatted("%.0f")) |"
+        }
+        return """
+            ## 8. Weight formats: reading speed
+
+            The default model file (Q4_1) against versions of it that llama.cpp's own quantizer writes \
+            (`writer-assistant quantize`), each loaded by the server's engine in this process and reading \
+            the same \(figures.promptTokens)-token prompts, the formats taking turns within each run. Their \
+            answer quality is measured by `make eval` (QUALITY.md).
+
+            | weights | MiB | reading the prompt, s | prompt tok/s | reading speed / Q4_1, per run | decode tok/s |
+            |---|---|---|---|---|---|
+            \(rows.joined(separator: "\n"))
 
             """
     }

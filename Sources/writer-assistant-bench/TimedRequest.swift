@@ -11,6 +11,8 @@ struct TimedRun: Sendable {
     var completionTokens: Int
     var promptTokens: Int
     var cachedTokens: Int
+    /// Seconds the request waited for the engine, as the server reports it.
+    var queueSeconds: Double
     var serverDecodeRate: Double?
     /// Client-side: completion tokens after the first, over the time between the first and last token.
     var clientDecodeRate: Double?
@@ -38,6 +40,7 @@ struct TimedRun: Sendable {
         return TimedRun(
             firstEvent: firstEvent ?? total, firstToken: firstToken ?? total, total: total,
             completionTokens: completion, promptTokens: metadata.promptTokens ?? 0, cachedTokens: metadata.cachedTokens ?? 0,
+            queueSeconds: metadata.queueTime ?? 0,
             serverDecodeRate: metadata.decodeTokensPerSecond, clientDecodeRate: clientRate)
     }
 }

@@ -42,6 +42,8 @@ struct EvalCommand: AsyncParsableCommand {
         var label: String
         var arguments: [String]
         var passes: Int
+        /// Another model file than `--model-path`.
+        var modelPath: String?
     }
 
     func run() async throws {
@@ -53,12 +55,15 @@ struct EvalCommand: AsyncParsableCommand {
             defaults,
             Setting(label: "repetition penalty 1.1, min-p 0.05, DRY off", arguments: ["--dry-multiplier", "0"], passes: 1),
             Setting(label: "DRY 0.8, min-p 0.05, repetition penalty off", arguments: ["--repeat-penalty", "1"], passes: 1),
-        ]
+            Setting(label: "16-bit keys in the cache pool", arguments: ["--cache-type-k", "f16"], passes: 1),
+        ] + (try QuantizedModels.prepare(modelPath: modelPath, server: server)).map { model in
+            Setting(label: "weights requantized to \(model.format)", arguments: [], passes: 1, modelPath: model.path)
+        }
         var answers: [EvaluatedAnswer] = []
         var serverSettings: [String] = []
         for setting in settings {
             let process = try ServerProcess(
-                executable: server, modelPath: modelPath, port: port, parallel: 4,
+                executable: server, modelPath: setting.modelPath ?? modelPath, port: port, parallel: 4,
                 sampling: .raterDefaults, extraArguments: setting.arguments)
             defer { process.stop() }
             serverSettings = process.settings.filter { !setting.arguments.contains($0) }

@@ -111,9 +111,12 @@ struct QualityReport {
             + "They cannot tell a useful suggestion from a vague one: the examples below show what a 135-million-parameter "
             + "model writes even when every measure is met (generic advice, chains of adjectives, a name it made up). "
             + "The before row is the server's sampling before repetition control (no penalties, no DRY, no min-p), with "
-            + "today's prompt, grammar and answer guide; the rows after the defaults each turn one part of the new "
-            + "repetition control off. Run `make eval MODEL=path/to/model.gguf` to measure a larger instruction-tuned "
-            + "model on the same corpus.",
+            + "today's prompt, grammar and answer guide; the two rows after the defaults each turn one part of the "
+            + "repetition control off. The 16-bit keys row stores the cache pool's keys as before the pool was made "
+            + "smaller (the defaults use 8-bit keys); the requantized rows serve the default model rewritten in another "
+            + "weight format by `writer-assistant quantize` (their reading speed is in BENCHMARKS.md). One pass of the "
+            + "corpus is few answers, so differences of a few points between rows are within chance. "
+            + "Run `make eval MODEL=path/to/model.gguf` to measure a larger instruction-tuned model on the same corpus.",
     ]
 
     private func targets() -> [String] {

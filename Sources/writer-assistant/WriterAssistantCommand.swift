@@ -8,7 +8,7 @@ struct WriterAssistantCommand: AsyncParsableCommand {
         commandName: "writer-assistant",
         abstract: "Feedback on fiction from a local language model, streamed live.",
         version: writerAssistantVersion,
-        subcommands: [ServeCommand.self, FeedbackCommand.self, PanelCommand.self],
+        subcommands: [ServeCommand.self, FeedbackCommand.self, PanelCommand.self, QuantizeCommand.self],
         defaultSubcommand: ServeCommand.self)
 
     /// Usage errors exit with 2, the convention the client subcommands document, rather than

@@ -1,0 +1,172 @@
+import Foundation
+import MeasurementSupport
+import WriterAssistantClient
+import WriterAssistantLLM
+
+/// The story cache's figures: a story read before a restart, two writers alternating, a chapter
+/// added to a cached story; each against its baseline in the same run.
+struct StoryCacheFigures {
+    var storyTokens = 0
+    var restartCold: [Double] = []
+    var restartWarm: [Double] = []
+    var restartReused: [Double] = []
+    var alternatingSingle: [Double] = []
+    var alternatingCached: [Double] = []
+    var appendCold: [Double] = []
+    var appendWarm: [Double] = []
+    var appendReused: [Double] = []
+    var appendTokens = 0
+}
+
+/// Memory and cold reading at the defaults against the settings before the pool was sized for
+/// what it serves.
+struct MemoryFigures {
+    var panelTokens = 0
+    var defaultsPeak: [Double] = []
+    var previousPeak: [Double] = []
+    /// Seconds each of the four raters waited for room in the pool, at the defaults.
+    var panelQueueTimes: [Double] = []
+    var coldDefaults: [Double] = []
+    var coldPrevious: [Double] = []
+}
+
+struct StoryCacheTrials {
+    let executable: String
+    let modelPath: String
+    let port: Int
+    let sampling: SamplingParameters
+    let runs: Int
+
+    /// The settings of the pool before it was sized for what it serves: four whole contexts,
+    /// 16-bit keys, and llama.cpp evaluating a whole prompt slice at once.
+    static let previousPool = ["--cache-tokens", "16384", "--cache-type-k", "f16", "--micro-batch", "260"]
+
+    private func start(_ port: Int, storyCache: String?, sampling: SamplingParameters? = nil, arguments: [String] = [])
+        async throws -> (ServerProcess, WriterAssistantClient)
+    {
+        let process = try ServerProcess(
+            executable: executable, modelPath: modelPath, port: port, parallel: 4, sampling: sampling ?? self.sampling,
+            storyCache: storyCache, extraArguments: arguments)
+        let client = WriterAssistantClient(baseURL: process.baseURL)
+        do {
+            try await process.waitUntilReady(client)
+        } catch {
+            process.stop()
+            throw error
+        }
+        return (process, client)
+    }
+
+    private static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("bench-stories-\(UUID().uuidString)").path
+    }
+
+    func storyCache(seed: inout Int) async throws -> StoryCacheFigures {
+        var figures = StoryCacheFigures()
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        log("a story read before a restart against the same story cold")
+        for _ in 0..<runs {
+            seed += 1
+            let story = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
+            var (process, client) = try await start(port, storyCache: directory)
+            let cold = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: story), on: client)
+            process.stop()
+            (process, client) = try await start(port, storyCache: directory)
+            let warm = try await TimedRun.run(BenchmarkStory.request(rater: 1, context: story), on: client)
+            process.stop()
+            figures.storyTokens = cold.promptTokens
+            figures.restartCold.append(cold.firstToken.inSeconds)
+            figures.restartWarm.append(warm.firstToken.inSeconds)
+            figures.restartReused.append(Double(warm.cachedTokens))
+        }
+
+        log("two writers alternating on two stories, with the story cache and with a single-story cache")
+        let (single, singleClient) = try await start(port + 1, storyCache: nil)
+        defer { single.stop() }
+        let (cached, cachedClient) = try await start(port + 2, storyCache: directory)
+        defer { cached.stop() }
+        for _ in 0..<runs {
+            seed += 2
+            let stories = [seed - 1, seed].map { BenchmarkStory.context(seed: $0, chapters: 6, sentencesPerChapter: 11) }
+            for (client, into) in [(singleClient, \StoryCacheFigures.alternatingSingle), (cachedClient, \StoryCacheFigures.alternatingCached)] {
+                // Each writer's first request reads their story; the next ones are measured.
+                for story in stories { _ = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: story), on: client) }
+                for rater in 1...2 {
+                    for story in stories {
+                        figures[keyPath: into].append(
+                            try await TimedRun.run(BenchmarkStory.request(rater: rater, context: story), on: client).firstToken.inSeconds)
+                    }
+                }
+            }
+        }
+
+        log("a chapter added to a cached story against a story as long read cold")
+        for _ in 0..<runs {
+            seed += 2
+            let story = BenchmarkStory.context(seed: seed - 1, chapters: 6, sentencesPerChapter: 11)
+            let first = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: story), on: cachedClient)
+            let longer = BenchmarkStory.appendingChapter(to: story, seed: seed * 7, sentences: 13)
+            let warm = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: longer), on: cachedClient)
+            let unseen = BenchmarkStory.appendingChapter(to: BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11), seed: seed * 11, sentences: 13)
+            let cold = try await TimedRun.run(BenchmarkStory.request(rater: 0, context: unseen), on: cachedClient)
+            figures.appendWarm.append(warm.firstToken.inSeconds)
+            figures.appendReused.append(Double(warm.cachedTokens))
+            figures.appendCold.append(cold.firstToken.inSeconds)
+            figures.appendTokens = warm.promptTokens - first.promptTokens
+        }
+        return figures
+    }
+
+    func memory(seed: inout Int) async throws -> MemoryFigures {
+        var figures = MemoryFigures()
+        log("peak memory at the defaults, four raters on a 4,000-token story, against the previous pool")
+        for _ in 0..<runs {
+            seed += 1
+            let story = BenchmarkStory.context(seed: seed, chapters: 12, sentencesPerChapter: 13)
+            for previous in [false, true] {
+                let directory = Self.temporaryDirectory()
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                // Everything at its default but the port: sampling included.
+                let (process, client) = try await start(
+                    port, storyCache: previous ? nil : directory, sampling: SamplingParameters.raterDefaults,
+                    arguments: previous ? Self.previousPool : [])
+                defer { process.stop() }
+                let panel = try await withThrowingTaskGroup(of: TimedRun.self) { group in
+                    for rater in 0..<4 {
+                        group.addTask { try await TimedRun.run(BenchmarkStory.request(rater: rater, context: story), on: client) }
+                    }
+                    return try await group.reduce(into: [TimedRun]()) { $0.append($1) }
+                }
+                let peak = Double(process.peakResidentBytes ?? 0) / 1_048_576
+                if previous {
+                    figures.previousPeak.append(peak)
+                } else {
+                    figures.defaultsPeak.append(peak)
+                    figures.panelQueueTimes += panel.map(\.queueSeconds)
+                    figures.panelTokens = panel.map(\.promptTokens).max() ?? 0
+                }
+            }
+        }
+
+        log("cold reading of a 1,900-token story at the defaults against the previous pool")
+        let (current, currentClient) = try await start(port, storyCache: nil)
+        defer { current.stop() }
+        let (previous, previousClient) = try await start(port + 1, storyCache: nil, arguments: Self.previousPool)
+        defer { previous.stop() }
+        for _ in 0..<runs {
+            for (client, into) in [(currentClient, \MemoryFigures.coldDefaults), (previousClient, \MemoryFigures.coldPrevious)] {
+                seed += 1
+                let story = BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11)
+                figures[keyPath: into].append(
+                    try await TimedRun.run(BenchmarkStory.request(rater: 0, context: story), on: client).firstToken.inSeconds)
+            }
+        }
+        return figures
+    }
+
+    private func log(_ text: String) {
+        FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
+    }
+}
