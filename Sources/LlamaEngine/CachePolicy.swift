@@ -100,7 +100,7 @@ enum CachePolicy {
 
     /// Tokens of a request's own part (plot point, rater, instructions) after the story it
     /// shares with other requests; the default rater's is about 110.
-    static let instructionAllowance = 192
+    static let instructionAllowance = 256
 
     /// How much of an idle cache about to lose its cells from `keeping` on is worth parking. When
     /// it differs from another slot's tokens or a parked entry only by a request's own part (a

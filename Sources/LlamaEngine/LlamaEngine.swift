@@ -40,8 +40,8 @@ public final class LlamaEngine: LanguageModel {
         /// Where stories leave the pool for, and come back from; nil keeps none.
         public var storyCache: StoryCacheSettings?
         /// Tokens llama.cpp evaluates at once within a step: its scratch memory is this times the
-        /// pool's cells times the attention heads. 32 keeps the server under 300 MiB at the
-        /// defaults; reading a story measured about 4 % slower than with 64 (BENCHMARKS.md).
+        /// pool's cells times the attention heads: 32 saves about 9 MiB against 64, and read a
+        /// story about 4 % slower.
         public var microBatchSize: Int
         /// See `DecodeLoop.failureInjection`; tests only.
         var failureInjection: (@Sendable (_ tokens: [Token], _ sequences: [Int32]) -> Int32?)?
@@ -58,7 +58,7 @@ public final class LlamaEngine: LanguageModel {
             longestAnswer: Int = SamplingParameters.raterDefaults.maxTokens,
             keyCacheType: KeyCacheType = .q8_0,
             storyCache: StoryCacheSettings? = nil,
-            microBatchSize: Int = 32
+            microBatchSize: Int = 64
         ) {
             self.modelPath = modelPath
             self.contextSize = contextSize
