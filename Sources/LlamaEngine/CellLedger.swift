@@ -63,24 +63,24 @@ struct CellLedger: Equatable {
     /// The sequence dropped every position from `length` on.
     mutating func truncate(_ sequence: Int, to length: Int) {
         guard length < self.length(of: sequence) else { return }
-        runs[sequence] = runs[sequence].compactMap { run in
-            guard run.start < length else { return nil }
-            var kept = run
-            kept.end = min(run.end, length)
-            return kept
-        }
+        runs[sequence] = Self.clip(runs[sequence], to: length)
         // Another sequence may still reach past the new end, so later positions are new cells.
         growing[sequence] = nil
     }
 
     /// `destination` drops what it held and shares the first `length` positions of `source`.
     mutating func copyPrefix(from source: Int, to destination: Int, length: Int) {
-        runs[destination] = runs[source].compactMap { run in
-            guard run.start < length else { return nil }
-            var shared = run
-            shared.end = min(run.end, length)
-            return shared
-        }
+        runs[destination] = Self.clip(runs[source], to: length)
         growing[destination] = nil
+    }
+
+    /// The runs covering positions before `length`.
+    private static func clip(_ runs: [Run], to length: Int) -> [Run] {
+        runs.compactMap { run in
+            guard run.start < length else { return nil }
+            var kept = run
+            kept.end = min(run.end, length)
+            return kept
+        }
     }
 }
