@@ -71,6 +71,9 @@ final class DecodeLoop {
         self.model = model
         self.context = context
         self.memory = memory
+        // llama.cpp rounds the pool up (to 256 cells); admission counts every cell it allocated.
+        var settings = settings
+        settings.poolCells = max(settings.poolCells, Int(llama_n_ctx(context)))
         self.settings = settings
         self.storyCache = storyCache
         batch = llama_batch_init(Int32(settings.promptChunkSize + settings.parallel), 0, 1)

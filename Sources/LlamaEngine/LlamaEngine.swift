@@ -77,9 +77,17 @@ public final class LlamaEngine: LanguageModel {
         /// One whole context for the request that reads a story, and for each other its own
         /// instructions (a few hundred tokens) and longest answer: a panel's raters share the
         /// story's cells. Requests that do not fit beside the running ones wait for room.
+        ///
+        /// Rounded to the nearest multiple of `poolGranularity`: llama.cpp allocates the pool in
+        /// those, and rounding up would allocate cells no request was sized for (6,664 cells
+        /// became 6,912, 5 MiB more).
         public static func defaultPoolCells(contextSize: Int, parallel: Int, longestAnswer: Int) -> Int {
-            contextSize + max(0, parallel - 1) * (longestAnswer + instructionAllowance)
+            let wanted = contextSize + max(0, parallel - 1) * (longestAnswer + instructionAllowance)
+            return (wanted + poolGranularity / 2) / poolGranularity * poolGranularity
         }
+
+        /// llama.cpp rounds the cells of a pool up to a multiple of this.
+        public static let poolGranularity = 256
 
         /// Tokens of a request's own part (plot point, rater, instructions) the default pool
         /// allows beside its answer; the default rater's is about 110.

@@ -12,6 +12,11 @@ import WriterAssistantLLM
 final class LlamaSampler {
     /// How many of the likeliest tokens the grammar is tried on before the whole vocabulary.
     static let defaultShortlistLength = 128
+    /// llama.cpp's grammar check allocates per candidate it is given (the token's characters,
+    /// and a list of rejects per grammar stack): over the whole vocabulary at once that came to
+    /// about 20 MB at once in a panel. Tokens are judged independently, so the vocabulary is
+    /// checked a slice at a time, with the same result.
+    static let grammarSliceLength = 1024
 
     private let model: LlamaModel
     private let chain: UnsafeMutablePointer<llama_sampler>
@@ -170,7 +175,18 @@ final class LlamaSampler {
                 array.sorted = false
             }
         }
-        llama_sampler_apply(grammar, &array)
+        Self.apply(grammar, inSlicesTo: array)
+    }
+
+    /// Applies the grammar to every candidate of `array`, `grammarSliceLength` at a time.
+    static func apply(_ grammar: UnsafeMutablePointer<llama_sampler>, inSlicesTo array: llama_token_data_array) {
+        var start = 0
+        while start < array.size {
+            var slice = llama_token_data_array(
+                data: array.data + start, size: min(grammarSliceLength, array.size - start), selected: -1, sorted: false)
+            llama_sampler_apply(grammar, &slice)
+            start += slice.size
+        }
     }
 
     /// Moves the `count` likeliest candidates to the front, sorted, and keeps only those.

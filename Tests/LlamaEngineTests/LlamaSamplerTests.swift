@@ -40,6 +40,37 @@ import WriterAssistantTestSupport
         // Long enough to have crossed the answer's structure, not just its first characters.
         #expect(answer.count > 200)
     }
+
+    /// The vocabulary checked a slice at a time against the grammar rejects exactly the tokens a
+    /// single pass over it rejects, at every point of an answer.
+    @Test func theGrammarJudgesTheVocabularyInSlicesAsInOnePass() throws {
+        let model = try #require(Self.model)
+        let grammar = try #require(llama_sampler_init_grammar(model.vocab, AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange), "root"))
+        defer { llama_sampler_free(grammar) }
+        var random = SeededGenerator(seed: 11)
+        let vocabulary = model.vocabularySize
+        #expect(vocabulary > 10 * LlamaSampler.grammarSliceLength)
+        var written = 0
+        var stepsWithRejections = 0
+        for _ in 0..<150 {
+            var whole = (0..<vocabulary).map { llama_token_data(id: llama_token($0), logit: 1, p: 0) }
+            var sliced = whole
+            whole.withUnsafeMutableBufferPointer { buffer in
+                var array = llama_token_data_array(data: buffer.baseAddress!, size: buffer.count, selected: -1, sorted: false)
+                llama_sampler_apply(grammar, &array)
+            }
+            sliced.withUnsafeMutableBufferPointer { buffer in
+                LlamaSampler.apply(grammar, inSlicesTo: llama_token_data_array(data: buffer.baseAddress!, size: buffer.count, selected: -1, sorted: false))
+            }
+            let allowed = whole.filter { $0.logit != -Float.infinity }.map(\.id)
+            try #require(allowed == sliced.filter { $0.logit != -Float.infinity }.map(\.id))
+            if allowed.count < vocabulary { stepsWithRejections += 1 }
+            guard let next = allowed.randomElement(using: &random), !model.isEndOfGeneration(next) else { break }
+            llama_sampler_accept(grammar, next)
+            written += 1
+        }
+        #expect(written > 100 && stepsWithRejections > 100)
+    }
 }
 
 /// The repetition samplers are in the chain: each one, alone, turns the sampler away from a

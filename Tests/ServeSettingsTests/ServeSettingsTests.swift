@@ -81,12 +81,14 @@ import WriterAssistantLLM
         #expect(cache.sizeLimit == 512 << 20)
         #expect(defaults.keyCacheType == .q8_0)
         #expect(defaults.cacheTokens == nil, "the pool follows --context-size, --parallel and --max-tokens")
-        #expect(defaults.poolCells == 4096 + 3 * (600 + LlamaEngine.Configuration.instructionAllowance))
+        // 4096 + 3 × (600 + 256) = 6664 cells, to the nearest multiple llama.cpp allocates.
+        #expect(LlamaEngine.Configuration.instructionAllowance == 256)
+        #expect(defaults.poolCells == 6656)
 
         let moved = try #require(try Self.settings(
             ["--model-path", "m.gguf", "--cache-size", "64", "--max-tokens", "300"], environment: ["CACHE_DIR": "/srv/stories"]).engine)
         #expect(moved.storyCache == StoryCacheSettings(directory: "/srv/stories", sizeLimit: 64 << 20))
-        #expect(moved.poolCells == 4096 + 3 * (300 + LlamaEngine.Configuration.instructionAllowance))
+        #expect(moved.poolCells == 5888, "4096 + 3 × (300 + 256) = 5764, rounded to the nearest multiple of 256")
 
         #expect(try Self.settings(["--model-path", "m.gguf", "--no-disk-cache"]).engine?.storyCache == nil)
         #expect(try Self.settings(["--model-path", "m.gguf"], environment: ["NO_DISK_CACHE": "true"]).engine?.storyCache == nil)
