@@ -35,6 +35,8 @@ final class DecodeLoop {
     private let memory: llama_memory_t
     private var batch: llama_batch
     private let settings: Settings
+    /// Cells of the cache pool, as llama.cpp allocated it.
+    var poolCells: Int { settings.poolCells }
     private var slots: [Slot]
     /// Which cells each sequence holds, mirrored from the pool for admission.
     private var ledger: CellLedger
@@ -123,7 +125,7 @@ final class DecodeLoop {
     // MARK: Admission
 
     private func admit(_ job: GenerationJob) {
-        let prompt = job.request.prompt
+        let prompt = job.prompt
         guard !job.isCancelled else { return job.finish() }
         guard !prompt.isEmpty, prompt.count < settings.contextPerSequence else {
             return job.finish(throwing: LanguageModelError.contextOverflow(
@@ -184,7 +186,7 @@ final class DecodeLoop {
     private func admission(
         for job: GenerationJob, parked: (entry: StoryCacheIndex.Entry, shared: Int)?
     ) -> (placement: CachePolicy.Placement, keeping: Int, emptied: [Int])? {
-        let prompt = job.request.prompt
+        let prompt = job.prompt
         guard let placement = CachePolicy.place(prompt, among: policyStates, parked: parked?.shared ?? 0) else { return nil }
         let answerRoom = answerCells(for: job.request, promptLength: prompt.count)
         let (keeping, need): (Int, Int) =
@@ -213,11 +215,11 @@ final class DecodeLoop {
         slots.map { slot in
             var state = slot.policyState
             if let job = slot.job {
-                let prompt = job.request.prompt.count
+                let prompt = job.prompt.count
                 let start: Int =
                     if case .awaitingPrefix(let source, let length) = slot.phase {
                         // What the source can still give: less than awaited once it gave up.
-                        min(length, CachePolicy.shared(slots[source].policyState.promisedTokens, job.request.prompt))
+                        min(length, CachePolicy.shared(slots[source].policyState.promisedTokens, job.prompt))
                     } else {
                         min(slot.cachedTokens.count, prompt)
                     }
@@ -494,7 +496,7 @@ final class DecodeLoop {
         if !rest.isEmpty { job.send(.text(rest)) }
         let now = ContinuousClock.now
         job.send(.finished(GenerationSummary(
-            promptTokens: job.request.prompt.count,
+            promptTokens: job.prompt.count,
             reusedPromptTokens: slot.reusedTokens,
             completionTokens: slot.produced,
             stopReason: reason,

@@ -6,6 +6,8 @@ final class GenerationJob: Sendable {
     typealias Events = AsyncThrowingStream<GenerationEvent, any Error>
 
     let request: GenerationRequest
+    /// The prompt's tokens (see `LlamaEngine.generate`).
+    let prompt: [Token]
     let submitted: ContinuousClock.Instant
     /// Receives the logits the first answer token was sampled from; for checking that batching
     /// and prefix reuse compute what a lone, cold evaluation would.
@@ -17,6 +19,7 @@ final class GenerationJob: Sendable {
 
     init(request: GenerationRequest, continuation: Events.Continuation, firstLogits: LogitsCapture? = nil) {
         self.request = request
+        prompt = request.prompt.tokens ?? []
         self.continuation = continuation
         self.firstLogits = firstLogits
         submitted = .now

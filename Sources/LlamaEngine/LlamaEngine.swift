@@ -100,6 +100,8 @@ public final class LlamaEngine: LanguageModel {
     }
 
     public let descriptor: ModelDescriptor
+    /// Cells of the cache pool all requests share, as llama.cpp allocated it.
+    public let poolCells: Int
     private let model: LlamaModel
     private let queue: JobQueue
     /// Tokenizing runs here, one prompt at a time: a multi-megabyte story takes seconds, which
@@ -137,6 +139,7 @@ public final class LlamaEngine: LanguageModel {
         let loop = try DecodeLoop(model: model, settings: settings, storyCache: storyCache)
         loop.failureInjection = configuration.failureInjection
         self.model = model
+        poolCells = loop.poolCells
         descriptor = ModelDescriptor(
             name: URL(fileURLWithPath: configuration.modelPath).lastPathComponent,
             contextLength: configuration.contextSize)
@@ -197,16 +200,29 @@ public final class LlamaEngine: LanguageModel {
 
     public var load: ModelLoad? { ModelLoad(running: runningGenerations, waiting: waitingGenerations, preparing: preparingPrompts) }
 
+    /// Tokenizes text as plain text: a control marker written in it (`<|im_end|>`) stays text.
     public func tokenize(_ text: String) async throws -> [Token] {
         try await preparing { [model] in try model.tokenize(text) }
     }
 
+    public func countTokens(_ text: String) async throws -> Int {
+        try await tokenize(text).count
+    }
+
+    /// The conversation rendered with the model's own chat template.
     public func renderChat(_ messages: [ChatMessage]) throws -> String {
         try model.renderChat(messages)
     }
 
+    /// The conversation as the model reads it (see `LanguageModel.prepare`).
     public func tokenizeChat(_ messages: [ChatMessage]) async throws -> [Token] {
         try await preparing { [model] in try model.tokenizeChat(messages) }
+    }
+
+    /// Counted exactly, and tokenized once: `generate` reads these tokens.
+    public func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt {
+        let tokens = try await tokenizeChat(messages)
+        return PreparedPrompt(messages: messages, tokenCount: tokens.count, tokens: tokens)
     }
 
     /// Runs tokenizing work on the preparation thread while it holds a place in the queue. Work
@@ -240,6 +256,11 @@ public final class LlamaEngine: LanguageModel {
         _ request: GenerationRequest, capturingFirstLogits capture: LogitsCapture?
     ) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
+        guard request.prompt.tokens != nil else {
+            // Prepared by an engine that sends messages elsewhere; this one reads tokens.
+            continuation.finish(throwing: LanguageModelError.tokenizationFailed)
+            return events
+        }
         let job = GenerationJob(request: request, continuation: continuation, firstLogits: capture)
         // A client that leaves (or times out) while its job waits gives up its place at once; a
         // running job is released by the engine thread at its next step.

@@ -39,7 +39,7 @@ final class Slot {
         self.sequence = sequence
     }
 
-    var prompt: [llama_token] { job?.request.prompt ?? [] }
+    var prompt: [llama_token] { job?.prompt ?? [] }
     var isIdle: Bool { if case .idle = phase { true } else { false } }
     var isReadingPrompt: Bool { if case .readingPrompt = phase { true } else { false } }
     var isWriting: Bool { if case .writing = phase { true } else { false } }

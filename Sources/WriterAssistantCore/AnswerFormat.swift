@@ -1,3 +1,5 @@
+public import WriterAssistantLLM
+
 /// The shape every rater answer takes, told to the model three ways: in words in the prompt, as a
 /// grammar that makes any other shape impossible to sample, and as a guide that closes the answer
 /// in time to fit its token budget.
@@ -29,6 +31,21 @@ public enum AnswerFormat {
                 + "name the character or place it is about (" + names.joined(separator: ", ") + ")."
         }
         return text
+    }
+
+    /// The answer's shape for any engine: as a JSON Schema and as the grammar below.
+    public static func constraint(suggestions: ClosedRange<Int>) -> AnswerConstraint {
+        AnswerConstraint(jsonSchema: jsonSchema(suggestions: suggestions), grammar: grammar(suggestions: suggestions))
+    }
+
+    /// The JSON Schema of the grammar's answers, for servers that take a schema rather than a
+    /// grammar: the same keys, counts and string lengths (the grammar alone also asks each
+    /// suggestion to begin with three words).
+    public static func jsonSchema(suggestions: ClosedRange<Int>) -> String {
+        #"{"type":"object","properties":{"opinion":{"type":"string","minLength":\#(minimumOpinionCharacters),"maxLength":900},"#
+            + #""suggestions":{"type":"array","items":{"type":"string","minLength":\#(minimumSuggestionCharacters),"maxLength":360},"#
+            + #""minItems":\#(suggestions.lowerBound),"maxItems":\#(suggestions.upperBound)}},"#
+            + #""required":["opinion","suggestions"],"additionalProperties":false}"#
     }
 
     /// GBNF for `{"opinion": string, "suggestions": [string, ...]}` with that many suggestions.

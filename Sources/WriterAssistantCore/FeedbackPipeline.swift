@@ -147,7 +147,7 @@ public struct FeedbackPipeline: Sendable {
     ) async throws -> Generation {
         let suggestions = AnswerFormat.writtenSuggestions(maxTokens: sampling.maxTokens)
         let request = GenerationRequest(
-            prompt: prompt.tokens, sampling: sampling, grammar: AnswerFormat.grammar(suggestions: suggestions),
+            prompt: prompt.prompt, sampling: sampling, constraint: AnswerFormat.constraint(suggestions: suggestions),
             guide: FeedbackAnswerGuide(suggestionRange: suggestions))
         var text = ""
         var writing = false

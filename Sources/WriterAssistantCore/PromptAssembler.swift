@@ -3,7 +3,7 @@ public import WriterAssistantLLM
 
 /// A prompt ready for the model, and what had to be left out to make it fit.
 public struct AssembledPrompt: Sendable {
-    public var tokens: [Token]
+    public var prompt: PreparedPrompt
     /// Labels of the story sections left out, in the order they were dropped.
     public var omittedSections: [String]
     /// What the model was told about its answer, which the answer should not echo.
@@ -25,33 +25,33 @@ public struct PromptAssembler: Sendable {
         let budget = model.descriptor.contextLength - answerReserve
         var prompt = StoryPrompt(request)
         var omitted: [String] = []
-        var tokens = try await tokenize(prompt, with: model)
-        while tokens.count > budget {
+        var prepared = try await prepare(prompt, with: model)
+        while prepared.largestTokenCount > budget {
             // Drop by each section's own token count first and re-measure the whole prompt only
             // once that estimate fits, so a long manuscript is not re-tokenized per chapter.
-            var excess = tokens.count - budget
+            var excess = prepared.largestTokenCount - budget
             repeat {
                 guard let dropped = prompt.dropLeastImportantSection() else {
                     throw FeedbackFailure(
                         .contextProcessingError,
-                        "The plot point, plot outline and rater prompt alone need \(tokens.count) tokens, "
+                        "The plot point, plot outline and rater prompt alone need \(prepared.largestTokenCount) tokens, "
                             + "more than the \(max(budget, 0)) the model's context window leaves after "
                             + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
                 }
                 omitted.append(dropped.label)
                 excess -= try await count(dropped.text, with: model)
             } while excess > 0
-            tokens = try await tokenize(prompt, with: model)
+            prepared = try await prepare(prompt, with: model)
         }
-        return AssembledPrompt(tokens: tokens, omittedSections: omitted, instructions: prompt.closingInstructions)
+        return AssembledPrompt(prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions)
     }
 
-    private func tokenize(_ prompt: StoryPrompt, with model: any LanguageModel) async throws -> [Token] {
-        try await preparing { try await model.tokenizeChat(prompt.messages()) }
+    private func prepare(_ prompt: StoryPrompt, with model: any LanguageModel) async throws -> PreparedPrompt {
+        try await preparing { try await model.prepare(prompt.messages()) }
     }
 
     private func count(_ text: String, with model: any LanguageModel) async throws -> Int {
-        try await preparing { try await model.tokenize(text).count }
+        try await preparing { try await model.countTokens(text) }
     }
 
     /// Cancellation and the model's own state (full, stopped) pass through as they are, for the

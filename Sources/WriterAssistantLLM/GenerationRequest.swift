@@ -1,19 +1,35 @@
+/// One answer to generate: the prompt as its engine prepared it, how to sample, and for a
+/// structured answer its shape and a guide that keeps it within its token budget.
 public struct GenerationRequest: Sendable {
-    /// The full prompt, already templated and tokenized by the same model.
-    public var prompt: [Token]
+    public var prompt: PreparedPrompt
+    /// `maxTokens` is the answer's token budget.
     public var sampling: SamplingParameters
-    /// A GBNF grammar the answer must follow, or nil for free text.
-    public var grammar: String?
+    /// The shape the answer must take, or nil for free text.
+    public var constraint: AnswerConstraint?
     /// Keeps a structured answer inside `sampling.maxTokens` by saying when to close what is open;
     /// engines that cannot steer token by token ignore it and report `maxTokens` instead.
     public var guide: (any OutputGuide)?
 
-    public init(prompt: [Token], sampling: SamplingParameters, grammar: String? = nil, guide: (any OutputGuide)? = nil) {
+    public init(
+        prompt: PreparedPrompt, sampling: SamplingParameters, constraint: AnswerConstraint? = nil,
+        guide: (any OutputGuide)? = nil
+    ) {
         self.prompt = prompt
         self.sampling = sampling
-        self.grammar = grammar
+        self.constraint = constraint
         self.guide = guide
     }
+
+    /// A request for a local engine: the prompt already in its tokens, the answer's shape as a
+    /// grammar.
+    public init(prompt tokens: [Token], sampling: SamplingParameters, grammar: String? = nil, guide: (any OutputGuide)? = nil) {
+        self.init(
+            prompt: PreparedPrompt(tokens: tokens), sampling: sampling,
+            constraint: grammar.map { AnswerConstraint(grammar: $0) }, guide: guide)
+    }
+
+    /// The answer's grammar, for engines that take one.
+    public var grammar: String? { constraint?.grammar }
 }
 
 public struct SamplingParameters: Sendable, Equatable {

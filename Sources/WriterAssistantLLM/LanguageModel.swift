@@ -1,22 +1,22 @@
-/// A loaded model that can count tokens, format chats and stream generations.
+/// A model that can measure prompts and stream generations: in this process or on another
+/// server, each engine owns its chat template, its tokenizer and how it holds an answer to its
+/// shape.
 ///
 /// Implementations must never block the caller's thread for long: `generate` returns at once and
 /// the work happens elsewhere, and tokenizing (a multi-megabyte story takes seconds) runs off the
 /// caller's executor. Ending iteration of the returned stream (or cancelling the task iterating
-/// it) cancels the generation; cancelling a tokenizing call abandons it.
+/// it) cancels the generation; cancelling a preparing call abandons it.
 public protocol LanguageModel: Sendable {
     var descriptor: ModelDescriptor { get }
 
-    /// Tokenizes text as plain text: a control marker written in it (`<|im_end|>`) stays text.
-    /// Fails with `queueFull` when the model has no room for another request's preparation.
-    func tokenize(_ text: String) async throws -> [Token]
+    /// Tokens `text` takes as plain content; estimated by engines that cannot count exactly
+    /// (within the margin their `prepare` states). Fails with `queueFull` when the model has no
+    /// room for another request's preparation.
+    func countTokens(_ text: String) async throws -> Int
 
-    /// Renders a conversation with the model's own chat template, ready for generation.
-    func renderChat(_ messages: [ChatMessage]) throws -> String
-
-    /// The conversation as the model reads it: the template's own scaffolding may produce control
-    /// tokens, the messages' contents never do, so story text cannot forge a turn.
-    func tokenizeChat(_ messages: [ChatMessage]) async throws -> [Token]
+    /// The conversation ready for `generate`, with its size. The template's own scaffolding may
+    /// produce control tokens, the messages' contents never do, so story text cannot forge a turn.
+    func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt
 
     func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error>
 

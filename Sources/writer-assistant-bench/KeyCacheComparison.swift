@@ -29,7 +29,7 @@ enum KeyCacheComparison {
         for _ in 0..<runs {
             seed += 1
             let request = BenchmarkStory.request(rater: 0, context: BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11))
-            let prompt = try await PromptAssembler(answerReserve: 300).assemble(request, for: engines[0]).tokens
+            let prompt = try await PromptAssembler(answerReserve: 300).assemble(request, for: engines[0]).prompt.tokens ?? []
             var logits: [[Float]] = []
             for (index, engine) in engines.enumerated() {
                 let capture = LogitsCapture()

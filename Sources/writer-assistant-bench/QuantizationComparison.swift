@@ -36,7 +36,7 @@ enum QuantizationComparison {
             seed += 1
             let request = BenchmarkStory.request(rater: 0, context: BenchmarkStory.context(seed: seed, chapters: 6, sentencesPerChapter: 11))
             // One tokenizer for all: the formats share the vocabulary.
-            let prompt = try await PromptAssembler(answerReserve: 300).assemble(request, for: engines[0]).tokens
+            let prompt = try await PromptAssembler(answerReserve: 300).assemble(request, for: engines[0]).prompt.tokens ?? []
             figures.promptTokens = prompt.count
             for (index, engine) in engines.enumerated() {
                 let generation = GenerationRequest(prompt: prompt, sampling: SamplingParameters(temperature: 0, maxTokens: 64))

@@ -34,6 +34,21 @@ import WriterAssistantTestSupport
         #expect(tokens.count > 3 && tokens.count < rendered.count / 2)
         #expect(engine.descriptor.contextLength >= 4096)
         #expect(engine.descriptor.name == "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+        // What the pipeline gets: the same tokens, counted exactly, which `generate` reads.
+        let prepared = try await engine.prepare([ChatMessage(role: .user, content: "Hello")])
+        #expect(prepared.tokens == tokens && prepared.tokenCount == tokens.count && prepared.countMargin == 0)
+        #expect(try await engine.countTokens("Hello there") == engine.tokenize("Hello there").count)
+    }
+
+    /// A prompt that carries only messages (prepared for an engine that sends them elsewhere) is
+    /// refused rather than read as an empty prompt.
+    @Test func aPromptWithoutTokensIsRefused() async throws {
+        let engine = try await TestModel.shared()
+        let messagesOnly = PreparedPrompt(messages: [ChatMessage(role: .user, content: "Hello")], tokenCount: 5)
+        await #expect(throws: LanguageModelError.tokenizationFailed) {
+            _ = try await Self.run(engine, GenerationRequest(prompt: messagesOnly, sampling: Self.greedy))
+        }
     }
 
     /// Story text that spells another turn's markers stays text: only the template's scaffolding

@@ -30,7 +30,7 @@ import WriterAssistantTestSupport
     /// Reads `request` with the engine, writing a single token, and returns how many of its
     /// prompt tokens came from the cache.
     static func read(_ request: RaterFeedbackRequest, on engine: LlamaEngine) async throws -> (prompt: [Token], reused: Int) {
-        let prompt = try await PromptAssembler(answerReserve: 100).assemble(request, for: engine).tokens
+        let prompt = try await PromptAssembler(answerReserve: 100).assemble(request, for: engine).prompt.tokens ?? []
         var reused = -1
         for try await event in engine.generate(GenerationRequest(prompt: prompt, sampling: SamplingParameters(temperature: 0, maxTokens: 1))) {
             if case .promptEvaluationStarted(_, let fromCache) = event { reused = fromCache }

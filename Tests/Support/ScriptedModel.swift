@@ -16,6 +16,9 @@ public final class ScriptedModel: LanguageModel {
         public var stopReason: GenerationSummary.StopReason = .endOfGeneration
         /// Refuse to prepare prompts with this error, as a full engine does.
         public var preparationFailure: LanguageModelError?
+        /// Report prompt sizes as estimates off by up to this many tokens, as an engine that
+        /// cannot count exactly does.
+        public var countMargin = 0
 
         public init(
             answer: [String],
@@ -43,6 +46,7 @@ public final class ScriptedModel: LanguageModel {
         public var finished = 0
         public var cancelled = 0
         public var prompts: [[Token]] = []
+        public var constraints: [AnswerConstraint?] = []
     }
 
     public let descriptor: ModelDescriptor
@@ -82,19 +86,29 @@ public final class ScriptedModel: LanguageModel {
         return try words(renderChat(messages))
     }
 
+    public func countTokens(_ text: String) async throws -> Int {
+        words(text).count
+    }
+
+    public func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt {
+        let tokens = try await tokenizeChat(messages)
+        return PreparedPrompt(messages: messages, tokenCount: tokens.count, countMargin: script.countMargin, tokens: tokens)
+    }
+
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         counters.withLock {
             $0.started += 1
-            $0.prompts.append(request.prompt)
+            $0.prompts.append(request.prompt.tokens ?? [])
+            $0.constraints.append(request.constraint)
         }
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
         let script = script
         let counters = counters
         let playback = Task {
             do {
-                continuation.yield(.promptEvaluationStarted(promptTokens: request.prompt.count, reusedTokens: 0))
+                continuation.yield(.promptEvaluationStarted(promptTokens: request.prompt.tokenCount, reusedTokens: 0))
                 try await Task.sleep(for: script.promptEvaluationDelay)
-                continuation.yield(.promptEvaluationProgress(evaluated: request.prompt.count, total: request.prompt.count))
+                continuation.yield(.promptEvaluationProgress(evaluated: request.prompt.tokenCount, total: request.prompt.tokenCount))
                 for (index, piece) in script.answer.enumerated() {
                     if let failure = script.failure, index == script.failAfterPieces { throw failure }
                     try await Task.sleep(for: script.pieceDelay)
@@ -102,7 +116,7 @@ public final class ScriptedModel: LanguageModel {
                 }
                 if let failure = script.failure, script.failAfterPieces >= script.answer.count { throw failure }
                 continuation.yield(.finished(GenerationSummary(
-                    promptTokens: request.prompt.count, completionTokens: script.answer.count,
+                    promptTokens: request.prompt.tokenCount, completionTokens: script.answer.count,
                     stopReason: script.stopReason, generationSeconds: 0.5)))
                 counters.withLock { $0.finished += 1 }
                 continuation.finish()

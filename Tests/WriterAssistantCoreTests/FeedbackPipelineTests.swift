@@ -78,6 +78,11 @@ import WriterAssistantTestSupport
         _ = try await Self.pipeline(model).result(for: Self.request)
         #expect(model.observed.started == 1)
         #expect(model.observed.finished == 1)
+        // Both forms of the shape, for whichever the engine takes.
+        let suggestions = AnswerFormat.writtenSuggestions(maxTokens: 100)
+        #expect(model.observed.constraints == [AnswerFormat.constraint(suggestions: suggestions)])
+        #expect(model.observed.constraints.first??.grammar == AnswerFormat.grammar(suggestions: suggestions))
+        #expect(model.observed.constraints.first??.jsonSchema?.contains(#""minItems":3,"maxItems":6"#) == true)
     }
 
     @Test func tokensAreStreamedOnlyWhenAskedFor() async {

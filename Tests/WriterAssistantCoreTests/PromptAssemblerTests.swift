@@ -44,8 +44,8 @@ import WriterAssistantTestSupport
     @Test func ratersOfTheSameStoryShareAllButTheirOwnPart() async throws {
         let model = ScriptedModel(script: .wellFormed())
         let assembler = PromptAssembler(answerReserve: 100)
-        let first = try await assembler.assemble(Self.request(rater: "You judge pacing."), for: model).tokens
-        let second = try await assembler.assemble(Self.request(rater: "You are a dialogue coach."), for: model).tokens
+        let first = try await assembler.assemble(Self.request(rater: "You judge pacing."), for: model).prompt.tokens ?? []
+        let second = try await assembler.assemble(Self.request(rater: "You are a dialogue coach."), for: model).prompt.tokens ?? []
         let shared = zip(first, second).prefix { $0 == $1 }.count
 
         let rendered = try model.renderChat(StoryPrompt(Self.request()).messages())
@@ -78,7 +78,7 @@ import WriterAssistantTestSupport
         // Room for everything but about two chapters.
         let twoChapters = try await PromptAssembler(answerReserve: 1000 - (full - 380)).assemble(request, for: model)
         #expect(twoChapters.omittedSections == ["chapter 1", "chapter 2"])
-        #expect(twoChapters.tokens.count <= full - 380)
+        #expect(twoChapters.prompt.tokenCount <= full - 380)
 
         // Room only for what must stay.
         // (The instructions still name the story's characters and places.)
@@ -86,10 +86,28 @@ import WriterAssistantTestSupport
         while essentials.dropLeastImportantSection() != nil {}
         let essentialTokens = model.words(try model.renderChat(essentials.messages())).count
         let minimal = try await PromptAssembler(answerReserve: 1000 - essentialTokens).assemble(request, for: model)
-        #expect(minimal.tokens.count == essentialTokens)
+        #expect(minimal.prompt.tokenCount == essentialTokens)
         #expect(minimal.omittedSections == ["chapter 1", "chapter 2", "chapter 3", "story summary", "worldbuilding", "characters"])
         let kept = try #require(StoryPrompt(request).messages().last?.content)
         #expect(kept.contains("OUTLINE-MARK"))
+    }
+
+    /// An engine that only estimates a prompt's size gets a prompt that fits even when the
+    /// estimate is short by all of its stated margin.
+    @Test func anEstimatedCountLeavesRoomForItsMargin() async throws {
+        let request = Self.request(chapters: 3, chapterWords: 200)
+        var script = ScriptedModel.Script.wellFormed()
+        let exact = ScriptedModel(script: script, contextLength: 1000)
+        let full = exact.words(try exact.renderChat(StoryPrompt(request).messages())).count
+        let reserve = 1000 - full
+        #expect(try await PromptAssembler(answerReserve: reserve).assemble(request, for: exact).omittedSections.isEmpty)
+
+        script.countMargin = 150
+        let estimating = ScriptedModel(script: script, contextLength: 1000)
+        let assembled = try await PromptAssembler(answerReserve: reserve).assemble(request, for: estimating)
+        #expect(assembled.omittedSections == ["chapter 1"])
+        #expect(assembled.prompt.countMargin == 150)
+        #expect(assembled.prompt.largestTokenCount <= full)
     }
 
     @Test func essentialsThatCannotFitAreAContextError() async {

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+import WriterAssistantLLM
+@testable import WriterAssistantCore
+
+/// The JSON Schema sent to servers that take one describes the same answers as the grammar.
+@Suite struct AnswerFormatTests {
+    @Test(arguments: [3...6, 4...6])
+    func theSchemaBoundsWhatTheGrammarBounds(_ suggestions: ClosedRange<Int>) throws {
+        let schema = try #require(
+            JSONSerialization.jsonObject(with: Data(AnswerFormat.jsonSchema(suggestions: suggestions).utf8)) as? [String: Any])
+        #expect(schema["type"] as? String == "object")
+        #expect(schema["required"] as? [String] == ["opinion", "suggestions"])
+        #expect(schema["additionalProperties"] as? Bool == false)
+        let properties = try #require(schema["properties"] as? [String: [String: Any]])
+        let opinion = try #require(properties["opinion"])
+        #expect(opinion["minLength"] as? Int == AnswerFormat.minimumOpinionCharacters)
+        let list = try #require(properties["suggestions"])
+        #expect(list["minItems"] as? Int == suggestions.lowerBound)
+        #expect(list["maxItems"] as? Int == suggestions.upperBound)
+        let item = try #require(list["items"] as? [String: Any])
+        #expect(item["minLength"] as? Int == AnswerFormat.minimumSuggestionCharacters)
+
+        let grammar = AnswerFormat.grammar(suggestions: suggestions)
+        #expect(grammar.contains("{\(suggestions.lowerBound - 1),\(suggestions.upperBound - 1)}"))
+        #expect(grammar.contains("char{\(AnswerFormat.minimumOpinionCharacters),\(opinion["maxLength"] as? Int ?? 0)}"))
+        #expect(AnswerFormat.constraint(suggestions: suggestions).grammar == grammar)
+    }
+}
