@@ -65,6 +65,22 @@ let package = Package(
             linkerSettings: llamaLinkerSettings
         ),
 
+        // An engine on another server: OpenAI-compatible chat completions, streamed (it reads
+        // them with the client's SSE decoder).
+        .target(
+            name: "RemoteEngine",
+            dependencies: [
+                "WriterAssistantLLM",
+                "WriterAssistantClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // A Swift client of the API: typed calls, the event stream, SSE decoding.
         .target(
             name: "WriterAssistantClient",
@@ -106,6 +122,7 @@ let package = Package(
                 "WriterAssistantHTTP",
                 "WriterAssistantClient",
                 "LlamaEngine",
+                "RemoteEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -190,12 +207,23 @@ let package = Package(
             dependencies: [
                 "writer-assistant",
                 "LlamaEngine",
+                "RemoteEngine",
                 "WriterAssistantCore",
                 "WriterAssistantHTTP",
                 "WriterAssistantLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RemoteEngineTests",
+            dependencies: [
+                "RemoteEngine", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -213,6 +241,7 @@ let package = Package(
             name: "WriterAssistantHTTPTests",
             dependencies: [
                 "WriterAssistantHTTP",
+                "RemoteEngine",
                 "WriterAssistantCore",
                 "WriterAssistantAPI",
                 "WriterAssistantLLM",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and running need: build tools, the llama.cpp library and headers (built
 # once by pip, then cached), and the default model. With --test it also installs what the web
-# app's tests drive: Chromium with its WebDriver, Node.js and Selenium. Quick when all is in place.
+# app's tests drive (Chromium with its WebDriver, Node.js and Selenium) and the server packages of
+# llama-cpp-python, a real peer for the remote engine's tests. Quick when all is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ VENDOR_DIR=vendor/llama
 LLAMA_LIBS="libllama libggml libggml-base libggml-cpu"
 SELENIUM_VERSION=">=4.20,<5"
 SELENIUM_DIR=selenium-4
+# What `llama-cpp-python[server]==0.3.36` requires besides itself.
+LLAMA_SERVER_PACKAGES="uvicorn>=0.22.0 fastapi>=0.100.0 pydantic-settings>=2.0.1 sse-starlette>=1.6.1 starlette-context>=0.3.6,<0.4 PyYAML>=5.1 numpy>=1.20.0 diskcache>=5.6.1 jinja2>=2.11.3 typing-extensions>=4.5.0"
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -40,6 +43,15 @@ install_test_tools() {
         say "Installing Debian packages for the browser tests: ${missing[*]}"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    fi
+    # llama-cpp-python's OpenAI-compatible server, a real peer for the remote engine's tests: its
+    # Python packages beside the llama-cpp-python built above.
+    local server="$CACHE_DIR/llama-cpp-server"
+    if [ ! -d "$server/uvicorn" ]; then
+        say "Installing llama-cpp-python's server packages into $server"
+        rm -rf "$server.partial"
+        python3 -m pip install --quiet --target "$server.partial" $LLAMA_SERVER_PACKAGES
+        mv "$server.partial" "$server"
     fi
     local target="$CACHE_DIR/$SELENIUM_DIR"
     if [ ! -d "$target/selenium" ]; then

@@ -181,8 +181,12 @@ public struct FeedbackPipeline: Sendable {
         switch error {
         case .contextOverflow, .tokenizationFailed, .chatTemplateFailed:
             FeedbackFailure(.contextProcessingError, error.description)
-        case .queueFull:
+        case .queueFull, .peerBusy:
             FeedbackFailure(.serverBusy, "The server is busy with other feedback requests. Try again shortly.")
+        case .peerUnavailable:
+            FeedbackFailure(.llmNotAvailable, error.description)
+        case .peerFailed:
+            FeedbackFailure(.generationFailed, "The model failed while writing the feedback: \(error.description)")
         case .invalidGrammar, .evaluationFailed, .engineStopped:
             FeedbackFailure(.generationFailed, "The model failed while writing the feedback: \(error.description)")
         }

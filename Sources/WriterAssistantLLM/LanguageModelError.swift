@@ -10,6 +10,12 @@ public enum LanguageModelError: Error, Sendable, Equatable, CustomStringConverti
     case engineStopped
     /// Too many generations are already waiting.
     case queueFull(limit: Int)
+    /// The server the engine sends generations to cannot be reached.
+    case peerUnavailable(reason: String)
+    /// That server is at capacity (it answered 429 or 503).
+    case peerBusy(status: Int)
+    /// That server refused the request or failed while answering.
+    case peerFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +27,9 @@ public enum LanguageModelError: Error, Sendable, Equatable, CustomStringConverti
         case .evaluationFailed(let status): "The model failed while evaluating (status \(status))."
         case .engineStopped: "The model engine stopped."
         case .queueFull(let limit): "More than \(limit) requests are waiting for the model."
+        case .peerUnavailable(let reason): "The model server cannot be reached: \(reason)."
+        case .peerBusy(let status): "The model server is at capacity (HTTP \(status))."
+        case .peerFailed(let reason): "The model server failed: \(reason)."
         }
     }
 }

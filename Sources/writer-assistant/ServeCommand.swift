@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Hummingbird
 import LlamaEngine
+import RemoteEngine
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -23,6 +24,21 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "GGUF model file to serve.")
     var modelPath: String?
+
+    @Option(name: .customLong("llm-url"), help: "Instead of --model-path: an OpenAI-compatible server to generate with, its API base (http://HOST:PORT/v1).")
+    var llmURL: String?
+
+    @Option(help: "The model that server should use (default: the first it lists).")
+    var llmModel: String?
+
+    @Option(name: .customLong("llm-api-key"), help: "The key that server requires, sent as 'Authorization: Bearer KEY'.")
+    var llmAPIKey: String?
+
+    @Option(name: .customLong("llm-api-key-file"), help: "A file holding that key.")
+    var llmAPIKeyFile: String?
+
+    @Option(help: ServeDefaults.help("How to ask that server for the answer's shape: openai (json_schema: OpenAI, vLLM, llama.cpp's server) or llama-cpp (a grammar: llama-cpp-python's server)", .llmDialect))
+    var llmDialect: String?
 
     @Option(help: ServeDefaults.help("Address to listen on", .host))
     var host: String?
@@ -140,6 +156,11 @@ struct ServeCommand: AsyncParsableCommand {
             if let content { values[key.absoluteKey] = ConfigValue(content, isSecret: key.isSecret) }
         }
         set(.modelPath, modelPath.map { .string($0) })
+        set(.llmURL, llmURL.map { .string($0) })
+        set(.llmModel, llmModel.map { .string($0) })
+        set(.llmAPIKey, llmAPIKey.map { .string($0) })
+        set(.llmAPIKeyFile, llmAPIKeyFile.map { .string($0) })
+        set(.llmDialect, llmDialect.map { .string($0) })
         set(.host, host.map { .string($0) })
         set(.port, port.map { .int($0) })
         set(.contextSize, contextSize.map { .int($0) })
@@ -193,13 +214,20 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "writer-assistant")
 
         let host = ModelHost()
-        let loader = settings.engine.map { engine in
-            ModelLoadingService(host: host, modelName: URL(fileURLWithPath: engine.modelPath).lastPathComponent, logger: logger) {
-                try await LlamaEngine.load(engine)
+        let loader: ModelLoadingService? =
+            if let remote = settings.remote {
+                ModelLoadingService(host: host, modelName: remote.model ?? remote.baseURL, logger: logger) {
+                    try await RemoteEngine.connect(remote)
+                }
+            } else if let engine = settings.engine {
+                ModelLoadingService(host: host, modelName: URL(fileURLWithPath: engine.modelPath).lastPathComponent, logger: logger) {
+                    try await LlamaEngine.load(engine)
+                }
+            } else {
+                nil
             }
-        }
         if loader == nil {
-            logger.warning("No model configured: requests will be answered with LLM_NOT_AVAILABLE. Pass --model-path.")
+            logger.warning("No model configured: requests will be answered with LLM_NOT_AVAILABLE. Pass --model-path or --llm-url.")
         }
         if !settings.server.apiKeys.isEmpty {
             logger.info("API keys required", metadata: ["keys": "\(settings.server.apiKeys.count)"])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import LlamaEngine
+import RemoteEngine
 import Logging
 import WriterAssistantCore
 import WriterAssistantHTTP
@@ -58,6 +59,7 @@ enum ServeDefaults {
             .cacheDir: .string(cacheDirectory),
             .cacheSize: .int(cacheSizeMiB),
             .noDiskCache: .bool(false),
+            .llmDialect: .string(RemoteDialect.openai.rawValue),
             .logLevel: .string(logLevel.rawValue),
         ]
     }()

@@ -6,6 +6,11 @@ import Foundation
 /// sources, merged by swift-configuration's provider hierarchy.
 enum ServeKey: String, CaseIterable, Sendable {
     case modelPath = "model.path"
+    case llmURL = "llm.url"
+    case llmModel = "llm.model"
+    case llmAPIKey = "llm.api.key"
+    case llmAPIKeyFile = "llm.api.key.file"
+    case llmDialect = "llm.dialect"
     case host, port
     case contextSize = "context.size"
     case threads, parallel
@@ -44,5 +49,5 @@ enum ServeKey: String, CaseIterable, Sendable {
     var flag: String { "--" + rawValue.replacingOccurrences(of: ".", with: "-") }
     var environmentVariable: String { rawValue.replacingOccurrences(of: ".", with: "_").uppercased() }
     /// Secrets never appear in swift-configuration's access reports.
-    var isSecret: Bool { self == .apiKey }
+    var isSecret: Bool { self == .apiKey || self == .llmAPIKey }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import LlamaEngine
+import RemoteEngine
 import Logging
 import WriterAssistantCore
 import WriterAssistantHTTP
@@ -11,8 +12,10 @@ import WriterAssistantLLM
 /// the environment, then the defaults (`ServeDefaults`).
 struct ServeSettings {
     var server: ServerConfiguration
-    /// Nil when no model was given.
+    /// Nil when no model file was given.
     var engine: LlamaEngine.Configuration?
+    /// The server to generate with instead, when one was given.
+    var remote: RemoteEngine.Configuration?
     var logLevel: Logger.Level
 
     /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then defaults.
@@ -88,6 +91,24 @@ struct ServeSettings {
         } else {
             engine = nil
         }
+        if let url = try value.optionalString(.llmURL), !url.isEmpty {
+            let dialectName = try value.string(.llmDialect)
+            guard let dialect = RemoteDialect(rawValue: dialectName.lowercased()) else {
+                throw value.invalid(.llmDialect, RemoteDialect.allCases.map(\.rawValue).joined(separator: " or "), dialectName)
+            }
+            var key = try value.optionalString(.llmAPIKey)
+            if key == nil, let path = try value.optionalString(.llmAPIKeyFile) {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ValidationError("\(ServeKey.llmAPIKeyFile.flag): cannot read the key file '\(path)'.")
+                }
+                key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            remote = RemoteEngine.Configuration(
+                baseURL: url, model: try value.optionalString(.llmModel), apiKey: key, dialect: dialect,
+                contextLength: try value.int(.contextSize))
+        } else {
+            remote = nil
+        }
         let level = try value.string(.logLevel)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw value.invalid(.logLevel, "one of trace, debug, info, notice, warning, error, critical", level)
@@ -123,6 +144,11 @@ struct ServeSettings {
             if !condition { problems.append(message) }
         }
         let sampling = server.pipeline.sampling
+        check(engine == nil || remote == nil, "Give --model-path or --llm-url, not both.")
+        if let remote {
+            check(remote.baseURL.hasPrefix("http://") || remote.baseURL.hasPrefix("https://"),
+                  "--llm-url must start with http:// or https:// (got \(remote.baseURL)).")
+        }
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")
         check(server.pipeline.generationTimeout > .zero, "--generation-timeout must be positive.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import LlamaEngine
+import RemoteEngine
 import Logging
 import Testing
 import WriterAssistantCore
@@ -106,6 +107,27 @@ import WriterAssistantLLM
         let problems = try Self.settings(["--model-path", "m.gguf", "--cache-tokens", "4000", "--micro-batch", "0"]).problems()
         #expect(problems.contains { $0.contains("--cache-tokens must be more than --context-size") })
         #expect(problems.contains { $0.contains("--micro-batch must be positive") })
+    }
+
+    @Test func aRemoteEngineComesFromItsURLItsDialectAndItsKey() throws {
+        let plain = try Self.settings(["--llm-url", "http://127.0.0.1:8080/v1"])
+        #expect(plain.engine == nil)
+        #expect(plain.remote == RemoteEngine.Configuration(baseURL: "http://127.0.0.1:8080/v1", dialect: .openai, contextLength: 4096))
+        #expect(plain.problems().isEmpty)
+
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("llm-key-\(UUID().uuidString)")
+        try "secret-key\n".write(to: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
+        let configured = try Self.settings(
+            ["--llm-model", "qwen", "--llm-dialect", "llama-cpp", "--context-size", "8192"],
+            environment: ["LLM_URL": "http://gpu:8000/v1", "LLM_API_KEY_FILE": keyFile.path])
+        #expect(configured.remote == RemoteEngine.Configuration(
+            baseURL: "http://gpu:8000/v1", model: "qwen", apiKey: "secret-key", dialect: .llamaCpp, contextLength: 8192))
+        #expect(try Self.settings(["--llm-url", "http://h/v1", "--llm-api-key", "given"]).remote?.apiKey == "given")
+
+        #expect { _ = try Self.settings(["--llm-url", "http://h/v1", "--llm-dialect", "ollama"]) } throws: { "\($0)".contains("--llm-dialect") }
+        #expect(try Self.settings(["--llm-url", "http://h/v1", "--model-path", "m.gguf"]).problems().contains { $0.contains("not both") })
+        #expect(try Self.settings(["--llm-url", "h:8000/v1"]).problems().contains { $0.contains("--llm-url") })
     }
 
     @Test func keysComeFromFlagsAndAKeyFile() throws {

@@ -1,0 +1,49 @@
+import Foundation
+import WriterAssistantLLM
+
+/// What a streamed completion has said so far, and the summary it amounts to: a plain value,
+/// so how a peer's stream is read is tested without a peer.
+struct CompletionTranscript {
+    private(set) var finishReason: String?
+    private(set) var usage: ChatCompletionChunk.Usage?
+    private(set) var pieces = 0
+    private(set) var done = false
+
+    /// Reads one server-sent event's data; returns the answer text it carries.
+    mutating func read(_ data: String) throws(LanguageModelError) -> String {
+        if data.trimmingCharacters(in: .whitespaces) == "[DONE]" {
+            done = true
+            return ""
+        }
+        let chunk: ChatCompletionChunk
+        do {
+            chunk = try JSONDecoder().decode(ChatCompletionChunk.self, from: Data(data.utf8))
+        } catch {
+            throw .peerFailed(reason: "the peer sent a chunk that is not a chat completion: \(data.prefix(200))")
+        }
+        if let failure = chunk.error {
+            throw .peerFailed(reason: "the peer failed while writing: \(failure.message ?? "no reason given")")
+        }
+        if let usage = chunk.usage { self.usage = usage }
+        if let reason = chunk.finishReason { finishReason = reason }
+        let text = chunk.text
+        if !text.isEmpty { pieces += 1 }
+        return text
+    }
+
+    /// The summary of a finished stream; a stream that stopped before saying why it ended was
+    /// cut off, not finished.
+    func summary(estimatedPromptTokens: Int, timing: (prompt: Double, generation: Double)) throws(LanguageModelError) -> GenerationSummary {
+        guard let finishReason else {
+            throw .peerFailed(reason: "the peer's stream ended before the answer did")
+        }
+        return GenerationSummary(
+            promptTokens: usage?.prompt_tokens ?? estimatedPromptTokens,
+            reusedPromptTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+            // Without the peer's count, each streamed piece is about a token.
+            completionTokens: usage?.completion_tokens ?? pieces,
+            stopReason: finishReason == "length" ? .maxTokens : .endOfGeneration,
+            promptEvaluationSeconds: timing.prompt,
+            generationSeconds: timing.generation)
+    }
+}

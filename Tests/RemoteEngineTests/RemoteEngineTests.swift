@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import WriterAssistantAPI
+import WriterAssistantCore
+import WriterAssistantLLM
+@testable import RemoteEngine
+
+/// The remote engine against a scripted OpenAI-compatible peer on loopback: the answers, phases
+/// and error codes a writer sees are those of the in-process engine.
+@Suite struct RemoteEngineTests {
+    static let answer = #"{"opinion": "Mara opening the letter in the storm is a strong turn.", "suggestions": ["Let Mara hesitate before she opens it", "Show Tomas watching from the mill door", "Make the storm put out the lantern", "End the scene on the letter's first line"]}"#
+
+    static let request = RaterFeedbackRequest(
+        raterPrompt: "You judge pacing.", plotPoint: "Mara opens the letter during the storm.", raterName: "Pacing")
+
+    static func pipeline(_ engine: RemoteEngine, timeout: Duration = .seconds(30)) -> FeedbackPipeline {
+        FeedbackPipeline(host: ModelHost(.ready(engine)), configuration: .init(generationTimeout: timeout))
+    }
+
+    static func events(_ engine: RemoteEngine, tokens: Bool = false) async -> [StreamEvent] {
+        var events: [StreamEvent] = []
+        for await event in pipeline(engine).events(for: request, options: .init(includeTokens: tokens)) { events.append(event) }
+        return events
+    }
+
+    static func body(_ json: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    }
+
+    @Test func aStreamedAnswerBecomesAResultWithEveryPhaseAndThePeersCounts() async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 9), cachedTokens: 200))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            #expect(engine.descriptor.name == "scripted-peer-model", "the peer's first model, when none is named")
+            let events = await Self.events(engine, tokens: true)
+            let phases = events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } }
+            #expect(phases == FeedbackPhase.allCases)
+            let tokens = events.compactMap { if case .token(let text) = $0 { text } else { nil } }
+            #expect(tokens.joined() == Self.answer)
+            guard case .result(let result) = try #require(events.last) else { Issue.record("\(events)"); return }
+            #expect(result.feedback.suggestions.count == 4)
+            #expect(result.contextMetadata.promptTokens == 321)
+            #expect(result.contextMetadata.cachedTokens == 200)
+            #expect(result.contextMetadata.completionTokens == Self.answer.chunked(into: 9).count)
+        }
+        let sent = try Self.body(try #require(peer.requests.first))
+        #expect(sent["stream"] as? Bool == true)
+        #expect((sent["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+        let format = try #require(sent["response_format"] as? [String: Any])
+        #expect(format["type"] as? String == "json_schema")
+        #expect(((format["json_schema"] as? [String: Any])?["schema"] as? [String: Any])?["required"] as? [String] == ["opinion", "suggestions"])
+        #expect(sent["grammar"] == nil && sent["top_k"] == nil, "OpenAI refuses parameters it does not define")
+        let messages = try #require(sent["messages"] as? [[String: String]])
+        #expect(messages.first?["role"] == "system" && messages.last?["content"]?.contains("Mara opens the letter") == true)
+    }
+
+    @Test func theLlamaCppDialectSendsTheGrammarInstead() async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 20), usage: false))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, model: "smol", dialect: .llamaCpp))
+            defer { engine.shutdown() }
+            guard case .result(let result) = await Self.events(engine).last else { Issue.record("no result"); return }
+            // Without the peer's counts: the estimate, and a token per piece.
+            #expect(result.contextMetadata.promptTokens ?? 0 > 0)
+            #expect(result.contextMetadata.completionTokens == Self.answer.chunked(into: 20).count)
+        }
+        let sent = try Self.body(try #require(peer.requests.first))
+        #expect(sent["model"] as? String == "smol")
+        #expect((sent["grammar"] as? String)?.hasPrefix("root ::=") == true)
+        #expect(sent["response_format"] == nil && sent["top_k"] as? Int == 40)
+    }
+
+    @Test(arguments: [429, 503])
+    func aPeerAtCapacityIsServerBusy(_ status: Int) async throws {
+        try await ScriptedPeer(.status(status)).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            guard case .error(_, let code) = await Self.events(engine).last else { Issue.record("no error"); return }
+            #expect(code == .serverBusy)
+        }
+    }
+
+    @Test func aPeerThatRefusesTheRequestIsAFailedGeneration() async throws {
+        try await ScriptedPeer(.status(422)).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            guard case .error(let message, let code) = await Self.events(engine).last else { Issue.record("no error"); return }
+            #expect(code == .generationFailed)
+            #expect(message.contains("422"))
+        }
+    }
+
+    @Test func anAnswerThatBreaksOffFailsAtOnce() async throws {
+        try await ScriptedPeer(.breakOff(after: Array(Self.answer.chunked(into: 9).prefix(4)))).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            let started = ContinuousClock.now
+            guard case .error(_, let code) = await Self.events(engine).last else { Issue.record("no error"); return }
+            #expect(code == .generationFailed)
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test func aMalformedChunkIsAFailedGenerationNotInventedText() async throws {
+        try await ScriptedPeer(.malformedChunk).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            let events = await Self.events(engine)
+            guard case .error(_, let code) = events.last else { Issue.record("no error"); return }
+            #expect(code == .generationFailed)
+            #expect(!events.contains { if case .result = $0 { true } else { false } })
+        }
+    }
+
+    @Test func aPeerThatCannotBeReachedIsSaidAtConnect() async throws {
+        // A port that was just free: nothing listens there.
+        let url = try await ScriptedPeer(.status(200)).serve { $0 }
+        await #expect(throws: LanguageModelError.self) {
+            _ = try await RemoteEngine.connect(.init(baseURL: url, connectTimeout: .seconds(2)))
+        }
+    }
+
+    @Test func estimatesLeaveAMargin() {
+        let prompt = TokenEstimate.prompt([ChatMessage(role: .user, content: String(repeating: "word ", count: 400))])
+        #expect(prompt.tokenCount == 500 + TokenEstimate.perMessage)
+        #expect(prompt.countMargin == prompt.tokenCount / 4)
+        #expect(prompt.tokens == nil)
+    }
+}
+
+extension String {
+    func chunked(into size: Int) -> [String] {
+        var chunks: [String] = []
+        var rest = Substring(self)
+        while !rest.isEmpty {
+            chunks.append(String(rest.prefix(size)))
+            rest = rest.dropFirst(size)
+        }
+        return chunks
+    }
+}
