@@ -18,7 +18,9 @@ enum ChatCompletionBody {
             // Token counts come in a last chunk only when asked for.
             body["stream_options"] = ["include_usage": true]
             if let schema = try request.constraint?.jsonSchema.map(parse) {
-                body["response_format"] = ["type": "json_schema", "json_schema": ["name": "answer", "strict": true, "schema": schema]]
+                // Not strict: OpenAI's strict mode refuses the length bounds that servers which
+                // compile the schema to a grammar (vLLM, llama.cpp's) use to keep strings useful.
+                body["response_format"] = ["type": "json_schema", "json_schema": ["name": "answer", "strict": false, "schema": schema]]
             }
         case .llamaCpp:
             body["top_k"] = request.sampling.topK

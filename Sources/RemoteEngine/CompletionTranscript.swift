@@ -8,6 +8,8 @@ struct CompletionTranscript {
     private(set) var usage: ChatCompletionChunk.Usage?
     private(set) var pieces = 0
     private(set) var done = false
+    /// What the peer said of an error it reported in the stream.
+    private(set) var peerMessage: String?
 
     /// Reads one server-sent event's data; returns the answer text it carries.
     mutating func read(_ data: String) throws(LanguageModelError) -> String {
@@ -19,10 +21,12 @@ struct CompletionTranscript {
         do {
             chunk = try JSONDecoder().decode(ChatCompletionChunk.self, from: Data(data.utf8))
         } catch {
-            throw .peerFailed(reason: "the peer sent a chunk that is not a chat completion: \(data.prefix(200))")
+            throw .peerFailed(reason: "it sent a chunk that is not a chat completion")
         }
         if let failure = chunk.error {
-            throw .peerFailed(reason: "the peer failed while writing: \(failure.message ?? "no reason given")")
+            // What it says goes to the log (see `RemoteEngine`), not to clients.
+            peerMessage = String((failure.message ?? "no reason given").prefix(1000))
+            throw .peerFailed(reason: "it reported an error while writing")
         }
         if let usage = chunk.usage { self.usage = usage }
         if let reason = chunk.finishReason { finishReason = reason }
@@ -35,7 +39,7 @@ struct CompletionTranscript {
     /// cut off, not finished.
     func summary(estimatedPromptTokens: Int, timing: (prompt: Double, generation: Double)) throws(LanguageModelError) -> GenerationSummary {
         guard let finishReason else {
-            throw .peerFailed(reason: "the peer's stream ended before the answer did")
+            throw .peerFailed(reason: "its stream ended before the answer did")
         }
         return GenerationSummary(
             promptTokens: usage?.prompt_tokens ?? estimatedPromptTokens,

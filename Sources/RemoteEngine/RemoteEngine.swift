@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Synchronization
 import WriterAssistantClient
 public import WriterAssistantLLM
 
@@ -14,9 +15,10 @@ public import WriterAssistantLLM
 /// The peer owns the chat template and the tokenizer, so prompt sizes here are estimates with a
 /// stated margin (`TokenEstimate`), and the counts reported are the peer's own when it gives them.
 /// Generation is streamed; ending the returned stream cancels the HTTP request, which closes the
-/// connection, and the peer stops writing.
+/// connection, and the peer stops writing. What the peer says when it fails is logged, and
+/// clients are told only its status: error bodies can echo keys.
 public final class RemoteEngine: LanguageModel {
-    public struct Configuration: Sendable, Equatable {
+    public struct Configuration: Sendable, Equatable, CustomStringConvertible {
         /// The API's base, ending in `/v1`.
         public var baseURL: String
         /// The model the peer should use; nil asks the peer for its first.
@@ -25,28 +27,48 @@ public final class RemoteEngine: LanguageModel {
         public var dialect: RemoteDialect
         /// Tokens one generation may hold, prompt and answer: the peer's context size.
         public var contextLength: Int
-        /// How long to wait for the peer to answer at all, at startup.
+        /// Generations sent to the peer at once; more wait here, up to `maxQueued`, and beyond
+        /// that are refused (`queueFull`) rather than sent to a peer that may charge for them.
+        public var parallel: Int
+        public var maxQueued: Int
+        /// Longest the peer may take to answer at startup.
         public var connectTimeout: Duration
+        /// Longest silence from the peer while it answers (before its first piece too: a large
+        /// model on a CPU may read a long story for a minute).
+        public var readTimeout: Duration
 
         public init(
             baseURL: String, model: String? = nil, apiKey: String? = nil, dialect: RemoteDialect = .openai,
-            contextLength: Int = 4096, connectTimeout: Duration = .seconds(10)
+            contextLength: Int = 4096, parallel: Int = 4, maxQueued: Int = 64,
+            connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(120)
         ) {
             self.baseURL = baseURL
             self.model = model
             self.apiKey = apiKey
             self.dialect = dialect
             self.contextLength = contextLength
+            self.parallel = parallel
+            self.maxQueued = maxQueued
             self.connectTimeout = connectTimeout
+            self.readTimeout = readTimeout
         }
 
         var endpoint: String { baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
+
+        /// The address without credentials or path, for logs, errors and `/health`.
+        public var displayName: String {
+            guard let url = URL(string: baseURL), let host = url.host else { return "the model server" }
+            return "\(url.scheme ?? "http")://\(host)\(url.port.map { ":\($0)" } ?? "")"
+        }
+
+        public var description: String { "\(displayName) (\(dialect.rawValue))" }
     }
 
     public let descriptor: ModelDescriptor
     private let configuration: Configuration
     private let model: String
     private let client: HTTPClient
+    private let inFlight = Atomic<Int>(0)
     private static let logger = Logger(label: "writer-assistant.remote")
 
     private init(configuration: Configuration, model: String, client: HTTPClient) {
@@ -56,28 +78,59 @@ public final class RemoteEngine: LanguageModel {
         descriptor = ModelDescriptor(name: model, contextLength: configuration.contextLength)
     }
 
+    static func client(for configuration: Configuration) -> HTTPClient {
+        var settings = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: timeAmount(configuration.readTimeout)))
+        settings.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.parallel))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
     /// Asks the peer which models it serves, so that a wrong address or key is said at startup;
-    /// fails with `peerUnavailable` when it cannot be reached or refuses.
+    /// fails with `peerUnavailable`, saying what to check, when it cannot be reached or refuses.
     public static func connect(_ configuration: Configuration) async throws -> RemoteEngine {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = client(for: configuration)
         do {
-            var request = HTTPClientRequest(url: configuration.endpoint + "/models")
-            authorize(&request, configuration)
-            let response = try await client.execute(request, timeout: .seconds(Int64(configuration.connectTimeout.components.seconds)))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            guard response.status == .ok else {
-                throw LanguageModelError.peerUnavailable(reason: "\(configuration.endpoint)/models answered \(response.status.code)")
-            }
-            let models = (try? JSONDecoder().decode(ModelList.self, from: Data(buffer: body)))?.data.map(\.id) ?? []
-            guard let model = configuration.model ?? models.first else {
-                throw LanguageModelError.peerUnavailable(reason: "\(configuration.endpoint) serves no model; pass --llm-model")
+            let model = try await withDeadline(configuration.connectTimeout, else: LanguageModelError.peerUnavailable(
+                reason: "\(configuration.displayName) did not answer within \(configuration.connectTimeout.components.seconds) s "
+                    + "(is it running, and is --llm-url its API base?)")
+            ) {
+                try await Self.firstModel(configuration, client: client)
             }
             return RemoteEngine(configuration: configuration, model: model, client: client)
         } catch {
             try? await client.shutdown()
             if let error = error as? LanguageModelError { throw error }
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.endpoint): \(error)")
+            logger.error("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer (is it running, and is --llm-url its API base?)")
         }
+    }
+
+    private static func firstModel(_ configuration: Configuration, client: HTTPClient) async throws -> String {
+        var request = HTTPClientRequest(url: configuration.endpoint + "/models")
+        authorize(&request, configuration)
+        let response = try await client.execute(request, timeout: .seconds(Int64(configuration.connectTimeout.components.seconds)))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        switch response.status.code {
+        case 200..<300: break
+        case 401, 403:
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) refused the key (HTTP \(response.status.code)); check --llm-api-key")
+        case 404:
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has no \(URL(string: configuration.endpoint)?.path ?? "")/models (HTTP 404); --llm-url should be the API base, usually ending in /v1")
+        default:
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) answered HTTP \(response.status.code) when asked for its models")
+        }
+        if let model = configuration.model { return model }
+        guard let first = (try? JSONDecoder().decode(ModelList.self, from: Data(buffer: body)))?.data.first?.id else {
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
+        }
+        return first
     }
 
     private struct ModelList: Decodable {
@@ -93,29 +146,45 @@ public final class RemoteEngine: LanguageModel {
         TokenEstimate.prompt(messages)
     }
 
+    public var load: ModelLoad? {
+        let count = inFlight.load(ordering: .relaxed)
+        return ModelLoad(running: min(count, configuration.parallel), waiting: max(0, count - configuration.parallel))
+    }
+
     public func shutdown() {
         client.shutdown { _ in }
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
+        let limit = max(1, configuration.parallel) + max(0, configuration.maxQueued)
+        guard inFlight.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
+            inFlight.wrappingSubtract(1, ordering: .relaxed)
+            continuation.finish(throwing: LanguageModelError.queueFull(limit: configuration.maxQueued))
+            return events
+        }
         let work = Task { [self] in
+            defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
             do {
                 try await stream(request, to: continuation)
                 continuation.finish()
-            } catch is CancellationError {
-                continuation.finish()
-            } catch let error as LanguageModelError {
-                Self.logger.error("The model server failed a generation", metadata: ["error": "\(error)"])
-                continuation.finish(throwing: error)
             } catch {
-                Self.logger.error("The model server failed a generation", metadata: ["error": "\(error)"])
-                continuation.finish(throwing: LanguageModelError.peerFailed(reason: "\(error)"))
+                // A client that left cancelled the request; that is no failure of the peer.
+                guard !Task.isCancelled, !(error is CancellationError) else { return continuation.finish() }
+                let failure = error as? LanguageModelError ?? .peerFailed(reason: "the request failed")
+                Self.logger.error("The model server failed a generation", metadata: [
+                    "server": "\(configuration.displayName)", "error": "\(error)",
+                ])
+                continuation.finish(throwing: failure)
             }
         }
         continuation.onTermination = { _ in work.cancel() }
         return events
     }
+
+    /// More than any answer's stream holds (a few thousand tokens at some 150 bytes each): a peer
+    /// that sends more is not streaming an answer.
+    static let largestStream = 16 << 20
 
     private func stream(_ request: GenerationRequest, to continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws {
         var http = HTTPClientRequest(url: configuration.endpoint + "/chat/completions")
@@ -127,30 +196,53 @@ public final class RemoteEngine: LanguageModel {
 
         let sent = ContinuousClock.now
         continuation.yield(.promptEvaluationStarted(promptTokens: request.prompt.tokenCount, reusedTokens: 0))
-        // The overall limit is the pipeline's; this only keeps a vanished peer from holding the
-        // request for ever when no one times it out.
+        // The overall limit is the pipeline's, the silence limit the client's read timeout.
         let response: HTTPClientResponse
         do {
             response = try await client.execute(http, timeout: .hours(1))
-        } catch let error where !(error is CancellationError) && !Task.isCancelled {
+        } catch where !Task.isCancelled {
+            Self.logger.error("The model server did not answer", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
+            if let error = error as? HTTPClientError, error == .readTimeout {
+                throw LanguageModelError.peerFailed(reason: "it went silent for \(configuration.readTimeout.components.seconds) s")
+            }
             // No answer at all: the peer is away (refused, unreachable, closed before answering).
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.endpoint): \(error)")
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer")
         }
         switch response.status.code {
         case 200..<300: break
         case 429, 503: throw LanguageModelError.peerBusy(status: Int(response.status.code))
         default:
             let detail = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
-            throw LanguageModelError.peerFailed(reason: "HTTP \(response.status.code) \(detail.prefix(300))")
+            Self.logger.error("The model server refused a generation", metadata: [
+                "server": "\(configuration.displayName)", "status": "\(response.status.code)", "body": "\(detail.prefix(1000))",
+            ])
+            throw LanguageModelError.peerFailed(reason: "it answered HTTP \(response.status.code)")
+        }
+        let type = response.headers.first(name: "Content-Type") ?? ""
+        guard type.lowercased().hasPrefix("text/event-stream") else {
+            throw LanguageModelError.peerFailed(reason: "it answered \(type.isEmpty ? "without a content type" : type.prefix(60)), not an event stream")
         }
 
         var decoder = ServerSentEventDecoder()
         var transcript = CompletionTranscript()
         var firstText: ContinuousClock.Instant?
+        var received = 0
         do {
             reading: for try await buffer in response.body {
+                received += buffer.readableBytes
+                guard received <= Self.largestStream else {
+                    throw LanguageModelError.peerFailed(reason: "its stream went past \(Self.largestStream >> 20) MiB")
+                }
                 for event in decoder.feed(buffer.readableBytesView) {
-                    let text = try transcript.read(event.data)
+                    let text: String
+                    do {
+                        text = try transcript.read(event.data)
+                    } catch {
+                        Self.logger.error("The model server's stream failed", metadata: [
+                            "server": "\(configuration.displayName)", "said": "\(transcript.peerMessage ?? String(event.data.prefix(300)))",
+                        ])
+                        throw error
+                    }
                     if !text.isEmpty {
                         if firstText == nil { firstText = .now }
                         continuation.yield(.text(text))
@@ -160,8 +252,9 @@ public final class RemoteEngine: LanguageModel {
             }
         } catch let error as LanguageModelError {
             throw error
-        } catch let error where !(error is CancellationError) && !Task.isCancelled {
-            throw LanguageModelError.peerFailed(reason: "the answer broke off: \(error)")
+        } catch where !Task.isCancelled {
+            Self.logger.error("The model server's answer broke off", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
+            throw LanguageModelError.peerFailed(reason: "its answer broke off")
         }
         try Task.checkCancellation()
         let firstPiece = firstText ?? .now
@@ -174,4 +267,18 @@ public final class RemoteEngine: LanguageModel {
         if let key = configuration.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
     }
 
+    private static func withDeadline<T: Sendable>(
+        _ limit: Duration, else failure: LanguageModelError, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask(operation: work)
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw failure
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
+    }
 }

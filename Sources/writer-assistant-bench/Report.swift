@@ -178,6 +178,16 @@ struct Report {
             The added chapter comes after the chapters already read and before the summary, outline and plot \
             point (the writing-session layout), so only it and what follows it are read.
 
+            The added chapter misses 0.25 by what must be read after it. That request read \(figures.appendRead) \
+            tokens, the chapter and \(figures.appendRead - figures.appendTokens) of summary, outline, plot point, \
+            rater and instructions, which follow the chapters so that editing them leaves the chapters \
+            cached; the cold request read \(figures.appendColdTokens), so \
+            \(String(format: "%.2f", Double(figures.appendRead) / Double(max(figures.appendColdTokens, 1)))) of \
+            the tokens. And tokens read deep into a story cost more than the average of a cold read, since \
+            each attends to every token before it: outside this benchmark, on this machine, 4.2 ms a token \
+            at a depth of 1,600 to 2,050 against 3.6 ms over a cold read of 2,000. The same trial with no \
+            summary or outline in the story (145 tokens after the chapter) measured 0.23 to 0.26.
+
             """
     }
 
@@ -197,13 +207,16 @@ struct Report {
             | | defaults | previous pool | target |
             |---|---|---|---|
             | peak resident memory, MiB | **\(Sample(values: figures.defaultsPeak).formatted("%.0f"))** | \(Sample(values: figures.previousPeak).formatted("%.0f")) | ≤ 300 |
-            | seconds each rater waited for room in the pool | \(queue.formatted("%.2f")) | | served at once |
+            | seconds each rater waited before the engine took it up (new requests join between steps; a step reading 256 prompt tokens takes about a second) | \(queue.formatted("%.2f")) | | served at once |
             | first token of a new 1,900-token story, seconds | \(Sample(values: figures.coldDefaults)) | \(Sample(values: figures.coldPrevious)) | ratio **\(cold.formatted())** |
 
             The pool is sized for what it serves: one whole context for the request that reads a story, and \
             for each further request its longest answer and \(LlamaEngine.Configuration.instructionAllowance) tokens \
             of its own instructions, since the raters of a panel share the story's cells \
-            (\(Self.defaultPool) cells at the defaults, against 16,384). Keys are stored in 8 bits (section 7); values stay 16-bit, since llama.cpp \
+            (\(Self.defaultPool) cells at the defaults, to the nearest multiple of the 256 llama.cpp allocates, \
+            against 16,384). llama.cpp's grammar check is given the vocabulary \
+            1,024 tokens at a time: over all of it at once it allocated about 20 MB at a go, and where the \
+            allocator left that made the peak vary by 15 MiB. Keys are stored in 8 bits (section 7); values stay 16-bit, since llama.cpp \
             quantizes them only with flash attention, which is slower on CPUs. llama.cpp evaluates \
             \(LlamaEngine.Configuration(modelPath: "").microBatchSize) tokens at a time, so its scratch memory (which \
             grows with that times the pool) stays small.

@@ -16,6 +16,10 @@ struct StoryCacheFigures {
     var appendWarm: [Double] = []
     var appendReused: [Double] = []
     var appendTokens = 0
+    /// Prompt tokens the request with the added chapter read: the chapter and what follows it.
+    var appendRead = 0
+    /// Prompt tokens of the story as long read cold.
+    var appendColdTokens = 0
 }
 
 /// Memory and cold reading at the defaults against the settings before the pool was sized for
@@ -115,6 +119,8 @@ struct StoryCacheTrials {
             figures.appendReused.append(Double(warm.cachedTokens))
             figures.appendCold.append(cold.firstToken.inSeconds)
             figures.appendTokens = warm.promptTokens - first.promptTokens
+            figures.appendRead = warm.promptTokens - warm.cachedTokens
+            figures.appendColdTokens = cold.promptTokens - cold.cachedTokens
         }
         return figures
     }

@@ -216,7 +216,7 @@ struct ServeCommand: AsyncParsableCommand {
         let host = ModelHost()
         let loader: ModelLoadingService? =
             if let remote = settings.remote {
-                ModelLoadingService(host: host, modelName: remote.model ?? remote.baseURL, logger: logger) {
+                ModelLoadingService(host: host, modelName: remote.model ?? remote.displayName, logger: logger) {
                     try await RemoteEngine.connect(remote)
                 }
             } else if let engine = settings.engine {
@@ -226,6 +226,11 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 nil
             }
+        if let remote = settings.remote, remote.apiKey != nil, remote.baseURL.hasPrefix("http://"),
+           !["127.0.0.1", "localhost", "[::1]", "::1"].contains(URL(string: remote.baseURL)?.host ?? "") {
+            logger.warning("The model server's key is sent unencrypted: use https:// for a server on another machine",
+                           metadata: ["server": "\(remote.displayName)"])
+        }
         if loader == nil {
             logger.warning("No model configured: requests will be answered with LLM_NOT_AVAILABLE. Pass --model-path or --llm-url.")
         }

@@ -105,7 +105,8 @@ struct ServeSettings {
             }
             remote = RemoteEngine.Configuration(
                 baseURL: url, model: try value.optionalString(.llmModel), apiKey: key, dialect: dialect,
-                contextLength: try value.int(.contextSize))
+                contextLength: try value.int(.contextSize), parallel: try value.int(.parallel),
+                maxQueued: try value.int(.maxQueue))
         } else {
             remote = nil
         }
@@ -147,7 +148,13 @@ struct ServeSettings {
         check(engine == nil || remote == nil, "Give --model-path or --llm-url, not both.")
         if let remote {
             check(remote.baseURL.hasPrefix("http://") || remote.baseURL.hasPrefix("https://"),
-                  "--llm-url must start with http:// or https:// (got \(remote.baseURL)).")
+                  "--llm-url must start with http:// or https:// (got \(remote.displayName)).")
+            check(remote.contextLength > 0, "--context-size must be positive (got \(remote.contextLength)).")
+            check(remote.parallel > 0, "--parallel must be positive (got \(remote.parallel)).")
+            check(remote.maxQueued >= 0, "--max-queue must be 0 (no waiting) or more (got \(remote.maxQueued)).")
+            check(remote.contextLength <= 0 || sampling.maxTokens < remote.contextLength,
+                  "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(remote.contextLength)): "
+                      + "the answer is reserved in the context window, and the story needs room too.")
         }
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")

@@ -42,8 +42,9 @@ import WriterAssistantLLM
             #expect(result.feedback.suggestions.count == 4)
             #expect(result.contextMetadata.promptTokens == 321)
             #expect(result.contextMetadata.cachedTokens == 200)
-            #expect(result.contextMetadata.completionTokens == Self.answer.chunked(into: 9).count)
+            #expect(result.contextMetadata.completionTokens == ScriptedPeer.reportedCompletionTokens)
         }
+        #expect(peer.authorizations == [nil], "no key, no header")
         let sent = try Self.body(try #require(peer.requests.first))
         #expect(sent["stream"] as? Bool == true)
         #expect((sent["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
@@ -58,13 +59,14 @@ import WriterAssistantLLM
     @Test func theLlamaCppDialectSendsTheGrammarInstead() async throws {
         let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 20), usage: false))
         try await peer.serve { url in
-            let engine = try await RemoteEngine.connect(.init(baseURL: url, model: "smol", dialect: .llamaCpp))
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, model: "smol", apiKey: "sk-local", dialect: .llamaCpp))
             defer { engine.shutdown() }
             guard case .result(let result) = await Self.events(engine).last else { Issue.record("no result"); return }
             // Without the peer's counts: the estimate, and a token per piece.
             #expect(result.contextMetadata.promptTokens ?? 0 > 0)
             #expect(result.contextMetadata.completionTokens == Self.answer.chunked(into: 20).count)
         }
+        #expect(peer.authorizations == ["Bearer sk-local"])
         let sent = try Self.body(try #require(peer.requests.first))
         #expect(sent["model"] as? String == "smol")
         #expect((sent["grammar"] as? String)?.hasPrefix("root ::=") == true)
@@ -81,14 +83,82 @@ import WriterAssistantLLM
         }
     }
 
-    @Test func aPeerThatRefusesTheRequestIsAFailedGeneration() async throws {
-        try await ScriptedPeer(.status(422)).serve { url in
+    /// What the peer says when it refuses goes to the log, not to the writer: error bodies can
+    /// carry keys.
+    @Test(arguments: [ScriptedPeer.Behaviour.status(401), .status(422), .errorInStream])
+    func aPeerThatRefusesIsAFailedGenerationThatRepeatsNothingItSaid(_ behaviour: ScriptedPeer.Behaviour) async throws {
+        try await ScriptedPeer(behaviour).serve { url in
             let engine = try await RemoteEngine.connect(.init(baseURL: url))
             defer { engine.shutdown() }
             guard case .error(let message, let code) = await Self.events(engine).last else { Issue.record("no error"); return }
             #expect(code == .generationFailed)
-            #expect(message.contains("422"))
+            #expect(!message.contains("SECRET") && !message.contains("context window exceeded"))
+            if case .status(let status) = behaviour { #expect(message.contains("HTTP \(status)")) }
         }
+    }
+
+    @Test(arguments: [ScriptedPeer.Behaviour.notAStream, .malformedChunk])
+    func anAnswerThatIsNoEventStreamIsAFailedGenerationNotInventedText(_ behaviour: ScriptedPeer.Behaviour) async throws {
+        try await ScriptedPeer(behaviour).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            let events = await Self.events(engine)
+            guard case .error(_, let code) = events.last else { Issue.record("no error"); return }
+            #expect(code == .generationFailed)
+            #expect(!events.contains { if case .result = $0 { true } else { false } })
+        }
+    }
+
+    @Test func aPeerThatFallsSilentMidAnswerFailsAfterTheReadTimeout() async throws {
+        try await ScriptedPeer(.fallSilent(after: Array(Self.answer.chunked(into: 9).prefix(3)))).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, readTimeout: .seconds(1)))
+            defer { engine.shutdown() }
+            let started = ContinuousClock.now
+            guard case .error(_, let code) = await Self.events(engine).last else { Issue.record("no error"); return }
+            #expect(code == .generationFailed)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func aWriterWhoLeavesClosesTheRequestToThePeer() async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 4), pause: .milliseconds(50)))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url))
+            defer { engine.shutdown() }
+            let prompt = try await engine.prepare([ChatMessage(role: .user, content: "Judge the pacing.")])
+            var pieces = 0
+            for try await event in engine.generate(GenerationRequest(prompt: prompt, sampling: SamplingParameters(maxTokens: 100))) {
+                if case .text = event { pieces += 1 }
+                if pieces == 2 { break }
+            }
+            let deadline = ContinuousClock.now + .seconds(3)
+            while peer.clientsLeft == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(peer.clientsLeft == 1, "the peer saw the connection close mid-answer")
+        }
+    }
+
+    @Test func moreGenerationsThanMayWaitAreRefusedNotSent() async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 4), pause: .milliseconds(20)))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, parallel: 1, maxQueued: 1))
+            defer { engine.shutdown() }
+            let prompt = try await engine.prepare([ChatMessage(role: .user, content: "Judge the pacing.")])
+            let request = GenerationRequest(prompt: prompt, sampling: SamplingParameters(maxTokens: 100))
+            let streams = (0..<3).map { _ in engine.generate(request) }
+            #expect(engine.load == ModelLoad(running: 1, waiting: 1))
+            var outcomes: [String] = []
+            for stream in streams {
+                do {
+                    for try await _ in stream {}
+                    outcomes.append("answered")
+                } catch let error as LanguageModelError {
+                    outcomes.append(error == .queueFull(limit: 1) ? "refused" : "\(error)")
+                }
+            }
+            #expect(outcomes == ["answered", "answered", "refused"])
+            #expect(engine.load == ModelLoad(running: 0, waiting: 0))
+        }
+        #expect(peer.requests.count == 2)
     }
 
     @Test func anAnswerThatBreaksOffFailsAtOnce() async throws {
@@ -102,23 +172,29 @@ import WriterAssistantLLM
         }
     }
 
-    @Test func aMalformedChunkIsAFailedGenerationNotInventedText() async throws {
-        try await ScriptedPeer(.malformedChunk).serve { url in
-            let engine = try await RemoteEngine.connect(.init(baseURL: url))
-            defer { engine.shutdown() }
-            let events = await Self.events(engine)
-            guard case .error(_, let code) = events.last else { Issue.record("no error"); return }
-            #expect(code == .generationFailed)
-            #expect(!events.contains { if case .result = $0 { true } else { false } })
+    @Test func aPeerThatCannotBeReachedOrRefusesTheKeyIsSaidAtConnect() async throws {
+        // A port that was just free: nothing listens there.
+        let url = try await ScriptedPeer(.status(200)).serve { $0 }
+        do {
+            _ = try await RemoteEngine.connect(.init(baseURL: url, connectTimeout: .seconds(2)))
+            Issue.record("connected to nothing")
+        } catch let error as LanguageModelError {
+            guard case .peerUnavailable(let reason) = error else { Issue.record("\(error)"); return }
+            #expect(reason.contains("--llm-url"))
+        }
+        try await ScriptedPeer(.status(200), modelsStatus: 401).serve { url in
+            do {
+                _ = try await RemoteEngine.connect(.init(baseURL: url, apiKey: "wrong"))
+                Issue.record("connected with a refused key")
+            } catch let error as LanguageModelError {
+                guard case .peerUnavailable(let reason) = error else { Issue.record("\(error)"); return }
+                #expect(reason.contains("--llm-api-key"))
+            }
         }
     }
 
-    @Test func aPeerThatCannotBeReachedIsSaidAtConnect() async throws {
-        // A port that was just free: nothing listens there.
-        let url = try await ScriptedPeer(.status(200)).serve { $0 }
-        await #expect(throws: LanguageModelError.self) {
-            _ = try await RemoteEngine.connect(.init(baseURL: url, connectTimeout: .seconds(2)))
-        }
+    @Test func theServerIsNamedWithoutItsCredentialsOrPath() {
+        #expect(RemoteEngine.Configuration(baseURL: "https://user:pass@api.example.com:8443/v1").displayName == "https://api.example.com:8443")
     }
 
     @Test func estimatesLeaveAMargin() {
