@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "RemoteEngineTests",
             dependencies: [
-                "RemoteEngine", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM",
+                "RemoteEngine", "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Testing
 import WriterAssistantAPI
 import WriterAssistantCore
 import WriterAssistantLLM
+import WriterAssistantTestSupport
 @testable import RemoteEngine
 
 /// The remote engine against a scripted OpenAI-compatible peer on loopback: the answers, phases
@@ -202,17 +203,5 @@ import WriterAssistantLLM
         #expect(prompt.tokenCount == 500 + TokenEstimate.perMessage)
         #expect(prompt.countMargin == prompt.tokenCount / 4)
         #expect(prompt.tokens == nil)
-    }
-}
-
-extension String {
-    func chunked(into size: Int) -> [String] {
-        var chunks: [String] = []
-        var rest = Substring(self)
-        while !rest.isEmpty {
-            chunks.append(String(rest.prefix(size)))
-            rest = rest.dropFirst(size)
-        }
-        return chunks
     }
 }
