@@ -164,19 +164,19 @@ public final class RemoteEngine: LanguageModel {
             return events
         }
         let work = Task { [self] in
-            defer { inFlight.wrappingSubtract(1, ordering: .relaxed) }
+            var failure: LanguageModelError?
             do {
                 try await stream(request, to: continuation)
-                continuation.finish()
-            } catch {
-                // A client that left cancelled the request; that is no failure of the peer.
-                guard !Task.isCancelled, !(error is CancellationError) else { return continuation.finish() }
-                let failure = error as? LanguageModelError ?? .peerFailed(reason: "the request failed")
+            } catch where !Task.isCancelled && !(error is CancellationError) {
+                // (A client that left cancelled the request; that is no failure of the peer.)
+                failure = error as? LanguageModelError ?? .peerFailed(reason: "the request failed")
                 Self.logger.error("The model server failed a generation", metadata: [
                     "server": "\(configuration.displayName)", "error": "\(error)",
                 ])
-                continuation.finish(throwing: failure)
-            }
+            } catch {}
+            // Counted out before the stream ends, so that whoever saw it end sees the load without it.
+            inFlight.wrappingSubtract(1, ordering: .relaxed)
+            continuation.finish(throwing: failure)
         }
         continuation.onTermination = { _ in work.cancel() }
         return events
