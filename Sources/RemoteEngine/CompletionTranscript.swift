@@ -8,6 +8,8 @@ struct CompletionTranscript {
     private(set) var usage: ChatCompletionChunk.Usage?
     private(set) var pieces = 0
     private(set) var done = false
+    /// One for the whole stream rather than one per chunk (a chunk per token).
+    private let decoder = JSONDecoder()
     /// What the peer said of an error it reported in the stream.
     private(set) var peerMessage: String?
 
@@ -19,7 +21,7 @@ struct CompletionTranscript {
         }
         let chunk: ChatCompletionChunk
         do {
-            chunk = try JSONDecoder().decode(ChatCompletionChunk.self, from: Data(data.utf8))
+            chunk = try decoder.decode(ChatCompletionChunk.self, from: Data(data.utf8))
         } catch {
             throw .peerFailed(reason: "it sent a chunk that is not a chat completion")
         }

@@ -98,8 +98,7 @@ public final class RemoteEngine: LanguageModel {
         let client = client(for: configuration)
         do {
             let model = try await withDeadline(configuration.connectTimeout, else: LanguageModelError.peerUnavailable(
-                reason: "\(configuration.displayName) did not answer within \(configuration.connectTimeout.components.seconds) s "
-                    + "(is it running, and is --llm-url its API base?)")
+                reason: "\(configuration.displayName) did not answer within \(configuration.connectTimeout.components.seconds) s \(Self.addressHint)")
             ) {
                 try await Self.firstModel(configuration, client: client)
             }
@@ -108,9 +107,11 @@ public final class RemoteEngine: LanguageModel {
             try? await client.shutdown()
             if let error = error as? LanguageModelError { throw error }
             logger.error("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer (is it running, and is --llm-url its API base?)")
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer \(Self.addressHint)")
         }
     }
+
+    private static let addressHint = "(is it running, and is --llm-url its API base?)"
 
     private static func firstModel(_ configuration: Configuration, client: HTTPClient) async throws -> String {
         var request = HTTPClientRequest(url: configuration.endpoint + "/models")

@@ -98,10 +98,7 @@ struct ServeSettings {
             }
             var key = try value.optionalString(.llmAPIKey)
             if key == nil, let path = try value.optionalString(.llmAPIKeyFile) {
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw ValidationError("\(ServeKey.llmAPIKeyFile.flag): cannot read the key file '\(path)'.")
-                }
-                key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                key = try Self.keyFile(path, for: .llmAPIKeyFile).trimmingCharacters(in: .whitespacesAndNewlines)
             }
             remote = RemoteEngine.Configuration(
                 baseURL: url, model: try value.optionalString(.llmModel), apiKey: key, dialect: dialect,
@@ -117,16 +114,21 @@ struct ServeSettings {
         self.logLevel = logLevel
     }
 
+    /// The text of a key file, or an error naming the setting that gave it.
+    private static func keyFile(_ path: String, for setting: ServeKey) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("\(setting.flag): cannot read the key file '\(path)'.")
+        }
+        return text
+    }
+
     /// Keys given directly, plus one per line of the key file (blank lines and `#` comments skipped).
     private static func apiKeys(_ value: SettingReader) throws -> [String] {
         let given = try value.optionalList(.apiKey)
         var keys = given ?? []
         let file = try value.optionalString(.apiKeyFile)
         if let path = file {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("\(ServeKey.apiKeyFile.flag): cannot read the key file '\(path)'.")
-            }
-            keys += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            keys += try keyFile(path, for: .apiKeyFile).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
         // Asking for keys and getting none (an unset variable, an empty file) must not leave the
