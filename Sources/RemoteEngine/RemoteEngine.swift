@@ -53,7 +53,7 @@ public final class RemoteEngine: LanguageModel {
             self.readTimeout = readTimeout
         }
 
-        var endpoint: String { baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
+        public var endpoint: String { baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
 
         /// The address without credentials or path, for logs, errors and `/health`.
         public var displayName: String {
@@ -64,24 +64,33 @@ public final class RemoteEngine: LanguageModel {
         public var description: String { "\(displayName) (\(dialect.rawValue))" }
     }
 
-    public let descriptor: ModelDescriptor
     private let configuration: Configuration
-    private let model: String
     private let client: HTTPClient
+    /// The model named by `--llm-model`, or the peer's first once it has listed them.
+    private let model: Mutex<String?>
     private let inFlight = Atomic<Int>(0)
+    private let sent = Atomic<Int>(0)
     private static let logger = Logger(label: "writer-assistant.remote")
 
-    private init(configuration: Configuration, model: String, client: HTTPClient) {
+    /// An engine for the peer, without asking it anything yet (`check` does).
+    public init(_ configuration: Configuration) {
         self.configuration = configuration
-        self.model = model
-        self.client = client
-        descriptor = ModelDescriptor(name: model, contextLength: configuration.contextLength)
+        client = Self.client(for: configuration)
+        model = Mutex(configuration.model)
     }
 
+    public var descriptor: ModelDescriptor {
+        ModelDescriptor(name: model.withLock { $0 } ?? configuration.displayName, contextLength: configuration.contextLength)
+    }
+
+    public var address: String { configuration.endpoint }
+
     static func client(for configuration: Configuration) -> HTTPClient {
+        // The client retries a refused connection until its connect timeout: short, so that a
+        // server that died costs a request seconds, not ten, before a pool passes it on.
         var settings = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: timeAmount(configuration.readTimeout)))
+            timeout: .init(connect: .seconds(3), read: timeAmount(configuration.readTimeout)))
         settings.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.parallel))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
@@ -95,28 +104,42 @@ public final class RemoteEngine: LanguageModel {
     /// Asks the peer which models it serves, so that a wrong address or key is said at startup;
     /// fails with `peerUnavailable`, saying what to check, when it cannot be reached or refuses.
     public static func connect(_ configuration: Configuration) async throws -> RemoteEngine {
-        let client = client(for: configuration)
+        let engine = RemoteEngine(configuration)
         do {
-            let model = try await withDeadline(configuration.connectTimeout, else: LanguageModelError.peerUnavailable(
-                reason: "\(configuration.displayName) did not answer within \(configuration.connectTimeout.components.seconds) s \(Self.addressHint)")
-            ) {
-                try await Self.firstModel(configuration, client: client)
-            }
-            return RemoteEngine(configuration: configuration, model: model, client: client)
+            try await engine.check(within: configuration.connectTimeout)
         } catch {
-            try? await client.shutdown()
-            if let error = error as? LanguageModelError { throw error }
-            logger.error("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
+            engine.shutdown()
+            throw error
+        }
+        return engine
+    }
+
+    /// Whether the peer answers, and which model it serves when none was named: its list of
+    /// models, asked for within `limit`. Fails with `peerUnavailable` saying what to check.
+    public func check(within limit: Duration) async throws {
+        let configuration = configuration
+        let client = client
+        do {
+            let first = try await Self.withDeadline(limit, else: LanguageModelError.peerUnavailable(
+                reason: "\(configuration.displayName) did not answer within \(limit.components.seconds) s \(Self.addressHint)")
+            ) {
+                try await Self.firstModel(configuration, client: client, within: limit)
+            }
+            if let first { model.withLock { if $0 == nil { $0 = first } } }
+        } catch let error as LanguageModelError {
+            throw error
+        } catch {
+            Self.logger.debug("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer \(Self.addressHint)")
         }
     }
 
     private static let addressHint = "(is it running, and is --llm-url its API base?)"
 
-    private static func firstModel(_ configuration: Configuration, client: HTTPClient) async throws -> String {
+    private static func firstModel(_ configuration: Configuration, client: HTTPClient, within limit: Duration) async throws -> String? {
         var request = HTTPClientRequest(url: configuration.endpoint + "/models")
         authorize(&request, configuration)
-        let response = try await client.execute(request, timeout: .seconds(Int64(configuration.connectTimeout.components.seconds)))
+        let response = try await client.execute(request, timeout: timeAmount(limit))
         let body = try await response.body.collect(upTo: 1 << 20)
         switch response.status.code {
         case 200..<300: break
@@ -127,7 +150,7 @@ public final class RemoteEngine: LanguageModel {
         default:
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) answered HTTP \(response.status.code) when asked for its models")
         }
-        if let model = configuration.model { return model }
+        if configuration.model != nil { return nil }
         guard let first = (try? JSONDecoder().decode(ModelList.self, from: Data(buffer: body)))?.data.first?.id else {
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
         }
@@ -156,6 +179,22 @@ public final class RemoteEngine: LanguageModel {
         client.shutdown { _ in }
     }
 
+    /// Generations taken on since the engine was made (sent, or waiting to be).
+    public var generationsTaken: Int { sent.load(ordering: .relaxed) }
+
+    /// Whether no generation is under way here.
+    var isIdle: Bool { inFlight.load(ordering: .relaxed) == 0 }
+
+    /// Generations that may wait here beyond those being served.
+    var queueLimit: Int { max(0, configuration.maxQueued) }
+
+    /// What a pool's router needs to know of this upstream.
+    func routingView(isUp: Bool) -> UpstreamRouter.Upstream {
+        UpstreamRouter.Upstream(
+            address: configuration.endpoint, isUp: isUp, inFlight: inFlight.load(ordering: .relaxed),
+            parallel: max(1, configuration.parallel), queueLimit: queueLimit)
+    }
+
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
         let limit = max(1, configuration.parallel) + max(0, configuration.maxQueued)
@@ -164,6 +203,7 @@ public final class RemoteEngine: LanguageModel {
             continuation.finish(throwing: LanguageModelError.queueFull(limit: configuration.maxQueued))
             return events
         }
+        sent.wrappingAdd(1, ordering: .relaxed)
         let work = Task { [self] in
             var failure: LanguageModelError?
             do {
@@ -193,6 +233,9 @@ public final class RemoteEngine: LanguageModel {
         http.headers.add(name: "Content-Type", value: "application/json")
         http.headers.add(name: "Accept", value: "text/event-stream")
         Self.authorize(&http, configuration)
+        guard let model = model.withLock({ $0 }) else {
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has not yet said which model it serves")
+        }
         http.body = .bytes(ByteBuffer(bytes: try ChatCompletionBody.encode(request, model: model, dialect: configuration.dialect)))
 
         let sent = ContinuousClock.now

@@ -148,7 +148,7 @@ public struct FeedbackPipeline: Sendable {
         let suggestions = AnswerFormat.writtenSuggestions(maxTokens: sampling.maxTokens)
         let request = GenerationRequest(
             prompt: prompt.prompt, sampling: sampling, constraint: AnswerFormat.constraint(suggestions: suggestions),
-            guide: FeedbackAnswerGuide(suggestionRange: suggestions))
+            guide: FeedbackAnswerGuide(suggestionRange: suggestions), affinity: prompt.affinity)
         var text = ""
         var writing = false
         do {

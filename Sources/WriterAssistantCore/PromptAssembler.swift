@@ -8,6 +8,8 @@ public struct AssembledPrompt: Sendable {
     public var omittedSections: [String]
     /// What the model was told about its answer, which the answer should not echo.
     public var instructions: String
+    /// The story's identity for engines that route among servers (`GenerationRequest.affinity`).
+    public var affinity: String
 }
 
 /// Turns a request into tokens that fit the model's window with room for the answer.
@@ -43,7 +45,8 @@ public struct PromptAssembler: Sendable {
             } while excess > 0
             prepared = try await prepare(prompt, with: model)
         }
-        return AssembledPrompt(prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions)
+        return AssembledPrompt(
+            prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions, affinity: prompt.affinity)
     }
 
     private func prepare(_ prompt: StoryPrompt, with model: any LanguageModel) async throws -> PreparedPrompt {

@@ -77,6 +77,21 @@ public struct StoryPrompt: Sendable, Equatable {
         ]
     }
 
+    /// What identifies the story for routing among model servers: the preamble and the opening of
+    /// the story as laid out, which every rater of it and every later session share (a chapter
+    /// added or a summary edited leaves it as it was), and which changes only where the cached
+    /// prefix would be lost anyway.
+    public var affinity: String {
+        var story: [String] = []
+        if let worldbuilding { story.append(worldbuilding.text) }
+        if let characters { story.append(characters.text) }
+        story.append(contentsOf: chapters.map(\.text))
+        return systemPreamble + "\n\n" + String(story.joined(separator: "\n\n").prefix(Self.affinityLength))
+    }
+
+    /// Enough of a story to tell it from another, little enough to hash per request.
+    static let affinityLength = 2_000
+
     /// Leaves out the least important remaining story section and returns it, or nil when only
     /// what must always stay (plot point, outline, rater prompt) is left.
     mutating func dropLeastImportantSection() -> Section? {

@@ -48,9 +48,13 @@ struct HealthController<Context: RequestContext> {
         case .loading(let name):
             HealthStatus(llmAvailable: false, llmLoading: true, model: name)
         case .ready(let model):
-            HealthStatus(
+            if let reason = model.unavailability {
+                HealthStatus(llmAvailable: false, llmLoading: false, llmError: reason, model: model.descriptor.name)
+            } else {
+                HealthStatus(
                 llmAvailable: true, llmLoading: false, model: model.descriptor.name,
-                activeRequests: model.load?.running, queuedRequests: model.load?.waiting)
+                    activeRequests: model.load?.running, queuedRequests: model.load?.waiting)
+            }
         case .failed(let name, let reason):
             HealthStatus(llmAvailable: false, llmLoading: false, llmError: reason, model: name)
         }

@@ -9,15 +9,20 @@ public struct GenerationRequest: Sendable {
     /// Keeps a structured answer inside `sampling.maxTokens` by saying when to close what is open;
     /// engines that cannot steer token by token ignore it and report `maxTokens` instead.
     public var guide: (any OutputGuide)?
+    /// What identifies the story the prompt reads, the same for every request on it (every rater,
+    /// later sessions): engines that spread work over several servers keep requests with equal
+    /// affinity on one, where the story is cached. Nil leaves the choice to the engine.
+    public var affinity: String?
 
     public init(
         prompt: PreparedPrompt, sampling: SamplingParameters, constraint: AnswerConstraint? = nil,
-        guide: (any OutputGuide)? = nil
+        guide: (any OutputGuide)? = nil, affinity: String? = nil
     ) {
         self.prompt = prompt
         self.sampling = sampling
         self.constraint = constraint
         self.guide = guide
+        self.affinity = affinity
     }
 
     /// A request for a local engine: the prompt already in its tokens, the answer's shape as a

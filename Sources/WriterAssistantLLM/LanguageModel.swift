@@ -27,6 +27,10 @@ public protocol LanguageModel: Sendable {
 
     /// How busy the model is, for engines that can tell.
     var load: ModelLoad? { get }
+
+    /// Why the model cannot answer now though it was ready (the server it runs on stopped
+    /// answering), or nil while it can.
+    var unavailability: String? { get }
 }
 
 public struct ModelLoad: Sendable, Equatable {
@@ -80,4 +84,6 @@ extension LanguageModel {
     public func waitUntilStopped() async {}
 
     public var load: ModelLoad? { nil }
+
+    public var unavailability: String? { nil }
 }

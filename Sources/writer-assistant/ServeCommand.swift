@@ -25,8 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "GGUF model file to serve.")
     var modelPath: String?
 
-    @Option(name: .customLong("llm-url"), help: "Instead of --model-path: an OpenAI-compatible server to generate with, its API base (http://HOST:PORT/v1).")
-    var llmURL: String?
+    @Option(name: .customLong("llm-url"), help: "Instead of --model-path: an OpenAI-compatible server to generate with, its API base (http://HOST:PORT/v1); repeat for a pool of servers of the same model.")
+    var llmURL: [String] = []
 
     @Option(help: "The model that server should use (default: the first it lists).")
     var llmModel: String?
@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ServeDefaults.help("How to ask that server for the answer's shape: openai (json_schema: OpenAI, vLLM, llama.cpp's server) or llama-cpp (a grammar: llama-cpp-python's server)", .llmDialect))
     var llmDialect: String?
+
+    @Option(help: ServeDefaults.help("How a pool of servers shares the work: story (every request on one story to the same server, where it is cached) or round-robin", .llmRouting))
+    var llmRouting: String?
 
     @Option(help: ServeDefaults.help("Address to listen on", .host))
     var host: String?
@@ -156,11 +159,12 @@ struct ServeCommand: AsyncParsableCommand {
             if let content { values[key.absoluteKey] = ConfigValue(content, isSecret: key.isSecret) }
         }
         set(.modelPath, modelPath.map { .string($0) })
-        set(.llmURL, llmURL.map { .string($0) })
+        set(.llmURL, llmURL.isEmpty ? nil : .stringArray(llmURL))
         set(.llmModel, llmModel.map { .string($0) })
         set(.llmAPIKey, llmAPIKey.map { .string($0) })
         set(.llmAPIKeyFile, llmAPIKeyFile.map { .string($0) })
         set(.llmDialect, llmDialect.map { .string($0) })
+        set(.llmRouting, llmRouting.map { .string($0) })
         set(.host, host.map { .string($0) })
         set(.port, port.map { .int($0) })
         set(.contextSize, contextSize.map { .int($0) })
@@ -216,8 +220,8 @@ struct ServeCommand: AsyncParsableCommand {
         let host = ModelHost()
         let loader: ModelLoadingService? =
             if let remote = settings.remote {
-                ModelLoadingService(host: host, modelName: remote.model ?? remote.displayName, logger: logger) {
-                    try await RemoteEngine.connect(remote)
+                ModelLoadingService(host: host, modelName: remote.modelName, logger: logger) {
+                    try await RemotePool.connect(remote)
                 }
             } else if let engine = settings.engine {
                 ModelLoadingService(host: host, modelName: URL(fileURLWithPath: engine.modelPath).lastPathComponent, logger: logger) {
@@ -226,10 +230,11 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 nil
             }
-        if let remote = settings.remote, remote.apiKey != nil, remote.baseURL.hasPrefix("http://"),
-           !["127.0.0.1", "localhost", "[::1]", "::1"].contains(URL(string: remote.baseURL)?.host ?? "") {
+        for upstream in settings.remote?.upstreams ?? []
+        where upstream.apiKey != nil && upstream.baseURL.hasPrefix("http://")
+            && !["127.0.0.1", "localhost", "[::1]", "::1"].contains(URL(string: upstream.baseURL)?.host ?? "") {
             logger.warning("The model server's key is sent unencrypted: use https:// for a server on another machine",
-                           metadata: ["server": "\(remote.displayName)"])
+                           metadata: ["server": "\(upstream.displayName)"])
         }
         if loader == nil {
             logger.warning("No model configured: requests will be answered with LLM_NOT_AVAILABLE. Pass --model-path or --llm-url.")

@@ -60,6 +60,7 @@ enum ServeDefaults {
             .cacheSize: .int(cacheSizeMiB),
             .noDiskCache: .bool(false),
             .llmDialect: .string(RemoteDialect.openai.rawValue),
+            .llmRouting: .string(UpstreamRouter.Policy.story.rawValue),
             .logLevel: .string(logLevel.rawValue),
         ]
     }()

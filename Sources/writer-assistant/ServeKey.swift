@@ -11,6 +11,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case llmAPIKey = "llm.api.key"
     case llmAPIKeyFile = "llm.api.key.file"
     case llmDialect = "llm.dialect"
+    case llmRouting = "llm.routing"
     case host, port
     case contextSize = "context.size"
     case threads, parallel

@@ -15,7 +15,7 @@ struct ServeSettings {
     /// Nil when no model file was given.
     var engine: LlamaEngine.Configuration?
     /// The server to generate with instead, when one was given.
-    var remote: RemoteEngine.Configuration?
+    var remote: RemotePool.Configuration?
     var logLevel: Logger.Level
 
     /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then defaults.
@@ -91,7 +91,8 @@ struct ServeSettings {
         } else {
             engine = nil
         }
-        if let url = try value.optionalString(.llmURL), !url.isEmpty {
+        let urls = try value.list(.llmURL)
+        if !urls.isEmpty {
             let dialectName = try value.string(.llmDialect)
             guard let dialect = RemoteDialect(rawValue: dialectName.lowercased()) else {
                 throw value.invalid(.llmDialect, RemoteDialect.allCases.map(\.rawValue).joined(separator: " or "), dialectName)
@@ -100,10 +101,21 @@ struct ServeSettings {
             if key == nil, let path = try value.optionalString(.llmAPIKeyFile) {
                 key = try Self.keyFile(path, for: .llmAPIKeyFile).trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            remote = RemoteEngine.Configuration(
-                baseURL: url, model: try value.optionalString(.llmModel), apiKey: key, dialect: dialect,
+            let routingName = try value.string(.llmRouting)
+            guard let routing = UpstreamRouter.Policy(rawValue: routingName.lowercased()) else {
+                throw value.invalid(.llmRouting, UpstreamRouter.Policy.allCases.map(\.rawValue).joined(separator: " or "), routingName)
+            }
+            let upstream = RemoteEngine.Configuration(
+                baseURL: "", model: try value.optionalString(.llmModel), apiKey: key, dialect: dialect,
                 contextLength: try value.int(.contextSize), parallel: try value.int(.parallel),
                 maxQueued: try value.int(.maxQueue))
+            remote = RemotePool.Configuration(
+                upstreams: urls.map { url in
+                    var configuration = upstream
+                    configuration.baseURL = url
+                    return configuration
+                },
+                routing: routing)
         } else {
             remote = nil
         }
@@ -148,9 +160,12 @@ struct ServeSettings {
         }
         let sampling = server.pipeline.sampling
         check(engine == nil || remote == nil, "Give --model-path or --llm-url, not both.")
-        if let remote {
-            check(remote.baseURL.hasPrefix("http://") || remote.baseURL.hasPrefix("https://"),
-                  "--llm-url must start with http:// or https:// (got \(remote.displayName)).")
+        if let pool = remote, let remote = pool.upstreams.first {
+            for upstream in pool.upstreams {
+                check(upstream.baseURL.hasPrefix("http://") || upstream.baseURL.hasPrefix("https://"),
+                      "--llm-url must start with http:// or https:// (got \(upstream.displayName)).")
+            }
+            check(Set(pool.upstreams.map(\.endpoint)).count == pool.upstreams.count, "--llm-url: each server may be given once.")
             check(remote.contextLength > 0, "--context-size must be positive (got \(remote.contextLength)).")
             check(remote.parallel > 0, "--parallel must be positive (got \(remote.parallel)).")
             check(remote.maxQueued >= 0, "--max-queue must be 0 (no waiting) or more (got \(remote.maxQueued)).")

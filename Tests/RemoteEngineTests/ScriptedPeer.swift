@@ -28,12 +28,17 @@ final class ScriptedPeer: Sendable {
     static let reportedCompletionTokens = 77
 
     private let behaviour: Behaviour
-    private let modelsStatus: Int
+    private let modelsStatus: Mutex<Int>
     private let recorded = Mutex<(bodies: [String], authorizations: [String?], clientsLeft: Int)>(([], [], 0))
 
     init(_ behaviour: Behaviour, modelsStatus: Int = 200) {
         self.behaviour = behaviour
-        self.modelsStatus = modelsStatus
+        self.modelsStatus = Mutex(modelsStatus)
+    }
+
+    /// What the peer answers when asked for its models from now on: its health check.
+    func answerHealthChecks(with status: Int) {
+        modelsStatus.withLock { $0 = status }
     }
 
     /// Bodies of the chat completion requests received, in order.
@@ -43,10 +48,10 @@ final class ScriptedPeer: Sendable {
     var clientsLeft: Int { recorded.withLock { $0.clientsLeft } }
 
     /// Serves until `body` returns.
-    func serve<T: Sendable>(_ body: @Sendable (_ baseURL: String) async throws -> T) async throws -> T {
+    func serve<T: Sendable>(port: Int = 0, _ body: @Sendable (_ baseURL: String) async throws -> T) async throws -> T {
         let router = Router()
-        router.get("/v1/models") { [modelsStatus] _, _ in
-            Response(status: .init(code: modelsStatus), headers: [.contentType: "application/json"],
+        router.get("/v1/models") { [self] _, _ in
+            Response(status: .init(code: modelsStatus.withLock { $0 }), headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"scripted-peer-model","object":"model"}]}"#)))
         }
         router.post("/v1/chat/completions") { [self] request, _ in
@@ -61,7 +66,7 @@ final class ScriptedPeer: Sendable {
         var logger = Logger(label: "scripted-peer")
         logger.logLevel = .critical
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await app.runService(); return nil }

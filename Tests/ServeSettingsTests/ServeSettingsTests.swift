@@ -112,7 +112,8 @@ import WriterAssistantLLM
     @Test func aRemoteEngineComesFromItsURLItsDialectAndItsKey() throws {
         let plain = try Self.settings(["--llm-url", "http://127.0.0.1:8080/v1"])
         #expect(plain.engine == nil)
-        #expect(plain.remote == RemoteEngine.Configuration(baseURL: "http://127.0.0.1:8080/v1", dialect: .openai, contextLength: 4096))
+        #expect(plain.remote?.upstreams == [RemoteEngine.Configuration(baseURL: "http://127.0.0.1:8080/v1", dialect: .openai, contextLength: 4096)])
+        #expect(plain.remote?.routing == .story)
         #expect(plain.problems().isEmpty)
 
         let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("llm-key-\(UUID().uuidString)")
@@ -121,13 +122,25 @@ import WriterAssistantLLM
         let configured = try Self.settings(
             ["--llm-model", "qwen", "--llm-dialect", "llama-cpp", "--context-size", "8192"],
             environment: ["LLM_URL": "http://gpu:8000/v1", "LLM_API_KEY_FILE": keyFile.path])
-        #expect(configured.remote == RemoteEngine.Configuration(
-            baseURL: "http://gpu:8000/v1", model: "qwen", apiKey: "secret-key", dialect: .llamaCpp, contextLength: 8192))
-        #expect(try Self.settings(["--llm-url", "http://h/v1", "--llm-api-key", "given"]).remote?.apiKey == "given")
+        #expect(configured.remote?.upstreams == [RemoteEngine.Configuration(
+            baseURL: "http://gpu:8000/v1", model: "qwen", apiKey: "secret-key", dialect: .llamaCpp, contextLength: 8192)])
+        #expect(try Self.settings(["--llm-url", "http://h/v1", "--llm-api-key", "given"]).remote?.upstreams.first?.apiKey == "given")
 
         #expect { _ = try Self.settings(["--llm-url", "http://h/v1", "--llm-dialect", "ollama"]) } throws: { "\($0)".contains("--llm-dialect") }
         #expect(try Self.settings(["--llm-url", "http://h/v1", "--model-path", "m.gguf"]).problems().contains { $0.contains("not both") })
         #expect(try Self.settings(["--llm-url", "h:8000/v1"]).problems().contains { $0.contains("--llm-url") })
+    }
+
+    @Test func aPoolComesFromRepeatedURLsOrAListInTheEnvironment() throws {
+        let flags = try Self.settings(["--llm-url", "http://gpu-a:8000/v1", "--llm-url", "http://gpu-b:8000/v1", "--parallel", "8"])
+        #expect(flags.remote?.upstreams.map(\.baseURL) == ["http://gpu-a:8000/v1", "http://gpu-b:8000/v1"])
+        #expect(flags.remote?.upstreams.allSatisfy { $0.parallel == 8 } == true, "each server of the pool takes --parallel")
+        #expect(flags.problems().isEmpty)
+        let environment = try Self.settings([], environment: ["LLM_URL": "http://gpu-a:8000/v1, http://gpu-b:8000/v1", "LLM_ROUTING": "round-robin"])
+        #expect(environment.remote?.upstreams.count == 2)
+        #expect(environment.remote?.routing == .roundRobin)
+        #expect { _ = try Self.settings(["--llm-url", "http://h/v1", "--llm-routing", "random"]) } throws: { "\($0)".contains("--llm-routing") }
+        #expect(try Self.settings(["--llm-url", "http://h/v1", "--llm-url", "http://h/v1/"]).problems().contains { $0.contains("once") })
     }
 
     @Test func keysComeFromFlagsAndAKeyFile() throws {

@@ -33,6 +33,8 @@ final class LlamaCppPeer: @unchecked Sendable {
         process.arguments = [
             "python3", "-m", "llama_cpp.server", "--model", TestModel.path, "--host", "127.0.0.1",
             "--port", "\(port)", "--n_ctx", "4096", "--n_threads", "2",
+            // Requests wait their turn rather than cut off the answer being written.
+            "--interrupt_requests", "False",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONPATH"] = Self.pythonPath

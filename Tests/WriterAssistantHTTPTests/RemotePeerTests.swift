@@ -17,18 +17,48 @@ import RemoteEngine
     static let request = RealModelTests.story
 
     static func withServer<T: Sendable>(
-        peer: LlamaCppPeer, _ body: @Sendable (TestServer) async throws -> T
+        peers: [LlamaCppPeer], _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
         let loader = ModelLoadingService(host: host, modelName: "peer", logger: TestServer.quietLogger) {
-            try await RemoteEngine.connect(.init(baseURL: peer.baseURL, dialect: .llamaCpp))
+            try await RemotePool.connect(.init(
+                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .llamaCpp) },
+                checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: 300)
         return try await TestServer.with(
             host: host, configuration: ServerConfiguration(pipeline: .init(sampling: sampling)), modelLoader: loader
         ) { server in
             while case .loading = host.status { try await Task.sleep(for: .milliseconds(50)) }
-            return try await body(server)
+            guard case .ready(let model) = host.status, let pool = model as? RemotePool else {
+                throw PoolDidNotConnect(status: "\(host.status)")
+            }
+            return try await body(server, pool)
+        }
+    }
+
+    static func withServer<T: Sendable>(
+        peer: LlamaCppPeer, _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        try await withServer(peers: [peer]) { server, _ in try await body(server) }
+    }
+
+    struct PoolDidNotConnect: Error {
+        var status: String
+    }
+
+    static func health(_ server: TestServer) async throws -> HealthStatus {
+        let response = try await server.get("/health")
+        return try JSONDecoder().decode(HealthStatus.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 16)))
+    }
+
+    /// Polls `/health` until it says what `condition` looks for, for at most 15 s.
+    static func waitForHealth(_ server: TestServer, _ condition: (HealthStatus) -> Bool) async throws -> HealthStatus {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            let health = try await Self.health(server)
+            if condition(health) || ContinuousClock.now > deadline { return health }
+            try await Task.sleep(for: .milliseconds(200))
         }
     }
 
@@ -83,9 +113,49 @@ import RemoteEngine
             #expect(code == .generationFailed)
             #expect(after < .seconds(2))
 
+            // The health checks notice the peer is gone, and that it is back.
+            let down = try await Self.waitForHealth(server) { !$0.llmAvailable }
+            #expect(!down.llmAvailable)
+            #expect(down.llmError?.contains("127.0.0.1:\(peer.port)") == true, "\(String(describing: down.llmError))")
             try await peer.start()
+            #expect(try await Self.waitForHealth(server) { $0.llmAvailable }.llmAvailable)
             let (_, events) = try await server.stream(Self.request)
             guard case .result = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
+        }
+    }
+
+    @Test func aPoolSendsOneStorysRatersToOneUpstreamAndFailsOverWhenItDies() async throws {
+        let peers = [LlamaCppPeer(), LlamaCppPeer()]
+        try await peers[0].start()
+        defer { peers[0].stop() }
+        try await peers[1].start()
+        defer { peers[1].stop() }
+        try await Self.withServer(peers: peers) { server, pool in
+            let raters = ["You judge pacing.", "You judge dialogue.", "You judge the setting."].map { prompt in
+                var request = Self.request
+                request.raterPrompt = prompt
+                return request
+            }
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for rater in raters {
+                    group.addTask {
+                        let (_, events) = try await server.stream(rater)
+                        if case .result = events.last?.event { return true }
+                        return false
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results == [true, true, true])
+            let taken = pool.upstreamStatus.map(\.generationsTaken)
+            #expect(taken.sorted() == [0, 3], "one story's raters on one upstream: \(taken)")
+            guard let chosen = taken.firstIndex(of: 3) else { return }
+
+            peers[chosen].kill()
+            let (_, events) = try await server.stream(raters[0])
+            guard case .result = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
+            #expect(pool.upstreamStatus[1 - chosen].generationsTaken == 1, "the story moved to the upstream still up")
+            #expect(try await Self.health(server).llmAvailable, "one upstream up is enough to serve")
         }
     }
 }

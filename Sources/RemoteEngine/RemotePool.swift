@@ -1,0 +1,248 @@
+import Logging
+import Synchronization
+public import WriterAssistantLLM
+
+/// Several model servers serving the same model, used as one: each generation goes to the
+/// upstream `UpstreamRouter` ranks first for its story, and moves on to the next before its first
+/// piece of text if that one is full, busy or away. Never after: a writer must not read an answer
+/// spliced from two.
+///
+/// Every few seconds each upstream is asked for its models; one that stops answering is taken out
+/// (and named in `/health`), one that answers again comes back. A single `--llm-url` is a pool
+/// of one, so that the health checks serve it too.
+public final class RemotePool: LanguageModel {
+    public struct Configuration: Sendable {
+        public var upstreams: [RemoteEngine.Configuration]
+        public var routing: UpstreamRouter.Policy
+        /// How often each upstream is asked whether it answers.
+        public var checkInterval: Duration
+
+        public init(
+            upstreams: [RemoteEngine.Configuration], routing: UpstreamRouter.Policy = .story,
+            checkInterval: Duration = .seconds(5)
+        ) {
+            self.upstreams = upstreams
+            self.routing = routing
+            self.checkInterval = checkInterval
+        }
+
+        /// What to call the model before the pool has connected.
+        public var modelName: String {
+            upstreams.first?.model ?? upstreams.map(\.displayName).joined(separator: ", ")
+        }
+    }
+
+    private struct State: Sendable {
+        var health: [UpstreamHealth]
+        /// Round-robin's position.
+        var turn = 0
+    }
+
+    private let upstreams: [RemoteEngine]
+    private let router: UpstreamRouter
+    private let state: Mutex<State>
+    private let checking: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private static let logger = Logger(label: "writer-assistant.remote")
+
+    private init(upstreams: [RemoteEngine], health: [UpstreamHealth], routing: UpstreamRouter.Policy) {
+        self.upstreams = upstreams
+        router = UpstreamRouter(policy: routing)
+        state = Mutex(State(health: health))
+    }
+
+    /// Asks every upstream for its models. Those that answer serve at once, the others are taken
+    /// out until they answer a health check; when none answers, fails as `RemoteEngine.connect`
+    /// does, with the first one's reason.
+    public static func connect(_ configuration: Configuration) async throws -> RemotePool {
+        let engines = configuration.upstreams.map(RemoteEngine.init)
+        let failures = await withTaskGroup(of: (Int, LanguageModelError?).self) { group in
+            for (index, engine) in engines.enumerated() {
+                group.addTask {
+                    do {
+                        try await engine.check(within: configuration.upstreams[index].connectTimeout)
+                        return (index, nil)
+                    } catch {
+                        return (index, error as? LanguageModelError ?? .peerUnavailable(reason: "\(error)"))
+                    }
+                }
+            }
+            var failures = [LanguageModelError?](repeating: nil, count: engines.count)
+            for await (index, failure) in group { failures[index] = failure }
+            return failures
+        }
+        if !engines.isEmpty, failures.allSatisfy({ $0 != nil }), let first = failures.first, let first {
+            engines.forEach { $0.shutdown() }
+            throw first
+        }
+        for (index, failure) in failures.enumerated() {
+            if let failure {
+                logger.warning("A model server of the pool does not answer; it is left out until it does", metadata: [
+                    "server": "\(configuration.upstreams[index].displayName)", "reason": "\(failure)",
+                ])
+            }
+        }
+        let pool = RemotePool(
+            upstreams: engines,
+            health: failures.map { $0.map { UpstreamHealth(isUp: false, reason: $0.description) } ?? UpstreamHealth() },
+            routing: configuration.routing)
+        pool.startChecking(every: configuration.checkInterval)
+        return pool
+    }
+
+    public var descriptor: ModelDescriptor {
+        let health = state.withLock { $0.health }
+        let named = upstreams.indices.first { health[$0].isUp } ?? 0
+        return ModelDescriptor(
+            name: upstreams[named].descriptor.name,
+            contextLength: upstreams.map(\.descriptor.contextLength).min() ?? 0)
+    }
+
+    /// Every upstream estimates alike: the pool's first speaks for all.
+    public func countTokens(_ text: String) async throws -> Int {
+        try await upstreams[0].countTokens(text)
+    }
+
+    public func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt {
+        try await upstreams[0].prepare(messages)
+    }
+
+    public var load: ModelLoad? {
+        upstreams.compactMap(\.load).reduce(ModelLoad(running: 0, waiting: 0)) {
+            ModelLoad(running: $0.running + $1.running, waiting: $0.waiting + $1.waiting)
+        }
+    }
+
+    public var unavailability: String? {
+        let health = state.withLock { $0.health }
+        guard !health.contains(where: \.isUp) else { return nil }
+        return health.compactMap(\.reason).joined(separator: "; ")
+    }
+
+    public struct UpstreamStatus: Sendable, Equatable {
+        public var address: String
+        public var health: UpstreamHealth
+        public var generationsTaken: Int
+    }
+
+    /// Where each upstream stands, in the order they were configured.
+    public var upstreamStatus: [UpstreamStatus] {
+        let health = state.withLock { $0.health }
+        return zip(upstreams, health).map { UpstreamStatus(address: $0.address, health: $1, generationsTaken: $0.generationsTaken) }
+    }
+
+    public func shutdown() {
+        checking.withLock { $0?.cancel() }
+        upstreams.forEach { $0.shutdown() }
+    }
+
+    public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
+        let key = request.affinity ?? request.prompt.messages.first?.content ?? ""
+        let order = state.withLock { state in
+            state.turn &+= 1
+            return router.order(key: key, turn: state.turn, zip(upstreams, state.health).map { engine, health in
+                engine.routingView(isUp: health.isUp)
+            })
+        }
+        let work = Task { [self] in
+            var announced = false
+            var lastFailure = LanguageModelError.queueFull(limit: upstreams.map(\.queueLimit).reduce(0, +))
+            for index in order {
+                var wrote = false
+                do {
+                    for try await event in upstreams[index].generate(request) {
+                        switch event {
+                        case .promptEvaluationStarted:
+                            // Said once, however many upstreams the request meets.
+                            if announced { continue }
+                            announced = true
+                        case .text, .finished:
+                            if !wrote {
+                                wrote = true
+                                record(index) { $0.answered() }
+                            }
+                        case .promptEvaluationProgress:
+                            break
+                        }
+                        continuation.yield(event)
+                    }
+                    continuation.finish()
+                    return
+                } catch let failure as LanguageModelError where !wrote && failure.mayGoElsewhere {
+                    if case .peerUnavailable(let reason) = failure { record(index) { $0.unreachable(reason) } }
+                    Self.logger.notice("A model server could not take a generation; trying the next", metadata: [
+                        "server": "\(upstreams[index].address)", "error": "\(failure)",
+                    ])
+                    lastFailure = failure
+                } catch {
+                    continuation.finish(throwing: error)
+                    return
+                }
+            }
+            continuation.finish(throwing: lastFailure)
+        }
+        continuation.onTermination = { _ in work.cancel() }
+        return events
+    }
+
+    private func record(_ index: Int, _ change: (inout UpstreamHealth) -> Void) {
+        let (was, now) = state.withLock { state in
+            let was = state.health[index]
+            change(&state.health[index])
+            return (was, state.health[index])
+        }
+        Self.logChange(upstreams[index].address, from: was, to: now)
+    }
+
+    private func startChecking(every interval: Duration) {
+        // Weakly held, so that a pool nobody shuts down still goes when its last user does.
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, let self else { return }
+                await self.checkEveryUpstream(within: max(interval, .seconds(5)))
+            }
+        }
+        checking.withLock { $0 = task }
+    }
+
+    /// Checks the upstreams that are idle or out. One that is writing answers shows it is up by
+    /// them, and a check could harm them: llama-cpp-python's server lists its models only between
+    /// generations, and by default cuts off the one running to do so.
+    private func checkEveryUpstream(within limit: Duration) async {
+        let health = state.withLock { $0.health }
+        await withTaskGroup(of: Void.self) { group in
+            for (index, engine) in upstreams.enumerated() where !health[index].isUp || engine.isIdle {
+                group.addTask { [self] in
+                    do {
+                        try await engine.check(within: limit)
+                        record(index) { $0.answered() }
+                    } catch {
+                        let reason = (error as? LanguageModelError)?.description ?? "\(error)"
+                        record(index) { $0.missedCheck(reason) }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func logChange(_ address: String, from was: UpstreamHealth, to now: UpstreamHealth) {
+        if was.isUp, !now.isUp {
+            logger.warning("A model server stopped answering; it is left out until it answers", metadata: [
+                "server": "\(address)", "reason": "\(now.reason ?? "")",
+            ])
+        } else if !was.isUp, now.isUp {
+            logger.notice("A model server answers again", metadata: ["server": "\(address)"])
+        }
+    }
+}
+
+extension LanguageModelError {
+    /// Failures that say nothing was written and another upstream may well take the generation.
+    var mayGoElsewhere: Bool {
+        switch self {
+        case .peerUnavailable, .peerBusy, .queueFull: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+@testable import RemoteEngine
+
+/// A pool of scripted peers: where generations go, what happens when one cannot take them, and
+/// how the health checks take an upstream out and bring it back.
+@Suite struct RemotePoolTests {
+    static let pieces = RemoteEngineTests.answer.chunked(into: 9)
+
+    static func request(story: String) -> GenerationRequest {
+        GenerationRequest(
+            prompt: TokenEstimate.prompt([ChatMessage(role: .user, content: "\(story)\n\nRate it.")]),
+            sampling: SamplingParameters(maxTokens: 100), affinity: story)
+    }
+
+    static func pool(_ urls: [String], checkInterval: Duration = .seconds(60)) async throws -> RemotePool {
+        try await RemotePool.connect(.init(
+            upstreams: urls.map { RemoteEngine.Configuration(baseURL: $0, connectTimeout: .seconds(2)) },
+            checkInterval: checkInterval))
+    }
+
+    /// The events of one generation, or the error that ended it.
+    static func run(_ pool: RemotePool, story: String) async -> (events: [GenerationEvent], failure: (any Error)?) {
+        var events: [GenerationEvent] = []
+        do {
+            for try await event in pool.generate(request(story: story)) { events.append(event) }
+            return (events, nil)
+        } catch {
+            return (events, error)
+        }
+    }
+
+    /// Two scripted peers serving at once.
+    static func withTwo<T: Sendable>(
+        _ first: ScriptedPeer, _ second: ScriptedPeer, _ body: @Sendable (String, String) async throws -> T
+    ) async throws -> T {
+        try await first.serve { a in try await second.serve { b in try await body(a, b) } }
+    }
+
+    @Test func everyGenerationOnOneStoryGoesToOneUpstream() async throws {
+        let a = ScriptedPeer(.answer(Self.pieces)), b = ScriptedPeer(.answer(Self.pieces))
+        try await Self.withTwo(a, b) { first, second in
+            let pool = try await Self.pool([first, second])
+            defer { pool.shutdown() }
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { _ = await Self.run(pool, story: "The lighthouse keeper's story") } }
+            }
+            let taken = pool.upstreamStatus.map(\.generationsTaken)
+            #expect(taken.sorted() == [0, 4], "\(taken)")
+            // Many stories use both.
+            for story in 0..<12 { _ = await Self.run(pool, story: "story \(story)") }
+            #expect(pool.upstreamStatus.allSatisfy { $0.generationsTaken > 0 })
+        }
+    }
+
+    @Test func aBusyUpstreamPassesTheGenerationToTheNextBeforeItsFirstToken() async throws {
+        let busy = ScriptedPeer(.status(503)), ready = ScriptedPeer(.answer(Self.pieces))
+        try await Self.withTwo(busy, ready) { busyURL, readyURL in
+            let pool = try await Self.pool([busyURL, readyURL])
+            defer { pool.shutdown() }
+            for story in 0..<6 {
+                let (events, failure) = await Self.run(pool, story: "story \(story)")
+                #expect(failure == nil)
+                let started = events.filter { if case .promptEvaluationStarted = $0 { true } else { false } }
+                #expect(started.count == 1, "evaluation is announced once, whichever upstream answers")
+                #expect(events.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined() == RemoteEngineTests.answer)
+            }
+            #expect(busy.requests.count > 0, "some stories prefer the busy one")
+            #expect(ready.requests.count == 6)
+        }
+    }
+
+    @Test func anUpstreamThatCannotBeReachedIsTakenOutAndTheOtherAnswers() async throws {
+        let gone = try await ScriptedPeer(.status(200)).serve { $0 }  // a port just freed
+        let ready = ScriptedPeer(.answer(Self.pieces))
+        try await ready.serve { readyURL in
+            let pool = try await Self.pool([gone, readyURL])
+            defer { pool.shutdown() }
+            #expect(pool.upstreamStatus.map(\.health.isUp) == [false, true], "it did not answer at startup")
+            #expect(pool.unavailability == nil)
+            for story in 0..<4 {
+                #expect(await Self.run(pool, story: "story \(story)").failure == nil)
+            }
+            #expect(ready.requests.count == 4)
+        }
+        do {
+            _ = try await Self.pool([gone])
+            Issue.record("a pool of nothing connected")
+        } catch let error as LanguageModelError {
+            guard case .peerUnavailable = error else { Issue.record("\(error)"); return }
+        }
+    }
+
+    @Test func anAnswerThatBreaksOffAfterItsFirstTokenIsNotRetriedElsewhere() async throws {
+        let breaking = ScriptedPeer(.breakOff(after: Array(Self.pieces.prefix(3))))
+        let other = ScriptedPeer(.breakOff(after: Array(Self.pieces.prefix(3))))
+        try await Self.withTwo(breaking, other) { first, second in
+            let pool = try await Self.pool([first, second])
+            defer { pool.shutdown() }
+            let (events, failure) = await Self.run(pool, story: "one story")
+            #expect(events.contains { if case .text = $0 { true } else { false } })
+            guard case .peerFailed = failure as? LanguageModelError else { Issue.record("\(String(describing: failure))"); return }
+        }
+        #expect(breaking.requests.count + other.requests.count == 1, "a writer never reads an answer spliced from two")
+    }
+
+    @Test func healthChecksTakeASilentUpstreamOutAndBringItBack() async throws {
+        let peer = ScriptedPeer(.answer(Self.pieces))
+        try await peer.serve { url in
+            let pool = try await Self.pool([url], checkInterval: .milliseconds(100))
+            defer { pool.shutdown() }
+            #expect(pool.unavailability == nil)
+            peer.answerHealthChecks(with: 503)
+            try await Self.waitUntil { pool.unavailability != nil }
+            #expect(pool.unavailability?.contains("503") == true)
+            peer.answerHealthChecks(with: 200)
+            try await Self.waitUntil { pool.unavailability == nil }
+            #expect(await Self.run(pool, story: "after").failure == nil)
+        }
+    }
+
+    static func waitUntil(_ condition: @Sendable () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { Issue.record("the condition never held"); return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
