@@ -41,6 +41,7 @@ screenshot: setup-test
 
 ## Measure the release server on the default model; writes BENCHMARKS.md.
 bench: release
+	@scripts/setup.sh --model-server
 	.build/release/writer-assistant-bench --model-path $(MODEL)
 
 clean:

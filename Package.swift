@@ -138,7 +138,12 @@ let package = Package(
         // What the measuring tools share: the server under test, medians.
         .target(
             name: "MeasurementSupport",
-            dependencies: ["WriterAssistantAPI", "WriterAssistantClient", "WriterAssistantCore", "WriterAssistantLLM"],
+            dependencies: [
+                "WriterAssistantAPI", "WriterAssistantClient", "WriterAssistantCore", "WriterAssistantLLM",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -149,6 +154,7 @@ let package = Package(
                 "CLlama",
                 "LlamaEngine",
                 "MeasurementSupport",
+                "RemoteEngine",
                 "WriterAssistantAPI",
                 "WriterAssistantClient",
                 "WriterAssistantCore",
@@ -248,6 +254,7 @@ let package = Package(
                 "LlamaEngine",
                 "WriterAssistantClient",
                 "WriterAssistantTestSupport",
+                "MeasurementSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

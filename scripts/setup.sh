@@ -2,7 +2,8 @@
 # Installs what building and running need: build tools, the llama.cpp library and headers (built
 # once by pip, then cached), and the default model. With --test it also installs what the web
 # app's tests drive (Chromium with its WebDriver, Node.js and Selenium) and the server packages of
-# llama-cpp-python, a real peer for the remote engine's tests. Quick when all is in place.
+# llama-cpp-python, a real peer for the remote engine's tests; with --model-server only the latter
+# (the benchmark runs a pool of them). Quick when all is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,21 +45,25 @@ install_test_tools() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     fi
-    # llama-cpp-python's OpenAI-compatible server, a real peer for the remote engine's tests: its
-    # Python packages beside the llama-cpp-python built above.
-    local server="$CACHE_DIR/llama-cpp-server"
-    if [ ! -d "$server/uvicorn" ]; then
-        say "Installing llama-cpp-python's server packages into $server"
-        rm -rf "$server.partial"
-        python3 -m pip install --quiet --target "$server.partial" $LLAMA_SERVER_PACKAGES
-        mv "$server.partial" "$server"
-    fi
+    install_model_server
     local target="$CACHE_DIR/$SELENIUM_DIR"
     if [ ! -d "$target/selenium" ]; then
         say "Installing Selenium into $target"
         rm -rf "$target.partial"
         python3 -m pip install --quiet --target "$target.partial" "selenium$SELENIUM_VERSION"
         mv "$target.partial" "$target"
+    fi
+}
+
+# llama-cpp-python's OpenAI-compatible server, a real peer for the remote engine: its Python
+# packages beside the llama-cpp-python built by install_llama.
+install_model_server() {
+    local server="$CACHE_DIR/llama-cpp-server"
+    if [ ! -d "$server/uvicorn" ]; then
+        say "Installing llama-cpp-python's server packages into $server"
+        rm -rf "$server.partial"
+        python3 -m pip install --quiet --target "$server.partial" $LLAMA_SERVER_PACKAGES
+        mv "$server.partial" "$server"
     fi
 }
 
@@ -102,6 +107,7 @@ mkdir -p "$CACHE_DIR"
 install_llama
 install_model
 say "Ready: llama.cpp in $VENDOR_DIR, model in models/$MODEL_FILE"
-if [ "${1:-}" = "--test" ]; then
-    install_test_tools
-fi
+case "${1:-}" in
+    --test) install_test_tools ;;
+    --model-server) install_model_server ;;
+esac

@@ -13,8 +13,18 @@ package final class ServerProcess {
     /// `extraArguments` are further options of `serve`, reported with the others. Stories are
     /// parked in `storyCache` when given, else nowhere: a measurement never touches the user's
     /// own story cache.
-    package init(
+    package convenience init(
         executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters,
+        storyCache: String? = nil, extraArguments: [String] = []
+    ) throws {
+        try self.init(
+            executable: executable, model: ["--model-path", modelPath], port: port, parallel: parallel, sampling: sampling,
+            storyCache: storyCache, extraArguments: extraArguments)
+    }
+
+    /// A server whose model is given by `model`: `--model-path` and its file, or `--llm-url`s.
+    package init(
+        executable: String, model: [String], port: Int, parallel: Int, sampling: SamplingParameters,
         storyCache: String? = nil, extraArguments: [String] = []
     ) throws {
         baseURL = "http://127.0.0.1:\(port)"
@@ -25,7 +35,7 @@ package final class ServerProcess {
         ] + (sampling.seed.map { ["--seed", String($0)] } ?? []) + extraArguments
             + (storyCache.map { ["--cache-dir", $0] } ?? ["--no-disk-cache"])
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--model-path", modelPath, "--port", String(port), "--log-level", "warning"] + settings
+        process.arguments = ["serve"] + model + ["--port", String(port), "--log-level", "warning"] + settings
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }

@@ -1,9 +1,12 @@
 import Foundation
 import WriterAssistantLLM
 
-/// The JSON body of a streamed `/chat/completions` request, in the peer's dialect.
+/// The JSON body of a streamed chat request, in the peer's dialect.
 enum ChatCompletionBody {
-    static func encode(_ request: GenerationRequest, model: String, dialect: RemoteDialect) throws -> Data {
+    static func encode(_ request: GenerationRequest, model: String, dialect: RemoteDialect, contextLength: Int) throws -> Data {
+        if dialect == .ollama {
+            return try ollama(request, model: model, contextLength: contextLength)
+        }
         var body: [String: Any] = [
             "model": model,
             "messages": request.prompt.messages.map { ["role": $0.role.rawValue, "content": $0.content] },
@@ -14,7 +17,7 @@ enum ChatCompletionBody {
         ]
         if let seed = request.sampling.seed { body["seed"] = Int(seed) }
         switch dialect {
-        case .openai:
+        case .openai, .ollama, .auto:
             // Token counts come in a last chunk only when asked for.
             body["stream_options"] = ["include_usage": true]
             if let schema = try request.constraint?.jsonSchema.map(parse) {
@@ -32,6 +35,30 @@ enum ChatCompletionBody {
                 body["response_format"] = ["type": "json_object", "schema": schema]
             }
         }
+        return try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    }
+
+    /// Ollama's `/api/chat`: sampling in `options`, the context it should allocate, the shape as
+    /// a schema in `format`.
+    private static func ollama(_ request: GenerationRequest, model: String, contextLength: Int) throws -> Data {
+        var options: [String: Any] = [
+            "temperature": request.sampling.temperature,
+            "top_p": request.sampling.topP,
+            "top_k": request.sampling.topK,
+            "min_p": request.sampling.minP,
+            "repeat_penalty": request.sampling.repetition.repeatPenalty,
+            "num_predict": request.sampling.maxTokens,
+            // Its default context is smaller than a story: it would cut the prompt silently.
+            "num_ctx": contextLength,
+        ]
+        if let seed = request.sampling.seed { options["seed"] = Int(seed) }
+        var body: [String: Any] = [
+            "model": model,
+            "messages": request.prompt.messages.map { ["role": $0.role.rawValue, "content": $0.content] },
+            "stream": true,
+            "options": options,
+        ]
+        if let schema = try request.constraint?.jsonSchema.map(parse) { body["format"] = schema }
         return try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
     }
 

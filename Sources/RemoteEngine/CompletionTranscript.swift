@@ -37,9 +37,35 @@ struct CompletionTranscript {
         return text
     }
 
+    /// Reads one line of Ollama's stream; returns the answer text it carries.
+    mutating func readOllama(_ line: String) throws(LanguageModelError) -> String {
+        let chunk: OllamaChatChunk
+        do {
+            chunk = try decoder.decode(OllamaChatChunk.self, from: Data(line.utf8))
+        } catch {
+            throw .peerFailed(reason: "it sent a line that is not a chat answer")
+        }
+        if let failure = chunk.error {
+            peerMessage = String(failure.prefix(1000))
+            throw .peerFailed(reason: "it reported an error while writing")
+        }
+        let text = chunk.message?.content ?? ""
+        if !text.isEmpty { pieces += 1 }
+        if chunk.done == true {
+            done = true
+            finishReason = chunk.done_reason ?? "stop"
+            if chunk.prompt_eval_count != nil || chunk.eval_count != nil {
+                usage = ChatCompletionChunk.Usage(prompt_tokens: chunk.prompt_eval_count, completion_tokens: chunk.eval_count)
+            }
+        }
+        return text
+    }
+
     /// The summary of a finished stream; a stream that stopped before saying why it ended was
     /// cut off, not finished.
-    func summary(estimatedPromptTokens: Int, timing: (prompt: Double, generation: Double)) throws(LanguageModelError) -> GenerationSummary {
+    func summary(
+        estimatedPromptTokens: Int, timing: (queue: Double, prompt: Double, generation: Double)
+    ) throws(LanguageModelError) -> GenerationSummary {
         guard let finishReason else {
             throw .peerFailed(reason: "its stream ended before the answer did")
         }
@@ -49,7 +75,9 @@ struct CompletionTranscript {
             // Without the peer's count, each streamed piece is about a token.
             completionTokens: usage?.completion_tokens ?? pieces,
             stopReason: finishReason == "length" ? .maxTokens : .endOfGeneration,
+            queueSeconds: timing.queue,
             promptEvaluationSeconds: timing.prompt,
-            generationSeconds: timing.generation)
+            generationSeconds: timing.generation,
+            countsEstimated: usage?.prompt_tokens == nil || usage?.completion_tokens == nil)
     }
 }

@@ -38,7 +38,7 @@ public final class RemoteEngine: LanguageModel {
         public var readTimeout: Duration
 
         public init(
-            baseURL: String, model: String? = nil, apiKey: String? = nil, dialect: RemoteDialect = .openai,
+            baseURL: String, model: String? = nil, apiKey: String? = nil, dialect: RemoteDialect = .auto,
             contextLength: Int = 4096, parallel: Int = 4, maxQueued: Int = 64,
             connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(120)
         ) {
@@ -70,6 +70,9 @@ public final class RemoteEngine: LanguageModel {
     private let model: Mutex<String?>
     private let inFlight = Atomic<Int>(0)
     private let sent = Atomic<Int>(0)
+    private let slots: GenerationSlots
+    /// The configured dialect, or once the peer was reached the one `auto` found.
+    private let dialect: Mutex<RemoteDialect>
     private static let logger = Logger(label: "writer-assistant.remote")
 
     /// An engine for the peer, without asking it anything yet (`check` does).
@@ -77,6 +80,8 @@ public final class RemoteEngine: LanguageModel {
         self.configuration = configuration
         client = Self.client(for: configuration)
         model = Mutex(configuration.model)
+        slots = GenerationSlots(configuration.parallel)
+        dialect = Mutex(configuration.dialect)
     }
 
     public var descriptor: ModelDescriptor {
@@ -114,18 +119,40 @@ public final class RemoteEngine: LanguageModel {
         return engine
     }
 
-    /// Whether the peer answers, and which model it serves when none was named: its list of
-    /// models, asked for within `limit`. Fails with `peerUnavailable` saying what to check.
+    /// The dialect generations are sent in: `auto` until the peer has been reached.
+    public var resolvedDialect: RemoteDialect { dialect.withLock { $0 } }
+
+    /// Whether the peer answers, which model it serves when none was named, and (for `auto`)
+    /// which dialect it speaks: asked within `limit`. Fails with `peerUnavailable` saying what to
+    /// check.
     public func check(within limit: Duration) async throws {
         let configuration = configuration
         let client = client
+        let known = resolvedDialect
         do {
-            let first = try await Self.withDeadline(limit, else: LanguageModelError.peerUnavailable(
+            let (dialect, models) = try await Self.withDeadline(limit, else: LanguageModelError.peerUnavailable(
                 reason: "\(configuration.displayName) did not answer within \(limit.components.seconds) s \(Self.addressHint)")
             ) {
-                try await Self.firstModel(configuration, client: client, within: limit)
+                var dialect = known
+                if dialect == .auto, await Self.answersOllamaVersion(configuration, client: client, within: limit) {
+                    dialect = .ollama
+                }
+                let models = try await Self.models(configuration, dialect: dialect == .auto ? .openai : dialect, client: client, within: limit)
+                if dialect == .auto {
+                    dialect = RemoteDialect.detect(answersOllamaVersion: false, modelOwner: models.first?.owner)
+                }
+                return (dialect, models)
             }
-            if let first { model.withLock { if $0 == nil { $0 = first } } }
+            if known == .auto {
+                Self.logger.info("The model server's dialect", metadata: ["server": "\(configuration.displayName)", "dialect": "\(dialect.rawValue)"])
+                self.dialect.withLock { $0 = dialect }
+            }
+            if configuration.model == nil {
+                guard let first = models.first?.id else {
+                    throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
+                }
+                model.withLock { if $0 == nil { $0 = first } }
+            }
         } catch let error as LanguageModelError {
             throw error
         } catch {
@@ -136,8 +163,30 @@ public final class RemoteEngine: LanguageModel {
 
     private static let addressHint = "(is it running, and is --llm-url its API base?)"
 
-    private static func firstModel(_ configuration: Configuration, client: HTTPClient, within limit: Duration) async throws -> String? {
-        var request = HTTPClientRequest(url: configuration.endpoint + "/models")
+    /// Whether the peer is Ollama: it alone answers `GET /api/version` with its version.
+    private static func answersOllamaVersion(_ configuration: Configuration, client: HTTPClient, within limit: Duration) async -> Bool {
+        var request = HTTPClientRequest(url: RemoteDialect.root(of: configuration.endpoint) + "/api/version")
+        authorize(&request, configuration)
+        guard let response = try? await client.execute(request, timeout: timeAmount(limit)), response.status == .ok,
+              let body = try? await response.body.collect(upTo: 1 << 16) else { return false }
+        return (try? JSONDecoder().decode(OllamaVersion.self, from: Data(buffer: body))) != nil
+    }
+
+    private struct OllamaVersion: Decodable {
+        var version: String
+    }
+
+    private struct ListedModel {
+        var id: String
+        var owner: String?
+    }
+
+    /// The models the peer lists, in its dialect.
+    private static func models(
+        _ configuration: Configuration, dialect: RemoteDialect, client: HTTPClient, within limit: Duration
+    ) async throws -> [ListedModel] {
+        let url = dialect.modelsURL(configuration.endpoint)
+        var request = HTTPClientRequest(url: url)
         authorize(&request, configuration)
         let response = try await client.execute(request, timeout: timeAmount(limit))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -146,20 +195,31 @@ public final class RemoteEngine: LanguageModel {
         case 401, 403:
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) refused the key (HTTP \(response.status.code)); check --llm-api-key")
         case 404:
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has no \(URL(string: configuration.endpoint)?.path ?? "")/models (HTTP 404); --llm-url should be the API base, usually ending in /v1")
+            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has no \(URL(string: url)?.path ?? "") (HTTP 404); --llm-url should be the API base, usually ending in /v1")
         default:
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) answered HTTP \(response.status.code) when asked for its models")
         }
-        if configuration.model != nil { return nil }
-        guard let first = (try? JSONDecoder().decode(ModelList.self, from: Data(buffer: body)))?.data.first?.id else {
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
+        if dialect == .ollama {
+            let list = try? JSONDecoder().decode(OllamaModelList.self, from: Data(buffer: body))
+            return list?.models.map { ListedModel(id: $0.name) } ?? []
         }
-        return first
+        let list = try? JSONDecoder().decode(ModelList.self, from: Data(buffer: body))
+        return list?.data.map { ListedModel(id: $0.id, owner: $0.owned_by) } ?? []
     }
 
     private struct ModelList: Decodable {
-        struct Model: Decodable { var id: String }
+        struct Model: Decodable {
+            var id: String
+            // swiftlint:disable:next identifier_name
+            var owned_by: String?
+        }
+
         var data: [Model]
+    }
+
+    private struct OllamaModelList: Decodable {
+        struct Model: Decodable { var name: String }
+        var models: [Model]
     }
 
     public func countTokens(_ text: String) async throws -> Int {
@@ -207,7 +267,10 @@ public final class RemoteEngine: LanguageModel {
         let work = Task { [self] in
             var failure: LanguageModelError?
             do {
-                try await stream(request, to: continuation)
+                let arrived = ContinuousClock.now
+                try await slots.acquire()
+                defer { slots.release() }
+                try await stream(request, waited: (ContinuousClock.now - arrived).inSeconds, to: continuation)
             } catch where !Task.isCancelled && !(error is CancellationError) {
                 // (A client that left cancelled the request; that is no failure of the peer.)
                 failure = error as? LanguageModelError ?? .peerFailed(reason: "the request failed")
@@ -227,16 +290,18 @@ public final class RemoteEngine: LanguageModel {
     /// that sends more is not streaming an answer.
     static let largestStream = 16 << 20
 
-    private func stream(_ request: GenerationRequest, to continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws {
-        var http = HTTPClientRequest(url: configuration.endpoint + "/chat/completions")
-        http.method = .POST
-        http.headers.add(name: "Content-Type", value: "application/json")
-        http.headers.add(name: "Accept", value: "text/event-stream")
-        Self.authorize(&http, configuration)
-        guard let model = model.withLock({ $0 }) else {
+    private func stream(_ request: GenerationRequest, waited: Double, to continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws {
+        let dialect = resolvedDialect
+        guard let model = model.withLock({ $0 }), dialect != .auto else {
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has not yet said which model it serves")
         }
-        http.body = .bytes(ByteBuffer(bytes: try ChatCompletionBody.encode(request, model: model, dialect: configuration.dialect)))
+        var http = HTTPClientRequest(url: dialect.chatURL(configuration.endpoint))
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: "application/json")
+        http.headers.add(name: "Accept", value: dialect.streamType)
+        Self.authorize(&http, configuration)
+        http.body = .bytes(ByteBuffer(bytes: try ChatCompletionBody.encode(
+            request, model: model, dialect: dialect, contextLength: configuration.contextLength)))
 
         let sent = ContinuousClock.now
         continuation.yield(.promptEvaluationStarted(promptTokens: request.prompt.tokenCount, reusedTokens: 0))
@@ -263,11 +328,12 @@ public final class RemoteEngine: LanguageModel {
             throw LanguageModelError.peerFailed(reason: "it answered HTTP \(response.status.code)")
         }
         let type = response.headers.first(name: "Content-Type") ?? ""
-        guard type.lowercased().hasPrefix("text/event-stream") else {
-            throw LanguageModelError.peerFailed(reason: "it answered \(type.isEmpty ? "without a content type" : type.prefix(60)), not an event stream")
+        guard type.lowercased().hasPrefix(dialect.streamType) else {
+            throw LanguageModelError.peerFailed(reason: "it answered \(type.isEmpty ? "without a content type" : type.prefix(60)), not \(dialect.streamType)")
         }
 
-        var decoder = ServerSentEventDecoder()
+        var events = ServerSentEventDecoder()
+        var lines = LineDecoder()
         var transcript = CompletionTranscript()
         var firstText: ContinuousClock.Instant?
         var received = 0
@@ -277,13 +343,15 @@ public final class RemoteEngine: LanguageModel {
                 guard received <= Self.largestStream else {
                     throw LanguageModelError.peerFailed(reason: "its stream went past \(Self.largestStream >> 20) MiB")
                 }
-                for event in decoder.feed(buffer.readableBytesView) {
+                let frames = dialect == .ollama
+                    ? lines.feed(buffer.readableBytesView) : events.feed(buffer.readableBytesView).map(\.data)
+                for frame in frames {
                     let text: String
                     do {
-                        text = try transcript.read(event.data)
+                        text = try dialect == .ollama ? transcript.readOllama(frame) : transcript.read(frame)
                     } catch {
                         Self.logger.error("The model server's stream failed", metadata: [
-                            "server": "\(configuration.displayName)", "said": "\(transcript.peerMessage ?? String(event.data.prefix(300)))",
+                            "server": "\(configuration.displayName)", "said": "\(transcript.peerMessage ?? String(frame.prefix(300)))",
                         ])
                         throw error
                     }
@@ -304,7 +372,7 @@ public final class RemoteEngine: LanguageModel {
         let firstPiece = firstText ?? .now
         continuation.yield(.finished(try transcript.summary(
             estimatedPromptTokens: request.prompt.tokenCount,
-            timing: ((firstPiece - sent).inSeconds, (ContinuousClock.now - firstPiece).inSeconds))))
+            timing: (waited, (firstPiece - sent).inSeconds, (ContinuousClock.now - firstPiece).inSeconds))))
     }
 
     private static func authorize(_ request: inout HTTPClientRequest, _ configuration: Configuration) {

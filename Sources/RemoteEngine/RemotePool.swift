@@ -122,12 +122,15 @@ public final class RemotePool: LanguageModel {
         public var address: String
         public var health: UpstreamHealth
         public var generationsTaken: Int
+        /// The dialect it is spoken to in (`auto` until it was reached).
+        public var dialect: RemoteDialect
     }
 
     /// Where each upstream stands, in the order they were configured.
     public var upstreamStatus: [UpstreamStatus] {
         let health = state.withLock { $0.health }
-        return zip(upstreams, health).map { UpstreamStatus(address: $0.address, health: $1, generationsTaken: $0.generationsTaken) }
+        return zip(upstreams, health).map { UpstreamStatus(
+            address: $0.address, health: $1, generationsTaken: $0.generationsTaken, dialect: $0.resolvedDialect) }
     }
 
     public func shutdown() {

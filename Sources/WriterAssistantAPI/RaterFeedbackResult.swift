@@ -30,7 +30,8 @@ public struct RaterFeedback: Codable, Sendable, Equatable {
 /// How the answer was produced. `tokens` and `processingTime` are the original API's fields;
 /// the rest are additions a client may ignore.
 public struct ContextMetadata: Codable, Sendable, Equatable {
-    /// Prompt plus completion tokens, counted with the model's own tokenizer.
+    /// Prompt plus completion tokens, counted with the model's own tokenizer (or estimated, as
+    /// `tokenCountsEstimated` says).
     public var tokens: Int
     /// Wall-clock seconds from receiving the request to the result.
     public var processingTime: Double
@@ -48,6 +49,8 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
     /// Present and true when the answer reached the token limit and was closed after its last
     /// complete suggestion.
     public var truncated: Bool?
+    /// Present and true when the token counts are estimates: the model server reported none.
+    public var tokenCountsEstimated: Bool?
 
     public init(
         tokens: Int,
@@ -59,7 +62,8 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         decodeTokensPerSecond: Double? = nil,
         model: String? = nil,
         omittedContext: [String]? = nil,
-        truncated: Bool? = nil
+        truncated: Bool? = nil,
+        tokenCountsEstimated: Bool? = nil
     ) {
         self.tokens = tokens
         self.processingTime = processingTime
@@ -71,6 +75,7 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         self.model = model
         self.omittedContext = omittedContext
         self.truncated = truncated
+        self.tokenCountsEstimated = tokenCountsEstimated
     }
 
     enum CodingKeys: String, CodingKey {
@@ -84,5 +89,6 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         case model
         case omittedContext = "omitted_context"
         case truncated
+        case tokenCountsEstimated = "token_counts_estimated"
     }
 }

@@ -105,7 +105,8 @@ public struct FeedbackPipeline: Sendable {
                 decodeTokensPerSecond: summary.tokensPerSecond,
                 model: model.descriptor.name,
                 omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
-                truncated: reading.truncated ? true : nil)
+                truncated: reading.truncated ? true : nil,
+                tokenCountsEstimated: summary.countsEstimated ? true : nil)
             await emit(.status(.complete))
             let raterName = request.raterName?.trimmed.nilIfEmpty ?? "Rater"
             await emit(.result(RaterFeedbackResult(raterName: raterName, feedback: feedback, contextMetadata: metadata)))

@@ -26,6 +26,8 @@ public struct GenerationSummary: Sendable, Equatable {
     public var queueSeconds: Double
     public var promptEvaluationSeconds: Double
     public var generationSeconds: Double
+    /// The token counts are estimates: the engine's server reported none.
+    public var countsEstimated: Bool
 
     public init(
         promptTokens: Int,
@@ -34,7 +36,8 @@ public struct GenerationSummary: Sendable, Equatable {
         stopReason: StopReason,
         queueSeconds: Double = 0,
         promptEvaluationSeconds: Double = 0,
-        generationSeconds: Double = 0
+        generationSeconds: Double = 0,
+        countsEstimated: Bool = false
     ) {
         self.promptTokens = promptTokens
         self.reusedPromptTokens = reusedPromptTokens
@@ -43,6 +46,7 @@ public struct GenerationSummary: Sendable, Equatable {
         self.queueSeconds = queueSeconds
         self.promptEvaluationSeconds = promptEvaluationSeconds
         self.generationSeconds = generationSeconds
+        self.countsEstimated = countsEstimated
     }
 
     /// Answer tokens per second of writing. The first token comes from the prompt's evaluation,

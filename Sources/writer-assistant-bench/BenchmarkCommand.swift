@@ -30,7 +30,18 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Where to write the report.")
     var output = "BENCHMARKS.md"
 
+    @Flag(help: "Measure only the pool of model servers (section 9) and print it, leaving the report as it is.")
+    var routingOnly = false
+
     func run() async throws {
+        if routingOnly {
+            var seed = Int(Date().timeIntervalSince1970) % 100_000
+            let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
+            let routing = try await RoutingTrial(executable: server, modelPath: modelPath, port: port + 2, sampling: sampling, runs: runs)
+                .measure(seed: &seed)
+            print(routing.markdown())
+            return
+        }
         let threads = ProcessInfo.processInfo.activeProcessorCount
         // Greedy with a fixed seed, so that runs compare; the in-process pipeline runs the same.
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
@@ -119,6 +130,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let keyCache = try await KeyCacheComparison.measure(modelPath: modelPath, runs: runs, seed: &seed)
         log("weight formats, in-process")
         let quantization = try await QuantizationComparison.measure(modelPath: modelPath, server: server, runs: runs, seed: &seed)
+        log("a pool of two model servers: story-aware routing against round-robin")
+        let routing = try await RoutingTrial(executable: server, modelPath: modelPath, port: port + 2, sampling: sampling, runs: min(runs, 3))
+            .measure(seed: &seed)
 
         let report = Report(
             threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
@@ -126,7 +140,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
             peakResidentBytes: peakResidentBytes, storyCache: storyCache, memory: memory, keyCache: keyCache,
-            quantization: quantization)
+            quantization: quantization, routing: routing)
         try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
         print(report.markdown())
     }

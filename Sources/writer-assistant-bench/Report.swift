@@ -26,6 +26,7 @@ struct Report {
     var memory: MemoryFigures
     var keyCache: KeyCacheFigures
     var quantization: QuantizationFigures
+    var routing: RoutingFigures
 
     static let baselineBelowServer = """
         The raw runs came out slower than the server's in this run, although they do less: within \
@@ -138,6 +139,7 @@ struct Report {
             \(memorySection())
             \(keyCacheSection())
             \(quantizationSection())
+            \(routing.markdown())
             """
     }
 

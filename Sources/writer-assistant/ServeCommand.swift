@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("llm-api-key-file"), help: "A file holding that key.")
     var llmAPIKeyFile: String?
 
-    @Option(help: ServeDefaults.help("How to ask that server for the answer's shape: openai (json_schema: OpenAI, vLLM, llama.cpp's server) or llama-cpp (a grammar: llama-cpp-python's server)", .llmDialect))
+    @Option(help: ServeDefaults.help("How to talk to that server: auto (ask it), openai (OpenAI, vLLM, llama.cpp's server), llama-cpp (llama-cpp-python's server) or ollama (Ollama's own API)", .llmDialect))
     var llmDialect: String?
 
     @Option(help: ServeDefaults.help("How a pool of servers shares the work: story (every request on one story to the same server, where it is cached) or round-robin", .llmRouting))

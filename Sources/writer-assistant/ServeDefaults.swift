@@ -59,7 +59,7 @@ enum ServeDefaults {
             .cacheDir: .string(cacheDirectory),
             .cacheSize: .int(cacheSizeMiB),
             .noDiskCache: .bool(false),
-            .llmDialect: .string(RemoteDialect.openai.rawValue),
+            .llmDialect: .string(RemoteDialect.auto.rawValue),
             .llmRouting: .string(UpstreamRouter.Policy.story.rawValue),
             .logLevel: .string(logLevel.rawValue),
         ]

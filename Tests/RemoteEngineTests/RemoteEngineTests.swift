@@ -34,6 +34,7 @@ import WriterAssistantTestSupport
             let engine = try await RemoteEngine.connect(.init(baseURL: url))
             defer { engine.shutdown() }
             #expect(engine.descriptor.name == "scripted-peer-model", "the peer's first model, when none is named")
+            #expect(engine.resolvedDialect == .openai, "found by asking: not Ollama, not llama-cpp-python")
             let events = await Self.events(engine, tokens: true)
             let phases = events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } }
             #expect(phases == FeedbackPhase.allCases)
@@ -66,12 +67,84 @@ import WriterAssistantTestSupport
             // Without the peer's counts: the estimate, and a token per piece.
             #expect(result.contextMetadata.promptTokens ?? 0 > 0)
             #expect(result.contextMetadata.completionTokens == Self.answer.chunked(into: 20).count)
+            #expect(result.contextMetadata.tokenCountsEstimated == true, "an estimate is marked as one")
         }
         #expect(peer.authorizations == ["Bearer sk-local"])
         let sent = try Self.body(try #require(peer.requests.first))
         #expect(sent["model"] as? String == "smol")
         #expect((sent["grammar"] as? String)?.hasPrefix("root ::=") == true)
         #expect(sent["response_format"] == nil && sent["top_k"] as? Int == 40)
+    }
+
+    @Test func autoFindsLlamaCppPythonByTheOwnerOfItsModelsAndSendsItAGrammar() async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 20), usage: false), flavour: .openai(owner: "me"))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, dialect: .auto))
+            defer { engine.shutdown() }
+            #expect(engine.resolvedDialect == .llamaCpp)
+            guard case .result = await Self.events(engine).last else { Issue.record("no result"); return }
+        }
+        #expect((try Self.body(try #require(peer.requests.first))["grammar"] as? String)?.hasPrefix("root ::=") == true)
+    }
+
+    @Test func ollamaIsFoundByItsVersionAndAnsweredInItsOwnFormat() async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 9)), flavour: .ollama)
+        try await peer.serve { url in
+            // A writer may give Ollama's address with or without the /v1 of its OpenAI-compatible API.
+            let engine = try await RemoteEngine.connect(.init(baseURL: String(url.dropLast("/v1".count)), dialect: .auto, contextLength: 8192))
+            defer { engine.shutdown() }
+            #expect(engine.resolvedDialect == .ollama)
+            #expect(engine.descriptor.name == "scripted-ollama:latest")
+            let events = await Self.events(engine, tokens: true)
+            #expect(events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } } == FeedbackPhase.allCases)
+            #expect(events.compactMap { if case .token(let text) = $0 { text } else { nil } }.joined() == Self.answer)
+            guard case .result(let result) = try #require(events.last) else { Issue.record("\(events)"); return }
+            #expect(result.feedback.suggestions.count == 4)
+            #expect(result.contextMetadata.promptTokens == 321)
+            #expect(result.contextMetadata.completionTokens == ScriptedPeer.reportedCompletionTokens)
+            #expect(result.contextMetadata.tokenCountsEstimated == nil)
+        }
+        let sent = try Self.body(try #require(peer.requests.first))
+        #expect(sent["model"] as? String == "scripted-ollama:latest")
+        #expect(sent["stream"] as? Bool == true)
+        #expect((sent["format"] as? [String: Any])?["required"] as? [String] == ["opinion", "suggestions"])
+        let options = try #require(sent["options"] as? [String: Any])
+        #expect(options["num_ctx"] as? Int == 8192, "Ollama's default context would cut the story")
+        #expect(options["num_predict"] as? Int == SamplingParameters.raterDefaults.maxTokens)
+        #expect(sent["response_format"] == nil && sent["grammar"] == nil)
+    }
+
+    @Test func anErrorInOllamasStreamFailsTheAnswer() async throws {
+        try await ScriptedPeer(.errorInStream, flavour: .ollama).serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, dialect: .ollama))
+            defer { engine.shutdown() }
+            guard case .error(_, let code) = await Self.events(engine).last else { Issue.record("no error"); return }
+            #expect(code == .generationFailed)
+        }
+    }
+
+    @Test func ollamasLinesAreReadWhereverTheChunksSplitThem() throws {
+        var lines = LineDecoder()
+        #expect(lines.feed(Array(#"{"done":fal"#.utf8)).isEmpty)
+        #expect(lines.feed(Array("se}\r\n\n{\"done\":true}\n".utf8)) == [#"{"done":false}"#, #"{"done":true}"#])
+        var transcript = CompletionTranscript()
+        #expect(try transcript.readOllama(#"{"message":{"content":"Mara"},"done":false}"#) == "Mara")
+        _ = try transcript.readOllama(#"{"message":{"content":""},"done":true,"done_reason":"length","eval_count":12}"#)
+        #expect(transcript.done)
+        let summary = try transcript.summary(estimatedPromptTokens: 50, timing: (0, 0, 0))
+        #expect(summary.stopReason == .maxTokens)
+        #expect(summary.promptTokens == 50 && summary.completionTokens == 12 && summary.countsEstimated, "no prompt count: estimated")
+    }
+
+    @Test func theDialectIsDetectedFromWhatTheServerAnswers() {
+        #expect(RemoteDialect.detect(answersOllamaVersion: true, modelOwner: "library") == .ollama)
+        #expect(RemoteDialect.detect(answersOllamaVersion: false, modelOwner: "me") == .llamaCpp)
+        #expect(RemoteDialect.detect(answersOllamaVersion: false, modelOwner: "vllm") == .openai)
+        #expect(RemoteDialect.detect(answersOllamaVersion: false, modelOwner: "llamacpp") == .openai)
+        #expect(RemoteDialect.detect(answersOllamaVersion: false, modelOwner: nil) == .openai)
+        #expect(RemoteDialect.root(of: "http://localhost:11434/v1") == "http://localhost:11434")
+        #expect(RemoteDialect.ollama.chatURL("http://localhost:11434/v1") == "http://localhost:11434/api/chat")
+        #expect(RemoteDialect.openai.chatURL("http://gpu:8000/v1") == "http://gpu:8000/v1/chat/completions")
     }
 
     @Test(arguments: [429, 503])

@@ -24,15 +24,29 @@ final class ScriptedPeer: Sendable {
         case notAStream
     }
 
+    /// Which server it passes for.
+    enum Flavour: Sendable {
+        /// An OpenAI-compatible server; `owner` is what its model list names as the models' owner.
+        case openai(owner: String?)
+        /// Ollama: `/api/version`, `/api/tags` and `/api/chat` streaming a JSON object a line.
+        case ollama
+    }
+
     /// The completion tokens the scripted usage reports, unlike any count of pieces.
     static let reportedCompletionTokens = 77
 
     private let behaviour: Behaviour
+    private let flavour: Flavour
     private let modelsStatus: Mutex<Int>
     private let recorded = Mutex<(bodies: [String], authorizations: [String?], clientsLeft: Int)>(([], [], 0))
+    private let answering = Mutex<(now: Int, most: Int)>((0, 0))
 
-    init(_ behaviour: Behaviour, modelsStatus: Int = 200) {
+    /// The most answers it was writing at once.
+    var mostAtOnce: Int { answering.withLock { $0.most } }
+
+    init(_ behaviour: Behaviour, flavour: Flavour = .openai(owner: nil), modelsStatus: Int = 200) {
         self.behaviour = behaviour
+        self.flavour = flavour
         self.modelsStatus = Mutex(modelsStatus)
     }
 
@@ -50,17 +64,29 @@ final class ScriptedPeer: Sendable {
     /// Serves until `body` returns.
     func serve<T: Sendable>(port: Int = 0, _ body: @Sendable (_ baseURL: String) async throws -> T) async throws -> T {
         let router = Router()
-        router.get("/v1/models") { [self] _, _ in
-            Response(status: .init(code: modelsStatus.withLock { $0 }), headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"scripted-peer-model","object":"model"}]}"#)))
-        }
-        router.post("/v1/chat/completions") { [self] request, _ in
-            let received = try await request.body.collect(upTo: 1 << 22)
-            recorded.withLock {
-                $0.bodies.append(String(buffer: received))
-                $0.authorizations.append(request.headers[.authorization])
+        switch flavour {
+        case .openai(let owner):
+            router.get("/v1/models") { [self] _, _ in
+                let owned = owner.map { #","owned_by":"\#($0)""# } ?? ""
+                return Response(status: .init(code: modelsStatus.withLock { $0 }), headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"scripted-peer-model","object":"model"\#(owned)}]}"#)))
             }
-            return respond()
+            router.post("/v1/chat/completions") { [self] request, _ in
+                try await record(request)
+                return respond()
+            }
+        case .ollama:
+            router.get("/api/version") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"version":"0.6.2"}"#)))
+            }
+            router.get("/api/tags") { [self] _, _ in
+                Response(status: .init(code: modelsStatus.withLock { $0 }), headers: [.contentType: "application/json"],
+                         body: .init(byteBuffer: ByteBuffer(string: #"{"models":[{"name":"scripted-ollama:latest","model":"scripted-ollama:latest"}]}"#)))
+            }
+            router.post("/api/chat") { [self] request, _ in
+                try await record(request)
+                return respondAsOllama()
+            }
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "scripted-peer")
@@ -78,6 +104,36 @@ final class ScriptedPeer: Sendable {
     }
 
     private struct BrokenOff: Error {}
+
+    private func record(_ request: Request) async throws {
+        let received = try await request.body.collect(upTo: 1 << 22)
+        recorded.withLock {
+            $0.bodies.append(String(buffer: received))
+            $0.authorizations.append(request.headers[.authorization])
+        }
+    }
+
+    /// The behaviours Ollama's framing has a form for: an answer, an error in the stream, a status.
+    private func respondAsOllama() -> Response {
+        let headers: HTTPFields = [.contentType: "application/x-ndjson"]
+        func line(_ piece: String) -> String {
+            let content = (try? JSONEncoder().encode(piece)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+            return #"{"model":"scripted-ollama:latest","message":{"role":"assistant","content":\#(content)},"done":false}"# + "\n"
+        }
+        switch behaviour {
+        case .answer(let pieces, let finishReason, let usage, _, _):
+            var body = pieces.map(line).joined()
+            let counts = usage ? #","prompt_eval_count":321,"eval_count":\#(Self.reportedCompletionTokens)"# : ""
+            body += #"{"model":"scripted-ollama:latest","message":{"role":"assistant","content":""},"done":true,"done_reason":"\#(finishReason)"\#(counts)}"# + "\n"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .errorInStream:
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: line("{") + #"{"error":"model runner has unexpectedly stopped"}"# + "\n")))
+        case .status(let code):
+            return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: #"{"error":"model 'x' not found"}"#)))
+        default:
+            return Response(status: .internalServerError)
+        }
+    }
 
     private func respond() -> Response {
         let headers: HTTPFields = [.contentType: "text/event-stream"]
@@ -102,6 +158,11 @@ final class ScriptedPeer: Sendable {
             })
         case .answer(let pieces, let finishReason, let usage, let cached, let pause):
             return Response(status: .ok, headers: headers, body: ResponseBody { [self] writer in
+                answering.withLock {
+                    $0.now += 1
+                    $0.most = max($0.most, $0.now)
+                }
+                defer { answering.withLock { $0.now -= 1 } }
                 do {
                     for piece in pieces {
                         try await writer.write(ByteBuffer(string: Self.chunk(piece)))

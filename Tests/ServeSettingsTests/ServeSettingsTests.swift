@@ -112,7 +112,7 @@ import WriterAssistantLLM
     @Test func aRemoteEngineComesFromItsURLItsDialectAndItsKey() throws {
         let plain = try Self.settings(["--llm-url", "http://127.0.0.1:8080/v1"])
         #expect(plain.engine == nil)
-        #expect(plain.remote?.upstreams == [RemoteEngine.Configuration(baseURL: "http://127.0.0.1:8080/v1", dialect: .openai, contextLength: 4096)])
+        #expect(plain.remote?.upstreams == [RemoteEngine.Configuration(baseURL: "http://127.0.0.1:8080/v1", dialect: .auto, contextLength: 4096)])
         #expect(plain.remote?.routing == .story)
         #expect(plain.problems().isEmpty)
 
@@ -126,7 +126,7 @@ import WriterAssistantLLM
             baseURL: "http://gpu:8000/v1", model: "qwen", apiKey: "secret-key", dialect: .llamaCpp, contextLength: 8192)])
         #expect(try Self.settings(["--llm-url", "http://h/v1", "--llm-api-key", "given"]).remote?.upstreams.first?.apiKey == "given")
 
-        #expect { _ = try Self.settings(["--llm-url", "http://h/v1", "--llm-dialect", "ollama"]) } throws: { "\($0)".contains("--llm-dialect") }
+        #expect { _ = try Self.settings(["--llm-url", "http://h/v1", "--llm-dialect", "vllm"]) } throws: { "\($0)".contains("--llm-dialect") }
         #expect(try Self.settings(["--llm-url", "http://h/v1", "--model-path", "m.gguf"]).problems().contains { $0.contains("not both") })
         #expect(try Self.settings(["--llm-url", "h:8000/v1"]).problems().contains { $0.contains("--llm-url") })
     }

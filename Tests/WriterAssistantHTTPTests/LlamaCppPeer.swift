@@ -1,77 +1,12 @@
-import AsyncHTTPClient
-import Foundation
-import NIOCore
-import NIOHTTP1
+import MeasurementSupport
 import WriterAssistantTestSupport
 
-/// llama-cpp-python's OpenAI-compatible server (the version `make setup` builds llama.cpp with),
-/// serving the default model on loopback: a real peer for the remote engine, started and stopped
-/// by the tests. `make test` installs its Python packages (`scripts/setup.sh --test`).
-final class LlamaCppPeer: @unchecked Sendable {
-    let port: Int
-    private var process: Process?
+/// llama-cpp-python's server serving the default model: the real peer of the remote engine's
+/// tests, started and stopped by them. `make test` installs it.
+typealias LlamaCppPeer = ModelServerProcess
 
-    init() {
-        // Ports the kernel hands out for outgoing connections start at 32768.
-        port = Int.random(in: 20_000..<30_000)
-    }
-
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-
-    /// Where the setup script put llama-cpp-python and the server's packages.
-    static var pythonPath: String {
-        let environment = ProcessInfo.processInfo.environment
-        let cache = environment["WRITER_ASSISTANT_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")) + "/writer-assistant")
-        return ["llama-cpp-python-0.3.36", "llama-cpp-server"].map { cache + "/" + $0 }.joined(separator: ":")
-    }
-
-    /// Starts the server and returns once it lists its model.
-    func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-m", "llama_cpp.server", "--model", TestModel.path, "--host", "127.0.0.1",
-            "--port", "\(port)", "--n_ctx", "4096", "--n_threads", "2",
-            // Requests wait their turn rather than cut off the answer being written.
-            "--interrupt_requests", "False",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONPATH"] = Self.pythonPath
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        let deadline = ContinuousClock.now + .seconds(90)
-        while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw PeerFailedToStart(reason: "exited with \(process.terminationStatus)") }
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/models"), timeout: .seconds(2)),
-               response.status == .ok {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        stop()
-        throw PeerFailedToStart(reason: "not listening after 90 s")
-    }
-
-    /// Kills the server at once, as a crash would. (Its graceful stop waits for every client's
-    /// idle keep-alive connection to close; it keeps nothing worth a graceful stop.)
-    func kill() {
-        guard let process, process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    func stop() {
-        kill()
-    }
-
-    deinit { stop() }
-
-    struct PeerFailedToStart: Error, CustomStringConvertible {
-        var reason: String
-        var description: String { "llama-cpp-python's server did not start (\(reason)); run scripts/setup.sh --test" }
+extension ModelServerProcess {
+    convenience init() {
+        self.init(modelPath: TestModel.path)
     }
 }

@@ -10,6 +10,7 @@ import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
 import RemoteEngine
+import MeasurementSupport
 
 /// The server generating through a real OpenAI-compatible peer (llama-cpp-python's server with
 /// the default model), over real sockets at both ends.
@@ -22,7 +23,7 @@ import RemoteEngine
         let host = ModelHost()
         let loader = ModelLoadingService(host: host, modelName: "peer", logger: TestServer.quietLogger) {
             try await RemotePool.connect(.init(
-                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .llamaCpp) },
+                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto) },
                 checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: 300)
@@ -66,7 +67,8 @@ import RemoteEngine
         let peer = LlamaCppPeer()
         try await peer.start()
         defer { peer.stop() }
-        try await Self.withServer(peer: peer) { server in
+        try await Self.withServer(peers: [peer]) { server, pool in
+            #expect(pool.upstreamStatus.map(\.dialect) == [.llamaCpp], "llama-cpp-python found by asking it")
             let (response, events) = try await server.stream(Self.request, query: "?tokens=true")
             #expect(response.status == .ok)
             #expect(events.compactMap(\.event.phase) == FeedbackPhase.allCases)
