@@ -90,6 +90,9 @@ public final class RemoteEngine: LanguageModel {
 
     public var address: String { configuration.endpoint }
 
+    /// The peer's scheme, host and port, for logs, errors and `/health`.
+    public var displayName: String { configuration.displayName }
+
     static func client(for configuration: Configuration) -> HTTPClient {
         // The client retries a refused connection until its connect timeout: short, so that a
         // server that died costs a request seconds, not ten, before a pool passes it on.
@@ -114,9 +117,17 @@ public final class RemoteEngine: LanguageModel {
             try await engine.check(within: configuration.connectTimeout)
         } catch {
             engine.shutdown()
-            throw error
+            throw (error as? Misconfiguration)?.error ?? error
         }
         return engine
+    }
+
+    /// A peer that answered but cannot be used as configured (a refused key, a wrong path, no
+    /// model): unlike one that did not answer, waiting will not mend it.
+    struct Misconfiguration: Error, CustomStringConvertible {
+        var reason: String
+        var error: LanguageModelError { .peerUnavailable(reason: reason) }
+        var description: String { error.description }
     }
 
     /// The dialect generations are sent in: `auto` until the peer has been reached.
@@ -124,7 +135,7 @@ public final class RemoteEngine: LanguageModel {
 
     /// Whether the peer answers, which model it serves when none was named, and (for `auto`)
     /// which dialect it speaks: asked within `limit`. Fails with `peerUnavailable` saying what to
-    /// check.
+    /// check, or `Misconfiguration` when it answered but not as configured.
     public func check(within limit: Duration) async throws {
         let configuration = configuration
         let client = client
@@ -149,11 +160,13 @@ public final class RemoteEngine: LanguageModel {
             }
             if configuration.model == nil {
                 guard let first = models.first?.id else {
-                    throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
+                    throw Misconfiguration(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
                 }
                 model.withLock { if $0 == nil { $0 = first } }
             }
         } catch let error as LanguageModelError {
+            throw error
+        } catch let error as Misconfiguration {
             throw error
         } catch {
             Self.logger.debug("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
@@ -193,9 +206,9 @@ public final class RemoteEngine: LanguageModel {
         switch response.status.code {
         case 200..<300: break
         case 401, 403:
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) refused the key (HTTP \(response.status.code)); check --llm-api-key")
+            throw Misconfiguration(reason: "\(configuration.displayName) refused the key (HTTP \(response.status.code)); check --llm-api-key")
         case 404:
-            throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has no \(URL(string: url)?.path ?? "") (HTTP 404); --llm-url should be the API base, usually ending in /v1")
+            throw Misconfiguration(reason: "\(configuration.displayName) has no \(URL(string: url)?.path ?? "") (HTTP 404); --llm-url should be the API base, usually ending in /v1")
         default:
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) answered HTTP \(response.status.code) when asked for its models")
         }

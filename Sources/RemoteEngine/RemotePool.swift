@@ -50,43 +50,52 @@ public final class RemotePool: LanguageModel {
         state = Mutex(State(health: health))
     }
 
-    /// Asks every upstream for its models. Those that answer serve at once, the others are taken
-    /// out until they answer a health check; when none answers, fails as `RemoteEngine.connect`
-    /// does, with the first one's reason.
+    /// Asks every upstream for its models. Those that answer serve at once; the others are left
+    /// out until they answer a health check, and when none answers the pool starts with all of
+    /// them out (`unavailability` says why) rather than needing a restart once they are up. An
+    /// upstream that answered but refused the configuration (the key, the path) fails the start:
+    /// waiting will not mend that.
     public static func connect(_ configuration: Configuration) async throws -> RemotePool {
         let engines = configuration.upstreams.map(RemoteEngine.init)
-        let failures = await withTaskGroup(of: (Int, LanguageModelError?).self) { group in
+        let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
             for (index, engine) in engines.enumerated() {
                 group.addTask {
                     do {
                         try await engine.check(within: configuration.upstreams[index].connectTimeout)
                         return (index, nil)
                     } catch {
-                        return (index, error as? LanguageModelError ?? .peerUnavailable(reason: "\(error)"))
+                        return (index, error)
                     }
                 }
             }
-            var failures = [LanguageModelError?](repeating: nil, count: engines.count)
+            var failures = [(any Error)?](repeating: nil, count: engines.count)
             for await (index, failure) in group { failures[index] = failure }
             return failures
         }
-        if !engines.isEmpty, failures.allSatisfy({ $0 != nil }), let first = failures.first, let first {
+        if failures.allSatisfy({ $0 != nil }),
+           let misconfigured = failures.lazy.compactMap({ $0 as? RemoteEngine.Misconfiguration }).first {
             engines.forEach { $0.shutdown() }
-            throw first
+            throw misconfigured.error
         }
         for (index, failure) in failures.enumerated() {
             if let failure {
-                logger.warning("A model server of the pool does not answer; it is left out until it does", metadata: [
+                logger.warning("A model server does not answer; it is left out until it does", metadata: [
                     "server": "\(configuration.upstreams[index].displayName)", "reason": "\(failure)",
                 ])
             }
         }
         let pool = RemotePool(
             upstreams: engines,
-            health: failures.map { $0.map { UpstreamHealth(isUp: false, reason: $0.description) } ?? UpstreamHealth() },
+            health: failures.map { failure in
+                failure.map { UpstreamHealth(isUp: false, reason: Self.reason($0)) } ?? UpstreamHealth()
+            },
             routing: configuration.routing)
         pool.startChecking(every: configuration.checkInterval)
         return pool
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        (error as? LanguageModelError)?.description ?? "\(error)"
     }
 
     public var descriptor: ModelDescriptor {
@@ -116,6 +125,15 @@ public final class RemotePool: LanguageModel {
         let health = state.withLock { $0.health }
         guard !health.contains(where: \.isUp) else { return nil }
         return health.compactMap(\.reason).joined(separator: "; ")
+    }
+
+    public var servers: [ModelServerStatus] {
+        let health = state.withLock { $0.health }
+        return zip(upstreams, health).map { engine, health in
+            ModelServerStatus(
+                address: engine.displayName, isAvailable: health.isUp, reason: health.reason,
+                generations: engine.generationsTaken, load: engine.load ?? ModelLoad(running: 0, waiting: 0))
+        }
     }
 
     public struct UpstreamStatus: Sendable, Equatable {
@@ -221,8 +239,7 @@ public final class RemotePool: LanguageModel {
                         try await engine.check(within: limit)
                         record(index) { $0.answered() }
                     } catch {
-                        let reason = (error as? LanguageModelError)?.description ?? "\(error)"
-                        record(index) { $0.missedCheck(reason) }
+                        record(index) { $0.missedCheck(Self.reason(error)) }
                     }
                 }
             }

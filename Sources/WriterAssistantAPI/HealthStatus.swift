@@ -8,6 +8,34 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     /// Requests the model is working on, and requests waiting for it.
     public var activeRequests: Int?
     public var queuedRequests: Int?
+    /// The model servers generating for this one (`--llm-url`), each with its own state.
+    public var modelServers: [ModelServer]?
+
+    public struct ModelServer: Codable, Sendable, Equatable {
+        /// Scheme, host and port.
+        public var address: String
+        public var available: Bool
+        public var error: String?
+        /// Generations sent to it since the server started.
+        public var generations: Int
+        public var activeRequests: Int
+        public var queuedRequests: Int
+
+        public init(address: String, available: Bool, error: String? = nil, generations: Int, activeRequests: Int, queuedRequests: Int) {
+            self.address = address
+            self.available = available
+            self.error = error
+            self.generations = generations
+            self.activeRequests = activeRequests
+            self.queuedRequests = queuedRequests
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case address, available, error, generations
+            case activeRequests = "active_requests"
+            case queuedRequests = "queued_requests"
+        }
+    }
 
     public init(
         status: String = "healthy",
@@ -16,7 +44,8 @@ public struct HealthStatus: Codable, Sendable, Equatable {
         llmError: String? = nil,
         model: String? = nil,
         activeRequests: Int? = nil,
-        queuedRequests: Int? = nil
+        queuedRequests: Int? = nil,
+        modelServers: [ModelServer]? = nil
     ) {
         self.status = status
         self.llmAvailable = llmAvailable
@@ -25,6 +54,7 @@ public struct HealthStatus: Codable, Sendable, Equatable {
         self.model = model
         self.activeRequests = activeRequests
         self.queuedRequests = queuedRequests
+        self.modelServers = modelServers
     }
 
     enum CodingKeys: String, CodingKey {
@@ -34,5 +64,6 @@ public struct HealthStatus: Codable, Sendable, Equatable {
         case llmError = "llm_error"
         case activeRequests = "active_requests"
         case queuedRequests = "queued_requests"
+        case modelServers = "model_servers"
     }
 }

@@ -36,7 +36,7 @@ struct HealthController<Context: RequestContext> {
         switch host.status {
         case .notConfigured: "not_configured"
         case .loading: "loading"
-        case .ready: "ready"
+        case .ready(let model): model.unavailability == nil ? "ready" : "unavailable"
         case .failed: "failed"
         }
     }
@@ -48,13 +48,15 @@ struct HealthController<Context: RequestContext> {
         case .loading(let name):
             HealthStatus(llmAvailable: false, llmLoading: true, model: name)
         case .ready(let model):
-            if let reason = model.unavailability {
-                HealthStatus(llmAvailable: false, llmLoading: false, llmError: reason, model: model.descriptor.name)
-            } else {
-                HealthStatus(
-                llmAvailable: true, llmLoading: false, model: model.descriptor.name,
-                    activeRequests: model.load?.running, queuedRequests: model.load?.waiting)
-            }
+            HealthStatus(
+                llmAvailable: model.unavailability == nil, llmLoading: false, llmError: model.unavailability,
+                model: model.descriptor.name,
+                activeRequests: model.load?.running, queuedRequests: model.load?.waiting,
+                modelServers: model.servers.isEmpty ? nil : model.servers.map { server in
+                    HealthStatus.ModelServer(
+                        address: server.address, available: server.isAvailable, error: server.reason,
+                        generations: server.generations, activeRequests: server.load.running, queuedRequests: server.load.waiting)
+                })
         case .failed(let name, let reason):
             HealthStatus(llmAvailable: false, llmLoading: false, llmError: reason, model: name)
         }

@@ -22,10 +22,10 @@ struct OperationsController {
 
     func addRoutes(to router: Router<Context>) {
         router.get("metrics") { _, _ in
-            let load: ModelLoad? = if case .ready(let model) = host.status { model.load } else { nil }
+            let model: (any LanguageModel)? = if case .ready(let model) = host.status { model } else { nil }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(load: load))))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(load: model?.load, servers: model?.servers ?? []))))
         }
         router.get("api/v1/openapi.json") { _, context in
             guard let openAPIDocument else {

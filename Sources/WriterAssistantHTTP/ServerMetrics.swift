@@ -59,11 +59,21 @@ final class ServerMetrics: Sendable {
         }
     }
 
-    /// The exposition text, with the model's load read now.
-    func render(load: ModelLoad?) -> String {
+    /// The exposition text, with the model's load and its model servers' state read now.
+    func render(load: ModelLoad?, servers: [ModelServerStatus] = []) -> String {
         queueDepth.record(load?.waiting ?? 0)
         activeSlots.record(load?.running ?? 0)
         preparing.record(load?.preparing ?? 0)
+        for server in servers {
+            let dimensions = [("server", server.address)]
+            Metrics.Gauge(label: "writer_assistant_model_server_up", dimensions: dimensions, factory: factory)
+                .record(server.isAvailable ? 1 : 0)
+            // A count the pool keeps, read now: a gauge, since it is set rather than added to.
+            Metrics.Gauge(label: "writer_assistant_model_server_generations", dimensions: dimensions, factory: factory)
+                .record(server.generations)
+            Metrics.Gauge(label: "writer_assistant_model_server_active", dimensions: dimensions, factory: factory)
+                .record(server.load.running)
+        }
         return registry.emitToString()
     }
 }

@@ -100,11 +100,38 @@ import WriterAssistantTestSupport
             }
             #expect(ready.requests.count == 4)
         }
-        do {
-            _ = try await Self.pool([gone])
-            Issue.record("a pool of nothing connected")
-        } catch let error as LanguageModelError {
-            guard case .peerUnavailable = error else { Issue.record("\(error)"); return }
+        // With none answering, the pool starts with all out and says why, rather than needing a restart.
+        let alone = try await Self.pool([gone])
+        defer { alone.shutdown() }
+        #expect(alone.unavailability?.contains("did not answer") == true, "\(String(describing: alone.unavailability))")
+        guard case .peerUnavailable = await Self.run(alone, story: "any").failure as? LanguageModelError else {
+            Issue.record("a generation with no server answering must say the model is unavailable")
+            return
+        }
+    }
+
+    @Test func aPoolStartedBeforeItsServerServesOnceTheServerIsUp() async throws {
+        let url = try await ScriptedPeer(.status(200)).serve { $0 }  // a port just freed
+        let port = try #require(URL(string: url)?.port)
+        let pool = try await Self.pool([url], checkInterval: .milliseconds(100))
+        defer { pool.shutdown() }
+        #expect(pool.unavailability != nil)
+        try await ScriptedPeer(.answer(Self.pieces)).serve(port: port) { _ in
+            try await Self.waitUntil { pool.unavailability == nil }
+            #expect(pool.descriptor.name == "scripted-peer-model", "the model it serves, learnt once it answered")
+            #expect(await Self.run(pool, story: "now").failure == nil)
+        }
+    }
+
+    @Test func aPoolWhoseOnlyServerRefusesTheKeyDoesNotStart() async throws {
+        try await ScriptedPeer(.status(200), modelsStatus: 401).serve { url in
+            do {
+                _ = try await Self.pool([url])
+                Issue.record("started with a refused key")
+            } catch let error as LanguageModelError {
+                guard case .peerUnavailable(let reason) = error else { Issue.record("\(error)"); return }
+                #expect(reason.contains("--llm-api-key"))
+            }
         }
     }
 

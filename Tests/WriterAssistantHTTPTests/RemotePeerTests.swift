@@ -119,6 +119,7 @@ import MeasurementSupport
             let down = try await Self.waitForHealth(server) { !$0.llmAvailable }
             #expect(!down.llmAvailable)
             #expect(down.llmError?.contains("127.0.0.1:\(peer.port)") == true, "\(String(describing: down.llmError))")
+            #expect(down.modelServers?.first?.available == false)
             try await peer.start()
             #expect(try await Self.waitForHealth(server) { $0.llmAvailable }.llmAvailable)
             let (_, events) = try await server.stream(Self.request)
@@ -157,7 +158,12 @@ import MeasurementSupport
             let (_, events) = try await server.stream(raters[0])
             guard case .result = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
             #expect(pool.upstreamStatus[1 - chosen].generationsTaken == 1, "the story moved to the upstream still up")
-            #expect(try await Self.health(server).llmAvailable, "one upstream up is enough to serve")
+            let health = try await Self.health(server)
+            #expect(health.llmAvailable, "one upstream up is enough to serve")
+            #expect(health.modelServers?.map(\.address) == peers.map { "http://127.0.0.1:\($0.port)" })
+            #expect(health.modelServers?.map(\.generations) == pool.upstreamStatus.map(\.generationsTaken))
+            let metrics = String(buffer: try await server.get("/metrics").body.collect(upTo: 1 << 20))
+            #expect(metrics.contains(#"writer_assistant_model_server_generations{server="http://127.0.0.1:\#(peers[1 - chosen].port)"} 1"#), "\(metrics)")
         }
     }
 }
