@@ -18,21 +18,36 @@ struct OllamaChatChunk: Decodable, Sendable {
     var error: String?
 }
 
-/// Splits a byte stream into lines: Ollama's framing.
+/// Splits a byte stream into lines: Ollama's framing. A line longer than any chat answer's line
+/// is refused rather than held.
 struct LineDecoder {
     private var pending: [UInt8] = []
+    /// Far more than one line of a streamed answer (a piece of text and a few counts).
+    static let longestLine = 1 << 20
 
-    mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
+    struct LineTooLong: Error {}
+
+    mutating func feed(_ bytes: some Sequence<UInt8>) throws(LineTooLong) -> [String] {
         var lines: [String] = []
         for byte in bytes {
             if byte == UInt8(ascii: "\n") {
-                let line = String(decoding: pending, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                if !line.isEmpty { lines.append(line) }
-                pending.removeAll(keepingCapacity: true)
+                if let line = take() { lines.append(line) }
             } else {
+                guard pending.count < Self.longestLine else { throw LineTooLong() }
                 pending.append(byte)
             }
         }
         return lines
+    }
+
+    /// What is left once the stream has ended: a last line without its newline.
+    mutating func finish() -> String? {
+        take()
+    }
+
+    private mutating func take() -> String? {
+        let line = String(decoding: pending, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        pending.removeAll(keepingCapacity: true)
+        return line.isEmpty ? nil : line
     }
 }

@@ -55,10 +55,17 @@ public final class RemoteEngine: LanguageModel {
 
         public var endpoint: String { baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
 
-        /// The address without credentials or path, for logs, errors and `/health`.
+        /// The address without credentials or path, for logs and errors.
         public var displayName: String {
             guard let url = URL(string: baseURL), let host = url.host else { return "the model server" }
             return "\(url.scheme ?? "http")://\(host)\(url.port.map { ":\($0)" } ?? "")"
+        }
+
+        /// The address without credentials or query, path included: what tells apart two servers
+        /// of a pool behind one host in `/health` and `/metrics`.
+        public var label: String {
+            guard let path = URL(string: endpoint)?.path, !path.isEmpty, path != "/v1" else { return displayName }
+            return displayName + path
         }
 
         public var description: String { "\(displayName) (\(dialect.rawValue))" }
@@ -88,10 +95,14 @@ public final class RemoteEngine: LanguageModel {
         ModelDescriptor(name: model.withLock { $0 } ?? configuration.displayName, contextLength: configuration.contextLength)
     }
 
-    public var address: String { configuration.endpoint }
+    /// The API base as configured, credentials included: for routing, never for display.
+    var endpoint: String { configuration.endpoint }
 
-    /// The peer's scheme, host and port, for logs, errors and `/health`.
+    /// The peer's scheme, host and port, for logs and errors.
     public var displayName: String { configuration.displayName }
+
+    /// The peer as `/health` and `/metrics` name it (`Configuration.label`).
+    public var label: String { configuration.label }
 
     static func client(for configuration: Configuration) -> HTTPClient {
         // The client retries a refused connection until its connect timeout: short, so that a
@@ -117,9 +128,18 @@ public final class RemoteEngine: LanguageModel {
             try await engine.check(within: configuration.connectTimeout)
         } catch {
             engine.shutdown()
-            throw (error as? Misconfiguration)?.error ?? error
+            throw (error as? Misconfiguration)?.error ?? (error as? SlowAnswer)?.error ?? error
         }
         return engine
+    }
+
+    /// A peer that took a connection but did not answer within the limit: away, or busy (llama-cpp-
+    /// python's server lists its models only between answers, and one replica cannot see the
+    /// answers another has it write).
+    struct SlowAnswer: Error, CustomStringConvertible {
+        var reason: String
+        var error: LanguageModelError { .peerUnavailable(reason: reason) }
+        var description: String { error.description }
     }
 
     /// A peer that answered but cannot be used as configured (a refused key, a wrong path, no
@@ -141,7 +161,7 @@ public final class RemoteEngine: LanguageModel {
         let client = client
         let known = resolvedDialect
         do {
-            let (dialect, models) = try await Self.withDeadline(limit, else: LanguageModelError.peerUnavailable(
+            let (dialect, models) = try await Self.withDeadline(limit, else: SlowAnswer(
                 reason: "\(configuration.displayName) did not answer within \(limit.components.seconds) s \(Self.addressHint)")
             ) {
                 var dialect = known
@@ -167,6 +187,8 @@ public final class RemoteEngine: LanguageModel {
         } catch let error as LanguageModelError {
             throw error
         } catch let error as Misconfiguration {
+            throw error
+        } catch let error as SlowAnswer {
             throw error
         } catch {
             Self.logger.debug("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
@@ -201,7 +223,8 @@ public final class RemoteEngine: LanguageModel {
         let url = dialect.modelsURL(configuration.endpoint)
         var request = HTTPClientRequest(url: url)
         authorize(&request, configuration)
-        let response = try await client.execute(request, timeout: timeAmount(limit))
+        // A little past the caller's deadline, which says what a slow answer means.
+        let response = try await client.execute(request, timeout: timeAmount(limit + .seconds(1)))
         let body = try await response.body.collect(upTo: 1 << 20)
         switch response.status.code {
         case 200..<300: break
@@ -350,31 +373,44 @@ public final class RemoteEngine: LanguageModel {
         var transcript = CompletionTranscript()
         var firstText: ContinuousClock.Instant?
         var received = 0
+        func read(_ frame: String) throws {
+            let text: String
+            do {
+                text = try dialect == .ollama ? transcript.readOllama(frame) : transcript.read(frame)
+            } catch {
+                Self.logger.error("The model server's stream failed", metadata: [
+                    "server": "\(configuration.displayName)", "said": "\(transcript.peerMessage ?? String(frame.prefix(300)))",
+                ])
+                throw error
+            }
+            if !text.isEmpty {
+                if firstText == nil { firstText = .now }
+                continuation.yield(.text(text))
+            }
+        }
         do {
             reading: for try await buffer in response.body {
                 received += buffer.readableBytes
                 guard received <= Self.largestStream else {
                     throw LanguageModelError.peerFailed(reason: "its stream went past \(Self.largestStream >> 20) MiB")
                 }
-                let frames = dialect == .ollama
-                    ? lines.feed(buffer.readableBytesView) : events.feed(buffer.readableBytesView).map(\.data)
-                for frame in frames {
-                    let text: String
+                let frames: [String]
+                if dialect == .ollama {
                     do {
-                        text = try dialect == .ollama ? transcript.readOllama(frame) : transcript.read(frame)
+                        frames = try lines.feed(buffer.readableBytesView)
                     } catch {
-                        Self.logger.error("The model server's stream failed", metadata: [
-                            "server": "\(configuration.displayName)", "said": "\(transcript.peerMessage ?? String(frame.prefix(300)))",
-                        ])
-                        throw error
+                        throw LanguageModelError.peerFailed(reason: "it sent a line longer than \(LineDecoder.longestLine >> 20) MiB")
                     }
-                    if !text.isEmpty {
-                        if firstText == nil { firstText = .now }
-                        continuation.yield(.text(text))
-                    }
+                } else {
+                    frames = events.feed(buffer.readableBytesView).map(\.data)
+                }
+                for frame in frames {
+                    try read(frame)
                     if transcript.done { break reading }
                 }
             }
+            // Ollama's last line may come without its newline.
+            if dialect == .ollama, !transcript.done, let last = lines.finish() { try read(last) }
         } catch let error as LanguageModelError {
             throw error
         } catch where !Task.isCancelled {
@@ -393,7 +429,7 @@ public final class RemoteEngine: LanguageModel {
     }
 
     private static func withDeadline<T: Sendable>(
-        _ limit: Duration, else failure: LanguageModelError, _ work: @escaping @Sendable () async throws -> T
+        _ limit: Duration, else failure: some Error & Sendable, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask(operation: work)

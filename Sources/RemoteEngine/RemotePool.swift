@@ -52,10 +52,13 @@ public final class RemotePool: LanguageModel {
 
     /// Asks every upstream for its models. Those that answer serve at once; the others are left
     /// out until they answer a health check, and when none answers the pool starts with all of
-    /// them out (`unavailability` says why) rather than needing a restart once they are up. An
+    /// them out (`unavailability` says why) rather than needing a restart once they are up. Any
     /// upstream that answered but refused the configuration (the key, the path) fails the start:
     /// waiting will not mend that.
     public static func connect(_ configuration: Configuration) async throws -> RemotePool {
+        guard !configuration.upstreams.isEmpty else {
+            throw LanguageModelError.peerUnavailable(reason: "no model server was given (--llm-url)")
+        }
         let engines = configuration.upstreams.map(RemoteEngine.init)
         let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
             for (index, engine) in engines.enumerated() {
@@ -72,8 +75,9 @@ public final class RemotePool: LanguageModel {
             for await (index, failure) in group { failures[index] = failure }
             return failures
         }
-        if failures.allSatisfy({ $0 != nil }),
-           let misconfigured = failures.lazy.compactMap({ $0 as? RemoteEngine.Misconfiguration }).first {
+        // The key and the path are the same for every server: one refusing them is a mistake to
+        // mend before serving, not an outage to wait out.
+        if let misconfigured = failures.lazy.compactMap({ $0 as? RemoteEngine.Misconfiguration }).first {
             engines.forEach { $0.shutdown() }
             throw misconfigured.error
         }
@@ -131,13 +135,14 @@ public final class RemotePool: LanguageModel {
         let health = state.withLock { $0.health }
         return zip(upstreams, health).map { engine, health in
             ModelServerStatus(
-                address: engine.displayName, isAvailable: health.isUp, reason: health.reason,
+                address: engine.label, isAvailable: health.isUp, reason: health.reason,
                 generations: engine.generationsTaken, load: engine.load ?? ModelLoad(running: 0, waiting: 0))
         }
     }
 
     public struct UpstreamStatus: Sendable, Equatable {
-        public var address: String
+        /// The API base as configured, credentials included: never for display.
+        public var endpoint: String
         public var health: UpstreamHealth
         public var generationsTaken: Int
         /// The dialect it is spoken to in (`auto` until it was reached).
@@ -148,7 +153,7 @@ public final class RemotePool: LanguageModel {
     public var upstreamStatus: [UpstreamStatus] {
         let health = state.withLock { $0.health }
         return zip(upstreams, health).map { UpstreamStatus(
-            address: $0.address, health: $1, generationsTaken: $0.generationsTaken, dialect: $0.resolvedDialect) }
+            endpoint: $0.endpoint, health: $1, generationsTaken: $0.generationsTaken, dialect: $0.resolvedDialect) }
     }
 
     public func shutdown() {
@@ -169,6 +174,8 @@ public final class RemotePool: LanguageModel {
             var announced = false
             var lastFailure = LanguageModelError.queueFull(limit: upstreams.map(\.queueLimit).reduce(0, +))
             for index in order {
+                // A writer who left while one upstream failed wants no answer from the next.
+                if Task.isCancelled { break }
                 var wrote = false
                 do {
                     for try await event in upstreams[index].generate(request) {
@@ -192,9 +199,16 @@ public final class RemotePool: LanguageModel {
                 } catch let failure as LanguageModelError where !wrote && failure.mayGoElsewhere {
                     if case .peerUnavailable(let reason) = failure { record(index) { $0.unreachable(reason) } }
                     Self.logger.notice("A model server could not take a generation; trying the next", metadata: [
-                        "server": "\(upstreams[index].address)", "error": "\(failure)",
+                        "server": "\(upstreams[index].displayName)", "error": "\(failure)",
                     ])
                     lastFailure = failure
+                } catch let failure as LanguageModelError where !wrote {
+                    // It took the generation and failed it before writing (refused it, broke off,
+                    // went silent): twice in a row takes it out, as two missed checks do, since a
+                    // server that hangs while busy is never idle enough to be checked.
+                    if case .peerFailed(let reason) = failure { record(index) { $0.missedCheck(reason) } }
+                    continuation.finish(throwing: failure)
+                    return
                 } catch {
                     continuation.finish(throwing: error)
                     return
@@ -212,7 +226,7 @@ public final class RemotePool: LanguageModel {
             change(&state.health[index])
             return (was, state.health[index])
         }
-        Self.logChange(upstreams[index].address, from: was, to: now)
+        Self.logChange(upstreams[index].displayName, from: was, to: now)
     }
 
     private func startChecking(every interval: Duration) {
@@ -229,7 +243,8 @@ public final class RemotePool: LanguageModel {
 
     /// Checks the upstreams that are idle or out. One that is writing answers shows it is up by
     /// them, and a check could harm them: llama-cpp-python's server lists its models only between
-    /// generations, and by default cuts off the one running to do so.
+    /// generations, and by default cuts off the one running to do so. Only a refused connection
+    /// or a refusing answer is a missed check: a slow one may be busy with another replica's work.
     private func checkEveryUpstream(within limit: Duration) async {
         let health = state.withLock { $0.health }
         await withTaskGroup(of: Void.self) { group in
@@ -238,6 +253,9 @@ public final class RemotePool: LanguageModel {
                     do {
                         try await engine.check(within: limit)
                         record(index) { $0.answered() }
+                    } catch is RemoteEngine.SlowAnswer {
+                        // It took the connection: busy with another replica's answers, or hung;
+                        // generations tell those apart (see `generate`).
                     } catch {
                         record(index) { $0.missedCheck(Self.reason(error)) }
                     }

@@ -5,8 +5,8 @@
 /// upstream's address, so that every rater of one story, and later requests on it, go to the
 /// same upstream, whose prefix cache already holds the story. The hash is the same in every
 /// process (not Swift's seeded `Hasher`), so replicas of the server that list the same upstreams,
-/// in any order, rank them alike without talking to each other; removing one upstream moves only
-/// the stories it held.
+/// in any order and spelt alike, rank them alike without talking to each other; removing one
+/// upstream moves only the stories it held.
 public struct UpstreamRouter: Sendable {
     public enum Policy: String, Sendable, CaseIterable {
         /// One story to one upstream, spilling to the next when it is saturated or down.
@@ -54,9 +54,9 @@ public struct UpstreamRouter: Sendable {
         let ranked: [Int]
         switch policy {
         case .story:
+            let scores = upstreams.map { Self.score(key, $0.address) }
             ranked = upstreams.indices.sorted { a, b in
-                let (left, right) = (Self.score(key, upstreams[a].address), Self.score(key, upstreams[b].address))
-                return left != right ? left > right : upstreams[a].address < upstreams[b].address
+                scores[a] != scores[b] ? scores[a] > scores[b] : upstreams[a].address < upstreams[b].address
             }
         case .roundRobin:
             let count = upstreams.count

@@ -12,7 +12,7 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var modelServers: [ModelServer]?
 
     public struct ModelServer: Codable, Sendable, Equatable {
-        /// Scheme, host and port.
+        /// Scheme, host, port and path (when not just `/v1`); never credentials.
         public var address: String
         public var available: Bool
         public var error: String?

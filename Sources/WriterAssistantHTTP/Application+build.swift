@@ -79,7 +79,10 @@ public func buildApplication(
         WebApp.addMiddleware(to: router, root: webRoot, logger: logger)
     }
 
-    HealthController(host: host, version: writerAssistantVersion).addRoutes(to: router)
+    // /health needs no key; where keys guard the server, which hosts serve the model is told
+    // only by /metrics, which needs one.
+    HealthController(host: host, version: writerAssistantVersion, listsModelServers: configuration.apiKeys.isEmpty)
+        .addRoutes(to: router)
     let openAPIDocument = OperationsController.bundledOpenAPIDocument()
     if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
     OperationsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)

@@ -7,6 +7,8 @@ import WriterAssistantLLM
 struct HealthController<Context: RequestContext> {
     let host: ModelHost
     let version: String
+    /// Whether `/health` names each model server (`model_servers`).
+    var listsModelServers = true
 
     struct ServiceInfo: Encodable {
         var name: String
@@ -52,7 +54,7 @@ struct HealthController<Context: RequestContext> {
                 llmAvailable: model.unavailability == nil, llmLoading: false, llmError: model.unavailability,
                 model: model.descriptor.name,
                 activeRequests: model.load?.running, queuedRequests: model.load?.waiting,
-                modelServers: model.servers.isEmpty ? nil : model.servers.map { server in
+                modelServers: !listsModelServers || model.servers.isEmpty ? nil : model.servers.map { server in
                     HealthStatus.ModelServer(
                         address: server.address, available: server.isAvailable, error: server.reason,
                         generations: server.generations, activeRequests: server.load.running, queuedRequests: server.load.waiting)

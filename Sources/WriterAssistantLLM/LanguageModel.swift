@@ -39,7 +39,7 @@ public protocol LanguageModel: Sendable {
 
 /// One model server an engine generates on, as `/health` and `/metrics` show it.
 public struct ModelServerStatus: Sendable, Equatable {
-    /// Scheme, host and port: never credentials or a path.
+    /// Scheme, host, port and path (when not just `/v1`): never credentials.
     public var address: String
     public var isAvailable: Bool
     /// Why it is out, while it is.

@@ -25,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "GGUF model file to serve.")
     var modelPath: String?
 
-    @Option(name: .customLong("llm-url"), help: "Instead of --model-path: an OpenAI-compatible server to generate with, its API base (http://HOST:PORT/v1); repeat for a pool of servers of the same model.")
+    @Option(name: .customLong("llm-url"), help: "Instead of --model-path: a model server to generate with, its API base (http://HOST:PORT/v1; for Ollama also http://HOST:11434); repeat for a pool of servers of the same model.")
     var llmURL: [String] = []
 
     @Option(help: "The model that server should use (default: the first it lists).")

@@ -5,7 +5,7 @@ import WriterAssistantTestSupport
 
 /// The places a peer is sent generations in: first come first served, and a caller that leaves
 /// while waiting takes no place with it.
-@Suite struct GenerationSlotsTests {
+@Suite(.timeLimit(.minutes(1))) struct GenerationSlotsTests {
     @Test func waitersAreServedInTheOrderTheyCame() async throws {
         let slots = GenerationSlots(1)
         try await slots.acquire()

@@ -125,8 +125,10 @@ import WriterAssistantTestSupport
 
     @Test func ollamasLinesAreReadWhereverTheChunksSplitThem() throws {
         var lines = LineDecoder()
-        #expect(lines.feed(Array(#"{"done":fal"#.utf8)).isEmpty)
-        #expect(lines.feed(Array("se}\r\n\n{\"done\":true}\n".utf8)) == [#"{"done":false}"#, #"{"done":true}"#])
+        #expect(try lines.feed(Array(#"{"done":fal"#.utf8)).isEmpty)
+        #expect(try lines.feed(Array("se}\r\n\n{\"done\":true}\n{\"last\"".utf8)) == [#"{"done":false}"#, #"{"done":true}"#])
+        #expect(lines.finish() == #"{"last""#, "a last line without its newline is still read")
+        #expect(throws: LineDecoder.LineTooLong.self) { try lines.feed(repeatElement(UInt8(ascii: "x"), count: LineDecoder.longestLine + 1)) }
         var transcript = CompletionTranscript()
         #expect(try transcript.readOllama(#"{"message":{"content":"Mara"},"done":false}"#) == "Mara")
         _ = try transcript.readOllama(#"{"message":{"content":""},"done":true,"done_reason":"length","eval_count":12}"#)

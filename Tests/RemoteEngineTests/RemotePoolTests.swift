@@ -32,6 +32,21 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// Story keys that story-aware routing sends to `preferred` first, among `urls` (as the pool
+    /// spells them), so that a test does not hang on which port the system gave each peer.
+    static func stories(preferring preferred: String, among urls: [String], count: Int) -> [String] {
+        let upstreams = urls.map { UpstreamRouter.Upstream(address: $0, parallel: 4, queueLimit: 64) }
+        guard let index = urls.firstIndex(of: preferred) else { return [] }
+        var stories: [String] = []
+        var number = 0
+        while stories.count < count {
+            let story = "story \(number)"
+            if UpstreamRouter().order(key: story, upstreams).first == index { stories.append(story) }
+            number += 1
+        }
+        return stories
+    }
+
     /// Two scripted peers serving at once.
     static func withTwo<T: Sendable>(
         _ first: ScriptedPeer, _ second: ScriptedPeer, _ body: @Sendable (String, String) async throws -> T
@@ -49,9 +64,11 @@ import WriterAssistantTestSupport
             }
             let taken = pool.upstreamStatus.map(\.generationsTaken)
             #expect(taken.sorted() == [0, 4], "\(taken)")
-            // Many stories use both.
-            for story in 0..<12 { _ = await Self.run(pool, story: "story \(story)") }
-            #expect(pool.upstreamStatus.allSatisfy { $0.generationsTaken > 0 })
+            // Stories that prefer each upstream go to it.
+            for url in [first, second] {
+                for story in Self.stories(preferring: url, among: [first, second], count: 2) { _ = await Self.run(pool, story: story) }
+            }
+            #expect(pool.upstreamStatus.map(\.generationsTaken).sorted() == [2, 6])
         }
     }
 
@@ -75,15 +92,15 @@ import WriterAssistantTestSupport
         try await Self.withTwo(busy, ready) { busyURL, readyURL in
             let pool = try await Self.pool([busyURL, readyURL])
             defer { pool.shutdown() }
-            for story in 0..<6 {
-                let (events, failure) = await Self.run(pool, story: "story \(story)")
+            for story in Self.stories(preferring: busyURL, among: [busyURL, readyURL], count: 3) {
+                let (events, failure) = await Self.run(pool, story: story)
                 #expect(failure == nil)
                 let started = events.filter { if case .promptEvaluationStarted = $0 { true } else { false } }
                 #expect(started.count == 1, "evaluation is announced once, whichever upstream answers")
                 #expect(events.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined() == RemoteEngineTests.answer)
             }
-            #expect(busy.requests.count > 0, "some stories prefer the busy one")
-            #expect(ready.requests.count == 6)
+            #expect(busy.requests.count == 3, "each tried the busy one first")
+            #expect(ready.requests.count == 3)
         }
     }
 
@@ -123,10 +140,10 @@ import WriterAssistantTestSupport
         }
     }
 
-    @Test func aPoolWhoseOnlyServerRefusesTheKeyDoesNotStart() async throws {
-        try await ScriptedPeer(.status(200), modelsStatus: 401).serve { url in
+    @Test func aPoolWithAServerThatRefusesTheKeyDoesNotStart() async throws {
+        try await Self.withTwo(ScriptedPeer(.status(200)), ScriptedPeer(.status(200), modelsStatus: 401)) { good, refusing in
             do {
-                _ = try await Self.pool([url])
+                _ = try await Self.pool([good, refusing])
                 Issue.record("started with a refused key")
             } catch let error as LanguageModelError {
                 guard case .peerUnavailable(let reason) = error else { Issue.record("\(error)"); return }
@@ -148,7 +165,7 @@ import WriterAssistantTestSupport
         #expect(breaking.requests.count + other.requests.count == 1, "a writer never reads an answer spliced from two")
     }
 
-    @Test func healthChecksTakeASilentUpstreamOutAndBringItBack() async throws {
+    @Test func healthChecksTakeARefusingUpstreamOutAndBringItBack() async throws {
         let peer = ScriptedPeer(.answer(Self.pieces))
         try await peer.serve { url in
             let pool = try await Self.pool([url], checkInterval: .milliseconds(100))
@@ -168,6 +185,26 @@ import WriterAssistantTestSupport
         while !condition() {
             guard ContinuousClock.now < deadline else { Issue.record("the condition never held"); return }
             try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test func anUpstreamThatHangsBeforeAnsweringIsTakenOutAfterTwoFailures() async throws {
+        let hung = ScriptedPeer(.fallSilent(after: [])), ready = ScriptedPeer(.answer(Self.pieces))
+        try await Self.withTwo(hung, ready) { hungURL, readyURL in
+            let pool = try await RemotePool.connect(.init(
+                upstreams: [hungURL, readyURL].map { RemoteEngine.Configuration(baseURL: $0, readTimeout: .milliseconds(500)) },
+                checkInterval: .seconds(60)))
+            defer { pool.shutdown() }
+            let stories = Self.stories(preferring: hungURL, among: [hungURL, readyURL], count: 3)
+            for story in stories.prefix(2) {
+                guard case .peerFailed = await Self.run(pool, story: story).failure as? LanguageModelError else {
+                    Issue.record("a server that hangs fails the generation it took")
+                    return
+                }
+            }
+            #expect(pool.upstreamStatus.map(\.health.isUp) == [false, true])
+            #expect(await Self.run(pool, story: stories[2]).failure == nil, "the next goes to the upstream that answers")
+            #expect(ready.requests.count == 1)
         }
     }
 }

@@ -77,20 +77,4 @@ import Testing
         let firsts = (0..<6).map { router.order(key: "one story", turn: $0, Self.upstreams()).first }
         #expect(firsts == [0, 1, 2, 0, 1, 2])
     }
-
-    @Test func anUpstreamIsTakenOutByARefusedConnectionAtOnceAndByTwoMissedChecks() {
-        var health = UpstreamHealth()
-        health.missedCheck("slow")
-        #expect(health.isUp, "one slow answer while reading a long story is no outage")
-        health.missedCheck("HTTP 503")
-        #expect(!health.isUp)
-        #expect(health.reason == "HTTP 503")
-        health.answered()
-        #expect(health.isUp && health.reason == nil)
-        health.unreachable("connection refused")
-        #expect(!health.isUp && health.reason == "connection refused")
-        health.answered()
-        health.missedCheck("slow")
-        #expect(health.isUp, "an answer starts the count again")
-    }
 }

@@ -134,6 +134,50 @@ import WriterAssistantTestSupport
         }
     }
 
+    // MARK: Model servers
+
+    /// A model generating on two model servers, the second of which stopped answering.
+    struct ServedElsewhere: LanguageModel {
+        var descriptor: ModelDescriptor { ModelDescriptor(name: "pooled", contextLength: 4096) }
+        var allDown = false
+        func countTokens(_ text: String) async throws -> Int { text.utf8.count / 4 }
+        func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt {
+            PreparedPrompt(messages: messages, tokenCount: 10)
+        }
+        func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+            AsyncThrowingStream { $0.finish(throwing: LanguageModelError.peerUnavailable(reason: "gone")) }
+        }
+        var unavailability: String? { allDown ? "http://gpu-b:8000 did not answer" : nil }
+        var servers: [ModelServerStatus] {
+            [
+                ModelServerStatus(address: "http://gpu-a:8000", isAvailable: !allDown, generations: 7, load: ModelLoad(running: 2, waiting: 1)),
+                ModelServerStatus(address: "http://gpu-b:8000", isAvailable: false, reason: "did not answer", generations: 3, load: ModelLoad(running: 0, waiting: 0)),
+            ]
+        }
+    }
+
+    @Test func healthListsTheModelServersOnAServerWithoutKeysAndMetricsAlways() async throws {
+        try await TestServer.with(host: ModelHost(.ready(ServedElsewhere()))) { server in
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(health.llmAvailable)
+            #expect(health.modelServers == [
+                HealthStatus.ModelServer(address: "http://gpu-a:8000", available: true, generations: 7, activeRequests: 2, queuedRequests: 1),
+                HealthStatus.ModelServer(address: "http://gpu-b:8000", available: false, error: "did not answer", generations: 3, activeRequests: 0, queuedRequests: 0),
+            ])
+        }
+        try await TestServer.with(host: ModelHost(.ready(ServedElsewhere(allDown: true)))) { server in
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(!health.llmAvailable && health.llmError == "http://gpu-b:8000 did not answer")
+        }
+        let keyed = ServerConfiguration(apiKeys: ["first-key-123"])
+        try await TestServer.with(host: ModelHost(.ready(ServedElsewhere())), configuration: keyed) { server in
+            #expect(try await server.get("/health").decode(HealthStatus.self).modelServers == nil, "/health needs no key: it names no hosts")
+            let metrics = String(decoding: try await server.get("/metrics", headers: [("Authorization", "Bearer first-key-123")]).bodyData(), as: UTF8.self)
+            #expect(metrics.contains(#"writer_assistant_model_server_up{server="http://gpu-b:8000"} 0"#), "\(metrics)")
+            #expect(metrics.contains(#"writer_assistant_model_server_generations{server="http://gpu-a:8000"} 7"#))
+        }
+    }
+
     // MARK: API keys
 
     @Test func withKeysTheAPIAndMetricsNeedOneAndTheRestStaysOpen() async throws {

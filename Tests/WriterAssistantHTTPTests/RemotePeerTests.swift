@@ -127,6 +127,38 @@ import MeasurementSupport
         }
     }
 
+    /// llama-cpp-python's server lists its models only between answers: while it writes one, the
+    /// listing waits. So a listing that comes back at once shows it stopped writing.
+    static func peerLists(_ peer: LlamaCppPeer, within limit: TimeAmount) async -> Bool {
+        let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: peer.baseURL + "/models"), timeout: limit)
+        return response?.status == .ok
+    }
+
+    @Test func aWriterWhoLeavesStopsThePeerWriting() async throws {
+        let peer = LlamaCppPeer()
+        try await peer.start()
+        defer { peer.stop() }
+        try await Self.withServer(peer: peer) { server in
+            let (tokens, tokenSeen) = AsyncStream.makeStream(of: Void.self)
+            let reading = Task {
+                let response = try await server.post("/api/v1/rater-feedback/stream?tokens=true", json: Self.request)
+                for try await chunk in response.body where String(buffer: chunk).contains(#""type":"token""#) {
+                    tokenSeen.yield()
+                }
+            }
+            var iterator = tokens.makeAsyncIterator()
+            _ = await iterator.next()
+            #expect(await Self.peerLists(peer, within: .milliseconds(300)) == false, "the peer is writing the answer")
+            reading.cancel()
+            let left = ContinuousClock.now
+            var stopped = false
+            while !stopped && ContinuousClock.now - left < .seconds(3) {
+                stopped = await Self.peerLists(peer, within: .milliseconds(500))
+            }
+            #expect(stopped, "the peer stopped writing once the writer left")
+        }
+    }
+
     @Test func aPoolSendsOneStorysRatersToOneUpstreamAndFailsOverWhenItDies() async throws {
         let peers = [LlamaCppPeer(), LlamaCppPeer()]
         try await peers[0].start()
