@@ -124,10 +124,15 @@ import WriterAssistantTestSupport
         let model = ScriptedModel(script: .wellFormed(pieceDelay: .milliseconds(300)))
         try await TestServer.with(host: ModelHost(.ready(model))) { server in
             let client = Task { try await server.stream(minimalRequest) }
-            try await Task.sleep(for: .milliseconds(500))
+            // Left while its answer is being written, however slowly this machine gets there.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while model.observed.started == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             client.cancel()
-            try await Task.sleep(for: .milliseconds(500))
-            let text = String(decoding: try await server.get("/metrics").bodyData(), as: UTF8.self)
+            var text = ""
+            repeat {
+                try await Task.sleep(for: .milliseconds(100))
+                text = String(decoding: try await server.get("/metrics").bodyData(), as: UTF8.self)
+            } while !text.contains(#"outcome="client_left""#) && ContinuousClock.now < deadline
             #expect(text.contains(#"writer_assistant_client_disconnects_total{endpoint="/api/v1/rater-feedback/stream"} 1"#), "\(text)")
             #expect(text.contains(#"writer_assistant_cancellations_total{reason="client_left"} 1"#))
             #expect(text.contains(#"outcome="client_left""#))
