@@ -8,6 +8,11 @@ package struct Sample: CustomStringConvertible {
 
     package var values: [Double]
 
+    /// Run-for-run ratios of paired measurements.
+    package static func ratios(_ numerators: [Double], _ denominators: [Double]) -> Sample {
+        Sample(values: zip(numerators, denominators).map { $0 / $1 })
+    }
+
     package var median: Double {
         let sorted = values.sorted()
         let middle = sorted.count / 2

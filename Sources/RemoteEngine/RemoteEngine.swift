@@ -128,23 +128,24 @@ public final class RemoteEngine: LanguageModel {
             try await engine.check(within: configuration.connectTimeout)
         } catch {
             engine.shutdown()
-            throw (error as? Misconfiguration)?.error ?? (error as? SlowAnswer)?.error ?? error
+            throw (error as? CheckFailure)?.error ?? error
         }
         return engine
     }
 
-    /// A peer that took a connection but did not answer within the limit: away, or busy (llama-cpp-
-    /// python's server lists its models only between answers, and one replica cannot see the
-    /// answers another has it write).
-    struct SlowAnswer: Error, CustomStringConvertible {
-        var reason: String
-        var error: LanguageModelError { .peerUnavailable(reason: reason) }
-        var description: String { error.description }
-    }
+    /// Why a check failed, when it is not simply that the peer could not be reached.
+    struct CheckFailure: Error, CustomStringConvertible {
+        enum Kind {
+            /// It took the connection but did not answer within the limit: away, or busy
+            /// (llama-cpp-python's server lists its models only between answers, and one replica
+            /// cannot see the answers another has it write).
+            case slow
+            /// It answered but cannot be used as configured (a refused key, a wrong path, no
+            /// model): unlike a peer that did not answer, waiting will not mend it.
+            case misconfigured
+        }
 
-    /// A peer that answered but cannot be used as configured (a refused key, a wrong path, no
-    /// model): unlike one that did not answer, waiting will not mend it.
-    struct Misconfiguration: Error, CustomStringConvertible {
+        var kind: Kind
         var reason: String
         var error: LanguageModelError { .peerUnavailable(reason: reason) }
         var description: String { error.description }
@@ -155,14 +156,14 @@ public final class RemoteEngine: LanguageModel {
 
     /// Whether the peer answers, which model it serves when none was named, and (for `auto`)
     /// which dialect it speaks: asked within `limit`. Fails with `peerUnavailable` saying what to
-    /// check, or `Misconfiguration` when it answered but not as configured.
+    /// check, or `CheckFailure` when it was slow or answered but not as configured.
     public func check(within limit: Duration) async throws {
         let configuration = configuration
         let client = client
         let known = resolvedDialect
         do {
-            let (dialect, models) = try await Self.withDeadline(limit, else: SlowAnswer(
-                reason: "\(configuration.displayName) did not answer within \(limit.components.seconds) s \(Self.addressHint)")
+            let (dialect, models) = try await Self.withDeadline(limit, else: CheckFailure(
+                kind: .slow, reason: "\(configuration.displayName) did not answer within \(limit.components.seconds) s \(Self.addressHint)")
             ) {
                 var dialect = known
                 if dialect == .auto, await Self.answersOllamaVersion(configuration, client: client, within: limit) {
@@ -180,15 +181,13 @@ public final class RemoteEngine: LanguageModel {
             }
             if configuration.model == nil {
                 guard let first = models.first?.id else {
-                    throw Misconfiguration(reason: "\(configuration.displayName) lists no model; name one with --llm-model")
+                    throw CheckFailure(kind: .misconfigured, reason: "\(configuration.displayName) lists no model; name one with --llm-model")
                 }
                 model.withLock { if $0 == nil { $0 = first } }
             }
         } catch let error as LanguageModelError {
             throw error
-        } catch let error as Misconfiguration {
-            throw error
-        } catch let error as SlowAnswer {
+        } catch let error as CheckFailure {
             throw error
         } catch {
             Self.logger.debug("The model server cannot be reached", metadata: ["server": "\(configuration.displayName)", "error": "\(error)"])
@@ -229,9 +228,9 @@ public final class RemoteEngine: LanguageModel {
         switch response.status.code {
         case 200..<300: break
         case 401, 403:
-            throw Misconfiguration(reason: "\(configuration.displayName) refused the key (HTTP \(response.status.code)); check --llm-api-key")
+            throw CheckFailure(kind: .misconfigured, reason: "\(configuration.displayName) refused the key (HTTP \(response.status.code)); check --llm-api-key")
         case 404:
-            throw Misconfiguration(reason: "\(configuration.displayName) has no \(URL(string: url)?.path ?? "") (HTTP 404); --llm-url should be the API base, usually ending in /v1")
+            throw CheckFailure(kind: .misconfigured, reason: "\(configuration.displayName) has no \(URL(string: url)?.path ?? "") (HTTP 404); --llm-url should be the API base, usually ending in /v1")
         default:
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) answered HTTP \(response.status.code) when asked for its models")
         }

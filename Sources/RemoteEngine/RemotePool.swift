@@ -77,7 +77,7 @@ public final class RemotePool: LanguageModel {
         }
         // The key and the path are the same for every server: one refusing them is a mistake to
         // mend before serving, not an outage to wait out.
-        if let misconfigured = failures.lazy.compactMap({ $0 as? RemoteEngine.Misconfiguration }).first {
+        if let misconfigured = failures.lazy.compactMap({ $0 as? RemoteEngine.CheckFailure }).first(where: { $0.kind == .misconfigured }) {
             engines.forEach { $0.shutdown() }
             throw misconfigured.error
         }
@@ -253,7 +253,7 @@ public final class RemotePool: LanguageModel {
                     do {
                         try await engine.check(within: limit)
                         record(index) { $0.answered() }
-                    } catch is RemoteEngine.SlowAnswer {
+                    } catch let failure as RemoteEngine.CheckFailure where failure.kind == .slow {
                         // It took the connection: busy with another replica's answers, or hung;
                         // generations tell those apart (see `generate`).
                     } catch {

@@ -62,10 +62,7 @@ public struct StoryPrompt: Sendable, Equatable {
     }
 
     public func messages() -> [ChatMessage] {
-        var story: [String] = []
-        if let worldbuilding { story.append(worldbuilding.text) }
-        if let characters { story.append(characters.text) }
-        story.append(contentsOf: chapters.map(\.text))
+        var story = lastingSections
         if let summary { story.append(summary.text) }
         if let plotOutline { story.append(plotOutline.text) }
         story.append("# Plot point to evaluate\n\(plotPoint)")
@@ -82,11 +79,24 @@ public struct StoryPrompt: Sendable, Equatable {
     /// added or a summary edited leaves it as it was), and which changes only where the cached
     /// prefix would be lost anyway.
     public var affinity: String {
-        var story: [String] = []
-        if let worldbuilding { story.append(worldbuilding.text) }
-        if let characters { story.append(characters.text) }
-        story.append(contentsOf: chapters.map(\.text))
-        return systemPreamble + "\n\n" + String(story.joined(separator: "\n\n").prefix(Self.affinityLength))
+        // Only as much of the story as the key holds: a manuscript can run to megabytes.
+        var opening = ""
+        for section in lastingSections {
+            if !opening.isEmpty { opening += "\n\n" }
+            opening += section.prefix(max(0, Self.affinityLength - opening.count))
+            if opening.count >= Self.affinityLength { break }
+        }
+        return systemPreamble + "\n\n" + String(opening.prefix(Self.affinityLength))
+    }
+
+    /// The story sections a writer changes least, in their order: worldbuilding, characters, the
+    /// chapters.
+    private var lastingSections: [String] {
+        var sections: [String] = []
+        if let worldbuilding { sections.append(worldbuilding.text) }
+        if let characters { sections.append(characters.text) }
+        sections.append(contentsOf: chapters.map(\.text))
+        return sections
     }
 
     /// Enough of a story to tell it from another, little enough to hash per request.

@@ -50,17 +50,24 @@ struct HealthController<Context: RequestContext> {
         case .loading(let name):
             HealthStatus(llmAvailable: false, llmLoading: true, model: name)
         case .ready(let model):
-            HealthStatus(
-                llmAvailable: model.unavailability == nil, llmLoading: false, llmError: model.unavailability,
-                model: model.descriptor.name,
-                activeRequests: model.load?.running, queuedRequests: model.load?.waiting,
-                modelServers: !listsModelServers || model.servers.isEmpty ? nil : model.servers.map { server in
-                    HealthStatus.ModelServer(
-                        address: server.address, available: server.isAvailable, error: server.reason,
-                        generations: server.generations, activeRequests: server.load.running, queuedRequests: server.load.waiting)
-                })
+            healthOfReady(model)
         case .failed(let name, let reason):
             HealthStatus(llmAvailable: false, llmLoading: false, llmError: reason, model: name)
         }
+    }
+
+    private func healthOfReady(_ model: any LanguageModel) -> HealthStatus {
+        // Read once each, so that what one response says agrees with itself.
+        let unavailability = model.unavailability
+        let load = model.load
+        let servers = listsModelServers ? model.servers : []
+        return HealthStatus(
+            llmAvailable: unavailability == nil, llmLoading: false, llmError: unavailability,
+            model: model.descriptor.name, activeRequests: load?.running, queuedRequests: load?.waiting,
+            modelServers: servers.isEmpty ? nil : servers.map { server in
+                HealthStatus.ModelServer(
+                    address: server.address, available: server.isAvailable, error: server.reason,
+                    generations: server.generations, activeRequests: server.load.running, queuedRequests: server.load.waiting)
+            })
     }
 }

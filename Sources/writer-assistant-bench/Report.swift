@@ -41,10 +41,10 @@ struct Report {
         let clientRate = Sample(values: single.compactMap(\.clientDecodeRate))
         let serverRate = Sample(values: single.compactMap(\.serverDecodeRate))
         let keep = Sample(values: zip(single, raw.values).compactMap { run, raw in run.serverDecodeRate.map { $0 / raw } })
-        let engineKeep = Sample(values: zip(inProcess.values, raw.values).map { $0 / $1 })
-        let panelRatio = Sample(values: zip(together.values, sequential.values).map { $0 / $1 })
-        let uncachedRatio = Sample(values: zip(together.values, sequentialUncached.values).map { $0 / $1 })
-        let warmRatio = Sample(values: zip(warm.values, cold.values).map { $0 / $1 })
+        let engineKeep = Sample.ratios(inProcess.values, raw.values)
+        let panelRatio = Sample.ratios(together.values, sequential.values)
+        let uncachedRatio = Sample.ratios(together.values, sequentialUncached.values)
+        let warmRatio = Sample.ratios(warm.values, cold.values)
         // The panel's time split into reading the story once and writing the four answers.
         let reading = cold.median
         let writtenInTurn = sequential.median - reading
@@ -147,20 +147,16 @@ struct Report {
         contextSize: LlamaEngine.Configuration(modelPath: "").contextSize, parallel: LlamaEngine.Configuration(modelPath: "").parallel,
         longestAnswer: SamplingParameters.raterDefaults.maxTokens)
 
-    private static func ratio(_ numerators: [Double], _ denominators: [Double]) -> Sample {
-        Sample(values: zip(numerators, denominators).map { $0 / $1 })
-    }
-
     private func storyCacheSection() -> String {
         let figures = storyCache
-        let restart = Self.ratio(figures.restartWarm, figures.restartCold)
+        let restart = Sample.ratios(figures.restartWarm, figures.restartCold)
         // Each run's alternating requests against the same run's on the single-story server.
         let perRun = 4
         let alternating = Sample(values: stride(from: 0, to: figures.alternatingCached.count, by: perRun).map { start in
             Sample(values: Array(figures.alternatingCached[start..<(start + perRun)])).median
                 / Sample(values: Array(figures.alternatingSingle[start..<(start + perRun)])).median
         })
-        let append = Self.ratio(figures.appendWarm, figures.appendCold)
+        let append = Sample.ratios(figures.appendWarm, figures.appendCold)
         return """
             ## 5. The story cache (stories of about \(figures.storyTokens) prompt tokens)
 
@@ -196,7 +192,7 @@ struct Report {
     private func memorySection() -> String {
         let figures = memory
         let queue = Sample(values: figures.panelQueueTimes)
-        let cold = Self.ratio(figures.coldDefaults, figures.coldPrevious)
+        let cold = Sample.ratios(figures.coldDefaults, figures.coldPrevious)
         return """
             ## 6. Memory at the defaults
 
@@ -249,7 +245,7 @@ struct Report {
         let figures = quantization
         let base = figures.rows.first
         let rows = figures.rows.map { row in
-            let speedup = base.map { Self.ratio(row.readRate, $0.readRate).formatted() } ?? ""
+            let speedup = base.map { Sample.ratios(row.readRate, $0.readRate).formatted() } ?? ""
             return "| \(row.format) | \(String(format: "%.1f", Double(row.fileBytes) / 1_048_576)) | \(Sample(values: row.readSeconds)) | "
                 + "\(Sample(values: row.readRate).formatted("%.0f")) | \(speedup) | \(Sample(values: row.decodeRate).formatted("%.0f")) |"
         }

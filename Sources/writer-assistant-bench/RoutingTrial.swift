@@ -18,15 +18,11 @@ struct RoutingFigures {
     /// Per run, seconds the whole stream took.
     var total: [UpstreamRouter.Policy: [Double]] = [:]
 
-    private func ratio(_ numerators: [Double], _ denominators: [Double]) -> Sample {
-        Sample(values: zip(numerators, denominators).map { $0 / $1 })
-    }
-
     func markdown() -> String {
         let figures = self
         let story = UpstreamRouter.Policy.story, roundRobin = UpstreamRouter.Policy.roundRobin
-        let later = ratio(figures.laterFirstToken[story] ?? [], figures.laterFirstToken[roundRobin] ?? [])
-        let total = ratio(figures.total[story] ?? [], figures.total[roundRobin] ?? [])
+        let later = Sample.ratios(figures.laterFirstToken[story] ?? [], figures.laterFirstToken[roundRobin] ?? [])
+        let total = Sample.ratios(figures.total[story] ?? [], figures.total[roundRobin] ?? [])
         return """
             ## 9. A pool of two model servers: story-aware routing against round-robin
 
@@ -103,7 +99,8 @@ struct RoutingTrial {
         log("routing: \(policy.rawValue)")
         let process = try ServerProcess(
             executable: executable, model: upstreams.flatMap { ["--llm-url", $0.baseURL] }, port: port, parallel: 4,
-            sampling: SamplingParameters(temperature: sampling.temperature, maxTokens: Self.answerTokens, seed: sampling.seed), extraArguments: ["--llm-dialect", "llama-cpp", "--llm-routing", policy.rawValue])
+            sampling: SamplingParameters(temperature: sampling.temperature, maxTokens: Self.answerTokens, seed: sampling.seed),
+            extraArguments: ["--llm-dialect", "llama-cpp", "--llm-routing", policy.rawValue])
         defer { process.stop() }
         let client = WriterAssistantClient(baseURL: process.baseURL)
         try await process.waitUntilReady(client)

@@ -21,6 +21,21 @@ import WriterAssistantTestSupport
                 plotContext: PlotContext(plotOutline: "OUTLINE-MARK door, descent, treasure", plotOutlineStatus: "draft")))
     }
 
+    @Test(arguments: [0, 1, 30, 80, 400])
+    func aStorysAffinityIsItsOpeningWhateverTheRatersSummaryOrNewChapters(chapterWords: Int) {
+        let story = StoryPrompt(Self.request(chapters: 3, chapterWords: chapterWords))
+        // The definition: the preamble and the first 2,000 characters of the lasting sections.
+        let lasting = ([story.worldbuilding, story.characters].compactMap { $0?.text } + story.chapters.map(\.text))
+            .joined(separator: "\n\n")
+        #expect(story.affinity == story.systemPreamble + "\n\n" + String(lasting.prefix(StoryPrompt.affinityLength)))
+
+        var other = Self.request(rater: "You judge dialogue.", chapters: 3, chapterWords: chapterWords)
+        other.structuredContext?.storySummary = StorySummary(summary: "An edited summary.")
+        other.structuredContext?.previousChapters?.append(Chapter(number: 4, title: "New", content: Self.words(300)))
+        let sameOpening = StoryPrompt(other).affinity == story.affinity
+        #expect(sameOpening == (lasting.count >= StoryPrompt.affinityLength), "a new chapter changes it only while the story is short")
+    }
+
     static func words(_ count: Int) -> String {
         Array(repeating: "word", count: count).joined(separator: " ")
     }
