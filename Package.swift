@@ -110,16 +110,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            // The writer's web app, served at `/`: plain files, no build step; and the API's
-            // OpenAPI document.
-            resources: [.copy("WebApp"), .copy("openapi.json")],
+            // The API's OpenAPI document.
+            resources: [.copy("openapi.json")],
             swiftSettings: swiftSettings
         ),
+
+        // The writer's web app, served at `/`: plain files, no build step. The executable hands
+        // its folder to the HTTP layer.
+        .target(name: "WriterAssistantWebApp", resources: [.copy("Site")], swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "writer-assistant",
             dependencies: [
                 "WriterAssistantHTTP",
+                "WriterAssistantWebApp",
                 "WriterAssistantClient",
                 "LlamaEngine",
                 "RemoteEngine",
@@ -247,6 +251,7 @@ let package = Package(
             name: "WriterAssistantHTTPTests",
             dependencies: [
                 "WriterAssistantHTTP",
+                "WriterAssistantWebApp",
                 "RemoteEngine",
                 "WriterAssistantCore",
                 "WriterAssistantAPI",

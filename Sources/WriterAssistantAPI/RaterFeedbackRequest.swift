@@ -1,7 +1,10 @@
 /// The body of `POST /api/v1/rater-feedback` and `POST /api/v1/rater-feedback/stream`.
 ///
 /// Unknown keys are ignored so that clients may send fields this server does not know yet.
-public struct RaterFeedbackRequest: Codable, Sendable, Equatable {
+public struct RaterFeedbackRequest: OperationRequest {
+    public typealias Result = RaterFeedbackResult
+    public static let operationName = "rater-feedback"
+
     /// The critic persona the model adopts.
     public var raterPrompt: String
     /// The plot point the writer wants feedback on.
@@ -27,5 +30,12 @@ public struct RaterFeedbackRequest: Codable, Sendable, Equatable {
         case plotPoint
         case raterName
         case structuredContext = "structured_context"
+    }
+}
+
+extension RaterFeedbackRequest {
+    public mutating func validate() -> [ValidationIssue] {
+        raterName = raterName.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
+        return Self.requireText([("raterPrompt", raterPrompt), ("plotPoint", plotPoint)])
     }
 }

@@ -1,5 +1,5 @@
 /// The final answer of a rater, identical on the synchronous and the streaming endpoint.
-public struct RaterFeedbackResult: Codable, Sendable, Equatable {
+public struct RaterFeedbackResult: OperationResult {
     public var raterName: String
     public var feedback: RaterFeedback
     public var contextMetadata: ContextMetadata

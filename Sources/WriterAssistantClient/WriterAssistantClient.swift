@@ -26,24 +26,66 @@ public struct WriterAssistantClient: Sendable {
         self.timeout = .seconds(timeout.components.seconds)
     }
 
-    /// `POST /api/v1/rater-feedback`: the result once it is complete.
-    public func raterFeedback(_ request: RaterFeedbackRequest) async throws -> RaterFeedbackResult {
-        let response = try await send(request, to: "/api/v1/rater-feedback", accept: "application/json")
+    /// `POST /api/v1/<operation>`: the operation's result once it is complete.
+    public func perform<Request: OperationRequest>(_ request: Request) async throws -> Request.Result {
+        let response = try await send(request, to: "/api/v1/\(Request.operationName)", accept: "application/json")
         let body = try await readBody(of: response)
         guard response.status == .ok else { throw Self.failure(status: response.status, body: body) }
         do {
-            return try JSONDecoder().decode(RaterFeedbackResult.self, from: body)
+            return try JSONDecoder().decode(Request.Result.self, from: body)
         } catch {
             throw WriterAssistantClientError.unexpectedResponse(
                 httpStatus: Int(response.status.code), body: String(decoding: body, as: UTF8.self))
         }
     }
 
-    /// `POST /api/v1/rater-feedback/stream`: the events as the server sends them, ending after a
+    /// `POST /api/v1/<operation>/stream`: the events as the server sends them, ending after a
     /// `result` or an `error` event. The request is made when iteration starts; cancelling the
     /// iterating task closes the connection, which stops the generation on the server.
+    /// `includeTokens` adds the answer's text as it is written (a chapter's prose, or a structured
+    /// answer's JSON).
+    public func events<Request: OperationRequest>(_ request: Request, includeTokens: Bool = false) -> OperationEvents<Request> {
+        OperationEvents(client: self, request: request, includeTokens: includeTokens)
+    }
+
+    /// `POST /api/v1/rater-feedback`: a rater's opinion and suggestions on a plot point.
+    public func raterFeedback(_ request: RaterFeedbackRequest) async throws -> RaterFeedbackResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/rater-feedback/stream`.
     public func raterFeedbackEvents(_ request: RaterFeedbackRequest, includeTokens: Bool = false) -> RaterFeedbackEvents {
-        RaterFeedbackEvents(client: self, request: request, includeTokens: includeTokens)
+        events(request, includeTokens: includeTokens)
+    }
+
+    /// `POST /api/v1/character-feedback`: how one of the story's characters lives a plot point.
+    public func characterFeedback(_ request: CharacterFeedbackRequest) async throws -> CharacterFeedbackResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/editor-review`: an editor's suggestions on a chapter, most important first.
+    public func editorReview(_ request: EditorReviewRequest) async throws -> EditorReviewResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/generate-chapter`: the next chapter, from a plot point.
+    public func generateChapter(_ request: GenerateChapterRequest) async throws -> GenerateChapterResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/modify-chapter`: a chapter revised as asked in words.
+    public func modifyChapter(_ request: ModifyChapterRequest) async throws -> ModifyChapterResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/flesh-out`: a sketchy passage written out in full.
+    public func fleshOut(_ request: FleshOutRequest) async throws -> FleshOutResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/generate-character-details`: a new character's sheet from a short bio.
+    public func generateCharacterDetails(_ request: GenerateCharacterDetailsRequest) async throws -> GenerateCharacterDetailsResult {
+        try await perform(request)
     }
 
     /// `GET /health`.
@@ -65,7 +107,7 @@ public struct WriterAssistantClient: Sendable {
 
     // MARK: Plumbing
 
-    func send(_ body: RaterFeedbackRequest, to path: String, accept: String) async throws -> HTTPClientResponse {
+    func send(_ body: some Encodable, to path: String, accept: String) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -21,9 +21,9 @@ public struct FeedbackFailure: Error, Sendable, Equatable {
         FeedbackFailure(.llmNotAvailable, "The model \(name) could not be loaded: \(reason)")
     }
 
-    public static func timedOut(after limit: Duration) -> FeedbackFailure {
+    public static func timedOut(after limit: Duration, answerName: String = "feedback") -> FeedbackFailure {
         FeedbackFailure(
             .generationTimeout,
-            "The model did not finish the feedback within \(limit.components.seconds) seconds.")
+            "The model did not finish the \(answerName) within \(limit.components.seconds) seconds.")
     }
 }

@@ -22,10 +22,14 @@ public struct PromptAssembler: Sendable {
     }
 
     public func assemble(
-        _ request: RaterFeedbackRequest, for model: any LanguageModel
+        _ request: some WritingOperation, for model: any LanguageModel
     ) async throws -> AssembledPrompt {
+        try await assemble(StoryPrompt(request), for: model)
+    }
+
+    public func assemble(_ story: StoryPrompt, for model: any LanguageModel) async throws -> AssembledPrompt {
         let budget = model.descriptor.contextLength - answerReserve
-        var prompt = StoryPrompt(request)
+        var prompt = story
         var omitted: [String] = []
         var prepared = try await prepare(prompt, with: model)
         while prepared.largestTokenCount > budget {

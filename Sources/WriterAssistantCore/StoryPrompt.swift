@@ -1,14 +1,29 @@
 public import WriterAssistantAPI
 public import WriterAssistantLLM
 
-/// The parts of a rater prompt, in the order they are laid out.
+/// What an operation asks of the model, laid after the story: its own material (a plot point, a
+/// chapter to review, a rater's prompt), which is never left out, and its instructions, last.
+public struct PromptTask: Sendable, Equatable {
+    /// Headed sections, e.g. `# Plot point to evaluate\n…`.
+    public var sections: [String]
+    /// What to write and in what shape.
+    public var instructions: String
+
+    public init(sections: [String], instructions: String) {
+        self.sections = sections
+        self.instructions = instructions
+    }
+}
+
+/// The parts of a prompt, in the order they are laid out.
 ///
-/// Everything about the story comes first and the rater's own prompt last, so that requests of a
-/// panel of raters on the same story share the longest possible token prefix. Within the story,
-/// what a writer changes least comes first: the worldbuilding, the characters, then the chapters
-/// (to which a new one is appended), and only after them the summary, the outline and the plot
-/// point, which change with every session. Editing those, or adding a chapter, leaves the chapters
-/// already read as a cached prefix instead of making the model read them again.
+/// Everything about the story comes first and the operation's own part last, so that every request
+/// on the same story (each rater of a panel, a chapter generated after them, an editor's review)
+/// shares the longest possible token prefix. Within the story, what a writer changes least comes
+/// first: the worldbuilding, the characters, then the chapters (to which a new one is appended),
+/// and only after them the summary, the outline and the plot point, which change with every
+/// session. Editing those, or adding a chapter, leaves the chapters already read as a cached
+/// prefix instead of making the model read them again.
 public struct StoryPrompt: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         /// How the section is named when it has to be left out.
@@ -23,14 +38,20 @@ public struct StoryPrompt: Sendable, Equatable {
     public var chapters: [Section]
     public var summary: Section?
     public var plotOutline: Section?
-    public var plotPoint: String
-    public var raterPrompt: String
+    public var task: PromptTask
+    /// The task's instructions and the writer's own closing words (`mainSuffix`).
     public var closingInstructions: String
 
-    public init(_ request: RaterFeedbackRequest) {
+    /// The prompt of any operation: its story, then its own part.
+    public init(_ request: some WritingOperation) {
         let context = request.structuredContext
+        self.init(context: context, task: request.task(names: StoryNames.of(context)))
+    }
+
+    public init(context: StructuredContext?, task: PromptTask) {
         let prompts = context?.systemPrompts
 
+        // One preamble for every operation: it opens the cached prefix they all share.
         systemPreamble = Self.paragraphs([
             prompts?.mainPrefix,
             prompts?.assistantPrompt,
@@ -56,17 +77,15 @@ public struct StoryPrompt: Sendable, Equatable {
             let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
             return Self.section("Plot outline\(status)", label: "plot outline", body: outline)
         }
-        plotPoint = request.plotPoint.trimmed
-        raterPrompt = request.raterPrompt.trimmed
-        closingInstructions = Self.paragraphs([AnswerFormat.instructions(names: StoryNames.of(context)), prompts?.mainSuffix])
+        self.task = task
+        closingInstructions = Self.paragraphs([task.instructions, prompts?.mainSuffix])
     }
 
     public func messages() -> [ChatMessage] {
         var story = lastingSections
         if let summary { story.append(summary.text) }
         if let plotOutline { story.append(plotOutline.text) }
-        story.append("# Plot point to evaluate\n\(plotPoint)")
-        story.append("# Your role as critic\n\(raterPrompt)")
+        story.append(contentsOf: task.sections)
         story.append("# Your answer\n\(closingInstructions)")
         return [
             ChatMessage(role: .system, content: systemPreamble),
@@ -103,7 +122,7 @@ public struct StoryPrompt: Sendable, Equatable {
     static let affinityLength = 2_000
 
     /// Leaves out the least important remaining story section and returns it, or nil when only
-    /// what must always stay (plot point, outline, rater prompt) is left.
+    /// what must always stay (the outline and the task) is left.
     mutating func dropLeastImportantSection() -> Section? {
         if !chapters.isEmpty { return chapters.removeFirst() }
         if let dropped = summary { summary = nil; return dropped }
@@ -119,7 +138,7 @@ public struct StoryPrompt: Sendable, Equatable {
             .map(\.element)
     }
 
-    private static func describe(_ character: StoryCharacter) -> String {
+    static func describe(_ character: StoryCharacter) -> String {
         let traits: [(String, String?)] = [
             ("Sex", character.sex), ("Gender", character.gender), ("Age", character.age),
             ("Personality", character.personality), ("Motivations", character.motivations),
@@ -134,12 +153,13 @@ public struct StoryPrompt: Sendable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    private static func section(_ heading: String, label: String, body: String) -> Section? {
+    /// `# heading` and the body, or nil when the body is blank.
+    static func section(_ heading: String, label: String, body: String) -> Section? {
         guard let body = body.trimmed.nilIfEmpty else { return nil }
         return Section(label: label, text: "# \(heading)\n\(body)")
     }
 
-    private static func paragraphs(_ parts: [String?]) -> String {
+    static func paragraphs(_ parts: [String?]) -> String {
         parts.compactMap { $0?.trimmed.nilIfEmpty }.joined(separator: "\n\n")
     }
 }

@@ -11,7 +11,7 @@ public struct ServerConfiguration: Sendable {
     public var allowedOrigins: [String]
     /// Longest silence on a stream before a `: keep-alive` comment is sent.
     public var keepAliveInterval: Duration
-    public var pipeline: FeedbackPipeline.Configuration
+    public var pipeline: OperationPipeline.Configuration
     /// Folder of the web app served at `/`; nil serves the API alone.
     public var webRoot: String?
     /// Host names (without port) the server answers to; empty answers to any. Nil: loopback
@@ -33,8 +33,8 @@ public struct ServerConfiguration: Sendable {
         maxBodySize: Int = 8 << 20,
         allowedOrigins: [String] = ["http://localhost:4200", "http://127.0.0.1:4200"],
         keepAliveInterval: Duration = .seconds(15),
-        pipeline: FeedbackPipeline.Configuration = .init(),
-        webRoot: String? = WebApp.bundledRoot,
+        pipeline: OperationPipeline.Configuration = .init(),
+        webRoot: String? = nil,
         allowedHosts: [String]? = nil,
         requestReadTimeout: Duration = .seconds(60),
         idleTimeout: Duration = .seconds(60),
@@ -76,7 +76,7 @@ public func buildApplication(
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
     router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
     if let webRoot = configuration.webRoot {
-        WebApp.addMiddleware(to: router, root: webRoot, logger: logger)
+        WebAppFiles.addMiddleware(to: router, root: webRoot, logger: logger)
     }
 
     // /health needs no key; where keys guard the server, which hosts serve the model is told
@@ -86,12 +86,15 @@ public func buildApplication(
     let openAPIDocument = OperationsController.bundledOpenAPIDocument()
     if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
     OperationsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
-    RaterFeedbackController(
-        pipeline: FeedbackPipeline(host: host, configuration: configuration.pipeline),
+    let operations = OperationRoutes(
+        pipeline: OperationPipeline(host: host, configuration: configuration.pipeline),
         validation: RequestValidation(maxBodySize: configuration.maxBodySize),
         keepAliveInterval: configuration.keepAliveInterval,
-        shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod)
-    ).addRoutes(to: router.group("api/v1"))
+        shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod))
+    let api = router.group("api/v1")
+    for operation in WritingOperations.all {
+        operations.add(operation, to: api)
+    }
 
     let readTimeout = TimeAmount(configuration.requestReadTimeout)
     return Application(

@@ -27,10 +27,8 @@ struct HealthController<Context: RequestContext> {
         router.get("/") { _, _ in
             try Response.json(ServiceInfo(
                 name: "Writer Assistant", version: version, llmStatus: llmStatus,
-                endpoints: [
-                    "POST /api/v1/rater-feedback", "POST /api/v1/rater-feedback/stream", "GET /health", "GET /metrics",
-                    "GET /api/v1/openapi.json",
-                ]))
+                endpoints: WritingOperations.all.map { $0.operationName }.flatMap { ["POST /api/v1/\($0)", "POST /api/v1/\($0)/stream"] }
+                    + ["GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
         }
     }
 

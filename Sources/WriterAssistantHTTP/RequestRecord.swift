@@ -5,7 +5,7 @@ import WriterAssistantAPI
 /// written: the request's log line and its metrics both come from here.
 final class RequestRecord: Sendable {
     enum Outcome: String, Sendable {
-        /// Answered as asked (a feedback result, a health report, a file).
+        /// Answered as asked (an operation's result, a health report, a file).
         case served
         /// Answered with an error, as a status code or as a stream's error event.
         case failed
@@ -16,7 +16,7 @@ final class RequestRecord: Sendable {
     struct Summary: Sendable {
         var outcome: Outcome = .served
         var errorCode: String?
-        /// The feedback's own figures, when it produced a result.
+        /// The operation's own figures, when it produced a result.
         var metadata: ContextMetadata?
         /// When each phase began.
         var phases: [(phase: FeedbackPhase, at: ContinuousClock.Instant)] = []
@@ -41,7 +41,7 @@ final class RequestRecord: Sendable {
 
     var summary: Summary { state.withLock { $0 } }
 
-    func observe(_ event: StreamEvent) {
+    func observe<Result: OperationResult>(_ event: OperationEvent<Result>) {
         let now = ContinuousClock.now
         state.withLock { summary in
             switch event {

@@ -9,11 +9,11 @@ struct RequestValidation {
     /// Largest body accepted, in bytes.
     var maxBodySize: Int
 
-    func decodeFeedbackRequest(_ request: inout Request) async throws -> RaterFeedbackRequest {
+    func decode<Operation: OperationRequest>(_: Operation.Type, from request: inout Request) async throws -> Operation {
         try requireJSONContentType(request)
         let body = try await collectBody(&request)
         do {
-            return try RaterFeedbackRequest.decode(validating: Data(body.readableBytesView))
+            return try Operation.decode(validating: Data(body.readableBytesView))
         } catch {
             throw ValidationFailure(issues: error.issues)
         }

@@ -10,9 +10,6 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The Writer Assistant server.")
     var server: String = "http://127.0.0.1:8000"
 
-    @Option(help: "The plot point to get feedback on.")
-    var plot: String
-
     @Option(help: ArgumentHelp("A JSON file with the story, shaped like the API's structured_context.", valueName: "story.json"))
     var story: String?
 

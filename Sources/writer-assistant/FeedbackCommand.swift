@@ -14,6 +14,9 @@ struct FeedbackCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @Option(help: "The plot point to get feedback on.")
+    var plot: String
+
     @Option(help: "The rater's prompt: the critic persona.")
     var rater: String
 
@@ -28,7 +31,7 @@ struct FeedbackCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = RaterFeedbackRequest(
-            raterPrompt: rater, plotPoint: client.plot, raterName: raterName, structuredContext: try client.loadStory())
+            raterPrompt: rater, plotPoint: plot, raterName: raterName, structuredContext: try client.loadStory())
         let result: RaterFeedbackResult
         do {
             result = try await client.withClient { api in

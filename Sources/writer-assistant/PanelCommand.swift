@@ -20,6 +20,9 @@ struct PanelCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @Option(help: "The plot point to get feedback on.")
+    var plot: String
+
     @Option(help: ArgumentHelp("A JSON file listing the raters.", valueName: "raters.json"))
     var raters: String
 
@@ -36,7 +39,7 @@ struct PanelCommand: AsyncParsableCommand {
                 // Fails fast and clearly when nobody is listening, rather than once per rater.
                 _ = try await api.health()
                 let requests = panel.map { rater in
-                    RaterFeedbackRequest(raterPrompt: rater.prompt, plotPoint: client.plot, raterName: rater.name, structuredContext: story)
+                    RaterFeedbackRequest(raterPrompt: rater.prompt, plotPoint: plot, raterName: rater.name, structuredContext: story)
                 }
                 return await Self.run(requests, on: api) { index, event in display.update(index, with: event) }
             }

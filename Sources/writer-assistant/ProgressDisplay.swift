@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Progress of one or more raters on standard error: lines redrawn in place on a terminal, a plain
+/// Progress of one or more requests (raters of a panel, or one operation) on standard error: lines redrawn in place on a terminal, a plain
 /// log of phase changes otherwise (so piped output and CI logs stay readable).
 final class ProgressDisplay {
     private let names: [String]
@@ -23,7 +23,7 @@ final class ProgressDisplay {
         live = isatty(STDERR_FILENO) == 1
     }
 
-    func update(_ index: Int, with event: StreamEvent) {
+    func update<Result>(_ index: Int, with event: OperationEvent<Result>) {
         let elapsed = String(format: "%5.1fs", (ContinuousClock.now - started).inSeconds)
         let line: String
         switch event {

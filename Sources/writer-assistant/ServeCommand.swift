@@ -94,8 +94,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("Answer tokens DRY looks back over", .dryLastN))
     var dryLastN: Int?
 
-    @Option(help: ServeDefaults.help("Most tokens of one answer", .maxTokens))
+    @Option(help: ServeDefaults.help("Most tokens of one structured answer (feedback, a review, a character sheet)", .maxTokens))
     var maxTokens: Int?
+
+    @Option(help: ServeDefaults.help("Most tokens of a generated, revised or fleshed-out chapter", .chapterMaxTokens))
+    var chapterMaxTokens: Int?
 
     @Option(help: "Random seed, for repeatable answers (default: a new one per request).")
     var seed: UInt32?
@@ -183,6 +186,7 @@ struct ServeCommand: AsyncParsableCommand {
         set(.dryAllowedLength, dryAllowedLength.map { .int($0) })
         set(.dryLastN, dryLastN.map { .int($0) })
         set(.maxTokens, maxTokens.map { .int($0) })
+        set(.chapterMaxTokens, chapterMaxTokens.map { .int($0) })
         set(.seed, seed.map { .string("\($0)") })
         set(.generationTimeout, generationTimeout.map { .int($0) })
         set(.maxQueue, maxQueue.map { .int($0) })

@@ -42,6 +42,7 @@ enum ServeDefaults {
             .topP: .double(sampling.topP),
             .minP: .double(sampling.minP),
             .maxTokens: .int(sampling.maxTokens),
+            .chapterMaxTokens: .int(pipeline.chapterMaxTokens),
             .repeatPenalty: .double(repetition.repeatPenalty),
             .repeatLastN: .int(repetition.penaltyWindow),
             .frequencyPenalty: .double(repetition.frequencyPenalty),

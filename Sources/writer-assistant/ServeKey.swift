@@ -28,6 +28,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case dryAllowedLength = "dry.allowed.length"
     case dryLastN = "dry.last.n"
     case maxTokens = "max.tokens"
+    case chapterMaxTokens = "chapter.max.tokens"
     case seed
     case generationTimeout = "generation.timeout"
     case maxQueue = "max.queue"

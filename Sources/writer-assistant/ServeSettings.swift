@@ -6,6 +6,7 @@ import RemoteEngine
 import Logging
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantWebApp
 import WriterAssistantLLM
 
 /// The server's settings, read through swift-configuration's providers: the flags given, then
@@ -59,7 +60,10 @@ struct ServeSettings {
             port: try value.int(.port),
             maxBodySize: try value.int(.maxBodySize),
             allowedOrigins: try value.list(.allowedOrigins),
-            pipeline: .init(sampling: sampling, generationTimeout: .seconds(try value.int(.generationTimeout))),
+            pipeline: .init(
+                sampling: sampling, chapterMaxTokens: try value.int(.chapterMaxTokens),
+                generationTimeout: .seconds(try value.int(.generationTimeout))),
+            webRoot: WebAppBundle.root,
             allowedHosts: allowedHosts.map { $0.contains("*") ? [] : $0 },
             apiKeys: try Self.apiKeys(value),
             shutdownGracePeriod: .seconds(try value.int(.shutdownGrace)))
@@ -172,6 +176,9 @@ struct ServeSettings {
             check(remote.contextLength <= 0 || sampling.maxTokens < remote.contextLength,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(remote.contextLength)): "
                       + "the answer is reserved in the context window, and the story needs room too.")
+            check(remote.contextLength <= 0 || server.pipeline.chapterMaxTokens < remote.contextLength,
+                  "--chapter-max-tokens (\(server.pipeline.chapterMaxTokens)) must be less than --context-size "
+                      + "(\(remote.contextLength)): the chapter is reserved in the context window, and the story needs room too.")
         }
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")
@@ -183,6 +190,8 @@ struct ServeSettings {
         check(sampling.topP > 0 && sampling.topP <= 1, "--top-p must be above 0 and at most 1 (got \(sampling.topP)).")
         check(sampling.minP >= 0 && sampling.minP < 1, "--min-p must be at least 0 and below 1 (got \(sampling.minP)).")
         check(sampling.maxTokens > 0, "--max-tokens must be positive (got \(sampling.maxTokens)).")
+        let chapterTokens = server.pipeline.chapterMaxTokens
+        check(chapterTokens > 0, "--chapter-max-tokens must be positive (got \(chapterTokens)).")
         let repetition = sampling.repetition
         check(repetition.repeatPenalty > 0, "--repeat-penalty must be above 0; 1 turns it off (got \(repetition.repeatPenalty)).")
         check(repetition.penaltyWindow >= 0, "--repeat-last-n must be 0 (off) or more (got \(repetition.penaltyWindow)).")
@@ -210,6 +219,9 @@ struct ServeSettings {
             check(engine.contextSize <= 0 || sampling.maxTokens < engine.contextSize,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(engine.contextSize)): "
                       + "the answer is reserved in the context window, and the story needs room too.")
+            check(engine.contextSize <= 0 || chapterTokens < engine.contextSize,
+                  "--chapter-max-tokens (\(chapterTokens)) must be less than --context-size (\(engine.contextSize)): "
+                      + "the chapter is reserved in the context window, and the story needs room too.")
         }
         return problems
     }

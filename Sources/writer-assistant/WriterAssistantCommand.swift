@@ -6,9 +6,12 @@ import WriterAssistantHTTP
 struct WriterAssistantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "writer-assistant",
-        abstract: "Feedback on fiction from a local language model, streamed live.",
+        abstract: "Feedback on fiction, and help writing it, from a language model, streamed live.",
         version: writerAssistantVersion,
-        subcommands: [ServeCommand.self, FeedbackCommand.self, PanelCommand.self, QuantizeCommand.self],
+        subcommands: [
+            ServeCommand.self, FeedbackCommand.self, PanelCommand.self, ReviewCommand.self, ChapterCommand.self,
+            CharacterCommand.self, QuantizeCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 
     /// Usage errors exit with 2, the convention the client subcommands document, rather than

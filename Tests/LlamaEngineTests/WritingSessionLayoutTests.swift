@@ -41,7 +41,7 @@ import WriterAssistantTestSupport
     /// Tokens of everything after the chapters: what a new session may change.
     static func tailTokens(_ request: RaterFeedbackRequest, on engine: LlamaEngine) async throws -> Int {
         let prompt = StoryPrompt(request)
-        let tail = [prompt.summary?.text, prompt.plotOutline?.text, prompt.plotPoint, prompt.raterPrompt, prompt.closingInstructions]
+        let tail = [prompt.summary?.text, prompt.plotOutline?.text] + prompt.task.sections + [prompt.closingInstructions]
         return try await engine.tokenize(tail.compactMap { $0 }.joined(separator: "\n\n")).count + 40
     }
 

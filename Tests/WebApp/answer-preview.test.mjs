@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { previewAnswer } from '../../Sources/WriterAssistantHTTP/WebApp/js/answer-preview.mjs';
+import { previewAnswer } from '../../Sources/WriterAssistantWebApp/Site/js/answer-preview.mjs';
 
 const answer = '{"opinion": "A strong turn \\"with\\" stakes \u00e9 \\u00e9.", "suggestions": ["Cut the \\n prologue", "Name the song"]}';
 

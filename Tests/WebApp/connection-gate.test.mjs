@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConnectionGate } from '../../Sources/WriterAssistantHTTP/WebApp/js/connection-gate.mjs';
+import { ConnectionGate } from '../../Sources/WriterAssistantWebApp/Site/js/connection-gate.mjs';
 
 test('no more than the limit hold a connection; the rest start in order as others finish', async () => {
   const gate = new ConnectionGate(2);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { readServerSentEvents, ServerSentEventParser } from '../../Sources/WriterAssistantHTTP/WebApp/js/sse.mjs';
+import { readServerSentEvents, ServerSentEventParser } from '../../Sources/WriterAssistantWebApp/Site/js/sse.mjs';
 
 // Two recordings of the real server: a plain stream, and one with `?tokens=true` (25 kB, so its
 // split test samples offsets rather than trying each).

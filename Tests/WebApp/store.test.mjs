@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultRaters, emptyBible, normalizeBible, Store, toStructuredContext } from '../../Sources/WriterAssistantHTTP/WebApp/js/store.mjs';
+import {
+  appendChapter, characterFromDetails, contextFor, defaultRaters, emptyBible, nextChapterNumber, normalizeBible,
+  replaceChapterContent, Store, toStructuredContext,
+} from '../../Sources/WriterAssistantWebApp/Site/js/store.mjs';
 import { readFile } from 'node:fs/promises';
 
 class MemoryStorage {
@@ -55,4 +58,69 @@ test('a storage that refuses writes is reported, and unreadable saved data falls
   const store = new Store(full);
   assert.equal(store.saveBible(emptyBible()), false);
   assert.deepEqual(store.loadBible(), emptyBible());
+});
+
+test('keeping a generated chapter appends it with the next number, and it is saved', () => {
+  const store = new Store(new MemoryStorage());
+  const bible = normalizeBible(example);
+  assert.equal(nextChapterNumber(bible.previousChapters), 3);
+  const chapter = appendChapter(bible, { content: 'Ari opened the door.' });
+  assert.deepEqual(chapter, { number: 3, title: '', content: 'Ari opened the door.' });
+  assert.equal(bible.previousChapters.at(-1), chapter);
+  assert.ok(store.saveBible(bible));
+  assert.deepEqual(store.loadBible().previousChapters.at(-1), chapter);
+  assert.deepEqual(toStructuredContext(bible).previousChapters.at(-1), { number: 3, content: 'Ari opened the door.' });
+
+  // Numbers follow the highest, not the count; an empty bible starts at 1.
+  bible.previousChapters[0].number = 7;
+  assert.equal(appendChapter(bible, { title: 'Eight', content: 'x' }).number, 8);
+  assert.equal(appendChapter(emptyBible(), { content: 'x' }).number, 1);
+});
+
+test('keeping a revision replaces that chapter\'s text and nothing else', () => {
+  const bible = normalizeBible(example);
+  const [first, second] = bible.previousChapters;
+  assert.ok(replaceChapterContent(bible, second, 'A new letter.'));
+  assert.equal(second.content, 'A new letter.');
+  assert.equal(second.title, example.previousChapters[1].title);
+  assert.equal(first.content, example.previousChapters[0].content);
+  const store = new Store(new MemoryStorage());
+  store.saveBible(bible);
+  assert.equal(store.loadBible().previousChapters[1].content, 'A new letter.');
+  // A chapter removed from the bible meanwhile is not brought back.
+  bible.previousChapters.splice(0, 1);
+  assert.equal(replaceChapterContent(bible, first, 'Gone.'), false);
+  assert.equal(bible.previousChapters.length, 1);
+});
+
+test('work on a chapter sends the story without that chapter among the previous ones', () => {
+  const bible = normalizeBible(example);
+  const context = contextFor(bible, bible.previousChapters[0]);
+  assert.deepEqual(context.previousChapters.map((chapter) => chapter.number), [2]);
+  assert.equal(context.characters.length, 2);
+  assert.deepEqual(contextFor(bible, null), toStructuredContext(bible));
+  assert.equal(bible.previousChapters.length, 2);
+});
+
+test('generated character details become a character of the bible, every field text', () => {
+  const character = characterFromDetails({
+    name: ' Mira ', sex: 'female', gender: 'woman', age: 52, personality: 'Wry', motivations: ['Pay her debt', 'Protect Ari'],
+    fears: 'Mirrors', relationships: 'Owes the Council', physicalAppearance: 'Tall', usualClothing: 'A leather apron',
+    context_metadata: { tokens: 3 },
+  }, 'A retired mirror-maker.');
+  assert.deepEqual(character, {
+    name: 'Mira', basicBio: 'A retired mirror-maker.', age: '52', sex: 'female', gender: 'woman', personality: 'Wry',
+    motivations: 'Pay her debt; Protect Ari', fears: 'Mirrors', relationships: 'Owes the Council', physicalAppearance: 'Tall',
+    usualClothing: 'A leather apron',
+  });
+  assert.equal(characterFromDetails({ name: 'X', basicBio: 'Own bio' }, 'Given').basicBio, 'Own bio');
+});
+
+test('the chapter workspace keeps its chosen chapter and its draft', () => {
+  const store = new Store(new MemoryStorage());
+  assert.deepEqual(store.loadWorkspace(), { chapterIndex: null, draftTitle: '', draftText: '' });
+  assert.ok(store.saveWorkspace({ chapterIndex: 1, draftTitle: 'Three', draftText: 'Ari ran.' }));
+  assert.deepEqual(store.loadWorkspace(), { chapterIndex: 1, draftTitle: 'Three', draftText: 'Ari ran.' });
+  store.saveWorkspace({ chapterIndex: -2, draftTitle: 4, draftText: null });
+  assert.deepEqual(store.loadWorkspace(), { chapterIndex: null, draftTitle: '', draftText: '' });
 });

@@ -18,7 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = Path(os.environ.get("WRITER_ASSISTANT_BIN", ROOT / ".build/debug/writer-assistant"))
@@ -155,6 +155,38 @@ class WebAppTests(unittest.TestCase):
 
     def card_states(self):
         return [card.get_attribute("data-state") for card in self.cards()]
+
+    def import_story(self):
+        """Fills the story bible from examples/story.json (two chapters, Ari and Tomas)."""
+        file_input = self.browser.find_element(By.ID, "import-file")
+        self.browser.execute_script("arguments[0].hidden = false", file_input)
+        file_input.send_keys(str(ROOT / "examples/story.json"))
+        self.wait_for(lambda: "Imported" in self.browser.find_element(By.ID, "import-status").text)
+        self.browser.execute_script("arguments[0].hidden = true", file_input)
+
+    def saved_bible(self):
+        return self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.story-bible'))")
+
+    def workspace_state(self):
+        return self.browser.find_element(By.ID, "workspace-result").get_attribute("data-state")
+
+    def wait_for_workspace(self, state, timeout=180):
+        self.wait_for(lambda: self.workspace_state() in (state, "failed"), timeout=timeout,
+                      message=f"the workspace did not reach {state}: {self.workspace_state()}")
+        if self.workspace_state() == "failed":
+            self.fail("the workspace request failed: " + self.browser.find_element(By.ID, "workspace-output").text)
+
+    def workspace_text(self):
+        """The chapter in the workspace's text area, line ends as the bible keeps them."""
+        return self.browser.execute_script("return document.getElementById('workspace-text').value")
+
+    def preview_text(self):
+        """The prose shown in the workspace's result, exactly (textContent, not rendered text)."""
+        return self.browser.execute_script(
+            "return document.querySelector('#workspace-output .chapter-preview')?.textContent ?? null")
+
+    def pick_chapter(self, index):
+        Select(self.browser.find_element(By.ID, "workspace-chapter")).select_by_value(str(index))
 
     def record_card_states(self):
         """Keeps every state each card passes through, so fast phases are not missed."""
@@ -304,7 +336,7 @@ class WebAppTests(unittest.TestCase):
     def test_every_control_has_a_label_and_a_narrow_window_needs_no_sideways_scrolling(self):
         self.use_raters(2)
         self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
-        for tab in ("raters", "bible"):
+        for tab in ("raters", "bible", "chapter", "feedback"):
             self.show_tab(tab)
             unlabelled = self.browser.execute_script("""
                 return [...document.querySelectorAll('input:not([type=file]), textarea, select, progress')]
@@ -315,10 +347,150 @@ class WebAppTests(unittest.TestCase):
             self.assertEqual(unlabelled, [], f"controls without a label on the {tab} tab")
         self.browser.set_window_size(420, 900)
         try:
-            self.wait_for(lambda: self.browser.execute_script(
-                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5)
+            for tab in ("chapter", "feedback"):
+                self.show_tab(tab)
+                self.wait_for(lambda: self.browser.execute_script(
+                    "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5,
+                    message=f"sideways scrolling with the {tab} tab shown")
         finally:
             self.browser.set_window_size(1400, 1050)
+
+    # -- the chapter workspace -------------------------------------------------------------
+
+    def test_a_generated_chapter_streams_into_the_workspace_and_keep_adds_it_to_the_bible(self):
+        self.import_story()
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari opens the hidden door.")
+        self.show_tab("chapter")
+        self.type_into(self.browser.find_element(By.ID, "target-words"), "60")
+        self.browser.execute_script("""
+            window.textWhileWriting = false;
+            const result = document.getElementById('workspace-result');
+            const output = document.getElementById('workspace-output');
+            new MutationObserver(() => {
+              if (result.dataset.state === 'generating_feedback' && output.querySelector('.chapter-preview')?.textContent)
+                window.textWhileWriting = true;
+            }).observe(output, { childList: true, subtree: true, characterData: true });
+        """)
+        self.browser.find_element(By.ID, "generate-chapter").click()
+        self.assertEqual(self.browser.find_element(By.ID, "workspace-result").get_attribute("data-job"), "generate-chapter")
+        self.wait_for_workspace("complete")
+        self.assertTrue(self.browser.execute_script("return window.textWhileWriting"), "no text appeared while it was written")
+        chapter = self.preview_text()
+        self.assertTrue(chapter.strip())
+        self.assertIn("words", self.browser.find_element(By.CSS_SELECTOR, "#workspace-result .message").text)
+
+        self.browser.find_element(By.ID, "workspace-keep").click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        saved = self.saved_bible()["previousChapters"]
+        self.assertEqual([item["number"] for item in saved], [1, 2, 3])
+        self.assertEqual(saved[2]["content"], chapter)
+        self.assertEqual(saved[0]["content"], STORY["previousChapters"][0]["content"])
+        # The workspace now shows the kept chapter, and so does the story bible, after a reload too.
+        self.assertEqual(Select(self.browser.find_element(By.ID, "workspace-chapter")).first_selected_option.get_attribute("value"), "2")
+        self.assertEqual(self.workspace_text(), chapter.replace("\r\n", "\n"))
+        self.browser.refresh()
+        self.wait_for(lambda: len(self.browser.find_elements(By.NAME, "chapter-content")) == 3)
+        self.assertEqual(self.field("chapter-content", 2).get_attribute("value"), chapter.replace("\r\n", "\n"))
+        self.assertEqual(self.workspace_text(), chapter.replace("\r\n", "\n"))
+
+    def test_cancelling_a_chapter_generation_stops_the_work_on_the_server(self):
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari sings the forbidden song.")
+        self.show_tab("chapter")
+        self.type_into(self.browser.find_element(By.ID, "target-words"), "400")
+        self.browser.find_element(By.ID, "generate-chapter").click()
+        self.wait_for(lambda: self.workspace_state() == "generating_feedback", timeout=60)
+        self.assertEqual(self.server.health()["active_requests"], 1)
+        self.assertFalse(self.browser.find_element(By.ID, "generate-chapter").is_enabled())
+        self.browser.find_element(By.ID, "workspace-cancel").click()
+        self.wait_for(lambda: self.workspace_state() == "cancelled", timeout=5)
+        self.server.wait_until(lambda health: health["active_requests"] == 0, timeout=5)
+        self.assertFalse(self.browser.find_element(By.ID, "workspace-keep").is_displayed())
+        self.assertTrue(self.browser.find_element(By.ID, "workspace-discard").is_displayed())
+        self.assertTrue(self.browser.find_element(By.ID, "generate-chapter").is_enabled())
+        self.assertEqual((self.saved_bible() or {}).get("previousChapters", []), [])
+
+    def test_the_editor_review_lists_suggestions_by_priority_linked_to_their_passage(self):
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(0)
+        self.assertEqual(self.workspace_text(), STORY["previousChapters"][0]["content"])
+        self.browser.find_element(By.ID, "editor-review").click()
+        self.wait_for_workspace("complete")
+        groups = self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .review-group")
+        self.assertGreaterEqual(len(groups), 1, "no suggestions")
+        order = ["high", "medium", "low", "other"]
+        priorities = [group.get_attribute("data-priority") for group in groups]
+        self.assertEqual(priorities, sorted(priorities, key=order.index))
+        for group in groups:
+            self.assertTrue(group.find_element(By.TAG_NAME, "h4").text)
+            items = group.find_elements(By.CSS_SELECTOR, ".review-item")
+            self.assertGreaterEqual(len(items), 1)
+            for item in items:
+                linked = item.find_elements(By.CSS_SELECTOR, "button.passage-link")
+                self.assertTrue(linked or "unlinked" in item.get_attribute("class").split())
+        links = self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .passage-link")
+        if links:  # only when the model quoted the chapter
+            links[0].click()
+            start, end, focused = self.browser.execute_script("""
+                const text = document.getElementById('workspace-text');
+                return [text.selectionStart, text.selectionEnd, document.activeElement === text];
+            """)
+            self.assertLess(start, end)
+            self.assertTrue(focused)
+        self.assertFalse(self.browser.find_element(By.ID, "workspace-keep").is_displayed())
+
+    def test_a_character_tells_how_they_live_the_scene(self):
+        self.import_story()
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Tomas finds Ari at the hidden door.")
+        self.show_tab("chapter")
+        characters = Select(self.browser.find_element(By.ID, "character-select"))
+        self.assertEqual([option.text for option in characters.options], [item["name"] for item in STORY["characters"]])
+        characters.select_by_visible_text("Tomas")
+        self.browser.find_element(By.ID, "character-feedback").click()
+        self.wait_for_workspace("complete")
+        parts = self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .character-part")
+        self.assertEqual([part.get_attribute("data-part") for part in parts],
+                         ["actions", "dialog", "physicalSensations", "emotions", "internalMonologue"])
+        self.assertEqual([part.find_element(By.TAG_NAME, "h4").text for part in parts],
+                         ["Actions", "Dialog", "Physical sensations", "Emotions", "Internal monologue"])
+        self.assertIn("Tomas", self.browser.find_element(By.ID, "workspace-heading").text)
+
+    def test_a_chapter_revised_on_request_shows_what_changed_and_keep_replaces_it(self):
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(1)
+        self.type_into(self.browser.find_element(By.ID, "change-request"), "Make the father more frightened.")
+        self.browser.find_element(By.ID, "modify-chapter").click()
+        self.wait_for_workspace("complete")
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .changes-summary")), 1)
+        revised = self.preview_text() or ""
+        self.browser.find_element(By.ID, "workspace-keep").click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        saved = self.saved_bible()["previousChapters"]
+        self.assertEqual(saved[1]["content"], revised)
+        self.assertEqual(saved[1]["title"], STORY["previousChapters"][1]["title"])
+        self.assertEqual(saved[0]["content"], STORY["previousChapters"][0]["content"])
+        self.assertEqual(self.workspace_text(), revised.replace("\r\n", "\n"))
+        self.assertEqual(self.field("chapter-content", 1).get_attribute("value"), revised.replace("\r\n", "\n"))
+
+    def test_a_fleshed_out_selection_replaces_it_when_kept(self):
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(0)
+        original = self.workspace_text()
+        end = original.index(".") + 1  # the first sentence
+        self.browser.execute_script("document.getElementById('workspace-text').setSelectionRange(0, arguments[0])", end)
+        self.browser.find_element(By.ID, "flesh-out").click()
+        self.wait_for_workspace("complete")
+        fleshed = self.preview_text()
+        self.assertIsNotNone(fleshed)
+        keep = self.browser.find_element(By.ID, "workspace-keep")
+        self.assertEqual(keep.text, "Replace the selection")
+        keep.click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        expected = fleshed + original[end:]
+        self.assertEqual(self.saved_bible()["previousChapters"][0]["content"], expected)
+        self.assertEqual(self.workspace_text(), expected.replace("\r\n", "\n"))
 
     def test_a_server_without_a_model_says_so(self):
         self.open(self.modelless)
@@ -328,6 +500,8 @@ class WebAppTests(unittest.TestCase):
         self.assertIn("no model", notice.text.lower())
         self.assertIn("No model loaded", self.browser.find_element(By.ID, "health").text)
         self.assertFalse(self.browser.find_element(By.ID, "run-panel").is_enabled())
+        self.show_tab("chapter")
+        self.assertFalse(self.browser.find_element(By.ID, "generate-chapter").is_enabled())
 
 
 if __name__ == "__main__":

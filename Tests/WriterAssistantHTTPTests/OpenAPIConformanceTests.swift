@@ -62,7 +62,10 @@ import WriterAssistantTestSupport
             let problems = document.problems(value, against: schema)
             #expect(problems.isEmpty, "\(label): \(problems)", sourceLocation: sourceLocation)
         case "text/event-stream":
-            let eventSchema = try #require(document.schema(named: "StreamEvent"))
+            // Each operation's stream names the schema of its events.
+            let eventSchema = try #require(
+                (media["x-sse-data-schema"] as? [String: Any]).map(document.resolve), "\(label): no event schema",
+                sourceLocation: sourceLocation)
             let lines = String(decoding: exchange.body, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("data: ") }
             #expect(!lines.isEmpty, sourceLocation: sourceLocation)
             for line in lines {

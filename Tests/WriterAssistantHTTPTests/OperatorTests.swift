@@ -8,6 +8,7 @@ import Testing
 import WriterAssistantAPI
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantWebApp
 import WriterAssistantLLM
 import WriterAssistantTestSupport
 
@@ -86,8 +87,9 @@ import WriterAssistantTestSupport
             _ = try await server.stream(minimalRequest)
             try await Task.sleep(for: .milliseconds(200))
         }
-        let failure = try #require(capture.entries.first { $0.message == "Feedback failed" })
+        let failure = try #require(capture.entries.first { $0.message == "Operation failed" })
         #expect(failure.level == .error)
+        #expect(failure.metadata["operation"] == "rater-feedback")
         #expect(failure.metadata["reason"]?.contains("-3") == true)
         #expect(failure.metadata["request_id"] != nil)
     }
@@ -186,7 +188,7 @@ import WriterAssistantTestSupport
     // MARK: API keys
 
     @Test func withKeysTheAPIAndMetricsNeedOneAndTheRestStaysOpen() async throws {
-        let configuration = ServerConfiguration(apiKeys: ["first-key-123", "second-key-456"])
+        let configuration = ServerConfiguration(webRoot: WebAppBundle.root, apiKeys: ["first-key-123", "second-key-456"])
         try await TestServer.with(host: Self.host(), configuration: configuration) { server in
             for headers in [[], [("Authorization", "Bearer wrong-key-000")], [("Authorization", "Basic Zmlyc3Q=")], [("Authorization", "Bearer first-key-12")]] {
                 var request = HTTPClientRequest(url: server.baseURL + "/api/v1/rater-feedback")

@@ -90,22 +90,25 @@ struct TestServer {
 
     /// Posts to the streaming endpoint and parses the events as they arrive, each with the time
     /// it arrived.
-    func stream(_ request: RaterFeedbackRequest, query: String = "") async throws -> (HTTPClientResponse, [TimedEvent]) {
-        let response = try await post("/api/v1/rater-feedback/stream" + query, json: request)
+    func stream<Request: OperationRequest>(
+        _ request: Request, query: String = ""
+    ) async throws -> (HTTPClientResponse, [TimedEvent<Request.Result>]) {
+        let response = try await post("/api/v1/\(Request.operationName)/stream" + query, json: request)
         var parser = ServerSentEventDecoder()
-        var events: [TimedEvent] = []
+        var events: [TimedEvent<Request.Result>] = []
         for try await chunk in response.body {
             for event in parser.feed(chunk.readableBytesView) {
                 events.append(TimedEvent(
-                    event: try JSONDecoder().decode(StreamEvent.self, from: Data(event.data.utf8)), arrived: .now))
+                    event: try JSONDecoder().decode(OperationEvent<Request.Result>.self, from: Data(event.data.utf8)),
+                    arrived: .now))
             }
         }
         return (response, events)
     }
 }
 
-struct TimedEvent: Sendable {
-    var event: StreamEvent
+struct TimedEvent<Result: OperationResult>: Sendable {
+    var event: OperationEvent<Result>
     var arrived: ContinuousClock.Instant
 }
 
@@ -119,7 +122,7 @@ extension HTTPClientResponse {
     }
 }
 
-extension StreamEvent {
+extension OperationEvent {
     var phase: FeedbackPhase? {
         if case .status(let phase, _, _) = self { phase } else { nil }
     }

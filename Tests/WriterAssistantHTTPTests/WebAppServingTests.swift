@@ -4,11 +4,12 @@ import NIOHTTP1
 import Testing
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantWebApp
 
 /// The web app's files as the server sends them: types, caching, and `/` for browsers.
 @Suite struct WebAppServingTests {
     @Test func browsersGetThePageAtTheRootAndOtherClientsGetJSON() async throws {
-        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(webRoot: WebAppBundle.root)) { server in
             let page = try await server.get("/", headers: [("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")])
             #expect(page.status == .ok)
             #expect(page.headers.first(name: "Content-Type") == "text/html; charset=utf-8")
@@ -31,7 +32,7 @@ import WriterAssistantHTTP
         ("/index.html", "text/html; charset=utf-8"),
     ])
     func filesCarryTheirTypeAndRevalidate(path: String, contentType: String) async throws {
-        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(webRoot: WebAppBundle.root)) { server in
             let response = try await server.get(path)
             #expect(response.status == .ok)
             #expect(response.headers.first(name: "Content-Type") == contentType)
@@ -45,7 +46,7 @@ import WriterAssistantHTTP
     }
 
     @Test func everyModuleTheAppImportsIsServed() async throws {
-        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(webRoot: WebAppBundle.root)) { server in
             var pending = ["/js/app.mjs"]
             var seen: Set<String> = []
             while let path = pending.popLast() {
@@ -61,8 +62,19 @@ import WriterAssistantHTTP
         }
     }
 
-    @Test func pathsOutsideTheAppAreRefused() async throws {
+    /// The HTTP layer carries no web app of its own: without a folder handed to it, the API is
+    /// served alone and `/` answers JSON even to a browser.
+    @Test func withoutAWebRootOnlyTheAPIIsServed() async throws {
+        #expect(ServerConfiguration().webRoot == nil)
         try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            let page = try await server.get("/", headers: [("Accept", "text/html")])
+            #expect(page.headers.first(name: "Content-Type") == "application/json; charset=utf-8")
+            #expect(try await server.get("/js/app.mjs").status == .notFound)
+        }
+    }
+
+    @Test func pathsOutsideTheAppAreRefused() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(webRoot: WebAppBundle.root)) { server in
             let traversal = try await server.get("/js/../../Package.swift").status
             let encodedTraversal = try await server.get("/%2e%2e/Package.swift").status
             let missing = try await server.get("/missing.js").status

@@ -1,7 +1,10 @@
-// Wires the page together: the saved story bible and raters, the server's health, and a panel
-// run in which every enabled rater streams its feedback into its own card.
+// Wires the page together: the saved story bible and raters, the server's health, a panel run
+// in which every enabled rater streams its feedback into its own card, and the chapter
+// workspace (with the character generator in the story bible), which share the connections.
 import { ApiError, apiKey, fetchHealth, setApiKey, streamRaterFeedback } from './api.mjs';
 import { BibleView } from './bible-view.mjs';
+import { ChapterWorkspace } from './chapter-workspace.mjs';
+import { CharacterGenerator } from './character-generator.mjs';
 import { ConnectionGate } from './connection-gate.mjs';
 import { FeedbackCard } from './feedback-card.mjs';
 import { describeHealth } from './messages.mjs';
@@ -18,14 +21,33 @@ const cards = new Map(); // FeedbackCard -> AbortController of its running reque
 let health = null;
 let healthTimer = null;
 
+const characterGenerator = new CharacterGenerator({
+  getBible: () => bibleView.bible,
+  gate,
+  onCreate: (character) => bibleView.addCharacter(character),
+  onFinished: () => refreshHealth(),
+});
 const bibleView = new BibleView(element('bible-form'), store.loadBible(), (bible) => {
   reportSaved(store.saveBible(bible));
-});
+  workspace.bibleChanged();
+}, { charactersExtra: characterGenerator.element });
 const ratersView = new RatersView(element('raters-form'), store.loadRaters(), (raters) => {
   reportSaved(store.saveRaters(raters));
   updateRunControls();
 });
 const plotPoint = element('plot-point');
+const workspace = new ChapterWorkspace(element('chapter-workspace'), {
+  getBible: () => bibleView.bible,
+  store,
+  gate,
+  plotPoint,
+  onBibleChange: ({ chapter, added }) => {
+    reportSaved(store.saveBible(bibleView.bible));
+    if (added) bibleView.renderChapters();
+    else bibleView.chapterChanged(chapter);
+  },
+  onFinished: () => refreshHealth(),
+});
 
 const keyField = element('api-key');
 keyField.value = apiKey();
@@ -113,6 +135,8 @@ function updateRunControls() {
   const state = describeHealth(health).state;
   const run = element('run-panel');
   run.disabled = state === 'missing' || state === 'loading';
+  workspace.setReady(!run.disabled);
+  characterGenerator.setReady(!run.disabled);
   const enabled = ratersView.raters.filter((rater) => rater.enabled).length;
   run.textContent = enabled === 1 ? 'Ask the rater' : `Ask the panel (${enabled})`;
 }
@@ -158,6 +182,7 @@ async function importBible(file) {
     const bible = normalizeBible(JSON.parse(await file.text()));
     bibleView.show(bible);
     reportSaved(store.saveBible(bible));
+    workspace.bibleChanged();
     status.textContent = `Imported ${file.name}.`;
     status.classList.remove('warning');
   } catch (error) {
@@ -168,8 +193,9 @@ async function importBible(file) {
 
 // --- Tabs -------------------------------------------------------------------------------------
 
-function setUpTabs() {
-  const tabs = [...document.querySelectorAll('[role=tab]')];
+/** Each tab list (the story bible's, the plot point's) switches its own panels. */
+function setUpTabs(tabList) {
+  const tabs = [...tabList.querySelectorAll('[role=tab]')];
   const select = (tab) => {
     for (const other of tabs) {
       const selected = other === tab;
@@ -193,13 +219,16 @@ function setUpTabs() {
 
 // --- Start -------------------------------------------------------------------------------------
 
-setUpTabs();
+document.querySelectorAll('[role=tablist]').forEach(setUpTabs);
 bibleView.render();
 ratersView.render();
+workspace.render();
 plotPoint.value = store.loadPlotPoint();
 plotPoint.addEventListener('input', () => reportSaved(store.savePlotPoint(plotPoint.value)));
 plotPoint.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) runPanel();
+  if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+  if (element('panel-feedback').hidden) element('tab-feedback').click();
+  runPanel();
 });
 element('run-panel').addEventListener('click', runPanel);
 element('cancel-all').addEventListener('click', cancelAll);

@@ -5,6 +5,7 @@ const storageKeys = {
   bible: 'writer-assistant.story-bible',
   raters: 'writer-assistant.raters',
   plotPoint: 'writer-assistant.plot-point',
+  workspace: 'writer-assistant.chapter-workspace',
 };
 
 /** Character fields the API accepts, with the label the page shows. */
@@ -39,6 +40,53 @@ export function emptyCharacter() {
 
 export function emptyChapter(number) {
   return { number, title: '', content: '' };
+}
+
+/** The number a chapter added after `chapters` gets: one more than the highest (1 for the first). */
+export function nextChapterNumber(chapters) {
+  return chapters.reduce((highest, chapter) => Math.max(highest, chapter.number), 0) + 1;
+}
+
+/** Adds a chapter (a kept generated one, say) after the others, numbered next; returns it. */
+export function appendChapter(bible, { title = '', content }) {
+  const chapter = { number: nextChapterNumber(bible.previousChapters), title, content };
+  bible.previousChapters.push(chapter);
+  return chapter;
+}
+
+/**
+ * Replaces the text of `chapter` (one of the bible's own chapter objects) with `content`, after
+ * the writer kept a revision. False when the chapter is no longer in the bible.
+ */
+export function replaceChapterContent(bible, chapter, content) {
+  if (!bible.previousChapters.includes(chapter)) return false;
+  chapter.content = content;
+  return true;
+}
+
+/**
+ * The `structured_context` for work on one chapter: the whole bible, but without `chapter` among
+ * the previous chapters, since its current text goes with the request (no need to send it twice).
+ */
+export function contextFor(bible, chapter) {
+  if (!chapter) return toStructuredContext(bible);
+  return toStructuredContext({ ...bible, previousChapters: bible.previousChapters.filter((other) => other !== chapter) });
+}
+
+/**
+ * A character of the bible from a `generate-character-details` result, every field as text
+ * (the age may come as a number, a list as an array), with the bio it was made from.
+ */
+export function characterFromDetails(details, basicBio = '') {
+  const character = emptyCharacter();
+  for (const [field] of characterFields) {
+    const value = details?.[field];
+    if (typeof value === 'string') character[field] = value.trim();
+    else if (typeof value === 'number' && Number.isFinite(value)) character[field] = String(value);
+    else if (Array.isArray(value)) character[field] = value.filter((item) => typeof item === 'string').join('; ');
+  }
+  if (!character.basicBio) character.basicBio = basicBio.trim();
+  return character;
 }
 
 /**
@@ -156,10 +204,25 @@ export class Store {
     return typeof saved === 'string' ? saved : '';
   }
 
+  /**
+   * The chapter workspace: which chapter of the bible it shows (`chapterIndex`, null for a new
+   * one) and the new chapter's draft, which is not in the bible until it is saved there.
+   */
+  loadWorkspace() {
+    const saved = this.#read(storageKeys.workspace);
+    const text = (value) => (typeof value === 'string' ? value : '');
+    return {
+      chapterIndex: Number.isInteger(saved?.chapterIndex) && saved.chapterIndex >= 0 ? saved.chapterIndex : null,
+      draftTitle: text(saved?.draftTitle),
+      draftText: text(saved?.draftText),
+    };
+  }
+
   /** Each save returns false when the browser refused it (storage full or disabled). */
   saveBible(bible) { return this.#write(storageKeys.bible, bible); }
   saveRaters(raters) { return this.#write(storageKeys.raters, raters); }
   savePlotPoint(text) { return this.#write(storageKeys.plotPoint, text); }
+  saveWorkspace(workspace) { return this.#write(storageKeys.workspace, workspace); }
 
   #read(key) {
     try {

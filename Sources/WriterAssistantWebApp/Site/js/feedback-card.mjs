@@ -2,7 +2,7 @@
 // and numbered suggestions — or what went wrong, in words, with the server's code.
 import { previewAnswer } from './answer-preview.mjs';
 import { h } from './dom.mjs';
-import { explainError, phaseLabels } from './messages.mjs';
+import { describeMetadata, explainError, phaseLabels } from './messages.mjs';
 
 const finishedStates = ['complete', 'failed', 'cancelled'];
 
@@ -84,17 +84,4 @@ function feedbackContent(feedback, writing) {
       : null,
     writing ? h('span', { class: 'cursor', 'aria-hidden': 'true' }) : null,
   ];
-}
-
-function describeMetadata(metadata) {
-  if (!metadata) return '';
-  const parts = [`${(metadata.processing_time ?? 0).toFixed(1)} s`];
-  if (metadata.completion_tokens !== undefined) parts.push(`${metadata.completion_tokens} tokens written`);
-  if (metadata.prompt_tokens) {
-    const reused = metadata.cached_tokens ? `, ${metadata.cached_tokens} already read` : '';
-    parts.push(`${metadata.prompt_tokens} tokens of story${reused}`);
-  }
-  if (metadata.omitted_context?.length) parts.push(`left out to fit: ${metadata.omitted_context.join(', ')}`);
-  if (metadata.truncated) parts.push('cut off at the token limit: the unfinished last suggestion was left out');
-  return parts.join(' \u00b7 ');
 }

@@ -8,11 +8,11 @@ public import WriterAssistantAPI
 ///
 /// Iteration drives the connection directly (no background task), so cancelling the consuming
 /// task, or simply stopping iteration, ends the request.
-public struct RaterFeedbackEvents: AsyncSequence, Sendable {
-    public typealias Element = StreamEvent
+public struct OperationEvents<Request: OperationRequest>: AsyncSequence, Sendable {
+    public typealias Element = OperationEvent<Request.Result>
 
     let client: WriterAssistantClient
-    let request: RaterFeedbackRequest
+    let request: Request
     let includeTokens: Bool
 
     public func makeAsyncIterator() -> AsyncIterator {
@@ -21,20 +21,20 @@ public struct RaterFeedbackEvents: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         private enum State {
-            case notStarted(RaterFeedbackEvents)
+            case notStarted(OperationEvents)
             case streaming(HTTPClientResponse.Body.AsyncIterator)
             case finished
         }
 
         private var state: State
         private var decoder = ServerSentEventDecoder()
-        private var ready: [StreamEvent] = []
+        private var ready: [Element] = []
 
-        init(events: RaterFeedbackEvents) {
+        init(events: OperationEvents) {
             state = .notStarted(events)
         }
 
-        public mutating func next() async throws -> StreamEvent? {
+        public mutating func next() async throws -> Element? {
             while true {
                 if !ready.isEmpty {
                     let event = ready.removeFirst()
@@ -71,8 +71,8 @@ public struct RaterFeedbackEvents: AsyncSequence, Sendable {
             }
         }
 
-        private static func open(_ events: RaterFeedbackEvents) async throws -> HTTPClientResponse.Body.AsyncIterator {
-            let path = "/api/v1/rater-feedback/stream" + (events.includeTokens ? "?tokens=true" : "")
+        private static func open(_ events: OperationEvents) async throws -> HTTPClientResponse.Body.AsyncIterator {
+            let path = "/api/v1/\(Request.operationName)/stream" + (events.includeTokens ? "?tokens=true" : "")
             let response = try await events.client.send(events.request, to: path, accept: "text/event-stream")
             guard response.status == .ok else {
                 let body = try await events.client.readBody(of: response)
@@ -81,9 +81,9 @@ public struct RaterFeedbackEvents: AsyncSequence, Sendable {
             return response.body.makeAsyncIterator()
         }
 
-        private static func decode(_ event: ServerSentEventDecoder.Event) throws -> StreamEvent {
+        private static func decode(_ event: ServerSentEventDecoder.Event) throws -> Element {
             do {
-                return try JSONDecoder().decode(StreamEvent.self, from: Data(event.data.utf8))
+                return try JSONDecoder().decode(Element.self, from: Data(event.data.utf8))
             } catch {
                 throw WriterAssistantClientError.unexpectedResponse(httpStatus: 200, body: event.data)
             }
@@ -91,10 +91,13 @@ public struct RaterFeedbackEvents: AsyncSequence, Sendable {
     }
 }
 
-extension RaterFeedbackEvents {
+/// The events of rater feedback.
+public typealias RaterFeedbackEvents = OperationEvents<RaterFeedbackRequest>
+
+extension OperationEvents {
     /// The result at the end of the stream; an `error` event is thrown as
     /// `WriterAssistantClientError.server`. `onEvent` sees every event first, e.g. to show progress.
-    public func result(onEvent: (StreamEvent) -> Void = { _ in }) async throws -> RaterFeedbackResult {
+    public func result(onEvent: (Element) -> Void = { _ in }) async throws -> Request.Result {
         for try await event in self {
             onEvent(event)
             switch event {

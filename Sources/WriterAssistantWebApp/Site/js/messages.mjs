@@ -32,9 +32,51 @@ const errorExplanations = {
   HTTP_ERROR: 'The server answered with an error.',
 };
 
-/** A sentence a writer understands, for an `error_code` (known or not). */
-export function explainError(code) {
+// The same failures in the chapter workspace, where there is no rater to run again.
+const workspaceExplanations = {
+  CONTEXT_PROCESSING_ERROR: 'The server could not prepare your story for the model: the chapter, or the text you sent with it, may be too long for the model\u2019s context window.',
+  GENERATION_FAILED: 'The model stopped while writing. Asking again usually helps.',
+  GENERATION_TIMEOUT: 'The model took too long and was stopped. A shorter chapter or story bible will help.',
+  PARSING_ERROR: 'The model wrote something the server could not read as an answer. Asking again usually helps.',
+  ANSWER_TRUNCATED: 'The answer reached the server\u2019s token limit before it was usable. Ask for less at once, or start the server with a larger --max-tokens.',
+  SERVER_BUSY: 'The server is busy with other writers\u2019 requests. Wait a moment and ask again.',
+  PAYLOAD_TOO_LARGE: 'Your chapter and story bible are larger than the server accepts. Leave out some chapters and try again.',
+  UNAUTHORIZED: 'This server needs an API key. Enter the key you were given under \u201cServer key\u201d at the top of the page and ask again.',
+  SERVER_SHUTTING_DOWN: 'The server was stopped before the answer was finished. Ask again once it is back.',
+  STREAM_ENDED: 'The connection closed before the answer was complete. Try again.',
+};
+
+/**
+ * A sentence a writer understands, for an `error_code` (known or not). `where` is 'rater' for a
+ * rater's card, 'workspace' for the chapter workspace.
+ */
+export function explainError(code, where = 'rater') {
+  if (where === 'workspace' && workspaceExplanations[code]) return workspaceExplanations[code];
   return errorExplanations[code] ?? 'Something went wrong on the server.';
+}
+
+/** The phases of the chapter workspace's jobs, in its words. */
+export const workspacePhaseLabels = {
+  ...phaseLabels,
+  evaluating: 'Reading the chapter',
+  generating_feedback: 'Writing',
+};
+
+/**
+ * One line about a finished request's `context_metadata`: time, tokens, what had to be left out.
+ * `truncatedNote` says what an answer cut off at the token limit lost.
+ */
+export function describeMetadata(metadata, { truncatedNote = 'cut off at the token limit: the unfinished last suggestion was left out' } = {}) {
+  if (!metadata) return '';
+  const parts = [`${(metadata.processing_time ?? 0).toFixed(1)} s`];
+  if (metadata.completion_tokens !== undefined) parts.push(`${metadata.completion_tokens} tokens written`);
+  if (metadata.prompt_tokens) {
+    const reused = metadata.cached_tokens ? `, ${metadata.cached_tokens} already read` : '';
+    parts.push(`${metadata.prompt_tokens} tokens of story${reused}`);
+  }
+  if (metadata.omitted_context?.length) parts.push(`left out to fit: ${metadata.omitted_context.join(', ')}`);
+  if (metadata.truncated) parts.push(truncatedNote);
+  return parts.join(' \u00b7 ');
 }
 
 /** One line about the server's model, for the header. */

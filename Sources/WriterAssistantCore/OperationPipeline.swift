@@ -2,21 +2,34 @@ public import Logging
 public import WriterAssistantAPI
 public import WriterAssistantLLM
 
-/// Runs one rater over one story and reports each phase as it begins.
+/// Runs one operation (a rater's feedback, a chapter, an editor's review…) over one story and
+/// reports each phase as it begins.
 ///
 /// The phases are real work: `context_processing` assembles and tokenizes the prompt,
 /// `evaluating` starts when the model begins reading it, `generating_feedback` when it writes the
 /// first piece of the answer, `parsing` when the answer is complete.
-public struct FeedbackPipeline: Sendable {
+public struct OperationPipeline: Sendable {
     public struct Configuration: Sendable {
+        /// Sampling of every answer; `maxTokens` is the budget of structured answers (a rater's
+        /// feedback, a review, a character sheet).
         public var sampling: SamplingParameters
+        /// The budget of prose answers: a generated, revised or fleshed-out chapter.
+        public var chapterMaxTokens: Int
         /// Longest time the model may take, waiting for it included.
         public var generationTimeout: Duration
 
-        public init(sampling: SamplingParameters = .raterDefaults, generationTimeout: Duration = .seconds(300)) {
+        public init(
+            sampling: SamplingParameters = .raterDefaults, chapterMaxTokens: Int = Self.defaultChapterMaxTokens,
+            generationTimeout: Duration = .seconds(300)
+        ) {
             self.sampling = sampling
+            self.chapterMaxTokens = chapterMaxTokens
             self.generationTimeout = generationTimeout
         }
+
+        /// About 1,100 words: a short chapter, which the default model writes in well under the
+        /// time limit on two cores. Larger models and machines may allow several thousand.
+        public static let defaultChapterMaxTokens = 1_500
     }
 
     public struct Options: Sendable {
@@ -38,10 +51,10 @@ public struct FeedbackPipeline: Sendable {
 
     /// The run as a sequence of stream events that ends after a `result` or an `error`.
     /// Dropping the sequence, or cancelling the task that iterates it, cancels the run.
-    public func events(
-        for request: RaterFeedbackRequest, options: Options = Options(), logger: Logger = Self.silentLogger
-    ) -> AsyncStream<StreamEvent> {
-        let (events, continuation) = AsyncStream.makeStream(of: StreamEvent.self)
+    public func events<Operation: WritingOperation>(
+        for request: Operation, options: Options = Options(), logger: Logger = Self.silentLogger
+    ) -> AsyncStream<OperationEvent<Operation.Result>> {
+        let (events, continuation) = AsyncStream.makeStream(of: OperationEvent<Operation.Result>.self)
         let run = Task {
             await self.run(request, options: options, logger: logger) { continuation.yield($0) }
             continuation.finish()
@@ -52,11 +65,11 @@ public struct FeedbackPipeline: Sendable {
 
     /// The run's final result, for callers that do not want progress.
     /// `observe` sees every event, as a stream's client would.
-    public func result(
-        for request: RaterFeedbackRequest, logger: Logger = Self.silentLogger,
-        observe: (StreamEvent) -> Void = { _ in }
-    ) async throws -> RaterFeedbackResult {
-        var outcome: Result<RaterFeedbackResult, FeedbackFailure>?
+    public func result<Operation: WritingOperation>(
+        for request: Operation, logger: Logger = Self.silentLogger,
+        observe: (OperationEvent<Operation.Result>) -> Void = { _ in }
+    ) async throws -> Operation.Result {
+        var outcome: Result<Operation.Result, FeedbackFailure>?
         for await event in events(for: request, logger: logger) {
             observe(event)
             switch event {
@@ -71,30 +84,30 @@ public struct FeedbackPipeline: Sendable {
 
     /// Runs the request, handing each event to `emit` as soon as it exists. Returns without a final
     /// event only when the calling task is cancelled.
-    public func run(
-        _ request: RaterFeedbackRequest,
+    public func run<Operation: WritingOperation>(
+        _ request: Operation,
         options: Options = Options(),
         logger: Logger = Self.silentLogger,
-        emit: @escaping @Sendable (StreamEvent) async -> Void
+        emit: @escaping @Sendable (OperationEvent<Operation.Result>) async -> Void
     ) async {
         let started = ContinuousClock.now
         do {
             let model = try host.readyModel()
-            await emit(.status(.contextProcessing))
+            await emit(Operation.status(.contextProcessing))
+            let plan = request.answerPlan(configuration)
             // Preparing the prompt counts against the time limit too: tokenizing a huge story
             // waits its turn off the cooperative pool, and a client's patience covers both.
-            let (prompt, generation) = try await withTimeout(configuration.generationTimeout) {
-                let prompt = try await PromptAssembler(answerReserve: self.configuration.sampling.maxTokens)
-                    .assemble(request, for: model)
+            let limit = configuration.generationTimeout
+            let (prompt, generation) = try await withTimeout(limit, answerName: Operation.answerName) {
+                let prompt = try await PromptAssembler(answerReserve: plan.sampling.maxTokens)
+                    .assemble(StoryPrompt(request), for: model)
                 let generation = try await Self.generate(
-                    prompt, with: model, sampling: self.configuration.sampling,
-                    includeTokens: options.includeTokens, emit: emit)
+                    prompt, plan: plan, with: model, includeTokens: options.includeTokens,
+                    status: Operation.status, answerName: Operation.answerName, emit: emit)
                 return (prompt, generation)
             }
-            await emit(.status(.parsing))
+            await emit(Operation.status(.parsing))
             let summary = generation.summary
-            let reading = try FeedbackParser.read(generation.text, stoppedAtLimit: summary.stopReason == .maxTokens)
-            let feedback = FeedbackCleanup(promptTexts: [prompt.instructions, request.raterPrompt]).clean(reading.feedback)
             let metadata = ContextMetadata(
                 tokens: summary.promptTokens + summary.completionTokens,
                 processingTime: (ContinuousClock.now - started).inSeconds,
@@ -105,16 +118,18 @@ public struct FeedbackPipeline: Sendable {
                 decodeTokensPerSecond: summary.tokensPerSecond,
                 model: model.descriptor.name,
                 omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
-                truncated: reading.truncated ? true : nil,
                 tokenCountsEstimated: summary.countsEstimated ? true : nil)
-            await emit(.status(.complete))
-            let raterName = request.raterName?.trimmed.nilIfEmpty ?? "Rater"
-            await emit(.result(RaterFeedbackResult(raterName: raterName, feedback: feedback, contextMetadata: metadata)))
+            let result = try request.result(from: FinishedAnswer(
+                text: generation.text, stoppedAtLimit: summary.stopReason == .maxTokens, metadata: metadata,
+                instructions: prompt.instructions))
+            await emit(Operation.status(.complete))
+            await emit(.result(result))
         } catch is CancellationError {
-            logger.debug("Feedback cancelled")
+            logger.debug("Operation cancelled", metadata: ["operation": "\(Operation.operationName)"])
         } catch {
-            let failure = Self.failure(for: error)
-            logger.log(level: failure.code == .generationFailed ? .error : .notice, "Feedback failed", metadata: [
+            let failure = Self.failure(for: error, answerName: Operation.answerName)
+            logger.log(level: failure.code == .generationFailed ? .error : .notice, "Operation failed", metadata: [
+                "operation": "\(Operation.operationName)",
                 "error_code": "\(failure.code)", "reason": "\((error as? FeedbackFailure)?.message ?? "\(error)")",
             ])
             await emit(.error(message: failure.message, code: failure.code))
@@ -123,11 +138,11 @@ public struct FeedbackPipeline: Sendable {
 
     /// What a client is told of any failure: the pipeline's own as they are, the model's mapped
     /// to their codes, anything else as a failed generation.
-    private static func failure(for error: any Error) -> FeedbackFailure {
+    private static func failure(for error: any Error, answerName: String) -> FeedbackFailure {
         switch error {
         case let failure as FeedbackFailure: failure
-        case let error as LanguageModelError: failure(for: error)
-        default: FeedbackFailure(.generationFailed, "The model failed while writing the feedback.")
+        case let error as LanguageModelError: failure(for: error, answerName: answerName)
+        default: FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName).")
         }
     }
 
@@ -139,68 +154,69 @@ public struct FeedbackPipeline: Sendable {
         var summary: GenerationSummary
     }
 
-    private static func generate(
+    private static func generate<Result: OperationResult>(
         _ prompt: AssembledPrompt,
+        plan: AnswerPlan,
         with model: any LanguageModel,
-        sampling: SamplingParameters,
         includeTokens: Bool,
-        emit: @escaping @Sendable (StreamEvent) async -> Void
+        status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>,
+        answerName: String,
+        emit: @escaping @Sendable (OperationEvent<Result>) async -> Void
     ) async throws -> Generation {
-        let suggestions = AnswerFormat.writtenSuggestions(maxTokens: sampling.maxTokens)
         let request = GenerationRequest(
-            prompt: prompt.prompt, sampling: sampling, constraint: AnswerFormat.constraint(suggestions: suggestions),
-            guide: FeedbackAnswerGuide(suggestionRange: suggestions), affinity: prompt.affinity)
+            prompt: prompt.prompt, sampling: plan.sampling, constraint: plan.constraint, guide: plan.guide,
+            affinity: prompt.affinity)
         var text = ""
         var writing = false
         do {
             for try await event in model.generate(request) {
                 switch event {
                 case .promptEvaluationStarted:
-                    await emit(.status(.evaluating))
+                    await emit(status(.evaluating))
                 case .promptEvaluationProgress:
                     continue
                 case .text(let piece):
                     if !writing {
                         writing = true
-                        await emit(.status(.generatingFeedback))
+                        await emit(status(.generatingFeedback))
                     }
                     text += piece
                     if includeTokens { await emit(.token(text: piece)) }
                 case .finished(let summary):
-                    if !writing { await emit(.status(.generatingFeedback)) }
+                    if !writing { await emit(status(.generatingFeedback)) }
                     return Generation(text: text, summary: summary)
                 }
             }
         } catch let error as LanguageModelError {
-            throw failure(for: error)
+            throw failure(for: error, answerName: answerName)
         }
         // The stream ends without `finished` only when this task was cancelled.
         throw CancellationError()
     }
 
-    private static func failure(for error: LanguageModelError) -> FeedbackFailure {
+    private static func failure(for error: LanguageModelError, answerName: String) -> FeedbackFailure {
         switch error {
         case .contextOverflow, .tokenizationFailed, .chatTemplateFailed:
             FeedbackFailure(.contextProcessingError, error.description)
         case .queueFull, .peerBusy:
-            FeedbackFailure(.serverBusy, "The server is busy with other feedback requests. Try again shortly.")
+            FeedbackFailure(.serverBusy, "The server is busy with other requests. Try again shortly.")
         case .peerUnavailable:
             FeedbackFailure(.llmNotAvailable, error.description)
         case .peerFailed:
-            FeedbackFailure(.generationFailed, "The model failed while writing the feedback: \(error.description)")
+            FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
         case .invalidGrammar, .evaluationFailed, .engineStopped:
-            FeedbackFailure(.generationFailed, "The model failed while writing the feedback: \(error.description)")
+            FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
         }
     }
 
     private func withTimeout<T: Sendable>(
-        _ limit: Duration, _ operation: @escaping @Sendable () async throws -> T
+        _ limit: Duration, answerName: String, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask(operation: operation)
             group.addTask {
                 try await Task.sleep(for: limit)
-                throw FeedbackFailure.timedOut(after: limit)
+                throw FeedbackFailure.timedOut(after: limit, answerName: answerName)
             }
             defer { group.cancelAll() }
             guard let first = try await group.next() else { throw CancellationError() }
@@ -208,3 +224,6 @@ public struct FeedbackPipeline: Sendable {
         }
     }
 }
+
+/// The pipeline's first name, from when rater feedback was its only operation.
+public typealias FeedbackPipeline = OperationPipeline

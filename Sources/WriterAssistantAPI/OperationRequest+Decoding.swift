@@ -9,31 +9,25 @@ public struct RequestRejection: Error, Sendable, Equatable {
     }
 }
 
-extension RaterFeedbackRequest {
-    /// Reads a request body as the API defines it: UTF-8 JSON of this shape, with a rater prompt
-    /// and a plot point that are not blank. Any byte sequence gives a request or a rejection.
-    public static func decode(validating body: Data) throws(RequestRejection) -> RaterFeedbackRequest {
+extension OperationRequest {
+    /// Reads a request body as the API defines it: UTF-8 JSON of this shape whose required
+    /// strings are not blank. Any byte sequence gives a request or a rejection.
+    public static func decode(validating body: Data) throws(RequestRejection) -> Self {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw RequestRejection(issues: [
                 ValidationIssue(loc: ["body"], msg: "The request body is not valid UTF-8", type: "json_invalid")
             ])
         }
-        var decoded: RaterFeedbackRequest
+        var decoded: Self
         do {
-            decoded = try JSONDecoder().decode(RaterFeedbackRequest.self, from: body)
+            decoded = try JSONDecoder().decode(Self.self, from: body)
         } catch let error as DecodingError {
             throw RequestRejection(issues: [ValidationIssue(error)])
         } catch {
             throw RequestRejection(issues: [ValidationIssue(loc: ["body"], msg: "Invalid request body", type: "value_error")])
         }
-        var issues: [ValidationIssue] = []
-        for (field, value) in [("raterPrompt", decoded.raterPrompt), ("plotPoint", decoded.plotPoint)]
-        where value.allSatisfy(\.isWhitespace) {
-            issues.append(ValidationIssue(
-                loc: ["body", .key(field)], msg: "String should have at least 1 character", type: "string_too_short"))
-        }
+        let issues = decoded.validate()
         guard issues.isEmpty else { throw RequestRejection(issues: issues) }
-        decoded.raterName = decoded.raterName.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         return decoded
     }
 }

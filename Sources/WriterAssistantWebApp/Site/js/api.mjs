@@ -1,5 +1,6 @@
-// The server's HTTP API as the page uses it: health, and one rater's feedback as a stream of
-// events. Every failure becomes an ApiError with a code, so the page can explain it.
+// The server's HTTP API as the page uses it: health, and any operation (a rater's feedback, a
+// chapter written or revised, an editor's review…) as a stream of events. Every failure becomes
+// an ApiError with a code, so the page can explain it.
 import { readServerSentEvents } from './sse.mjs';
 
 export class ApiError extends Error {
@@ -48,18 +49,36 @@ export async function fetchHealth({ signal } = {}) {
   return response.json();
 }
 
+/** The operations the page streams, by the name in their path (`/api/v1/<name>/stream`). */
+export const operations = Object.freeze({
+  raterFeedback: 'rater-feedback',
+  characterFeedback: 'character-feedback',
+  editorReview: 'editor-review',
+  generateChapter: 'generate-chapter',
+  modifyChapter: 'modify-chapter',
+  fleshOut: 'flesh-out',
+  generateCharacterDetails: 'generate-character-details',
+});
+
+/** The streaming endpoint of an operation, with `?tokens=true` when the text is wanted live. */
+export function streamPath(operation, { tokens = true } = {}) {
+  if (!/^[a-z][a-z-]*$/.test(operation)) throw new TypeError(`Not an operation name: ${operation}`);
+  return `/api/v1/${operation}/stream${tokens ? '?tokens=true' : ''}`;
+}
+
 /**
- * Streams one rater's feedback. Yields the server's events (`status`, `token`, `result`, `error`)
- * parsed from JSON; ends after `result` or `error`. Aborting `signal` closes the connection,
- * which is how the server learns to stop generating.
+ * Streams any operation: POSTs `body` to its streaming endpoint and yields the server's events
+ * (`status`, `token`, `result`, `error`) parsed from JSON; ends after `result` or `error`.
+ * Aborting `signal` closes the connection, which is how the server learns to stop generating.
+ * `fetch` may be replaced (tests give a fake one).
  */
-export async function* streamRaterFeedback(request, { signal, tokens = true } = {}) {
+export async function* streamOperation(operation, body, { signal, tokens = true, fetch: fetchImpl = (...args) => globalThis.fetch(...args) } = {}) {
   let response;
   try {
-    response = await fetch(`/api/v1/rater-feedback/stream${tokens ? '?tokens=true' : ''}`, {
+    response = await fetchImpl(streamPath(operation, { tokens }), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...authorization() },
-      body: JSON.stringify(request),
+      body: JSON.stringify(body),
       signal,
     });
   } catch (error) {
@@ -84,7 +103,25 @@ export async function* streamRaterFeedback(request, { signal, tokens = true } = 
     if (signal?.aborted || error instanceof ApiError) throw error;
     throw new ApiError('NETWORK_ERROR', error.message);
   }
-  throw new ApiError('STREAM_ENDED', 'The connection closed before the feedback was complete.');
+  throw new ApiError('STREAM_ENDED', 'The connection closed before the answer was complete.');
+}
+
+/**
+ * Runs an operation to its end: hands every event to `onEvent` as it arrives and resolves with
+ * the result's `data`. An `error` event rejects with an ApiError carrying its `error_code`.
+ */
+export async function runOperation(operation, body, { onEvent, ...options } = {}) {
+  for await (const event of streamOperation(operation, body, options)) {
+    onEvent?.(event);
+    if (event.type === 'result') return event.data;
+    if (event.type === 'error') throw new ApiError(event.error_code ?? 'HTTP_ERROR', event.message ?? '');
+  }
+  throw new ApiError('STREAM_ENDED', 'The connection closed before the answer was complete.');
+}
+
+/** Streams one rater's feedback: `streamOperation` for `rater-feedback`. */
+export function streamRaterFeedback(request, options = {}) {
+  return streamOperation(operations.raterFeedback, request, options);
 }
 
 async function errorFromResponse(response) {

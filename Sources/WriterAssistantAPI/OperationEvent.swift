@@ -1,12 +1,14 @@
-/// One Server-Sent Event of the streaming endpoint, discriminated by `type`.
-public enum StreamEvent: Codable, Sendable, Equatable {
+/// One Server-Sent Event of an operation's streaming endpoint, discriminated by `type`. Every
+/// operation streams the same events; only the result differs.
+public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatable {
     case status(phase: FeedbackPhase, message: String, progress: Int)
     /// A piece of the answer as the model writes it; only sent when the client asks for tokens.
     case token(text: String)
-    case result(RaterFeedbackResult)
+    case result(Result)
     case error(message: String, code: ErrorCode)
 
-    public static func status(_ phase: FeedbackPhase) -> StreamEvent {
+    /// The phase with its contract progress and the rater feedback's message.
+    public static func status(_ phase: FeedbackPhase) -> Self {
         .status(phase: phase, message: phase.message, progress: phase.progress)
     }
 
@@ -36,7 +38,7 @@ public enum StreamEvent: Codable, Sendable, Equatable {
         case "token":
             self = .token(text: try container.decode(String.self, forKey: .text))
         case "result":
-            self = .result(try container.decode(RaterFeedbackResult.self, forKey: .data))
+            self = .result(try container.decode(Result.self, forKey: .data))
         case "error":
             self = .error(
                 message: try container.decode(String.self, forKey: .message),
@@ -70,3 +72,6 @@ public enum StreamEvent: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// The events of rater feedback, the API's first operation.
+public typealias StreamEvent = OperationEvent<RaterFeedbackResult>

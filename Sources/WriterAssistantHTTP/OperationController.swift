@@ -3,11 +3,12 @@ import Hummingbird
 import WriterAssistantAPI
 import WriterAssistantCore
 
-/// `POST /api/v1/rater-feedback` and its streaming twin: same request, same result.
-struct RaterFeedbackController {
+/// `POST /api/v1/<operation>` and its streaming twin `/stream`: same request, same result, the
+/// same phases, errors and framing for every operation.
+struct OperationController<Operation: WritingOperation> {
     typealias Context = ServerRequestContext
 
-    let pipeline: FeedbackPipeline
+    let pipeline: OperationPipeline
     let validation: RequestValidation
     /// Longest silence on a stream before a comment line is sent, so proxies keep it open while
     /// the model reads a long story.
@@ -15,20 +16,20 @@ struct RaterFeedbackController {
     let shutdownGrace: ShutdownGrace
 
     func addRoutes(to group: RouterGroup<Context>) {
-        group.post("rater-feedback", use: feedback)
-        group.post("rater-feedback/stream", use: stream)
+        group.post(RouterPath(Operation.operationName), use: answer)
+        group.post(RouterPath(Operation.operationName + "/stream"), use: stream)
     }
 
-    @Sendable func feedback(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func answer(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let feedbackRequest = try await validation.decodeFeedbackRequest(&request)
+        let operation = try await validation.decode(Operation.self, from: &request)
         // Watching the inbound side notices a client that gave up waiting, as on the stream, so an
         // abandoned request does not go on writing its whole answer in a slot. The watch ends the
         // connection with the response, which therefore says so, or a client would reuse it.
         do {
             let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline, shutdownGrace, record = context.record, logger = context.logger] _ in
                 try await shutdownGrace.limit {
-                    try await pipeline.result(for: feedbackRequest, logger: logger, observe: record.observe)
+                    try await pipeline.result(for: operation, logger: logger, observe: record.observe)
                 }
             }
             return try .json(result, headers: [.connection: "close"])
@@ -41,10 +42,10 @@ struct RaterFeedbackController {
 
     @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let feedbackRequest = try await validation.decodeFeedbackRequest(&request)
-        let options = FeedbackPipeline.Options(
+        let operation = try await validation.decode(Operation.self, from: &request)
+        let options = OperationPipeline.Options(
             includeTokens: request.uri.queryParameters.get("tokens").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false)
-        let events = pipeline.events(for: feedbackRequest, options: options, logger: context.logger)
+        let events = pipeline.events(for: operation, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,
             body: ResponseBody { [request, keepAliveInterval, shutdownGrace, record = context.record] writer in
@@ -59,7 +60,7 @@ struct RaterFeedbackController {
     }
 
     private enum Outgoing: Sendable {
-        case event(StreamEvent)
+        case event(OperationEvent<Operation.Result>)
         case tick
         /// The server is stopping and this answer's grace is over.
         case shutdown
@@ -68,7 +69,7 @@ struct RaterFeedbackController {
     /// Writes each event as it comes, and a comment whenever the stream has been quiet for
     /// `keepAliveInterval`.
     private static func write(
-        _ events: AsyncStream<StreamEvent>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration,
+        _ events: AsyncStream<OperationEvent<Operation.Result>>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration,
         shutdownGrace: ShutdownGrace, record: RequestRecord
     ) async throws {
         let (outgoing, continuation) = AsyncStream.makeStream(of: Outgoing.self)
@@ -96,7 +97,7 @@ struct RaterFeedbackController {
                     try await writer.write(ServerSentEvents.comment("keep-alive"))
                 case .shutdown:
                     // Ending here drops the events, which cancels the run.
-                    let ending = StreamEvent.error(message: ShutdownGrace.failure.message, code: ShutdownGrace.failure.code)
+                    let ending = OperationEvent<Operation.Result>.error(message: ShutdownGrace.failure.message, code: ShutdownGrace.failure.code)
                     record.observe(ending)
                     try await writer.write(ServerSentEvents.event(ending))
                     return
@@ -121,3 +122,17 @@ private let serverSentEventHeaders: HTTPFields = {
     if let accelBuffering = HTTPField.Name("X-Accel-Buffering") { fields[accelBuffering] = "no" }
     return fields
 }()
+
+/// What every operation's routes share: one pipeline, one validation, one stream policy.
+struct OperationRoutes {
+    let pipeline: OperationPipeline
+    let validation: RequestValidation
+    let keepAliveInterval: Duration
+    let shutdownGrace: ShutdownGrace
+
+    func add<Operation: WritingOperation>(_: Operation.Type, to group: RouterGroup<ServerRequestContext>) {
+        OperationController<Operation>(
+            pipeline: pipeline, validation: validation, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace
+        ).addRoutes(to: group)
+    }
+}

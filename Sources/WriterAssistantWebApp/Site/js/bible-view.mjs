@@ -1,13 +1,36 @@
 // The story bible form. Every keystroke updates the bible object and hands it to `onChange`,
 // which saves it; only adding or removing a character or chapter rebuilds part of the form.
 import { h, textField } from './dom.mjs';
-import { characterFields, emptyChapter, emptyCharacter } from './store.mjs';
+import { characterFields, emptyChapter, emptyCharacter, nextChapterNumber } from './store.mjs';
 
 export class BibleView {
-  constructor(container, bible, onChange) {
+  /**
+   * `charactersExtra`, when given, is an element shown below the characters (the character
+   * generator of the chapter workspace).
+   */
+  constructor(container, bible, onChange, { charactersExtra } = {}) {
     this.container = container;
     this.bible = bible;
     this.onChange = onChange;
+    this.charactersExtra = charactersExtra;
+    this.chapterRefreshers = new Map(); // chapter object -> puts its current values in its fields
+  }
+
+  /**
+   * Shows a chapter changed elsewhere (the chapter workspace) without redrawing the list, or
+   * redraws it for a chapter it does not show yet.
+   */
+  chapterChanged(chapter) {
+    const refresh = this.chapterRefreshers.get(chapter);
+    if (refresh) refresh();
+    else this.renderChapters();
+  }
+
+  /** Adds a character made elsewhere (the character generator) and opens it. */
+  addCharacter(character) {
+    this.bible.characters.push(character);
+    this.onChange(this.bible);
+    this.renderCharacters(this.bible.characters.length - 1);
   }
 
   /** Shows `bible` (after an import, say) in place of the current one. */
@@ -35,7 +58,7 @@ export class BibleView {
         textField({ label: 'The world', name: 'worldbuilding', multiline: true, rows: 5, placeholder: 'Places, history, rules of magic or technology\u2026', value: bible.worldbuilding.content, onInput: bind(bible.worldbuilding, 'content') })),
       section('Story summary', true,
         textField({ label: 'Summary so far', name: 'summary', multiline: true, rows: 4, value: bible.storySummary.summary, onInput: bind(bible.storySummary, 'summary') })),
-      section('Characters', true, this.charactersSection),
+      section('Characters', true, this.charactersSection, this.charactersExtra),
       section('Previous chapters', true, this.chaptersSection),
       section('Plot outline', true,
         textField({ label: 'Outline', name: 'plotOutline', multiline: true, rows: 4, value: bible.plotContext.plotOutline, onInput: bind(bible.plotContext, 'plotOutline') }),
@@ -68,34 +91,40 @@ export class BibleView {
 
   renderChapters(focusIndex) {
     const chapters = this.bible.previousChapters;
+    this.chapterRefreshers = new Map();
     this.#renderList(this.chaptersSection, chapters, focusIndex, {
       addLabel: 'Add a chapter',
-      create: () => emptyChapter(chapters.reduce((highest, chapter) => Math.max(highest, chapter.number), 0) + 1),
+      create: () => emptyChapter(nextChapterNumber(chapters)),
       item: (chapter, index, changed) => {
         const heading = () => `Chapter ${chapter.number}${chapter.title ? `: ${chapter.title}` : ''}`;
         const title = h('span', {}, heading());
         const numberId = `chapter-number-${index}`;
-        const fields = [
-          h('div', { class: 'field narrow' },
-            h('label', { for: numberId }, 'Number'),
-            h('input', { id: numberId, name: 'chapter-number', type: 'number', min: 0, step: 1, value: String(chapter.number), onInput: (event) => {
-              const number = Number.parseInt(event.target.value, 10);
-              if (Number.isInteger(number)) {
-                chapter.number = number;
-                title.textContent = heading();
-                changed();
-              }
-            } })),
-          textField({ label: 'Title', name: 'chapter-title', value: chapter.title, onInput: (event) => {
-            chapter.title = event.target.value;
+        const numberInput = h('input', { id: numberId, name: 'chapter-number', type: 'number', min: 0, step: 1, value: String(chapter.number), onInput: (event) => {
+          const number = Number.parseInt(event.target.value, 10);
+          if (Number.isInteger(number)) {
+            chapter.number = number;
             title.textContent = heading();
             changed();
-          } }),
-          textField({ label: 'Text', name: 'chapter-content', multiline: true, rows: 8, value: chapter.content, onInput: (event) => {
-            chapter.content = event.target.value;
-            changed();
-          } }),
-        ];
+          }
+        } });
+        const titleField = textField({ label: 'Title', name: 'chapter-title', value: chapter.title, onInput: (event) => {
+          chapter.title = event.target.value;
+          title.textContent = heading();
+          changed();
+        } });
+        const textFieldElement = textField({ label: 'Text', name: 'chapter-content', multiline: true, rows: 8, value: chapter.content, onInput: (event) => {
+          chapter.content = event.target.value;
+          changed();
+        } });
+        const fields = [h('div', { class: 'field narrow' }, h('label', { for: numberId }, 'Number'), numberInput), titleField, textFieldElement];
+        this.chapterRefreshers.set(chapter, () => {
+          if (numberInput.value !== String(chapter.number)) numberInput.value = String(chapter.number);
+          const titleInput = titleField.querySelector('input');
+          if (titleInput.value !== chapter.title) titleInput.value = chapter.title;
+          const textArea = textFieldElement.querySelector('textarea');
+          if (textArea.value !== chapter.content) textArea.value = chapter.content;
+          title.textContent = heading();
+        });
         return { title, fields, removeLabel: `Remove chapter ${chapter.number}` };
       },
     });

@@ -2,14 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The writer's web app: static HTML, CSS and JavaScript modules shipped as package resources.
-public enum WebApp {
-    /// Where the bundled files are, or nil when the binary was copied without its resource bundle
-    /// (the API still works; only the page is missing).
-    public static var bundledRoot: String? {
-        Bundle.module.url(forResource: "WebApp", withExtension: nil)?.path
-    }
-
+/// Serves a web app's static files from a folder the caller names (the executable hands it the
+/// bundled one).
+enum WebAppFiles {
     /// Serves the files under `root`. Every response carries an ETag and `no-cache`, so a browser
     /// revalidates each file (a cheap 304) and picks up a new version as soon as the server has one.
     static func addMiddleware<Context: RequestContext>(to router: Router<Context>, root: String, logger: Logger) {

@@ -1,0 +1,82 @@
+/// The body of `POST /api/v1/character-feedback`: how one of the story's characters lives a plot
+/// point.
+public struct CharacterFeedbackRequest: OperationRequest {
+    public typealias Result = CharacterFeedbackResult
+    public static let operationName = "character-feedback"
+
+    /// One of `structuredContext.characters`.
+    public var characterName: String
+    public var plotPoint: String
+    public var structuredContext: StructuredContext?
+
+    public init(characterName: String, plotPoint: String, structuredContext: StructuredContext? = nil) {
+        self.characterName = characterName
+        self.plotPoint = plotPoint
+        self.structuredContext = structuredContext
+    }
+
+    /// The character the request names, as the story describes them.
+    public var character: StoryCharacter? {
+        let wanted = Self.comparable(characterName)
+        return structuredContext?.characters?.first { Self.comparable($0.name) == wanted }
+    }
+
+    public mutating func validate() -> [ValidationIssue] {
+        var issues = Self.requireText([("characterName", characterName), ("plotPoint", plotPoint)])
+        if issues.isEmpty, character == nil {
+            let known = (structuredContext?.characters ?? []).map(\.name)
+            issues.append(ValidationIssue(
+                loc: ["body", "characterName"],
+                msg: known.isEmpty
+                    ? "structured_context.characters is empty: describe the character there first"
+                    : "Not one of structured_context.characters (" + known.joined(separator: ", ") + ")",
+                type: "value_error"))
+        }
+        return issues
+    }
+
+    private static func comparable(_ name: String) -> String {
+        name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case characterName, plotPoint
+        case structuredContext = "structured_context"
+    }
+}
+
+public struct CharacterFeedbackResult: OperationResult {
+    public var characterName: String
+    public var feedback: CharacterFeedback
+    public var contextMetadata: ContextMetadata
+
+    public init(characterName: String, feedback: CharacterFeedback, contextMetadata: ContextMetadata) {
+        self.characterName = characterName
+        self.feedback = feedback
+        self.contextMetadata = contextMetadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case characterName, feedback
+        case contextMetadata = "context_metadata"
+    }
+}
+
+/// A character's living of a scene, in their own voice.
+public struct CharacterFeedback: Codable, Sendable, Equatable {
+    public var actions: [String]
+    public var dialog: [String]
+    public var physicalSensations: [String]
+    public var emotions: [String]
+    public var internalMonologue: [String]
+
+    public init(
+        actions: [String], dialog: [String], physicalSensations: [String], emotions: [String], internalMonologue: [String]
+    ) {
+        self.actions = actions
+        self.dialog = dialog
+        self.physicalSensations = physicalSensations
+        self.emotions = emotions
+        self.internalMonologue = internalMonologue
+    }
+}

@@ -1,0 +1,33 @@
+/// The body of one of the API's long-running operations: `POST /api/v1/<operationName>` and its
+/// `/stream` twin take it, and answer with `Result`.
+public protocol OperationRequest: Codable, Sendable, Equatable {
+    associatedtype Result: OperationResult
+
+    /// The operation's path under `/api/v1/`, e.g. `rater-feedback`.
+    static var operationName: String { get }
+
+    /// The story every operation reads; every part of it is optional.
+    var structuredContext: StructuredContext? { get }
+
+    /// What is wrong with a decoded request beyond its JSON shape (a blank required string, a
+    /// character the story does not have), after tidying what may be tidied (a blank optional
+    /// name becomes nil). Empty when the request can be served.
+    mutating func validate() -> [ValidationIssue]
+}
+
+/// The final answer of an operation, identical on the synchronous and the streaming endpoint.
+public protocol OperationResult: Codable, Sendable, Equatable {
+    var contextMetadata: ContextMetadata { get }
+}
+
+extension OperationRequest {
+    /// The issue of a required string that is blank.
+    static func blank(_ field: String) -> ValidationIssue {
+        ValidationIssue(loc: ["body", .key(field)], msg: "String should have at least 1 character", type: "string_too_short")
+    }
+
+    /// The issues of required strings that are blank, in the order given.
+    static func requireText(_ fields: [(String, String)]) -> [ValidationIssue] {
+        fields.filter { $0.1.allSatisfy(\.isWhitespace) }.map { blank($0.0) }
+    }
+}

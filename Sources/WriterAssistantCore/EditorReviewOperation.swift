@@ -1,0 +1,57 @@
+public import WriterAssistantAPI
+import WriterAssistantLLM
+
+/// An editor's review of a chapter: problems worth fixing, each quoting its passage, most
+/// important first.
+extension EditorReviewRequest: WritingOperation {
+    public static let answerName = "review"
+    static let shape = JSONShape.object([
+        ("suggestions", .list(.object([
+            ("issue", .string(minimum: 15, maximum: 300)),
+            ("suggestion", .string(minimum: 15, maximum: 300)),
+            ("priority", .choice(EditorSuggestion.Priority.allCases.map(\.rawValue))),
+        ]), count: 2...5))
+    ])
+
+    public static func message(for phase: FeedbackPhase) -> String {
+        switch phase {
+        case .contextProcessing: "Processing the story and the chapter..."
+        case .evaluating: "Reading the chapter against the story..."
+        case .generatingFeedback: "Writing the editor's suggestions..."
+        case .parsing: "Parsing and validating the review..."
+        case .complete: "Review complete."
+        }
+    }
+
+    public func task(names: [String]) -> PromptTask {
+        PromptTask(
+            sections: ["# Chapter to review\n\(chapterToReview.trimmed)"],
+            instructions: "Review the chapter above as its editor. Answer with a JSON object whose \"suggestions\" "
+                + "list two to five problems worth fixing, most important first, each with \"issue\" (what is wrong, "
+                + "quoting in single quotes the words of the chapter it is about), \"suggestion\" (the concrete "
+                + "change to make) and \"priority\" (\"high\", \"medium\" or \"low\").")
+    }
+
+    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+        AnswerPlan(sampling: settings.sampling, constraint: Self.shape.constraint)
+    }
+
+    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> EditorReviewResult {
+        let object = try JSONAnswer.reading(answer)
+        var seen: Set<String> = []
+        let suggestions = object.objects("suggestions").compactMap { item -> EditorSuggestion? in
+            guard let issue = (item["issue"] as? String)?.trimmed.nilIfEmpty,
+                let suggestion = (item["suggestion"] as? String)?.trimmed.nilIfEmpty,
+                seen.insert(issue.lowercased()).inserted
+            else { return nil }
+            let priority = (item["priority"] as? String).flatMap { EditorSuggestion.Priority(rawValue: $0.lowercased()) }
+            return EditorSuggestion(issue: issue, suggestion: suggestion, priority: priority ?? .medium)
+        }
+        guard !suggestions.isEmpty else { throw JSONAnswer.unreadable(answer) }
+        var metadata = answer.metadata
+        metadata.truncated = object.cutOff ? true : nil
+        // Stable: equal priorities keep the editor's order.
+        let ordered = suggestions.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
+        return EditorReviewResult(suggestions: ordered.map(\.element), contextMetadata: metadata)
+    }
+}

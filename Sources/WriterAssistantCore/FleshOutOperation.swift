@@ -1,0 +1,44 @@
+public import WriterAssistantAPI
+import WriterAssistantLLM
+
+/// A sketchy passage written out in full: the same events, more of what the reader sees, hears
+/// and feels. Free prose.
+extension FleshOutRequest: WritingOperation {
+    public static let answerName = "passage"
+
+    public static func message(for phase: FeedbackPhase) -> String {
+        switch phase {
+        case .contextProcessing: "Processing the story and the passage..."
+        case .evaluating: "Reading the story..."
+        case .generatingFeedback: "Writing the passage out..."
+        case .parsing: "Checking the passage..."
+        case .complete: "Passage complete."
+        }
+    }
+
+    public func task(names: [String]) -> PromptTask {
+        var sections = ["# Passage to flesh out\n\(textToFleshOut.trimmed)"]
+        if let context = context?.trimmed.nilIfEmpty { sections.append("# What the writer wants added\n\(context)") }
+        return PromptTask(
+            sections: sections,
+            instructions: "Write the passage above out in full, about three times as long: the same events in the "
+                + "same order and the story's voice, with what the reader would see, hear and feel, and dialogue "
+                + "where it fits. Write only the new passage, no notes.")
+    }
+
+    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+        var sampling = settings.sampling
+        // Four characters to a token, three times the length, and room for a short sketch to grow.
+        sampling.maxTokens = min(settings.chapterMaxTokens, max(300, textToFleshOut.utf8.count / 4 * 4))
+        return AnswerPlan(sampling: sampling)
+    }
+
+    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> FleshOutResult {
+        guard let (passage, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
+            throw FeedbackFailure(.parsingError, "The model wrote no passage.")
+        }
+        var metadata = answer.metadata
+        metadata.truncated = truncated ? true : nil
+        return FleshOutResult(fleshedOutText: passage, originalText: textToFleshOut, contextMetadata: metadata)
+    }
+}

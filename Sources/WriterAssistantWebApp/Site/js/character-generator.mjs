@@ -1,0 +1,74 @@
+// Below the story bible's characters: a new character from a line or two of bio. The model fills
+// in every field (name, age, personality, motivations, fears, appearance…) knowing the story
+// and its other characters; Keep adds the character to the bible, where it can be edited.
+import { operations } from './api.mjs';
+import { h } from './dom.mjs';
+import { JobPanel } from './job-panel.mjs';
+import { parsePartialJson } from './partial-json.mjs';
+import { characterFromDetails, toStructuredContext } from './store.mjs';
+import { characterDetails } from './workspace-results.mjs';
+
+export class CharacterGenerator {
+  /**
+   * `getBible()` gives the story bible as it is now, `onCreate(character)` adds a kept character
+   * to it, `onFinished()` runs after every request.
+   */
+  constructor({ getBible, gate, onCreate, onFinished }) {
+    this.getBible = getBible;
+    this.onCreate = onCreate;
+    this.ready = true;
+    this.panel = new JobPanel({ idPrefix: 'character-details', gate, onFinished: () => {
+      this.#updateControls();
+      onFinished?.();
+    } });
+    this.bio = h('textarea', { id: 'character-bio', rows: 2, placeholder: 'A retired mirror-maker who owes the Council a debt\u2026' });
+    this.button = h('button', { type: 'button', id: 'generate-character', onClick: () => this.generate() }, 'Create the character');
+    this.hint = h('span', { id: 'character-generator-hint', class: 'run-hint', role: 'alert' });
+    this.element = h('div', { class: 'character-generator' },
+      h('div', { class: 'field' },
+        h('label', { for: 'character-bio' }, 'Or describe a new character in a line or two, and let the model fill in the rest'),
+        this.bio),
+      h('div', { class: 'actions' }, this.button, this.hint),
+      this.panel.element);
+  }
+
+  setReady(ready) {
+    this.ready = ready;
+    this.#updateControls();
+  }
+
+  generate() {
+    this.hint.textContent = '';
+    if (!this.ready) {
+      this.hint.textContent = 'The server has no model ready yet.';
+      return;
+    }
+    if (this.panel.running) return;
+    const basicBio = this.bio.value.trim();
+    if (basicBio === '') {
+      this.hint.textContent = 'Write a short bio first.';
+      this.bio.focus();
+      return;
+    }
+    const context = toStructuredContext(this.getBible());
+    this.panel.run({
+      operation: operations.generateCharacterDetails,
+      body: { basicBio, existingCharacters: context.characters ?? [], structured_context: context },
+      title: 'A new character',
+      preview: (answer) => characterDetails(parsePartialJson(answer)),
+      show: (result) => characterDetails(result) ?? h('p', { class: 'hint' }, 'The model left every field empty.'),
+      keepLabel: 'Add to the characters',
+      keep: (result) => {
+        const character = characterFromDetails(result, basicBio);
+        this.onCreate(character);
+        this.bio.value = '';
+        return `${character.name || 'The character'} was added to the story bible.`;
+      },
+    });
+    this.#updateControls();
+  }
+
+  #updateControls() {
+    this.button.disabled = !this.ready || this.panel.running;
+  }
+}

@@ -1,0 +1,103 @@
+// What the chapter workspace shows of each operation's answer, while it is written and once it
+// is complete: prose (a chapter, a fleshed-out passage), a revision and its summary, an editor's
+// suggestions by priority, a character's experience of the scene, a generated character.
+import { h } from './dom.mjs';
+import { characterFeedbackParts } from './partial-json.mjs';
+import { characterFields } from './store.mjs';
+
+/** Prose exactly as written (the element's textContent is the text itself). */
+export function prose(text) {
+  return h('div', { class: 'chapter-preview' }, text);
+}
+
+/** A revised chapter: what changed, then the new text. Either may still be empty while written. */
+export function chapterChange({ changesSummary = '', modifiedChapter = '' }) {
+  return [
+    h('h4', {}, 'What changed'),
+    h('p', { class: 'changes-summary' }, changesSummary),
+    modifiedChapter ? h('h4', {}, 'The revised chapter') : null,
+    modifiedChapter ? prose(modifiedChapter) : null,
+  ];
+}
+
+export const priorities = [
+  ['high', 'High priority'],
+  ['medium', 'Medium priority'],
+  ['low', 'Low priority'],
+  ['other', 'Other'],
+];
+
+function priorityOf(suggestion) {
+  const priority = String(suggestion.priority ?? '').trim().toLowerCase();
+  return priorities.some(([known]) => known === priority) ? priority : 'other';
+}
+
+/** An editor's suggestions while they are written: in the order they come. */
+export function reviewPreview(suggestions) {
+  return h('ul', { class: 'review-list' }, suggestions.map((suggestion) =>
+    h('li', { class: 'review-item unlinked', 'data-priority': priorityOf(suggestion) },
+      suggestion.issue ? h('p', { class: 'review-issue' }, suggestion.issue) : null,
+      suggestion.suggestion ? h('p', { class: 'review-suggestion' }, suggestion.suggestion) : null)));
+}
+
+/**
+ * An editor's suggestions grouped by priority, high first. `locate(issue)` says whether the
+ * issue's passage is in the chapter; such an issue is a button calling `select(issue)`, which
+ * returns false when the passage can no longer be found. Others are shown unlinked.
+ */
+export function review(suggestions, { locate, select }) {
+  if (suggestions.length === 0) return h('p', { class: 'hint' }, 'The editor had nothing to suggest.');
+  return priorities.map(([priority, label]) => {
+    const group = suggestions.filter((suggestion) => priorityOf(suggestion) === priority);
+    if (group.length === 0) return null;
+    const headingId = `review-${priority}-heading`;
+    return h('section', { class: 'review-group', 'data-priority': priority, 'aria-labelledby': headingId },
+      h('h4', { id: headingId }, `${label} (${group.length})`),
+      h('ul', { class: 'review-list' }, group.map((suggestion) => reviewItem(suggestion, priority, locate, select))));
+  });
+}
+
+function reviewItem(suggestion, priority, locate, select) {
+  const issue = suggestion.issue ?? '';
+  const linked = Boolean(issue && locate(issue));
+  const note = h('span', { class: 'run-hint', role: 'status' });
+  const issueElement = linked
+    ? h('button', { type: 'button', class: 'passage-link', title: 'Select this passage in the chapter', onClick: () => {
+      note.textContent = select(issue) ? '' : 'This passage is no longer in the chapter.';
+    } }, issue)
+    : h('p', { class: 'review-issue' }, issue);
+  return h('li', { class: `review-item${linked ? ' linked' : ' unlinked'}`, 'data-priority': priority },
+    issueElement,
+    h('p', { class: 'review-suggestion' }, suggestion.suggestion ?? ''),
+    note);
+}
+
+const partLabels = {
+  actions: 'Actions',
+  dialog: 'Dialog',
+  physicalSensations: 'Physical sensations',
+  emotions: 'Emotions',
+  internalMonologue: 'Internal monologue',
+};
+
+/**
+ * A character's experience of the scene, part by part. While it is written (`writing`) only the
+ * parts begun are shown; once complete all five are, an empty one saying so.
+ */
+export function characterFeedback(feedback, { writing = false } = {}) {
+  const parts = characterFeedbackParts.filter((part) => !writing || feedback[part].length > 0);
+  if (parts.length === 0) return null;
+  return parts.map((part) => h('section', { class: 'character-part', 'data-part': part },
+    h('h4', {}, partLabels[part]),
+    feedback[part].length
+      ? h('ul', {}, feedback[part].map((item) => h('li', {}, item)))
+      : h('p', { class: 'hint' }, 'Nothing here.')));
+}
+
+/** A generated character's fields, as far as they are written. */
+export function characterDetails(details) {
+  const rows = characterFields
+    .filter(([field]) => details?.[field] !== undefined && details[field] !== null && String(details[field]).trim() !== '')
+    .map(([field, label]) => [h('dt', {}, label), h('dd', { 'data-field': field }, Array.isArray(details[field]) ? details[field].join('; ') : String(details[field]))]);
+  return rows.length ? h('dl', { class: 'character-details' }, rows) : null;
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import WriterAssistantAPI
+import WriterAssistantClient
+
+/// How the client subcommands run one operation: as JSON from the synchronous endpoint, or
+/// streamed with its progress on standard error, and for prose its text on standard output as it
+/// is written.
+struct OperationRun {
+    var client: ClientOptions
+    /// Print only the result object, as JSON.
+    var json: Bool
+
+    /// Runs `request` and prints its result with `show`. With `streamsProse`, the answer's text is
+    /// printed as the model writes it and `show` adds what follows it.
+    func run<Request: OperationRequest>(
+        _ request: Request, label: String, streamsProse: Bool = false, show: (Request.Result) -> String
+    ) async throws {
+        let result: Request.Result
+        do {
+            result = try await client.withClient { api in
+                if json { return try await api.perform(request) }
+                let display = ProgressDisplay(names: [label])
+                var writing = false
+                return try await api.events(request, includeTokens: streamsProse).result { event in
+                    if case .token(let text) = event {
+                        if !writing { FileHandle.standardError.write(Data("\n".utf8)) }
+                        writing = true
+                        FileHandle.standardOutput.write(Data(text.utf8))
+                    } else if !writing {
+                        display.update(0, with: event)
+                    }
+                }
+            }
+        } catch {
+            throw ClientExit.report(error)
+        }
+        print(json ? try FeedbackPrinter.json(result) : "\n" + show(result))
+    }
+}
+
+extension ClientOptions {
+    /// The text of `path`, or `-` for standard input.
+    static func text(of path: String, option: String) throws -> String {
+        let data: Data?
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            data = FileManager.default.contents(atPath: path)
+        }
+        guard let data, let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("Cannot read \(option) \(path) as UTF-8 text.")
+        }
+        guard !text.allSatisfy(\.isWhitespace) else { throw ValidationError("\(option) \(path) is empty.") }
+        return text
+    }
+}

@@ -1,0 +1,57 @@
+public import WriterAssistantAPI
+
+/// One request of every operation on one story, and an answer of the shape each asks for, as
+/// tests drive them.
+public enum OperationSamples {
+    public static let story = StructuredContext(
+        systemPrompts: SystemPrompts(mainPrefix: "You are a helpful assistant.", mainSuffix: "Be creative and engaging."),
+        worldbuilding: Worldbuilding(content: "A fantasy world with magic.", wordCount: 5),
+        storySummary: StorySummary(summary: "A hero's journey begins.", wordCount: 4),
+        previousChapters: [Chapter(number: 1, title: "The Farm", content: "Ari grew up on a quiet farm at the edge of the forest.")],
+        characters: [StoryCharacter(name: "Ari", basicBio: "A curious farm girl.", personality: "Brave, stubborn")],
+        plotContext: PlotContext(
+            plotPoint: "The hero discovers a hidden door in the basement.",
+            plotOutline: "Hero finds door, explores, finds treasure.", plotOutlineStatus: "draft"))
+
+    public static let plotPoint = "Ari discovers a hidden door in the basement."
+    public static let chapter = "Ari opened the door. The door was old. She was scared, very scared, and she walked down the stairs slowly."
+
+    public static let raterFeedback = RaterFeedbackRequest(
+        raterPrompt: "You are a story critic. Evaluate this plot point.", plotPoint: plotPoint, raterName: "Critic",
+        structuredContext: story)
+    public static let characterFeedback = CharacterFeedbackRequest(characterName: "Ari", plotPoint: plotPoint, structuredContext: story)
+    public static let editorReview = EditorReviewRequest(chapterToReview: chapter, structuredContext: story)
+    public static let generateChapter = GenerateChapterRequest(plotPoint: plotPoint, structuredContext: story, targetWords: 60)
+    public static let modifyChapter = ModifyChapterRequest(
+        currentChapter: "Ari grew up on a quiet farm at the edge of the forest. Every night she heard the trees whisper.",
+        userRequest: "Make it rain at night.", structuredContext: story)
+    public static let fleshOut = FleshOutRequest(
+        textToFleshOut: "Ari finds the door. It opens.", context: "The smell of the basement.", structuredContext: story)
+    public static let generateCharacterDetails = GenerateCharacterDetailsRequest(
+        basicBio: "Ari's older brother, a blacksmith who distrusts magic.", structuredContext: story)
+
+    /// Every operation but rater feedback, which has tests of its own.
+    public static let newOperations: [any OperationRequest] = [
+        characterFeedback, editorReview, generateChapter, modifyChapter, fleshOut, generateCharacterDetails,
+    ]
+
+    /// What a model might answer to each operation, in its shape.
+    public static func answer(to operation: String) -> String {
+        switch operation {
+        case CharacterFeedbackRequest.operationName:
+            #"{"actions": ["Ari grips the cold brass handle."], "dialog": ["Who built you, door?"], "physicalSensations": ["Her palms sweat against the metal."], "emotions": ["Fear tangled with wild curiosity."], "internalMonologue": ["I have to know what is behind it."]}"#
+        case EditorReviewRequest.operationName:
+            #"{"suggestions": [{"issue": "The line 'The door was old' tells instead of shows.", "suggestion": "Describe the cracked paint and rusted hinges.", "priority": "medium"}, {"issue": "'very scared' states the fear flatly.", "suggestion": "Show the fear through her breath and her hands.", "priority": "high"}]}"#
+        case GenerateChapterRequest.operationName:
+            "Chapter 2\n\nAri crept down the stairs. The door waited in the dark, and behind it something hummed."
+        case ModifyChapterRequest.operationName:
+            #"{"changesSummary": "Rain now falls every night.", "modifiedChapter": "Ari grew up on a quiet farm at the edge of the forest. Every night the rain drummed on the roof."}"#
+        case FleshOutRequest.operationName:
+            "Ari found the door behind the shelves, its wood swollen with damp. The basement smelled of earth and old apples. She pushed, and it opened."
+        case GenerateCharacterDetailsRequest.operationName:
+            #"{"name": "Bram", "sex": "male", "gender": "man", "age": "24", "personality": "Gruff, loyal and quick to anger.", "motivations": "Keeping his sister safe.", "fears": "Magic and what it did to their mother.", "relationships": "Older brother of Ari.", "physicalAppearance": "Broad shoulders, burn scars on his forearms.", "usualClothing": "A leather apron over a wool shirt."}"#
+        default:
+            #"{"opinion": "A strong, eerie turn. The door raises the stakes.", "suggestions": ["Describe the door's carvings", "Show the hero's hesitation", "Let the basement smell of rain"]}"#
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+import WriterAssistantAPI
+import WriterAssistantCore
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+
+/// The operations as plain descriptions: prompts, budgets, validation and how answers are read,
+/// without a model.
+@Suite struct OperationTests {
+    static func finished(_ text: String, stoppedAtLimit: Bool = false) -> FinishedAnswer {
+        FinishedAnswer(
+            text: text, stoppedAtLimit: stoppedAtLimit, metadata: ContextMetadata(tokens: 10, processingTime: 1),
+            instructions: "")
+    }
+
+    // MARK: One story, one prefix
+
+    /// Every operation lays the story out identically before its own part, so that all of them
+    /// share the story's cached prefix.
+    @Test func everyOperationOnOneStorySharesTheStorysPrefix() throws {
+        let model = ScriptedModel(script: .wellFormed())
+        let operations: [any WritingOperation] = [
+            OperationSamples.raterFeedback, OperationSamples.characterFeedback, OperationSamples.editorReview,
+            OperationSamples.generateChapter, OperationSamples.modifyChapter, OperationSamples.fleshOut,
+            OperationSamples.generateCharacterDetails,
+        ]
+        let rendered = try operations.map { try model.renderChat(StoryPrompt($0).messages()) }
+        let lastChapter = try #require(rendered[0].range(of: "Ari grew up on a quiet farm at the edge of the forest."))
+        let story = rendered[0][..<lastChapter.upperBound]
+        for (operation, prompt) in zip(operations, rendered) {
+            #expect(prompt.hasPrefix(story), "\(type(of: operation).operationName)")
+        }
+        #expect(Set(rendered).count == rendered.count)
+    }
+
+    @Test func everyOperationIsListedOnceWithItsOwnPath() {
+        let names = WritingOperations.all.map { $0.operationName }
+        #expect(names == [
+            "rater-feedback", "character-feedback", "editor-review", "generate-chapter", "modify-chapter", "flesh-out",
+            "generate-character-details",
+        ])
+    }
+
+    // MARK: Budgets
+
+    @Test func aChapterIsBudgetedForTheWordsAskedWithinTheServersLimit() {
+        let settings = OperationPipeline.Configuration(chapterMaxTokens: 1_500)
+        #expect(OperationSamples.generateChapter.answerPlan(settings).sampling.maxTokens == 136)  // 60 words
+        var long = OperationSamples.generateChapter
+        long.targetWords = 5_000
+        #expect(long.answerPlan(settings).sampling.maxTokens == 1_500)
+        long.targetWords = nil
+        #expect(long.answerPlan(settings).sampling.maxTokens == 1_500)
+        #expect(long.answerPlan(settings).constraint == nil, "prose is free text")
+    }
+
+    @Test func structuredOperationsUseTheAnswerBudgetAndAGrammar() throws {
+        let settings = OperationPipeline.Configuration(sampling: SamplingParameters(maxTokens: 321))
+        let structured: [any WritingOperation] = [
+            OperationSamples.characterFeedback, OperationSamples.editorReview, OperationSamples.generateCharacterDetails,
+        ]
+        for operation in structured {
+            let plan = operation.answerPlan(settings)
+            #expect(plan.sampling.maxTokens == 321)
+            let schema = try #require(plan.constraint?.jsonSchema)
+            #expect((try JSONSerialization.jsonObject(with: Data(schema.utf8))) is [String: Any])
+            #expect(plan.constraint?.grammar?.hasPrefix("root ::= \"{\"") == true)
+        }
+        // A revision is as long as the chapter, within the chapter limit.
+        let revision = OperationSamples.modifyChapter.answerPlan(OperationPipeline.Configuration(chapterMaxTokens: 1_000))
+        #expect((200...1_000).contains(revision.sampling.maxTokens))
+        #expect(revision.constraint?.grammar?.contains("modifiedChapter") == true)
+    }
+
+    @Test func theShapesGrammarAndSchemaAgree() throws {
+        let shape = JSONShape.object([
+            ("name", .string(minimum: 2, maximum: 40)),
+            ("tags", .list(.string(minimum: 1, maximum: nil), count: 1...3)),
+            ("level", .choice(["high", "low"])),
+        ])
+        #expect(shape.grammar.contains(#""\"name\"" ws ":" ws "\"" char{2,40} "\"""#))
+        #expect(shape.grammar.contains(#"char{1,}"#))
+        #expect(shape.grammar.contains(#"){0,2} ws "]""#))
+        #expect(shape.grammar.contains(#"("\"high\"" | "\"low\"")"#))
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(shape.jsonSchema.utf8)) as? [String: Any])
+        #expect(schema["required"] as? [String] == ["name", "tags", "level"])
+        let tags = try #require((schema["properties"] as? [String: Any])?["tags"] as? [String: Any])
+        #expect(tags["maxItems"] as? Int == 3)
+    }
+
+    // MARK: Reading answers
+
+    @Test func aCutOffObjectKeepsTheStringItWasWriting() throws {
+        let whole = try #require(JSONAnswer(#"Sure! {"changesSummary": "Rain.", "modifiedChapter": "It rained."} Done."#))
+        #expect(!whole.cutOff && whole.string("modifiedChapter") == "It rained.")
+
+        let cut = try #require(JSONAnswer(#"{"changesSummary": "Rain.", "modifiedChapter": "It rained all night. The roof lea"#))
+        #expect(cut.cutOff && cut.cutInside == "modifiedChapter")
+        #expect(cut.string("modifiedChapter") == "It rained all night. The roof lea")
+
+        let inList = try #require(JSONAnswer(#"{"actions": ["Runs.", "Hides beh"#))
+        #expect(inList.cutInside == "actions" && inList.strings("actions") == ["Runs.", "Hides beh"])
+
+        let afterKey = try #require(JSONAnswer(#"{"name": "Bram", "sex": "male", "age""#))
+        #expect(afterKey.string("name") == "Bram" && afterKey.fields["age"] == nil)
+
+        let escape = try #require(JSONAnswer(#"{"name": "Br\u00"#))
+        #expect(escape.string("name") == "Br")
+
+        #expect(JSONAnswer("no object here") == nil)
+    }
+
+    @Test func characterFeedbackReadsItsFiveListsInTheCharactersName() throws {
+        var request = OperationSamples.characterFeedback
+        request.characterName = "  ari "
+        let result = try request.result(from: Self.finished(OperationSamples.answer(to: "character-feedback")))
+        #expect(result.characterName == "Ari")
+        #expect(result.feedback.dialog == ["Who built you, door?"])
+        #expect(result.feedback.internalMonologue.count == 1)
+        #expect(result.contextMetadata.truncated == nil)
+    }
+
+    @Test func editorSuggestionsComeMostImportantFirst() throws {
+        let result = try OperationSamples.editorReview.result(from: Self.finished(OperationSamples.answer(to: "editor-review")))
+        #expect(result.suggestions.map(\.priority) == [.high, .medium])
+        #expect(result.suggestions[1].issue.contains("'The door was old'"))
+    }
+
+    @Test func aChapterLosesItsTitleAndAnUnfinishedLastSentence() throws {
+        let whole = try OperationSamples.generateChapter.result(from: Self.finished(OperationSamples.answer(to: "generate-chapter")))
+        #expect(whole.chapterText.hasPrefix("Ari crept"))
+        #expect(whole.wordCount == 16)
+        #expect(whole.contextMetadata.truncated == nil)
+
+        let cut = try OperationSamples.generateChapter.result(
+            from: Self.finished("# The Door\nAri crept down. \"Who's there?\" she asked. The dark ans", stoppedAtLimit: true))
+        #expect(cut.chapterText == "Ari crept down. \"Who's there?\" she asked.")
+        #expect(cut.contextMetadata.truncated == true)
+
+        #expect(throws: FeedbackFailure.self) { try OperationSamples.generateChapter.result(from: Self.finished("  \n")) }
+    }
+
+    @Test func aRevisionCutOffInItsChapterKeepsItsCompleteSentences() throws {
+        let result = try OperationSamples.modifyChapter.result(from: Self.finished(
+            #"{"changesSummary": "Rain every night.", "modifiedChapter": "Ari grew up on a farm. Rain drummed on the ro"#,
+            stoppedAtLimit: true))
+        #expect(result.modifiedChapter == "Ari grew up on a farm.")
+        #expect(result.changesSummary == "Rain every night.")
+        #expect(result.contextMetadata.truncated == true)
+        #expect(result.wordCount == 6)
+
+        // Cut off inside the summary: there is no chapter to give.
+        let early = #"{"changesSummary": "Rain ev"#
+        #expect(throws: FeedbackFailure(.answerTruncated, "")) {
+            _ = try Self.onlyCode(OperationSamples.modifyChapter.result(from: Self.finished(early, stoppedAtLimit: true)))
+        }
+    }
+
+    @Test func fleshingOutKeepsTheOriginalBesideTheNewText() throws {
+        let result = try OperationSamples.fleshOut.result(from: Self.finished(OperationSamples.answer(to: "flesh-out")))
+        #expect(result.originalText == OperationSamples.fleshOut.textToFleshOut)
+        #expect(result.fleshedOutText.hasPrefix("Ari found the door"))
+    }
+
+    @Test func aCharacterSheetHasEveryFieldOfAStoryCharacter() throws {
+        let sheet = try OperationSamples.generateCharacterDetails.result(
+            from: Self.finished(OperationSamples.answer(to: "generate-character-details")))
+        #expect(sheet.character.name == "Bram" && sheet.character.usualClothing == "A leather apron over a wool shirt.")
+        let cut = try OperationSamples.generateCharacterDetails.result(
+            from: Self.finished(#"{"name": "Bram", "sex": "male", "gender": "m"#, stoppedAtLimit: true))
+        #expect(cut.gender == "m" && cut.fears == "" && cut.contextMetadata.truncated == true)
+        #expect(throws: FeedbackFailure.self) {
+            try OperationSamples.generateCharacterDetails.result(from: Self.finished("I cannot help with that."))
+        }
+    }
+
+    /// The error's code alone, so that `#expect(throws:)` compares codes, not wording.
+    static func onlyCode<T>(_ body: @autoclosure () throws(FeedbackFailure) -> T) throws(FeedbackFailure) -> T {
+        do {
+            return try body()
+        } catch {
+            throw FeedbackFailure(error.code, "")
+        }
+    }
+
+    // MARK: Validation
+
+    @Test func aCharacterMustBeOneOfTheStorys() throws {
+        var unknown = OperationSamples.characterFeedback
+        unknown.characterName = "Zed"
+        let issues = unknown.validate()
+        #expect(issues.map(\.loc) == [["body", "characterName"]])
+        #expect(issues.first?.msg.contains("Ari") == true)
+
+        var noStory = OperationSamples.characterFeedback
+        noStory.structuredContext = nil
+        #expect(noStory.validate().first?.msg.contains("empty") == true)
+
+        var spaced = OperationSamples.characterFeedback
+        spaced.characterName = " ARI  "
+        #expect(spaced.validate().isEmpty)
+    }
+
+    @Test func requiredTextMustNotBeBlankAndLengthsMustBeSane() throws {
+        #expect(try Self.issues(#"{"chapterToReview": " "}"#, as: EditorReviewRequest.self) == [["body", "chapterToReview"]])
+        #expect(try Self.issues(#"{"currentChapter": "x", "userRequest": ""}"#, as: ModifyChapterRequest.self) == [["body", "userRequest"]])
+        #expect(try Self.issues(#"{"plotPoint": "x", "targetWords": 10}"#, as: GenerateChapterRequest.self) == [["body", "targetWords"]])
+        #expect(try Self.issues(#"{"plotPoint": "x", "targetWords": "many"}"#, as: GenerateChapterRequest.self) == [["body", "targetWords"]])
+        #expect(try Self.issues(#"{"textToFleshOut": "x", "context": 3}"#, as: FleshOutRequest.self) == [["body", "context"]])
+        #expect(try Self.issues(#"{"basicBio": "x", "existingCharacters": [{"age": 3}]}"#, as: GenerateCharacterDetailsRequest.self)
+            == [["body", "existingCharacters", 0, "name"]])
+        #expect(try Self.issues(#"{"basicBio": "A smith.", "unknown": true}"#, as: GenerateCharacterDetailsRequest.self) == [])
+        let fleshOut = try FleshOutRequest.decode(validating: Data(#"{"textToFleshOut": "x", "context": "  "}"#.utf8))
+        #expect(fleshOut.context == nil)
+    }
+
+    static func issues<Request: OperationRequest>(_ body: String, as: Request.Type) throws -> [[LocationComponent]] {
+        do {
+            _ = try Request.decode(validating: Data(body.utf8))
+            return []
+        } catch {
+            return error.issues.map(\.loc)
+        }
+    }
+}
