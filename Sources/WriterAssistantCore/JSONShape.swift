@@ -27,12 +27,15 @@ public indirect enum JSONShape: Sendable, Equatable {
         AnswerConstraint(jsonSchema: jsonSchema, grammar: grammar)
     }
 
+    /// GBNF with one rule per list item, so that a list repeats a reference to its item rather
+    /// than the item's whole expansion (llama.cpp refuses grammars whose repetitions grow too big).
     public var grammar: String {
-        """
-        root ::= \(rule) ws
-        char ::= [^"\\\\\\x7F\\x00-\\x1F] | "\\\\" (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})
-        ws ::= [ \\t\\n]{0,4}
-        """
+        var rules: [String] = []
+        let root = expression(rules: &rules)
+        return (["root ::= \(root) ws"] + rules + [
+            #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,
+            #"ws ::= [ \t\n]{0,4}"#,
+        ]).joined(separator: "\n")
     }
 
     public var jsonSchema: String {
@@ -51,19 +54,25 @@ public indirect enum JSONShape: Sendable, Equatable {
         }
     }
 
-    /// The shape as one GBNF expression.
-    private var rule: String {
+    /// The shape as one GBNF expression; list items become rules of their own in `rules`.
+    private func expression(rules: inout [String]) -> String {
         switch self {
         case let .string(minimum, maximum):
-            #""\"" char{\#(minimum),\#(maximum.map(String.init) ?? "")} "\"""#
+            return #""\"" char{\#(minimum),\#(maximum.map(String.init) ?? "")} "\"""#
         case let .list(item, count):
-            "\"[\" ws \(item.rule) (ws \",\" ws \(item.rule)){\(max(count.lowerBound - 1, 0)),\(count.upperBound - 1)} ws \"]\""
+            let name = "item\(rules.count + 1)"
+            rules.append("")
+            let index = rules.count - 1
+            rules[index] = "\(name) ::= " + item.expression(rules: &rules)
+            return "\"[\" ws \(name) (ws \",\" ws \(name)){\(max(count.lowerBound - 1, 0)),\(count.upperBound - 1)} ws \"]\""
         case let .choice(values):
-            "(" + values.map { #""\"\#($0)\"""# }.joined(separator: " | ") + ")"
+            return "(" + values.map { #""\"\#($0)\"""# }.joined(separator: " | ") + ")"
         case let .object(fields):
-            "\"{\" ws "
-                + fields.map { #""\"\#($0.key)\"" ws ":" ws "# + $0.value.rule }.joined(separator: " ws \",\" ws ")
-                + " ws \"}\""
+            var members: [String] = []
+            for field in fields {
+                members.append(#""\"\#(field.key)\"" ws ":" ws "# + field.value.expression(rules: &rules))
+            }
+            return "\"{\" ws " + members.joined(separator: " ws \",\" ws ") + " ws \"}\""
         }
     }
 }

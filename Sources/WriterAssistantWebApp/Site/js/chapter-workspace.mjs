@@ -11,6 +11,11 @@ import { normalizeCharacterFeedback, previewChapterChange, previewCharacterFeedb
 import { appendChapter, contextFor, replaceChapterContent, toStructuredContext } from './store.mjs';
 import * as show from './workspace-results.mjs';
 
+/** The chapter lengths the server accepts (`targetWords`), in words. */
+const targetWordRange = [50, 5000];
+/** How the server ends prose that reached its token limit. */
+const cutBack = 'cut at the token limit, back to its last complete sentence';
+
 export class ChapterWorkspace {
   /**
    * - `getBible()`: the story bible as it is now (an import replaces it);
@@ -69,7 +74,7 @@ export class ChapterWorkspace {
     this.wordCount = h('span', { id: 'workspace-words', class: 'save-status' });
     this.saveButton = h('button', { type: 'button', id: 'workspace-save', onClick: () => this.#saveDraft() }, 'Add to the story bible');
 
-    this.targetWords = h('input', { id: 'target-words', type: 'number', min: 1, step: 10, placeholder: 'the server\u2019s choice', inputmode: 'numeric' });
+    this.targetWords = h('input', { id: 'target-words', type: 'number', min: targetWordRange[0], max: targetWordRange[1], step: 10, placeholder: 'the server\u2019s choice', inputmode: 'numeric' });
     this.generateButton = h('button', { type: 'button', id: 'generate-chapter', class: 'primary', onClick: () => this.generateChapter() }, 'Write the chapter');
     this.changeRequest = h('textarea', { id: 'change-request', rows: 2, placeholder: 'Make the ending darker; give Tomas a line of dialogue\u2026', onKeydown: (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.modifyChapter();
@@ -90,10 +95,11 @@ export class ChapterWorkspace {
         field('Title', this.titleInput)),
       field('Text', this.textArea, this.textHint),
       h('div', { class: 'toolbar' }, this.wordCount, this.saveButton),
+      this.panel.element,
       h('div', { class: 'tools' },
         tool('tool-generate-heading', 'Write the next chapter',
           h('p', { class: 'hint' }, 'From the plot point above and the story bible, as a new chapter.'),
-          field('Length in words (optional)', this.targetWords),
+          field('Length in words, 50 to 5,000 (optional)', this.targetWords),
           this.generateButton),
         tool('tool-modify-heading', 'Revise this chapter',
           field('What should change?', this.changeRequest),
@@ -109,8 +115,7 @@ export class ChapterWorkspace {
           h('p', { class: 'hint' }, 'How one character lives the plot point: actions, words, body, feelings, thoughts.'),
           field('Character', this.characterSelect),
           this.characterButton)),
-      this.hint,
-      this.panel.element));
+      this.hint));
     this.#renderCharacterOptions();
     this.#show(this.chapter);
   }
@@ -146,8 +151,13 @@ export class ChapterWorkspace {
     if (!this.#canStart()) return;
     if (this.plotPoint.value.trim() === '') return this.#problem('Write the plot point above first: the chapter is written from it.', this.plotPoint);
     const body = { plotPoint: this.plotPoint.value, structured_context: toStructuredContext(this.bible) };
-    const words = Number.parseInt(this.targetWords.value, 10);
-    if (Number.isInteger(words) && words > 0) body.targetWords = words;
+    if (this.targetWords.value.trim() !== '') {
+      const words = Number(this.targetWords.value);
+      if (!Number.isInteger(words) || words < targetWordRange[0] || words > targetWordRange[1]) {
+        return this.#problem(`Ask for ${targetWordRange[0]} to ${targetWordRange[1].toLocaleString('en')} words, or leave the length empty.`, this.targetWords);
+      }
+      body.targetWords = words;
+    }
     this.#run({
       operation: operations.generateChapter,
       body,
@@ -155,7 +165,7 @@ export class ChapterWorkspace {
       preview: (text) => (text ? show.prose(text) : null),
       show: (result) => show.prose(result.chapterText ?? ''),
       summary: (result) => wordsOf(result.wordCount),
-      truncatedNote: 'cut off at the token limit: the chapter may stop mid-way',
+      truncatedNote: cutBack,
       keepLabel: 'Keep as a new chapter',
       keep: (result) => {
         const chapter = appendChapter(this.bible, { content: someText(result.chapterText) });
@@ -181,7 +191,7 @@ export class ChapterWorkspace {
       },
       show: (result) => show.chapterChange(result),
       summary: (result) => wordsOf(result.wordCount),
-      truncatedNote: 'cut off at the token limit: the revised chapter may stop mid-way',
+      truncatedNote: cutBack,
       keepLabel: 'Keep the changes',
       keep: (result) => {
         this.#setText(target, someText(result.modifiedChapter));
@@ -207,7 +217,7 @@ export class ChapterWorkspace {
       title: whole ? `${capitalized(target.name)}, fleshed out` : 'The passage, fleshed out',
       preview: (text) => (text ? show.prose(text) : null),
       show: (result) => show.prose(result.fleshedOutText ?? ''),
-      truncatedNote: 'cut off at the token limit: the passage may stop mid-way',
+      truncatedNote: cutBack,
       keepLabel: whole ? 'Replace the chapter text' : 'Replace the selection',
       keep: (result) => {
         const replaced = replaceSelection(this.#target(target.chapter).text, selection, someText(result.fleshedOutText));
@@ -239,6 +249,7 @@ export class ChapterWorkspace {
         const count = Array.isArray(result.suggestions) ? result.suggestions.length : 0;
         return `${count} suggestion${count === 1 ? '' : 's'}`;
       },
+      truncatedNote: 'cut off at the token limit: the unfinished last suggestion was left out',
     });
   }
 
@@ -253,6 +264,7 @@ export class ChapterWorkspace {
       title: `${name} in this scene`,
       preview: (answer) => show.characterFeedback(previewCharacterFeedback(answer), { writing: true }),
       show: (result) => show.characterFeedback(normalizeCharacterFeedback(result.feedback)),
+      truncatedNote: 'cut off at the token limit: the unfinished last entry was left out',
     });
   }
 

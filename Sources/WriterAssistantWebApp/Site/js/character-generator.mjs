@@ -50,10 +50,11 @@ export class CharacterGenerator {
       this.bio.focus();
       return;
     }
-    const context = toStructuredContext(this.getBible());
+    // The story's characters go in structured_context, which the server already tells the new
+    // one apart from; `existingCharacters` is for others besides them, and the page has none.
     this.panel.run({
       operation: operations.generateCharacterDetails,
-      body: { basicBio, existingCharacters: context.characters ?? [], structured_context: context },
+      body: { basicBio, structured_context: toStructuredContext(this.getBible()) },
       title: 'A new character',
       preview: (answer) => characterDetails(parsePartialJson(answer)),
       show: (result) => characterDetails(result) ?? h('p', { class: 'hint' }, 'The model left every field empty.'),

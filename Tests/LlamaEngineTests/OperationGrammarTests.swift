@@ -1,0 +1,26 @@
+import Testing
+import WriterAssistantAPI
+import WriterAssistantCore
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+@testable import LlamaEngine
+
+/// Every structured operation's grammar compiles in llama.cpp's own parser, at the default budgets
+/// and at small ones.
+@Suite struct OperationGrammarTests {
+    @Test(arguments: [200, 600])
+    func everyOperationsGrammarCompiles(maxTokens: Int) throws {
+        let model = try #require(LlamaSamplerTests.model)
+        let settings = OperationPipeline.Configuration(sampling: SamplingParameters(maxTokens: maxTokens))
+        let operations: [any WritingOperation] = [
+            OperationSamples.raterFeedback, OperationSamples.characterFeedback, OperationSamples.editorReview,
+            OperationSamples.modifyChapter, OperationSamples.generateCharacterDetails,
+        ]
+        for operation in operations {
+            let grammar = try #require(operation.answerPlan(settings).constraint?.grammar)
+            #expect(throws: Never.self, "\(type(of: operation).operationName):\n\(grammar)") {
+                _ = try LlamaSampler(model: model, parameters: SamplingParameters(temperature: 0, maxTokens: 0), grammar: grammar)
+            }
+        }
+    }
+}

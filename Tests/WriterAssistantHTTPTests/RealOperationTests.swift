@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+import WriterAssistantAPI
+import WriterAssistantClient
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantLLM
+import LlamaEngine
+import WriterAssistantTestSupport
+
+/// Every operation end to end with the real default model: real sockets, the grammar in the real
+/// sampler, answers that match the API document. Greedy, and never asserting on the words.
+@Suite(.serialized) struct RealOperationTests {
+    static func withRealServer<T: Sendable>(
+        generationTimeout: Duration = .seconds(300), _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let host = ModelHost(.ready(try await TestModel.shared()))
+        let pipeline = OperationPipeline.Configuration(
+            sampling: SamplingParameters(temperature: 0, maxTokens: 220), chapterMaxTokens: 160,
+            generationTimeout: generationTimeout)
+        return try await TestServer.with(host: host, configuration: ServerConfiguration(pipeline: pipeline), body)
+    }
+
+    @Test(arguments: 0..<OperationEndpointTests.operations.count)
+    func bothEndpointsAnswerInTheDocumentsShape(_ index: Int) async throws {
+        try await Self.answersInTheDocumentsShape(OperationEndpointTests.operations[index])
+    }
+
+    static func answersInTheDocumentsShape<Operation: WritingOperation>(_ request: Operation) async throws {
+        try await withRealServer { server in
+            let document = try await OpenAPIConformanceTests.document(server)
+            let body = try JSONEncoder().encode(request)
+            let path = "/api/v1/\(Operation.operationName)"
+
+            let stream = try await OpenAPIConformanceTests.send(server, .POST, path + "/stream?tokens=true", body: body)
+            #expect(stream.status == 200)
+            try OpenAPIConformanceTests.check(stream, in: document)
+            var decoder = ServerSentEventDecoder()
+            let events = try decoder.feed(stream.body).map {
+                try JSONDecoder().decode(OperationEvent<Operation.Result>.self, from: Data($0.data.utf8))
+            }
+            #expect(events.compactMap(\.phase) == FeedbackPhase.allCases, "\(events)")
+            let tokens = events.compactMap { if case .token(let text) = $0 { text } else { nil } }
+            #expect(tokens.count > 3)
+            guard case .result(let result) = events.last else { Issue.record("no result: \(events.suffix(2))"); return }
+            #expect(result.contextMetadata.model == "SmolLM2-135M-Instruct.Q4_1.gguf")
+            #expect((result.contextMetadata.completionTokens ?? 0) > 3)
+
+            let synchronous = try await OpenAPIConformanceTests.send(server, .POST, path, body: body)
+            #expect(synchronous.status == 200, "\(String(decoding: synchronous.body, as: UTF8.self))")
+            try OpenAPIConformanceTests.check(synchronous, in: document)
+            let again = try JSONDecoder().decode(Operation.Result.self, from: synchronous.body)
+            // The story was read once: the second request found it cached.
+            #expect((again.contextMetadata.cachedTokens ?? 0) > 100)
+        }
+    }
+
+    /// Each operation on a story read once reuses it: the story comes first in every prompt.
+    @Test func operationsOnOneStoryShareItsCachedPrefix() async throws {
+        try await Self.withRealServer { server in
+            let client = WriterAssistantClient(baseURL: server.baseURL)
+            _ = try await client.raterFeedback(OperationSamples.raterFeedback)
+            let review = try await client.editorReview(OperationSamples.editorReview)
+            let sheet = try await client.generateCharacterDetails(OperationSamples.generateCharacterDetails)
+            #expect((review.contextMetadata.cachedTokens ?? 0) > 100)
+            #expect((sheet.contextMetadata.cachedTokens ?? 0) > 100)
+        }
+    }
+
+    @Test func leavingAGeneratedChapterStopsTheModel() async throws {
+        let engine = try await TestModel.shared()
+        try await Self.withRealServer { server in
+            let leaving = Task {
+                let response = try await server.post("/api/v1/generate-chapter/stream?tokens=true", json: OperationSamples.generateChapter)
+                var decoder = ServerSentEventDecoder()
+                var tokens = 0
+                for try await chunk in response.body {
+                    tokens += decoder.feed(chunk.readableBytesView).filter { $0.data.contains(#""type":"token""#) }.count
+                    if tokens >= 2 { return engine.runningGenerations }
+                }
+                return 0
+            }
+            #expect(try await leaving.value == 1)
+            let left = ContinuousClock.now
+            while engine.runningGenerations > 0, ContinuousClock.now - left < .seconds(2) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(engine.runningGenerations == 0)
+        }
+    }
+
+    @Test func aChapterPastTheTimeLimitEndsWithGenerationTimeout() async throws {
+        try await Self.withRealServer(generationTimeout: .milliseconds(300)) { server in
+            let (_, events) = try await server.stream(OperationSamples.generateChapter)
+            guard case .error(let message, let code) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
+            #expect(code == .generationTimeout)
+            #expect(message.contains("chapter"))
+        }
+    }
+}
+
+extension ServerSentEventDecoder {
+    /// The events of a whole body.
+    mutating func feed(_ body: Data) -> [Event] {
+        feed(ByteBuffer(bytes: body).readableBytesView)
+    }
+}
