@@ -96,4 +96,94 @@ import WriterAssistantTestSupport
         #expect(try await Self.run(["feedback", "--rater", "x"]).status == 2)
         #expect(try await Self.run(["panel", "--plot", "x", "--raters", "/nonexistent.json"]).status == 2)
     }
+
+    // MARK: The other operations
+
+    static func scriptedServer<T: Sendable>(
+        answering operation: String, _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let model = ScriptedModel(script: .init(answer: OperationSamples.answer(to: operation).chunked(into: 7)))
+        return try await TestServer.with(host: ModelHost(.ready(model)), body)
+    }
+
+    static func temporaryFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func reviewListsTheEditorsSuggestionsByPriority() async throws {
+        let chapter = try Self.temporaryFile(OperationSamples.chapter)
+        defer { try? FileManager.default.removeItem(atPath: chapter) }
+        try await Self.scriptedServer(answering: "editor-review") { server in
+            let output = try await Self.run(["review", "--server", server.baseURL, "--chapter", chapter])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("1. [high] 'very scared'"))
+            #expect(output.stdout.contains("2. [medium] The line 'The door was old'"))
+            for phase in FeedbackPhase.allCases { #expect(output.stderr.contains(phase.rawValue)) }
+        }
+    }
+
+    @Test func chapterWriteStreamsTheProseToStandardOutput() async throws {
+        try await Self.scriptedServer(answering: "generate-chapter") { server in
+            let output = try await Self.run([
+                "chapter", "write", "--server", server.baseURL, "--plot", "Ari opens the door.", "--words", "60",
+                "--story", Self.example("story.json"),
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            // The raw answer as written, then the word count of the chapter it became.
+            #expect(output.stdout.hasPrefix(OperationSamples.answer(to: "generate-chapter")))
+            #expect(output.stdout.contains("(16 words)"))
+        }
+    }
+
+    @Test func chapterReviseAndFleshOutPrintTheirResults() async throws {
+        let chapter = try Self.temporaryFile("Ari grew up on a quiet farm.")
+        defer { try? FileManager.default.removeItem(atPath: chapter) }
+        try await Self.scriptedServer(answering: "modify-chapter") { server in
+            let output = try await Self.run([
+                "chapter", "revise", "--server", server.baseURL, "--chapter", chapter, "--request", "Make it rain.", "--json",
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            let result = try JSONDecoder().decode(ModifyChapterResult.self, from: Data(output.stdout.utf8))
+            #expect(result.changesSummary == "Rain now falls every night.")
+        }
+        try await Self.scriptedServer(answering: "flesh-out") { server in
+            let output = try await Self.run(["chapter", "flesh-out", "--server", server.baseURL, "--passage", chapter])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("old apples"))
+        }
+    }
+
+    @Test func characterVoiceAndCreate() async throws {
+        try await Self.scriptedServer(answering: "character-feedback") { server in
+            let output = try await Self.run([
+                "character", "voice", "--server", server.baseURL, "--name", "Ari", "--plot", "A door.",
+                "--story", Self.example("story.json"),
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("Dialog:\n- Who built you, door?"))
+
+            // A character the story does not have is refused before any work.
+            let unknown = try await Self.run([
+                "character", "voice", "--server", server.baseURL, "--name", "Zed", "--plot", "A door.",
+                "--story", Self.example("story.json"),
+            ])
+            #expect(unknown.status == 3)
+            #expect(unknown.stderr.contains("characterName"))
+        }
+        try await Self.scriptedServer(answering: "generate-character-details") { server in
+            let output = try await Self.run(["character", "create", "--server", server.baseURL, "--bio", "A smith.", "--json"])
+            #expect(output.status == 0, "\(output.stderr)")
+            let sheet = try JSONDecoder().decode(StoryCharacter.self, from: Data(output.stdout.utf8))
+            #expect(sheet.name == "Bram" && sheet.fears == "Magic and what it did to their mother.")
+        }
+    }
+
+    @Test func operationUsageErrorsExitWith2() async throws {
+        #expect(try await Self.run(["review"]).status == 2)
+        #expect(try await Self.run(["review", "--chapter", "/nonexistent.txt"]).status == 2)
+        #expect(try await Self.run(["chapter", "write"]).status == 2)
+        #expect(try await Self.run(["character", "voice", "--plot", "x"]).status == 2)
+    }
 }
