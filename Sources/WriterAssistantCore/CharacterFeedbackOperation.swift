@@ -6,7 +6,7 @@ import WriterAssistantLLM
 extension CharacterFeedbackRequest: WritingOperation {
     public static let answerName = "character feedback"
     static let parts = ["actions", "dialog", "physicalSensations", "emotions", "internalMonologue"]
-    static let shape = JSONShape.object(parts.map { ($0, .list(.string(minimum: 8, maximum: 240), count: 1...3)) })
+    static let shape = JSONShape.object(parts.map { ($0, .list(.string(minimum: 8, maximum: 240, words: 3), count: 1...3)) })
 
     public static func message(for phase: FeedbackPhase) -> String {
         switch phase {
@@ -38,7 +38,8 @@ extension CharacterFeedbackRequest: WritingOperation {
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> CharacterFeedbackResult {
         let object = try JSONAnswer.reading(answer)
-        let lists = Self.parts.map { part in object.strings(part).filter { !($0.hasPrefix("#")) } }
+        let cleanup = FeedbackCleanup(promptTexts: [answer.instructions])
+        let lists = Self.parts.map { cleanup.keep(object.strings($0)) }
         guard lists.contains(where: { !$0.isEmpty }) else { throw JSONAnswer.unreadable(answer) }
         var metadata = answer.metadata
         metadata.truncated = object.cutOff ? true : nil

@@ -7,8 +7,8 @@ extension EditorReviewRequest: WritingOperation {
     public static let answerName = "review"
     static let shape = JSONShape.object([
         ("suggestions", .list(.object([
-            ("issue", .string(minimum: 15, maximum: 300)),
-            ("suggestion", .string(minimum: 15, maximum: 300)),
+            ("issue", .string(minimum: 15, maximum: 300, words: 3)),
+            ("suggestion", .string(minimum: 15, maximum: 300, words: 3)),
             ("priority", .choice(EditorSuggestion.Priority.allCases.map(\.rawValue))),
         ]), count: 2...5))
     ])
@@ -38,9 +38,12 @@ extension EditorReviewRequest: WritingOperation {
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> EditorReviewResult {
         let object = try JSONAnswer.reading(answer)
+        let items = object.objects("suggestions")
+        // Issues that repeat one another or the instructions are left out, with their suggestions.
+        let issues = Set(FeedbackCleanup(promptTexts: [answer.instructions]).keep(items.compactMap { $0["issue"] as? String }.map(\.trimmed)))
         var seen: Set<String> = []
-        let suggestions = object.objects("suggestions").compactMap { item -> EditorSuggestion? in
-            guard let issue = (item["issue"] as? String)?.trimmed.nilIfEmpty,
+        let suggestions = items.compactMap { item -> EditorSuggestion? in
+            guard let issue = (item["issue"] as? String)?.trimmed.nilIfEmpty, issues.contains(issue),
                 let suggestion = (item["suggestion"] as? String)?.trimmed.nilIfEmpty,
                 seen.insert(issue.lowercased()).inserted
             else { return nil }

@@ -19,9 +19,17 @@ public struct FeedbackCleanup: Sendable {
     }
 
     public func clean(_ feedback: RaterFeedback) -> RaterFeedback {
+        let kept = keep(feedback.suggestions)
+        // An answer made only of echoes is still the model's answer; say so rather than hide it.
+        return RaterFeedback(opinion: feedback.opinion, suggestions: kept.isEmpty ? feedback.suggestions : kept)
+    }
+
+    /// The entries of a list worth reading, in their order: no repeats, no echoes of the prompt,
+    /// nothing too short to act on.
+    public func keep(_ entries: [String]) -> [String] {
         var kept: [String] = []
         var keptWords: [Set<String>] = []
-        for suggestion in feedback.suggestions {
+        for suggestion in entries {
             let words = Self.words(suggestion)
             guard !suggestion.hasPrefix("#"), Self.wordCount(suggestion) >= Self.shortestSuggestion else { continue }
             if keptWords.contains(where: { Self.overlap(words, $0) >= Self.sameThingThreshold }) { continue }
@@ -30,8 +38,7 @@ public struct FeedbackCleanup: Sendable {
             kept.append(suggestion)
             keptWords.append(words)
         }
-        // An answer made only of echoes is still the model's answer; say so rather than hide it.
-        return RaterFeedback(opinion: feedback.opinion, suggestions: kept.isEmpty ? feedback.suggestions : kept)
+        return kept
     }
 
     /// The share of the smaller set's words that the other set also has.

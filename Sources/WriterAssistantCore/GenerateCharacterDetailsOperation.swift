@@ -7,9 +7,9 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
     static let shortFields = ["sex", "gender", "age"]
     static let longFields = ["personality", "motivations", "fears", "relationships", "physicalAppearance", "usualClothing"]
     static let shape = JSONShape.object(
-        [("name", .string(minimum: 2, maximum: 40))]
+        [("name", .name)]
             + shortFields.map { ($0, .string(minimum: 1, maximum: 30)) }
-            + longFields.map { ($0, .string(minimum: 10, maximum: 300)) })
+            + longFields.map { ($0, .string(minimum: 10, maximum: 300, words: 2)) })
 
     public static func message(for phase: FeedbackPhase) -> String {
         switch phase {

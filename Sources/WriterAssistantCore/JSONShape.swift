@@ -5,9 +5,12 @@ public import WriterAssistantLLM
 /// without grammars take. Every repetition is bounded, except where a string is meant to run as
 /// long as its token budget allows (a chapter), since small models otherwise loop inside strings.
 public indirect enum JSONShape: Sendable, Equatable {
-    /// A string of `characters.lowerBound` to `characters.upperBound` characters; an upper bound of
-    /// nil lets it run on.
-    case string(minimum: Int, maximum: Int?)
+    /// A string of `minimum` to `maximum` characters (nil lets it run on) that begins with
+    /// `words` words, or at least with a letter, digit or quote rather than a space or punctuation
+    /// (small models otherwise begin entries with ", " left over from the list).
+    case string(minimum: Int, maximum: Int?, words: Int = 0)
+    /// A person's or place's name: one to four words.
+    case name
     case list(JSONShape, count: ClosedRange<Int>)
     case choice([String])
     /// Keys in the order the model must write them; all required.
@@ -15,7 +18,8 @@ public indirect enum JSONShape: Sendable, Equatable {
 
     public static func == (lhs: JSONShape, rhs: JSONShape) -> Bool {
         switch (lhs, rhs) {
-        case let (.string(a, b), .string(c, d)): a == c && b == d
+        case let (.string(a, b, c), .string(d, e, f)): a == d && b == e && c == f
+        case (.name, .name): true
         case let (.list(a, b), .list(c, d)): a == c && b == d
         case let (.choice(a), .choice(b)): a == b
         case let (.object(a), .object(b)): a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
@@ -34,14 +38,18 @@ public indirect enum JSONShape: Sendable, Equatable {
         let root = expression(rules: &rules)
         return (["root ::= \(root) ws"] + rules + [
             #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,
+            #"lead ::= [^"\\ \x7F\x00-\x1F,.;:!?)}\]-]"#,
+            #"word ::= [^"\\ \x7F\x00-\x1F0-9{}\[\]<>,.;:!?()_=*#@/|~^&%$+]{1,30} [,;:.!?)]?"#,
             #"ws ::= [ \t\n]{0,4}"#,
         ]).joined(separator: "\n")
     }
 
     public var jsonSchema: String {
         switch self {
-        case let .string(minimum, maximum):
+        case let .string(minimum, maximum, _):
             #"{"type":"string","minLength":\#(minimum)"# + (maximum.map { #","maxLength":\#($0)"# } ?? "") + "}"
+        case .name:
+            #"{"type":"string","minLength":1,"maxLength":124}"#
         case let .list(item, count):
             #"{"type":"array","items":\#(item.jsonSchema),"minItems":\#(count.lowerBound),"maxItems":\#(count.upperBound)}"#
         case let .choice(values):
@@ -57,8 +65,13 @@ public indirect enum JSONShape: Sendable, Equatable {
     /// The shape as one GBNF expression; list items become rules of their own in `rules`.
     private func expression(rules: inout [String]) -> String {
         switch self {
-        case let .string(minimum, maximum):
-            return #""\"" char{\#(minimum),\#(maximum.map(String.init) ?? "")} "\"""#
+        case let .string(minimum, maximum, words):
+            // What the leading words or letter stand for, counted off the bounds.
+            let opening = words > 0 ? 2 * words : 1
+            let rest = "char{\(max(minimum - opening, 0)),\(maximum.map { String(max($0 - opening, 0)) } ?? "")}"
+            return words > 0 ? #""\"" (word " "){\#(words)} \#(rest) "\"""# : #""\"" lead \#(rest) "\"""#
+        case .name:
+            return #""\"" word (" " word){0,3} "\"""#
         case let .list(item, count):
             let name = "item\(rules.count + 1)"
             rules.append("")

@@ -7,7 +7,7 @@ import WriterAssistantLLM
 extension ModifyChapterRequest: WritingOperation {
     public static let answerName = "revised chapter"
     static let shape = JSONShape.object([
-        ("changesSummary", .string(minimum: 10, maximum: 500)),
+        ("changesSummary", .string(minimum: 10, maximum: 500, words: 3)),
         ("modifiedChapter", .string(minimum: 20, maximum: nil)),
     ])
 

@@ -6,7 +6,15 @@ public enum ProseAnswer {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A title the model put on top is not part of the chapter.
         while let first = lines.first, first.trimmed.isEmpty || isHeading(first.trimmed) { lines.removeFirst() }
+        // A heading further down starts something else (the next chapter, a summary, notes): the
+        // prose ended before it.
+        var cutAtHeading = false
+        if let next = lines.firstIndex(where: { isHeading($0.trimmed) }) {
+            lines.removeSubrange(next...)
+            cutAtHeading = true
+        }
         var prose = lines.joined(separator: "\n").trimmed
+        if cutAtHeading { return prose.nilIfEmpty.map { ($0, false) } }
         guard stoppedAtLimit else { return prose.nilIfEmpty.map { ($0, false) } }
         if let end = lastSentenceEnd(in: prose) { prose = String(prose[...end]) }
         return prose.trimmed.nilIfEmpty.map { ($0, true) }
@@ -18,7 +26,9 @@ public enum ProseAnswer {
     }
 
     private static func isHeading(_ line: String) -> Bool {
-        line.hasPrefix("#") || (line.count < 60 && line.lowercased().hasPrefix("chapter") && !line.hasSuffix("."))
+        let bare = line.trimmingPrefix(while: { $0 == "*" || $0 == "_" })
+        return line.hasPrefix("#")
+            || (line.count < 60 && bare.lowercased().hasPrefix("chapter") && !line.hasSuffix("."))
     }
 
     /// The end of the last sentence, a closing quote after it included.

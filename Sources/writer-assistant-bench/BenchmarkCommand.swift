@@ -33,6 +33,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Flag(help: "Measure only the pool of model servers (section 9) and print it, leaving the report as it is.")
     var routingOnly = false
 
+    @Flag(help: "Measure only chapter generation (section 10) and put it in the report in place of the one there.")
+    var chaptersOnly = false
+
     func run() async throws {
         if routingOnly {
             var seed = Int(Date().timeIntervalSince1970) % 100_000
@@ -52,6 +55,16 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let client = WriterAssistantClient(baseURL: process.baseURL)
         try await process.waitUntilReady(client)
         var seed = Int(Date().timeIntervalSince1970) % 100_000
+        let chapterTrial = ChapterTrial(client: client, modelPath: modelPath, threads: threads, runs: runs)
+
+        if chaptersOnly {
+            var chapters = try await chapterTrial.measure(seed: &seed)
+            chapters.measuredAlone = true
+            let section = chapters.markdown()
+            print(section)
+            try ReportSection.replace("## 10. ", with: section, in: output)
+            return
+        }
 
         // Each server request is followed by the same request to the same pipeline in this process
         // (no HTTP), then by raw decoding of as many tokens from the same depth: this machine's
@@ -122,6 +135,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
         // Sections 1-3's server; the trials below start their own.
         let peakResidentBytes = process.peakResidentBytes
+        log("chapter generation: decode against raw, a second chapter against the first")
+        let chapters = try await chapterTrial.measure(seed: &seed)
 
         let trials = StoryCacheTrials(executable: server, modelPath: modelPath, port: port + 1, sampling: sampling, runs: runs)
         let storyCache = try await trials.storyCache(seed: &seed)
@@ -140,7 +155,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
             peakResidentBytes: peakResidentBytes, storyCache: storyCache, memory: memory, keyCache: keyCache,
-            quantization: quantization, routing: routing)
+            quantization: quantization, routing: routing, chapters: chapters)
         try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
         print(report.markdown())
     }

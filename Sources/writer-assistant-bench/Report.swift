@@ -27,6 +27,7 @@ struct Report {
     var keyCache: KeyCacheFigures
     var quantization: QuantizationFigures
     var routing: RoutingFigures
+    var chapters: ChapterFigures
 
     static let baselineBelowServer = """
         The raw runs came out slower than the server's in this run, although they do less: within \
@@ -140,6 +141,7 @@ struct Report {
             \(keyCacheSection())
             \(quantizationSection())
             \(routing.markdown())
+            \(chapters.markdown())
             """
     }
 

@@ -17,12 +17,12 @@ struct TimedRun: Sendable {
     /// Client-side: completion tokens after the first, over the time between the first and last token.
     var clientDecodeRate: Double?
 
-    static func run(_ request: RaterFeedbackRequest, on client: WriterAssistantClient) async throws -> TimedRun {
+    static func run(_ request: some OperationRequest, on client: WriterAssistantClient) async throws -> TimedRun {
         let started = ContinuousClock.now
         var firstEvent: Duration?
         var firstToken: Duration?
         var lastToken: Duration?
-        let result = try await client.raterFeedbackEvents(request, includeTokens: true).result { event in
+        let result = try await client.events(request, includeTokens: true).result { event in
             let now = ContinuousClock.now - started
             if firstEvent == nil { firstEvent = now }
             if case .token = event {

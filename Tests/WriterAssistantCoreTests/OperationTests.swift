@@ -79,8 +79,8 @@ import WriterAssistantTestSupport
             ("tags", .list(.string(minimum: 1, maximum: nil), count: 1...3)),
             ("level", .choice(["high", "low"])),
         ])
-        #expect(shape.grammar.contains(#""\"name\"" ws ":" ws "\"" char{2,40} "\"""#))
-        #expect(shape.grammar.contains(#"char{1,}"#))
+        #expect(shape.grammar.contains(#""\"name\"" ws ":" ws "\"" lead char{1,39} "\"""#))
+        #expect(shape.grammar.contains(#"char{0,}"#))
         #expect(shape.grammar.contains(#"){0,2} ws "]""#))
         #expect(shape.grammar.contains(#"("\"high\"" | "\"low\"")"#))
         let schema = try #require(try JSONSerialization.jsonObject(with: Data(shape.jsonSchema.utf8)) as? [String: Any])
@@ -139,6 +139,28 @@ import WriterAssistantTestSupport
         #expect(cut.contextMetadata.truncated == true)
 
         #expect(throws: FeedbackFailure.self) { try OperationSamples.generateChapter.result(from: Self.finished("  \n")) }
+    }
+
+    /// Small models run on past the chapter into a heading of their own ("## Chapter 3",
+    /// "# Story summary"); the chapter is what came before it.
+    @Test func aHeadingAfterTheProseEndsTheChapter() throws {
+        let answer = "**Chapter 1**\nAri found the book.\n\nShe sang.\n\n# Story summary\nAri, who had grown up\n## Chapter 3\nMore."
+        let result = try OperationSamples.generateChapter.result(from: Self.finished(answer, stoppedAtLimit: true))
+        #expect(result.chapterText == "Ari found the book.\n\nShe sang.")
+        #expect(result.contextMetadata.truncated == nil)
+    }
+
+    /// Entries that repeat the instructions, or each other, are not the character speaking.
+    @Test func characterEntriesThatEchoTheInstructionsAreLeftOut() throws {
+        let request = OperationSamples.characterFeedback
+        let instructions = request.task(names: ["Ari"]).instructions
+        let answer = #"{"actions": ["Live this plot point as Ari, in Ari's own voice.", "Ari grips the cold brass handle."], "#
+            + #""dialog": ["Who built you, door?", "Who built you, door?"], "physicalSensations": ["Her palms sweat."], "#
+            + #""emotions": ["Fear and wild curiosity."], "internalMonologue": ["I have to know."]}"#
+        let result = try request.result(from: FinishedAnswer(
+            text: answer, stoppedAtLimit: false, metadata: ContextMetadata(tokens: 1, processingTime: 1), instructions: instructions))
+        #expect(result.feedback.actions == ["Ari grips the cold brass handle."])
+        #expect(result.feedback.dialog == ["Who built you, door?"])
     }
 
     @Test func aRevisionCutOffInItsChapterKeepsItsCompleteSentences() throws {

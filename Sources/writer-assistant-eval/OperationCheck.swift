@@ -1,0 +1,168 @@
+import Foundation
+import MeasurementSupport
+import WriterAssistantAPI
+import WriterAssistantClient
+
+/// One writing operation on one story of the corpus, and the checks of its own it met: a chapter
+/// that names the story's people, an editor's issue that quotes text the chapter has, a revision
+/// that keeps most of the chapter.
+struct OperationCheck: Sendable, Codable {
+    var operation: String
+    var genre: String
+    var seconds: Double
+    var errorCode: String?
+    var truncated: Bool
+    /// Each check's name and whether the answer met it, in a fixed order per operation.
+    var checks: [Check]
+    /// The answer as a writer would read it, for the report.
+    var text: String
+
+    struct Check: Sendable, Codable {
+        var name: String
+        var met: Bool
+    }
+
+    /// The words a generated chapter is asked for.
+    static let chapterWords = 300
+
+    /// Every operation on `story`, at once, as a writer's workspace would ask them.
+    static func run(story: QualityCorpus.Story, on client: WriterAssistantClient) async -> [OperationCheck] {
+        let context = story.structuredContext
+        let chapter = context.previousChapters?.last?.content ?? story.plotPoint
+        let passage = Self.sentences(chapter).prefix(2).joined(separator: " ")
+        let character = context.characters?.first?.name ?? story.names.first ?? "the hero"
+        let names = story.names
+        return await withTaskGroup(of: OperationCheck.self) { group in
+            group.addTask {
+                await measure(CharacterFeedbackRequest(characterName: character, plotPoint: story.plotPoint, structuredContext: context),
+                              genre: story.genre, on: client) { result in
+                    let feedback = result.feedback
+                    let parts = [feedback.actions, feedback.dialog, feedback.physicalSensations, feedback.emotions, feedback.internalMonologue]
+                    let text = parts.flatMap { $0 }.joined(separator: " ")
+                    return ([("all five parts", parts.allSatisfy { !$0.isEmpty }),
+                             ("names the story's people or places", AnswerQuality.mentions(names, in: text)),
+                             ("does not loop", AnswerQuality.repeatedShare(text) <= AnswerQuality.loopingShare)],
+                            zip(["Actions", "Dialog", "Sensations", "Emotions", "Thoughts"], parts)
+                                .map { "**\($0.0)**: " + $0.1.joined(separator: " / ") }.joined(separator: "<br>"))
+                }
+            }
+            group.addTask {
+                await measure(EditorReviewRequest(chapterToReview: chapter, structuredContext: context), genre: story.genre, on: client) { result in
+                    let pointing = result.suggestions.map { Self.quotesText(of: chapter, in: $0.issue) }
+                    return ([("2–5 suggestions", (2...5).contains(result.suggestions.count)),
+                             ("some issue quotes the chapter", pointing.contains(true)),
+                             ("every issue quotes the chapter", !pointing.isEmpty && pointing.allSatisfy { $0 })],
+                            result.suggestions.map { "[\($0.priority.rawValue)] \($0.issue) → \($0.suggestion)" }.joined(separator: "<br>"))
+                }
+            }
+            group.addTask {
+                await measure(GenerateChapterRequest(plotPoint: story.plotPoint, structuredContext: context, targetWords: chapterWords),
+                              genre: story.genre, on: client) { result in
+                    ([("names the story's people or places", AnswerQuality.mentions(names, in: result.chapterText)),
+                      ("does not loop", AnswerQuality.repeatedShare(result.chapterText) <= AnswerQuality.loopingShare),
+                      ("half to twice the words asked", (chapterWords / 2...chapterWords * 2).contains(result.wordCount))],
+                     result.chapterText)
+                }
+            }
+            group.addTask {
+                await measure(ModifyChapterRequest(currentChapter: chapter, userRequest: "Make it night, with rain.", structuredContext: context),
+                              genre: story.genre, on: client) { result in
+                    let kept = Self.sharedWords(chapter, result.modifiedChapter)
+                    return ([("changed the chapter", result.modifiedChapter.trimmingCharacters(in: .whitespacesAndNewlines) != chapter.trimmingCharacters(in: .whitespacesAndNewlines)),
+                             ("kept most of its words", kept >= 0.5),
+                             ("does not loop", AnswerQuality.repeatedShare(result.modifiedChapter) <= AnswerQuality.loopingShare)],
+                            "**Changes**: \(result.changesSummary)<br>\(result.modifiedChapter)")
+                }
+            }
+            group.addTask {
+                await measure(FleshOutRequest(textToFleshOut: passage, structuredContext: context), genre: story.genre, on: client) { result in
+                    let passageNames = names.filter { AnswerQuality.mentions([$0], in: passage) }
+                    return ([("longer than the passage", result.fleshedOutText.count > passage.count * 3 / 2),
+                             ("keeps the passage's names", passageNames.allSatisfy { AnswerQuality.mentions([$0], in: result.fleshedOutText) }),
+                             ("does not loop", AnswerQuality.repeatedShare(result.fleshedOutText) <= AnswerQuality.loopingShare)],
+                            "**Passage**: \(passage)<br>\(result.fleshedOutText)")
+                }
+            }
+            group.addTask {
+                await measure(GenerateCharacterDetailsRequest(basicBio: "A stranger who arrives with news about \(character).", structuredContext: context),
+                              genre: story.genre, on: client) { sheet in
+                    let fields = [sheet.sex, sheet.gender, sheet.age, sheet.personality, sheet.motivations, sheet.fears,
+                                  sheet.relationships, sheet.physicalAppearance, sheet.usualClothing]
+                    let taken = (context.characters ?? []).map { $0.name.lowercased() }
+                    return ([("every field filled", fields.allSatisfy { !$0.isEmpty }),
+                             ("a name the story does not use", !taken.contains(sheet.name.lowercased()))],
+                            "**\(sheet.name)** (\(sheet.sex), \(sheet.gender), \(sheet.age)): \(sheet.personality) Fears: \(sheet.fears)")
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// Streams one operation and checks its result.
+    static func measure<Request: OperationRequest>(
+        _ request: Request, genre: String, on client: WriterAssistantClient,
+        checks: (Request.Result) -> ([(String, Bool)], String)
+    ) async -> OperationCheck {
+        let started = ContinuousClock.now
+        var outcome = OperationCheck(operation: Request.operationName, genre: genre, seconds: 0, truncated: false, checks: [], text: "")
+        do {
+            let result = try await client.events(request).result()
+            let (met, text) = checks(result)
+            outcome.checks = met.map { Check(name: $0.0, met: $0.1) }
+            outcome.text = text
+            outcome.truncated = result.contextMetadata.truncated == true
+        } catch WriterAssistantClientError.server(let code, _, _) {
+            outcome.errorCode = code.rawValue
+        } catch {
+            outcome.errorCode = "TRANSPORT"
+        }
+        let elapsed = ContinuousClock.now - started
+        outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return outcome
+    }
+
+    /// Whether `issue` quotes, in any kind of quotation marks, at least two words that `chapter`
+    /// has as they are (letter case and spacing aside).
+    static func quotesText(of chapter: String, in issue: String) -> Bool {
+        let haystack = normalized(chapter)
+        for (open, close) in [("\"", "\""), ("“", "”"), ("'", "'"), ("‘", "’")] {
+            var rest = Substring(issue)
+            while let start = rest.range(of: open) {
+                let after = rest[start.upperBound...]
+                guard let end = after.range(of: close) else { break }
+                let quoted = normalized(String(after[..<end.lowerBound]))
+                    .trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
+                if quoted.split(separator: " ").count >= 2, haystack.contains(quoted) { return true }
+                rest = after[end.upperBound...]
+            }
+        }
+        return false
+    }
+
+    private static func normalized(_ text: String) -> String {
+        text.lowercased().replacingOccurrences(of: "’", with: "'")
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// The share of `original`'s distinct words that `revised` still has.
+    static func sharedWords(_ original: String, _ revised: String) -> Double {
+        let words = { (text: String) in Set(text.lowercased().split { !$0.isLetter }.map(String.init)) }
+        let before = words(original)
+        return before.isEmpty ? 0 : Double(before.intersection(words(revised)).count) / Double(before.count)
+    }
+
+    /// Sentences ended by `.`, `!` or `?` and a space.
+    static func sentences(_ text: String) -> [String] {
+        var sentences: [String] = []
+        var current = ""
+        for character in text {
+            current.append(character)
+            if ".!?".contains(character) {
+                sentences.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (sentences + [rest]).filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import MeasurementSupport
+
+/// QUALITY.md's section on the writing operations: per operation, how many answers met each of
+/// its checks, and the answer to the first story verbatim.
+struct OperationReport {
+    static let heading = "## The writing operations"
+    var checks: [OperationCheck]
+    var measuredAlone: Bool
+
+    func markdown() -> String {
+        let operations = checks.map(\.operation).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let stories = Set(checks.map(\.genre)).count
+        var lines = [
+            Self.heading,
+            "",
+            "Each writing operation once per story of the corpus (\(stories) stories), with the defaults, the operations of "
+                + "a story at once, through the streaming endpoints: character feedback for the story's first character, "
+                + "an editor's review, a revision (\"Make it night, with rain.\") of its last chapter, a flesh-out of that "
+                + "chapter's first two sentences, a chapter of \(OperationCheck.chapterWords) words from its plot point, and a "
+                + "new character from a one-line bio. Each operation has checks of its own; a check that cannot tell good "
+                + "writing from bad is not one of them, so read the examples."
+                + (measuredAlone ? " Measured on their own (`writer-assistant-eval --operations-only`), "
+                    + Date().formatted(.iso8601) + "; the sections above come from the last full run." : ""),
+            "",
+            "| operation | answers | results | errors | truncated | checks met | seconds (median) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for operation in operations {
+            let answers = checks.filter { $0.operation == operation }
+            let results = answers.filter { $0.errorCode == nil }
+            let errors = answers.compactMap(\.errorCode).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            let names = results.first?.checks.map(\.name) ?? []
+            let met = names.map { name in
+                let count = results.count { $0.checks.contains { $0.name == name && $0.met } }
+                return "\(name): \(percent(count, of: answers.count))"
+            }
+            lines.append(
+                "| `\(operation)` | \(answers.count) | \(results.count) | "
+                    + (errors.isEmpty ? "0" : errors.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                    + " | \(results.count { $0.truncated }) | \(met.joined(separator: "; ")) | "
+                    + String(format: "%.1f", Sample(values: answers.map(\.seconds)).median) + " |")
+        }
+        lines += ["", "### One answer of each, on the \(checks.first?.genre ?? "first") story", ""]
+        for operation in operations {
+            guard let example = checks.first(where: { $0.operation == operation && $0.genre == checks.first?.genre }) else { continue }
+            lines += ["**`\(operation)`**" + (example.errorCode.map { " failed: \($0)" } ?? ""), ""]
+            if example.errorCode == nil {
+                lines += example.text.components(separatedBy: "\n").map { "> " + $0 } + [""]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func percent(_ count: Int, of total: Int) -> String {
+        total == 0 ? "–" : String(format: "%.0f %%", Double(count) / Double(total) * 100)
+    }
+}
