@@ -1,4 +1,4 @@
-public import WriterAssistantAPI
+import WriterAssistantAPI
 public import WriterAssistantLLM
 
 /// A prompt ready for the model, and what had to be left out to make it fit.

@@ -155,7 +155,7 @@ import WriterAssistantTestSupport
 
     /// Every way the model side can fail, on the synchronous endpoint (a status of its own) and
     /// on the stream (an error event).
-    @Test(arguments: [
+    static let failures = [
         Failure(host: { ModelHost(.notConfigured) }),
         Failure(host: { ModelHost(.loading(name: "m.gguf")) }),
         Failure(host: { ModelHost(.ready(ScriptedModel(script: .init(answer: ["{"], failure: .evaluationFailed(status: -1), failAfterPieces: 1)))) }),
@@ -163,7 +163,9 @@ import WriterAssistantTestSupport
         Failure(host: { ModelHost(.ready(ScriptedModel(script: .wellFormed(pieceDelay: .seconds(1))))) }, timeout: .milliseconds(200)),
         Failure(host: { ModelHost(.ready(ScriptedModel(script: .init(answer: [], failure: .queueFull(limit: 0))))) }),
         Failure(host: { ModelHost(.ready(ScriptedModel(script: .wellFormed(), contextLength: 100))) }),
-    ])
+    ]
+
+    @Test(arguments: failures)
     func everyModelFailureMatchesTheDocument(_ failure: Failure) async throws {
         let configuration = ServerConfiguration(pipeline: .init(sampling: SamplingParameters(maxTokens: 90), generationTimeout: failure.timeout))
         try await TestServer.with(host: failure.host(), configuration: configuration) { server in

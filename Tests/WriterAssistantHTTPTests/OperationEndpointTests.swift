@@ -190,4 +190,46 @@ import WriterAssistantTestSupport
             }
         }
     }
+
+    /// Every way the model side can fail, for every operation: each answer (a status of its own,
+    /// or an error event) is one the document describes, and the stream always ends.
+    @Test(arguments: 0..<operations.count)
+    func everyFailureOfEveryOperationMatchesTheDocument(_ index: Int) async throws {
+        for failure in OpenAPIConformanceTests.failures {
+            try await Self.failureMatchesTheDocument(Self.operations[index], failure)
+        }
+    }
+
+    static func failureMatchesTheDocument<Operation: WritingOperation>(
+        _ request: Operation, _ failure: OpenAPIConformanceTests.Failure
+    ) async throws {
+        let configuration = ServerConfiguration(pipeline: .init(
+            sampling: SamplingParameters(maxTokens: 90), chapterMaxTokens: 90, generationTimeout: failure.timeout))
+        try await TestServer.with(host: failure.host(), configuration: configuration) { server in
+            let document = try await OpenAPIConformanceTests.document(server)
+            let body = try JSONEncoder().encode(request)
+            let path = "/api/v1/\(Operation.operationName)"
+            try OpenAPIConformanceTests.check(try await OpenAPIConformanceTests.send(server, .POST, path, body: body), in: document)
+            let (_, events) = try await server.stream(request)
+            #expect(events.last?.event.isTerminal == true)
+            try OpenAPIConformanceTests.check(try await OpenAPIConformanceTests.send(server, .POST, path + "/stream", body: body), in: document)
+        }
+    }
+
+    /// The document's example streams say what the server says.
+    @Test func theDocumentsExampleStreamsUseEachOperationsMessages() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            let document = try await OpenAPIConformanceTests.document(server)
+            for operation in WritingOperations.all {
+                let response = try #require(document.response("POST", "/api/v1/\(operation.operationName)/stream", status: 200))
+                let media = try #require((response["content"] as? [String: [String: Any]])?["text/event-stream"])
+                let example = try #require(media["example"] as? String)
+                for phase in FeedbackPhase.allCases {
+                    // The messages hold no character JSON escapes.
+                    let message = #""message":""# + operation.message(for: phase) + #"","phase":""# + phase.rawValue + "\""
+                    #expect(example.contains(message), "\(operation.operationName): \(message)")
+                }
+            }
+        }
+    }
 }

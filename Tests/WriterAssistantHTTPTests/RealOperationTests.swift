@@ -70,11 +70,17 @@ import WriterAssistantTestSupport
         }
     }
 
-    @Test func leavingAGeneratedChapterStopsTheModel() async throws {
+    /// A writer who cancels any operation stops the model writing it.
+    @Test(arguments: 0..<OperationEndpointTests.operations.count)
+    func leavingStopsTheModel(_ index: Int) async throws {
+        try await Self.leavingStopsTheModel(OperationEndpointTests.operations[index])
+    }
+
+    static func leavingStopsTheModel<Operation: WritingOperation>(_ request: Operation) async throws {
         let engine = try await TestModel.shared()
-        try await Self.withRealServer { server in
+        try await withRealServer { server in
             let leaving = Task {
-                let response = try await server.post("/api/v1/generate-chapter/stream?tokens=true", json: OperationSamples.generateChapter)
+                let response = try await server.post("/api/v1/\(Operation.operationName)/stream?tokens=true", json: request)
                 var decoder = ServerSentEventDecoder()
                 var tokens = 0
                 for try await chunk in response.body {
@@ -83,12 +89,12 @@ import WriterAssistantTestSupport
                 }
                 return 0
             }
-            #expect(try await leaving.value == 1)
+            #expect(try await leaving.value == 1, "\(Operation.operationName)")
             let left = ContinuousClock.now
             while engine.runningGenerations > 0, ContinuousClock.now - left < .seconds(2) {
                 try await Task.sleep(for: .milliseconds(5))
             }
-            #expect(engine.runningGenerations == 0)
+            #expect(engine.runningGenerations == 0, "\(Operation.operationName)")
         }
     }
 
