@@ -5,13 +5,48 @@ import WriterAssistantLLM
 /// important first.
 extension EditorReviewRequest: WritingOperation {
     public static let answerName = "review"
-    static let shape = JSONShape.object([
-        ("suggestions", .list(.object([
-            ("issue", .string(minimum: 15, maximum: 300, words: 3)),
-            ("suggestion", .string(minimum: 15, maximum: 300, words: 3)),
-            ("priority", .choice(EditorSuggestion.Priority.allCases.map(\.rawValue))),
-        ]), count: 2...5))
-    ])
+    /// Each issue opens by quoting a passage of the chapter word for word, so that it always
+    /// points at text the chapter has (a small model otherwise quotes words it made up).
+    var shape: JSONShape {
+        let passages = Self.passages(of: chapterToReview)
+        let issue: JSONShape = passages.isEmpty
+            ? .string(minimum: 15, maximum: 300, words: 3) : .quoting(passages: passages, minimum: 10, maximum: 250)
+        return .object([
+            ("suggestions", .list(.object([
+                ("issue", issue),
+                ("suggestion", .string(minimum: 15, maximum: 300, words: 3)),
+                ("priority", .choice(EditorSuggestion.Priority.allCases.map(\.rawValue))),
+            ]), count: 2...5))
+        ])
+    }
+
+    /// The passages an issue may quote: the chapter's sentences, the first words of long ones,
+    /// as many as a grammar holds comfortably.
+    public static func passages(of chapter: String) -> [String] {
+        var passages: [String] = []
+        var sentence = ""
+        func finish() {
+            let words = sentence.split(whereSeparator: \.isWhitespace)
+            sentence = ""
+            guard words.count >= 3 else { return }
+            let passage = words.prefix(passageWords).joined(separator: " ")
+            if !passages.contains(passage) { passages.append(passage) }
+        }
+        for character in chapter where passages.count < maximumPassages {
+            if character.isNewline {
+                finish()
+                continue
+            }
+            sentence.append(character)
+            if ".!?".contains(character) { finish() }
+        }
+        if passages.count < maximumPassages { finish() }
+        return passages
+    }
+
+    /// Longer quotes stop here: enough to find the passage, short enough to leave room for the issue.
+    static let passageWords = 12
+    static let maximumPassages = 150
 
     public static func message(for phase: FeedbackPhase) -> String {
         switch phase {
@@ -27,13 +62,13 @@ extension EditorReviewRequest: WritingOperation {
         PromptTask(
             sections: ["# Chapter to review\n\(chapterToReview.trimmed)"],
             instructions: "Review the chapter above as its editor. Answer with a JSON object whose \"suggestions\" "
-                + "list two to five problems worth fixing, most important first, each with \"issue\" (what is wrong, "
-                + "quoting in single quotes the words of the chapter it is about), \"suggestion\" (the concrete "
+                + "list two to five problems worth fixing, most important first, each with \"issue\" (the words of the "
+                + "chapter it is about, quoted in single quotes, then what is wrong with them), \"suggestion\" (the concrete "
                 + "change to make) and \"priority\" (\"high\", \"medium\" or \"low\").")
     }
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        AnswerPlan(sampling: settings.sampling, constraint: Self.shape.constraint)
+        AnswerPlan(sampling: settings.sampling, constraint: shape.constraint)
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> EditorReviewResult {

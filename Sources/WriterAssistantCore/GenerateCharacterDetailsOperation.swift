@@ -6,10 +6,18 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
     public static let answerName = "character sheet"
     static let shortFields = ["sex", "gender", "age"]
     static let longFields = ["personality", "motivations", "fears", "relationships", "physicalAppearance", "usualClothing"]
-    static let shape = JSONShape.object(
-        [("name", .name)]
-            + shortFields.map { ($0, .string(minimum: 1, maximum: 30)) }
-            + longFields.map { ($0, .string(minimum: 10, maximum: 300, words: 2)) })
+    /// The sheet, whose name may not begin as any of the story's characters' names do.
+    var shape: JSONShape {
+        .object(
+            [("name", .name(excluding: takenNames))]
+                + Self.shortFields.map { ($0, .string(minimum: 1, maximum: 30)) }
+                + Self.longFields.map { ($0, .string(minimum: 10, maximum: 300, words: 2)) })
+    }
+
+    /// The names of the story's characters and of the others given.
+    var takenNames: [String] {
+        ((structuredContext?.characters ?? []) + (existingCharacters ?? [])).map { $0.name.trimmed }.filter { !$0.isEmpty }
+    }
 
     public static func message(for phase: FeedbackPhase) -> String {
         switch phase {
@@ -25,7 +33,7 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
         var sections = ["# The new character\n\(basicBio.trimmed)"]
         let others = (existingCharacters ?? []).map(StoryPrompt.describe)
         if !others.isEmpty { sections.append("# Other characters\n" + others.joined(separator: "\n\n")) }
-        let taken = ((structuredContext?.characters ?? []) + (existingCharacters ?? [])).map { $0.name.trimmed }.filter { !$0.isEmpty }
+        let taken = takenNames
         return PromptTask(
             sections: sections,
             instructions: "Create this new character for the story as a character sheet. Answer with a JSON object "
@@ -36,7 +44,7 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
     }
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        AnswerPlan(sampling: settings.sampling, constraint: Self.shape.constraint)
+        AnswerPlan(sampling: settings.sampling, constraint: shape.constraint)
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateCharacterDetailsResult {

@@ -9,8 +9,13 @@ public indirect enum JSONShape: Sendable, Equatable {
     /// `words` words, or at least with a letter, digit or quote rather than a space or punctuation
     /// (small models otherwise begin entries with ", " left over from the list).
     case string(minimum: Int, maximum: Int?, words: Int = 0)
-    /// A person's or place's name: one to four words.
-    case name
+    /// A person's or place's name: one to four words, whose first word is none of `excluding`'s
+    /// first words (a new character must not take the name of one the story has).
+    case name(excluding: [String] = [])
+    /// A string that opens by quoting one of `passages` word for word in single quotes, then says
+    /// more in `minimum` to `maximum` characters: what a reviewer writes about a text, made to
+    /// point at text that exists.
+    case quoting(passages: [String], minimum: Int, maximum: Int)
     case list(JSONShape, count: ClosedRange<Int>)
     case choice([String])
     /// Keys in the order the model must write them; all required.
@@ -19,7 +24,8 @@ public indirect enum JSONShape: Sendable, Equatable {
     public static func == (lhs: JSONShape, rhs: JSONShape) -> Bool {
         switch (lhs, rhs) {
         case let (.string(a, b, c), .string(d, e, f)): a == d && b == e && c == f
-        case (.name, .name): true
+        case let (.name(a), .name(b)): a == b
+        case let (.quoting(a, b, c), .quoting(d, e, f)): a == d && b == e && c == f
         case let (.list(a, b), .list(c, d)): a == c && b == d
         case let (.choice(a), .choice(b)): a == b
         case let (.object(a), .object(b)): a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
@@ -50,6 +56,8 @@ public indirect enum JSONShape: Sendable, Equatable {
             #"{"type":"string","minLength":\#(minimum)"# + (maximum.map { #","maxLength":\#($0)"# } ?? "") + "}"
         case .name:
             #"{"type":"string","minLength":1,"maxLength":124}"#
+        case let .quoting(_, minimum, maximum):
+            #"{"type":"string","pattern":"^'","minLength":\#(minimum),"maxLength":\#(maximum + 200)}"#
         case let .list(item, count):
             #"{"type":"array","items":\#(item.jsonSchema),"minItems":\#(count.lowerBound),"maxItems":\#(count.upperBound)}"#
         case let .choice(values):
@@ -70,8 +78,18 @@ public indirect enum JSONShape: Sendable, Equatable {
             let opening = words > 0 ? 2 * words : 1
             let rest = "char{\(max(minimum - opening, 0)),\(maximum.map { String(max($0 - opening, 0)) } ?? "")}"
             return words > 0 ? #""\"" (word " "){\#(words)} \#(rest) "\"""# : #""\"" lead \#(rest) "\"""#
-        case .name:
-            return #""\"" word (" " word){0,3} "\"""#
+        case .name(let excluded):
+            let first = Self.firstWords(of: excluded)
+            guard !first.isEmpty else { return #""\"" word (" " word){0,3} "\"""# }
+            let name = "newname\(rules.count + 1)"
+            rules.append("")
+            let index = rules.count - 1
+            rules[index] = "\(name) ::= " + Self.wordExcept(first, prefix: "", name: name, rules: &rules)
+            return #""\"" \#(name) [,;:.!?)]? (" " word){0,3} "\"""#
+        case let .quoting(passages, minimum, maximum):
+            let name = "passage\(rules.count + 1)"
+            rules.append("\(name) ::= " + passages.map(Self.literal).joined(separator: " | "))
+            return #""\"'" \#(name) "' " char{\#(minimum),\#(maximum)} "\"""#
         case let .list(item, count):
             let name = "item\(rules.count + 1)"
             rules.append("")
@@ -87,5 +105,65 @@ public indirect enum JSONShape: Sendable, Equatable {
             }
             return "\"{\" ws " + members.joined(separator: " ws \",\" ws ") + " ws \"}\""
         }
+    }
+
+    /// Characters a word may hold, as a GBNF class body.
+    static let wordCharacters = #""\\ \x7F\x00-\x1F0-9{}\[\]<>,.;:!?()_=*#@/|~^&%$+"#
+
+    static func firstWords(of names: [String]) -> [String] {
+        var words: [String] = []
+        for name in names {
+            guard let first = name.split(whereSeparator: \.isWhitespace).first.map(String.init), !words.contains(first) else { continue }
+            words.append(first)
+        }
+        return words
+    }
+
+    /// A word that is none of `words`: a trie over them, in which a path may leave at any
+    /// character the excluded words do not continue with, and may end anywhere but at the end of
+    /// an excluded word.
+    private static func wordExcept(_ words: [String], prefix: String, name: String, rules: inout [String]) -> String {
+        let rest = words.filter { $0.hasPrefix(prefix) && $0.count > prefix.count }
+        let next = rest.map { $0[$0.index($0.startIndex, offsetBy: prefix.count)] }.reduce(into: [Character]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
+        // Leaving the trie: any other character of a word, then any word characters.
+        let others = next.map { escapedClassCharacter($0) }.joined()
+        var alternatives = ["[^\(wordCharacters)\(others)] [^\(wordCharacters)]{0,29}"]
+        for character in next {
+            let child = "\(name)x\(rules.count + 1)"
+            rules.append("")
+            let index = rules.count - 1
+            rules[index] = "\(child) ::= " + wordExcept(words, prefix: prefix + String(character), name: name, rules: &rules)
+            alternatives.append(literal(String(character)) + " " + child)
+        }
+        // Ending here makes a word, unless it is one of the excluded (the empty word is none).
+        if !prefix.isEmpty, !words.contains(prefix) { alternatives.append("\"\"") }
+        return alternatives.joined(separator: " | ")
+    }
+
+    private static func escapedClassCharacter(_ character: Character) -> String {
+        switch character {
+        case "\\", "]", "[", "^", "-": "\\" + String(character)
+        default: String(character)
+        }
+    }
+
+    /// `text` as a GBNF literal of its JSON-escaped form: what the model writes inside a JSON string.
+    static func literal(_ text: String) -> String {
+        // Each character's JSON escape, then that escape's backslashes and quotes escaped for GBNF.
+        var literal = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": literal += #"\\\""#
+            case "\\": literal += #"\\\\"#
+            case "\n": literal += #"\\n"#
+            case "\t": literal += #"\\t"#
+            case "\r": literal += #"\\r"#
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: continue
+            default: literal.unicodeScalars.append(scalar)
+            }
+        }
+        return literal + "\""
     }
 }

@@ -1,14 +1,14 @@
 public import WriterAssistantAPI
 import WriterAssistantLLM
 
-/// A chapter revised as the writer asks in words. The summary of changes comes first, so that an
-/// answer cut off by its budget still says what it changed, and the writer reads it before the
-/// chapter streams in.
+/// A chapter revised as the writer asks in words. The revised chapter comes first, right after
+/// the model has read the original, which small models then follow closely instead of writing a
+/// new text; the summary of changes follows it.
 extension ModifyChapterRequest: WritingOperation {
     public static let answerName = "revised chapter"
     static let shape = JSONShape.object([
-        ("changesSummary", .string(minimum: 10, maximum: 500, words: 3)),
         ("modifiedChapter", .string(minimum: 20, maximum: nil)),
+        ("changesSummary", .string(minimum: 10, maximum: 500, words: 3)),
     ])
 
     public static func message(for phase: FeedbackPhase) -> String {
@@ -24,24 +24,30 @@ extension ModifyChapterRequest: WritingOperation {
     public func task(names: [String]) -> PromptTask {
         PromptTask(
             sections: ["# Chapter to revise\n\(currentChapter.trimmed)", "# The writer's request\n\(userRequest.trimmed)"],
-            instructions: "Revise the chapter above as the writer asks, changing what the request needs and keeping "
-                + "the rest as it is. Answer with a JSON object: \"changesSummary\", one or two sentences on what you "
-                + "changed, then \"modifiedChapter\", the whole revised chapter.")
+            instructions: "Revise the chapter above as the writer asks: copy it, changing only what the request needs "
+                + "and keeping every other sentence as it is. Answer with a JSON object: \"modifiedChapter\", the whole "
+                + "revised chapter, then \"changesSummary\", one or two sentences on what you changed.")
     }
+
+    /// Said in place of a summary the token limit left out.
+    public static let noSummary = "The answer reached its token limit before it could summarize the changes."
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         var sampling = settings.sampling
         // The chapter again (about four characters to a token) with room to grow, and the summary.
         sampling.maxTokens = min(settings.chapterMaxTokens, currentChapter.utf8.count / 4 * 3 / 2 + 200)
-        return AnswerPlan(sampling: sampling, constraint: Self.shape.constraint)
+        // The chapter closes in time for its summary (about 100 tokens).
+        return AnswerPlan(sampling: sampling, constraint: Self.shape.constraint, guide: LongStringGuide(string: 2, reserve: 110))
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ModifyChapterResult {
         let object = try JSONAnswer.reading(answer)
         let cutInChapter = object.cutInside == "modifiedChapter"
-        guard let summary = object.string("changesSummary"), let written = object.string("modifiedChapter"),
+        guard let written = object.string("modifiedChapter"),
             let (chapter, cutBack) = ProseAnswer.read(written, stoppedAtLimit: cutInChapter)
         else { throw JSONAnswer.unreadable(answer) }
+        // The limit can end the answer before its summary; the chapter is what the writer asked for.
+        let summary = object.string("changesSummary") ?? Self.noSummary
         var metadata = answer.metadata
         metadata.truncated = object.cutOff || cutBack ? true : nil
         return ModifyChapterResult(

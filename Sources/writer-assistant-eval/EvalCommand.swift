@@ -37,6 +37,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Only the default settings, without the comparison rows.")
     var defaultsOnly = false
 
+    @Flag(help: "Only the writing operations, put in the report in place of their section.")
+    var operationsOnly = false
+
     /// A way to run the server, as the report names it.
     struct Setting {
         var label: String
@@ -48,6 +51,12 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         let corpus = try QualityCorpus.load(corpus)
+        if operationsOnly {
+            let section = OperationReport(checks: try await operationChecks(corpus), measuredAlone: true).markdown()
+            try ReportSection.replace(OperationReport.heading, with: section, in: output)
+            log("wrote the writing operations into \(output)")
+            return
+        }
         let defaults = Setting(label: "defaults (after)", arguments: [], passes: passes)
         let settings = defaultsOnly ? [defaults] : [
             Setting(label: "no repetition control (before)",
@@ -94,8 +103,24 @@ struct EvalCommand: AsyncParsableCommand {
         let report = QualityReport(
             corpus: corpus, answers: answers, settingLabels: settings.map(\.label), defaultsLabel: defaults.label,
             beforeLabel: defaultsOnly ? nil : settings[0].label, modelPath: modelPath, serverSettings: serverSettings)
-        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
+        let operations = OperationReport(checks: try await operationChecks(corpus), measuredAlone: false)
+        try (report.markdown() + "\n" + operations.markdown()).write(toFile: output, atomically: true, encoding: .utf8)
         log("wrote \(output)")
+    }
+
+    /// Every writing operation once per story, with the defaults, on a fresh server.
+    private func operationChecks(_ corpus: QualityCorpus) async throws -> [OperationCheck] {
+        let process = try ServerProcess(
+            executable: server, modelPath: modelPath, port: port, parallel: 4, sampling: .raterDefaults, extraArguments: [])
+        defer { process.stop() }
+        let client = WriterAssistantClient(baseURL: process.baseURL)
+        try await process.waitUntilReady(client)
+        var checks: [OperationCheck] = []
+        for story in corpus.stories {
+            log("writing operations: \(story.genre)")
+            checks += await OperationCheck.run(story: story, on: client)
+        }
+        return checks
     }
 
     private func log(_ message: String) {

@@ -15,6 +15,7 @@ import WriterAssistantTestSupport
         let operations: [any WritingOperation] = [
             OperationSamples.raterFeedback, OperationSamples.characterFeedback, OperationSamples.editorReview,
             OperationSamples.modifyChapter, OperationSamples.generateCharacterDetails,
+            EditorReviewRequest(chapterToReview: "Ari said \"no\" twice.\nThe path\\road — long! Élan vital hummed: {x} [y] <z>.\tTabs\u{7F}too."),
         ]
         for operation in operations {
             let grammar = try #require(operation.answerPlan(settings).constraint?.grammar)

@@ -41,11 +41,11 @@ public enum OperationSamples {
         case CharacterFeedbackRequest.operationName:
             #"{"actions": ["Ari grips the cold brass handle."], "dialog": ["Who built you, door?"], "physicalSensations": ["Her palms sweat against the metal."], "emotions": ["Fear tangled with wild curiosity."], "internalMonologue": ["I have to know what is behind it."]}"#
         case EditorReviewRequest.operationName:
-            #"{"suggestions": [{"issue": "The line 'The door was old' tells instead of shows.", "suggestion": "Describe the cracked paint and rusted hinges.", "priority": "medium"}, {"issue": "'very scared' states the fear flatly.", "suggestion": "Show the fear through her breath and her hands.", "priority": "high"}]}"#
+            #"{"suggestions": [{"issue": "'The door was old.' This tells instead of shows.", "suggestion": "Describe the cracked paint and rusted hinges.", "priority": "medium"}, {"issue": "'She was scared, very scared, and she walked down the stairs slowly.' The fear is stated flatly.", "suggestion": "Show the fear through her breath and her hands.", "priority": "high"}]}"#
         case GenerateChapterRequest.operationName:
             "Chapter 2\n\nAri crept down the stairs. The door waited in the dark, and behind it something hummed."
         case ModifyChapterRequest.operationName:
-            #"{"changesSummary": "Rain now falls every night.", "modifiedChapter": "Ari grew up on a quiet farm at the edge of the forest. Every night the rain drummed on the roof."}"#
+            #"{"modifiedChapter": "Ari grew up on a quiet farm at the edge of the forest. Every night the rain drummed on the roof.", "changesSummary": "Rain now falls every night."}"#
         case FleshOutRequest.operationName:
             "Ari found the door behind the shelves, its wood swollen with damp. The basement smelled of earth and old apples. She pushed, and it opened."
         case GenerateCharacterDetailsRequest.operationName:

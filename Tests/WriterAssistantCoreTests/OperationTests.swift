@@ -89,6 +89,22 @@ import WriterAssistantTestSupport
         #expect(tags["maxItems"] as? Int == 3)
     }
 
+    /// An editor's issue can only open with a passage the chapter has: its sentences, the first
+    /// words of long ones, escaped as JSON inside the grammar.
+    @Test func anIssueQuotesOnlyPassagesOfTheChapter() throws {
+        let chapter = "Ari said \"no\" twice.\nThe path\\road was long and wound through the hills past the mill and the old bridge and on. Ok.\nÉlan vital — it hummed!"
+        #expect(EditorReviewRequest.passages(of: chapter) == [
+            "Ari said \"no\" twice.", "The path\\road was long and wound through the hills past the mill", "Élan vital — it hummed!",
+        ])
+        let grammar = try #require(EditorReviewRequest(chapterToReview: chapter).answerPlan(.init()).constraint?.grammar)
+        #expect(grammar.contains(#" ::= "Ari said \\\"no\\\" twice." | "The path\\\\road was"#))
+        #expect(grammar.contains(#""\"issue\"" ws ":" ws "\"'" passage"#))
+        #expect(grammar.contains(#"' " char{10,250} "\"""#))
+        // Nothing to quote: the issue is free again.
+        let short = try #require(EditorReviewRequest(chapterToReview: "Two words").answerPlan(.init()).constraint?.grammar)
+        #expect(!short.contains("passage"))
+    }
+
     // MARK: Reading answers
 
     @Test func aCutOffObjectKeepsTheStringItWasWriting() throws {
@@ -124,7 +140,7 @@ import WriterAssistantTestSupport
     @Test func editorSuggestionsComeMostImportantFirst() throws {
         let result = try OperationSamples.editorReview.result(from: Self.finished(OperationSamples.answer(to: "editor-review")))
         #expect(result.suggestions.map(\.priority) == [.high, .medium])
-        #expect(result.suggestions[1].issue.contains("'The door was old'"))
+        #expect(result.suggestions[1].issue.hasPrefix("'The door was old.'"))
     }
 
     @Test func aChapterLosesItsTitleAndAnUnfinishedLastSentence() throws {
@@ -165,18 +181,36 @@ import WriterAssistantTestSupport
 
     @Test func aRevisionCutOffInItsChapterKeepsItsCompleteSentences() throws {
         let result = try OperationSamples.modifyChapter.result(from: Self.finished(
-            #"{"changesSummary": "Rain every night.", "modifiedChapter": "Ari grew up on a farm. Rain drummed on the ro"#,
-            stoppedAtLimit: true))
+            #"{"modifiedChapter": "Ari grew up on a farm. Rain drummed on the ro"#, stoppedAtLimit: true))
         #expect(result.modifiedChapter == "Ari grew up on a farm.")
-        #expect(result.changesSummary == "Rain every night.")
+        #expect(result.changesSummary == ModifyChapterRequest.noSummary)
         #expect(result.contextMetadata.truncated == true)
         #expect(result.wordCount == 6)
 
-        // Cut off inside the summary: there is no chapter to give.
-        let early = #"{"changesSummary": "Rain ev"#
+        // Cut off inside the summary: the chapter is whole, the summary as far as it went.
+        let late = try OperationSamples.modifyChapter.result(from: Self.finished(
+            #"{"modifiedChapter": "Ari grew up on a farm.", "changesSummary": "Rain ev"#, stoppedAtLimit: true))
+        #expect(late.modifiedChapter == "Ari grew up on a farm." && late.changesSummary == "Rain ev")
+
+        // Cut off before any of the chapter: nothing to give.
+        let early = #"{"modifiedChapter": ""#
         #expect(throws: FeedbackFailure(.answerTruncated, "")) {
             _ = try Self.onlyCode(OperationSamples.modifyChapter.result(from: Self.finished(early, stoppedAtLimit: true)))
         }
+    }
+
+    /// The revised chapter closes in time for its summary: at a sentence end once the room gets
+    /// short, at once when it is almost gone, and never in another string.
+    @Test func aLongStringClosesInTimeForWhatFollows() {
+        var guide = LongStringGuide(string: 2, reserve: 110)
+        for piece in [#"{"modifiedChapter""#, ": ", #""Ari ran"#] { guide.observe(Array(piece.utf8)) }
+        #expect(guide.requirement(tokensLeft: 200) == .free)
+        #expect(guide.requirement(tokensLeft: 100) == .free, "not at a sentence end")
+        #expect(guide.requirement(tokensLeft: 80) == .startsWith(UInt8(ascii: "\"")))
+        guide.observe(Array(" home.".utf8))
+        #expect(guide.requirement(tokensLeft: 100) == .startsWith(UInt8(ascii: "\"")))
+        guide.observe(Array(#"", "changesSummary": "Rain"#.utf8))
+        #expect(guide.requirement(tokensLeft: 10) == .free)
     }
 
     @Test func fleshingOutKeepsTheOriginalBesideTheNewText() throws {

@@ -118,8 +118,8 @@ import WriterAssistantTestSupport
         try await Self.scriptedServer(answering: "editor-review") { server in
             let output = try await Self.run(["review", "--server", server.baseURL, "--chapter", chapter])
             #expect(output.status == 0, "\(output.stderr)")
-            #expect(output.stdout.contains("1. [high] 'very scared'"))
-            #expect(output.stdout.contains("2. [medium] The line 'The door was old'"))
+            #expect(output.stdout.contains("1. [high] 'She was scared, very scared"))
+            #expect(output.stdout.contains("2. [medium] 'The door was old.' This tells"))
             for phase in FeedbackPhase.allCases { #expect(output.stderr.contains(phase.rawValue)) }
         }
     }

@@ -98,6 +98,22 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// The grammar keeps a new character from taking the name of one the story has, which the
+    /// default model does for most bios when left free.
+    @Test func aNewCharacterNeverTakesTheNameOfOneTheStoryHas() async throws {
+        try await Self.withRealServer { server in
+            let client = WriterAssistantClient(baseURL: server.baseURL)
+            let story = try JSONDecoder().decode(StructuredContext.self, from: OpenAPIConformanceTests.story)
+            let taken = Set((story.characters ?? []).compactMap { $0.name.split(separator: " ").first.map(String.init) })
+            #expect(taken.count >= 2)
+            for bio in ["Ari's twin sister.", "A friend of Tomas who sings.", "The girl from chapter one, grown up."] {
+                let sheet = try await client.generateCharacterDetails(GenerateCharacterDetailsRequest(basicBio: bio, structuredContext: story))
+                let first = String(sheet.name.split(separator: " ").first ?? "")
+                #expect(!taken.contains(first.trimmingCharacters(in: .punctuationCharacters)), "\(bio) → \(sheet.name)")
+            }
+        }
+    }
+
     @Test func aChapterPastTheTimeLimitEndsWithGenerationTimeout() async throws {
         try await Self.withRealServer(generationTimeout: .milliseconds(300)) { server in
             let (_, events) = try await server.stream(OperationSamples.generateChapter)

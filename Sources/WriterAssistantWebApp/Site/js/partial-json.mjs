@@ -18,7 +18,7 @@ export function parsePartialJson(text) {
 
 /**
  * The change summary and revised chapter of a `modify-chapter` answer
- * (`{"changesSummary": "…", "modifiedChapter": "…"}`) as far as they are written; '' for a part
+ * (`{"modifiedChapter": "…", "changesSummary": "…"}`, in either order) as far as they are written; '' for a part
  * not begun.
  */
 export function previewChapterChange(text) {
