@@ -7,10 +7,6 @@ public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatabl
     case result(Result)
     case error(message: String, code: ErrorCode)
 
-    /// The phase with its contract progress and the rater feedback's message.
-    public static func status(_ phase: FeedbackPhase) -> Self {
-        .status(phase: phase, message: phase.message, progress: phase.progress)
-    }
 
     /// Whether the stream ends after this event.
     public var isTerminal: Bool {
@@ -75,3 +71,10 @@ public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatabl
 
 /// The events of rater feedback, the API's first operation.
 public typealias StreamEvent = OperationEvent<RaterFeedbackResult>
+
+extension OperationEvent where Result == RaterFeedbackResult {
+    /// The phase with its contract progress and the rater feedback's message.
+    public static func status(_ phase: FeedbackPhase) -> Self {
+        .status(phase: phase, message: phase.message, progress: phase.progress)
+    }
+}

@@ -39,10 +39,12 @@ extension CharacterFeedbackRequest: WritingOperation {
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> CharacterFeedbackResult {
         let object = try JSONAnswer.reading(answer)
         let cleanup = FeedbackCleanup(promptTexts: [answer.instructions])
-        let lists = Self.parts.map { cleanup.keep(object.strings($0)) }
+        let written = Self.parts.map { object.strings($0) }
+        let kept = written.map(cleanup.keep)
+        // An answer made only of echoes is still the model's answer; say so rather than hide it.
+        let lists = kept.allSatisfy(\.isEmpty) ? written : kept
         guard lists.contains(where: { !$0.isEmpty }) else { throw JSONAnswer.unreadable(answer) }
-        var metadata = answer.metadata
-        metadata.truncated = object.cutOff ? true : nil
+        let metadata = answer.metadata(truncated: object.cutOff)
         return CharacterFeedbackResult(
             characterName: character?.name.trimmed ?? characterName.trimmed,
             feedback: CharacterFeedback(

@@ -20,32 +20,41 @@ extension EditorReviewRequest: WritingOperation {
         ])
     }
 
-    /// The passages an issue may quote: the chapter's sentences, the first words of long ones,
-    /// as many as a grammar holds comfortably.
+    /// The passages an issue may quote: sentences of the chapter, spread evenly over it when it has
+    /// more than a grammar holds comfortably, the first words of long ones. Sentences are found on
+    /// the bytes, so even a hostile multi-megabyte chapter costs one quick pass.
     public static func passages(of chapter: String) -> [String] {
+        let bytes = Array(chapter.utf8)
+        var sentences: [Range<Int>] = []
+        var start = 0
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: ".") || byte == UInt8(ascii: "!")
+            || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "\n")
+        {
+            let end = byte == UInt8(ascii: "\n") ? offset : offset + 1
+            if end > start { sentences.append(start..<end) }
+            start = offset + 1
+        }
+        if start < bytes.count { sentences.append(start..<bytes.count) }
+        let step = max(1, sentences.count / maximumPassages + (sentences.count % maximumPassages == 0 ? 0 : 1))
         var passages: [String] = []
-        var sentence = ""
-        func finish() {
-            let words = sentence.split(whereSeparator: \.isWhitespace)
-            sentence = ""
-            guard words.count >= 3 else { return }
-            let passage = words.prefix(passageWords).joined(separator: " ")
+        for index in stride(from: 0, to: sentences.count, by: step) {
+            let range = sentences[index]
+            // A run without a sentence end is read only as far as a passage can go.
+            var text = String(decoding: bytes[range.lowerBound..<min(range.upperBound, range.lowerBound + 4 * longestPassage)], as: UTF8.self)
+            // Cut inside a character: what decodes as a replacement is not the chapter's text.
+            while text.last == "\u{FFFD}" { text.removeLast() }
+            let words = text.split(whereSeparator: \.isWhitespace)
+            guard words.count >= 3 else { continue }
+            var passage = words.prefix(passageWords).joined(separator: " ")
+            if passage.count > longestPassage { passage = String(passage.prefix(longestPassage)) }
             if !passages.contains(passage) { passages.append(passage) }
         }
-        for character in chapter where passages.count < maximumPassages {
-            if character.isNewline {
-                finish()
-                continue
-            }
-            sentence.append(character)
-            if ".!?".contains(character) { finish() }
-        }
-        if passages.count < maximumPassages { finish() }
         return passages
     }
 
     /// Longer quotes stop here: enough to find the passage, short enough to leave room for the issue.
     static let passageWords = 12
+    static let longestPassage = 160
     static let maximumPassages = 150
 
     public static func message(for phase: FeedbackPhase) -> String {
@@ -75,7 +84,10 @@ extension EditorReviewRequest: WritingOperation {
         let object = try JSONAnswer.reading(answer)
         let items = object.objects("suggestions")
         // Issues that repeat one another or the instructions are left out, with their suggestions.
-        let issues = Set(FeedbackCleanup(promptTexts: [answer.instructions]).keep(items.compactMap { $0["issue"] as? String }.map(\.trimmed)))
+        let written = items.compactMap { ($0["issue"] as? String)?.trimmed }
+        let kept = FeedbackCleanup(promptTexts: [answer.instructions]).keep(written)
+        // An answer made only of echoes is still the model's answer; say so rather than hide it.
+        let issues = Set(kept.isEmpty ? written : kept)
         var seen: Set<String> = []
         let suggestions = items.compactMap { item -> EditorSuggestion? in
             guard let issue = (item["issue"] as? String)?.trimmed.nilIfEmpty, issues.contains(issue),
@@ -86,8 +98,7 @@ extension EditorReviewRequest: WritingOperation {
             return EditorSuggestion(issue: issue, suggestion: suggestion, priority: priority ?? .medium)
         }
         guard !suggestions.isEmpty else { throw JSONAnswer.unreadable(answer) }
-        var metadata = answer.metadata
-        metadata.truncated = object.cutOff ? true : nil
+        let metadata = answer.metadata(truncated: object.cutOff)
         // Stable: equal priorities keep the editor's order.
         let ordered = suggestions.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
         return EditorReviewResult(suggestions: ordered.map(\.element), contextMetadata: metadata)

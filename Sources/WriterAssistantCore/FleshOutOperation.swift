@@ -37,8 +37,7 @@ extension FleshOutRequest: WritingOperation {
         guard let (passage, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
             throw FeedbackFailure(.parsingError, "The model wrote no passage.")
         }
-        var metadata = answer.metadata
-        metadata.truncated = truncated ? true : nil
+        let metadata = answer.metadata(truncated: truncated)
         return FleshOutResult(fleshedOutText: passage, originalText: textToFleshOut, contextMetadata: metadata)
     }
 }

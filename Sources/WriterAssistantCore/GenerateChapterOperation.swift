@@ -35,11 +35,10 @@ extension GenerateChapterRequest: WritingOperation {
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {
-        guard let (chapter, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
+        guard let (chapter, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit, endsAtHeading: true) else {
             throw FeedbackFailure(.parsingError, "The model wrote no chapter.")
         }
-        var metadata = answer.metadata
-        metadata.truncated = truncated ? true : nil
+        let metadata = answer.metadata(truncated: truncated)
         return GenerateChapterResult(chapterText: chapter, wordCount: ProseAnswer.wordCount(chapter), contextMetadata: metadata)
     }
 

@@ -51,8 +51,7 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
         let object = try JSONAnswer.reading(answer)
         guard let name = object.string("name") else { throw JSONAnswer.unreadable(answer) }
         let field = { (key: String) in object.string(key) ?? "" }
-        var metadata = answer.metadata
-        metadata.truncated = object.cutOff ? true : nil
+        let metadata = answer.metadata(truncated: object.cutOff)
         return GenerateCharacterDetailsResult(
             name: name, sex: field("sex"), gender: field("gender"), age: field("age"), personality: field("personality"),
             motivations: field("motivations"), fears: field("fears"), relationships: field("relationships"),

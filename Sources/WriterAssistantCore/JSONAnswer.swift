@@ -96,9 +96,11 @@ public struct JSONAnswer: @unchecked Sendable {
         if inString {
             var kept = String(fragment)
             if escaped { kept.removeLast() }
-            // A cut inside `\u12` leaves a broken escape; drop it.
+            // A cut inside `\u12` leaves a broken escape; drop it (unless its backslash is itself
+            // escaped: `\\u12` is a backslash and the text "u12").
             if let slash = kept.lastIndex(of: "\\"), kept.distance(from: slash, to: kept.endIndex) < 6,
-                kept[kept.index(after: slash)...].first == "u"
+                kept[kept.index(after: slash)...].first == "u",
+                kept[..<slash].reversed().prefix { $0 == "\\" }.count % 2 == 0
             {
                 kept = String(kept[..<slash])
             }
@@ -136,7 +138,8 @@ extension JSONAnswer {
         answer.stoppedAtLimit
             ? FeedbackFailure(
                 .answerTruncated,
-                "The answer reached the token limit before any of it was complete. Allow longer answers (--max-tokens).")
+                "The answer reached the token limit before any of it was complete. Allow longer answers "
+                    + "(--max-tokens, or --chapter-max-tokens for chapters).")
             : FeedbackFailure(.parsingError, "The model's answer was not the JSON object it was asked for.")
     }
 }

@@ -45,7 +45,7 @@ public indirect enum JSONShape: Sendable, Equatable {
         return (["root ::= \(root) ws"] + rules + [
             #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,
             #"lead ::= [^"\\ \x7F\x00-\x1F,.;:!?)}\]-]"#,
-            #"word ::= [^"\\ \x7F\x00-\x1F0-9{}\[\]<>,.;:!?()_=*#@/|~^&%$+]{1,30} [,;:.!?)]?"#,
+            "word ::= [^\(WordExclusion.nonWordClass)]{1,\(WordExclusion.longestWord)} [,;:.!?)]?",
             #"ws ::= [ \t\n]{0,4}"#,
         ]).joined(separator: "\n")
     }
@@ -79,13 +79,10 @@ public indirect enum JSONShape: Sendable, Equatable {
             let rest = "char{\(max(minimum - opening, 0)),\(maximum.map { String(max($0 - opening, 0)) } ?? "")}"
             return words > 0 ? #""\"" (word " "){\#(words)} \#(rest) "\"""# : #""\"" lead \#(rest) "\"""#
         case .name(let excluded):
-            let first = Self.firstWords(of: excluded)
-            guard !first.isEmpty else { return #""\"" word (" " word){0,3} "\"""# }
-            let name = "newname\(rules.count + 1)"
-            rules.append("")
-            let index = rules.count - 1
-            rules[index] = "\(name) ::= " + Self.wordExcept(first, prefix: "", name: name, rules: &rules)
-            return #""\"" \#(name) [,;:.!?)]? (" " word){0,3} "\"""#
+            guard let firstWord = WordExclusion(excluding: excluded).rules(named: "newname\(rules.count + 1)", into: &rules) else {
+                return #""\"" word (" " word){0,3} "\"""#
+            }
+            return #""\"" \#(firstWord) [,;:.!?)]? (" " word){0,3} "\"""#
         case let .quoting(passages, minimum, maximum):
             let name = "passage\(rules.count + 1)"
             rules.append("\(name) ::= " + passages.map(Self.literal).joined(separator: " | "))
@@ -104,48 +101,6 @@ public indirect enum JSONShape: Sendable, Equatable {
                 members.append(#""\"\#(field.key)\"" ws ":" ws "# + field.value.expression(rules: &rules))
             }
             return "\"{\" ws " + members.joined(separator: " ws \",\" ws ") + " ws \"}\""
-        }
-    }
-
-    /// Characters a word may hold, as a GBNF class body.
-    static let wordCharacters = #""\\ \x7F\x00-\x1F0-9{}\[\]<>,.;:!?()_=*#@/|~^&%$+"#
-
-    static func firstWords(of names: [String]) -> [String] {
-        var words: [String] = []
-        for name in names {
-            guard let first = name.split(whereSeparator: \.isWhitespace).first.map(String.init), !words.contains(first) else { continue }
-            words.append(first)
-        }
-        return words
-    }
-
-    /// A word that is none of `words`: a trie over them, in which a path may leave at any
-    /// character the excluded words do not continue with, and may end anywhere but at the end of
-    /// an excluded word.
-    private static func wordExcept(_ words: [String], prefix: String, name: String, rules: inout [String]) -> String {
-        let rest = words.filter { $0.hasPrefix(prefix) && $0.count > prefix.count }
-        let next = rest.map { $0[$0.index($0.startIndex, offsetBy: prefix.count)] }.reduce(into: [Character]()) {
-            if !$0.contains($1) { $0.append($1) }
-        }
-        // Leaving the trie: any other character of a word, then any word characters.
-        let others = next.map { escapedClassCharacter($0) }.joined()
-        var alternatives = ["[^\(wordCharacters)\(others)] [^\(wordCharacters)]{0,29}"]
-        for character in next {
-            let child = "\(name)x\(rules.count + 1)"
-            rules.append("")
-            let index = rules.count - 1
-            rules[index] = "\(child) ::= " + wordExcept(words, prefix: prefix + String(character), name: name, rules: &rules)
-            alternatives.append(literal(String(character)) + " " + child)
-        }
-        // Ending here makes a word, unless it is one of the excluded (the empty word is none).
-        if !prefix.isEmpty, !words.contains(prefix) { alternatives.append("\"\"") }
-        return alternatives.joined(separator: " | ")
-    }
-
-    private static func escapedClassCharacter(_ character: Character) -> String {
-        switch character {
-        case "\\", "]", "[", "^", "-": "\\" + String(character)
-        default: String(character)
         }
     }
 

@@ -29,6 +29,9 @@ extension ModifyChapterRequest: WritingOperation {
                 + "revised chapter, then \"changesSummary\", one or two sentences on what you changed.")
     }
 
+    /// Tokens kept for the summary after the chapter.
+    static let summaryReserve = 110
+
     /// Said in place of a summary the token limit left out.
     public static let noSummary = "The answer reached its token limit before it could summarize the changes."
 
@@ -36,8 +39,10 @@ extension ModifyChapterRequest: WritingOperation {
         var sampling = settings.sampling
         // The chapter again (about four characters to a token) with room to grow, and the summary.
         sampling.maxTokens = min(settings.chapterMaxTokens, currentChapter.utf8.count / 4 * 3 / 2 + 200)
-        // The chapter closes in time for its summary (about 100 tokens).
-        return AnswerPlan(sampling: sampling, constraint: Self.shape.constraint, guide: LongStringGuide(string: 2, reserve: 110))
+        // The chapter (the second string, after its key) closes in time for its summary.
+        return AnswerPlan(
+            sampling: sampling, constraint: Self.shape.constraint,
+            guide: LongStringGuide(string: 2, reserve: Self.summaryReserve))
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ModifyChapterResult {
@@ -48,8 +53,10 @@ extension ModifyChapterRequest: WritingOperation {
         else { throw JSONAnswer.unreadable(answer) }
         // The limit can end the answer before its summary; the chapter is what the writer asked for.
         let summary = object.string("changesSummary") ?? Self.noSummary
-        var metadata = answer.metadata
-        metadata.truncated = object.cutOff || cutBack ? true : nil
+        // A chapter closed for lack of room (the guide closes it within the summary's reserve) is
+        // as cut off as one the limit stopped: keeping it would shorten the writer's chapter.
+        let closedEarly = (answer.metadata.completionTokens ?? 0) >= answer.maxTokens - Self.summaryReserve
+        let metadata = answer.metadata(truncated: object.cutOff || cutBack || closedEarly)
         return ModifyChapterResult(
             modifiedChapter: chapter, wordCount: ProseAnswer.wordCount(chapter), changesSummary: summary,
             contextMetadata: metadata)

@@ -121,7 +121,7 @@ public struct OperationPipeline: Sendable {
                 tokenCountsEstimated: summary.countsEstimated ? true : nil)
             let result = try request.result(from: FinishedAnswer(
                 text: generation.text, stoppedAtLimit: summary.stopReason == .maxTokens, metadata: metadata,
-                instructions: prompt.instructions))
+                instructions: prompt.instructions, maxTokens: plan.sampling.maxTokens))
             await emit(Operation.status(.complete))
             await emit(.result(result))
         } catch is CancellationError {
@@ -199,7 +199,8 @@ public struct OperationPipeline: Sendable {
         case .contextOverflow, .tokenizationFailed, .chatTemplateFailed:
             FeedbackFailure(.contextProcessingError, error.description)
         case .queueFull, .peerBusy:
-            FeedbackFailure(.serverBusy, "The server is busy with other requests. Try again shortly.")
+            // Rater feedback's words as they always were.
+            FeedbackFailure(.serverBusy, "The server is busy with other \(answerName == "feedback" ? "feedback " : "")requests. Try again shortly.")
         case .peerUnavailable:
             FeedbackFailure(.llmNotAvailable, error.description)
         case .peerFailed:

@@ -23,8 +23,7 @@ extension RaterFeedbackRequest: WritingOperation {
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> RaterFeedbackResult {
         let reading = try FeedbackParser.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit)
         let feedback = FeedbackCleanup(promptTexts: [answer.instructions, raterPrompt]).clean(reading.feedback)
-        var metadata = answer.metadata
-        metadata.truncated = reading.truncated ? true : nil
+        let metadata = answer.metadata(truncated: reading.truncated)
         return RaterFeedbackResult(
             raterName: raterName?.trimmed.nilIfEmpty ?? "Rater", feedback: feedback, contextMetadata: metadata)
     }

@@ -48,12 +48,22 @@ public struct FinishedAnswer: Sendable {
     public var metadata: ContextMetadata
     /// What the model was told about its answer, which the answer should not echo.
     public var instructions: String
+    /// The answer's token budget.
+    public var maxTokens: Int
 
-    public init(text: String, stoppedAtLimit: Bool, metadata: ContextMetadata, instructions: String) {
+    public init(text: String, stoppedAtLimit: Bool, metadata: ContextMetadata, instructions: String, maxTokens: Int = .max) {
         self.text = text
         self.stoppedAtLimit = stoppedAtLimit
         self.metadata = metadata
         self.instructions = instructions
+        self.maxTokens = maxTokens
+    }
+
+    /// The metadata, saying whether the answer had to be cut or closed early.
+    public func metadata(truncated: Bool) -> ContextMetadata {
+        var metadata = metadata
+        metadata.truncated = truncated ? true : nil
+        return metadata
     }
 }
 

@@ -25,7 +25,7 @@ struct ChapterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let request = GenerateChapterRequest(plotPoint: plot, structuredContext: try client.loadStory(), targetWords: words)
-            try await OperationRun(client: client, json: json).run(request, label: "Chapter", streamsProse: true) {
+            try await OperationRun(client: client, json: json).run(request, label: "Chapter", prose: \.chapterText) {
                 ChapterCommand.footer(words: $0.wordCount, metadata: $0.contextMetadata)
             }
         }
@@ -74,7 +74,7 @@ struct ChapterCommand: AsyncParsableCommand {
             let request = FleshOutRequest(
                 textToFleshOut: try ClientOptions.text(of: passage, option: "--passage"), context: context,
                 structuredContext: try client.loadStory())
-            try await OperationRun(client: client, json: json).run(request, label: "Passage", streamsProse: true) {
+            try await OperationRun(client: client, json: json).run(request, label: "Passage", prose: \.fleshedOutText) {
                 ChapterCommand.footer(words: ProseAnswer.wordCount($0.fleshedOutText), metadata: $0.contextMetadata)
             }
         }

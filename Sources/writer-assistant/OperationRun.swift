@@ -3,19 +3,28 @@ import Foundation
 import WriterAssistantAPI
 import WriterAssistantClient
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How the client subcommands run one operation: as JSON from the synchronous endpoint, or
-/// streamed with its progress on standard error, and for prose its text on standard output as it
-/// is written.
+/// streamed with its progress on standard error, and for prose on a terminal its text as it is
+/// written. Piped, the prose printed is the result's: a file gets the chapter the server made of
+/// the answer (its title taken off, an unfinished sentence cut), not the raw stream.
 struct OperationRun {
     var client: ClientOptions
     /// Print only the result object, as JSON.
     var json: Bool
 
-    /// Runs `request` and prints its result with `show`. With `streamsProse`, the answer's text is
-    /// printed as the model writes it and `show` adds what follows it.
+    /// Runs `request` and prints its result with `show`. With `prose`, the result's prose is
+    /// printed too: as the model writes it on a terminal, else once it is complete; `show` adds
+    /// what follows it.
     func run<Request: OperationRequest>(
-        _ request: Request, label: String, streamsProse: Bool = false, show: (Request.Result) -> String
+        _ request: Request, label: String, prose: ((Request.Result) -> String)? = nil, show: (Request.Result) -> String
     ) async throws {
+        let streamsProse = prose != nil && isatty(STDOUT_FILENO) == 1
         let result: Request.Result
         do {
             result = try await client.withClient { api in
@@ -35,7 +44,13 @@ struct OperationRun {
         } catch {
             throw ClientExit.report(error)
         }
-        print(json ? try FeedbackPrinter.json(result) : "\n" + show(result))
+        if json {
+            print(try FeedbackPrinter.json(result))
+        } else if let prose, !streamsProse {
+            print(prose(result) + "\n\n" + show(result))
+        } else {
+            print("\n" + show(result))
+        }
     }
 }
 

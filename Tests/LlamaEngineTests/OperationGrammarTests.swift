@@ -15,6 +15,10 @@ import WriterAssistantTestSupport
         let operations: [any WritingOperation] = [
             OperationSamples.raterFeedback, OperationSamples.characterFeedback, OperationSamples.editorReview,
             OperationSamples.modifyChapter, OperationSamples.generateCharacterDetails,
+            GenerateCharacterDetailsRequest(basicBio: "A smith.", existingCharacters: [
+                StoryCharacter(name: "Zoë-Ann"), StoryCharacter(name: "A^b"), StoryCharacter(name: "Nul\u{0}l"),
+                StoryCharacter(name: "Ĳsbrand 🐉 Øre"), StoryCharacter(name: "Zoë"), StoryCharacter(name: String(repeating: "x", count: 100_000)),
+            ]),
             EditorReviewRequest(chapterToReview: "Ari said \"no\" twice.\nThe path\\road — long! Élan vital hummed: {x} [y] <z>.\tTabs\u{7F}too."),
         ]
         for operation in operations {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WriterAssistantAPI
-import WriterAssistantCore
+@testable import WriterAssistantCore
 import WriterAssistantLLM
 import WriterAssistantTestSupport
 
@@ -100,9 +100,38 @@ import WriterAssistantTestSupport
         #expect(grammar.contains(#" ::= "Ari said \\\"no\\\" twice." | "The path\\\\road was"#))
         #expect(grammar.contains(#""\"issue\"" ws ":" ws "\"'" passage"#))
         #expect(grammar.contains(#"' " char{10,250} "\"""#))
+        // A long chapter is quoted all over, a run without sentence ends only as far as a passage goes.
+        let long = (1...1_000).map { "Sentence number \($0) is here." }.joined(separator: " ")
+        let spread = EditorReviewRequest.passages(of: long)
+        #expect(spread.count <= 150 && spread.contains("Sentence number 995 is here."))
+        let started = ContinuousClock.now
+        let endless = EditorReviewRequest.passages(of: String(repeating: "word ", count: 1_000_000) + String(repeating: "é", count: 500))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(endless.count == 1 && endless[0].count <= 160)
+        #expect(EditorReviewRequest.passages(of: String(repeating: "é", count: 400) + " a b c.").allSatisfy { !$0.contains("\u{FFFD}") })
+
         // Nothing to quote: the issue is free again.
         let short = try #require(EditorReviewRequest(chapterToReview: "Two words").answerPlan(.init()).constraint?.grammar)
         #expect(!short.contains("passage"))
+    }
+
+    /// A hostile story cannot make the name grammar large: words no word rule could write are not
+    /// excluded, and only so many are.
+    @Test func theNameExclusionStaysSmallWhateverTheStory() throws {
+        let huge = GenerateCharacterDetailsRequest(
+            basicBio: "A smith.",
+            existingCharacters: (0..<10_000).map { StoryCharacter(name: "Name\($0 % 26)x\(String(repeating: "y", count: $0 % 40))") }
+                + [StoryCharacter(name: String(repeating: "z", count: 1_000_000)), StoryCharacter(name: "A^b \u{0}")])
+        let started = ContinuousClock.now
+        let grammar = try #require(huge.answerPlan(.init()).constraint?.grammar)
+        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(grammar.utf8.count < 200_000)
+        #expect(!grammar.contains("zzzz") && !grammar.contains("^b"))
+
+        let ari = try #require(OperationSamples.generateCharacterDetails.answerPlan(.init()).constraint?.grammar)
+        // "A", "r", "i" step through the trie, and "Ari" itself has no way to end.
+        #expect(ari.contains(#""A" newname"#))
+        #expect(WordExclusion(excluding: ["Zoë-Ann Smith", "Zoë", "zoë"]).words.count == 3)
     }
 
     // MARK: Reading answers
@@ -123,6 +152,8 @@ import WriterAssistantTestSupport
 
         let escape = try #require(JSONAnswer(#"{"name": "Br\u00"#))
         #expect(escape.string("name") == "Br")
+        let escapedSlash = try #require(JSONAnswer(#"{"path": "C:\\u12"#))
+        #expect(escapedSlash.string("path") == #"C:\u12"#)
 
         #expect(JSONAnswer("no object here") == nil)
     }
@@ -164,6 +195,29 @@ import WriterAssistantTestSupport
         let result = try OperationSamples.generateChapter.result(from: Self.finished(answer, stoppedAtLimit: true))
         #expect(result.chapterText == "Ari found the book.\n\nShe sang.")
         #expect(result.contextMetadata.truncated == nil)
+    }
+
+    /// A scene break is not a heading, and a revision keeps the writer's headings.
+    @Test func sceneBreaksAndTheWritersHeadingsStay() throws {
+        let chapter = try OperationSamples.generateChapter.result(from: Self.finished("Ari ran.\n\n#\n\nShe slept.\n###\nDawn came."))
+        #expect(chapter.chapterText == "Ari ran.\n\n#\n\nShe slept.\n###\nDawn came.")
+        let revision = try OperationSamples.modifyChapter.result(from: Self.finished(
+            #"{"modifiedChapter": "Ari ran.\n\n# Part two\n\nShe slept.", "changesSummary": "Split in two parts."}"#))
+        #expect(revision.modifiedChapter == "Ari ran.\n\n# Part two\n\nShe slept.")
+        #expect(revision.contextMetadata.truncated == nil)
+    }
+
+    /// A revision whose chapter was closed to leave room for its summary says it was cut.
+    @Test func aRevisionClosedForItsSummaryIsTruncated() throws {
+        let answer = #"{"modifiedChapter": "Ari ran home.", "changesSummary": "Shorter."}"#
+        var metadata = ContextMetadata(tokens: 500, processingTime: 1)
+        metadata.completionTokens = 400
+        let closed = try OperationSamples.modifyChapter.result(from: FinishedAnswer(
+            text: answer, stoppedAtLimit: false, metadata: metadata, instructions: "", maxTokens: 450))
+        #expect(closed.contextMetadata.truncated == true)
+        let roomy = try OperationSamples.modifyChapter.result(from: FinishedAnswer(
+            text: answer, stoppedAtLimit: false, metadata: metadata, instructions: "", maxTokens: 900))
+        #expect(roomy.contextMetadata.truncated == nil)
     }
 
     /// Entries that repeat the instructions, or each other, are not the character speaking.

@@ -15,6 +15,9 @@ import * as show from './workspace-results.mjs';
 const targetWordRange = [50, 5000];
 /** How the server ends prose that reached its token limit. */
 const cutBack = 'cut at the token limit, back to its last complete sentence';
+/** Why an answer cut off at the token limit may not replace a whole chapter. */
+const tooLongToKeep = 'The answer reached the token limit before the end of the chapter, so keeping it would shorten '
+  + 'the chapter. Work on a shorter part (select a passage), or ask the server for longer answers (--chapter-max-tokens).';
 
 export class ChapterWorkspace {
   /**
@@ -194,6 +197,12 @@ export class ChapterWorkspace {
       truncatedNote: cutBack,
       keepLabel: 'Keep the changes',
       keep: (result) => {
+        // A revision cut short would shorten the chapter; one made of an older text would undo
+        // what the writer typed since.
+        if (result.context_metadata?.truncated) throw new Error(tooLongToKeep);
+        if (this.#target(target.chapter).text !== target.text) {
+          throw new Error('The chapter has changed since; ask for the changes anew.');
+        }
         this.#setText(target, someText(result.modifiedChapter));
         return `${capitalized(target.name)} now reads as revised.`;
       },
@@ -220,6 +229,7 @@ export class ChapterWorkspace {
       truncatedNote: cutBack,
       keepLabel: whole ? 'Replace the chapter text' : 'Replace the selection',
       keep: (result) => {
+        if (whole && result.context_metadata?.truncated) throw new Error(tooLongToKeep);
         const replaced = replaceSelection(this.#target(target.chapter).text, selection, someText(result.fleshedOutText));
         if (!replaced) throw new Error('The selected passage has changed since; select it again and ask anew.');
         this.#setText(target, replaced.text);

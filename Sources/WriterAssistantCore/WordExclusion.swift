@@ -1,0 +1,74 @@
+/// GBNF for a word that is not one of some given words: how a new character's name is kept from
+/// beginning as a story character's does.
+///
+/// The excluded words form a trie. A path through it may leave at any character the excluded words
+/// do not continue with (and go on as any word), and may end anywhere except at the end of an
+/// excluded word. Words the grammar's `word` rule could never write (too long, or holding a
+/// character a word may not) need no excluding, and the number of words is bounded, so a hostile
+/// story cannot make the grammar large.
+struct WordExclusion {
+    /// What a word of the answer grammars may not hold, as the body of a negated GBNF class: JSON's
+    /// specials, spaces and controls, digits and punctuation.
+    static let nonWordClass = #""\\ \x7F\x00-\x1F0-9{}\[\]<>,.;:!?()_=*#@/|~^&%$+"#
+    static let longestWord = 30
+    /// More names than a story would have; the rest go unexcluded.
+    static let mostWords = 64
+
+    /// The excluded first words, as Unicode scalars.
+    let words: [[Unicode.Scalar]]
+
+    /// Excludes the first word of each of `names`.
+    init(excluding names: [String]) {
+        var words: [[Unicode.Scalar]] = []
+        for name in names where words.count < Self.mostWords {
+            guard let first = name.split(whereSeparator: \.isWhitespace).first else { continue }
+            let scalars = Array(first.unicodeScalars)
+            guard scalars.count <= Self.longestWord, scalars.allSatisfy(Self.isWordScalar), !words.contains(scalars) else { continue }
+            words.append(scalars)
+        }
+        self.words = words
+    }
+
+    /// Adds the rules to `rules` and returns the name of the one for the word, or nil when there
+    /// is nothing to exclude.
+    func rules(named name: String, into rules: inout [String]) -> String? {
+        guard !words.isEmpty else { return nil }
+        let tail = "\(name)tail"
+        rules.append("\(tail) ::= [^\(Self.nonWordClass)]{0,\(Self.longestWord - 1)}")
+        // Breadth-first over the trie: each node a rule, named by its number.
+        var pending: [(rule: String, prefix: [Unicode.Scalar])] = [(name, [])]
+        var made = 0
+        while !pending.isEmpty {
+            let (rule, prefix) = pending.removeFirst()
+            let continuing = words.filter { $0.count > prefix.count && Array($0.prefix(prefix.count)) == prefix }
+            var next: [Unicode.Scalar] = []
+            for word in continuing where !next.contains(word[prefix.count]) { next.append(word[prefix.count]) }
+            let others = next.map(Self.classEscape).joined()
+            var alternatives = ["[^\(Self.nonWordClass)\(others)] \(tail)"]
+            for scalar in next {
+                made += 1
+                let child = "\(name)n\(made)"
+                pending.append((child, prefix + [scalar]))
+                alternatives.append(JSONShape.literal(String(scalar)) + " " + child)
+            }
+            // Ending here makes a word unless it is an excluded one (or empty).
+            if !prefix.isEmpty, !words.contains(prefix) { alternatives.append(#""""#) }
+            rules.append("\(rule) ::= " + alternatives.joined(separator: " | "))
+        }
+        return name
+    }
+
+    /// Whether a word of the grammars may hold `scalar`.
+    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value > 0x1F, scalar.value != 0x7F, !scalar.properties.isWhitespace else { return false }
+        return !#""\ 0123456789{}[]<>,.;:!?()_=*#@/|~^&%$+"#.unicodeScalars.contains(scalar)
+    }
+
+    /// A scalar inside a GBNF character class, as an escape llama.cpp's parser reads whatever it is.
+    static func classEscape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16)
+        return scalar.value <= 0xFFFF
+            ? "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            : "\\U" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}
