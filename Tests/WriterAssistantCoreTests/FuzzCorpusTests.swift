@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import WriterAssistantAPI
 @testable import WriterAssistantCore
+import WriterAssistantLLM
+import WriterAssistantTestSupport
 
 /// The fuzzers' corpus (`make fuzz`), and any input that ever crashed them, replayed on every
 /// test run: each must still give a request or a rejection, and feedback or a failure.
@@ -39,8 +41,23 @@ import WriterAssistantAPI
                 let located = error.issues.allSatisfy { $0.loc.first == "body" }
                 #expect(located)
             }
+            for operation in WritingOperations.all {
+                Self.exercise(operation, body, input: input.lastPathComponent)
+            }
         }
         #expect(accepted >= 2)
+    }
+
+    /// The same bytes as another operation's body: a request with its prompt and grammar, or a
+    /// located rejection.
+    static func exercise<Operation: WritingOperation>(_: Operation.Type, _ body: Data, input: String) {
+        do {
+            let request = try Operation.decode(validating: body)
+            #expect(!StoryPrompt(request).messages().isEmpty)
+            #expect(request.answerPlan(OperationPipeline.Configuration()).sampling.maxTokens > 0)
+        } catch {
+            #expect(!error.issues.isEmpty && error.issues.allSatisfy { $0.loc.first == "body" }, "\(Operation.operationName) \(input)")
+        }
     }
 
     @Test func everyAnswerInputIsFeedbackOrAFailure() throws {
@@ -67,6 +84,16 @@ import WriterAssistantAPI
                 }
             } catch {
                 #expect(!error.message.isEmpty)
+            }
+            // Read as any structured operation's answer: a result or a failure, whole or cut.
+            for stopped in [false, true] {
+                let answer = FinishedAnswer(
+                    text: text, stoppedAtLimit: stopped, metadata: ContextMetadata(tokens: 1, processingTime: 0), instructions: "")
+                _ = try? OperationSamples.characterFeedback.result(from: answer)
+                _ = try? OperationSamples.editorReview.result(from: answer)
+                _ = try? OperationSamples.modifyChapter.result(from: answer)
+                _ = try? OperationSamples.generateCharacterDetails.result(from: answer)
+                _ = try? OperationSamples.generateChapter.result(from: answer)
             }
         }
     }
