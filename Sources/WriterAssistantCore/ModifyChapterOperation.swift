@@ -38,7 +38,8 @@ extension ModifyChapterRequest: WritingOperation {
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         var sampling = settings.sampling
         // The chapter again (about four characters to a token) with room to grow, and the summary.
-        sampling.maxTokens = min(settings.chapterMaxTokens, currentChapter.utf8.count / 4 * 3 / 2 + 200)
+        let chapterTokens = currentChapter.utf8.count / 4
+        sampling.maxTokens = min(settings.chapterMaxTokens, chapterTokens * 3 / 2 + 150 + Self.summaryReserve)
         // The chapter (the second string, after its key) closes in time for its summary.
         return AnswerPlan(
             sampling: sampling, constraint: Self.shape.constraint,

@@ -15,6 +15,15 @@ import * as show from './workspace-results.mjs';
 const targetWordRange = [50, 5000];
 /** How the server ends prose that reached its token limit. */
 const cutBack = 'cut at the token limit, back to its last complete sentence';
+/**
+ * Whether an answer the token limit cut off is shorter than the text it would replace: keeping
+ * it would lose the end of the chapter. (A cut-off answer that is as long is a model that ran on.)
+ */
+function cutShort(result, text, original) {
+  const words = (value) => (value ?? '').split(/\s+/).filter(Boolean).length;
+  return Boolean(result.context_metadata?.truncated) && words(text) < 0.8 * words(original);
+}
+
 /** Why an answer cut off at the token limit may not replace a whole chapter. */
 const tooLongToKeep = 'The answer reached the token limit before the end of the chapter, so keeping it would shorten '
   + 'the chapter. Work on a shorter part (select a passage), or ask the server for longer answers (--chapter-max-tokens).';
@@ -199,7 +208,7 @@ export class ChapterWorkspace {
       keep: (result) => {
         // A revision cut short would shorten the chapter; one made of an older text would undo
         // what the writer typed since.
-        if (result.context_metadata?.truncated) throw new Error(tooLongToKeep);
+        if (cutShort(result, result.modifiedChapter, target.text)) throw new Error(tooLongToKeep);
         if (this.#target(target.chapter).text !== target.text) {
           throw new Error('The chapter has changed since; ask for the changes anew.');
         }
@@ -229,7 +238,7 @@ export class ChapterWorkspace {
       truncatedNote: cutBack,
       keepLabel: whole ? 'Replace the chapter text' : 'Replace the selection',
       keep: (result) => {
-        if (whole && result.context_metadata?.truncated) throw new Error(tooLongToKeep);
+        if (whole && cutShort(result, result.fleshedOutText, target.text)) throw new Error(tooLongToKeep);
         const replaced = replaceSelection(this.#target(target.chapter).text, selection, someText(result.fleshedOutText));
         if (!replaced) throw new Error('The selected passage has changed since; select it again and ask anew.');
         this.#setText(target, replaced.text);
