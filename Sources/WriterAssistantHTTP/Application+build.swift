@@ -83,9 +83,9 @@ public func buildApplication(
     // only by /metrics, which needs one.
     HealthController(host: host, version: writerAssistantVersion, listsModelServers: configuration.apiKeys.isEmpty)
         .addRoutes(to: router)
-    let openAPIDocument = OperationsController.bundledOpenAPIDocument()
+    let openAPIDocument = OperatorEndpointsController.bundledOpenAPIDocument()
     if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
-    OperationsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
+    OperatorEndpointsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
     let operations = OperationRoutes(
         pipeline: OperationPipeline(host: host, configuration: configuration.pipeline),
         validation: RequestValidation(maxBodySize: configuration.maxBodySize),

@@ -1,5 +1,7 @@
 import Foundation
 import MeasurementSupport
+import WriterAssistantAPI
+import WriterAssistantCore
 
 /// QUALITY.md's section on the writing operations: per operation, how many answers met each of
 /// its checks, and the answer to the first story verbatim.
@@ -9,7 +11,8 @@ struct OperationReport {
     var measuredAlone: Bool
 
     func markdown() -> String {
-        let operations = checks.map(\.operation).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        // In the order the server lists them, whichever finished first.
+        let operations = WritingOperations.all.map { $0.operationName }.filter { name in checks.contains { $0.operation == name } }
         let stories = Set(checks.map(\.genre)).count
         var lines = [
             Self.heading,

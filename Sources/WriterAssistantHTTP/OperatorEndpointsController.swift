@@ -5,8 +5,9 @@ import Logging
 import NIOCore
 import WriterAssistantCore
 
-/// `GET /metrics` for Prometheus and `GET /api/v1/openapi.json`, the API's description.
-struct OperationsController {
+/// What operators and integrators read: `GET /metrics` for Prometheus and `GET /api/v1/openapi.json`,
+/// the API's description.
+struct OperatorEndpointsController {
     typealias Context = ServerRequestContext
 
     let metrics: ServerMetrics
