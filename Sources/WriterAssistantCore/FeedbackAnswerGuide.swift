@@ -22,12 +22,8 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
 
     private let suggestionRange: ClosedRange<Int>
     /// Strings opened so far: the key "opinion", the opinion, the key "suggestions", then suggestions.
-    private var strings = 0
-    private var inString = false
-    private var escaped = false
+    private var json = JSONStrings()
     private var tokensInString = 0
-    /// The last byte written inside the current string, for spotting a sentence end.
-    private var lastInStringByte: UInt8 = 0
     private var closedSuggestions = 0
     private var listClosed = false
     private var objectClosed = false
@@ -38,37 +34,21 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
 
     public mutating func observe(_ bytes: [UInt8]) {
         for byte in bytes {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                    if isSuggestion { closedSuggestions += 1 }
-                    continue
-                }
-                if !Self.isWhitespace(byte) { lastInStringByte = byte }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-                strings += 1
-                tokensInString = 0
-                lastInStringByte = 0
-            case UInt8(ascii: "]"): listClosed = true
-            case UInt8(ascii: "}"): objectClosed = true
-            default: break
+            switch json.read(byte) {
+            case .opened: tokensInString = 0
+            case .closed: if isSuggestion { closedSuggestions += 1 }
+            case .outside(UInt8(ascii: "]")): listClosed = true
+            case .outside(UInt8(ascii: "}")): objectClosed = true
+            case .inside, .outside: break
             }
         }
-        if inString { tokensInString += 1 }
+        if json.isOpen { tokensInString += 1 }
     }
 
     public func requirement(tokensLeft: Int) -> OutputRequirement {
         if objectClosed { return .free }
         if listClosed { return .startsWith(UInt8(ascii: "}"), thenOnly: Self.whitespace) }
-        if inString {
+        if json.isOpen {
             if isOpinion {
                 let reserve = Self.afterOpinionCost + stillRequired(after: 0) + Self.closingCost
                 return closing(at: Self.opinionLength, tokensLeft: tokensLeft, reserve: reserve, endsList: false)
@@ -81,14 +61,14 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
             }
             return .free
         }
-        if strings > 3, endsList(after: closedSuggestions, tokensLeft: tokensLeft) {
+        if json.count > 3, endsList(after: closedSuggestions, tokensLeft: tokensLeft) {
             return .startsWith(UInt8(ascii: "]"), thenOnly: Self.whitespace.union([UInt8(ascii: "}")]))
         }
         return .free
     }
 
-    private var isOpinion: Bool { strings == 2 }
-    private var isSuggestion: Bool { strings > 3 }
+    private var isOpinion: Bool { json.count == 2 }
+    private var isSuggestion: Bool { json.count > 3 }
 
     /// Tokens to keep for the suggestions the grammar still requires after `done` are complete.
     private func stillRequired(after done: Int) -> Int {
@@ -104,9 +84,8 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
     private func closing(
         at length: (soft: Int, hard: Int), tokensLeft: Int, reserve: Int, endsList: Bool
     ) -> OutputRequirement {
-        let atSentenceEnd = ".!?".utf8.contains(lastInStringByte)
         let mustClose = tokensLeft <= reserve || tokensInString >= length.hard
-            || (tokensInString >= length.soft && atSentenceEnd)
+            || (tokensInString >= length.soft && json.atSentenceEnd)
         guard mustClose else { return .free }
         let quote = UInt8(ascii: "\"")
         return endsList
@@ -114,7 +93,5 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
             : .startsWith(quote)
     }
 
-    private static let whitespace: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n")]
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool { whitespace.contains(byte) }
+    private static let whitespace = JSONStrings.whitespace
 }

@@ -11,10 +11,7 @@ public struct LongStringGuide: OutputGuide, Equatable {
     let reserve: Int
     static let slack = 30
 
-    private var strings = 0
-    private var inString = false
-    private var escaped = false
-    private var lastByte: UInt8 = 0
+    private var json = JSONStrings()
 
     public init(string: Int, reserve: Int) {
         self.string = string
@@ -22,29 +19,12 @@ public struct LongStringGuide: OutputGuide, Equatable {
     }
 
     public mutating func observe(_ bytes: [UInt8]) {
-        for byte in bytes {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                    continue
-                }
-                if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\n") { lastByte = byte }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
-                strings += 1
-                lastByte = 0
-            }
-        }
+        for byte in bytes { _ = json.read(byte) }
     }
 
     public func requirement(tokensLeft: Int) -> OutputRequirement {
-        guard inString, strings == string, !escaped else { return .free }
-        let atSentenceEnd = ".!?".utf8.contains(lastByte)
-        if tokensLeft <= reserve - Self.slack || (tokensLeft <= reserve && atSentenceEnd) {
+        guard json.isOpen, json.count == string, !json.escaped else { return .free }
+        if tokensLeft <= reserve - Self.slack || (tokensLeft <= reserve && json.atSentenceEnd) {
             return .startsWith(UInt8(ascii: "\""))
         }
         return .free
