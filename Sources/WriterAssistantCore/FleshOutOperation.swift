@@ -27,10 +27,9 @@ extension FleshOutRequest: WritingOperation {
     }
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        var sampling = settings.sampling
-        // Four characters to a token, three times the length, and room for a short sketch to grow.
-        sampling.maxTokens = min(settings.chapterMaxTokens, max(300, textToFleshOut.utf8.count / 4 * 4))
-        return AnswerPlan(sampling: sampling)
+        // Four times the passage's tokens (about three times its length), and room for a short sketch to grow.
+        let wanted = max(300, OperationPipeline.Configuration.estimatedTokens(textToFleshOut) * 4)
+        return AnswerPlan(sampling: settings.prose(wanting: wanted))
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> FleshOutResult {

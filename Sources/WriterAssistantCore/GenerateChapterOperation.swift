@@ -28,10 +28,8 @@ extension GenerateChapterRequest: WritingOperation {
     }
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        var sampling = settings.sampling
-        sampling.maxTokens = targetWords.map { min(settings.chapterMaxTokens, Int(Double($0) * Self.tokensPerWord) + 40) }
-            ?? settings.chapterMaxTokens
-        return AnswerPlan(sampling: sampling)
+        let wanted = targetWords.map { Int(Double($0) * Self.tokensPerWord) + 40 } ?? settings.chapterMaxTokens
+        return AnswerPlan(sampling: settings.prose(wanting: wanted))
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {

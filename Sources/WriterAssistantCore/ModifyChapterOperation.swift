@@ -36,13 +36,11 @@ extension ModifyChapterRequest: WritingOperation {
     public static let noSummary = "The answer reached its token limit before it could summarize the changes."
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        var sampling = settings.sampling
-        // The chapter again (about four characters to a token) with room to grow, and the summary.
-        let chapterTokens = currentChapter.utf8.count / 4
-        sampling.maxTokens = min(settings.chapterMaxTokens, chapterTokens * 3 / 2 + 150 + Self.summaryReserve)
+        // The chapter again with room to grow, and the summary.
+        let wanted = OperationPipeline.Configuration.estimatedTokens(currentChapter) * 3 / 2 + 150 + Self.summaryReserve
         // The chapter (the second string, after its key) closes in time for its summary.
         return AnswerPlan(
-            sampling: sampling, constraint: Self.shape.constraint,
+            sampling: settings.prose(wanting: wanted), constraint: Self.shape.constraint,
             guide: LongStringGuide(string: 2, reserve: Self.summaryReserve))
     }
 

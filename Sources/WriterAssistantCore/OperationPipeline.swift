@@ -27,6 +27,16 @@ public struct OperationPipeline: Sendable {
             self.generationTimeout = generationTimeout
         }
 
+        /// Sampling for a prose answer that wants `tokens`, within the prose budget.
+        public func prose(wanting tokens: Int) -> SamplingParameters {
+            var prose = sampling
+            prose.maxTokens = min(chapterMaxTokens, tokens)
+            return prose
+        }
+
+        /// Tokens of `text` as a budget reckons them: about four bytes each.
+        public static func estimatedTokens(_ text: String) -> Int { text.utf8.count / 4 }
+
         /// About 1,100 words: a short chapter, which the default model writes in well under the
         /// time limit on two cores. Larger models and machines may allow several thousand.
         public static let defaultChapterMaxTokens = 1_500
