@@ -36,6 +36,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Flag(help: "Measure only chapter generation (section 10) and put it in the report in place of the one there.")
     var chaptersOnly = false
 
+    @Flag(help: "Measure only the story cache (section 5) and put it in the report in place of the one there.")
+    var storyCacheOnly = false
+
     func run() async throws {
         if routingOnly {
             var seed = Int(Date().timeIntervalSince1970) % 100_000
@@ -48,6 +51,17 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let threads = ProcessInfo.processInfo.activeProcessorCount
         // Greedy with a fixed seed, so that runs compare; the in-process pipeline runs the same.
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
+        if storyCacheOnly {
+            let trials = StoryCacheTrials(
+                executable: server, modelPath: modelPath, port: port + 1, sampling: sampling, runs: runs, threads: threads)
+            var seed = Int(Date().timeIntervalSince1970) % 100_000
+            var figures = try await trials.storyCache(seed: &seed)
+            figures.measuredAlone = true
+            let section = figures.markdown()
+            print(section)
+            try ReportSection.replace("## 5. ", with: section, in: output)
+            return
+        }
         let parallel = 4
         let process = try ServerProcess(
             executable: server, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling)
@@ -138,7 +152,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
         log("chapter generation: decode against raw, a second chapter against the first")
         let chapters = try await chapterTrial.measure(seed: &seed)
 
-        let trials = StoryCacheTrials(executable: server, modelPath: modelPath, port: port + 1, sampling: sampling, runs: runs)
+        let trials = StoryCacheTrials(
+            executable: server, modelPath: modelPath, port: port + 1, sampling: sampling, runs: runs, threads: threads)
         let storyCache = try await trials.storyCache(seed: &seed)
         let memory = try await trials.memory(seed: &seed)
         log("8-bit against 16-bit keys, in-process")

@@ -136,7 +136,7 @@ struct Report {
             Peak resident memory of the server over sections 1–3: **\(rss)** (at the settings above, whose \
             --max-tokens sizes the cache pool).
 
-            \(storyCacheSection())
+            \(storyCache.markdown())
             \(memorySection())
             \(keyCacheSection())
             \(quantizationSection())
@@ -148,48 +148,6 @@ struct Report {
     private static let defaultPool = LlamaEngine.Configuration.defaultPoolCells(
         contextSize: LlamaEngine.Configuration(modelPath: "").contextSize, parallel: LlamaEngine.Configuration(modelPath: "").parallel,
         longestAnswer: SamplingParameters.raterDefaults.maxTokens)
-
-    private func storyCacheSection() -> String {
-        let figures = storyCache
-        let restart = Sample.ratios(figures.restartWarm, figures.restartCold)
-        // Each run's alternating requests against the same run's on the single-story server.
-        let perRun = 4
-        let alternating = Sample(values: stride(from: 0, to: figures.alternatingCached.count, by: perRun).map { start in
-            Sample(values: Array(figures.alternatingCached[start..<(start + perRun)])).median
-                / Sample(values: Array(figures.alternatingSingle[start..<(start + perRun)])).median
-        })
-        let append = Sample.ratios(figures.appendWarm, figures.appendCold)
-        return """
-            ## 5. The story cache (stories of about \(figures.storyTokens) prompt tokens)
-
-            A second server parks stories in a fresh `--cache-dir`; the single-story baseline is a server \
-            with `--no-disk-cache`, which keeps only the story in its pool (the behaviour before the story \
-            cache). Times are to the first token, seconds, median (range).
-
-            | | with the story cache | baseline | ratio | target |
-            |---|---|---|---|---|
-            | a story read before a restart (the server stopped and started between) against it cold | \(Sample(values: figures.restartWarm)) | \(Sample(values: figures.restartCold)) | **\(restart.formatted("%.3f"))** | ≤ 0.1 |
-            | two writers alternating on two stories: each request after their first, against a single-story cache | \(Sample(values: figures.alternatingCached)) | \(Sample(values: figures.alternatingSingle)) | **\(alternating.formatted("%.3f"))** | ≤ 0.2 |
-            | a chapter of about \(figures.appendTokens) tokens added to a cached story, against a story as long read cold | \(Sample(values: figures.appendWarm)) | \(Sample(values: figures.appendCold)) | **\(append.formatted("%.3f"))** | ≤ 0.25 |
-
-            Prompt tokens that came from the cache: \(Sample(values: figures.restartReused).formatted("%.0f")) after the restart \
-            (the story, read from disk; the second rater's own part is read anew), \
-            \(Sample(values: figures.appendReused).formatted("%.0f")) with the added chapter (everything before it). \
-            The added chapter comes after the chapters already read and before the summary, outline and plot \
-            point (the writing-session layout), so only it and what follows it are read.
-
-            The added chapter misses 0.25 by what must be read after it. That request read \(figures.appendRead) \
-            tokens, the chapter and \(figures.appendRead - figures.appendTokens) of summary, outline, plot point, \
-            rater and instructions, which follow the chapters so that editing them leaves the chapters \
-            cached; the cold request read \(figures.appendColdTokens), so \
-            \(String(format: "%.2f", Double(figures.appendRead) / Double(max(figures.appendColdTokens, 1)))) of \
-            the tokens. And tokens read deep into a story cost more than the average of a cold read, since \
-            each attends to every token before it: outside this benchmark, on this machine, 4.2 ms a token \
-            at a depth of 1,600 to 2,050 against 3.6 ms over a cold read of 2,000. The same trial with no \
-            summary or outline in the story (145 tokens after the chapter) measured 0.23 to 0.26.
-
-            """
-    }
 
     private func memorySection() -> String {
         let figures = memory

@@ -20,6 +20,12 @@ struct StoryCacheFigures {
     var appendRead = 0
     /// Prompt tokens of the story as long read cold.
     var appendColdTokens = 0
+    /// The same counts read by llama.cpp alone: the added chapter after the cached prefix, and cold.
+    var rawAppendWarm: [Double] = []
+    var rawAppendCold: [Double] = []
+    /// Each run's `appendRead`.
+    var appendReadCounts: [Int] = []
+    var measuredAlone = false
 }
 
 /// Memory and cold reading at the defaults against the settings before the pool was sized for
@@ -40,6 +46,8 @@ struct StoryCacheTrials {
     let port: Int
     let sampling: SamplingParameters
     let runs: Int
+    /// The server's thread count, for llama.cpp on its own.
+    let threads: Int
 
     /// The settings of the pool before it was sized for what it serves: four whole contexts,
     /// 16-bit keys, and llama.cpp evaluating a whole prompt slice at once.
@@ -121,6 +129,11 @@ struct StoryCacheTrials {
             figures.appendTokens = warm.promptTokens - first.promptTokens
             figures.appendRead = warm.promptTokens - warm.cachedTokens
             figures.appendColdTokens = cold.promptTokens - cold.cachedTokens
+            let raw = try RawPromptReading.measure(
+                modelPath: modelPath, threads: threads, cached: warm.cachedTokens, read: figures.appendRead, cold: figures.appendColdTokens)
+            figures.rawAppendWarm.append(raw.warm)
+            figures.appendReadCounts.append(figures.appendRead)
+            figures.rawAppendCold.append(raw.cold)
         }
         return figures
     }
@@ -175,4 +188,66 @@ struct StoryCacheTrials {
     private func log(_ text: String) {
         FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
     }
+}
+
+extension StoryCacheFigures {
+    func markdown() -> String {
+        let restart = Sample.ratios(restartWarm, restartCold)
+        // Each run's alternating requests against the same run's on the single-story server.
+        let perRun = 4
+        let alternating = Sample(values: stride(from: 0, to: alternatingCached.count, by: perRun).map { start in
+            Sample(values: Array(alternatingCached[start..<(start + perRun)])).median
+                / Sample(values: Array(alternatingSingle[start..<(start + perRun)])).median
+        })
+        let append = Sample.ratios(appendWarm, appendCold)
+        let rawAppend = Sample.ratios(rawAppendWarm, rawAppendCold)
+        let share = Double(appendRead) / Double(max(appendColdTokens, 1))
+        // Per run: the tokens llama.cpp alone reads after the cached prefix in a quarter of its
+        // cold read, at the cost per token it took that deep, less the chapter itself.
+        let affordableTail = Sample(values: zip(zip(rawAppendWarm, rawAppendCold), appendReadCounts).map { times, read in
+            let secondsPerToken = times.0 / Double(max(read, 1))
+            return max(0, 0.25 * times.1 / max(secondsPerToken, 1e-9) - Double(appendTokens))
+        })
+        let met = append.median <= 0.25
+        let rawMet = rawAppend.median <= 0.25
+        return """
+            ## 5. The story cache (stories of about \(storyTokens) prompt tokens)
+
+            A second server parks stories in a fresh `--cache-dir`; the single-story baseline is a server \
+            with `--no-disk-cache`, which keeps only the story in its pool (the behaviour before the story \
+            cache). Times are to the first token, seconds, median (range), \(appendWarm.count) runs\
+            \(measuredAlone ? ", measured on their own with `writer-assistant-bench --story-cache-only`" : "").
+
+            | | with the story cache | baseline | ratio | target |
+            |---|---|---|---|---|
+            | a story read before a restart (the server stopped and started between) against it cold | \(Sample(values: restartWarm)) | \(Sample(values: restartCold)) | **\(restart.formatted("%.3f"))** | ≤ 0.1 |
+            | two writers alternating on two stories: each request after their first, against a single-story cache | \(Sample(values: alternatingCached)) | \(Sample(values: alternatingSingle)) | **\(alternating.formatted("%.3f"))** | ≤ 0.2 |
+            | a chapter of about \(appendTokens) tokens added to a cached story, against a story as long read cold | \(Sample(values: appendWarm)) | \(Sample(values: appendCold)) | **\(append.formatted("%.3f"))** | ≤ 0.25 |
+            | the same token counts read by llama.cpp alone (no server), after each run | \(Sample(values: rawAppendWarm)) | \(Sample(values: rawAppendCold)) | \(rawAppend.formatted("%.3f")) | |
+
+            Prompt tokens that came from the cache: \(Sample(values: restartReused).formatted("%.0f")) after the restart \
+            (the story, read from disk; the second rater's own part is read anew), \
+            \(Sample(values: appendReused).formatted("%.0f")) with the added chapter (everything before it). \
+            The added chapter comes after the chapters already read and before the summary, outline and plot \
+            point (the writing-session layout), so only it and what follows it are read.
+
+            The added chapter \(met ? "meets" : "misses") 0.25\(met ? "" : " by what must be read after it"). \
+            That request read \(appendRead) tokens: the chapter and \(appendRead - appendTokens) of summary, \
+            outline, plot point, rater and instructions, which follow the chapters so that editing them \
+            leaves the chapters cached. The cold request read \(appendColdTokens), so \
+            \(String(format: "%.2f", share)) of the tokens; and tokens read deep into a story cost more than \
+            the average of a cold read, since each attends to every token before it. The last row reads the \
+            same counts with llama.cpp alone right after each run, in slices as the engine hands them over, \
+            with its micro-batch and key type: \(rawAppend.median.threeDecimals) against the server's \
+            \(append.median.threeDecimals), so \(rawMet ? "llama.cpp alone reaches 0.25 here" : "llama.cpp alone misses 0.25 too"). \
+            At the cost a token read that deep took llama.cpp, 0.25 allows about \
+            \(Int(affordableTail.median)) tokens after the chapter against the \(appendRead - appendTokens) read\
+            \(rawMet ? "." : ": to reach it, the summary and outline would have to go before the chapters (then editing them makes the server read every chapter again) or the rater's part and instructions be cut to a fraction.")
+
+            """
+    }
+}
+
+private extension Double {
+    var threeDecimals: String { String(format: "%.3f", self) }
 }
