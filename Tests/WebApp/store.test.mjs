@@ -93,10 +93,18 @@ test('keeping a revision replaces that chapter\'s text and nothing else', () => 
   assert.equal(bible.previousChapters.length, 1);
 });
 
-test('work on a chapter sends the story without that chapter among the previous ones', () => {
+test('work on a chapter sends the chapters before it as the previous ones, not itself or later ones', () => {
   const bible = normalizeBible(example);
+  assert.deepEqual(contextFor(bible, bible.previousChapters[1]).previousChapters.map((chapter) => chapter.number), [1]);
   const context = contextFor(bible, bible.previousChapters[0]);
-  assert.deepEqual(context.previousChapters.map((chapter) => chapter.number), [2]);
+  assert.equal(context.previousChapters, undefined);
+  // Story order is by number, whatever the list's order: a chapter 3 listed after 4 and 5 comes before them.
+  const reordered = normalizeBible({ ...example, previousChapters: [
+    { number: 1, content: 'One.' }, { number: 4, content: 'Four.' }, { number: 5, content: 'Five.' }, { number: 3, content: 'Three.' },
+  ] });
+  const numbers = (target) => contextFor(reordered, target).previousChapters.map((chapter) => chapter.number);
+  assert.deepEqual(numbers(reordered.previousChapters[3]), [1]);
+  assert.deepEqual(numbers(reordered.previousChapters[1]), [1, 3]);
   assert.equal(context.characters.length, 2);
   assert.deepEqual(contextFor(bible, null), toStructuredContext(bible));
   assert.equal(bible.previousChapters.length, 2);

@@ -65,12 +65,18 @@ export function replaceChapterContent(bible, chapter, content) {
 }
 
 /**
- * The `structured_context` for work on one chapter: the whole bible, but without `chapter` among
- * the previous chapters, since its current text goes with the request (no need to send it twice).
+ * The `structured_context` for work on one chapter: the bible with the chapters that come before
+ * it as the previous chapters. Its own text goes with the request, and the chapters after it are
+ * left out, since the model reads every chapter it is given as one that came before (and a story
+ * read only up to the chapter keeps the cached start of the story all the same).
  */
 export function contextFor(bible, chapter) {
-  if (!chapter) return toStructuredContext(bible);
-  return toStructuredContext({ ...bible, previousChapters: bible.previousChapters.filter((other) => other !== chapter) });
+  const chapters = bible.previousChapters;
+  const position = chapter ? chapters.indexOf(chapter) : -1;
+  if (position < 0) return toStructuredContext(bible);
+  // In story order as the server lays chapters out: by number, then as listed.
+  const before = (other, index) => other.number < chapter.number || (other.number === chapter.number && index < position);
+  return toStructuredContext({ ...bible, previousChapters: chapters.filter(before) });
 }
 
 /**
