@@ -53,13 +53,10 @@ public enum AnswerFormat {
     /// the token limit. The token budget is kept by `FeedbackAnswerGuide`; these character bounds
     /// are only an outer limit.
     public static func grammar(suggestions: ClosedRange<Int>) -> String {
-        #"""
-        root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestions.lowerBound - 1),\#(suggestions.upperBound - 1)} ws "]" ws "}"
-        opinion ::= "\"" char{\#(minimumOpinionCharacters),900} "\""
-        suggestion ::= "\"" (word " "){3} char{\#(minimumSuggestionCharacters - 8),360} "\""
-        word ::= [^"\\ \x7F\x00-\x1F]{1,40}
-        char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})
-        ws ::= [ \t\n]{0,4}
-        """#
+        ([
+            #"root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestions.lowerBound - 1),\#(suggestions.upperBound - 1)} ws "]" ws "}""#,
+            #"opinion ::= "\"" lead char{\#(minimumOpinionCharacters - 1),899} "\"""#,
+            #"suggestion ::= "\"" opener " " (word " "){2} char{\#(minimumSuggestionCharacters - 8),360} "\"""#,
+        ] + JSONShape.textRules).joined(separator: "\n")
     }
 }

@@ -42,13 +42,28 @@ public indirect enum JSONShape: Sendable, Equatable {
     public var grammar: String {
         var rules: [String] = []
         let root = expression(rules: &rules)
-        return (["root ::= \(root) ws"] + rules + [
+        return (["root ::= \(root) ws"] + rules + Self.textRules).joined(separator: "\n")
+    }
+
+    /// The rules every answer's strings are made of, rater feedback's included: a JSON string's
+    /// character, a string's first character (a letter, digit or quote, not a space or punctuation
+    /// left over from the list), a word (letters, apostrophes and hyphens, then perhaps one mark of
+    /// punctuation: no digits, brackets or identifiers like `suggestions_3289`), an entry's first
+    /// word (not a label such as `suggestions':`, which the default model wrote at the head of one
+    /// suggestion in ten), and whitespace.
+    static let textRules: [String] = {
+        var rules = [
             #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,
             #"lead ::= [^"\\ \x7F\x00-\x1F,.;:!?)}\]-]"#,
             "word ::= [^\(WordExclusion.nonWordClass)]{1,\(WordExclusion.longestWord)} [,;:.!?)]?",
             #"ws ::= [ \t\n]{0,4}"#,
-        ]).joined(separator: "\n")
-    }
+        ]
+        let labels = ["suggestion", "Suggestion", "SUGGESTION", "opinion", "Opinion", "OPINION"]
+        if let opener = WordExclusion(excluding: labels, asBeginnings: true).rules(named: "openerword", into: &rules) {
+            rules.append("opener ::= \(opener) [,;:.!?)]?")
+        }
+        return rules
+    }()
 
     public var jsonSchema: String {
         switch self {
@@ -77,7 +92,7 @@ public indirect enum JSONShape: Sendable, Equatable {
             // What the leading words or letter stand for, counted off the bounds.
             let opening = words > 0 ? 2 * words : 1
             let rest = "char{\(max(minimum - opening, 0)),\(maximum.map { String(max($0 - opening, 0)) } ?? "")}"
-            return words > 0 ? #""\"" (word " "){\#(words)} \#(rest) "\"""# : #""\"" lead \#(rest) "\"""#
+            return words > 0 ? #""\"" opener " " (word " "){\#(words - 1)} \#(rest) "\"""# : #""\"" lead \#(rest) "\"""#
         case .name(let excluded):
             guard let firstWord = WordExclusion(excluding: excluded).rules(named: "newname\(rules.count + 1)", into: &rules) else {
                 return #""\"" word (" " word){0,3} "\"""#

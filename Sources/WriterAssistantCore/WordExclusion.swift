@@ -16,9 +16,13 @@ struct WordExclusion {
 
     /// The excluded first words, as Unicode scalars.
     let words: [[Unicode.Scalar]]
+    /// Whether a word that merely begins with an excluded one is excluded too.
+    let asBeginnings: Bool
 
-    /// Excludes the first word of each of `names`.
-    init(excluding names: [String]) {
+    /// Excludes the first word of each of `names`; with `asBeginnings`, also every word that
+    /// begins with one (`suggestions'` as well as `suggestions`).
+    init(excluding names: [String], asBeginnings: Bool = false) {
+        self.asBeginnings = asBeginnings
         var words: [[Unicode.Scalar]] = []
         for name in names where words.count < Self.mostWords {
             guard let first = name.split(whereSeparator: \.isWhitespace).first else { continue }
@@ -45,7 +49,7 @@ struct WordExclusion {
             for word in continuing where !next.contains(word[prefix.count]) { next.append(word[prefix.count]) }
             let others = next.map(Self.classEscape).joined()
             var alternatives = ["[^\(Self.nonWordClass)\(others)] \(tail)"]
-            for scalar in next {
+            for scalar in next where !(asBeginnings && words.contains(prefix + [scalar])) {
                 made += 1
                 let child = "\(name)n\(made)"
                 pending.append((child, prefix + [scalar]))
