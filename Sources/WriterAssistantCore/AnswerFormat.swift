@@ -56,7 +56,7 @@ public enum AnswerFormat {
         ([
             #"root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestions.lowerBound - 1),\#(suggestions.upperBound - 1)} ws "]" ws "}""#,
             #"opinion ::= "\"" lead char{\#(minimumOpinionCharacters - 1),899} "\"""#,
-            #"suggestion ::= "\"" opener " " (word " "){2} char{\#(minimumSuggestionCharacters - 8),360} "\"""#,
+            #"suggestion ::= "\"" opener " " (word " "){2} char{\#(minimumSuggestionCharacters - 6),360} "\"""#,
         ] + JSONShape.textRules).joined(separator: "\n")
     }
 }

@@ -49,8 +49,8 @@ public indirect enum JSONShape: Sendable, Equatable {
     /// character, a string's first character (a letter, digit or quote, not a space or punctuation
     /// left over from the list), a word (letters, apostrophes and hyphens, then perhaps one mark of
     /// punctuation: no digits, brackets or identifiers like `suggestions_3289`), an entry's first
-    /// word (not a label such as `suggestions':`, which the default model wrote at the head of one
-    /// suggestion in ten), and whitespace.
+    /// word (nor a bullet, a quote or a label such as `suggestions':`, which the default model
+    /// wrote at the head of one suggestion in ten), and whitespace.
     static let textRules: [String] = {
         var rules = [
             #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,
@@ -58,10 +58,12 @@ public indirect enum JSONShape: Sendable, Equatable {
             "word ::= [^\(WordExclusion.nonWordClass)]{1,\(WordExclusion.longestWord)} [,;:.!?)]?",
             #"ws ::= [ \t\n]{0,4}"#,
         ]
-        let labels = ["suggestion", "Suggestion", "SUGGESTION", "opinion", "Opinion", "OPINION"]
-        if let opener = WordExclusion(excluding: labels, asBeginnings: true).rules(named: "openerword", into: &rules) {
-            rules.append("opener ::= \(opener) [,;:.!?)]?")
-        }
+        // "Opinionated" is a word; "Suggestions'" is not a way to begin.
+        let labels = WordExclusion(
+            excluding: ["opinion", "opinions", "Opinion", "Opinions", "OPINION", "OPINIONS"],
+            beginnings: ["suggestion", "Suggestion", "SUGGESTION"], forbiddenFirst: #"\x2D'`"#)
+        let opener = labels.rules(named: "openerword", into: &rules) ?? "word"
+        rules.append("opener ::= \(opener) [,;:.!?)]?")
         return rules
     }()
 

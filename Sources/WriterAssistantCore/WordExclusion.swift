@@ -16,21 +16,24 @@ struct WordExclusion {
 
     /// The excluded first words, as Unicode scalars.
     let words: [[Unicode.Scalar]]
-    /// Whether a word that merely begins with an excluded one is excluded too.
-    let asBeginnings: Bool
+    /// Those of `words` that no word may even begin with (`suggestion` keeps out `suggestions'`).
+    let beginnings: Set<[Unicode.Scalar]>
+    /// Characters a word may not begin with, on top of what no word may hold.
+    let forbiddenFirst: String
 
-    /// Excludes the first word of each of `names`; with `asBeginnings`, also every word that
-    /// begins with one (`suggestions'` as well as `suggestions`).
-    init(excluding names: [String], asBeginnings: Bool = false) {
-        self.asBeginnings = asBeginnings
+    /// Excludes the first word of each of `names`, and every word that begins with one of
+    /// `beginnings`; no word begins with one of `forbiddenFirst` (a GBNF class body).
+    init(excluding names: [String], beginnings: [String] = [], forbiddenFirst: String = "") {
         var words: [[Unicode.Scalar]] = []
-        for name in names where words.count < Self.mostWords {
+        for name in names + beginnings where words.count < Self.mostWords {
             guard let first = name.split(whereSeparator: \.isWhitespace).first else { continue }
             let scalars = Array(first.unicodeScalars)
             guard scalars.count <= Self.longestWord, scalars.allSatisfy(Self.isWordScalar), !words.contains(scalars) else { continue }
             words.append(scalars)
         }
         self.words = words
+        self.beginnings = Set(beginnings.map { Array($0.unicodeScalars) })
+        self.forbiddenFirst = forbiddenFirst
     }
 
     /// Adds the rules to `rules` and returns the name of the one for the word, or nil when there
@@ -47,9 +50,9 @@ struct WordExclusion {
             let continuing = words.filter { $0.count > prefix.count && Array($0.prefix(prefix.count)) == prefix }
             var next: [Unicode.Scalar] = []
             for word in continuing where !next.contains(word[prefix.count]) { next.append(word[prefix.count]) }
-            let others = next.map(Self.classEscape).joined()
+            let others = next.map(Self.classEscape).joined() + (prefix.isEmpty ? forbiddenFirst : "")
             var alternatives = ["[^\(Self.nonWordClass)\(others)] \(tail)"]
-            for scalar in next where !(asBeginnings && words.contains(prefix + [scalar])) {
+            for scalar in next where !beginnings.contains(prefix + [scalar]) {
                 made += 1
                 let child = "\(name)n\(made)"
                 pending.append((child, prefix + [scalar]))

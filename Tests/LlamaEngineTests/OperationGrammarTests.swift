@@ -40,25 +40,43 @@ import WriterAssistantTestSupport
         let good = #"Let Mara hesitate before she opens the smugglers' ledger.", "Suggest that Ivo has a reason, well-hidden, to want it found."#
         #expect(try Self.allows(grammar, opening + "\"" + good, model))
         for junk in [", This is a classic example", "]} { } In this way", "suggestions_3289170546_14eaeafabfcaa7bef", "suggestions 2-4: You should",
-                     "suggestions': I would make one change", "Suggestion: Let Mara wait", "Opinion, then: Mara waits"] {
+                     "suggestions': I would make one change", "Suggestion: Let Mara wait", "Opinion, then: Mara waits",
+                     "- Let Mara wait a day", "'suggestions': I would", "```json {"] {
             #expect(try !Self.allows(grammar, opening + "\"" + junk, model), "\(junk)")
         }
         #expect(try !Self.allows(grammar, #"{"opinion": ", The story is not as the writer suggests.""#, model))
+        // A whole answer of such suggestions is one the grammar can end.
+        let suggestions = (1...4).map { #""Let Mara wait \#($0) days before she opens the ledger.""# }.joined(separator: ", ")
+        #expect(try Self.allows(grammar, opening + suggestions + "]}", model, thenEnds: true))
     }
 
-    /// Whether the grammar lets the model write `text`, token by token.
-    static func allows(_ grammar: String, _ text: String, _ model: LlamaModel) throws -> Bool {
+    /// The operations' entries open the same way; a label is kept out, a word that merely begins
+    /// like one is not.
+    @Test func operationEntriesOpenWithWordsNotLabels() throws {
+        let model = try #require(LlamaSamplerTests.model)
+        let grammar = JSONShape.list(.string(minimum: 10, maximum: 200, words: 3), count: 1...3).grammar
+        #expect(try Self.allows(grammar, #"["Opinionated, stubborn and kind to strangers.", "Suggests a walk at dawn."]"#, model, thenEnds: true))
+        for label in ["Opinion: she is kind", "opinions, then, of", "Suggestions: she is kind", "- She is kind", "`She` is kind"] {
+            #expect(try !Self.allows(grammar, #"[""# + label, model), "\(label)")
+        }
+    }
+
+    /// Whether the grammar lets the model write `text`, token by token, and (`thenEnds`) then end.
+    static func allows(_ grammar: String, _ text: String, _ model: LlamaModel, thenEnds: Bool = false) throws -> Bool {
         let sampler = try #require(llama_sampler_init_grammar(model.vocab, grammar, "root"))
         defer { llama_sampler_free(sampler) }
-        for token in try model.tokenize(text) {
+        func admits(_ token: llama_token) -> Bool {
             var candidate = llama_token_data(id: token, logit: 1, p: 0)
             withUnsafeMutablePointer(to: &candidate) { pointer in
                 var array = llama_token_data_array(data: pointer, size: 1, selected: -1, sorted: false)
                 llama_sampler_apply(sampler, &array)
             }
-            if candidate.logit == -Float.infinity { return false }
+            return candidate.logit != -Float.infinity
+        }
+        for token in try model.tokenize(text) {
+            guard admits(token) else { return false }
             llama_sampler_accept(sampler, token)
         }
-        return true
+        return !thenEnds || admits(llama_vocab_eos(model.vocab))
     }
 }
