@@ -60,8 +60,7 @@ public indirect enum JSONShape: Sendable, Equatable {
         ]
         // "Opinionated" is a word; "Suggestions'" is not a way to begin.
         let labels = WordExclusion(
-            excluding: ["opinion", "opinions", "Opinion", "Opinions", "OPINION", "OPINIONS"],
-            beginnings: ["suggestion", "Suggestion", "SUGGESTION"], forbiddenFirst: #"\x2D'`"#)
+            excluding: ["opinion", "opinions"], beginnings: ["suggestion"], forbiddenFirst: #"\x2D'`"#, ignoringCase: true)
         let opener = labels.rules(named: "openerword", into: &rules) ?? "word"
         rules.append("opener ::= \(opener) [,;:.!?)]?")
         return rules

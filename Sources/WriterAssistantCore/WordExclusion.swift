@@ -20,19 +20,24 @@ struct WordExclusion {
     let beginnings: Set<[Unicode.Scalar]>
     /// Characters a word may not begin with, on top of what no word may hold.
     let forbiddenFirst: String
+    /// Whether `SuggestIONS` is excluded with `suggestions` (ASCII letters only; words are then
+    /// kept in lower case).
+    let ignoringCase: Bool
 
     /// Excludes the first word of each of `names`, and every word that begins with one of
     /// `beginnings`; no word begins with one of `forbiddenFirst` (a GBNF class body).
-    init(excluding names: [String], beginnings: [String] = [], forbiddenFirst: String = "") {
+    init(excluding names: [String], beginnings: [String] = [], forbiddenFirst: String = "", ignoringCase: Bool = false) {
+        self.ignoringCase = ignoringCase
+        let folded = { (text: String) in ignoringCase ? Array(text.unicodeScalars.map(Self.lowercased)) : Array(text.unicodeScalars) }
         var words: [[Unicode.Scalar]] = []
         for name in names + beginnings where words.count < Self.mostWords {
             guard let first = name.split(whereSeparator: \.isWhitespace).first else { continue }
-            let scalars = Array(first.unicodeScalars)
+            let scalars = folded(String(first))
             guard scalars.count <= Self.longestWord, scalars.allSatisfy(Self.isWordScalar), !words.contains(scalars) else { continue }
             words.append(scalars)
         }
         self.words = words
-        self.beginnings = Set(beginnings.map { Array($0.unicodeScalars) })
+        self.beginnings = Set(beginnings.map(folded))
         self.forbiddenFirst = forbiddenFirst
     }
 
@@ -50,19 +55,34 @@ struct WordExclusion {
             let continuing = words.filter { $0.count > prefix.count && Array($0.prefix(prefix.count)) == prefix }
             var next: [Unicode.Scalar] = []
             for word in continuing where !next.contains(word[prefix.count]) { next.append(word[prefix.count]) }
-            let others = next.map(Self.classEscape).joined() + (prefix.isEmpty ? forbiddenFirst : "")
+            let others = next.map(cases).joined() + (prefix.isEmpty ? forbiddenFirst : "")
             var alternatives = ["[^\(Self.nonWordClass)\(others)] \(tail)"]
             for scalar in next where !beginnings.contains(prefix + [scalar]) {
                 made += 1
                 let child = "\(name)n\(made)"
                 pending.append((child, prefix + [scalar]))
-                alternatives.append(JSONShape.literal(String(scalar)) + " " + child)
+                let step = ignoringCase && Self.uppercased(scalar) != scalar ? "[\(cases(scalar))]" : JSONShape.literal(String(scalar))
+                alternatives.append(step + " " + child)
             }
             // Ending here makes a word unless it is an excluded one (or empty).
             if !prefix.isEmpty, !words.contains(prefix) { alternatives.append(#""""#) }
             rules.append("\(rule) ::= " + alternatives.joined(separator: " | "))
         }
         return name
+    }
+
+    /// The scalar as a GBNF class body: with its upper case too when case is ignored.
+    private func cases(_ scalar: Unicode.Scalar) -> String {
+        let upper = Self.uppercased(scalar)
+        return Self.classEscape(scalar) + (ignoringCase && upper != scalar ? Self.classEscape(upper) : "")
+    }
+
+    private static func lowercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32) ?? scalar : scalar
+    }
+
+    private static func uppercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        ("a"..."z").contains(scalar) ? Unicode.Scalar(scalar.value - 32) ?? scalar : scalar
     }
 
     /// Whether a word of the grammars may hold `scalar`.

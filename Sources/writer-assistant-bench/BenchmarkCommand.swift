@@ -57,10 +57,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             var seed = Int(Date().timeIntervalSince1970) % 100_000
             var figures = try await trials.storyCache(seed: &seed)
             figures.measuredAlone = true
-            let section = figures.markdown()
-            print(section)
-            try ReportSection.replace("## 5. ", with: section, in: output)
-            return
+            return try replaceSection("## 5. ", with: figures.markdown())
         }
         let parallel = 4
         let process = try ServerProcess(
@@ -74,10 +71,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         if chaptersOnly {
             var chapters = try await chapterTrial.measure(seed: &seed)
             chapters.measuredAlone = true
-            let section = chapters.markdown()
-            print(section)
-            try ReportSection.replace("## 10. ", with: section, in: output)
-            return
+            return try replaceSection("## 10. ", with: chapters.markdown())
         }
 
         // Each server request is followed by the same request to the same pipeline in this process
@@ -173,6 +167,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
             quantization: quantization, routing: routing, chapters: chapters)
         try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
         print(report.markdown())
+    }
+
+    /// Prints a section measured on its own and puts it in the report in place of the old one.
+    private func replaceSection(_ heading: String, with section: String) throws {
+        print(section)
+        try ReportSection.replace(heading, with: section, in: output)
     }
 
     private func log(_ text: String) {

@@ -41,7 +41,7 @@ import WriterAssistantTestSupport
         #expect(try Self.allows(grammar, opening + "\"" + good, model))
         for junk in [", This is a classic example", "]} { } In this way", "suggestions_3289170546_14eaeafabfcaa7bef", "suggestions 2-4: You should",
                      "suggestions': I would make one change", "Suggestion: Let Mara wait", "Opinion, then: Mara waits",
-                     "- Let Mara wait a day", "'suggestions': I would", "```json {"] {
+                     "- Let Mara wait a day", "'suggestions': I would", "```json {", "suggestIONS” : This list"] {
             #expect(try !Self.allows(grammar, opening + "\"" + junk, model), "\(junk)")
         }
         #expect(try !Self.allows(grammar, #"{"opinion": ", The story is not as the writer suggests.""#, model))
@@ -56,7 +56,7 @@ import WriterAssistantTestSupport
         let model = try #require(LlamaSamplerTests.model)
         let grammar = JSONShape.list(.string(minimum: 10, maximum: 200, words: 3), count: 1...3).grammar
         #expect(try Self.allows(grammar, #"["Opinionated, stubborn and kind to strangers.", "Suggests a walk at dawn."]"#, model, thenEnds: true))
-        for label in ["Opinion: she is kind", "opinions, then, of", "Suggestions: she is kind", "- She is kind", "`She` is kind"] {
+        for label in ["Opinion: she is kind", "opinions, then, of", "OPINION she is kind", "Suggestions: she is kind", "SuGgEsTion she is", "- She is kind", "`She` is kind"] {
             #expect(try !Self.allows(grammar, #"[""# + label, model), "\(label)")
         }
     }
