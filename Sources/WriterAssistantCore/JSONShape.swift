@@ -49,8 +49,8 @@ public indirect enum JSONShape: Sendable, Equatable {
     /// character, a string's first character (a letter, digit or quote, not a space or punctuation
     /// left over from the list), a word (letters, apostrophes and hyphens, then perhaps one mark of
     /// punctuation: no digits, brackets or identifiers like `suggestions_3289`), an entry's first
-    /// word (nor a bullet, a quote or a label such as `suggestions':`, which the default model
-    /// wrote at the head of one suggestion in ten), and whitespace.
+    /// word (not starting with `-`, `'` or a backtick, nor a label such as `suggestions':`, which
+    /// the default model wrote at the head of one suggestion in ten), and whitespace.
     static let textRules: [String] = {
         var rules = [
             #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,

@@ -1,5 +1,7 @@
 /// GBNF for a word that is not one of some given words: how a new character's name is kept from
-/// beginning as a story character's does.
+/// beginning as a story character's does, and an entry of an answer from opening with a label.
+/// Words may also be excluded as beginnings (no word may start with them), a few characters kept
+/// from starting a word, and ASCII case ignored.
 ///
 /// The excluded words form a trie. A path through it may leave at any character the excluded words
 /// do not continue with (and go on as any word), and may end anywhere except at the end of an
