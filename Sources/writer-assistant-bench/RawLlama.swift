@@ -36,10 +36,7 @@ final class RawLlama {
             sliceSize = defaults.promptChunkSize
             parameters.n_batch = UInt32(defaults.promptChunkSize + defaults.parallel)
             parameters.n_ubatch = UInt32(min(defaults.microBatchSize, defaults.promptChunkSize + defaults.parallel))
-            parameters.type_k = switch defaults.keyCacheType {
-            case .f16: GGML_TYPE_F16
-            case .q8_0: GGML_TYPE_Q8_0
-            }
+            parameters.type_k = defaults.keyCacheType.ggmlType
         }
         guard let vocab = llama_model_get_vocab(model), let context = llama_init_from_model(model, parameters) else {
             llama_model_free(model)

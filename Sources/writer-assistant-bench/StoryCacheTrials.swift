@@ -16,15 +16,16 @@ struct StoryCacheFigures {
     var appendWarm: [Double] = []
     var appendReused: [Double] = []
     var appendTokens = 0
-    /// Prompt tokens the request with the added chapter read: the chapter and what follows it.
-    var appendRead = 0
+    /// Prompt tokens the request with the added chapter read in each run: the chapter and what
+    /// follows it.
+    var appendReadCounts: [Int] = []
+    /// The last run's, for the text.
+    var appendRead: Int { appendReadCounts.last ?? 0 }
     /// Prompt tokens of the story as long read cold.
     var appendColdTokens = 0
     /// The same counts read by llama.cpp alone: the added chapter after the cached prefix, and cold.
     var rawAppendWarm: [Double] = []
     var rawAppendCold: [Double] = []
-    /// Each run's `appendRead`.
-    var appendReadCounts: [Int] = []
     var measuredAlone = false
 }
 
@@ -127,12 +128,11 @@ struct StoryCacheTrials {
             figures.appendReused.append(Double(warm.cachedTokens))
             figures.appendCold.append(cold.firstToken.inSeconds)
             figures.appendTokens = warm.promptTokens - first.promptTokens
-            figures.appendRead = warm.promptTokens - warm.cachedTokens
+            figures.appendReadCounts.append(warm.promptTokens - warm.cachedTokens)
             figures.appendColdTokens = cold.promptTokens - cold.cachedTokens
             let raw = try RawPromptReading.measure(
                 modelPath: modelPath, threads: threads, cached: warm.cachedTokens, read: figures.appendRead, cold: figures.appendColdTokens)
             figures.rawAppendWarm.append(raw.warm)
-            figures.appendReadCounts.append(figures.appendRead)
             figures.rawAppendCold.append(raw.cold)
         }
         return figures
