@@ -37,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Wire types of the public API: requests, stream events, results, error codes.
@@ -49,6 +52,21 @@ let package = Package(
         .target(
             name: "WriterAssistantCore",
             dependencies: ["WriterAssistantAPI", "WriterAssistantLLM", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The writer's library: stories, their versions and answers, and search, kept in SQLite
+        // (embedded) through SQLKit, whose statements PostgreSQL shares.
+        .target(
+            name: "WriterAssistantLibrary",
+            dependencies: [
+                "WriterAssistantAPI",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -99,8 +117,10 @@ let package = Package(
             dependencies: [
                 "WriterAssistantAPI",
                 "WriterAssistantCore",
+                "WriterAssistantLibrary",
                 "WriterAssistantLLM",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -123,6 +143,7 @@ let package = Package(
             name: "writer-assistant",
             dependencies: [
                 "WriterAssistantHTTP",
+                "WriterAssistantLibrary",
                 "WriterAssistantWebApp",
                 "WriterAssistantClient",
                 "LlamaEngine",
@@ -238,6 +259,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WriterAssistantLibraryTests",
+            dependencies: ["WriterAssistantLibrary", "WriterAssistantAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WriterAssistantClientTests",
             dependencies: ["WriterAssistantClient"],
             swiftSettings: swiftSettings
@@ -251,6 +277,7 @@ let package = Package(
             name: "WriterAssistantHTTPTests",
             dependencies: [
                 "WriterAssistantHTTP",
+                "WriterAssistantLibrary",
                 "WriterAssistantWebApp",
                 "RemoteEngine",
                 "WriterAssistantCore",

@@ -34,6 +34,8 @@ package final class ServerProcess {
             "--max-tokens", String(sampling.maxTokens),
         ] + (sampling.seed.map { ["--seed", String($0)] } ?? []) + extraArguments
             + (storyCache.map { ["--cache-dir", $0] } ?? ["--no-disk-cache"])
+            // Measurements send their stories whole; none is kept.
+            + (extraArguments.contains("--library-path") ? [] : ["--no-library"])
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve"] + model + ["--port", String(port), "--log-level", "warning"] + settings
         process.standardOutput = FileHandle.nullDevice

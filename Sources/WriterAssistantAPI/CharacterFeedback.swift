@@ -15,6 +15,8 @@ public struct CharacterFeedbackRequest: OperationRequest {
         self.structuredContext = structuredContext
     }
 
+    public var historySubject: String? { character?.name ?? characterName }
+
     /// The character the request names, as the story describes them.
     public var character: StoryCharacter? {
         let wanted = Self.comparable(characterName)

@@ -22,6 +22,14 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let unauthorized = ErrorCode(rawValue: "UNAUTHORIZED")
     /// The server stopped before the answer was finished.
     public static let serverShuttingDown = ErrorCode(rawValue: "SERVER_SHUTTING_DOWN")
+    /// The library cannot keep or read stories right now (not opened, disk full, read-only).
+    public static let libraryNotAvailable = ErrorCode(rawValue: "LIBRARY_NOT_AVAILABLE")
+    /// No story of this writer has the id, or it has no such version.
+    public static let storyNotFound = ErrorCode(rawValue: "STORY_NOT_FOUND")
+    /// The story was saved since the version the request names (`If-Match`).
+    public static let versionConflict = ErrorCode(rawValue: "VERSION_CONFLICT")
+    /// The story is in the trash and must be restored before it is changed or used.
+    public static let storyInTrash = ErrorCode(rawValue: "STORY_IN_TRASH")
 
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)

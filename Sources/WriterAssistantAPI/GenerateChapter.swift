@@ -10,6 +10,12 @@ public struct GenerateChapterRequest: OperationRequest {
     /// About how long the chapter should be; the server's chapter token limit bounds it.
     public var targetWords: Int?
 
+    /// The number the new chapter would take: one past the story's last.
+    public var historyChapter: Int? {
+        let chapters = structuredContext?.previousChapters ?? []
+        return (chapters.enumerated().map { $0.element.number ?? $0.offset + 1 }.max() ?? 0) + 1
+    }
+
     public init(plotPoint: String, structuredContext: StructuredContext? = nil, targetWords: Int? = nil) {
         self.plotPoint = plotPoint
         self.structuredContext = structuredContext

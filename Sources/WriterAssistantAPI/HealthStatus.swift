@@ -10,6 +10,8 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var queuedRequests: Int?
     /// The model servers generating for this one (`--llm-url`), each with its own state.
     public var modelServers: [ModelServer]?
+    /// The writer's library, when the server keeps one.
+    public var library: LibraryHealth?
 
     public struct ModelServer: Codable, Sendable, Equatable {
         /// Scheme, host, port and path (when not just `/v1`); never credentials.
@@ -45,7 +47,8 @@ public struct HealthStatus: Codable, Sendable, Equatable {
         model: String? = nil,
         activeRequests: Int? = nil,
         queuedRequests: Int? = nil,
-        modelServers: [ModelServer]? = nil
+        modelServers: [ModelServer]? = nil,
+        library: LibraryHealth? = nil
     ) {
         self.status = status
         self.llmAvailable = llmAvailable
@@ -55,15 +58,31 @@ public struct HealthStatus: Codable, Sendable, Equatable {
         self.activeRequests = activeRequests
         self.queuedRequests = queuedRequests
         self.modelServers = modelServers
+        self.library = library
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, model
+        case status, model, library
         case llmAvailable = "llm_available"
         case llmLoading = "llm_loading"
         case llmError = "llm_error"
         case activeRequests = "active_requests"
         case queuedRequests = "queued_requests"
         case modelServers = "model_servers"
+    }
+}
+
+/// The library's part of `GET /health`: whether stories can be kept and read.
+public struct LibraryHealth: Codable, Sendable, Equatable {
+    public var available: Bool
+    /// `opening`, `ready`, `failed` or `off`.
+    public var state: String
+    /// Why it is not available, in words a client may show.
+    public var error: String?
+
+    public init(available: Bool, state: String, error: String? = nil) {
+        self.available = available
+        self.state = state
+        self.error = error
     }
 }

@@ -13,6 +13,12 @@ extension OperationRequest {
     /// Reads a request body as the API defines it: UTF-8 JSON of this shape whose required
     /// strings are not blank. Any byte sequence gives a request or a rejection.
     public static func decode(validating body: Data) throws(RequestRejection) -> Self {
+        try decode(validating: body, storyContext: nil)
+    }
+
+    /// Reads a request on a stored story: `storyContext`, the story the library holds, takes the
+    /// place of `structured_context`, which the body must then leave out.
+    public static func decode(validating body: Data, storyContext: StructuredContext?) throws(RequestRejection) -> Self {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw RequestRejection(issues: [
                 ValidationIssue(loc: ["body"], msg: "The request body is not valid UTF-8", type: "json_invalid")
@@ -25,6 +31,13 @@ extension OperationRequest {
             throw RequestRejection(issues: [ValidationIssue(error)])
         } catch {
             throw RequestRejection(issues: [ValidationIssue(loc: ["body"], msg: "Invalid request body", type: "value_error")])
+        }
+        if let storyContext {
+            guard decoded.structuredContext == nil else {
+                throw RequestRejection(issues: [ValidationIssue(
+                    loc: ["body", "structured_context"], msg: "Give either storyId or structured_context, not both", type: "value_error")])
+            }
+            decoded.structuredContext = storyContext
         }
         let issues = decoded.validate()
         guard issues.isEmpty else { throw RequestRejection(issues: issues) }
@@ -68,5 +81,35 @@ extension ValidationIssue {
         case is [Any].Type: return ("Input should be a valid list", "list_type")
         default: return ("Input should be a valid dictionary", "dict_type")
         }
+    }
+}
+
+/// The part of an operation's body that names a stored story: `storyId` in place of
+/// `structured_context`, and the chapter the request is about, for the story's history.
+public struct StoryReference: Decodable, Sendable, Equatable {
+    public var storyId: String?
+    public var chapter: Int?
+
+    /// The reference in `body`, if any. Only a wrongly typed field is refused here; a body that is
+    /// not a JSON object is left for the operation's own decoding to refuse.
+    public static func decode(_ body: Data) throws(RequestRejection) -> StoryReference {
+        do {
+            return try JSONDecoder().decode(StoryReference.self, from: body)
+        } catch let error as DecodingError {
+            if case .typeMismatch(_, let context) = error, !context.codingPath.isEmpty {
+                throw RequestRejection(issues: [ValidationIssue(error)])
+            }
+            if case .valueNotFound(_, let context) = error, !context.codingPath.isEmpty {
+                throw RequestRejection(issues: [ValidationIssue(error)])
+            }
+            return StoryReference()
+        } catch {
+            return StoryReference()
+        }
+    }
+
+    public init(storyId: String? = nil, chapter: Int? = nil) {
+        self.storyId = storyId
+        self.chapter = chapter
     }
 }

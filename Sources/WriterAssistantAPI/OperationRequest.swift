@@ -6,8 +6,15 @@ public protocol OperationRequest: Codable, Sendable, Equatable {
     /// The operation's path under `/api/v1/`, e.g. `rater-feedback`.
     static var operationName: String { get }
 
-    /// The story every operation reads; every part of it is optional.
-    var structuredContext: StructuredContext? { get }
+    /// The story every operation reads; every part of it is optional. A request on a stored
+    /// story has it filled in from the library.
+    var structuredContext: StructuredContext? { get set }
+
+    /// Who answers, as a story's history files it: the rater's name, the character's.
+    var historySubject: String? { get }
+
+    /// The chapter the answer is about when the request does not say (a new chapter's number).
+    var historyChapter: Int? { get }
 
     /// What is wrong with a decoded request beyond its JSON shape (a blank required string, a
     /// character the story does not have), after tidying what may be tidied (a blank optional
@@ -21,6 +28,9 @@ public protocol OperationResult: Codable, Sendable, Equatable {
 }
 
 extension OperationRequest {
+    public var historySubject: String? { nil }
+    public var historyChapter: Int? { nil }
+
     /// The issue of a required string that is blank.
     static func blank(_ field: String) -> ValidationIssue {
         ValidationIssue(loc: ["body", .key(field)], msg: "String should have at least 1 character", type: "string_too_short")

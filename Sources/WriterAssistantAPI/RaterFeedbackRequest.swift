@@ -34,6 +34,8 @@ public struct RaterFeedbackRequest: OperationRequest {
 }
 
 extension RaterFeedbackRequest {
+    public var historySubject: String? { raterName ?? "Rater" }
+
     public mutating func validate() -> [ValidationIssue] {
         raterName = raterName.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
         return Self.requireText([("raterPrompt", raterPrompt), ("plotPoint", plotPoint)])

@@ -1,15 +1,27 @@
+import Crypto
+import Foundation
 import Hummingbird
 import WriterAssistantAPI
 
 /// With API keys configured, the API and the metrics answer only requests that carry one as
 /// `Authorization: Bearer KEY`. The health check, the API description and the web app's files
 /// stay open: monitors need the first, and the web app must load to be given a key.
-struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
+///
+/// Each key is a writer: the one `names` gives it, else one named after a hash of the key, so
+/// that the library can tell writers apart without keeping their keys.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
     private let keys: [[UInt8]]
+    private let writers: [String]
 
     /// Empty `keys` leaves every route open.
-    init(keys: [String]) {
+    init(keys: [String], names: [String: String] = [:]) {
         self.keys = keys.map { Array($0.utf8) }
+        writers = keys.map { names[$0] ?? Self.anonymousWriter($0) }
+    }
+
+    static func anonymousWriter(_ key: String) -> String {
+        "key-" + SHA256.hash(data: Data(key.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Routes anyone may use. Every other route needs a key; requests that match no route (the web
@@ -22,12 +34,14 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         guard !keys.isEmpty, request.method != .options, let route = context.endpointPath, !Self.openRoutes.contains(route) else {
             return try await next(request, context)
         }
-        guard let presented = Self.bearerToken(request.headers[.authorization]), Self.matchesAny(keys, presented) else {
+        guard let presented = Self.bearerToken(request.headers[.authorization]), let index = Self.match(keys, presented) else {
             throw APIError(
                 status: .unauthorized, code: .unauthorized,
                 message: "This server needs an API key: send it as 'Authorization: Bearer KEY'.",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
+        var context = context
+        context.writer = writers[index]
         return try await next(request, context)
     }
 
@@ -36,9 +50,11 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         return Array(header.dropFirst(7).trimmingPrefix(while: { $0 == " " }).utf8)
     }
 
-    /// Checks every key, without stopping at the first that matches.
-    private static func matchesAny(_ keys: [[UInt8]], _ presented: [UInt8]) -> Bool {
-        keys.reduce(false) { found, key in same(key, presented) || found }
+    /// The matching key's place; checks every key, without stopping at the first that matches.
+    private static func match(_ keys: [[UInt8]], _ presented: [UInt8]) -> Int? {
+        var found: Int?
+        for (index, key) in keys.enumerated() where same(key, presented) && found == nil { found = index }
+        return found
     }
 
     /// Compares in time that depends on the lengths only, so response times do not reveal how

@@ -1,7 +1,9 @@
 public import Hummingbird
+import ServiceLifecycle
 public import Logging
 import NIOCore
 public import WriterAssistantCore
+public import WriterAssistantLibrary
 
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -24,6 +26,9 @@ public struct ServerConfiguration: Sendable {
     /// Keys a request to the API or the metrics must carry as `Authorization: Bearer KEY`;
     /// empty leaves them open.
     public var apiKeys: [String]
+    /// The writer each named key stands for (`name:key` in a key file); a key without a name is a
+    /// writer of its own all the same.
+    public var writerNames: [String: String]
     /// How long answers being written may go on once the server is told to stop.
     public var shutdownGracePeriod: Duration
 
@@ -39,6 +44,7 @@ public struct ServerConfiguration: Sendable {
         requestReadTimeout: Duration = .seconds(60),
         idleTimeout: Duration = .seconds(60),
         apiKeys: [String] = [],
+        writerNames: [String: String] = [:],
         shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.host = host
@@ -52,18 +58,22 @@ public struct ServerConfiguration: Sendable {
         self.requestReadTimeout = requestReadTimeout
         self.idleTimeout = idleTimeout
         self.apiKeys = apiKeys
+        self.writerNames = writerNames
         self.shutdownGracePeriod = shutdownGracePeriod
     }
 }
 
 public let writerAssistantVersion = "0.1.0"
 
-/// The whole server: routes over `host`, plus the model loader when one is given.
+/// The whole server: routes over `host`, plus the model loader when one is given, and the
+/// writer's library in `library` (opened by `libraryOpener` when given).
 /// `onServerRunning` receives the bound port (useful with port 0).
 public func buildApplication(
     configuration: ServerConfiguration,
     host: ModelHost,
     modelLoader: ModelLoadingService? = nil,
+    library: LibraryHost = LibraryHost(),
+    libraryOpener: LibraryService? = nil,
     logger: Logger = Logger(label: "writer-assistant"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -74,27 +84,33 @@ public func buildApplication(
     router.add(middleware: AllowedHostsMiddleware(
         hosts: configuration.allowedHosts ?? AllowedHostsMiddleware<ServerRequestContext>.defaultHosts(listeningOn: configuration.host)))
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
-    router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
+    router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, names: configuration.writerNames))
     if let webRoot = configuration.webRoot {
         WebAppFiles.addMiddleware(to: router, root: webRoot, logger: logger)
     }
 
     // /health needs no key; where keys guard the server, which hosts serve the model is told
     // only by /metrics, which needs one.
-    HealthController(host: host, version: writerAssistantVersion, listsModelServers: configuration.apiKeys.isEmpty)
+    HealthController(host: host, library: library, version: writerAssistantVersion, listsModelServers: configuration.apiKeys.isEmpty)
         .addRoutes(to: router)
     let openAPIDocument = OperatorEndpointsController.bundledOpenAPIDocument()
     if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
     OperatorEndpointsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
+    let validation = RequestValidation(maxBodySize: configuration.maxBodySize)
     let operations = OperationRoutes(
         pipeline: OperationPipeline(host: host, configuration: configuration.pipeline),
-        validation: RequestValidation(maxBodySize: configuration.maxBodySize),
+        validation: validation,
         keepAliveInterval: configuration.keepAliveInterval,
-        shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod))
+        shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod),
+        library: library)
     let api = router.group("api/v1")
     for operation in WritingOperations.all {
         operations.add(operation, to: api)
     }
+    LibraryController(host: library, validation: validation).addRoutes(to: api)
+    var services: [any Service] = []
+    if let libraryOpener { services.append(libraryOpener) }
+    if let modelLoader { services.append(modelLoader) }
 
     let readTimeout = TimeAmount(configuration.requestReadTimeout)
     return Application(
@@ -103,7 +119,7 @@ public func buildApplication(
             additionalChannelHandlers: [RequestReadDeadline(limit: readTimeout)],
             idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "writer-assistant"),
-        services: modelLoader.map { [$0] } ?? [],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

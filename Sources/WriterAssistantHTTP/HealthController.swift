@@ -1,11 +1,13 @@
 import Hummingbird
 import WriterAssistantAPI
 import WriterAssistantCore
+import WriterAssistantLibrary
 import WriterAssistantLLM
 
 /// `GET /` and `GET /health`: what the server is and whether its model can answer.
 struct HealthController<Context: RequestContext> {
     let host: ModelHost
+    let library: LibraryHost
     let version: String
     /// Whether `/health` names each model server (`model_servers`).
     var listsModelServers = true
@@ -28,7 +30,7 @@ struct HealthController<Context: RequestContext> {
             try Response.json(ServiceInfo(
                 name: "Writer Assistant", version: version, llmStatus: llmStatus,
                 endpoints: WritingOperations.all.map { $0.operationName }.flatMap { ["POST /api/v1/\($0)", "POST /api/v1/\($0)/stream"] }
-                    + ["GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
+                    + ["GET /api/v1/stories", "GET /api/v1/search", "GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
         }
     }
 
@@ -42,6 +44,17 @@ struct HealthController<Context: RequestContext> {
     }
 
     private func health() -> HealthStatus {
+        var status = modelHealth()
+        status.library = switch library.status {
+        case .off: nil
+        case .opening: LibraryHealth(available: false, state: "opening")
+        case .ready: LibraryHealth(available: true, state: "ready")
+        case .failed(let reason): LibraryHealth(available: false, state: "failed", error: reason)
+        }
+        return status
+    }
+
+    private func modelHealth() -> HealthStatus {
         switch host.status {
         case .notConfigured:
             HealthStatus(llmAvailable: false, llmLoading: false, llmError: FeedbackFailure.modelNotConfigured.message)

@@ -1,7 +1,10 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import WriterAssistantAPI
 import WriterAssistantCore
+import WriterAssistantLibrary
 
 /// `POST /api/v1/<operation>` and its streaming twin `/stream`: same request, same result, the
 /// same phases, errors and framing for every operation.
@@ -14,23 +17,50 @@ struct OperationController<Operation: WritingOperation> {
     /// the model reads a long story.
     let keepAliveInterval: Duration
     let shutdownGrace: ShutdownGrace
+    /// Where a request that names a stored story (`storyId`) finds it, and its answer is kept.
+    let library: LibraryHost
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post(RouterPath(Operation.operationName), use: answer)
         group.post(RouterPath(Operation.operationName + "/stream"), use: stream)
     }
 
+    /// The request's operation, reading the story from the library when the body names one.
+    private func decode(_ request: inout Request, context: Context) async throws -> (Operation, StoryUse?) {
+        let body = try await validation.jsonBody(&request)
+        let reference: StoryReference
+        do {
+            reference = try StoryReference.decode(body)
+        } catch {
+            throw ValidationFailure(issues: error.issues)
+        }
+        guard let id = reference.storyId else {
+            return (try validation.decode(Operation.self, body: body, storyContext: nil), nil)
+        }
+        do {
+            let library = try library.readyLibrary()
+            let story = try await library.story(id, writer: context.writer)
+            guard story.deletedAt == nil else { throw LibraryFailure.inTrash }
+            let operation = try validation.decode(Operation.self, body: body, storyContext: story.document.structuredContext)
+            return (operation, StoryUse(library: library, writer: context.writer, story: story, chapter: reference.chapter))
+        } catch let failure as LibraryFailure {
+            throw APIError(failure)
+        }
+    }
+
     @Sendable func answer(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let operation = try await validation.decode(Operation.self, from: &request)
+        let (operation, story) = try await decode(&request, context: context)
         // Watching the inbound side notices a client that gave up waiting, as on the stream, so an
         // abandoned request does not go on writing its whole answer in a slot. The watch ends the
         // connection with the response, which therefore says so, or a client would reuse it.
         do {
             let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline, shutdownGrace, record = context.record, logger = context.logger] _ in
-                try await shutdownGrace.limit {
+                let result = try await shutdownGrace.limit {
                     try await pipeline.result(for: operation, logger: logger, observe: record.observe)
                 }
+                await story?.record(operation, result: result, logger: logger)
+                return result
             }
             return try .json(result, headers: [.connection: "close"])
         } catch let failure as FeedbackFailure {
@@ -42,18 +72,21 @@ struct OperationController<Operation: WritingOperation> {
 
     @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let operation = try await validation.decode(Operation.self, from: &request)
+        let (operation, story) = try await decode(&request, context: context)
         let options = OperationPipeline.Options(
             includeTokens: request.uri.queryParameters.get("tokens").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false)
         let events = pipeline.events(for: operation, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,
-            body: ResponseBody { [request, keepAliveInterval, shutdownGrace, record = context.record] writer in
+            body: ResponseBody { [request, keepAliveInterval, shutdownGrace, record = context.record, logger = context.logger] writer in
                 // Watching the inbound side is what notices a client that went away while the
                 // model is busy and nothing is being written; the run is then cancelled.
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
                     try await Self.write(
-                        events, to: &writer, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace, record: record)
+                        events, to: &writer, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace, record: record
+                    ) { result in
+                        await story?.record(operation, result: result, logger: logger)
+                    }
                 }
                 try await writer.finish(nil)
             })
@@ -70,7 +103,8 @@ struct OperationController<Operation: WritingOperation> {
     /// `keepAliveInterval`.
     private static func write(
         _ events: AsyncStream<OperationEvent<Operation.Result>>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration,
-        shutdownGrace: ShutdownGrace, record: RequestRecord
+        shutdownGrace: ShutdownGrace, record: RequestRecord,
+        onResult: @escaping @Sendable (Operation.Result) async -> Void
     ) async throws {
         let (outgoing, continuation) = AsyncStream.makeStream(of: Outgoing.self)
         try await shutdownGrace.watch(onGraceOver: { continuation.yield(.shutdown) }) {
@@ -91,6 +125,9 @@ struct OperationController<Operation: WritingOperation> {
                 switch item {
                 case .event(let event):
                     record.observe(event)
+                    // Kept before the client hears of it, so an answer a client saw is in the
+                    // story's history.
+                    if case .result(let result) = event { await onResult(result) }
                     try await writer.write(ServerSentEvents.event(event))
                 case .tick:
                     guard ContinuousClock.now - lastWrite >= keepAliveInterval / 2 else { continue }
@@ -129,10 +166,12 @@ struct OperationRoutes {
     let validation: RequestValidation
     let keepAliveInterval: Duration
     let shutdownGrace: ShutdownGrace
+    let library: LibraryHost
 
     func add<Operation: WritingOperation>(_: Operation.Type, to group: RouterGroup<ServerRequestContext>) {
         OperationController<Operation>(
-            pipeline: pipeline, validation: validation, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace
+            pipeline: pipeline, validation: validation, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace,
+            library: library
         ).addRoutes(to: group)
     }
 }

@@ -10,13 +10,40 @@ struct RequestValidation {
     var maxBodySize: Int
 
     func decode<Operation: OperationRequest>(_: Operation.Type, from request: inout Request) async throws -> Operation {
-        try requireJSONContentType(request)
-        let body = try await collectBody(&request)
+        try decode(Operation.self, body: try await jsonBody(&request), storyContext: nil)
+    }
+
+    /// An operation's body, with the story the library holds in place of `structured_context`
+    /// when the request names one.
+    func decode<Operation: OperationRequest>(_: Operation.Type, body: Data, storyContext: StructuredContext?) throws -> Operation {
         do {
-            return try Operation.decode(validating: Data(body.readableBytesView))
+            return try Operation.decode(validating: body, storyContext: storyContext)
         } catch {
             throw ValidationFailure(issues: error.issues)
         }
+    }
+
+    /// The body of a request that must be JSON, within the size limit.
+    func jsonBody(_ request: inout Request) async throws -> Data {
+        try requireJSONContentType(request)
+        return Data(try await collectBody(&request).readableBytesView)
+    }
+
+    /// A JSON body of any other shape, each way it can be wrong a 422 located at its field.
+    func decode<Body: Decodable>(_: Body.Type, from request: inout Request, validate: (Body) -> [ValidationIssue]) async throws -> Body {
+        let body = try await jsonBody(&request)
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw ValidationFailure(issues: [ValidationIssue(loc: ["body"], msg: "The request body is not valid UTF-8", type: "json_invalid")])
+        }
+        let decoded: Body
+        do {
+            decoded = try JSONDecoder().decode(Body.self, from: body)
+        } catch let error as DecodingError {
+            throw ValidationFailure(issues: [ValidationIssue(error)])
+        }
+        let issues = validate(decoded)
+        guard issues.isEmpty else { throw ValidationFailure(issues: issues) }
+        return decoded
     }
 
     /// A web page can send `text/plain` or a form across origins without asking first (no CORS

@@ -5,8 +5,17 @@ public import Hummingbird
 public struct ServerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let record = RequestRecord()
+    /// Whose stories this request may see: the writer its API key names, or the one local
+    /// writer when the server has no keys.
+    var writer = Writer.local
 
     public init(source: Source) {
         coreContext = .init(source: source)
     }
+}
+
+/// The owner of a library's stories.
+enum Writer {
+    /// The one writer of a server without API keys.
+    static let local = "local"
 }

@@ -9,6 +9,7 @@ import ServiceLifecycle
 import UnixSignals
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantLibrary
 import WriterAssistantLLM
 
 struct ServeCommand: AsyncParsableCommand {
@@ -146,7 +147,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat for several (default: none, the API is open).")
     var apiKey: [String] = []
 
-    @Option(help: "A file of API keys, one per line.")
+    @Option(help: ServeDefaults.help("The SQLite file of the writer's library (stories, versions, answers); created on first start", .libraryPath))
+    var libraryPath: String?
+
+    @Flag(help: "Keep no library: only requests that carry their story (structured_context) are served.")
+    var noLibrary = false
+
+    @Option(help: "A file of API keys, one per line; 'name:key' names the writer the key stands for.")
     var apiKeyFile: String?
 
     @Option(help: ServeDefaults.help("Seconds answers being written may go on after SIGTERM before they are ended", .shutdownGrace))
@@ -196,6 +203,8 @@ struct ServeCommand: AsyncParsableCommand {
         set(.cacheDir, cacheDir.map { .string($0) })
         set(.cacheSize, cacheSize.map { .int($0) })
         set(.noDiskCache, noDiskCache ? .bool(true) : nil)
+        set(.libraryPath, libraryPath.map { .string($0) })
+        set(.noLibrary, noLibrary ? .bool(true) : nil)
         set(.maxBodySize, maxBodySize.map { .int($0) })
         set(.allowedOrigins, allowedOrigins.map { .stringArray([$0]) })
         set(.allowedHosts, allowedHosts.map { .stringArray([$0]) })
@@ -246,8 +255,15 @@ struct ServeCommand: AsyncParsableCommand {
         if !settings.server.apiKeys.isEmpty {
             logger.info("API keys required", metadata: ["keys": "\(settings.server.apiKeys.count)"])
         }
+        let libraryHost = LibraryHost()
+        let libraryOpener = settings.libraryPath.map { path in
+            LibraryService(host: libraryHost, logger: logger) {
+                try await StoryLibrary.openSQLite(path: path, logger: logger)
+            }
+        }
         let app = buildApplication(
-            configuration: settings.server, host: host, modelLoader: loader, logger: logger)
+            configuration: settings.server, host: host, modelLoader: loader, library: libraryHost, libraryOpener: libraryOpener,
+            logger: logger)
         let services = serverServiceGroup(running: app, configuration: settings.server, logger: logger, signals: [.sigterm, .sigint])
         do {
             try await services.run()

@@ -27,6 +27,20 @@ enum ServeDefaults {
         return base.appendingPathComponent("writer-assistant/stories", isDirectory: true).path
     }
 
+    /// The library in the user's data directory (`$XDG_DATA_HOME` or `~/.local/share` on Linux,
+    /// `~/Library/Application Support` on macOS).
+    static var libraryPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        #if os(Linux)
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : nil }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share", isDirectory: true)
+        #else
+        let base = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask).first
+            ?? FileManager.default.temporaryDirectory
+        #endif
+        return base.appendingPathComponent("writer-assistant/library.sqlite").path
+    }
+
     static let values: [ServeKey: ConfigContent] = {
         let sampling = pipeline.sampling
         let repetition = sampling.repetition
@@ -60,6 +74,8 @@ enum ServeDefaults {
             .cacheDir: .string(cacheDirectory),
             .cacheSize: .int(cacheSizeMiB),
             .noDiskCache: .bool(false),
+            .libraryPath: .string(libraryPath),
+            .noLibrary: .bool(false),
             .llmDialect: .string(RemoteDialect.auto.rawValue),
             .llmRouting: .string(UpstreamRouter.Policy.story.rawValue),
             .logLevel: .string(logLevel.rawValue),

@@ -38,6 +38,8 @@ enum ServeKey: String, CaseIterable, Sendable {
     case cacheDir = "cache.dir"
     case cacheSize = "cache.size"
     case noDiskCache = "no.disk.cache"
+    case libraryPath = "library.path"
+    case noLibrary = "no.library"
     case maxBodySize = "max.body.size"
     case allowedOrigins = "allowed.origins"
     case allowedHosts = "allowed.hosts"

@@ -17,6 +17,8 @@ struct ServeSettings {
     var engine: LlamaEngine.Configuration?
     /// The server to generate with instead, when one was given.
     var remote: RemotePool.Configuration?
+    /// The SQLite file of the writer's library; nil keeps none.
+    var libraryPath: String?
     var logLevel: Logger.Level
 
     /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then defaults.
@@ -55,6 +57,7 @@ struct ServeSettings {
             repetition: repetition)
 
         let allowedHosts = try value.optionalList(.allowedHosts)
+        let (apiKeys, writerNames) = try Self.apiKeys(value)
         server = ServerConfiguration(
             host: try value.string(.host),
             port: try value.int(.port),
@@ -65,7 +68,8 @@ struct ServeSettings {
                 generationTimeout: .seconds(try value.int(.generationTimeout))),
             webRoot: WebAppBundle.root,
             allowedHosts: allowedHosts.map { $0.contains("*") ? [] : $0 },
-            apiKeys: try Self.apiKeys(value),
+            apiKeys: apiKeys,
+            writerNames: writerNames,
             shutdownGracePeriod: .seconds(try value.int(.shutdownGrace)))
 
         let modelPath = try value.optionalString(.modelPath)
@@ -123,6 +127,7 @@ struct ServeSettings {
         } else {
             remote = nil
         }
+        libraryPath = try value.bool(.noLibrary) ? nil : try value.string(.libraryPath)
         let level = try value.string(.logLevel)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw value.invalid(.logLevel, "one of trace, debug, info, notice, warning, error, critical", level)
@@ -138,21 +143,36 @@ struct ServeSettings {
         return text
     }
 
-    /// Keys given directly, plus one per line of the key file (blank lines and `#` comments skipped).
-    private static func apiKeys(_ value: SettingReader) throws -> [String] {
+    /// Keys given directly, plus one per line of the key file (blank lines and `#` comments
+    /// skipped), where `name:key` names the writer the key stands for.
+    private static func apiKeys(_ value: SettingReader) throws -> (keys: [String], names: [String: String]) {
         let given = try value.optionalList(.apiKey)
         var keys = given ?? []
+        var names: [String: String] = [:]
         let file = try value.optionalString(.apiKeyFile)
         if let path = file {
-            keys += try keyFile(path, for: .apiKeyFile).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            let lines = try keyFile(path, for: .apiKeyFile).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            for line in lines {
+                guard let colon = line.firstIndex(of: ":") else {
+                    keys.append(line)
+                    continue
+                }
+                let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+                let key = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                guard !name.isEmpty, !key.isEmpty else {
+                    throw ValidationError("\(ServeKey.apiKeyFile.flag): a line 'name:key' needs both a name and a key.")
+                }
+                keys.append(key)
+                names[key] = name
+            }
         }
         // Asking for keys and getting none (an unset variable, an empty file) must not leave the
         // server open without a word.
         if (given != nil || file != nil) && keys.isEmpty {
             throw ValidationError("\(ServeKey.apiKey.flag), \(ServeKey.apiKey.environmentVariable) or \(ServeKey.apiKeyFile.flag) was given but holds no key.")
         }
-        return keys
+        return (keys, names)
     }
 
     /// Every setting that cannot work, said at startup rather than discovered by a crash or by

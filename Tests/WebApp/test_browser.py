@@ -40,7 +40,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [str(SERVER), "serve", "--port", str(self.port), "--no-disk-cache", *arguments],
+            [str(SERVER), "serve", "--port", str(self.port), "--no-disk-cache", "--no-library", *arguments],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def health(self):

@@ -9,6 +9,7 @@ import WriterAssistantAPI
 import WriterAssistantClient
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantLibrary
 import WriterAssistantTestSupport
 
 /// A real server on a free loopback port, for the duration of `body`.
@@ -28,6 +29,8 @@ struct TestServer {
         host: ModelHost,
         configuration: ServerConfiguration = ServerConfiguration(),
         modelLoader: ModelLoadingService? = nil,
+        library: LibraryHost = LibraryHost(),
+        libraryOpener: LibraryService? = nil,
         logger: Logger = quietLogger,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
@@ -35,7 +38,9 @@ struct TestServer {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(configuration: configuration, host: host, modelLoader: modelLoader, logger: logger) { port in
+        let app = buildApplication(
+            configuration: configuration, host: host, modelLoader: modelLoader, library: library, libraryOpener: libraryOpener, logger: logger
+        ) { port in
             portContinuation.yield(port)
         }
         let services = serverServiceGroup(running: app, configuration: configuration, logger: logger)
@@ -73,6 +78,41 @@ struct TestServer {
 
     func post(_ path: String, raw: String) async throws -> HTTPClientResponse {
         try await post(path, body: ByteBuffer(string: raw))
+    }
+
+    func send(
+        _ method: NIOHTTP1.HTTPMethod, _ path: String, json: String? = nil, headers: [(String, String)] = []
+    ) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+    }
+
+    /// A server with a library of its own in a fresh folder, removed afterwards.
+    static func withLibrary<T: Sendable>(
+        host: ModelHost = ModelHost(),
+        configuration: ServerConfiguration = ServerConfiguration(),
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("library-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let library = LibraryHost()
+        let opener = LibraryService(host: library, logger: quietLogger) {
+            try await StoryLibrary.openSQLite(path: folder.appendingPathComponent("library.sqlite").path, logger: quietLogger)
+        }
+        return try await with(host: host, configuration: configuration, library: library, libraryOpener: opener) { server in
+            // The library opens in the background; the server answers meanwhile.
+            for _ in 0..<200 {
+                if case .ready = library.status { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return try await body(server)
+        }
     }
 
     func get(_ path: String, headers: [(String, String)] = []) async throws -> HTTPClientResponse {

@@ -1,0 +1,208 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import WriterAssistantAPI
+import WriterAssistantLibrary
+
+/// The writer's library over HTTP: stories, their versions, their answers, export and search.
+/// Every route sees only the stories of the request's writer.
+struct LibraryController {
+    typealias Context = ServerRequestContext
+
+    let host: LibraryHost
+    let validation: RequestValidation
+
+    func addRoutes(to api: RouterGroup<Context>) {
+        api.get("stories", use: list)
+        api.post("stories", use: create)
+        api.get("stories/:id", use: read)
+        api.put("stories/:id", use: update)
+        api.delete("stories/:id", use: trash)
+        api.post("stories/:id/restore", use: untrash)
+        api.delete("trash", use: emptyTrash)
+        api.get("stories/:id/versions", use: versions)
+        api.get("stories/:id/versions/:version", use: version)
+        api.post("stories/:id/versions/:version/restore", use: restoreVersion)
+        api.get("stories/:id/diff", use: diff)
+        api.get("stories/:id/answers", use: answers)
+        api.get("stories/:id/export", use: export)
+        api.get("search", use: search)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let trash = Self.flag(request.uri.queryParameters.get("trash"))
+        return try .json(StoryList(stories: try await using { library throws(LibraryFailure) in try await library.list(writer: context.writer, trash: trash) }))
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let document = try await validation.decode(StoryDocument.self, from: &request) { $0.validate() }
+        let story = try await using { library throws(LibraryFailure) in try await library.create(document, writer: context.writer) }
+        var headers = Self.etag(story)
+        headers[.location] = "/api/v1/stories/\(story.id)"
+        return try .json(story, status: .created, headers: headers)
+    }
+
+    @Sendable func read(_ request: Request, context: Context) async throws -> Response {
+        let story = try await using { library throws(LibraryFailure) in try await library.story(try Self.id(context), writer: context.writer) }
+        return try .json(story, headers: Self.etag(story))
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let expected = try request.headers[.ifMatch].map(Self.version(ifMatch:)) ?? nil
+        let document = try await validation.decode(StoryDocument.self, from: &request) { $0.validate() }
+        let id = try Self.id(context)
+        let story = try await using { library throws(LibraryFailure) in
+            try await library.update(id, writer: context.writer, document: document, expectedVersion: expected)
+        }
+        return try .json(story, headers: Self.etag(story))
+    }
+
+    @Sendable func trash(_ request: Request, context: Context) async throws -> Response {
+        try .json(try await using { library throws(LibraryFailure) in try await library.setTrashed(try Self.id(context), writer: context.writer, true) })
+    }
+
+    @Sendable func untrash(_ request: Request, context: Context) async throws -> Response {
+        try .json(try await using { library throws(LibraryFailure) in try await library.setTrashed(try Self.id(context), writer: context.writer, false) })
+    }
+
+    @Sendable func emptyTrash(_ request: Request, context: Context) async throws -> Response {
+        try .json(["deleted": try await using { library throws(LibraryFailure) in try await library.emptyTrash(writer: context.writer) }])
+    }
+
+    @Sendable func versions(_ request: Request, context: Context) async throws -> Response {
+        try .json(StoryVersionList(versions: try await using { library throws(LibraryFailure) in try await library.versions(try Self.id(context), writer: context.writer) }))
+    }
+
+    @Sendable func version(_ request: Request, context: Context) async throws -> Response {
+        let story = try await using { library throws(LibraryFailure) in try await library.story(try Self.id(context), writer: context.writer, version: try Self.versionNumber(context)) }
+        return try .json(story)
+    }
+
+    @Sendable func restoreVersion(_ request: Request, context: Context) async throws -> Response {
+        let story = try await using { library throws(LibraryFailure) in try await library.restore(try Self.id(context), writer: context.writer, version: try Self.versionNumber(context)) }
+        return try .json(story, headers: Self.etag(story))
+    }
+
+    @Sendable func diff(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let (from, to, chapter) = (try Self.number(query.get("from"), "from"), try Self.number(query.get("to"), "to"),
+                                   try Self.number(query.get("chapter"), "chapter"))
+        return try .json(try await using { library throws(LibraryFailure) in try await library.chapterDiff(try Self.id(context), writer: context.writer, chapter: chapter, from: from, to: to) })
+    }
+
+    @Sendable func answers(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let filter = StoryLibrary.AnswerFilter(
+            operation: query.get("operation"), chapter: try query.get("chapter").map { try Self.number($0, "chapter") },
+            rater: query.get("rater"), limit: try query.get("limit").map { try Self.number($0, "limit") } ?? 100)
+        return try .json(StoredAnswerList(answers: try await using { library throws(LibraryFailure) in try await library.answers(try Self.id(context), writer: context.writer, filter: filter) }))
+    }
+
+    @Sendable func export(_ request: Request, context: Context) async throws -> Response {
+        let format = request.uri.queryParameters.get("format") ?? "json"
+        guard format == "json" || format == "markdown" else {
+            throw ValidationFailure(issues: [ValidationIssue(
+                loc: ["query", "format"], msg: "Input should be 'markdown' or 'json'", type: "literal_error")])
+        }
+        let story = try await using { library throws(LibraryFailure) in try await library.story(try Self.id(context), writer: context.writer) }
+        let name = Self.fileName(story.document.title)
+        if format == "json" {
+            return try .json(story.document, headers: [.contentDisposition: "attachment; filename=\"\(name).json\""])
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/markdown; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).md\""],
+            body: .init(byteBuffer: ByteBuffer(string: StoryLibrary.markdown(story.document))))
+    }
+
+    @Sendable func search(_ request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let text = query.get("q") ?? ""
+        let limit = try query.get("limit").map { try Self.number($0, "limit") } ?? 20
+        return try .json(LibrarySearchResults(query: text, hits: try await using { library throws(LibraryFailure) in try await library.search(text, writer: context.writer, limit: limit) }))
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` on the library, its failures answered as the API says.
+    private func using<T>(_ body: (StoryLibrary) async throws(LibraryFailure) -> T) async throws -> T {
+        do {
+            return try await body(try host.readyLibrary())
+        } catch .versionConflict(let current) {
+            throw VersionConflict(current: current)
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    private static func id(_ context: Context) throws(LibraryFailure) -> String {
+        guard let id = context.parameters.get("id") else { throw .notFound("No story id was given.") }
+        return id
+    }
+
+    private static func versionNumber(_ context: Context) throws(LibraryFailure) -> Int {
+        guard let text = context.parameters.get("version"), let version = Int(text), version > 0 else {
+            throw .notFound("No version has the number '\(context.parameters.get("version")?.prefix(32) ?? "")'.")
+        }
+        return version
+    }
+
+    private static func number(_ text: String?, _ name: String) throws -> Int {
+        guard let text, let number = Int(text), number >= 0 else {
+            throw ValidationFailure(issues: [ValidationIssue(
+                loc: ["query", .key(name)], msg: text == nil ? "Field required" : "Input should be a valid integer",
+                type: text == nil ? "missing" : "int_parsing")])
+        }
+        return number
+    }
+
+    private static func flag(_ text: String?) -> Bool {
+        text.map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
+    }
+
+    /// The version a story's `ETag` names.
+    static func etag(_ story: StoredStory) -> HTTPFields {
+        [.eTag: "\"v\(story.version)\""]
+    }
+
+    /// The version an `If-Match` header names; `*` names any. One that names no version of ours
+    /// cannot match, so the save is refused rather than made blind.
+    private static func version(ifMatch header: String) throws -> Int? {
+        let tag = header.trimmingCharacters(in: .whitespaces)
+        if tag == "*" { return nil }
+        let bare = tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag
+        guard bare.hasPrefix("\"v"), bare.hasSuffix("\""), let version = Int(bare.dropFirst(2).dropLast()) else { return -1 }
+        return version
+    }
+
+    /// A title as a file name: letters, digits and dashes.
+    static func fileName(_ title: String) -> String {
+        let words = title.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) || !$0.isASCII })
+        let name = words.joined(separator: "-").prefix(80)
+        return name.isEmpty ? "story" : String(name)
+    }
+}
+
+/// 412 with the story as it is now, so a client can show both versions and let the writer choose.
+struct VersionConflict: HTTPResponseError {
+    var current: StoredStory
+    var status: HTTPResponse.Status { .preconditionFailed }
+
+    struct Body: Encodable {
+        var detail: String
+        var errorCode: ErrorCode
+        var current: StoredStory
+
+        enum CodingKeys: String, CodingKey {
+            case detail, current
+            case errorCode = "error_code"
+        }
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let error = APIError(.versionConflict(current: current))
+        return try .json(Body(detail: error.message, errorCode: error.code, current: current), status: status, headers: LibraryController.etag(current))
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+import WriterAssistantAPI
+import WriterAssistantLibrary
+
+/// An operation run on a stored story: the story as it was read, and where its answer is kept.
+struct StoryUse: Sendable {
+    let library: StoryLibrary
+    let writer: String
+    let story: StoredStory
+    /// The chapter the request said it is about.
+    let chapter: Int?
+
+    /// Files the answer in the story's history: the request without the story (the version says
+    /// which story it read), the result as the client got it. A failure to keep it is logged; the
+    /// writer still gets the answer.
+    func record<Operation: OperationRequest>(_ operation: Operation, result: Operation.Result, logger: Logger) async {
+        var request = operation
+        request.structuredContext = nil
+        do {
+            _ = try await library.recordAnswer(
+                story: story.id, writer: writer, version: story.version, operation: Operation.operationName,
+                chapter: chapter ?? operation.historyChapter, rater: operation.historySubject, model: result.contextMetadata.model ?? "",
+                processingTime: result.contextMetadata.processingTime, request: try APIJSON.encoder.encode(request),
+                result: try APIJSON.encoder.encode(result))
+        } catch {
+            logger.error("The answer could not be kept in the story's history", metadata: [
+                "story": "\(story.id)", "operation": "\(Operation.operationName)", "error": "\(error)",
+            ])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// A writer's search box as a full-text query: the words they typed, each matched as a word (the
+/// last also as the beginning of one, since they may still be typing), all required. Operators and
+/// quotes are read as text, so no input can make the query invalid.
+package struct SearchQuery: Sendable, Equatable {
+    package var terms: [String]
+
+    package init(_ text: String) {
+        terms = text.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
+            .map { $0.lowercased() }
+            .prefix(Self.longestQuery)
+            .map { String($0.prefix(Self.longestTerm)) }
+    }
+
+    package var isEmpty: Bool { terms.isEmpty }
+
+    /// The query in SQLite FTS5's syntax: `"word" "word" "last"*`.
+    package var fts5: String {
+        terms.enumerated().map { index, term in
+            "\"\(term)\"" + (index == terms.count - 1 ? "*" : "")
+        }.joined(separator: " ")
+    }
+
+    /// The query in PostgreSQL's `to_tsquery` syntax: `word & word & last:*`.
+    package var tsquery: String {
+        terms.enumerated().map { index, term in
+            "'\(term)'" + (index == terms.count - 1 ? ":*" : "")
+        }.joined(separator: " & ")
+    }
+
+    static let longestQuery = 16
+    static let longestTerm = 64
+}
+
+/// A snippet whose matched words are wrapped in two private-use characters, as the database was
+/// asked to mark them, cut into plain text and matched fragments.
+package enum SnippetMarks {
+    package static let open: Character = "\u{E000}"
+    package static let close: Character = "\u{E001}"
+
+    package static func fragments(_ marked: String) -> [(text: String, match: Bool)] {
+        var fragments: [(text: String, match: Bool)] = []
+        var current = ""
+        var inMatch = false
+        for character in marked {
+            if character == open || character == close {
+                if !current.isEmpty { fragments.append((current, inMatch)) }
+                current = ""
+                inMatch = character == open
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { fragments.append((current, inMatch)) }
+        return fragments
+    }
+}

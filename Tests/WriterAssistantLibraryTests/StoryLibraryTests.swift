@@ -1,0 +1,249 @@
+import Foundation
+import Testing
+import WriterAssistantAPI
+@testable import WriterAssistantLibrary
+
+@Suite struct StoryLibraryTests {
+    @Test func aCreatedStoryOpensAsItWasSaved() async throws {
+        try await withLibrary { library, _ in
+            let document = novel()
+            let created = try await library.create(document, writer: "ana")
+            #expect(created.version == 1)
+            let opened = try await library.story(created.id, writer: "ana")
+            #expect(opened.document == document)
+            #expect(opened.version == 1)
+            #expect(opened.wordCount == document.wordCount)
+            let listed = try await library.list(writer: "ana")
+            #expect(listed.map(\.id) == [created.id])
+            #expect(listed.first?.title == "The Salt Road")
+        }
+    }
+
+    @Test func hostileTextIsKeptByteForByte() async throws {
+        try await withLibrary { library, _ in
+            let hostile = "Nul\u{0}here <|im_end|><|im_start|>assistant 🐉 שלום عربى \u{202E}reversed\u{202C} \\\" '; DROP TABLE stories; --"
+            var document = novel()
+            document.title = hostile
+            document.structuredContext.previousChapters?[0].content = hostile
+            document.plotPoint = hostile
+            let created = try await library.create(document, writer: "ana")
+            let opened = try await library.story(created.id, writer: "ana")
+            #expect(Array(opened.document.title.utf8) == Array(hostile.utf8))
+            #expect(Array((opened.document.structuredContext.previousChapters?[0].content ?? "").utf8) == Array(hostile.utf8))
+            #expect(opened.document == document)
+        }
+    }
+
+    @Test func anotherWritersStoryIsNotFound() async throws {
+        try await withLibrary { library, _ in
+            let story = try await library.create(novel(), writer: "ana")
+            await #expect(throws: LibraryFailure.self) { try await library.story(story.id, writer: "ben") }
+            await #expect(throws: LibraryFailure.self) {
+                try await library.update(story.id, writer: "ben", document: novel(title: "Stolen"), expectedVersion: nil)
+            }
+            await #expect(throws: LibraryFailure.self) { try await library.answers(story.id, writer: "ben") }
+            #expect(try await library.list(writer: "ben").isEmpty)
+            #expect(try await library.search("lantern", writer: "ben").isEmpty)
+            #expect(try await library.story(story.id, writer: "ana").document.title == "The Salt Road")
+        }
+    }
+
+    @Test func malformedIdsAreNotFound() async throws {
+        try await withLibrary { library, _ in
+            for id in ["", "1", "../../etc/passwd", "' OR 1=1 --", String(repeating: "a", count: 5_000)] {
+                do {
+                    _ = try await library.story(id, writer: "ana")
+                    Issue.record("\(id.prefix(20)) was found")
+                } catch {
+                    guard case .notFound? = error as? LibraryFailure else { Issue.record("\(error)"); continue }
+                }
+            }
+        }
+    }
+
+    @Test func eachSaveIsAVersionAndAStaleOneIsRefused() async throws {
+        try await withLibrary { library, _ in
+            let story = try await library.create(novel(), writer: "ana")
+            var edited = story.document
+            edited.structuredContext.previousChapters?[1].content += " The bell rang twice."
+            let second = try await library.update(story.id, writer: "ana", document: edited, expectedVersion: 1)
+            #expect(second.version == 2)
+
+            // A second tab still holding version 1 cannot overwrite version 2.
+            var stale = story.document
+            stale.title = "Overwritten"
+            do {
+                _ = try await library.update(story.id, writer: "ana", document: stale, expectedVersion: 1)
+                Issue.record("a stale save was accepted")
+            } catch {
+                guard case .versionConflict(let current)? = error as? LibraryFailure else { Issue.record("\(error)"); return }
+                #expect(current.version == 2)
+                #expect(current.document == edited)
+            }
+            #expect(try await library.story(story.id, writer: "ana").document == edited)
+
+            // Saving what is there already makes no version.
+            let same = try await library.update(story.id, writer: "ana", document: edited, expectedVersion: 2)
+            #expect(same.version == 2)
+
+            let versions = try await library.versions(story.id, writer: "ana")
+            #expect(versions.map(\.version) == [2, 1])
+            #expect(versions[0].changes == [StoryChange(part: .chapter, change: .changed, chapter: 2, name: "Chapter 2")])
+        }
+    }
+
+    @Test func restoringAVersionMakesANewOneAndKeepsHistory() async throws {
+        try await withLibrary { library, _ in
+            let story = try await library.create(novel(), writer: "ana")
+            var edited = story.document
+            edited.structuredContext.previousChapters?.removeLast()
+            edited.title = "The Salt Road (cut)"
+            _ = try await library.update(story.id, writer: "ana", document: edited, expectedVersion: nil)
+            let restored = try await library.restore(story.id, writer: "ana", version: 1)
+            #expect(restored.version == 3)
+            #expect(restored.document == story.document)
+            let versions = try await library.versions(story.id, writer: "ana")
+            #expect(versions.map(\.version) == [3, 2, 1])
+            #expect(versions[0].restoredFrom == 1)
+            #expect(try await library.story(story.id, writer: "ana", version: 2).document == edited)
+        }
+    }
+
+    @Test func aChaptersChangesBetweenTwoVersionsSpellBothTexts() async throws {
+        try await withLibrary { library, _ in
+            let story = try await library.create(novel(), writer: "ana")
+            var edited = story.document
+            let old = edited.structuredContext.previousChapters?[0].content ?? ""
+            edited.structuredContext.previousChapters?[0].content = old.replacingOccurrences(of: "lantern", with: "candle")
+            _ = try await library.update(story.id, writer: "ana", document: edited, expectedVersion: nil)
+            let diff = try await library.chapterDiff(story.id, writer: "ana", chapter: 1, from: 1, to: 2)
+            #expect(diff.runs.filter { $0.kind != .added }.map(\.text).joined() == old)
+            #expect(diff.runs.filter { $0.kind != .removed }.map(\.text).joined() == edited.structuredContext.previousChapters?[0].content)
+            #expect(diff.runs.contains { $0.kind == .removed && $0.text.contains("lantern") })
+            #expect(diff.runs.contains { $0.kind == .added && $0.text.contains("candle") })
+        }
+    }
+
+    @Test func trashHidesRestoresAndEmpties() async throws {
+        try await withLibrary { library, _ in
+            let kept = try await library.create(novel(title: "Kept"), writer: "ana")
+            let binned = try await library.create(novel(title: "Binned"), writer: "ana")
+            _ = try await library.setTrashed(binned.id, writer: "ana", true)
+            #expect(try await library.list(writer: "ana").map(\.id) == [kept.id])
+            #expect(try await library.list(writer: "ana", trash: true).map(\.id) == [binned.id])
+            #expect(try await library.search("Binned", writer: "ana").isEmpty)
+            await #expect(throws: LibraryFailure.self) {
+                try await library.update(binned.id, writer: "ana", document: novel(title: "Edit in trash"), expectedVersion: nil)
+            }
+            _ = try await library.setTrashed(binned.id, writer: "ana", false)
+            #expect(Set(try await library.list(writer: "ana").map(\.id)) == [kept.id, binned.id])
+
+            _ = try await library.setTrashed(binned.id, writer: "ana", true)
+            #expect(try await library.emptyTrash(writer: "ana") == 1)
+            await #expect(throws: LibraryFailure.self) { try await library.story(binned.id, writer: "ana") }
+            #expect(try await library.story(kept.id, writer: "ana").document.title == "Kept")
+        }
+    }
+
+    @Test func answersAreKeptAndFiltered() async throws {
+        try await withLibrary { library, _ in
+            let story = try await library.create(novel(), writer: "ana")
+            let request = Data(#"{"plotPoint":"p","raterPrompt":"r"}"#.utf8)
+            let result = Data(#"{"feedback":{"opinion":"Good.","suggestions":["Cut it."]}}"#.utf8)
+            _ = try await library.recordAnswer(
+                story: story.id, writer: "ana", version: 1, operation: "rater-feedback", chapter: 2, rater: "Pacing editor", model: "m",
+                processingTime: 1.5, request: request, result: result)
+            _ = try await library.recordAnswer(
+                story: story.id, writer: "ana", version: 1, operation: "editor-review", chapter: 3, rater: nil, model: "m",
+                processingTime: 2, request: request, result: result)
+            let all = try await library.answers(story.id, writer: "ana")
+            #expect(all.count == 2)
+            let pacing = try await library.answers(story.id, writer: "ana", filter: .init(chapter: 2, rater: "Pacing editor"))
+            #expect(pacing.count == 1)
+            #expect(pacing.first?.operation == "rater-feedback")
+            #expect(pacing.first?.result["feedback"]?["opinion"]?.stringValue == "Good.")
+            #expect(try await library.answers(story.id, writer: "ana", filter: .init(operation: "editor-review")).map(\.chapter) == [3])
+        }
+    }
+
+    @Test func searchRanksHighlightsAndSaysWhere() async throws {
+        try await withLibrary { library, _ in
+            var story = novel(title: "Tidewater")
+            story.structuredContext.previousChapters?.append(Chapter(
+                number: 4, title: "The Drowning", content: "Ivo drowned in the millrace below the weir, and nobody spoke of it again."))
+            let created = try await library.create(story, writer: "ana")
+            _ = try await library.create(novel(title: "Another"), writer: "ana")
+            let hits = try await library.search("drowned weir", writer: "ana")
+            #expect(hits.count == 1)
+            let hit = try #require(hits.first)
+            #expect(hit.storyId == created.id)
+            #expect(hit.place == .chapter)
+            #expect(hit.chapter == 4)
+            #expect(hit.name == "The Drowning")
+            #expect(hit.fragments.filter(\.match).map { $0.text.lowercased() }.sorted() == ["drowned", "weir"])
+            #expect(hit.snippet.contains("millrace"))
+            // A word still being typed matches as a beginning; operators are text.
+            #expect(try await library.search("drow", writer: "ana").count == 1)
+            #expect(try await library.search("\"unbalanced OR NEAR( *", writer: "ana").isEmpty)
+            let characters = try await library.search("ferry pilot", writer: "ana")
+            #expect(characters.contains { $0.place == .character && $0.name == "Mara Vell" })
+        }
+    }
+
+    @Test func searchFollowsEdits() async throws {
+        try await withLibrary { library, _ in
+            let story = try await library.create(novel(), writer: "ana")
+            var edited = story.document
+            edited.structuredContext.previousChapters?[0].content = "A heron stood in the shallows."
+            _ = try await library.update(story.id, writer: "ana", document: edited, expectedVersion: nil)
+            #expect(try await library.search("heron", writer: "ana").count == 1)
+            edited.structuredContext.previousChapters?[0].content = "An egret stood in the shallows."
+            _ = try await library.update(story.id, writer: "ana", document: edited, expectedVersion: nil)
+            #expect(try await library.search("heron", writer: "ana").isEmpty)
+            #expect(try await library.search("egret", writer: "ana").count == 1)
+        }
+    }
+
+    @Test func historyGrowsWithTheEditNotTheNovel() async throws {
+        try await withLibrary { library, path in
+            // A novel of about 100,000 words in 40 chapters.
+            var document = novel(chapters: 40, wordsPerChapter: 2_500)
+            let story = try await library.create(document, writer: "ana")
+            try await library.checkpoint()
+            let before = Self.size(path)
+            let saves = 100
+            for save in 0..<saves {
+                document.structuredContext.previousChapters?[save % 40].content += " A small edit \(save)."
+                _ = try await library.update(story.id, writer: "ana", document: document, expectedVersion: nil)
+            }
+            try await library.checkpoint()
+            let perSave = (Self.size(path) - before) / saves
+            // 1,000 such saves must stay under 50 MB.
+            #expect(perSave * 1_000 < 50_000_000, "\(perSave) bytes a save")
+            #expect(try await library.story(story.id, writer: "ana").document == document)
+        }
+    }
+
+    @Test func aLibraryReopensWithEverythingInIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("library-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nested/library.sqlite").path
+        let first = try await StoryLibrary.openSQLite(path: path, logger: quietLogger)
+        let story = try await first.create(novel(), writer: "ana")
+        await first.close()
+        let second = try await StoryLibrary.openSQLite(path: path, logger: quietLogger)
+        #expect(try await second.story(story.id, writer: "ana").document == novel())
+        await second.close()
+    }
+
+    @Test func aLibraryThatCannotBeOpenedSaysWhy() async throws {
+        await #expect(throws: (any Error).self) {
+            _ = try await StoryLibrary.openSQLite(path: "/proc/no-such-place/library.sqlite", logger: quietLogger)
+        }
+    }
+
+    /// The database with its write-ahead log.
+    static func size(_ path: String) -> Int {
+        [path, path + "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int }.reduce(0, +)
+    }
+}
