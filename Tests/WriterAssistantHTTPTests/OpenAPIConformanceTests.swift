@@ -6,6 +6,7 @@ import Testing
 import WriterAssistantAPI
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantLibrary
 import WriterAssistantLLM
 import WriterAssistantTestSupport
 
@@ -43,12 +44,13 @@ import WriterAssistantTestSupport
             body: try await response.bodyData())
     }
 
-    /// Checks one real exchange against the document: the status is documented for the path,
-    /// the media type too, the documented headers are there, and the body matches its schema
-    /// (each event of a stream).
+    /// Checks one real exchange against the document: the status is documented for the path (or
+    /// the template that names it, such as `/api/v1/stories/{id}`), the media type too, the
+    /// documented headers are there, and the body matches its schema (each event of a stream).
     static func check(_ exchange: Exchange, in document: OpenAPIDocument, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let label = "\(exchange.method) \(exchange.path) \(exchange.status)"
-        let response = try #require(document.response(exchange.method, exchange.path, status: exchange.status), "\(label) is not documented", sourceLocation: sourceLocation)
+        let path = document.template(for: exchange.path)
+        let label = "\(exchange.method) \(path) \(exchange.status)"
+        let response = try #require(document.response(exchange.method, path, status: exchange.status), "\(label) is not documented", sourceLocation: sourceLocation)
         for (name, header) in response["headers"] as? [String: [String: Any]] ?? [:] where document.resolve(header)["required"] as? Bool == true {
             #expect(exchange.headers.first(name: name) != nil, "\(label): no \(name) header", sourceLocation: sourceLocation)
         }
@@ -175,5 +177,283 @@ import WriterAssistantTestSupport
             try Self.check(synchronous, in: document)
             try Self.check(try await Self.send(server, .POST, "/api/v1/rater-feedback/stream", body: try Self.storyRequest()), in: document)
         }
+    }
+
+    // MARK: The library
+
+    /// One of the library's routes: its method and documented path, and a request that gets past
+    /// every check before the library (a valid body and query) once `{id}` and `{version}` are
+    /// filled in.
+    struct LibraryRoute: Sendable {
+        var method: HTTPMethod
+        var template: String
+        var query = ""
+        var body: String?
+
+        func path(id: String, version: Int = 1) -> String {
+            template.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{version}", with: "\(version)") + query
+        }
+
+        var label: String { "\(method.rawValue) \(template)" }
+    }
+
+    /// Every route of the library, as `LibraryController` adds them.
+    static let libraryRoutes: [LibraryRoute] = [
+        LibraryRoute(method: .GET, template: "/api/v1/stories"),
+        LibraryRoute(method: .POST, template: "/api/v1/stories", body: LibraryEndpointTests.story),
+        LibraryRoute(method: .GET, template: "/api/v1/stories/{id}"),
+        LibraryRoute(method: .PUT, template: "/api/v1/stories/{id}", body: LibraryEndpointTests.story),
+        LibraryRoute(method: .DELETE, template: "/api/v1/stories/{id}"),
+        LibraryRoute(method: .POST, template: "/api/v1/stories/{id}/restore"),
+        LibraryRoute(method: .DELETE, template: "/api/v1/trash"),
+        LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/versions"),
+        LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/versions/{version}"),
+        LibraryRoute(method: .POST, template: "/api/v1/stories/{id}/versions/{version}/restore"),
+        LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/diff", query: "?from=1&to=1&chapter=1"),
+        LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/answers"),
+        LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/export", query: "?format=markdown"),
+        LibraryRoute(method: .GET, template: "/api/v1/search", query: "?q=weir"),
+    ]
+
+    static func isLibraryPath(_ path: String) -> Bool {
+        path.hasPrefix("/api/v1/stories") || path == "/api/v1/trash" || path == "/api/v1/search"
+    }
+
+    /// Sends requests to one server, checks each exchange against the document, and keeps which
+    /// documented response (`METHOD /template STATUS`) each one was.
+    struct Exercise {
+        let server: TestServer
+        let document: OpenAPIDocument
+        var seen: Set<String> = []
+
+        @discardableResult
+        mutating func exchange(
+            _ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json",
+            headers: [(String, String)] = [], expect status: Int, sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws -> Exchange {
+            let exchange = try await OpenAPIConformanceTests.send(
+                server, method, path, body: body.map { Data($0.utf8) }, headers: [("Content-Type", contentType)] + headers)
+            #expect(
+                exchange.status == status, "\(method.rawValue) \(path): \(String(decoding: exchange.body.prefix(300), as: UTF8.self))",
+                sourceLocation: sourceLocation)
+            try OpenAPIConformanceTests.check(exchange, in: document, sourceLocation: sourceLocation)
+            seen.insert("\(exchange.method) \(document.template(for: exchange.path)) \(exchange.status)")
+            return exchange
+        }
+    }
+
+    /// The document describes the library's routes, all of them and no other, and every endpoint
+    /// `GET /` lists.
+    @Test func theDocumentDescribesEveryLibraryRouteAndEveryListedEndpoint() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+            let document = try await Self.document(server)
+            let documented = Set(document.operations.filter { Self.isLibraryPath($0.path) }.map { "\($0.method) \($0.path)" })
+            #expect(documented == Set(Self.libraryRoutes.map(\.label)))
+            let info = try await Self.send(server, .GET, "/", headers: [("Accept", "application/json")])
+            let object = try JSONSerialization.jsonObject(with: info.body) as? [String: Any]
+            let endpoints = try #require(object?["endpoints"] as? [String])
+            #expect(endpoints.contains("GET /api/v1/stories"))
+            #expect(endpoints.contains("GET /api/v1/search"))
+            for endpoint in endpoints {
+                let parts = endpoint.split(separator: " ", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else {
+                    Issue.record("\(endpoint) is not METHOD /path")
+                    continue
+                }
+                #expect(document.operation(parts[0], parts[1]) != nil, "\(endpoint) is not documented")
+            }
+        }
+    }
+
+    /// Every library endpoint's success and its main refusals, on a real library, and an
+    /// operation on a stored story: each exchange as the document says, and every documented
+    /// library route exercised.
+    @Test func everyLibraryEndpointMatchesTheDocument() async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        try await TestServer.withLibrary(host: ModelHost(.ready(model)), configuration: ServerConfiguration(maxBodySize: 4_096)) { server in
+            var exercise = Exercise(server: server, document: try await Self.document(server))
+            let health = try await exercise.exchange(.GET, "/health", expect: 200)
+            #expect(try JSONDecoder().decode(HealthStatus.self, from: health.body).library == LibraryHealth(available: true, state: "ready"))
+
+            // Stories: created, listed, read, saved, and bodies refused.
+            let created = try await exercise.exchange(.POST, "/api/v1/stories", body: LibraryEndpointTests.story, expect: 201)
+            let story = try JSONDecoder().decode(StoredStory.self, from: created.body)
+            let id = story.id
+            #expect(created.headers.first(name: "Location") == "/api/v1/stories/\(id)")
+            #expect(created.headers.first(name: "ETag") == "\"v1\"")
+            let tooLarge = String(repeating: " ", count: 5_000)
+            try await exercise.exchange(.POST, "/api/v1/stories", body: #"{"title": "  "}"#, expect: 422)
+            try await exercise.exchange(.POST, "/api/v1/stories", body: #"{"title": "T", "raters": "all"}"#, expect: 422)
+            try await exercise.exchange(.POST, "/api/v1/stories", body: "[", expect: 422)
+            try await exercise.exchange(.POST, "/api/v1/stories", body: tooLarge, expect: 413)
+            try await exercise.exchange(.POST, "/api/v1/stories", body: #"{"title": "T"}"#, contentType: "text/plain", expect: 415)
+            try await exercise.exchange(.GET, "/api/v1/stories", expect: 200)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)", expect: 200)
+            try await exercise.exchange(.GET, "/api/v1/stories/not-a-uuid", expect: 404)
+
+            var edited = story
+            edited.document.structuredContext.previousChapters?[1].content = "Ivo swam below the weir, and everyone spoke of it."
+            let save = String(decoding: try JSONEncoder().encode(edited), as: UTF8.self)
+            let saved = try await exercise.exchange(.PUT, "/api/v1/stories/\(id)", body: save, headers: [("If-Match", "\"v1\"")], expect: 200)
+            #expect(saved.headers.first(name: "ETag") == "\"v2\"")
+            let stale = try await exercise.exchange(
+                .PUT, "/api/v1/stories/\(id)", body: LibraryEndpointTests.story, headers: [("If-Match", "\"v1\"")], expect: 412)
+            #expect(stale.headers.first(name: "ETag") == "\"v2\"")
+            try await exercise.exchange(.PUT, "/api/v1/stories/\(id)", body: #"{"title": ""}"#, expect: 422)
+            try await exercise.exchange(.PUT, "/api/v1/stories/\(id)", body: tooLarge, expect: 413)
+            try await exercise.exchange(.PUT, "/api/v1/stories/\(id)", body: #"{"title": "T"}"#, contentType: "text/plain", expect: 415)
+            try await exercise.exchange(.PUT, "/api/v1/stories/\(UUID().uuidString)", body: LibraryEndpointTests.story, expect: 404)
+
+            // Versions: one of them, the difference of a chapter, and an older one made the newest.
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/versions/1", expect: 200)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/versions/9", expect: 404)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/versions/first", expect: 404)
+            let diff = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/diff?from=1&to=2&chapter=2", expect: 200)
+            #expect(try JSONDecoder().decode(ChapterDiff.self, from: diff.body).runs.contains(TextRun(.added, "swam ")))
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/diff?from=1&to=2", expect: 422)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/diff?from=1&to=two&chapter=2", expect: 422)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/diff?from=1&to=7&chapter=2", expect: 404)
+            let restored = try await exercise.exchange(.POST, "/api/v1/stories/\(id)/versions/1/restore", expect: 200)
+            #expect(restored.headers.first(name: "ETag") == "\"v3\"")
+            try await exercise.exchange(.POST, "/api/v1/stories/\(id)/versions/9/restore", expect: 404)
+            let versions = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/versions", expect: 200)
+            #expect(try JSONDecoder().decode(StoryVersionList.self, from: versions.body).versions.first?.restoredFrom == 1)
+
+            // Operations on the stored story, on both endpoints, and their refusals.
+            let operation = #"{"storyId": "\#(id)", "chapter": 2, "raterName": "Pacing editor", "raterPrompt": "Judge the pacing.", "plotPoint": "Mara crosses the bridge."}"#
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: operation, expect: 200)
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback/stream?tokens=true", body: operation, expect: 200)
+            let both = #"{"storyId": "\#(id)", "structured_context": {}, "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: both, expect: 422)
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback/stream", body: both, expect: 422)
+            let mistyped = #"{"storyId": "\#(id)", "chapter": "two", "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: mistyped, expect: 422)
+            let unknown = #"{"storyId": "\#(UUID().uuidString)", "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: unknown, expect: 404)
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback/stream", body: unknown, expect: 404)
+
+            // The answers they left in the story's history.
+            let answers = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/answers", expect: 200)
+            #expect(try JSONDecoder().decode(StoredAnswerList.self, from: answers.body).answers.count == 2)
+            let filter = "?operation=rater-feedback&chapter=2&rater=Pacing%20editor&limit=1"
+            let filtered = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/answers\(filter)", expect: 200)
+            #expect(try JSONDecoder().decode(StoredAnswerList.self, from: filtered.body).answers.count == 1)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/answers?limit=many", expect: 422)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/answers?chapter=-1", expect: 422)
+
+            // Export as Markdown and as JSON, which imports again.
+            let markdown = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/export?format=markdown", expect: 200)
+            #expect(markdown.contentType == "text/markdown; charset=utf-8")
+            let json = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/export", expect: 200)
+            #expect(json.headers.first(name: "Content-Disposition") == "attachment; filename=\"the-salt-road.json\"")
+            try await exercise.exchange(.POST, "/api/v1/stories", body: String(decoding: json.body, as: UTF8.self), expect: 201)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/export?format=pdf", expect: 422)
+
+            // Search.
+            let search = try await exercise.exchange(.GET, "/api/v1/search?q=drowned%20weir&limit=5", expect: 200)
+            #expect(try JSONDecoder().decode(LibrarySearchResults.self, from: search.body).hits.contains { $0.storyId == id && $0.chapter == 2 })
+            try await exercise.exchange(.GET, "/api/v1/search", expect: 200)
+            try await exercise.exchange(.GET, "/api/v1/search?q=weir&limit=-1", expect: 422)
+
+            // The trash: a story in it is read but not changed or used, until it is restored.
+            let trashed = try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)", expect: 200)
+            #expect(try JSONDecoder().decode(StoryListing.self, from: trashed.body).deletedAt != nil)
+            try await exercise.exchange(.GET, "/api/v1/stories?trash=true", expect: 200)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)", expect: 200)
+            try await exercise.exchange(.PUT, "/api/v1/stories/\(id)", body: LibraryEndpointTests.story, expect: 409)
+            try await exercise.exchange(.POST, "/api/v1/stories/\(id)/versions/1/restore", expect: 409)
+            let inTrash = #"{"storyId": "\#(id)", "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: inTrash, expect: 409)
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback/stream", body: inTrash, expect: 409)
+            try await exercise.exchange(.POST, "/api/v1/stories/\(id)/restore", expect: 200)
+            try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)", expect: 200)
+            let emptied = try await exercise.exchange(.DELETE, "/api/v1/trash", expect: 200)
+            #expect(try JSONDecoder().decode([String: Int].self, from: emptied.body) == ["deleted": 1])
+
+            // Deleted for good: every route of the story now answers 404.
+            for route in Self.libraryRoutes where route.template.contains("{id}") {
+                try await exercise.exchange(route.method, route.path(id: id), body: route.body, expect: 404)
+            }
+
+            // Every documented library route was exercised, with its success, and each route of a
+            // story with its 404.
+            for route in Self.libraryRoutes {
+                let success = route.method == .POST && route.template == "/api/v1/stories" ? 201 : 200
+                #expect(exercise.seen.contains("\(route.label) \(success)"), "\(route.label) \(success) was not exercised")
+                if route.template.contains("{id}") {
+                    #expect(exercise.seen.contains("\(route.label) 404"), "\(route.label) 404 was not exercised")
+                }
+            }
+        }
+    }
+
+    /// With API keys, each library route refuses a request without one; a library that is not
+    /// available answers each route, and an operation naming a stored story, with 503.
+    @Test func theLibrarysRefusalsMatchTheDocument() async throws {
+        let key = [("Authorization", "Bearer library-key-1")]
+        try await TestServer.withLibrary(configuration: ServerConfiguration(apiKeys: ["library-key-1"])) { server in
+            var exercise = Exercise(server: server, document: try await Self.document(server))
+            let id = UUID().uuidString
+            for route in Self.libraryRoutes {
+                try await exercise.exchange(route.method, route.path(id: id), body: route.body, expect: 401)
+            }
+            try await exercise.exchange(.GET, "/api/v1/stories", headers: key, expect: 200)
+            try await exercise.exchange(.GET, "/api/v1/stories/\(id)", headers: key, expect: 404)
+            try await exercise.exchange(.GET, "/api/v1/stories", headers: key + [("Host", "attacker.test")], expect: 403)
+        }
+
+        let library = LibraryHost(.failed(reason: "the disk holding the library is full"))
+        try await TestServer.with(host: ModelHost(.ready(ScriptedModel(script: .wellFormed()))), library: library) { server in
+            var exercise = Exercise(server: server, document: try await Self.document(server))
+            let health = try await exercise.exchange(.GET, "/health", expect: 200)
+            #expect(
+                try JSONDecoder().decode(HealthStatus.self, from: health.body).library
+                    == LibraryHealth(available: false, state: "failed", error: "the disk holding the library is full"))
+            let id = UUID().uuidString
+            for route in Self.libraryRoutes {
+                try await exercise.exchange(route.method, route.path(id: id), body: route.body, expect: 503)
+            }
+            let operation = #"{"storyId": "\#(id)", "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: operation, expect: 503)
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback/stream", body: operation, expect: 503)
+            // Requests that carry their story do not need the library.
+            try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: String(decoding: try Self.storyRequest(), as: UTF8.self), expect: 200)
+        }
+    }
+}
+
+extension OpenAPIDocument {
+    static let methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
+    /// Every documented operation, as its method in capitals and its path template.
+    var operations: [(method: String, path: String)] {
+        var found: [(method: String, path: String)] = []
+        for (path, item) in root["paths"] as? [String: Any] ?? [:] {
+            guard let item = item as? [String: Any] else { continue }
+            for method in Self.methods where item[method] != nil {
+                found.append((method: method.uppercased(), path: path))
+            }
+        }
+        return found
+    }
+
+    /// The documented operation `method path`, `path` as the document spells it.
+    func operation(_ method: String, _ path: String) -> [String: Any]? {
+        ((root["paths"] as? [String: Any])?[path] as? [String: Any])?[method.lowercased()] as? [String: Any]
+    }
+
+    /// The documented path a real path stands for: itself when documented, else the template whose
+    /// `{parameters}` its segments fill, the most literal one when several do, as a router chooses.
+    func template(for path: String) -> String {
+        let paths = (root["paths"] as? [String: Any] ?? [:]).keys
+        if paths.contains(path) { return path }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matching = paths.filter { template in
+            let parts = template.split(separator: "/", omittingEmptySubsequences: false)
+            return parts.count == segments.count
+                && zip(parts, segments).allSatisfy { part, segment in part == segment || (part.hasPrefix("{") && part.hasSuffix("}")) }
+        }
+        func parameters(_ template: String) -> Int { template.filter { $0 == "{" }.count }
+        return matching.min { (parameters($0), $0) < (parameters($1), $1) } ?? path
     }
 }
