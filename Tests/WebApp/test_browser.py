@@ -25,6 +25,48 @@ SERVER = Path(os.environ.get("WRITER_ASSISTANT_BIN", ROOT / ".build/debug/writer
 MODEL = Path(os.environ.get("WRITER_ASSISTANT_MODEL", ROOT / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
 SCREENSHOT = os.environ.get("WRITER_ASSISTANT_SCREENSHOT")
 STORY = json.loads((ROOT / "examples/story.json").read_text())
+# The context_metadata of a stubbed answer.
+METADATA = {"tokens": 140, "processing_time": 1.5, "prompt_tokens": 100, "completion_tokens": 40, "cached_tokens": 0}
+
+# Replaces the page's fetch for the operations given to `window.stubs` (by name, as in their
+# path): each answers with a stream of status events, its token events, then its result, without
+# the model, so a test can check what the page does with an answer of its choosing. With `hold`,
+# the result waits until `window.releaseStub()` is called, so a test can look at the page while
+# the answer is being written. Every stubbed request's body goes into `window.stubRequests`.
+FETCH_STUB = """
+if (!window.stubs) {
+  window.stubs = {};
+  window.stubRequests = [];
+  const realFetch = window.fetch;
+  const encoder = new TextEncoder();
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 10));
+  window.fetch = (url, options = {}) => {
+    const name = /\\/api\\/v1\\/([a-z-]+)\\/stream/.exec(String(url))?.[1];
+    const stub = name && window.stubs[name];
+    if (!stub) return realFetch(url, options);
+    window.stubRequests.push({ name, body: JSON.parse(options.body) });
+    const stream = new ReadableStream({
+      async start(controller) {
+        const send = (event) => controller.enqueue(encoder.encode(`data: ${JSON.stringify(event)}\\n\\n`));
+        options.signal?.addEventListener('abort', () => controller.error(new DOMException('Aborted', 'AbortError')));
+        send({ type: 'status', phase: 'context_processing', progress: 20, message: 'Reading the story' });
+        await pause();
+        send({ type: 'status', phase: 'generating_feedback', progress: 75, message: 'Writing' });
+        for (const text of stub.tokens) {
+          await pause();
+          send({ type: 'token', text });
+        }
+        if (stub.hold) await new Promise((resolve) => { window.releaseStub = resolve; });
+        await pause();
+        send({ type: 'result', data: stub.result });
+        controller.close();
+      },
+    });
+    return Promise.resolve(new Response(stream, { status: 200, headers: { 'Content-Type': 'text/event-stream' } }));
+  };
+}
+window.stubs[arguments[0]] = { result: arguments[1], tokens: arguments[2], hold: arguments[3] };
+"""
 
 
 def free_port():
@@ -188,6 +230,14 @@ class WebAppTests(unittest.TestCase):
     def pick_chapter(self, index):
         Select(self.browser.find_element(By.ID, "workspace-chapter")).select_by_value(str(index))
 
+    def stub_operation(self, operation, result, tokens=(), hold=False):
+        """Answers the page's requests for `operation` with `result` (see FETCH_STUB)."""
+        self.browser.execute_script(FETCH_STUB, operation, {"context_metadata": METADATA, **result}, list(tokens), hold)
+
+    def stubbed_requests(self, operation):
+        return [request["body"] for request in self.browser.execute_script("return window.stubRequests ?? []")
+                if request["name"] == operation]
+
     def record_card_states(self):
         """Keeps every state each card passes through, so fast phases are not missed."""
         self.browser.execute_script("""
@@ -249,6 +299,7 @@ class WebAppTests(unittest.TestCase):
             self.assertTrue(card.find_element(By.CSS_SELECTOR, ".opinion").text.strip())
             self.assertGreaterEqual(len(card.find_elements(By.CSS_SELECTOR, ".suggestions li")), 1)
             self.assertIn("tokens written", card.find_element(By.CSS_SELECTOR, ".message").text)
+            self.assertFalse(card.find_element(By.CSS_SELECTOR, ".card-body").text.endswith("null"))
         if SCREENSHOT:
             self.browser.save_screenshot(SCREENSHOT)
 
@@ -491,6 +542,29 @@ class WebAppTests(unittest.TestCase):
         expected = fleshed + original[end:]
         self.assertEqual(self.saved_bible()["previousChapters"][0]["content"], expected)
         self.assertEqual(self.workspace_text(), expected.replace("\r\n", "\n"))
+
+    def test_cards_and_the_editor_review_show_no_stray_null(self):
+        # An empty part of a card (no cursor once complete, an empty priority group) once showed
+        # as the word "null".
+        self.stub_operation("rater-feedback", {"raterName": "Pacing editor", "feedback": {
+            "opinion": "It moves at a good pace.", "suggestions": ["Open on the letter rather than the farm."]}})
+        self.stub_operation("editor-review", {"suggestions": [
+            {"issue": "The opening is slow.", "suggestion": "Start with the letter.", "priority": "high"}]})
+        self.use_raters(1)
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari opens the hidden door.")
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: self.card_states() == ["complete"], timeout=10)
+        body = self.cards()[0].find_element(By.CSS_SELECTOR, ".card-body").text
+        self.assertIn("good pace", body)
+        self.assertNotIn("null", body)
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(0)
+        self.browser.find_element(By.ID, "editor-review").click()
+        self.wait_for_workspace("complete", timeout=10)
+        review = self.browser.find_element(By.ID, "workspace-output").text
+        self.assertIn("Start with the letter.", review)
+        self.assertNotIn("null", review)
 
     def test_a_server_without_a_model_says_so(self):
         self.open(self.modelless)

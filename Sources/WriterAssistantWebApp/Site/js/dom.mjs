@@ -19,8 +19,21 @@ export function h(tag, props = {}, ...children) {
       element.setAttribute(name, value === true ? '' : String(value));
     }
   }
-  element.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
+  element.append(...nodes(children));
   return element;
+}
+
+/**
+ * Replaces what `element` holds with `children`, skipping nothing-values as `h` does: the DOM's
+ * own `replaceChildren(null)` would show the word "null".
+ */
+export function fill(element, ...children) {
+  element.replaceChildren(...nodes(children));
+  return element;
+}
+
+function nodes(children) {
+  return children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false);
 }
 
 let nextId = 0;

@@ -1,7 +1,7 @@
 // One rater's card: its live phase and progress, the answer as it is written, then the opinion
 // and numbered suggestions — or what went wrong, in words, with the server's code.
 import { previewAnswer } from './answer-preview.mjs';
-import { h } from './dom.mjs';
+import { fill, h } from './dom.mjs';
 import { describeMetadata, explainError, phaseLabels } from './messages.mjs';
 
 const finishedStates = ['complete', 'failed', 'cancelled'];
@@ -45,12 +45,12 @@ export class FeedbackCard {
     this.answer += text;
     const preview = previewAnswer(this.answer);
     if (!preview.opinion && preview.suggestions.length === 0) return;
-    this.body.replaceChildren(...feedbackContent(preview, true));
+    fill(this.body, feedbackContent(preview, true));
   }
 
   showResult(result) {
     this.#setState('complete', 100, describeMetadata(result.context_metadata));
-    this.body.replaceChildren(...feedbackContent(result.feedback, false));
+    fill(this.body, feedbackContent(result.feedback, false));
   }
 
   showError(code, detail) {

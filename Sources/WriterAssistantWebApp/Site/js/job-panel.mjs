@@ -2,7 +2,7 @@
 // answer as it is written, then the result with Keep and Discard — or what went wrong, in words,
 // with the server's code. Cancelling aborts the request, so the server stops writing.
 import { ApiError, runOperation } from './api.mjs';
-import { h } from './dom.mjs';
+import { fill, h } from './dom.mjs';
 import { describeMetadata, explainError, workspacePhaseLabels } from './messages.mjs';
 
 const finishedStates = ['complete', 'failed', 'cancelled', 'kept'];
@@ -86,7 +86,7 @@ export class JobPanel {
         const summary = job.summary?.(result);
         const metadata = describeMetadata(result?.context_metadata, job.truncatedNote ? { truncatedNote: job.truncatedNote } : {});
         this.#setState('complete', 100, [summary, metadata].filter(Boolean).join(' \u00b7 '));
-        this.output.replaceChildren(...[job.show(result)].flat());
+        fill(this.output, job.show(result));
         return result;
       } finally {
         this.gate.release();
@@ -126,7 +126,7 @@ export class JobPanel {
     this.answer += text;
     const preview = this.job.preview?.(this.answer);
     if (!preview) return;
-    this.output.replaceChildren(...[preview].flat(), h('span', { class: 'cursor', 'aria-hidden': 'true' }));
+    fill(this.output, preview, h('span', { class: 'cursor', 'aria-hidden': 'true' }));
   }
 
   #keep() {
