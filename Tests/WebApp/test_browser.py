@@ -275,7 +275,7 @@ class WebAppTests(unittest.TestCase):
         self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Tomas"])
         for _ in range(2):
             self.browser.find_element(By.XPATH, "//button[text()='Add a chapter']").click()
-        self.browser.find_element(By.XPATH, "//button[text()='Remove chapter 1']").click()
+        self.browser.find_element(By.XPATH, "//button[text()='Remove Chapter 1']").click()
         self.assertEqual([item.text for item in self.browser.find_elements(By.CSS_SELECTOR, ".item > summary")], ["Tomas", "Chapter 2"])
         saved = self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.story-bible'))")
         self.assertEqual([character["name"] for character in saved["characters"]], ["Tomas"])
@@ -405,6 +405,74 @@ class WebAppTests(unittest.TestCase):
                     message=f"sideways scrolling with the {tab} tab shown")
         finally:
             self.browser.set_window_size(1400, 1050)
+
+    def test_text_boxes_grow_with_their_text_and_long_fields_count_their_words(self):
+        world = " ".join([STORY["worldbuilding"]["content"]] * 4)
+        field = self.field("worldbuilding")
+        self.type_into(field, world)
+        height, inner = self.browser.execute_script("return [arguments[0].clientHeight, arguments[0].scrollHeight]", field)
+        self.assertGreaterEqual(height, inner, "the worldbuilding scrolls inside its box")
+        self.assertGreater(height, 150)
+
+        def count(name, index=0):
+            control = self.field(name, index)
+            return self.browser.find_element(By.CSS_SELECTOR, f"[data-words-of='{control.get_attribute('id')}']").text
+
+        self.assertEqual(count("worldbuilding"), f"{len(world.split())} words")
+        self.assertEqual(count("summary"), "0 words")
+        self.type_into(self.field("plotOutline"), "Ari finds the door.")
+        self.assertEqual(count("plotOutline"), "4 words")
+        self.import_story()
+        for index, chapter in enumerate(STORY["previousChapters"]):
+            self.assertEqual(count("chapter-content", index), f"{len(chapter['content'].split())} words")
+        self.assertEqual(count("summary"), f"{len(STORY['storySummary']['summary'].split())} words")
+        # A chapter changed in the workspace shows its new count in the bible too.
+        self.show_tab("chapter")
+        self.pick_chapter(0)
+        self.type_into(self.browser.find_element(By.ID, "workspace-text"), "A short first chapter.")
+        self.assertEqual(count("chapter-content", 0), "4 words")
+
+    def test_on_a_phone_the_plot_point_and_the_panel_are_within_reach(self):
+        self.import_story()
+        self.browser.set_window_size(420, 900)
+        try:
+            self.browser.execute_script("window.scrollTo(0, 0)")
+            height = self.browser.execute_script("return window.innerHeight")
+            for control in ("plot-point", "run-panel"):
+                bottom = self.browser.execute_script(
+                    "return arguments[0].getBoundingClientRect().bottom", self.browser.find_element(By.ID, control))
+                self.assertLess(bottom, height, f"#{control} is {bottom:.0f} px down, below the first screen")
+        finally:
+            self.browser.set_window_size(1400, 1050)
+
+    def test_a_skip_link_takes_the_keyboard_past_the_story_bible(self):
+        self.import_story()
+        self.browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        link = self.browser.switch_to.active_element
+        self.assertEqual(link.get_attribute("id"), "skip-to-plot-point")
+        self.assertTrue(link.is_displayed())
+        self.assertIn("plot point", link.text)
+        link.send_keys(Keys.ENTER)
+        self.assertEqual(self.browser.switch_to.active_element.get_attribute("id"), "plot-point")
+
+    def test_remove_buttons_name_what_they_remove(self):
+        self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
+        self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
+        self.browser.find_element(By.XPATH, "//button[text()='Add a chapter']").click()
+
+        def removes():
+            return [button.text for button in self.browser.find_elements(By.CSS_SELECTOR, "button.danger") if button.is_displayed()]
+
+        self.assertEqual(removes(), ["Remove Character 1", "Remove Character 2", "Remove Chapter 1"])
+        self.type_into(self.field("character-name", 1), "Maren Vell")
+        self.type_into(self.field("chapter-title"), "The Farm")
+        self.assertEqual(removes(), ["Remove Character 1", "Remove Maren Vell", "Remove Chapter 1: The Farm"])
+        self.show_tab("raters")
+        self.assertEqual(removes()[:2], ["Remove Pacing editor", "Remove Character critic"])
+        rater = self.browser.find_elements(By.CSS_SELECTOR, ".rater")[0]
+        rater.find_element(By.TAG_NAME, "summary").click()
+        self.type_into(rater.find_element(By.NAME, "rater-name"), "Line editor")
+        self.assertEqual(removes()[0], "Remove Line editor")
 
     # -- the chapter workspace -------------------------------------------------------------
 

@@ -219,6 +219,19 @@ function setUpTabs(tabList) {
 
 // --- Start -------------------------------------------------------------------------------------
 
+// Text boxes grow with their text through CSS `field-sizing`; browsers without it (Firefox and
+// Safari today) grow them here, as the writer types or enters one.
+if (!CSS.supports('field-sizing', 'content')) {
+  const grow = (event) => {
+    const area = event.target;
+    if (!(area instanceof HTMLTextAreaElement)) return;
+    area.style.height = 'auto';
+    area.style.height = `${area.scrollHeight + area.offsetHeight - area.clientHeight}px`;
+  };
+  document.addEventListener('input', grow);
+  document.addEventListener('focusin', grow);
+}
+
 document.querySelectorAll('[role=tablist]').forEach(setUpTabs);
 bibleView.render();
 ratersView.render();
@@ -229,6 +242,12 @@ plotPoint.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
   if (element('panel-feedback').hidden) element('tab-feedback').click();
   runPanel();
+});
+// A link to a text area scrolls to it without putting the cursor in it: do both.
+element('skip-to-plot-point').addEventListener('click', (event) => {
+  event.preventDefault();
+  plotPoint.focus();
+  plotPoint.scrollIntoView({ block: 'center' });
 });
 element('run-panel').addEventListener('click', runPanel);
 element('cancel-all').addEventListener('click', cancelAll);

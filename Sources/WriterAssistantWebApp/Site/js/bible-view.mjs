@@ -1,6 +1,6 @@
 // The story bible form. Every keystroke updates the bible object and hands it to `onChange`,
 // which saves it; only adding or removing a character or chapter rebuilds part of the form.
-import { h, textField } from './dom.mjs';
+import { h, refreshWordCount, textField } from './dom.mjs';
 import { characterFields, emptyChapter, emptyCharacter, nextChapterNumber } from './store.mjs';
 
 export class BibleView {
@@ -55,13 +55,13 @@ export class BibleView {
         textField({ label: 'After the story (suffix)', name: 'mainSuffix', multiline: true, rows: 2, value: bible.systemPrompts.mainSuffix, onInput: bind(bible.systemPrompts, 'mainSuffix') }),
         textField({ label: 'Assistant prompt', name: 'assistantPrompt', multiline: true, rows: 2, value: bible.systemPrompts.assistantPrompt, onInput: bind(bible.systemPrompts, 'assistantPrompt') })),
       section('Worldbuilding', true,
-        textField({ label: 'The world', name: 'worldbuilding', multiline: true, rows: 5, placeholder: 'Places, history, rules of magic or technology\u2026', value: bible.worldbuilding.content, onInput: bind(bible.worldbuilding, 'content') })),
+        textField({ label: 'The world', name: 'worldbuilding', multiline: true, rows: 5, words: true, placeholder: 'Places, history, rules of magic or technology\u2026', value: bible.worldbuilding.content, onInput: bind(bible.worldbuilding, 'content') })),
       section('Story summary', true,
-        textField({ label: 'Summary so far', name: 'summary', multiline: true, rows: 4, value: bible.storySummary.summary, onInput: bind(bible.storySummary, 'summary') })),
+        textField({ label: 'Summary so far', name: 'summary', multiline: true, rows: 4, words: true, value: bible.storySummary.summary, onInput: bind(bible.storySummary, 'summary') })),
       section('Characters', true, this.charactersSection, this.charactersExtra),
       section('Previous chapters', true, this.chaptersSection),
       section('Plot outline', true,
-        textField({ label: 'Outline', name: 'plotOutline', multiline: true, rows: 4, value: bible.plotContext.plotOutline, onInput: bind(bible.plotContext, 'plotOutline') }),
+        textField({ label: 'Outline', name: 'plotOutline', multiline: true, rows: 4, words: true, value: bible.plotContext.plotOutline, onInput: bind(bible.plotContext, 'plotOutline') }),
         statusField(bible.plotContext, changed)),
     );
     this.renderCharacters();
@@ -72,20 +72,17 @@ export class BibleView {
     this.#renderList(this.charactersSection, this.bible.characters, focusIndex, {
       addLabel: 'Add a character',
       create: () => emptyCharacter(),
-      item: (character, index, changed) => {
-        const name = () => character.name || `Character ${index + 1}`;
-        const title = h('span', {}, name());
-        const fields = characterFields.map(([field, label]) => textField({
+      item: (character, index, changed) => ({
+        name: () => character.name.trim() || `Character ${index + 1}`,
+        fields: characterFields.map(([field, label]) => textField({
           label, name: `character-${field}`, value: character[field], multiline: field !== 'name' && field !== 'age',
           rows: 2,
           onInput: (event) => {
             character[field] = event.target.value;
-            if (field === 'name') title.textContent = name();
             changed();
           },
-        }));
-        return { title, fields, removeLabel: `Remove ${character.name || 'this character'}` };
-      },
+        })),
+      }),
     });
   }
 
@@ -95,24 +92,20 @@ export class BibleView {
     this.#renderList(this.chaptersSection, chapters, focusIndex, {
       addLabel: 'Add a chapter',
       create: () => emptyChapter(nextChapterNumber(chapters)),
-      item: (chapter, index, changed) => {
-        const heading = () => `Chapter ${chapter.number}${chapter.title ? `: ${chapter.title}` : ''}`;
-        const title = h('span', {}, heading());
+      item: (chapter, index, changed, renamed) => {
         const numberId = `chapter-number-${index}`;
         const numberInput = h('input', { id: numberId, name: 'chapter-number', type: 'number', min: 0, step: 1, value: String(chapter.number), onInput: (event) => {
           const number = Number.parseInt(event.target.value, 10);
           if (Number.isInteger(number)) {
             chapter.number = number;
-            title.textContent = heading();
             changed();
           }
         } });
         const titleField = textField({ label: 'Title', name: 'chapter-title', value: chapter.title, onInput: (event) => {
           chapter.title = event.target.value;
-          title.textContent = heading();
           changed();
         } });
-        const textFieldElement = textField({ label: 'Text', name: 'chapter-content', multiline: true, rows: 8, value: chapter.content, onInput: (event) => {
+        const textFieldElement = textField({ label: 'Text', name: 'chapter-content', multiline: true, rows: 8, words: true, value: chapter.content, onInput: (event) => {
           chapter.content = event.target.value;
           changed();
         } });
@@ -122,41 +115,60 @@ export class BibleView {
           const titleInput = titleField.querySelector('input');
           if (titleInput.value !== chapter.title) titleInput.value = chapter.title;
           const textArea = textFieldElement.querySelector('textarea');
-          if (textArea.value !== chapter.content) textArea.value = chapter.content;
-          title.textContent = heading();
+          if (textArea.value !== chapter.content) {
+            textArea.value = chapter.content;
+            refreshWordCount(textArea);
+          }
+          renamed();
         });
-        return { title, fields, removeLabel: `Remove chapter ${chapter.number}` };
+        return { name: () => chapterName(chapter), fields };
       },
     });
   }
 
   /**
    * A list of collapsible entries, each with a remove button, and an add button below. Adding
-   * or removing redraws the list; a new entry opens with its first field focused.
+   * or removing redraws the list; a new entry opens with its first field focused. `item(entry,
+   * index, changed, renamed)` gives the entry's `fields` and its `name()`, which titles the entry
+   * and its remove button ("Remove Maren Vell") and is read again whenever the entry changes.
    */
   #renderList(container, list, focusIndex, { addLabel, create, item }) {
-    const changed = () => this.onChange(this.bible);
     const redraw = (focus) => this.#renderList(container, list, focus, { addLabel, create, item });
     const items = list.map((entry, index) => {
-      const { title, fields, removeLabel } = item(entry, index, changed);
+      const title = h('span');
+      const remove = h('button', { type: 'button', class: 'quiet danger', onClick: () => {
+        list.splice(index, 1);
+        this.onChange(this.bible);
+        redraw();
+      } });
+      const renamed = () => {
+        title.textContent = name();
+        remove.textContent = `Remove ${name()}`;
+      };
+      const changed = () => {
+        renamed();
+        this.onChange(this.bible);
+      };
+      const { name, fields } = item(entry, index, changed, renamed);
+      renamed();
       return h('details', { class: 'item', open: focusIndex === index || list.length <= 2 },
         h('summary', {}, title),
         fields,
-        h('button', { type: 'button', class: 'quiet danger', onClick: () => {
-          list.splice(index, 1);
-          changed();
-          redraw();
-        } }, removeLabel));
+        remove);
     });
     container.replaceChildren(
       ...items,
       h('button', { type: 'button', class: 'add', onClick: () => {
         list.push(create());
-        changed();
+        this.onChange(this.bible);
         redraw(list.length - 1);
       } }, addLabel));
     items[focusIndex]?.querySelector('input, textarea')?.focus();
   }
+}
+
+function chapterName(chapter) {
+  return `Chapter ${chapter.number}${chapter.title.trim() ? `: ${chapter.title.trim()}` : ''}`;
 }
 
 function section(title, open, ...content) {

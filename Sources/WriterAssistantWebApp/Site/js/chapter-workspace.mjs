@@ -10,6 +10,7 @@ import { locatePassage, replaceSelection } from './passage.mjs';
 import { normalizeCharacterFeedback, previewChapterChange, previewCharacterFeedback, previewReview } from './partial-json.mjs';
 import { appendChapter, contextFor, replaceChapterContent, toStructuredContext } from './store.mjs';
 import * as show from './workspace-results.mjs';
+import { countWords, wordsOf } from './words.mjs';
 
 /** The chapter lengths the server accepts (`targetWords`), in words. */
 const targetWordRange = [50, 5000];
@@ -20,8 +21,7 @@ const cutBack = 'cut at the token limit, back to its last complete sentence';
  * it would lose the end of the chapter. (A cut-off answer that is as long is a model that ran on.)
  */
 function cutShort(result, text, original) {
-  const words = (value) => (value ?? '').split(/\s+/).filter(Boolean).length;
-  return Boolean(result.context_metadata?.truncated) && words(text) < 0.8 * words(original);
+  return Boolean(result.context_metadata?.truncated) && countWords(text) < 0.8 * countWords(original);
 }
 
 /** Why an answer cut off at the token limit may not replace a whole chapter. */
@@ -398,8 +398,7 @@ export class ChapterWorkspace {
   }
 
   #updateWordCount() {
-    const words = this.textArea.value.split(/\s+/).filter(Boolean).length;
-    this.wordCount.textContent = wordsOf(words);
+    this.wordCount.textContent = wordsOf(countWords(this.textArea.value));
   }
 
   #persist() {
@@ -416,10 +415,6 @@ function someText(text) {
 
 function chapterName(chapter) {
   return `Chapter ${chapter.number}${chapter.title ? `: ${chapter.title}` : ''}`;
-}
-
-function wordsOf(count) {
-  return Number.isFinite(count) ? `${count} word${count === 1 ? '' : 's'}` : '';
 }
 
 function capitalized(text) {

@@ -1,4 +1,5 @@
 // A small element builder, so views read as the structure they create.
+import { countWords, wordsOf } from './words.mjs';
 
 /**
  * `h('button', { class: 'primary', onClick }, 'Run')`. Props starting with `on` become event
@@ -44,15 +45,36 @@ export function uniqueId(prefix) {
   return `${prefix}-${nextId}`;
 }
 
-/** A labelled text input or textarea. */
-export function textField({ label, value = '', multiline = false, rows = 3, placeholder, hint, onInput, name }) {
+/**
+ * A labelled text input or textarea. With `words`, the number of words it holds shows below it
+ * as the writer types (`refreshWordCount` updates it after code sets the value).
+ */
+export function textField({ label, value = '', multiline = false, rows = 3, placeholder, hint, onInput, name, words = false }) {
   const id = uniqueId('field');
   const hintId = hint ? `${id}-hint` : null;
   const control = multiline
-    ? h('textarea', { id, name, rows, placeholder, value, 'aria-describedby': hintId, onInput })
+    ? h('textarea', { id, name, rows, style: `--rows: ${rows}`, placeholder, value, 'aria-describedby': hintId, onInput })
     : h('input', { id, name, type: 'text', placeholder, value, 'aria-describedby': hintId, onInput });
   return h('div', { class: 'field' },
     h('label', { for: id }, label),
     control,
-    hint ? h('p', { class: 'hint', id: hintId }, hint) : null);
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    words ? wordCounter(control) : null);
+}
+
+const wordCounters = new WeakMap(); // text control -> updates its word count
+
+/** A line showing how many words `control` holds, kept up to date as the writer types. */
+export function wordCounter(control) {
+  const counter = h('p', { class: 'word-count', 'data-words-of': control.id });
+  const update = () => { counter.textContent = wordsOf(countWords(control.value)); };
+  control.addEventListener('input', update);
+  wordCounters.set(control, update);
+  update();
+  return counter;
+}
+
+/** Updates the word count of a control whose value code has set (typing updates it itself). */
+export function refreshWordCount(control) {
+  wordCounters.get(control)?.();
 }

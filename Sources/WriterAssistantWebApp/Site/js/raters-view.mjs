@@ -19,7 +19,13 @@ export class RatersView {
     };
     const items = raters.map((item, index) => {
       const toggleId = uniqueId('rater-enabled');
-      const toggleLabel = h('label', { for: toggleId, class: 'rater-name' }, item.name || 'Unnamed rater');
+      const name = () => item.name.trim() || 'Unnamed rater';
+      const toggleLabel = h('label', { for: toggleId, class: 'rater-name' }, name());
+      const remove = h('button', { type: 'button', class: 'quiet danger', onClick: () => {
+        raters.splice(index, 1);
+        changed();
+        this.render();
+      } }, `Remove ${name()}`);
       return h('li', { class: `rater${item.enabled ? '' : ' disabled'}`, 'data-rater-id': item.id },
         h('div', { class: 'rater-head' },
           h('input', { type: 'checkbox', id: toggleId, class: 'rater-enabled', checked: item.enabled, onChange: (event) => {
@@ -28,16 +34,13 @@ export class RatersView {
             changed();
           } }),
           toggleLabel,
-          h('button', { type: 'button', class: 'quiet danger', 'aria-label': `Remove ${item.name || 'this rater'}`, onClick: () => {
-            raters.splice(index, 1);
-            changed();
-            this.render();
-          } }, 'Remove')),
+          remove),
         h('details', { open: focusIndex === index },
           h('summary', {}, 'Edit'),
           textField({ label: 'Name', name: 'rater-name', value: item.name, onInput: (event) => {
             item.name = event.target.value;
-            toggleLabel.textContent = item.name || 'Unnamed rater';
+            toggleLabel.textContent = name();
+            remove.textContent = `Remove ${name()}`;
             changed();
           } }),
           textField({ label: 'Critic prompt', name: 'rater-prompt', multiline: true, rows: 4, value: item.prompt, onInput: (event) => {

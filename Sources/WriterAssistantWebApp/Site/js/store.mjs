@@ -1,5 +1,6 @@
 // The writer's story bible and panel of raters, kept in the browser. The story bible has the
 // shape of the API's `structured_context`, so an exported file doubles as an API example.
+import { countWords } from './words.mjs';
 
 const storageKeys = {
   bible: 'writer-assistant.story-bible',
@@ -256,10 +257,6 @@ function pruned(object) {
 
 function hasText(value) {
   return typeof value === 'string' && value.trim() !== '';
-}
-
-function countWords(text) {
-  return text.split(/\s+/).filter(Boolean).length;
 }
 
 function isObject(value) {
