@@ -22,10 +22,11 @@ run: release
 setup-test:
 	@scripts/setup.sh --test
 
-## Install what is missing, build, and run every test: Swift, then the web app's.
+## Install what is missing, build, and run every test: Swift (beside a throwaway PostgreSQL for
+## the library's tests), then the web app's.
 test: setup-test
 	swift build --build-tests
-	swift test --skip-build --no-parallel
+	scripts/with-postgres.sh swift test --skip-build --no-parallel
 	scripts/test-web.sh
 
 ## Only the web app's tests (after `make test` has built the server once).

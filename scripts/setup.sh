@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and running need: build tools, the llama.cpp library and headers (built
 # once by pip, then cached), and the default model. With --test it also installs what the web
-# app's tests drive (Chromium with its WebDriver, Node.js and Selenium) and the server packages of
+# app's tests drive (Chromium with its WebDriver, Node.js and Selenium), PostgreSQL for the
+# library's tests, and the server packages of
 # llama-cpp-python, a real peer for the remote engine's tests; with --model-server only the latter
 # (the benchmark runs a pool of them). Quick when all is in place.
 set -euo pipefail
@@ -40,6 +41,8 @@ install_test_tools() {
     command -v chromium >/dev/null || missing+=(chromium)
     command -v chromedriver >/dev/null || missing+=(chromium-driver)
     command -v node >/dev/null || missing+=(nodejs)
+    # A real PostgreSQL for the library's tests, started by scripts/with-postgres.sh.
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     if [ "${#missing[@]}" -gt 0 ]; then
         say "Installing Debian packages for the browser tests: ${missing[*]}"
         apt-get update -qq

@@ -75,9 +75,10 @@ public struct HealthStatus: Codable, Sendable, Equatable {
 /// The library's part of `GET /health`: whether stories can be kept and read.
 public struct LibraryHealth: Codable, Sendable, Equatable {
     public var available: Bool
-    /// `opening`, `ready`, `failed` or `off`.
+    /// `opening`, `ready` or `failed` (a server without a library leaves `library` out).
     public var state: String
-    /// Why it is not available, in words a client may show.
+    /// Why it is not available (`failed`), or why its last change failed (`ready`: a full disk,
+    /// a read-only file), in words a client may show.
     public var error: String?
 
     public init(available: Bool, state: String, error: String? = nil) {

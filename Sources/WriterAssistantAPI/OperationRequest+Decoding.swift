@@ -96,12 +96,9 @@ public struct StoryReference: Decodable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(StoryReference.self, from: body)
         } catch let error as DecodingError {
-            if case .typeMismatch(_, let context) = error, !context.codingPath.isEmpty {
-                throw RequestRejection(issues: [ValidationIssue(error)])
-            }
-            if case .valueNotFound(_, let context) = error, !context.codingPath.isEmpty {
-                throw RequestRejection(issues: [ValidationIssue(error)])
-            }
+            // A field of the reference that is there but wrong (a number for the id, 1.5 for the
+            // chapter) is refused; a body that is no object at all is not this reader's to refuse.
+            guard Self.path(of: error).isEmpty else { throw RequestRejection(issues: [ValidationIssue(error)]) }
             return StoryReference()
         } catch {
             return StoryReference()
@@ -111,5 +108,14 @@ public struct StoryReference: Decodable, Sendable, Equatable {
     public init(storyId: String? = nil, chapter: Int? = nil) {
         self.storyId = storyId
         self.chapter = chapter
+    }
+
+    private static func path(of error: DecodingError) -> [any CodingKey] {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+            context.codingPath
+        @unknown default:
+            []
+        }
     }
 }

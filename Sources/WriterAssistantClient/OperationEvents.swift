@@ -13,6 +13,7 @@ public struct OperationEvents<Request: OperationRequest>: AsyncSequence, Sendabl
 
     let client: WriterAssistantClient
     let request: Request
+    let story: StoryReference?
     let includeTokens: Bool
 
     public func makeAsyncIterator() -> AsyncIterator {
@@ -73,7 +74,8 @@ public struct OperationEvents<Request: OperationRequest>: AsyncSequence, Sendabl
 
         private static func open(_ events: OperationEvents) async throws -> HTTPClientResponse.Body.AsyncIterator {
             let path = "/api/v1/\(Request.operationName)/stream" + (events.includeTokens ? "?tokens=true" : "")
-            let response = try await events.client.send(events.request, to: path, accept: "text/event-stream")
+            let response = try await events.client.send(
+                OnStory(request: events.request, story: events.story), to: path, accept: "text/event-stream")
             guard response.status == .ok else {
                 let body = try await events.client.readBody(of: response)
                 throw WriterAssistantClient.failure(status: response.status, body: body)

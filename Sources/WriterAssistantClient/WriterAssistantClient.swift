@@ -14,21 +14,27 @@ public import WriterAssistantAPI
 /// ```
 public struct WriterAssistantClient: Sendable {
     public let baseURL: String
-    private let httpClient: HTTPClient
-    private let timeout: TimeAmount
+    let httpClient: HTTPClient
+    let timeout: TimeAmount
+    /// Sent as `Authorization: Bearer KEY` with every call; the server's writer is the key's.
+    let apiKey: String?
 
     /// - Parameters:
     ///   - baseURL: The server, e.g. `http://127.0.0.1:8000`.
+    ///   - apiKey: The key of a server started with API keys; nil for an open server.
     ///   - timeout: Longest a whole call may take; generation on a slow machine takes minutes.
-    public init(baseURL: String, httpClient: HTTPClient = .shared, timeout: Duration = .seconds(600)) {
+    public init(baseURL: String, apiKey: String? = nil, httpClient: HTTPClient = .shared, timeout: Duration = .seconds(600)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
         self.httpClient = httpClient
         self.timeout = .seconds(timeout.components.seconds)
     }
 
-    /// `POST /api/v1/<operation>`: the operation's result once it is complete.
-    public func perform<Request: OperationRequest>(_ request: Request) async throws -> Request.Result {
-        let response = try await send(request, to: "/api/v1/\(Request.operationName)", accept: "application/json")
+    /// `POST /api/v1/<operation>`: the operation's result once it is complete. With `story`, the
+    /// request reads that stored story (its `structured_context` is not sent) and the answer is
+    /// kept in the story's history.
+    public func perform<Request: OperationRequest>(_ request: Request, on story: StoryReference? = nil) async throws -> Request.Result {
+        let response = try await send(OnStory(request: request, story: story), to: "/api/v1/\(Request.operationName)", accept: "application/json")
         let body = try await readBody(of: response)
         guard response.status == .ok else { throw Self.failure(status: response.status, body: body) }
         do {
@@ -44,8 +50,10 @@ public struct WriterAssistantClient: Sendable {
     /// iterating task closes the connection, which stops the generation on the server.
     /// `includeTokens` adds the answer's text as it is written (a chapter's prose, or a structured
     /// answer's JSON).
-    public func events<Request: OperationRequest>(_ request: Request, includeTokens: Bool = false) -> OperationEvents<Request> {
-        OperationEvents(client: self, request: request, includeTokens: includeTokens)
+    public func events<Request: OperationRequest>(
+        _ request: Request, on story: StoryReference? = nil, includeTokens: Bool = false
+    ) -> OperationEvents<Request> {
+        OperationEvents(client: self, request: request, story: story, includeTokens: includeTokens)
     }
 
     /// `POST /api/v1/rater-feedback`: a rater's opinion and suggestions on a plot point.
@@ -92,6 +100,7 @@ public struct WriterAssistantClient: Sendable {
     public func health() async throws -> HealthStatus {
         var request = HTTPClientRequest(url: baseURL + "/health")
         request.headers.add(name: "Accept", value: "application/json")
+        authorize(&request)
         let response: HTTPClientResponse
         do {
             response = try await httpClient.execute(request, timeout: .seconds(30))
@@ -112,12 +121,17 @@ public struct WriterAssistantClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: accept)
+        authorize(&request)
         request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         do {
             return try await httpClient.execute(request, timeout: timeout)
         } catch {
             throw WriterAssistantClientError.transport(error)
         }
+    }
+
+    func authorize(_ request: inout HTTPClientRequest) {
+        if let apiKey { request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(apiKey)") }
     }
 
     func readBody(of response: HTTPClientResponse) async throws -> Data {
@@ -141,3 +155,24 @@ public struct WriterAssistantClient: Sendable {
     }
 }
 
+
+/// An operation's body on a stored story: the request's own fields, with `storyId` (and the
+/// chapter it is about) in place of `structured_context`.
+struct OnStory<Request: OperationRequest>: Encodable {
+    var request: Request
+    var story: StoryReference?
+
+    enum Keys: String, CodingKey {
+        case storyId, chapter
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        guard let story else { return try request.encode(to: encoder) }
+        var request = request
+        request.structuredContext = nil
+        try request.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(story.storyId, forKey: .storyId)
+        try container.encodeIfPresent(story.chapter, forKey: .chapter)
+    }
+}

@@ -8,8 +8,10 @@ struct AllowedOriginsMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowed: Set<String>
     private let cors = CORSMiddleware<Context>(
         allowOrigin: .originBased,
-        allowHeaders: [.accept, .contentType, .origin, .authorization, .cacheControl],
-        allowMethods: [.get, .post, .head, .options],
+        allowHeaders: [.accept, .contentType, .origin, .authorization, .cacheControl, .ifMatch],
+        allowMethods: [.get, .post, .put, .delete, .head, .options],
+        // The library's answers name versions and new stories in these.
+        exposedHeaders: ["ETag", "Location", "Content-Disposition", "X-Request-Id"],
         maxAge: .seconds(600))
 
     init(origins: [String]) {

@@ -48,7 +48,7 @@ struct HealthController<Context: RequestContext> {
         status.library = switch library.status {
         case .off: nil
         case .opening: LibraryHealth(available: false, state: "opening")
-        case .ready: LibraryHealth(available: true, state: "ready")
+        case .ready(let library): LibraryHealth(available: true, state: "ready", error: library.problem)
         case .failed(let reason): LibraryHealth(available: false, state: "failed", error: reason)
         }
         return status

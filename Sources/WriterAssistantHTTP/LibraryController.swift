@@ -50,7 +50,7 @@ struct LibraryController {
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let expected = try request.headers[.ifMatch].map(Self.version(ifMatch:)) ?? nil
+        let expected = request.headers[.ifMatch].flatMap(Self.version(ifMatch:))
         let document = try await validation.decode(StoryDocument.self, from: &request) { $0.validate() }
         let id = try Self.id(context)
         let story = try await using { library throws(LibraryFailure) in
@@ -169,7 +169,7 @@ struct LibraryController {
 
     /// The version an `If-Match` header names; `*` names any. One that names no version of ours
     /// cannot match, so the save is refused rather than made blind.
-    private static func version(ifMatch header: String) throws -> Int? {
+    private static func version(ifMatch header: String) -> Int? {
         let tag = header.trimmingCharacters(in: .whitespaces)
         if tag == "*" { return nil }
         let bare = tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag

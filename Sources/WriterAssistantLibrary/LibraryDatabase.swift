@@ -11,6 +11,8 @@ package protocol LibraryDatabase: Sendable {
     var dialect: LibraryDialect { get }
     /// Runs `body` with a connection of its own, which no other caller uses meanwhile.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Keeps what the database needs in the background (a pool's connections) until cancelled.
+    func run() async
     func close() async
 }
 

@@ -62,12 +62,17 @@ enum LibrarySchema {
     }
 
     /// Brings the database up to the newest schema.
-    static func migrate(_ database: some LibraryDatabase) async throws {
-        try await database.withConnection { db in
+    static func migrate(_ database: any LibraryDatabase) async throws {
+        // Replicas starting together take turns: PostgreSQL's advisory lock is held to the end of
+        // each transaction; SQLite's write lock does the same by itself.
+        let lock = database.dialect == .postgres ? "SELECT pg_advisory_xact_lock(\(advisoryLock))" : nil
+        try await database.transaction { db in
+            if let lock { try await db.raw(SQLQueryString(lock)).run() }
             try await db.raw("CREATE TABLE IF NOT EXISTS library_schema (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
         }
         for migration in migrations {
             try await database.transaction { [dialect = database.dialect] db in
+                if let lock { try await db.raw(SQLQueryString(lock)).run() }
                 let applied = try await db.raw("SELECT version FROM library_schema WHERE version = \(bind: migration.version)").first()
                 guard applied == nil else { return }
                 for statement in dialect == .sqlite ? migration.sqlite : migration.postgres {
@@ -79,6 +84,10 @@ enum LibrarySchema {
     }
 
     static var newest: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// The key of the advisory lock migrations hold on PostgreSQL: any number other code is
+    /// unlikely to pick.
+    static let advisoryLock = 7_324_615_501
 }
 
 /// Times as the library stores them (milliseconds since 1970) and as it shows them (ISO 8601).

@@ -39,7 +39,7 @@ package final class SQLiteLibraryDatabase: LibraryDatabase {
                 try await library.database.raw(SQLQueryString(pragma)).run()
             }
         } catch {
-            try? await connection.close()
+            try? await connection.close().get()
             throw error
         }
         return library
@@ -57,9 +57,14 @@ package final class SQLiteLibraryDatabase: LibraryDatabase {
         }
     }
 
+    /// SQLite needs nothing in the background.
+    package func run() async {}
+
     package func close() async {
         await turnstile.enter()
-        try? await connection.close()
+        // The future, unlike the async call, runs even when this task is being cancelled: a
+        // connection must be closed whatever stops the server.
+        try? await connection.close().get()
         await turnstile.leave()
     }
 }

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import SQLKit
+import Synchronization
 public import WriterAssistantAPI
 
 /// The writer's library: stories, every version of each, the answers given on them, and search.
@@ -9,22 +10,53 @@ public import WriterAssistantAPI
 public struct StoryLibrary: Sendable {
     let database: any LibraryDatabase
     let logger: Logger
+    private let health = LibraryProblems()
 
     init(database: any LibraryDatabase, logger: Logger) {
         self.database = database
         self.logger = logger
     }
 
+    /// Why the last change failed (a full disk, a read-only file), until one succeeds again.
+    public var problem: String? { health.problem }
+
+    /// Where a library is kept.
+    public enum Location: Sendable, Equatable {
+        /// The embedded default: one SQLite file, created with its folder when missing.
+        case sqlite(path: String)
+        /// A PostgreSQL database every replica shares, by URL.
+        case postgres(url: String)
+    }
+
+    /// The library at `location`, not yet brought up to date: `run()` must run beside it and
+    /// `prepare()` before it is used.
+    public static func connect(_ location: Location, logger: Logger) async throws -> StoryLibrary {
+        switch location {
+        case .sqlite(let path): StoryLibrary(database: try await SQLiteLibraryDatabase.open(path: path, logger: logger), logger: logger)
+        case .postgres(let url): StoryLibrary(database: try PostgresLibraryDatabase(url: url, logger: logger), logger: logger)
+        }
+    }
+
+    /// Keeps the database's connections until the calling task is cancelled.
+    public func run() async {
+        await database.run()
+    }
+
+    /// Brings the database up to the newest schema (once per database, whoever comes first).
+    public func prepare() async throws {
+        try await LibrarySchema.migrate(database)
+    }
+
     /// The embedded library in the SQLite file at `path`, created and brought up to date.
     public static func openSQLite(path: String, logger: Logger) async throws -> StoryLibrary {
-        let database = try await SQLiteLibraryDatabase.open(path: path, logger: logger)
+        let library = try await connect(.sqlite(path: path), logger: logger)
         do {
-            try await LibrarySchema.migrate(database)
+            try await library.prepare()
         } catch {
-            await database.close()
+            await library.close()
             throw error
         }
-        return StoryLibrary(database: database, logger: logger)
+        return library
     }
 
     public func close() async {
@@ -53,10 +85,10 @@ public struct StoryLibrary: Sendable {
         let id = UUID().uuidString.lowercased()
         let pieces = try Self.cut(document)
         let now = LibraryClock.now()
-        try await run { db in
+        try await change { db in
             try await db.raw("""
                 INSERT INTO stories (id, writer, title, version, word_count, created_at, updated_at)
-                VALUES (\(bind: id), \(bind: writer), \(bind: document.title), 1, \(bind: pieces.manifest.wordCount), \(bind: now), \(bind: now))
+                VALUES (\(bind: id), \(bind: writer), \(bind: Self.column(document.title)), 1, \(bind: pieces.manifest.wordCount), \(bind: now), \(bind: now))
                 """).run()
             try await Self.write(pieces, previous: nil, story: id, version: 1, at: now, restoredFrom: nil, document: document, db)
         }
@@ -125,8 +157,8 @@ public struct StoryLibrary: Sendable {
             case saved(StoredStory)
             case conflict
         }
-        let outcome = try await run { db -> Outcome in
-            let head = try await Self.head(story, writer: writer, db)
+        let outcome = try await change { db -> Outcome in
+            let head = try await Self.head(story, writer: writer, db, forUpdate: true)
             guard head.deletedAt == nil else { throw LibraryFailure.inTrash }
             if let expectedVersion, expectedVersion != head.version { return .conflict }
             let previous = try await Self.manifest(story, version: head.version, db)?.0
@@ -138,7 +170,7 @@ public struct StoryLibrary: Sendable {
             let now = max(LibraryClock.now(), head.updatedAt)
             let version = head.version + 1
             try await db.raw("""
-                UPDATE stories SET title = \(bind: document.title), version = \(bind: version), word_count = \(bind: pieces.manifest.wordCount),
+                UPDATE stories SET title = \(bind: Self.column(document.title)), version = \(bind: version), word_count = \(bind: pieces.manifest.wordCount),
                 updated_at = \(bind: now) WHERE id = \(bind: story)
                 """).run()
             try await Self.write(pieces, previous: previous, story: story, version: version, at: now, restoredFrom: restoredFrom, document: document, db)
@@ -155,7 +187,7 @@ public struct StoryLibrary: Sendable {
     /// Moves the story to the trash (`true`) or brings it back.
     public func setTrashed(_ id: String, writer: String, _ trashed: Bool) async throws(LibraryFailure) -> StoryListing {
         let story = try Self.storyID(id)
-        try await run { db in
+        try await change { db in
             _ = try await Self.head(story, writer: writer, db)
             try await db.raw("""
                 UPDATE stories SET deleted_at = \(unsafeRaw: trashed ? "\(LibraryClock.now())" : "NULL") WHERE id = \(bind: story)
@@ -169,7 +201,7 @@ public struct StoryLibrary: Sendable {
 
     /// Deletes for good every story of the writer's trash, with its versions and answers.
     public func emptyTrash(writer: String) async throws(LibraryFailure) -> Int {
-        try await run { db in
+        try await change { db in
             let rows = try await db.raw("SELECT id FROM stories WHERE writer = \(bind: writer) AND deleted_at IS NOT NULL").all()
             let ids = try rows.map { try $0.decode(column: "id", as: String.self) }
             for id in ids {
@@ -228,11 +260,11 @@ public struct StoryLibrary: Sendable {
     ) async throws(LibraryFailure) -> String {
         let story = try Self.storyID(id)
         let answer = UUID().uuidString.lowercased()
-        try await run { db in
+        try await change { db in
             _ = try await Self.head(story, writer: writer, db)
             try await db.raw("""
                 INSERT INTO story_answers (id, story_id, version, operation, chapter, rater, model, created_at, processing_time, request, result)
-                VALUES (\(bind: answer), \(bind: story), \(bind: version), \(bind: operation), \(bind: chapter), \(bind: rater), \(bind: model),
+                VALUES (\(bind: answer), \(bind: story), \(bind: version), \(bind: operation), \(bind: chapter), \(bind: rater.map(Self.column)), \(bind: model),
                 \(bind: LibraryClock.now()), \(bind: processingTime), \(bind: String(decoding: request, as: UTF8.self)),
                 \(bind: String(decoding: result, as: UTF8.self)))
                 """).run()
@@ -262,7 +294,7 @@ public struct StoryLibrary: Sendable {
             var query = SQLQueryString("SELECT * FROM story_answers WHERE story_id = \(bind: story)")
             if let operation = filter.operation { query.appendInterpolation(unsafeRaw: " AND operation = "); query.appendInterpolation(bind: operation) }
             if let chapter = filter.chapter { query.appendInterpolation(unsafeRaw: " AND chapter = "); query.appendInterpolation(bind: chapter) }
-            if let rater = filter.rater { query.appendInterpolation(unsafeRaw: " AND rater = "); query.appendInterpolation(bind: rater) }
+            if let rater = filter.rater { query.appendInterpolation(unsafeRaw: " AND rater = "); query.appendInterpolation(bind: Self.column(rater)) }
             query.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id LIMIT \(max(1, min(filter.limit, 1_000)))")
             return try await db.raw(query).all().map { row in
                 func json(_ column: String) throws -> JSONValue {
@@ -300,7 +332,7 @@ public struct StoryLibrary: Sendable {
                     """).all()
             case .postgres:
                 rows = try await db.raw("""
-                    SELECT e.story_id, s.title, e.place, e.chapter, e.name, ts_rank_cd(e.words, q) AS score,
+                    SELECT e.story_id, s.title, e.place, e.chapter, e.name, ts_rank_cd(e.words, q)::float8 AS score,
                     ts_headline('simple', e.text, q, \(bind: "StartSel=\(open), StopSel=\(close), MaxWords=35, MinWords=15, MaxFragments=1, FragmentDelimiter=…")) AS snippet
                     FROM search_entries e JOIN stories s ON s.id = e.story_id, to_tsquery('simple', \(bind: query.tsquery)) q
                     WHERE e.words @@ q AND s.writer = \(bind: writer) AND s.deleted_at IS NULL
@@ -321,6 +353,13 @@ public struct StoryLibrary: Sendable {
 
     // MARK: Plumbing
 
+    /// Text for a column that lists or searches (a title, an indexed chapter): PostgreSQL's text
+    /// cannot hold NUL, so it shows as U+FFFD there, on both databases alike. The story itself is
+    /// kept in JSON pieces, where NUL is escaped, and comes back byte for byte.
+    private static func column(_ text: String) -> String {
+        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
+
     /// A story id is a UUID; anything else names no story, without asking the database.
     private static func storyID(_ id: String) throws(LibraryFailure) -> String {
         guard let uuid = UUID(uuidString: id) else { throw .notFound("No story has the id '\(id.prefix(64))'.") }
@@ -335,9 +374,12 @@ public struct StoryLibrary: Sendable {
         }
     }
 
-    private static func head(_ story: String, writer: String, _ db: any SQLDatabase) async throws -> Head {
+    /// The story's row; with `forUpdate`, locked to the end of the transaction on PostgreSQL, so
+    /// that two replicas saving one story at once take turns (SQLite's write lock already does).
+    private static func head(_ story: String, writer: String, _ db: any SQLDatabase, forUpdate: Bool = false) async throws -> Head {
+        let lock = forUpdate && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
         guard let row = try await db.raw("""
-            SELECT version, created_at, updated_at, deleted_at FROM stories WHERE id = \(bind: story) AND writer = \(bind: writer)
+            SELECT version, created_at, updated_at, deleted_at FROM stories WHERE id = \(bind: story) AND writer = \(bind: writer)\(unsafeRaw: lock)
             """).first()
         else { throw LibraryFailure.notFound("No story has the id '\(story)'.") }
         return Head(
@@ -387,7 +429,7 @@ public struct StoryLibrary: Sendable {
         let manifest = String(decoding: try StoryPieces.encoder.encode(pieces.manifest), as: UTF8.self)
         try await db.raw("""
             INSERT INTO story_versions (story_id, version, created_at, title, word_count, manifest, changes, restored_from)
-            VALUES (\(bind: story), \(bind: version), \(bind: time), \(bind: pieces.manifest.title), \(bind: pieces.manifest.wordCount),
+            VALUES (\(bind: story), \(bind: version), \(bind: time), \(bind: Self.column(pieces.manifest.title)), \(bind: pieces.manifest.wordCount),
             \(bind: manifest), \(bind: changes), \(bind: restoredFrom))
             """).run()
 
@@ -406,7 +448,8 @@ public struct StoryLibrary: Sendable {
         for entry in entries where !present.contains(entry.key) {
             try await db.raw("""
                 INSERT INTO search_entries (story_id, entry_key, place, chapter, name, text)
-                VALUES (\(bind: story), \(bind: entry.key), \(bind: entry.place.rawValue), \(bind: entry.chapter), \(bind: entry.name), \(bind: entry.text))
+                VALUES (\(bind: story), \(bind: entry.key), \(bind: entry.place.rawValue), \(bind: entry.chapter), \(bind: entry.name.map(Self.column)),
+                \(bind: Self.column(entry.text)))
                 """).run()
         }
     }
@@ -421,11 +464,15 @@ public struct StoryLibrary: Sendable {
     }
 
     /// Runs a change in one transaction, mapping the database's failures to the library's.
-    private func run<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws(LibraryFailure) -> T {
+    private func change<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws(LibraryFailure) -> T {
         do {
-            return try await database.transaction(body)
+            let result = try await database.transaction(body)
+            health.problem = nil
+            return result
         } catch {
-            throw failure(error)
+            let failure = failure(error)
+            if case .unavailable(let reason) = failure { health.problem = reason }
+            throw failure
         }
     }
 
@@ -444,5 +491,15 @@ public struct StoryLibrary: Sendable {
         if text.contains("unable to open") || text.contains("cantopen") { return "the library's database cannot be opened" }
         if text.contains("locked") || text.contains("busy") { return "the library is busy" }
         return "the library's database failed"
+    }
+}
+
+/// The library's last failure to change, shared by every copy of the library value.
+private final class LibraryProblems: Sendable {
+    private let state = Mutex<String?>(nil)
+
+    var problem: String? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

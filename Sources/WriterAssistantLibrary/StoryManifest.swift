@@ -80,7 +80,11 @@ package struct StoryPieces: Sendable {
         func value<T: Decodable>(_ hash: String?, as type: T.Type) throws -> T? {
             guard let hash else { return nil }
             guard let text = contents[hash] else { throw LibraryFailure.corrupt("a piece of the story is missing") }
-            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+            } catch {
+                throw LibraryFailure.corrupt("a piece of the story cannot be read")
+            }
         }
         let characters = try manifest.characters.compactMap { try value($0.piece, as: StoryCharacter.self) }
         let chapters = try manifest.chapters.compactMap { try value($0.piece, as: Chapter.self) }

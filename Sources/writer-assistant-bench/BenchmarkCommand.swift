@@ -39,7 +39,14 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Flag(help: "Measure only the story cache (section 5) and put it in the report in place of the one there.")
     var storyCacheOnly = false
 
+    @Flag(help: "Measure only the library (section 11) and put it in the report in place of the one there.")
+    var libraryOnly = false
+
     func run() async throws {
+        if libraryOnly {
+            let figures = try await LibraryTrial(executable: server, port: port + 3).measure()
+            return try replaceSection("## 11. ", with: figures.markdown())
+        }
         if routingOnly {
             var seed = Int(Date().timeIntervalSince1970) % 100_000
             let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
@@ -157,6 +164,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
         log("a pool of two model servers: story-aware routing against round-robin")
         let routing = try await RoutingTrial(executable: server, modelPath: modelPath, port: port + 2, sampling: sampling, runs: min(runs, 3))
             .measure(seed: &seed)
+        log("the library: saves, opens, lists, searches and history")
+        let library = try await LibraryTrial(executable: server, port: port + 3).measure()
 
         let report = Report(
             threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
@@ -165,8 +174,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
             peakResidentBytes: peakResidentBytes, storyCache: storyCache, memory: memory, keyCache: keyCache,
             quantization: quantization, routing: routing, chapters: chapters)
-        try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
-        print(report.markdown())
+        let markdown = report.markdown() + "\n" + library.markdown() + "\n"
+        try markdown.write(toFile: output, atomically: true, encoding: .utf8)
+        print(markdown)
     }
 
     /// Prints a section measured on its own and puts it in the report in place of the old one.

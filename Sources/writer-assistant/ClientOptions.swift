@@ -13,8 +13,42 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A JSON file with the story, shaped like the API's structured_context.", valueName: "story.json"))
     var story: String?
 
+    @Option(help: ArgumentHelp(
+        "A story the server keeps (see 'writer-assistant stories list'): read in place of --story, and the answer kept in its history.",
+        valueName: "id"))
+    var storyId: String?
+
+    @Option(help: "With --story-id: the chapter the request is about, for the story's history.")
+    var chapter: Int?
+
+    @Option(help: ArgumentHelp(
+        "A file holding the server's API key (else \(Self.apiKeyVariable) is read; a key is never given on the command line).",
+        valueName: "file"))
+    var apiKeyFile: String?
+
+    static let apiKeyVariable = "WRITER_ASSISTANT_API_KEY"
+
+    /// The stored story the request names, if any.
+    var storyReference: StoryReference? {
+        storyId.map { StoryReference(storyId: $0, chapter: chapter) }
+    }
+
+    /// The key to send: from `--api-key-file`, else from the environment.
+    func apiKey() throws -> String? {
+        if let apiKeyFile {
+            guard let text = try? String(contentsOfFile: apiKeyFile, encoding: .utf8) else {
+                throw ValidationError("Cannot read the key file \(apiKeyFile).")
+            }
+            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !key.isEmpty else { throw ValidationError("The key file \(apiKeyFile) is empty.") }
+            return key
+        }
+        return ProcessInfo.processInfo.environment[Self.apiKeyVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     func loadStory() throws -> StructuredContext? {
         guard let story else { return nil }
+        guard storyId == nil else { throw ValidationError("Give --story or --story-id, not both.") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: story))
@@ -34,9 +68,10 @@ struct ClientOptions: ParsableArguments {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
+        let key = try apiKey()
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let result = try await body(WriterAssistantClient(baseURL: server, httpClient: httpClient))
+            let result = try await body(WriterAssistantClient(baseURL: server, apiKey: key, httpClient: httpClient))
             try? await httpClient.shutdown()
             return result
         } catch {

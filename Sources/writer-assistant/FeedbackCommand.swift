@@ -35,9 +35,9 @@ struct FeedbackCommand: AsyncParsableCommand {
         let result: RaterFeedbackResult
         do {
             result = try await client.withClient { api in
-                if noStream || json { return try await api.raterFeedback(request) }
+                if noStream || json { return try await api.perform(request, on: client.storyReference) }
                 let display = ProgressDisplay(names: [raterName ?? "Rater"])
-                return try await api.raterFeedbackEvents(request).result { display.update(0, with: $0) }
+                return try await api.events(request, on: client.storyReference).result { display.update(0, with: $0) }
             }
         } catch {
             throw ClientExit.report(error)

@@ -28,10 +28,10 @@ struct OperationRun {
         let result: Request.Result
         do {
             result = try await client.withClient { api in
-                if json { return try await api.perform(request) }
+                if json { return try await api.perform(request, on: client.storyReference) }
                 let display = ProgressDisplay(names: [label])
                 var writing = false
-                return try await api.events(request, includeTokens: streamsProse).result { event in
+                return try await api.events(request, on: client.storyReference, includeTokens: streamsProse).result { event in
                     if case .token(let text) = event {
                         if !writing { FileHandle.standardError.write(Data("\n".utf8)) }
                         writing = true

@@ -41,7 +41,7 @@ struct PanelCommand: AsyncParsableCommand {
                 let requests = panel.map { rater in
                     RaterFeedbackRequest(raterPrompt: rater.prompt, plotPoint: plot, raterName: rater.name, structuredContext: story)
                 }
-                return await Self.run(requests, on: api) { index, event in display.update(index, with: event) }
+                return await Self.run(requests, on: api, story: client.storyReference) { index, event in display.update(index, with: event) }
             }
         } catch {
             throw ClientExit.report(error)
@@ -58,6 +58,7 @@ struct PanelCommand: AsyncParsableCommand {
     private static func run(
         _ requests: [RaterFeedbackRequest],
         on api: WriterAssistantClient,
+        story: StoryReference?,
         observe: (Int, StreamEvent) -> Void
     ) async -> [Result<RaterFeedbackResult, any Error>] {
         let (updates, continuation) = AsyncStream.makeStream(of: Update.self)
@@ -65,7 +66,7 @@ struct PanelCommand: AsyncParsableCommand {
             for (index, request) in requests.enumerated() {
                 group.addTask {
                     do {
-                        let result = try await api.raterFeedbackEvents(request).result { continuation.yield(.event(index, $0)) }
+                        let result = try await api.events(request, on: story).result { continuation.yield(.event(index, $0)) }
                         continuation.yield(.finished(index, .success(result)))
                     } catch {
                         continuation.yield(.finished(index, .failure(error)))

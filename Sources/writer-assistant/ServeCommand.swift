@@ -150,6 +150,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("The SQLite file of the writer's library (stories, versions, answers); created on first start", .libraryPath))
     var libraryPath: String?
 
+    @Option(help: "A PostgreSQL URL (postgres://user:password@host:5432/database) for a library every replica shares, in place of the SQLite file; prefer the DATABASE_URL variable, which keeps the password out of the process list.")
+    var databaseURL: String?
+
     @Flag(help: "Keep no library: only requests that carry their story (structured_context) are served.")
     var noLibrary = false
 
@@ -205,6 +208,7 @@ struct ServeCommand: AsyncParsableCommand {
         set(.noDiskCache, noDiskCache ? .bool(true) : nil)
         set(.libraryPath, libraryPath.map { .string($0) })
         set(.noLibrary, noLibrary ? .bool(true) : nil)
+        set(.databaseURL, databaseURL.map { .string($0) })
         set(.maxBodySize, maxBodySize.map { .int($0) })
         set(.allowedOrigins, allowedOrigins.map { .stringArray([$0]) })
         set(.allowedHosts, allowedHosts.map { .stringArray([$0]) })
@@ -256,9 +260,9 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("API keys required", metadata: ["keys": "\(settings.server.apiKeys.count)"])
         }
         let libraryHost = LibraryHost()
-        let libraryOpener = settings.libraryPath.map { path in
+        let libraryOpener = settings.library.map { location in
             LibraryService(host: libraryHost, logger: logger) {
-                try await StoryLibrary.openSQLite(path: path, logger: logger)
+                try await StoryLibrary.connect(location, logger: logger)
             }
         }
         let app = buildApplication(

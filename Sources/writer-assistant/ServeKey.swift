@@ -40,6 +40,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case noDiskCache = "no.disk.cache"
     case libraryPath = "library.path"
     case noLibrary = "no.library"
+    case databaseURL = "database.url"
     case maxBodySize = "max.body.size"
     case allowedOrigins = "allowed.origins"
     case allowedHosts = "allowed.hosts"
@@ -53,5 +54,5 @@ enum ServeKey: String, CaseIterable, Sendable {
     var flag: String { "--" + rawValue.replacingOccurrences(of: ".", with: "-") }
     var environmentVariable: String { rawValue.replacingOccurrences(of: ".", with: "_").uppercased() }
     /// Secrets never appear in swift-configuration's access reports.
-    var isSecret: Bool { self == .apiKey || self == .llmAPIKey }
+    var isSecret: Bool { self == .apiKey || self == .llmAPIKey || self == .databaseURL }
 }

@@ -6,6 +6,7 @@ import RemoteEngine
 import Logging
 import WriterAssistantCore
 import WriterAssistantHTTP
+import WriterAssistantLibrary
 import WriterAssistantWebApp
 import WriterAssistantLLM
 
@@ -17,8 +18,8 @@ struct ServeSettings {
     var engine: LlamaEngine.Configuration?
     /// The server to generate with instead, when one was given.
     var remote: RemotePool.Configuration?
-    /// The SQLite file of the writer's library; nil keeps none.
-    var libraryPath: String?
+    /// Where the writer's library is kept; nil keeps none.
+    var library: StoryLibrary.Location?
     var logLevel: Logger.Level
 
     /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then defaults.
@@ -127,7 +128,10 @@ struct ServeSettings {
         } else {
             remote = nil
         }
-        libraryPath = try value.bool(.noLibrary) ? nil : try value.string(.libraryPath)
+        library =
+            if try value.bool(.noLibrary) { nil }
+            else if let url = try value.optionalString(.databaseURL), !url.isEmpty { .postgres(url: url) }
+            else { .sqlite(path: try value.string(.libraryPath)) }
         let level = try value.string(.logLevel)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw value.invalid(.logLevel, "one of trace, debug, info, notice, warning, error, critical", level)

@@ -274,3 +274,31 @@ import WriterAssistantTestSupport
         }
     }
 }
+
+/// The library with the real model: an operation on a stored story reads it and keeps the answer.
+@Suite struct LibraryRealModelTests {
+    @Test func aRaterOnAStoredStoryIsAnsweredByTheRealModelAndKept() async throws {
+        let host = ModelHost(.ready(try await TestModel.shared()))
+        let configuration = ServerConfiguration(pipeline: .init(sampling: SamplingParameters(temperature: 0, maxTokens: 120, seed: 3)))
+        try await TestServer.withLibrary(host: host, configuration: configuration) { server in
+            let story = try await LibraryEndpointTests.decode(
+                try await server.send(.POST, "/api/v1/stories", json: LibraryEndpointTests.story), as: StoredStory.self)
+            let body = #"{"storyId": "\#(story.id)", "chapter": 2, "raterName": "Continuity", "raterPrompt": "You are a continuity editor.", "plotPoint": "Mara crosses the bridge at night."}"#
+            let response = try await server.send(.POST, "/api/v1/rater-feedback/stream", json: body)
+            #expect(response.status == .ok)
+            let text = String(decoding: try await response.bodyData(), as: UTF8.self)
+            let result = try #require(text.split(separator: "\n").first { $0.contains("\"type\":\"result\"") })
+            let event = try JSONDecoder().decode(StreamEvent.self, from: Data(result.dropFirst("data: ".count).utf8))
+            guard case .result(let feedback) = event else { Issue.record("no result"); return }
+            // The stored story was read: its prompt is longer than the request's own text.
+            #expect((feedback.contextMetadata.promptTokens ?? 0) > 60)
+            let answers = try await LibraryEndpointTests.decode(
+                try await server.get("/api/v1/stories/\(story.id)/answers"), as: StoredAnswerList.self)
+            let kept = try #require(answers.answers.first)
+            #expect(answers.answers.count == 1)
+            #expect(kept.model == feedback.contextMetadata.model)
+            #expect(kept.chapter == 2 && kept.rater == "Continuity" && kept.version == 1)
+            #expect(kept.result["feedback"]?["opinion"]?.stringValue == feedback.feedback.opinion)
+        }
+    }
+}

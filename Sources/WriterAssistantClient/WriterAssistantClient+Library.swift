@@ -1,0 +1,117 @@
+public import Foundation
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+public import WriterAssistantAPI
+
+/// The writer's library: stories kept by the server, their versions and answers, and search.
+extension WriterAssistantClient {
+    /// `GET /api/v1/stories`: the writer's stories, most recently saved first (or the trash's).
+    public func stories(trash: Bool = false) async throws -> [StoryListing] {
+        try await call(.GET, "/api/v1/stories" + (trash ? "?trash=true" : ""), as: StoryList.self).stories
+    }
+
+    /// `POST /api/v1/stories`: a new story, at version 1.
+    public func createStory(_ document: StoryDocument) async throws -> StoredStory {
+        try await call(.POST, "/api/v1/stories", body: document, expecting: .created, as: StoredStory.self)
+    }
+
+    /// `GET /api/v1/stories/{id}`, or one of its versions.
+    public func story(_ id: String, version: Int? = nil) async throws -> StoredStory {
+        try await call(.GET, version.map { "/api/v1/stories/\(Self.segment(id))/versions/\($0)" } ?? "/api/v1/stories/\(Self.segment(id))", as: StoredStory.self)
+    }
+
+    /// `PUT /api/v1/stories/{id}`: saves the next version. With `expectedVersion`, a story saved
+    /// since is left alone and the call fails with `VERSION_CONFLICT`.
+    public func saveStory(_ id: String, _ document: StoryDocument, expectedVersion: Int? = nil) async throws -> StoredStory {
+        try await call(
+            .PUT, "/api/v1/stories/\(Self.segment(id))", body: document, headers: expectedVersion.map { [("If-Match", "\"v\($0)\"")] } ?? [],
+            as: StoredStory.self)
+    }
+
+    /// `DELETE /api/v1/stories/{id}`: into the trash.
+    public func trashStory(_ id: String) async throws -> StoryListing {
+        try await call(.DELETE, "/api/v1/stories/\(Self.segment(id))", as: StoryListing.self)
+    }
+
+    /// `POST /api/v1/stories/{id}/restore`: back from the trash.
+    public func restoreStory(_ id: String) async throws -> StoryListing {
+        try await call(.POST, "/api/v1/stories/\(Self.segment(id))/restore", as: StoryListing.self)
+    }
+
+    /// `GET /api/v1/stories/{id}/versions`, newest first.
+    public func versions(of id: String) async throws -> [StoryVersionInfo] {
+        try await call(.GET, "/api/v1/stories/\(Self.segment(id))/versions", as: StoryVersionList.self).versions
+    }
+
+    /// `POST /api/v1/stories/{id}/versions/{version}/restore`: that version again, as the newest.
+    public func restoreVersion(_ version: Int, of id: String) async throws -> StoredStory {
+        try await call(.POST, "/api/v1/stories/\(Self.segment(id))/versions/\(version)/restore", as: StoredStory.self)
+    }
+
+    /// `GET /api/v1/stories/{id}/answers`, newest first.
+    public func answers(of id: String, operation: String? = nil, chapter: Int? = nil, rater: String? = nil) async throws -> [StoredAnswer] {
+        var query = URLComponents()
+        query.queryItems = [
+            operation.map { URLQueryItem(name: "operation", value: $0) }, chapter.map { URLQueryItem(name: "chapter", value: String($0)) },
+            rater.map { URLQueryItem(name: "rater", value: $0) },
+        ].compactMap { $0 }
+        let suffix = query.queryItems?.isEmpty == false ? "?" + (query.percentEncodedQuery ?? "") : ""
+        return try await call(.GET, "/api/v1/stories/\(Self.segment(id))/answers" + suffix, as: StoredAnswerList.self).answers
+    }
+
+    /// `GET /api/v1/stories/{id}/export`: the story as a Markdown manuscript or as JSON that
+    /// `createStory` takes back.
+    public func exportStory(_ id: String, markdown: Bool) async throws -> Data {
+        try await raw(.GET, "/api/v1/stories/\(Self.segment(id))/export?format=\(markdown ? "markdown" : "json")", body: nil, headers: [], expecting: .ok)
+    }
+
+    /// `GET /api/v1/search`: the best places of the writer's stories for `query`.
+    public func search(_ query: String, limit: Int = 20) async throws -> [LibrarySearchHit] {
+        var components = URLComponents()
+        components.queryItems = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "limit", value: String(limit))]
+        return try await call(.GET, "/api/v1/search?" + (components.percentEncodedQuery ?? ""), as: LibrarySearchResults.self).hits
+    }
+
+    // MARK: Plumbing
+
+    private func call<Result: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none, headers: [(String, String)] = [],
+        expecting status: HTTPResponseStatus = .ok, as type: Result.Type
+    ) async throws -> Result {
+        let data = try await raw(method, path, body: try body.map { try JSONEncoder().encode($0) }, headers: headers, expecting: status)
+        do {
+            return try JSONDecoder().decode(Result.self, from: data)
+        } catch {
+            throw WriterAssistantClientError.unexpectedResponse(httpStatus: Int(status.code), body: String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private func raw(
+        _ method: HTTPMethod, _ path: String, body: Data?, headers: [(String, String)], expecting status: HTTPResponseStatus
+    ) async throws -> Data {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        authorize(&request)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: timeout)
+        } catch {
+            throw WriterAssistantClientError.transport(error)
+        }
+        let data = try await readBody(of: response)
+        guard response.status == status else { throw Self.failure(status: response.status, body: data) }
+        return data
+    }
+
+    /// An id as one path segment, whatever it holds.
+    private static func segment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-"))) ?? id
+    }
+}
