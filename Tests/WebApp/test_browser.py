@@ -198,13 +198,37 @@ class WebAppTests(unittest.TestCase):
     def card_states(self):
         return [card.get_attribute("data-state") for card in self.cards()]
 
-    def import_story(self):
-        """Fills the story bible from examples/story.json (two chapters, Ari and Tomas)."""
+    def import_story(self, path=ROOT / "examples/story.json"):
+        """Fills the story bible from examples/story.json (two chapters, Ari and Tomas), replacing
+        whatever the page holds (the page asks first when something would be lost)."""
+        self.choose_file(path)
+        self.wait_for(lambda: "Imported" in self.import_status() or self.dialog_open())
+        if self.dialog_open():
+            self.browser.find_element(By.ID, "confirm-dialog-confirm").click()
+        self.wait_for(lambda: "Imported" in self.import_status())
+
+    def choose_file(self, path):
         file_input = self.browser.find_element(By.ID, "import-file")
         self.browser.execute_script("arguments[0].hidden = false", file_input)
-        file_input.send_keys(str(ROOT / "examples/story.json"))
-        self.wait_for(lambda: "Imported" in self.browser.find_element(By.ID, "import-status").text)
+        file_input.send_keys(str(path))
         self.browser.execute_script("arguments[0].hidden = true", file_input)
+
+    def import_status(self):
+        return self.browser.find_element(By.ID, "import-status").text
+
+    def dialog_open(self):
+        return self.browser.execute_script("return document.getElementById('confirm-dialog')?.open ?? false")
+
+    def json_file(self, name, value):
+        """A file `name` holding `value` as JSON (text as it is), removed after the test."""
+        folder = Path(tempfile.mkdtemp())
+        path = folder / name
+        path.write_text(value if isinstance(value, str) else json.dumps(value))
+        self.addCleanup(lambda: (path.unlink(), folder.rmdir()))
+        return path
+
+    def button(self, text):
+        return self.browser.find_element(By.XPATH, f"//button[text()='{text}']")
 
     def saved_bible(self):
         return self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.story-bible'))")
@@ -223,9 +247,12 @@ class WebAppTests(unittest.TestCase):
         return self.browser.execute_script("return document.getElementById('workspace-text').value")
 
     def preview_text(self):
-        """The prose shown in the workspace's result, exactly (textContent, not rendered text)."""
-        return self.browser.execute_script(
-            "return document.querySelector('#workspace-output .chapter-preview')?.textContent ?? null")
+        """The new prose shown in the workspace's result, exactly (textContent, not rendered text):
+        beside the text it would replace, the new side."""
+        return self.browser.execute_script("""
+            const output = document.getElementById('workspace-output');
+            return (output.querySelector('[data-side=after] .chapter-preview') ?? output.querySelector('.chapter-preview'))?.textContent ?? null;
+        """)
 
     def pick_chapter(self, index):
         Select(self.browser.find_element(By.ID, "workspace-chapter")).select_by_value(str(index))
@@ -474,6 +501,121 @@ class WebAppTests(unittest.TestCase):
         self.type_into(rater.find_element(By.NAME, "rater-name"), "Line editor")
         self.assertEqual(removes()[0], "Remove Line editor")
 
+    def test_importing_a_file_that_is_not_a_story_changes_nothing(self):
+        self.import_story()
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari opens the hidden door.")
+        saved = self.saved_bible()
+        self.choose_file(self.json_file("hello.json", {"hello": 1}))
+        self.wait_for(lambda: "Could not import" in self.import_status())
+        self.assertIn("hello.json, so nothing was changed: it is not a story", self.import_status())
+        self.assertIn('only "hello"', self.import_status())
+        self.assertFalse(self.dialog_open())
+        self.assertEqual(self.saved_bible(), saved)
+        self.assertEqual(self.field("character-name", 1).get_attribute("value"), "Tomas")
+        self.assertEqual(self.field("worldbuilding").get_attribute("value"), STORY["worldbuilding"]["content"])
+        self.assertEqual(self.browser.find_element(By.ID, "plot-point").get_attribute("value"), "Ari opens the hidden door.")
+
+    def test_an_import_says_what_it_replaces_asks_first_and_can_be_undone(self):
+        self.fill_small_bible()
+        mine = self.saved_bible()
+        request = self.json_file("request.json", {"raterPrompt": "Be brief.", "plotPoint": "Tomas burns the letter.", "structured_context": STORY})
+        self.choose_file(request)
+        self.wait_for(self.dialog_open, message="the import did not ask first")
+        lines = [item.text for item in self.browser.find_elements(By.CSS_SELECTOR, "#confirm-dialog-lines li")]
+        self.assertEqual(len(lines), 2, lines)
+        self.assertRegex(lines[0], r"^The story bible \(1 character, 1 chapter \(\d+ words\), worldbuilding, a summary\) is replaced by the file’s \(2 characters, 2 chapters")
+        self.assertEqual(lines[1], "The plot point “Ari finds a hidden door behind the linen-covered mirror.” is replaced by “Tomas burns the letter.”.")
+        self.assertIn("request.json", self.browser.find_element(By.ID, "confirm-dialog-title").text)
+        self.browser.find_element(By.ID, "confirm-dialog-cancel").click()
+        self.wait_for(lambda: "not imported" in self.import_status())
+        self.assertEqual(self.saved_bible(), mine)
+        self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Ari"])
+
+        self.choose_file(request)
+        self.wait_for(self.dialog_open)
+        self.browser.find_element(By.ID, "confirm-dialog-confirm").click()
+        self.wait_for(lambda: "Imported request.json" in self.import_status())
+        self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Ari", "Tomas"])
+        self.assertEqual(self.browser.find_element(By.ID, "plot-point").get_attribute("value"), "Tomas burns the letter.")
+        self.button("Undo the import of request.json").click()
+        self.wait_for(lambda: self.saved_bible() == mine, timeout=5)
+        self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Ari"])
+        self.assertEqual(self.field("chapter-title").get_attribute("value"), "The Farm")
+        self.assertEqual(self.browser.find_element(By.ID, "plot-point").get_attribute("value"), "Ari finds a hidden door behind the linen-covered mirror.")
+        self.assertIn("back as it was before importing request.json", self.import_status())
+
+    def test_export_holds_everything_the_page_holds_and_imports_back_whole(self):
+        self.import_story()
+        self.type_into(self.field("storyTitle"), "The Glass Valley")
+        self.browser.find_element(By.XPATH, "//summary[h3[text()='System prompts']]").click()
+        self.type_into(self.field("assistantPrompt"), "Answer as a patient editor.")
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari opens the hidden door.")
+        self.show_tab("raters")
+        rater = self.browser.find_elements(By.CSS_SELECTOR, ".rater")[0]
+        rater.find_element(By.TAG_NAME, "summary").click()
+        self.type_into(rater.find_element(By.NAME, "rater-name"), "Line editor")
+        self.browser.find_elements(By.CSS_SELECTOR, ".rater-enabled")[1].click()
+        raters = [(item["name"], item["prompt"], item["enabled"]) for item in
+                  self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.raters'))")]
+        self.show_tab("bible")
+        bible = self.saved_bible()
+        self.browser.execute_script("""
+            window.exported = [];
+            const createObjectURL = URL.createObjectURL;
+            URL.createObjectURL = (blob) => { window.exportedBlob = blob; return createObjectURL(blob); };
+            HTMLAnchorElement.prototype.click = function () {
+              const name = this.download;
+              window.exportedBlob.text().then((text) => window.exported.push({ name, text }));
+            };
+        """)
+        self.browser.find_element(By.ID, "export-bible").click()
+        self.wait_for(lambda: self.browser.execute_script("return window.exported.length") == 1, timeout=5)
+        exported = self.browser.execute_script("return window.exported[0]")
+        self.assertEqual(exported["name"], "the-glass-valley.json")
+        story = json.loads(exported["text"])
+        self.assertEqual(story["title"], "The Glass Valley")
+        self.assertEqual(story["plotPoint"], "Ari opens the hidden door.")
+        self.assertEqual(story["structured_context"]["systemPrompts"]["assistantPrompt"], "Answer as a patient editor.")
+        self.assertEqual([(item["name"], item["prompt"], item["enabled"]) for item in story["raters"]], raters)
+
+        self.browser.execute_script("localStorage.clear()")
+        self.browser.refresh()
+        self.wait_for(lambda: self.health_state() == "ready")
+        self.import_story(self.json_file(exported["name"], exported["text"]))
+        self.assertEqual(self.saved_bible(), bible)
+        self.assertEqual(self.field("storyTitle").get_attribute("value"), "The Glass Valley")
+        self.assertEqual(self.field("assistantPrompt").get_attribute("value"), "Answer as a patient editor.")
+        self.assertEqual(self.browser.find_element(By.ID, "plot-point").get_attribute("value"), "Ari opens the hidden door.")
+        self.assertEqual([(item["name"], item["prompt"], item["enabled"]) for item in
+                          self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.raters'))")], raters)
+        self.show_tab("raters")
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, ".rater-name")[0].text, "Line editor")
+
+        # A story without a title keeps the old name.
+        self.show_tab("bible")
+        self.field("storyTitle").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+        self.browser.execute_script("""
+            window.exported = [];
+            const createObjectURL = URL.createObjectURL;
+            URL.createObjectURL = (blob) => { window.exportedBlob = blob; return createObjectURL(blob); };
+            HTMLAnchorElement.prototype.click = function () { window.exported.push({ name: this.download }); };
+        """)
+        self.browser.find_element(By.ID, "export-bible").click()
+        self.assertEqual(self.browser.execute_script("return window.exported[0].name"), "story-bible.json")
+
+    def test_a_removal_can_be_undone(self):
+        self.import_story()
+        self.browser.find_element(By.XPATH, "//button[text()='Remove Ari']").click()
+        self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Tomas"])
+        self.assertIn("Ari was removed", self.browser.find_element(By.CSS_SELECTOR, "#bible-form .undo-offer").text)
+        self.button("Undo the removal of Ari").click()
+        self.assertEqual([field.get_attribute("value") for field in self.browser.find_elements(By.NAME, "character-name")], ["Ari", "Tomas"])
+        self.assertEqual(self.saved_bible()["characters"][0]["name"], "Ari")
+        self.show_tab("raters")
+        self.browser.find_element(By.XPATH, "//button[text()='Remove Pacing editor']").click()
+        self.browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "z")
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, ".rater-name")[0].text, "Pacing editor")
+
     # -- the chapter workspace -------------------------------------------------------------
 
     def test_a_generated_chapter_streams_into_the_workspace_and_keep_adds_it_to_the_bible(self):
@@ -610,6 +752,74 @@ class WebAppTests(unittest.TestCase):
         expected = fleshed + original[end:]
         self.assertEqual(self.saved_bible()["previousChapters"][0]["content"], expected)
         self.assertEqual(self.workspace_text(), expected.replace("\r\n", "\n"))
+
+    def test_keeping_a_revision_shows_both_texts_warns_and_can_be_undone(self):
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(1)
+        original = STORY["previousChapters"][1]["content"]
+        short = "A chapter reworked into a new version."
+        self.stub_operation("modify-chapter", {"modifiedChapter": short, "changesSummary": "Made it shorter.", "wordCount": 7})
+        self.type_into(self.browser.find_element(By.ID, "change-request"), "Make the father more frightened.")
+        self.browser.find_element(By.ID, "modify-chapter").click()
+        self.wait_for_workspace("complete", timeout=10)
+        sides = self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .comparison-side")
+        self.assertEqual([side.get_attribute("data-side") for side in sides], ["before", "after"])
+        self.assertEqual(sides[0].find_element(By.TAG_NAME, "h4").text, f"Chapter 2, before ({len(original.split())} words)")
+        self.assertEqual(sides[1].find_element(By.TAG_NAME, "h4").text, "The revised chapter (7 words)")
+        self.assertEqual(sides[0].find_element(By.CSS_SELECTOR, ".chapter-preview").text, original)
+        warnings = self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .replacement-warnings").text
+        self.assertIn("much shorter: 7 words in place of the", warnings)
+
+        self.browser.find_element(By.ID, "workspace-keep").click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        self.assertEqual(self.saved_bible()["previousChapters"][1]["content"], short)
+        self.browser.find_element(By.ID, "workspace-undo").click()
+        self.wait_for(lambda: self.workspace_state() == "complete", timeout=5)
+        self.assertEqual(self.saved_bible()["previousChapters"][1]["content"], original)
+        self.assertEqual(self.workspace_text(), original)
+        self.assertEqual(self.field("chapter-content", 1).get_attribute("value"), original)
+        self.assertIn("Chapter 2 is back as it was.", self.browser.find_element(By.ID, "workspace-result").text)
+
+        # Kept again, then undone with Ctrl+Z outside the text.
+        self.browser.find_element(By.ID, "workspace-keep").click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        self.assertEqual(self.workspace_text(), short)
+        self.browser.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, "z")
+        self.wait_for(lambda: self.workspace_text() == original, timeout=5)
+        self.assertEqual(self.saved_bible()["previousChapters"][1]["content"], original)
+
+        # An answer cut at the token limit says so before it is kept.
+        self.stub_operation("modify-chapter", {"modifiedChapter": original + " More.", "changesSummary": "Longer.", "wordCount": 30,
+                                               "context_metadata": {**METADATA, "truncated": True}})
+        self.browser.find_element(By.ID, "modify-chapter").click()
+        self.wait_for_workspace("complete", timeout=10)
+        warnings = self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .replacement-warnings").text
+        self.assertIn("cut at the token limit", warnings)
+        self.assertNotIn("much shorter", warnings)
+
+    def test_a_flesh_out_shows_the_passage_it_replaces_beside_the_new_text(self):
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(0)
+        original = self.workspace_text()
+        end = original.index(".") + 1
+        self.browser.execute_script("document.getElementById('workspace-text').setSelectionRange(0, arguments[0])", end)
+        fleshed = "Ari grew up on a quiet farm, where the wheat leaned toward the dark forest and the wind hummed."
+        self.stub_operation("flesh-out", {"fleshedOutText": fleshed, "originalText": original[:end]})
+        self.browser.find_element(By.ID, "flesh-out").click()
+        self.wait_for_workspace("complete", timeout=10)
+        before = self.browser.find_element(By.CSS_SELECTOR, "#workspace-output [data-side=before]")
+        after = self.browser.find_element(By.CSS_SELECTOR, "#workspace-output [data-side=after]")
+        self.assertEqual(before.find_element(By.CSS_SELECTOR, ".chapter-preview").text, original[:end])
+        self.assertEqual(after.find_element(By.CSS_SELECTOR, ".chapter-preview").text, fleshed)
+        self.assertIn("The passage, before", before.text)
+        self.assertIn(f"({len(fleshed.split())} words)", after.text)
+        self.browser.find_element(By.ID, "workspace-keep").click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        self.assertEqual(self.workspace_text(), fleshed + original[end:])
+        self.browser.find_element(By.ID, "workspace-undo").click()
+        self.wait_for(lambda: self.workspace_text() == original, timeout=5)
 
     def test_cards_and_the_editor_review_show_no_stray_null(self):
         # An empty part of a card (no cursor once complete, an empty priority group) once showed

@@ -2,14 +2,19 @@
 // in which every enabled rater streams its feedback into its own card, and the chapter
 // workspace (with the character generator in the story bible), which share the connections.
 import { ApiError, apiKey, fetchHealth, setApiKey, streamRaterFeedback } from './api.mjs';
+import { fill } from './dom.mjs';
 import { BibleView } from './bible-view.mjs';
 import { ChapterWorkspace } from './chapter-workspace.mjs';
 import { CharacterGenerator } from './character-generator.mjs';
+import { ConfirmDialog } from './confirm-dialog.mjs';
 import { ConnectionGate } from './connection-gate.mjs';
 import { FeedbackCard } from './feedback-card.mjs';
 import { describeHealth } from './messages.mjs';
 import { RatersView } from './raters-view.mjs';
-import { normalizeBible, Store, toStructuredContext } from './store.mjs';
+import { Store, toStructuredContext } from './store.mjs';
+import { readStoryFile, replacedByImport, storyFile, storyFileName } from './story-file.mjs';
+import { UndoHistory } from './undo-history.mjs';
+import { UndoOffers } from './undo-offers.mjs';
 
 // Six connections per origin in HTTP/1.1 browsers; one stays free for health checks and the page.
 const streamConnections = 5;
@@ -20,30 +25,37 @@ const element = (id) => document.getElementById(id);
 const cards = new Map(); // FeedbackCard -> AbortController of its running request
 let health = null;
 let healthTimer = null;
+// Every click that changes the story (a kept answer, an import, a removal) can be undone until
+// the writer leaves the page.
+const undo = new UndoOffers(new UndoHistory());
+const confirmDialog = new ConfirmDialog();
 
 const characterGenerator = new CharacterGenerator({
   getBible: () => bibleView.bible,
   gate,
+  undo,
   onCreate: (character) => bibleView.addCharacter(character),
+  onRemove: (character) => bibleView.removeCharacter(character),
   onFinished: () => refreshHealth(),
 });
 const bibleView = new BibleView(element('bible-form'), store.loadBible(), (bible) => {
   reportSaved(store.saveBible(bible));
   workspace.bibleChanged();
-}, { charactersExtra: characterGenerator.element });
+}, { charactersExtra: characterGenerator.element, undo });
 const ratersView = new RatersView(element('raters-form'), store.loadRaters(), (raters) => {
   reportSaved(store.saveRaters(raters));
   updateRunControls();
-});
+}, { undo });
 const plotPoint = element('plot-point');
 const workspace = new ChapterWorkspace(element('chapter-workspace'), {
   getBible: () => bibleView.bible,
   store,
   gate,
   plotPoint,
-  onBibleChange: ({ chapter, added }) => {
+  undo,
+  onBibleChange: ({ chapter, added, removed }) => {
     reportSaved(store.saveBible(bibleView.bible));
-    if (added) bibleView.renderChapters();
+    if (added || removed) bibleView.renderChapters();
     else bibleView.chapterChanged(chapter);
   },
   onFinished: () => refreshHealth(),
@@ -167,28 +179,83 @@ async function refreshHealth() {
 
 // --- Import and export -----------------------------------------------------------------------
 
-function exportBible() {
-  const json = JSON.stringify(toStructuredContext(bibleView.bible), null, 2);
+/** Everything the page holds that a file keeps: the story bible, plot point, raters and draft. */
+function pageState() {
+  return { bible: bibleView.bible, plotPoint: plotPoint.value, raters: ratersView.raters, draft: workspace.draftState };
+}
+
+/** Puts the parts a file holds in place (those it does not hold stay), and saves them. */
+function applyState({ bible, plotPoint: text, raters, draft }) {
+  if (bible) {
+    bibleView.show(bible);
+    reportSaved(store.saveBible(bible));
+    workspace.bibleChanged();
+  }
+  if (text !== undefined) {
+    plotPoint.value = text;
+    reportSaved(store.savePlotPoint(text));
+  }
+  if (raters) {
+    ratersView.show(raters);
+    reportSaved(store.saveRaters(raters));
+    updateRunControls();
+  }
+  if (draft) workspace.setDraft(draft);
+}
+
+function exportStory() {
+  const json = JSON.stringify(storyFile(pageState()), null, 2);
   const link = document.createElement('a');
   link.href = URL.createObjectURL(new Blob([json + '\n'], { type: 'application/json' }));
-  link.download = 'story-bible.json';
+  link.download = storyFileName(bibleView.bible.title);
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
 
-async function importBible(file) {
+/**
+ * Reads a file and checks all of it before anything changes; says what it would replace and
+ * asks (unless nothing would be lost); then replaces, with an undo that puts back all it replaced.
+ */
+async function importStory(file) {
   const status = element('import-status');
+  const say = (said, warning = false) => {
+    fill(status, said);
+    status.classList.toggle('warning', warning);
+  };
+  let incoming;
   try {
-    const bible = normalizeBible(JSON.parse(await file.text()));
-    bibleView.show(bible);
-    reportSaved(store.saveBible(bible));
-    workspace.bibleChanged();
-    status.textContent = `Imported ${file.name}.`;
-    status.classList.remove('warning');
+    incoming = readStoryFile(await file.text());
   } catch (error) {
-    status.textContent = `Could not import ${file.name}: ${error instanceof SyntaxError ? 'it is not valid JSON.' : error.message}`;
-    status.classList.add('warning');
+    say(`Could not import ${file.name}, so nothing was changed: ${error.message}`, true);
+    return;
   }
+  const current = pageState();
+  const lines = replacedByImport(current, incoming);
+  if (lines.length) {
+    const replace = await confirmDialog.ask({
+      title: `Replace your story with ${file.name}?`,
+      lines,
+      note: 'You can undo the import until you leave this page.',
+      confirmLabel: 'Replace',
+      cancelLabel: 'Keep my story',
+    });
+    if (!replace) {
+      say(`${file.name} was not imported; your story is as it was.`);
+      return;
+    }
+  }
+  // What the import replaces, as it is now, for its undo.
+  const before = JSON.parse(JSON.stringify({
+    bible: incoming.bible ? current.bible : undefined,
+    plotPoint: incoming.plotPoint !== undefined ? current.plotPoint : undefined,
+    raters: incoming.raters ? current.raters : undefined,
+    draft: incoming.draft ? current.draft : undefined,
+  }));
+  applyState(incoming);
+  say(undo.offer({ label: `the import of ${file.name}`, undo: () => {
+    applyState(before);
+    return `Your story is back as it was before importing ${file.name}.`;
+  } }, `Imported ${file.name}.`));
 }
 
 // --- Tabs -------------------------------------------------------------------------------------
@@ -251,11 +318,11 @@ element('skip-to-plot-point').addEventListener('click', (event) => {
 });
 element('run-panel').addEventListener('click', runPanel);
 element('cancel-all').addEventListener('click', cancelAll);
-element('export-bible').addEventListener('click', exportBible);
+element('export-bible').addEventListener('click', exportStory);
 element('import-bible').addEventListener('click', () => element('import-file').click());
 element('import-file').addEventListener('change', (event) => {
   const [file] = event.target.files;
-  if (file) importBible(file);
+  if (file) importStory(file);
   event.target.value = '';
 });
 updateRunControls();

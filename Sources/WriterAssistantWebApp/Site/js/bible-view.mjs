@@ -1,18 +1,19 @@
 // The story bible form. Every keystroke updates the bible object and hands it to `onChange`,
 // which saves it; only adding or removing a character or chapter rebuilds part of the form.
-import { h, refreshWordCount, textField } from './dom.mjs';
+import { fill, h, refreshWordCount, textField } from './dom.mjs';
 import { characterFields, emptyChapter, emptyCharacter, nextChapterNumber } from './store.mjs';
 
 export class BibleView {
   /**
    * `charactersExtra`, when given, is an element shown below the characters (the character
-   * generator of the chapter workspace).
+   * generator of the chapter workspace); `undo` (the page's UndoOffers) offers to undo every removal.
    */
-  constructor(container, bible, onChange, { charactersExtra } = {}) {
+  constructor(container, bible, onChange, { charactersExtra, undo } = {}) {
     this.container = container;
     this.bible = bible;
     this.onChange = onChange;
     this.charactersExtra = charactersExtra;
+    this.undo = undo;
     this.chapterRefreshers = new Map(); // chapter object -> puts its current values in its fields
   }
 
@@ -33,6 +34,15 @@ export class BibleView {
     this.renderCharacters(this.bible.characters.length - 1);
   }
 
+  /** Takes a character out (a generated one whose keep was undone). */
+  removeCharacter(character) {
+    const index = this.bible.characters.indexOf(character);
+    if (index < 0) return;
+    this.bible.characters.splice(index, 1);
+    this.onChange(this.bible);
+    this.renderCharacters();
+  }
+
   /** Shows `bible` (after an import, say) in place of the current one. */
   show(bible) {
     this.bible = bible;
@@ -49,6 +59,7 @@ export class BibleView {
     this.charactersSection = h('div');
     this.chaptersSection = h('div');
     this.container.replaceChildren(
+      textField({ label: 'Title of the story', name: 'storyTitle', value: bible.title, hint: 'Names the file Export JSON writes; never sent to the model.', onInput: bind(bible, 'title') }),
       section('System prompts', false,
         h('p', { class: 'hint' }, 'Standing instructions for every rater: what to know about you and how to answer.'),
         textField({ label: 'Before the story (prefix)', name: 'mainPrefix', multiline: true, rows: 2, value: bible.systemPrompts.mainPrefix, onInput: bind(bible.systemPrompts, 'mainPrefix') }),
@@ -75,7 +86,7 @@ export class BibleView {
       item: (character, index, changed) => ({
         name: () => character.name.trim() || `Character ${index + 1}`,
         fields: characterFields.map(([field, label]) => textField({
-          label, name: `character-${field}`, value: character[field], multiline: field !== 'name' && field !== 'age',
+          label, name: `character-${field}`, value: character[field], multiline: !shortCharacterFields.includes(field),
           rows: 2,
           onInput: (event) => {
             character[field] = event.target.value;
@@ -132,14 +143,24 @@ export class BibleView {
    * index, changed, renamed)` gives the entry's `fields` and its `name()`, which titles the entry
    * and its remove button ("Remove Maren Vell") and is read again whenever the entry changes.
    */
-  #renderList(container, list, focusIndex, { addLabel, create, item }) {
-    const redraw = (focus) => this.#renderList(container, list, focus, { addLabel, create, item });
+  #renderList(container, list, focusIndex, { addLabel, create, item }, notice = null) {
+    const redraw = (focus, note) => this.#renderList(container, list, focus, { addLabel, create, item }, note);
     const items = list.map((entry, index) => {
       const title = h('span');
       const remove = h('button', { type: 'button', class: 'quiet danger', onClick: () => {
+        const removedName = name();
         list.splice(index, 1);
         this.onChange(this.bible);
-        redraw();
+        // Where the list ends, until it is drawn again: the offer to put it back.
+        redraw(undefined, this.undo?.offer({ label: `the removal of ${removedName}`, undo: () => {
+          if (list !== this.bible.characters && list !== this.bible.previousChapters) {
+            throw new Error(`The story bible was replaced since, so ${removedName} was not put back.`);
+          }
+          list.splice(Math.min(index, list.length), 0, entry);
+          this.onChange(this.bible);
+          redraw(Math.min(index, list.length - 1));
+          return `${removedName} is back in the story bible.`;
+        } }, `${removedName} was removed from the story bible.`));
       } });
       const renamed = () => {
         title.textContent = name();
@@ -156,8 +177,9 @@ export class BibleView {
         fields,
         remove);
     });
-    container.replaceChildren(
-      ...items,
+    fill(container,
+      items,
+      notice,
       h('button', { type: 'button', class: 'add', onClick: () => {
         list.push(create());
         this.onChange(this.bible);
@@ -166,6 +188,9 @@ export class BibleView {
     items[focusIndex]?.querySelector('input, textarea')?.focus();
   }
 }
+
+/** Character fields of a word or two, in one-line inputs; the others are text boxes. */
+const shortCharacterFields = ['name', 'age', 'sex', 'gender'];
 
 function chapterName(chapter) {
   return `Chapter ${chapter.number}${chapter.title.trim() ? `: ${chapter.title.trim()}` : ''}`;

@@ -8,7 +8,9 @@ import { h } from './dom.mjs';
 import { JobPanel } from './job-panel.mjs';
 import { locatePassage, replaceSelection } from './passage.mjs';
 import { normalizeCharacterFeedback, previewChapterChange, previewCharacterFeedback, previewReview } from './partial-json.mjs';
+import { replacementWarnings } from './revision-check.mjs';
 import { appendChapter, contextFor, replaceChapterContent, toStructuredContext } from './store.mjs';
+import { capitalized, undoTextChange } from './undo-history.mjs';
 import * as show from './workspace-results.mjs';
 import { countWords, wordsOf } from './words.mjs';
 
@@ -34,17 +36,19 @@ export class ChapterWorkspace {
    * - `store`: keeps the workspace's draft and chosen chapter;
    * - `gate`: the connection gate the raters use too;
    * - `plotPoint`: the page's plot point text area;
-   * - `onBibleChange({ chapter })` after a chapter changed, `({ added })` after one was added;
-   * - `onFinished()` after every request.
+   * - `onBibleChange({ chapter })` after a chapter changed, `({ added })` after one was added,
+   *   `({ removed })` after one was taken out (a kept chapter undone);
+   * - `onFinished()` after every request;
+   * - `undo`: the page's UndoOffers, which records every Keep so it can be undone.
    */
-  constructor(container, { getBible, store, gate, plotPoint, onBibleChange, onFinished }) {
+  constructor(container, { getBible, store, gate, plotPoint, onBibleChange, onFinished, undo }) {
     this.container = container;
     this.getBible = getBible;
     this.store = store;
     this.plotPoint = plotPoint;
     this.onBibleChange = onBibleChange;
     this.ready = true;
-    this.panel = new JobPanel({ idPrefix: 'workspace', gate, onFinished: () => {
+    this.panel = new JobPanel({ idPrefix: 'workspace', gate, undo, onFinished: () => {
       this.#updateControls();
       onFinished?.();
     } });
@@ -151,6 +155,18 @@ export class ChapterWorkspace {
     this.#renderCharacterOptions();
   }
 
+  /** The new chapter's draft, `{ title, text }` (not in the story bible until added there). */
+  get draftState() {
+    return { ...this.draft };
+  }
+
+  /** Replaces the new chapter's draft (an import, or its undo). */
+  setDraft({ title, text }) {
+    this.draft = { title, text };
+    this.#persist();
+    if (this.textArea && !this.chapter) this.#show(null);
+  }
+
   /** Whether the server has a model to ask (the buttons are off while it has none). */
   setReady(ready) {
     this.ready = ready;
@@ -181,9 +197,13 @@ export class ChapterWorkspace {
       keepLabel: 'Keep as a new chapter',
       keep: (result) => {
         const chapter = appendChapter(this.bible, { content: someText(result.chapterText) });
+        const kept = { title: chapter.title, content: chapter.content };
         this.onBibleChange({ added: chapter });
         this.#show(chapter);
-        return `Added to the story bible as chapter ${chapter.number}.`;
+        return {
+          message: `Added to the story bible as chapter ${chapter.number}.`,
+          undo: { label: `the new chapter ${chapter.number}`, undo: () => this.#takeOut(chapter, kept) },
+        };
       },
     });
   }
@@ -201,7 +221,15 @@ export class ChapterWorkspace {
         const change = previewChapterChange(answer);
         return change.changesSummary || change.modifiedChapter ? show.chapterChange(change) : null;
       },
-      show: (result) => show.chapterChange(result),
+      show: (result) => [
+        h('h4', {}, 'What changed'),
+        h('p', { class: 'changes-summary' }, result.changesSummary ?? ''),
+        show.comparison({
+          before: target.text, beforeLabel: `${capitalized(target.name)}, before`,
+          after: result.modifiedChapter ?? '', afterLabel: 'The revised chapter',
+          warnings: replacementWarnings({ before: target.text, after: result.modifiedChapter ?? '', truncated: result.context_metadata?.truncated, what: target.name }),
+        }),
+      ],
       summary: (result) => wordsOf(result.wordCount),
       truncatedNote: cutBack,
       keepLabel: 'Keep the changes',
@@ -212,8 +240,12 @@ export class ChapterWorkspace {
         if (this.#target(target.chapter).text !== target.text) {
           throw new Error('The chapter has changed since; ask for the changes anew.');
         }
-        this.#setText(target, someText(result.modifiedChapter));
-        return `${capitalized(target.name)} now reads as revised.`;
+        const revised = someText(result.modifiedChapter);
+        this.#setText(target, revised);
+        return {
+          message: `${capitalized(target.name)} now reads as revised.`,
+          undo: { label: `the revision of ${target.name}`, undo: this.#undoText(target, target.text, revised) },
+        };
       },
     });
   }
@@ -234,16 +266,25 @@ export class ChapterWorkspace {
       body,
       title: whole ? `${capitalized(target.name)}, fleshed out` : 'The passage, fleshed out',
       preview: (text) => (text ? show.prose(text) : null),
-      show: (result) => show.prose(result.fleshedOutText ?? ''),
+      // The passage it replaces beside it, so the writer sees what goes and what comes.
+      show: (result) => show.comparison({
+        before: selection.text, beforeLabel: whole ? `${capitalized(target.name)}, before` : 'The passage, before',
+        after: result.fleshedOutText ?? '', afterLabel: 'Fleshed out',
+        warnings: replacementWarnings({ before: selection.text, after: result.fleshedOutText ?? '', truncated: result.context_metadata?.truncated, what: whole ? target.name : 'the passage' }),
+      }),
       truncatedNote: cutBack,
       keepLabel: whole ? 'Replace the chapter text' : 'Replace the selection',
       keep: (result) => {
         if (whole && cutShort(result, result.fleshedOutText, target.text)) throw new Error(tooLongToKeep);
-        const replaced = replaceSelection(this.#target(target.chapter).text, selection, someText(result.fleshedOutText));
+        const before = this.#target(target.chapter).text;
+        const replaced = replaceSelection(before, selection, someText(result.fleshedOutText));
         if (!replaced) throw new Error('The selected passage has changed since; select it again and ask anew.');
         this.#setText(target, replaced.text);
         if (this.#isShowing(target)) this.textArea.setSelectionRange(replaced.start, replaced.end);
-        return whole ? 'The chapter text was replaced.' : 'The selection was replaced.';
+        return {
+          message: whole ? 'The chapter text was replaced.' : 'The selection was replaced.',
+          undo: { label: `the fleshed-out passage of ${target.name}`, undo: this.#undoText(target, before, replaced.text) },
+        };
       },
     });
   }
@@ -336,6 +377,25 @@ export class ChapterWorkspace {
     }
   }
 
+  /** The undo of a kept text: `before` back in the job's chapter (or draft), if it still reads `after`. */
+  #undoText(target, before, after) {
+    return undoTextChange({ name: target.name, read: () => this.#target(target.chapter).text, write: (text) => this.#setText(target, text), before, after });
+  }
+
+  /** Takes a kept chapter out of the bible again, unless the writer has worked on it since. */
+  #takeOut(chapter, kept) {
+    const name = `Chapter ${chapter.number}`;
+    const chapters = this.bible.previousChapters;
+    if (!chapters.includes(chapter)) throw new Error(`${name} is no longer in the story bible.`);
+    if (chapter.content !== kept.content || chapter.title !== kept.title) {
+      throw new Error(`${name} was edited since, so it stays in the story bible: undo those edits first, or remove it there.`);
+    }
+    chapters.splice(chapters.indexOf(chapter), 1);
+    this.onBibleChange({ removed: chapter });
+    if (this.chapter === chapter) this.#show(null);
+    return `${name} was taken out of the story bible.`;
+  }
+
   /** Selects the passage an issue quotes in its chapter, showing that chapter first if need be. */
   #selectPassage(target, issue) {
     if (target.chapter && !this.bible.previousChapters.includes(target.chapter)) return false;
@@ -417,7 +477,4 @@ function chapterName(chapter) {
   return `Chapter ${chapter.number}${chapter.title ? `: ${chapter.title}` : ''}`;
 }
 
-function capitalized(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 

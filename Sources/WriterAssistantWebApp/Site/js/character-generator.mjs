@@ -11,13 +11,15 @@ import { characterDetails } from './workspace-results.mjs';
 export class CharacterGenerator {
   /**
    * `getBible()` gives the story bible as it is now, `onCreate(character)` adds a kept character
-   * to it, `onFinished()` runs after every request.
+   * to it and `onRemove(character)` takes one out again (an undone keep), `onFinished()` runs
+   * after every request, `undo` (the page's UndoOffers) records every keep.
    */
-  constructor({ getBible, gate, onCreate, onFinished }) {
+  constructor({ getBible, gate, onCreate, onRemove, onFinished, undo }) {
     this.getBible = getBible;
     this.onCreate = onCreate;
+    this.onRemove = onRemove;
     this.ready = true;
-    this.panel = new JobPanel({ idPrefix: 'character-details', gate, onFinished: () => {
+    this.panel = new JobPanel({ idPrefix: 'character-details', gate, undo, onFinished: () => {
       this.#updateControls();
       onFinished?.();
     } });
@@ -61,9 +63,21 @@ export class CharacterGenerator {
       keepLabel: 'Add to the characters',
       keep: (result) => {
         const character = characterFromDetails(result, basicBio);
+        const kept = JSON.stringify(character);
+        const name = character.name || 'The new character';
         this.onCreate(character);
         this.bio.value = '';
-        return `${character.name || 'The character'} was added to the story bible.`;
+        return {
+          message: `${name} was added to the story bible.`,
+          undo: { label: `the new character ${name}`, undo: () => {
+            const characters = this.getBible().characters;
+            if (!characters.includes(character)) throw new Error(`${name} is no longer in the story bible.`);
+            if (JSON.stringify(character) !== kept) throw new Error(`${name} was edited since, so they stay in the story bible: remove them there if you wish.`);
+            this.onRemove(character);
+            if (this.bio.value === '') this.bio.value = basicBio;
+            return `${name} was taken out of the story bible.`;
+          } },
+        };
       },
     });
     this.#updateControls();

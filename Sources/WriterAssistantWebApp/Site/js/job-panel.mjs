@@ -11,11 +11,14 @@ export class JobPanel {
   /**
    * Element ids start with `idPrefix`: `-result` (the card, whose `data-job` is the operation
    * and `data-state` its state), `-heading`, `-output`, `-cancel`, `-keep`, `-discard`.
-   * `onFinished` is called after every run, however it ended.
+   * `onFinished` is called after every run, however it ended. `undo` (the page's UndoOffers)
+   * records what a Keep did, when the job says how to undo it; the card then offers Undo.
    */
-  constructor({ idPrefix, gate, onFinished }) {
+  constructor({ idPrefix, gate, onFinished, undo }) {
     this.gate = gate;
     this.onFinished = onFinished;
+    this.undoService = undo;
+    this.keptEntry = null; // the undo history's entry of the answer this card kept
     this.controller = null;
     this.job = null;
     this.result = null;
@@ -27,7 +30,9 @@ export class JobPanel {
     this.cancelButton = h('button', { type: 'button', id: `${idPrefix}-cancel`, class: 'quiet', onClick: () => this.cancel() }, 'Cancel');
     this.keepButton = h('button', { type: 'button', id: `${idPrefix}-keep`, class: 'primary', hidden: true, onClick: () => this.#keep() }, 'Keep');
     this.discardButton = h('button', { type: 'button', id: `${idPrefix}-discard`, class: 'quiet', hidden: true, onClick: () => this.close() }, 'Discard');
+    this.undoButton = h('button', { type: 'button', id: `${idPrefix}-undo`, hidden: true, onClick: () => this.#undo() }, 'Undo');
     this.keepHint = h('span', { class: 'run-hint', role: 'alert' });
+    this.undoNote = h('span', { class: 'save-status', role: 'status' });
     this.element = h('section', { id: `${idPrefix}-result`, class: 'card job', hidden: true, 'aria-labelledby': `${idPrefix}-heading`, 'data-state': '' },
       h('header', { class: 'card-head' },
         this.title,
@@ -36,7 +41,7 @@ export class JobPanel {
       this.progress,
       this.message,
       this.output,
-      h('div', { class: 'actions job-actions' }, this.keepButton, this.discardButton, this.keepHint));
+      h('div', { class: 'actions job-actions' }, this.keepButton, this.undoButton, this.discardButton, this.keepHint, this.undoNote));
   }
 
   get running() {
@@ -50,7 +55,8 @@ export class JobPanel {
    * - `preview(answerSoFar)`: nodes showing the answer being written (token text), or null;
    * - `show(result)`: nodes showing the result; `summary(result)`: words before the timings;
    * - `keepLabel`, `keep(result)`: when given, a Keep button that calls it; it returns what to say
-   *   once kept, or throws an Error whose message says why it could not be kept;
+   *   once kept — or `{ message, undo: { label, undo } }` to make the keep undoable (see
+   *   UndoHistory.record) — or throws an Error whose message says why it could not be kept;
    * - `truncatedNote`: what an answer cut off at the token limit lost.
    * Resolves with the result, or null when the run failed or was cancelled.
    */
@@ -60,6 +66,7 @@ export class JobPanel {
     this.controller = controller;
     this.job = job;
     this.result = null;
+    this.keptEntry = null;
     this.answer = '';
     this.element.dataset.job = job.operation;
     this.element.hidden = false;
@@ -67,6 +74,7 @@ export class JobPanel {
     this.progress.setAttribute('aria-label', `${job.title}: progress`);
     this.output.replaceChildren();
     this.keepHint.textContent = '';
+    this.undoNote.textContent = '';
     this.#setState('queued', 0, 'Every connection is in use; this starts when one is free.');
     this.element.scrollIntoView?.({ block: 'nearest' });
     try {
@@ -85,7 +93,8 @@ export class JobPanel {
         this.result = result;
         const summary = job.summary?.(result);
         const metadata = describeMetadata(result?.context_metadata, job.truncatedNote ? { truncatedNote: job.truncatedNote } : {});
-        this.#setState('complete', 100, [summary, metadata].filter(Boolean).join(' \u00b7 '));
+        this.completeMessage = [summary, metadata].filter(Boolean).join(' \u00b7 ');
+        this.#setState('complete', 100, this.completeMessage);
         fill(this.output, job.show(result));
         return result;
       } finally {
@@ -116,6 +125,7 @@ export class JobPanel {
     controller?.abort();
     this.job = null;
     this.result = null;
+    this.keptEntry = null;
     this.element.hidden = true;
     this.element.dataset.state = '';
     this.output.replaceChildren();
@@ -131,13 +141,36 @@ export class JobPanel {
 
   #keep() {
     if (!this.job?.keep || this.element.dataset.state !== 'complete') return;
+    let kept;
     try {
-      const said = this.job.keep(this.result);
-      this.keepHint.textContent = '';
-      this.#setState('kept', 100, said ?? 'Kept.');
+      kept = this.job.keep(this.result);
     } catch (error) {
       this.keepHint.textContent = error.message;
+      return;
     }
+    const message = (typeof kept === 'string' ? kept : kept?.message) ?? 'Kept.';
+    this.keepHint.textContent = '';
+    this.undoNote.textContent = '';
+    if (kept?.undo && this.undoService) {
+      const entry = this.undoService.record({
+        ...kept.undo,
+        // Undone from here or by Ctrl+Z: the answer can be kept again.
+        onUndone: (said) => {
+          if (this.keptEntry !== entry) return;
+          this.keptEntry = null;
+          this.#setState('complete', 100, this.completeMessage);
+          this.undoNote.textContent = said;
+        },
+      });
+      this.keptEntry = entry;
+    }
+    this.#setState('kept', 100, message);
+  }
+
+  #undo() {
+    if (!this.keptEntry) return;
+    const { done, message } = this.undoService.undo(this.keptEntry);
+    this.keepHint.textContent = done ? '' : message;
   }
 
   #showError(code, detail) {
@@ -164,6 +197,7 @@ export class JobPanel {
     this.cancelButton.hidden = finished || !this.controller;
     this.keepButton.hidden = !keepable;
     this.keepButton.textContent = this.job?.keepLabel ?? 'Keep';
+    this.undoButton.hidden = state !== 'kept' || !this.keptEntry;
     this.discardButton.hidden = !finished;
     this.discardButton.textContent = keepable ? 'Discard' : 'Close';
   }

@@ -1,15 +1,39 @@
 // The panel of raters: each a name and a critic prompt, switched on or off for the next run.
-import { h, textField, uniqueId } from './dom.mjs';
+import { fill, h, textField, uniqueId } from './dom.mjs';
 import { defaultRaters, rater } from './store.mjs';
 
 export class RatersView {
-  constructor(container, raters, onChange) {
+  /** `undo` (the page's UndoOffers) offers to undo every removal, and restoring the default panel. */
+  constructor(container, raters, onChange, { undo } = {}) {
     this.container = container;
     this.raters = raters;
     this.onChange = onChange;
+    this.undo = undo;
   }
 
-  render(focusIndex) {
+  /** Shows `raters` (after an import, say) in place of the current ones. */
+  show(raters) {
+    this.raters = raters;
+    this.render();
+  }
+
+  /**
+   * Draws the panel again with an offer to undo a change made to it: `restore(raters)` puts
+   * things back in the list as it is then (refused once an import has replaced the list).
+   */
+  #renderWithUndo(label, message, restore) {
+    const raters = this.raters;
+    this.render(undefined, this.undo?.offer({ label, undo: () => {
+      if (raters !== this.raters) throw new Error('The raters were replaced since (by an import), so they were left as they are.');
+      const said = restore(raters);
+      this.onChange(this.raters);
+      this.render();
+      return said;
+    } }, message));
+  }
+
+  /** `notice`, when given, shows below the list (an offer to undo). */
+  render(focusIndex, notice = null) {
     const raters = this.raters;
     const summary = h('p', { class: 'hint', 'aria-live': 'polite' });
     const changed = () => {
@@ -24,7 +48,10 @@ export class RatersView {
       const remove = h('button', { type: 'button', class: 'quiet danger', onClick: () => {
         raters.splice(index, 1);
         changed();
-        this.render();
+        this.#renderWithUndo(`the removal of ${name()}`, `${name()} was removed from the raters.`, (list) => {
+          list.splice(Math.min(index, list.length), 0, item);
+          return `${name()} is back among the raters.`;
+        });
       } }, `Remove ${name()}`);
       return h('li', { class: `rater${item.enabled ? '' : ' disabled'}`, 'data-rater-id': item.id },
         h('div', { class: 'rater-head' },
@@ -49,9 +76,10 @@ export class RatersView {
           } })));
     });
     changed();
-    this.container.replaceChildren(
+    fill(this.container,
       summary,
       h('ul', { class: 'raters' }, items),
+      notice,
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'add', onClick: () => {
           raters.push(rater('New rater', 'You are a thoughtful reader. Say what works in this plot point and what does not.'));
@@ -59,9 +87,13 @@ export class RatersView {
           this.render(raters.length - 1);
         } }, 'Add a rater'),
         h('button', { type: 'button', class: 'quiet', onClick: () => {
+          const before = [...raters];
           raters.splice(0, raters.length, ...defaultRaters());
           changed();
-          this.render();
+          this.#renderWithUndo('the default panel', 'The raters are the default panel again.', (list) => {
+            list.splice(0, list.length, ...before);
+            return 'The raters are back as they were.';
+          });
         } }, 'Restore the default panel')));
     if (focusIndex !== undefined) this.container.querySelectorAll('.rater')[focusIndex]?.querySelector('input[type=text]')?.focus();
   }

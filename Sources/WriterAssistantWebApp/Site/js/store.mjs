@@ -24,8 +24,13 @@ export const characterFields = [
   ['usualClothing', 'Usual clothing'],
 ];
 
+/**
+ * An empty story bible. Its `title` names the story (and the exported file); it is the page's
+ * own, never sent to the server, whose `structured_context` has no title.
+ */
 export function emptyBible() {
   return {
+    title: '',
     systemPrompts: { mainPrefix: '', mainSuffix: '', assistantPrompt: '' },
     worldbuilding: { content: '' },
     storySummary: { summary: '' },
@@ -127,6 +132,7 @@ export function normalizeBible(value) {
     });
   };
 
+  bible.title = text(value, 'title', 'story');
   const prompts = section('systemPrompts');
   for (const field of Object.keys(bible.systemPrompts)) bible.systemPrompts[field] = text(prompts, field, 'systemPrompts');
   bible.worldbuilding.content = text(section('worldbuilding'), 'content', 'worldbuilding');
@@ -180,6 +186,24 @@ export function defaultRaters() {
 
 export function rater(name, prompt, enabled = true) {
   return { id: newId(), name, prompt, enabled };
+}
+
+/** Raters read from a file: each needs a name and a prompt; anything else is an error naming it. */
+export function normalizeRaters(value) {
+  if (!Array.isArray(value)) throw new Error('raters should be a list.');
+  return value.map((item, index) => {
+    if (!isObject(item)) throw new Error(`raters[${index}] should be an object.`);
+    for (const field of ['name', 'prompt']) {
+      if (typeof item[field] !== 'string') throw new Error(`raters[${index}].${field} should be text.`);
+    }
+    return rater(item.name, item.prompt, item.enabled !== false);
+  });
+}
+
+/** Whether `raters` are the default panel as it comes (so replacing them loses nothing). */
+export function areDefaultRaters(raters) {
+  const key = (list) => JSON.stringify(list.map(({ name, prompt, enabled }) => [name, prompt, enabled]));
+  return key(raters) === key(defaultRaters());
 }
 
 /** Reads and writes the page's state in `storage` (the browser's localStorage by default). */
@@ -255,11 +279,11 @@ function pruned(object) {
   return entries.length ? Object.fromEntries(entries) : null;
 }
 
-function hasText(value) {
+export function hasText(value) {
   return typeof value === 'string' && value.trim() !== '';
 }
 
-function isObject(value) {
+export function isObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -4,10 +4,25 @@
 import { h } from './dom.mjs';
 import { characterFeedbackParts } from './partial-json.mjs';
 import { characterFields } from './store.mjs';
+import { countWords, wordsOf } from './words.mjs';
 
 /** Prose exactly as written (the element's textContent is the text itself). */
 export function prose(text) {
   return h('div', { class: 'chapter-preview' }, text);
+}
+
+/**
+ * The text a Keep would replace and the new one, side by side (one above the other on a narrow
+ * screen), each headed with its word count, and any `warnings` above them.
+ */
+export function comparison({ before, beforeLabel, after, afterLabel, warnings = [] }) {
+  const side = (name, label, text) => h('section', { class: 'comparison-side', 'data-side': name },
+    h('h4', {}, label, ' ', h('span', { class: 'word-count-inline' }, `(${wordsOf(countWords(text))})`)),
+    prose(text));
+  return [
+    warnings.length ? h('div', { class: 'notice replacement-warnings', role: 'alert' }, warnings.map((warning) => h('p', {}, warning))) : null,
+    h('div', { class: 'comparison' }, side('before', beforeLabel, before), side('after', afterLabel, after)),
+  ];
 }
 
 /** A revised chapter: what changed, then the new text. Either may still be empty while written. */
