@@ -821,6 +821,45 @@ class WebAppTests(unittest.TestCase):
         self.browser.find_element(By.ID, "workspace-undo").click()
         self.wait_for(lambda: self.workspace_text() == original, timeout=5)
 
+    def test_a_quoted_passage_is_selected_and_scrolled_into_view(self):
+        # Forty paragraphs of the same length, the quoted one near the start.
+        paragraphs = [f"Paragraph {index:02d}. The glass hummed in the valley while the wind carried old songs over the farm."
+                      for index in range(40)]
+        paragraphs[3] = "Paragraph 03. The mirror cracked at midnight and the whole house heard it sing."
+        chapters = [{"number": 1, "title": "Long", "content": "\n\n".join(paragraphs)}, {"number": 2, "title": "Short", "content": "A short one."}]
+        self.import_story(self.json_file("long.json", {"previousChapters": chapters}))
+        self.stub_operation("editor-review", {"suggestions": [
+            {"issue": 'The line "The mirror cracked at midnight" comes too early.', "suggestion": "Move it down.", "priority": "high"}]})
+        self.show_tab("chapter")
+        self.pick_chapter(0)
+        self.browser.find_element(By.ID, "editor-review").click()
+        self.wait_for_workspace("complete", timeout=10)
+
+        def click_the_passage_and_check():
+            self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .passage-link").click()
+            start, end, value, scroll_top, client_height, scroll_height, box_top, window_height = self.browser.execute_script("""
+                const text = document.getElementById('workspace-text');
+                return [text.selectionStart, text.selectionEnd, text.value, text.scrollTop, text.clientHeight, text.scrollHeight,
+                        text.getBoundingClientRect().top, window.innerHeight];
+            """)
+            self.assertEqual(value[start:end], "The mirror cracked at midnight")
+            self.assertGreater(scroll_height, client_height * 2, "the chapter should be longer than its box for this test")
+            # Where the passage is in the text area (its paragraphs all alike), and then on screen.
+            at = start / len(value) * scroll_height
+            self.assertTrue(scroll_top <= at <= scroll_top + client_height,
+                            f"the passage ({at:.0f} px into the text) is outside the visible {scroll_top}-{scroll_top + client_height} px")
+            on_screen = box_top + at - scroll_top
+            self.assertTrue(0 <= on_screen <= window_height, f"the passage is at {on_screen:.0f} px, off the screen")
+            self.assertEqual(self.browser.switch_to.active_element.get_attribute("id"), "workspace-text")
+
+        # The writer had read on to the end of the chapter.
+        self.browser.execute_script("const text = document.getElementById('workspace-text'); text.scrollTop = text.scrollHeight")
+        click_the_passage_and_check()
+        # The writer had gone on to another chapter: the passage's chapter comes back, at the passage.
+        self.pick_chapter(1)
+        click_the_passage_and_check()
+        self.assertEqual(Select(self.browser.find_element(By.ID, "workspace-chapter")).first_selected_option.get_attribute("value"), "0")
+
     def test_cards_and_the_editor_review_show_no_stray_null(self):
         # An empty part of a card (no cursor once complete, an empty priority group) once showed
         # as the word "null".

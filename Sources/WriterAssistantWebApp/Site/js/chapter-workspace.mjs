@@ -7,6 +7,7 @@ import { operations } from './api.mjs';
 import { h } from './dom.mjs';
 import { JobPanel } from './job-panel.mjs';
 import { locatePassage, replaceSelection } from './passage.mjs';
+import { scrollToPosition } from './text-position.mjs';
 import { normalizeCharacterFeedback, previewChapterChange, previewCharacterFeedback, previewReview } from './partial-json.mjs';
 import { replacementWarnings } from './revision-check.mjs';
 import { appendChapter, contextFor, replaceChapterContent, toStructuredContext } from './store.mjs';
@@ -402,10 +403,10 @@ export class ChapterWorkspace {
     if (!this.#isShowing(target)) this.#show(target.chapter);
     const found = locatePassage(this.textArea.value, issue);
     if (!found) return false;
-    this.textArea.scrollIntoView({ block: 'nearest' });
-    this.textArea.focus();
-    // Chromium and Firefox scroll a focused text area to its new selection.
+    this.textArea.focus({ preventScroll: true });
     this.textArea.setSelectionRange(found.start, found.end, 'forward');
+    // Selecting does not scroll a text area to its selection: the passage is brought into view.
+    scrollToPosition(this.textArea, found.start);
     return true;
   }
 
