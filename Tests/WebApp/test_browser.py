@@ -654,6 +654,56 @@ class WebAppTests(unittest.TestCase):
         self.assertEqual(self.field("chapter-content", 2).get_attribute("value"), chapter.replace("\r\n", "\n"))
         self.assertEqual(self.workspace_text(), chapter.replace("\r\n", "\n"))
 
+    def test_a_generated_chapter_shows_only_what_is_kept_and_says_why_it_is_short(self):
+        self.import_story()
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari runs into the forest.")
+        self.show_tab("chapter")
+        self.type_into(self.browser.find_element(By.ID, "target-words"), "400")
+        # The model titles its chapter, then runs on into the next one; the server keeps the prose
+        # of the first alone (ProseAnswer), which the stub's result stands for.
+        self.stub_operation("generate-chapter", {"chapterText": "Ari ran into the forest.", "wordCount": 5}, tokens=[
+            "# Chapter 3: The Lo", "st Child\n\n", "Ari ran ", "into the forest.", "\n\n## Chap", "ter 4: The Return\n\n",
+            "Tomas waited by the door.\n\n", "## Chapter 5\n"], hold=True)
+        self.browser.execute_script("""
+            window.seenOutput = [];
+            const output = document.getElementById('workspace-output');
+            new MutationObserver(() => window.seenOutput.push(output.textContent))
+              .observe(output, { childList: true, subtree: true, characterData: true });
+        """)
+        self.browser.find_element(By.ID, "generate-chapter").click()
+        self.wait_for(lambda: self.browser.execute_script("return typeof window.releaseStub === 'function'"), timeout=10)
+        self.assertEqual(self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .chapter-title-preview").text, "Title: The Lost Child")
+        self.assertEqual(self.preview_text(), "Ari ran into the forest.")
+        for seen in self.browser.execute_script("return window.seenOutput"):
+            self.assertNotIn("Tomas", seen)
+            self.assertNotIn("#", seen)
+            self.assertNotIn("Chapter", seen)
+        self.browser.execute_script("window.releaseStub()")
+        self.wait_for_workspace("complete", timeout=10)
+        notes = self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .chapter-notes").text
+        self.assertIn("The model stopped at 5 words of the 400 asked.", notes)
+        self.assertIn("The model went on into another chapter (“## Chapter 4: The Return”); only the first is kept.", notes)
+        self.assertEqual(self.preview_text(), "Ari ran into the forest.")
+
+        self.browser.find_element(By.ID, "workspace-keep").click()
+        self.wait_for(lambda: self.workspace_state() == "kept", timeout=5)
+        saved = self.saved_bible()["previousChapters"]
+        self.assertEqual(saved[2], {"number": 3, "title": "The Lost Child", "content": "Ari ran into the forest."})
+        self.assertEqual(self.field("chapter-title", 2).get_attribute("value"), "The Lost Child")
+        # The keep can be undone: the chapter leaves the bible, and can be kept again.
+        self.browser.find_element(By.ID, "workspace-undo").click()
+        self.wait_for(lambda: len(self.saved_bible()["previousChapters"]) == 2, timeout=5)
+        self.assertEqual(len(self.browser.find_elements(By.NAME, "chapter-content")), 2)
+        self.assertEqual(Select(self.browser.find_element(By.ID, "workspace-chapter")).first_selected_option.get_attribute("value"), "new")
+        self.assertTrue(self.browser.find_element(By.ID, "workspace-keep").is_displayed())
+
+        # An answer the token limit stopped says so.
+        self.stub_operation("generate-chapter", {"chapterText": "Ari ran on and on.", "wordCount": 5, "context_metadata": {**METADATA, "truncated": True}})
+        self.browser.find_element(By.ID, "generate-chapter").click()
+        self.wait_for_workspace("complete", timeout=10)
+        self.assertIn("The token limit stopped the model at 5 words of the 400 asked",
+                      self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .chapter-notes").text)
+
     def test_cancelling_a_chapter_generation_stops_the_work_on_the_server(self):
         self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari sings the forbidden song.")
         self.show_tab("chapter")

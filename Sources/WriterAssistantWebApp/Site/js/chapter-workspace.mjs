@@ -5,6 +5,7 @@
 // writer keeps goes into the story bible through `onBibleChange`, which saves it.
 import { operations } from './api.mjs';
 import { h } from './dom.mjs';
+import { describeLength, readChapter, shortOfAsked } from './chapter-text.mjs';
 import { JobPanel } from './job-panel.mjs';
 import { locatePassage, replaceSelection } from './passage.mjs';
 import { scrollToPosition } from './text-position.mjs';
@@ -187,23 +188,44 @@ export class ChapterWorkspace {
       }
       body.targetWords = words;
     }
+    // What the model writes is read as the server reads it: its top heading is the title (which
+    // the server leaves out of chapterText, and the page keeps), and a heading after the prose
+    // ends the chapter. Only what will be kept shows while it is written.
+    let answer = '';
+    const kept = (result) => {
+      const chapter = readChapter(result.chapterText ?? '');
+      return { title: chapter.title || readChapter(answer).title, text: chapter.text };
+    };
     this.#run({
       operation: operations.generateChapter,
       body,
       title: 'A new chapter',
-      preview: (text) => (text ? show.prose(text) : null),
-      show: (result) => show.prose(result.chapterText ?? ''),
-      summary: (result) => wordsOf(result.wordCount),
+      preview: (text) => {
+        answer = text;
+        const chapter = readChapter(text, { writing: true });
+        return chapter.title || chapter.text ? show.chapterDraft(chapter) : null;
+      },
+      show: (result) => {
+        const chapter = kept(result);
+        const truncated = Boolean(result.context_metadata?.truncated);
+        const notes = [describeLength({ text: chapter.text, asked: body.targetWords, truncated })];
+        const cutAt = readChapter(answer).cutAt;
+        if (cutAt) notes.push(`The model went on into another chapter (\u201c${cutAt}\u201d); only the first is kept.`);
+        const short = body.targetWords !== undefined && countWords(chapter.text) < shortOfAsked * body.targetWords;
+        return show.chapterDraft(chapter, { notes, warn: truncated || short || cutAt !== null });
+      },
+      summary: (result) => wordsOf(countWords(kept(result).text)),
       truncatedNote: cutBack,
       keepLabel: 'Keep as a new chapter',
       keep: (result) => {
-        const chapter = appendChapter(this.bible, { content: someText(result.chapterText) });
-        const kept = { title: chapter.title, content: chapter.content };
+        const { title, text } = kept(result);
+        const chapter = appendChapter(this.bible, { title, content: someText(text) });
+        const added = { title: chapter.title, content: chapter.content };
         this.onBibleChange({ added: chapter });
         this.#show(chapter);
         return {
           message: `Added to the story bible as chapter ${chapter.number}.`,
-          undo: { label: `the new chapter ${chapter.number}`, undo: () => this.#takeOut(chapter, kept) },
+          undo: { label: `the new chapter ${chapter.number}`, undo: () => this.#takeOut(chapter, added) },
         };
       },
     });

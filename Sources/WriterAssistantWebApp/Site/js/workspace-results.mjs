@@ -12,6 +12,18 @@ export function prose(text) {
 }
 
 /**
+ * A new chapter: its title, if the model gave one, then its text, and `notes` on its length or
+ * what was cut from it, stressed (`warn`) when it is not what was asked.
+ */
+export function chapterDraft({ title, text }, { notes = [], warn = false } = {}) {
+  return [
+    title ? h('p', { class: 'chapter-title-preview' }, h('span', { class: 'hint' }, 'Title: '), title) : null,
+    prose(text),
+    notes.length ? h('div', { class: `chapter-notes${warn ? ' notice' : ''}`, role: 'note' }, notes.map((note) => h('p', {}, note))) : null,
+  ];
+}
+
+/**
  * The text a Keep would replace and the new one, side by side (one above the other on a narrow
  * screen), each headed with its word count, and any `warnings` above them.
  */
