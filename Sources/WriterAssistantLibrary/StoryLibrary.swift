@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import NIOPosix
 import SQLKit
 import Synchronization
 public import WriterAssistantAPI
@@ -83,7 +84,7 @@ public struct StoryLibrary: Sendable {
 
     public func create(_ document: StoryDocument, writer: String) async throws(LibraryFailure) -> StoredStory {
         let id = UUID().uuidString.lowercased()
-        let pieces = try Self.cut(document)
+        let pieces = try await Self.cut(document)
         let now = LibraryClock.now()
         try await change { db in
             try await db.raw("""
@@ -152,7 +153,7 @@ public struct StoryLibrary: Sendable {
         _ id: String, writer: String, document: StoryDocument, expectedVersion: Int?, restoredFrom: Int?, alwaysNewVersion: Bool = false
     ) async throws(LibraryFailure) -> StoredStory {
         let story = try Self.storyID(id)
-        let pieces = try Self.cut(document)
+        let pieces = try await Self.cut(document)
         enum Outcome: Sendable {
             case saved(StoredStory)
             case conflict
@@ -246,9 +247,15 @@ public struct StoryLibrary: Sendable {
             return chapters.enumerated().first { ($0.element.number ?? $0.offset + 1) == chapter }?.element.content ?? ""
         }
         let old = text(older), new = text(newer)
-        return ChapterDiff(
-            chapter: chapter, from: from, to: to, fromWordCount: StoryDocument.words(in: old), toWordCount: StoryDocument.words(in: new),
-            runs: TextDiff.runs(from: old, to: new))
+        do {
+            return try await Self.offThePool {
+                ChapterDiff(
+                    chapter: chapter, from: from, to: to, fromWordCount: StoryDocument.words(in: old),
+                    toWordCount: StoryDocument.words(in: new), runs: TextDiff.runs(from: old, to: new))
+            }
+        } catch {
+            throw failure(error)
+        }
     }
 
     // MARK: Answers
@@ -366,12 +373,19 @@ public struct StoryLibrary: Sendable {
         return uuid.uuidString.lowercased()
     }
 
-    private static func cut(_ document: StoryDocument) throws(LibraryFailure) -> StoryPieces {
+    private static func cut(_ document: StoryDocument) async throws(LibraryFailure) -> StoryPieces {
         do {
-            return try StoryPieces(document)
+            return try await offThePool { try StoryPieces(document) }
         } catch {
-            throw .corrupt("The story could not be encoded: \(error)")
+            throw .corrupt("the story could not be encoded")
         }
+    }
+
+    /// CPU work on a whole story (cutting and hashing it, putting it together again, comparing
+    /// chapters) runs on NIO's thread pool: a multi-megabyte novel must not hold up the
+    /// cooperative pool that serves every other request.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
     }
 
     /// The story's row; with `forUpdate`, locked to the end of the transaction on PostgreSQL, so
@@ -409,7 +423,7 @@ public struct StoryLibrary: Sendable {
                 contents[try row.decode(column: "hash", as: String.self)] = try row.decode(column: "content", as: String.self)
             }
         }
-        return try StoryPieces.document(manifest, contents: contents)
+        return try await offThePool { [contents] in try StoryPieces.document(manifest, contents: contents) }
     }
 
     /// Writes a version: the pieces the previous one did not have, the manifest, what changed, and
