@@ -933,6 +933,46 @@ class WebAppTests(unittest.TestCase):
         self.assertIn("Start with the letter.", review)
         self.assertNotIn("null", review)
 
+    def generator_state(self):
+        return self.browser.find_element(By.ID, "character-details-result").get_attribute("data-state")
+
+    def test_a_generated_character_is_checked_before_it_joins_the_bible(self):
+        self.import_story(self.json_file("cast.json", {"characters": [
+            {"name": "Maren Vell", "age": "40", "sex": "female"}, {"name": "Ossian", "age": "63", "sex": "male"}]}))
+        bio = self.browser.find_element(By.ID, "character-bio")
+        self.type_into(bio, "Aldous Penn, a retired mirror-maker who owes the Council a debt.")
+        # An existing character with the space taken out, the bio's name in Sex.
+        self.stub_operation("generate-character-details", {"name": "MarenVell", "sex": "Aldous Penn", "age": "63", "personality": "Quiet"})
+        self.browser.find_element(By.ID, "generate-character").click()
+        self.wait_for(lambda: self.generator_state() == "complete", timeout=10)
+        check = self.browser.find_element(By.CSS_SELECTOR, "#character-details-output .character-check").text
+        self.assertIn("Not added: “MarenVell” is written like Maren Vell, a character already in the story bible", check)
+        self.assertIn("Sex: holds a name (“Aldous Penn”), not a sex.", check)
+        self.assertFalse(self.browser.find_element(By.ID, "character-details-keep").is_displayed())
+        self.assertEqual([character["name"] for character in self.saved_bible()["characters"]], ["Maren Vell", "Ossian"])
+
+        # A new name, but an age that is no age and a name in Sex: the writer keeps the age anyway.
+        self.stub_operation("generate-character-details", {"name": "Aldous Penn", "sex": "Aldous Penn", "age": "a mirror-maker",
+                                                          "gender": "man", "personality": "Patient"})
+        self.browser.find_element(By.ID, "generate-character").click()
+        self.wait_for(lambda: self.generator_state() == "complete", timeout=10)
+        flags = [item.text for item in self.browser.find_elements(By.CSS_SELECTOR, "#character-details-output .character-flags li")]
+        self.assertEqual(flags, ["Age: “a mirror-maker” is not an age. Keep it anyway", "Sex: holds a name (“Aldous Penn”), not a sex. Keep it anyway"])
+        self.assertEqual([item.get_attribute("data-field") for item in
+                          self.browser.find_elements(By.CSS_SELECTOR, "#character-details-output dd.flagged")], ["age", "sex"])
+        self.browser.find_element(By.ID, "character-check-age").click()
+        self.browser.find_element(By.ID, "character-details-keep").click()
+        self.wait_for(lambda: self.generator_state() == "kept", timeout=5)
+        added = self.saved_bible()["characters"][2]
+        self.assertEqual((added["name"], added["age"], added["sex"], added["gender"]), ("Aldous Penn", "a mirror-maker", "", "man"))
+        self.assertEqual(added["basicBio"], "Aldous Penn, a retired mirror-maker who owes the Council a debt.")
+        self.assertIn("without the flagged field", self.browser.find_element(By.ID, "character-details-result").text)
+        self.assertEqual(self.field("character-name", 2).get_attribute("value"), "Aldous Penn")
+        # And the keep can be undone.
+        self.browser.find_element(By.ID, "character-details-undo").click()
+        self.wait_for(lambda: len(self.saved_bible()["characters"]) == 2, timeout=5)
+        self.assertEqual(len(self.browser.find_elements(By.NAME, "character-name")), 2)
+
     def test_a_server_without_a_model_says_so(self):
         self.open(self.modelless)
         self.wait_for(lambda: self.health_state() == "missing")

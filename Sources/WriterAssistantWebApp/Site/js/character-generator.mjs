@@ -1,12 +1,14 @@
 // Below the story bible's characters: a new character from a line or two of bio. The model fills
 // in every field (name, age, personality, motivations, fears, appearance…) knowing the story
-// and its other characters; Keep adds the character to the bible, where it can be edited.
+// and its other characters; the answer is checked (character-check.mjs), and Keep adds the
+// character to the bible, where it can be edited.
 import { operations } from './api.mjs';
 import { h } from './dom.mjs';
 import { JobPanel } from './job-panel.mjs';
 import { parsePartialJson } from './partial-json.mjs';
+import { checkCharacter } from './character-check.mjs';
 import { characterFromDetails, toStructuredContext } from './store.mjs';
-import { characterDetails } from './workspace-results.mjs';
+import { characterCheck, characterDetails } from './workspace-results.mjs';
 
 export class CharacterGenerator {
   /**
@@ -54,21 +56,45 @@ export class CharacterGenerator {
     }
     // The story's characters go in structured_context, which the server already tells the new
     // one apart from; `existingCharacters` is for others besides them, and the page has none.
+    // Each answer is checked before it can join the bible: a name the story already has is
+    // refused; a field that does not hold what it is for is shown ticked off, and left out
+    // unless the writer ticks it.
+    const checked = new Map(); // result -> { character, check, view }
+    const review = (result) => {
+      if (!checked.has(result)) {
+        const character = characterFromDetails(result, basicBio);
+        const check = checkCharacter(character, { existing: this.getBible().characters, bio: basicBio });
+        checked.set(result, { character, check, view: characterCheck(check) });
+      }
+      return checked.get(result);
+    };
     this.panel.run({
       operation: operations.generateCharacterDetails,
       body: { basicBio, structured_context: toStructuredContext(this.getBible()) },
       title: 'A new character',
       preview: (answer) => characterDetails(parsePartialJson(answer)),
-      show: (result) => characterDetails(result) ?? h('p', { class: 'hint' }, 'The model left every field empty.'),
+      show: (result) => {
+        const { check, view } = review(result);
+        return [
+          characterDetails(result, { flagged: check.flags.map((flag) => flag.field) }) ?? h('p', { class: 'hint' }, 'The model left every field empty.'),
+          view.element,
+        ];
+      },
       keepLabel: 'Add to the characters',
+      keepable: (result) => review(result).check.refused === null,
       keep: (result) => {
-        const character = characterFromDetails(result, basicBio);
+        const { character, view } = review(result);
+        // The bible may have gained a character of that name since the answer came.
+        const again = checkCharacter(character, { existing: this.getBible().characters, bio: basicBio });
+        if (again.refused) throw new Error(again.refused);
+        const leftOut = view.leftOut();
+        for (const field of leftOut) character[field] = '';
         const kept = JSON.stringify(character);
         const name = character.name || 'The new character';
         this.onCreate(character);
         this.bio.value = '';
         return {
-          message: `${name} was added to the story bible.`,
+          message: `${name} was added to the story bible${leftOut.length ? `, without ${leftOut.length === 1 ? 'the flagged field' : `the ${leftOut.length} flagged fields`}` : ''}.`,
           undo: { label: `the new character ${name}`, undo: () => {
             const characters = this.getBible().characters;
             if (!characters.includes(character)) throw new Error(`${name} is no longer in the story bible.`);

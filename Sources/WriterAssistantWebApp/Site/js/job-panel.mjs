@@ -57,6 +57,7 @@ export class JobPanel {
    * - `keepLabel`, `keep(result)`: when given, a Keep button that calls it; it returns what to say
    *   once kept — or `{ message, undo: { label, undo } }` to make the keep undoable (see
    *   UndoHistory.record) — or throws an Error whose message says why it could not be kept;
+   * - `keepable(result)`: false when the result may not be kept at all (the Keep button is left out);
    * - `truncatedNote`: what an answer cut off at the token limit lost.
    * Resolves with the result, or null when the run failed or was cancelled.
    */
@@ -140,7 +141,7 @@ export class JobPanel {
   }
 
   #keep() {
-    if (!this.job?.keep || this.element.dataset.state !== 'complete') return;
+    if (!this.job?.keep || this.element.dataset.state !== 'complete' || this.job.keepable?.(this.result) === false) return;
     let kept;
     try {
       kept = this.job.keep(this.result);
@@ -193,7 +194,7 @@ export class JobPanel {
   #updateButtons() {
     const state = this.element.dataset.state;
     const finished = finishedStates.includes(state);
-    const keepable = state === 'complete' && Boolean(this.job?.keep);
+    const keepable = state === 'complete' && Boolean(this.job?.keep) && (this.job.keepable?.(this.result) ?? true);
     this.cancelButton.hidden = finished || !this.controller;
     this.keepButton.hidden = !keepable;
     this.keepButton.textContent = this.job?.keepLabel ?? 'Keep';

@@ -121,10 +121,31 @@ export function characterFeedback(feedback, { writing = false } = {}) {
       : h('p', { class: 'hint' }, 'Nothing here.')));
 }
 
-/** A generated character's fields, as far as they are written. */
-export function characterDetails(details) {
+/** A generated character's fields, as far as they are written; the `flagged` ones marked. */
+export function characterDetails(details, { flagged = [] } = {}) {
   const rows = characterFields
     .filter(([field]) => details?.[field] !== undefined && details[field] !== null && String(details[field]).trim() !== '')
-    .map(([field, label]) => [h('dt', {}, label), h('dd', { 'data-field': field }, Array.isArray(details[field]) ? details[field].join('; ') : String(details[field]))]);
+    .map(([field, label]) => {
+      const mark = flagged.includes(field) ? { class: 'flagged' } : {};
+      return [h('dt', mark, label), h('dd', { 'data-field': field, ...mark }, Array.isArray(details[field]) ? details[field].join('; ') : String(details[field]))];
+    });
   return rows.length ? h('dl', { class: 'character-details' }, rows) : null;
+}
+
+/**
+ * What the check of a generated character found (character-check.mjs): why it cannot be added,
+ * or each flagged field with a box to keep it anyway. `{ element, leftOut() }`: `leftOut()`
+ * lists the flagged fields the writer did not tick.
+ */
+export function characterCheck({ refused, flags }) {
+  const boxes = flags.map(({ field }) => h('input', { type: 'checkbox', 'data-field': field, id: `character-check-${field}` }));
+  const element = h('section', { class: 'character-check', 'aria-labelledby': 'character-check-heading' },
+    h('h4', { id: 'character-check-heading' }, 'Checked before adding'),
+    refused ? h('p', { class: 'notice', role: 'alert' }, `Not added: ${refused} Describe the character again for another answer.`) : null,
+    !refused && flags.length === 0 ? h('p', { class: 'hint' }, 'A name of their own, and every field holds what it is for.') : null,
+    flags.length ? h('ul', { class: 'character-flags' }, flags.map(({ message }, index) => h('li', {},
+      h('span', {}, message), ' ',
+      refused ? null : h('label', { for: boxes[index].id }, boxes[index], ' Keep it anyway')))) : null,
+    flags.length && !refused ? h('p', { class: 'hint' }, 'A field not kept is left empty; fill it in the story bible.') : null);
+  return { element, leftOut: () => boxes.filter((box) => !box.checked).map((box) => box.dataset.field) };
 }
