@@ -557,6 +557,9 @@ class WebAppTests(unittest.TestCase):
         self.browser.find_elements(By.CSS_SELECTOR, ".rater-enabled")[1].click()
         raters = [(item["name"], item["prompt"], item["enabled"]) for item in
                   self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.raters'))")]
+        self.show_tab("chapter")
+        self.type_into(self.browser.find_element(By.ID, "workspace-title"), "The Door")
+        self.type_into(self.browser.find_element(By.ID, "workspace-text"), "The door was colder than the glass.")
         self.show_tab("bible")
         bible = self.saved_bible()
         self.browser.execute_script("""
@@ -577,6 +580,7 @@ class WebAppTests(unittest.TestCase):
         self.assertEqual(story["plotPoint"], "Ari opens the hidden door.")
         self.assertEqual(story["structured_context"]["systemPrompts"]["assistantPrompt"], "Answer as a patient editor.")
         self.assertEqual([(item["name"], item["prompt"], item["enabled"]) for item in story["raters"]], raters)
+        self.assertEqual(story["chapterDraft"], {"title": "The Door", "text": "The door was colder than the glass."})
 
         self.browser.execute_script("localStorage.clear()")
         self.browser.refresh()
@@ -590,6 +594,9 @@ class WebAppTests(unittest.TestCase):
                           self.browser.execute_script("return JSON.parse(localStorage.getItem('writer-assistant.raters'))")], raters)
         self.show_tab("raters")
         self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, ".rater-name")[0].text, "Line editor")
+        self.show_tab("chapter")
+        self.assertEqual(self.browser.find_element(By.ID, "workspace-title").get_attribute("value"), "The Door")
+        self.assertEqual(self.workspace_text(), "The door was colder than the glass.")
 
         # A story without a title keeps the old name.
         self.show_tab("bible")
