@@ -28,6 +28,8 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let storyNotFound = ErrorCode(rawValue: "STORY_NOT_FOUND")
     /// The story was saved since the version the request names (`If-Match`).
     public static let versionConflict = ErrorCode(rawValue: "VERSION_CONFLICT")
+    /// A browser asked a library route from another site's page.
+    public static let originNotAllowed = ErrorCode(rawValue: "ORIGIN_NOT_ALLOWED")
     /// The story is in the trash and must be restored before it is changed or used.
     public static let storyInTrash = ErrorCode(rawValue: "STORY_IN_TRASH")
 

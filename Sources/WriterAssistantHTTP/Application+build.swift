@@ -107,7 +107,7 @@ public func buildApplication(
     for operation in WritingOperations.all {
         operations.add(operation, to: api)
     }
-    LibraryController(host: library, validation: validation).addRoutes(to: api)
+    LibraryController(host: library, validation: validation, allowedOrigins: configuration.allowedOrigins).addRoutes(to: api)
     var services: [any Service] = []
     if let libraryOpener { services.append(libraryOpener) }
     if let modelLoader { services.append(modelLoader) }

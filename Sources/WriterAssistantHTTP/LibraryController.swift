@@ -11,8 +11,10 @@ struct LibraryController {
 
     let host: LibraryHost
     let validation: RequestValidation
+    let allowedOrigins: [String]
 
-    func addRoutes(to api: RouterGroup<Context>) {
+    func addRoutes(to group: RouterGroup<Context>) {
+        let api = group.group().add(middleware: CrossSiteGuard<Context>(allowedOrigins: allowedOrigins))
         api.get("stories", use: list)
         api.post("stories", use: create)
         api.get("stories/:id", use: read)
@@ -30,7 +32,7 @@ struct LibraryController {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        let trash = Self.flag(request.uri.queryParameters.get("trash"))
+        let trash = QueryFlag.isSet(request.uri.queryParameters.get("trash"))
         return try .json(StoryList(stories: try await using { library throws(LibraryFailure) in try await library.list(writer: context.writer, trash: trash) }))
     }
 
@@ -158,9 +160,6 @@ struct LibraryController {
         return number
     }
 
-    private static func flag(_ text: String?) -> Bool {
-        text.map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
-    }
 
     /// The version a story's `ETag` names.
     static func etag(_ story: StoredStory) -> HTTPFields {

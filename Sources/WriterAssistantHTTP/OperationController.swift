@@ -74,7 +74,7 @@ struct OperationController<Operation: WritingOperation> {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
         let options = OperationPipeline.Options(
-            includeTokens: request.uri.queryParameters.get("tokens").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false)
+            includeTokens: QueryFlag.isSet(request.uri.queryParameters.get("tokens")))
         let events = pipeline.events(for: operation, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,

@@ -24,6 +24,8 @@ extension StoryLibrary {
             throw LibraryFailure.unavailable("\(path) exists already; a backup never overwrites a file")
         }
         try await database.withConnection { db in try await db.raw("VACUUM INTO \(bind: path)").run() }
+        // The stories are the writer's alone, as the library's own folder is.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
     /// Replaces the whole library with the backup at `path`, brought up to the current schema

@@ -48,14 +48,14 @@ enum LibrarySchema {
             """
             CREATE TABLE story_answers (
                 id TEXT PRIMARY KEY, story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE, version INTEGER NOT NULL,
-                operation TEXT NOT NULL, chapter INTEGER, rater TEXT, model TEXT NOT NULL, created_at BIGINT NOT NULL,
+                operation TEXT NOT NULL, chapter BIGINT, rater TEXT, model TEXT NOT NULL, created_at BIGINT NOT NULL,
                 processing_time \(real) NOT NULL, request TEXT NOT NULL, result TEXT NOT NULL)
             """,
             "CREATE INDEX story_answers_by_story ON story_answers (story_id, created_at)",
             """
             CREATE TABLE search_entries (
                 id \(id), story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE, entry_key TEXT NOT NULL,
-                place TEXT NOT NULL, chapter INTEGER, name TEXT, text TEXT NOT NULL)
+                place TEXT NOT NULL, chapter BIGINT, name TEXT, text TEXT NOT NULL)
             """,
             "CREATE INDEX search_entries_by_story ON search_entries (story_id)",
         ]

@@ -10,7 +10,19 @@ package struct SearchEntry: Sendable, Equatable {
     package var name: String?
     package var text: String
 
+    /// Most characters of one place that are indexed: a chapter far longer than any real one is
+    /// searched in its first part (PostgreSQL's index refuses a megabyte of distinct words).
+    package static let longestIndexedText = 200_000
+
     package static func entries(of document: StoryDocument, manifest: StoryManifest) -> [SearchEntry] {
+        all(of: document, manifest: manifest).map { entry in
+            var entry = entry
+            if entry.text.utf8.count > longestIndexedText { entry.text = String(entry.text.unicodeScalars.prefix(longestIndexedText)) }
+            return entry
+        }
+    }
+
+    private static func all(of document: StoryDocument, manifest: StoryManifest) -> [SearchEntry] {
         let context = document.structuredContext
         var entries: [SearchEntry] = []
         for (index, (chapter, entry)) in zip(context.previousChapters ?? [], manifest.chapters).enumerated() {

@@ -16,17 +16,24 @@ package struct SearchQuery: Sendable, Equatable {
     /// The query in SQLite FTS5's syntax: `"word" "word" "last"*`.
     package var fts5: String {
         terms.enumerated().map { index, term in
-            "\"\(term)\"" + (index == terms.count - 1 ? "*" : "")
+            "\"\(term)\"" + (isPrefix(index) ? "*" : "")
         }.joined(separator: " ")
     }
 
     /// The query in PostgreSQL's `to_tsquery` syntax: `word & word & last:*`.
     package var tsquery: String {
         terms.enumerated().map { index, term in
-            "'\(term)'" + (index == terms.count - 1 ? ":*" : "")
+            "'\(term)'" + (isPrefix(index) ? ":*" : "")
         }.joined(separator: " & ")
     }
 
+    /// The last term matches as a beginning once it has a few letters: one letter would match
+    /// nearly every word of the library at the first keystroke.
+    private func isPrefix(_ index: Int) -> Bool {
+        index == terms.count - 1 && terms[index].count >= Self.shortestPrefix
+    }
+
+    static let shortestPrefix = 3
     static let longestQuery = 16
     static let longestTerm = 64
 }

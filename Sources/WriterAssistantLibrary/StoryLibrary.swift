@@ -120,18 +120,25 @@ public struct StoryLibrary: Sendable {
     /// The story as it is now, or as it was at `version`.
     public func story(_ id: String, writer: String, version: Int? = nil) async throws(LibraryFailure) -> StoredStory {
         let story = try Self.storyID(id)
-        return try await read { db in
+        let (head, manifest, createdAt, contents) = try await read { db in
             let head = try await Self.head(story, writer: writer, db)
             let wanted = version ?? head.version
             guard let (manifest, createdAt) = try await Self.manifest(story, version: wanted, db) else {
                 throw LibraryFailure.notFound("This story has no version \(wanted).")
             }
-            let document = try await Self.document(manifest, story: story, db)
-            return StoredStory(
-                id: story, version: wanted, createdAt: LibraryClock.text(head.createdAt),
-                updatedAt: LibraryClock.text(version == nil ? head.updatedAt : createdAt),
-                deletedAt: head.deletedAt.map(LibraryClock.text), wordCount: manifest.wordCount, document: document)
+            return (head, manifest, createdAt, try await Self.contents(of: manifest, story: story, db))
         }
+        // Put together once the connection is free for others.
+        let document: StoryDocument
+        do {
+            document = try await Self.offThePool { try StoryPieces.document(manifest, contents: contents) }
+        } catch {
+            throw failure(error)
+        }
+        return StoredStory(
+            id: story, version: version ?? head.version, createdAt: LibraryClock.text(head.createdAt),
+            updatedAt: LibraryClock.text(version == nil ? head.updatedAt : createdAt),
+            deletedAt: head.deletedAt.map(LibraryClock.text), wordCount: manifest.wordCount, document: document)
     }
 
     /// Saves `document` as the story's next version. With `expectedVersion`, a story saved since
@@ -330,30 +337,38 @@ public struct StoryLibrary: Sendable {
             let rows: [any SQLRow]
             switch dialect {
             case .sqlite:
+                // The best matches first, then snippets of those alone: a snippet for every match
+                // of a common word would cost as much as reading the library.
                 rows = try await db.raw("""
-                    SELECT e.story_id, s.title, e.place, e.chapter, e.name, -bm25(search_text) AS score,
+                    SELECT e.story_id, s.title, e.place, e.chapter, e.name,
                     snippet(search_text, 0, \(bind: open), \(bind: close), '…', 24) AS snippet
                     FROM search_text JOIN search_entries e ON e.id = search_text.rowid JOIN stories s ON s.id = e.story_id
-                    WHERE search_text MATCH \(bind: query.fts5) AND s.writer = \(bind: writer) AND s.deleted_at IS NULL
-                    ORDER BY bm25(search_text) LIMIT \(unsafeRaw: String(limit))
+                    WHERE search_text MATCH \(bind: query.fts5) AND search_text.rowid IN (
+                        SELECT search_text.rowid FROM search_text JOIN search_entries e2 ON e2.id = search_text.rowid
+                        JOIN stories s2 ON s2.id = e2.story_id
+                        WHERE search_text MATCH \(bind: query.fts5) AND s2.writer = \(bind: writer) AND s2.deleted_at IS NULL
+                        ORDER BY bm25(search_text) LIMIT \(unsafeRaw: String(limit)))
+                    ORDER BY bm25(search_text)
                     """).all()
             case .postgres:
                 rows = try await db.raw("""
-                    SELECT e.story_id, s.title, e.place, e.chapter, e.name, ts_rank_cd(e.words, q)::float8 AS score,
+                    SELECT e.story_id, s.title, e.place, e.chapter, e.name,
                     ts_headline('simple', e.text, q, \(bind: "StartSel=\(open), StopSel=\(close), MaxWords=35, MinWords=15, MaxFragments=1, FragmentDelimiter=…")) AS snippet
                     FROM search_entries e JOIN stories s ON s.id = e.story_id, to_tsquery('simple', \(bind: query.tsquery)) q
                     WHERE e.words @@ q AND s.writer = \(bind: writer) AND s.deleted_at IS NULL
-                    ORDER BY score DESC LIMIT \(unsafeRaw: String(limit))
+                    ORDER BY ts_rank_cd(e.words, q) DESC LIMIT \(unsafeRaw: String(limit))
                     """).all()
             }
-            return try rows.map { row in
+            // The score is the place in the ranking: the databases' own scores weigh a word by how
+            // rare it is across every writer's stories, which would tell one writer of another's.
+            return try rows.enumerated().map { rank, row in
                 let marked = try row.decode(column: "snippet", as: String.self)
                 let fragments = SnippetMarks.fragments(marked).map { SnippetFragment(text: $0.text, match: $0.match) }
                 return LibrarySearchHit(
                     storyId: try row.decode(column: "story_id", as: String.self), title: try row.decode(column: "title", as: String.self),
                     place: LibrarySearchHit.Place(rawValue: try row.decode(column: "place", as: String.self)) ?? .chapter,
                     chapter: try row.decode(column: "chapter", as: Int?.self), name: try row.decode(column: "name", as: String?.self),
-                    snippet: fragments.map(\.text).joined(), fragments: fragments, score: try row.decode(column: "score", as: Double.self))
+                    snippet: fragments.map(\.text).joined(), fragments: fragments, score: 1 / Double(rank + 1))
             }
         }
     }
@@ -410,7 +425,8 @@ public struct StoryLibrary: Sendable {
         return (manifest, try row.decode(column: "created_at", as: Int64.self))
     }
 
-    private static func document(_ manifest: StoryManifest, story: String, _ db: any SQLDatabase) async throws -> StoryDocument {
+    /// The content of every piece the manifest names.
+    private static func contents(of manifest: StoryManifest, story: String, _ db: any SQLDatabase) async throws -> [String: String] {
         let wanted = Array(manifest.pieces)
         var contents: [String: String] = [:]
         // In slices, within every database's limit on bound values.
@@ -423,7 +439,7 @@ public struct StoryLibrary: Sendable {
                 contents[try row.decode(column: "hash", as: String.self)] = try row.decode(column: "content", as: String.self)
             }
         }
-        return try await offThePool { [contents] in try StoryPieces.document(manifest, contents: contents) }
+        return contents
     }
 
     /// Writes a version: the pieces the previous one did not have, the manifest, what changed, and
@@ -485,7 +501,9 @@ public struct StoryLibrary: Sendable {
             return result
         } catch {
             let failure = failure(error)
-            if case .unavailable(let reason) = failure { health.problem = reason }
+            // What the machine did (a full disk, a read-only file) is for /health to say; a
+            // statement that failed on one request's data is that request's alone.
+            if case .unavailable(let reason) = failure, reason != Self.genericReason { health.problem = reason }
             throw failure
         }
     }
@@ -504,8 +522,10 @@ public struct StoryLibrary: Sendable {
         if text.contains("readonly") || text.contains("read-only") || text.contains("read only") { return "the library is read-only" }
         if text.contains("unable to open") || text.contains("cantopen") { return "the library's database cannot be opened" }
         if text.contains("locked") || text.contains("busy") { return "the library is busy" }
-        return "the library's database failed"
+        return genericReason
     }
+
+    static let genericReason = "the library's database failed"
 }
 
 /// The library's last failure to change, shared by every copy of the library value.

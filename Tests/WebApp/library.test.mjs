@@ -170,3 +170,29 @@ test('taking the other version drops this tab\'s edits', async () => {
   assert.equal(sync.unsaved, null);
   assert.equal(sync.state, SyncState.saved);
 });
+
+test('edits kept from before a reload never overwrite a version saved meanwhile elsewhere', async () => {
+  const { server, make, tick } = harness({ version: 1 });
+  const sync = make();
+  server.fail = Object.assign(new Error('offline'), { code: 'NETWORK_ERROR' });
+  sync.edit({ title: 'Written offline on version 1' });
+  await tick();
+  // Another laptop saves version 2; this tab is reopened, knowing the server is at 2.
+  server.fail = null;
+  server.version = 2;
+  server.conflictWith = null;
+  const realSave = server.saves;
+  const reopened = make();
+  assert.equal(reopened.version, 2);
+  let sent = null;
+  reopened.api = {
+    async save(id, document, { expectedVersion }) {
+      sent = expectedVersion;
+      throw new VersionConflict('saved since', { id, version: 2, title: 'From the other laptop' });
+    },
+  };
+  await assert.rejects(reopened.flush(), VersionConflict);
+  assert.equal(sent, 1, 'the save names the version the edit was made on');
+  assert.equal(reopened.state, SyncState.conflict);
+  assert.equal(realSave.length, 0);
+});

@@ -28,7 +28,7 @@ public struct LibrarySearchHit: Codable, Sendable, Equatable {
     /// The snippet again, cut where the matched words begin and end, so a client can highlight
     /// them without parsing markup.
     public var fragments: [SnippetFragment]
-    /// Higher is better; comparable within one search only.
+    /// The hit's place in the ranking as a score: 1 for the best, then ½, ⅓…
     public var score: Double
 
     public init(

@@ -103,7 +103,9 @@ export class StorySync {
         const { document } = this.pending;
         this.#setState(SyncState.saving);
         try {
-          const saved = await this.api.save(this.id, document, { expectedVersion: this.version });
+          // The version the edit was made on, which after a reload may be older than the
+          // server's newest: then the save is refused and the writer chooses, never overwritten.
+          const saved = await this.api.save(this.id, document, { expectedVersion: this.pending.base ?? this.version });
           this.version = saved.version;
           // Only what was sent is saved: a newer edit made meanwhile stays pending.
           if (this.pending?.document === document) {
