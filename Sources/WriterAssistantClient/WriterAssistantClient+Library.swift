@@ -39,9 +39,10 @@ extension WriterAssistantClient {
         try await call(.POST, "/api/v1/stories/\(Self.segment(id))/restore", as: StoryListing.self)
     }
 
-    /// `GET /api/v1/stories/{id}/versions`, newest first.
-    public func versions(of id: String) async throws -> [StoryVersionInfo] {
-        try await call(.GET, "/api/v1/stories/\(Self.segment(id))/versions", as: StoryVersionList.self).versions
+    /// `GET /api/v1/stories/{id}/versions`, newest first: at most `limit`, older than `before`.
+    public func versions(of id: String, limit: Int = 100, before: Int? = nil) async throws -> [StoryVersionInfo] {
+        let page = "?limit=\(limit)" + (before.map { "&before=\($0)" } ?? "")
+        return try await call(.GET, "/api/v1/stories/\(Self.segment(id))/versions" + page, as: StoryVersionList.self).versions
     }
 
     /// `POST /api/v1/stories/{id}/versions/{version}/restore`: that version again, as the newest.

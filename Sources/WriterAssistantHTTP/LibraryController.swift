@@ -74,7 +74,13 @@ struct LibraryController {
     }
 
     @Sendable func versions(_ request: Request, context: Context) async throws -> Response {
-        try .json(StoryVersionList(versions: try await using { library throws(LibraryFailure) in try await library.versions(try Self.id(context), writer: context.writer) }))
+        let query = request.uri.queryParameters
+        let limit = try query.get("limit").map { try Self.number($0, "limit") } ?? 100
+        let before = try query.get("before").map { try Self.number($0, "before") }
+        let id = try Self.id(context)
+        return try .json(StoryVersionList(versions: try await using { library throws(LibraryFailure) in
+            try await library.versions(id, writer: context.writer, limit: limit, before: before)
+        }))
     }
 
     @Sendable func version(_ request: Request, context: Context) async throws -> Response {

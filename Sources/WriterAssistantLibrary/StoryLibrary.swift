@@ -226,13 +226,17 @@ public struct StoryLibrary: Sendable {
 
     // MARK: Versions
 
-    public func versions(_ id: String, writer: String) async throws(LibraryFailure) -> [StoryVersionInfo] {
+    /// The story's versions, newest first: at most `limit`, older than `before` when given, so
+    /// that a story saved for years is read a page at a time.
+    public func versions(_ id: String, writer: String, limit: Int = 100, before: Int? = nil) async throws(LibraryFailure) -> [StoryVersionInfo] {
         let story = try Self.storyID(id)
+        let limit = max(1, min(limit, 1_000))
         return try await read { db in
             _ = try await Self.head(story, writer: writer, db)
             let rows = try await db.raw("""
                 SELECT version, created_at, title, word_count, changes, restored_from FROM story_versions
-                WHERE story_id = \(bind: story) ORDER BY version DESC
+                WHERE story_id = \(bind: story) AND version < \(bind: before ?? Int.max)
+                ORDER BY version DESC LIMIT \(unsafeRaw: String(limit))
                 """).all()
             return try rows.map { row in
                 StoryVersionInfo(

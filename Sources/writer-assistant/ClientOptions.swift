@@ -18,8 +18,8 @@ struct ClientOptions: ParsableArguments {
         valueName: "id"))
     var storyId: String?
 
-    @Option(help: "With --story-id: the chapter the request is about, for the story's history.")
-    var chapter: Int?
+    @Option(help: "With --story-id: the number of the chapter the request is about, for the story's history.")
+    var chapterNumber: Int?
 
     @Option(help: ArgumentHelp(
         "A file holding the server's API key (else \(Self.apiKeyVariable) is read; a key is never given on the command line).",
@@ -30,7 +30,7 @@ struct ClientOptions: ParsableArguments {
 
     /// The stored story the request names, if any.
     var storyReference: StoryReference? {
-        storyId.map { StoryReference(storyId: $0, chapter: chapter) }
+        storyId.map { StoryReference(storyId: $0, chapter: chapterNumber) }
     }
 
     /// The key to send: from `--api-key-file`, else from the environment.

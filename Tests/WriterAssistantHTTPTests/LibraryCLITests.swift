@@ -41,7 +41,7 @@ import WriterAssistantTestSupport
 
             // An operation on the stored story, its answer kept in the story's history.
             let feedback = try await CLITests.run([
-                "feedback", "--story-id", id, "--chapter", "2", "--rater", "You are a story critic.", "--rater-name", "Critic",
+                "feedback", "--story-id", id, "--chapter-number", "2", "--rater", "You are a story critic.", "--rater-name", "Critic",
                 "--plot", "Ari opens the door.", "--json",
             ] + client)
             #expect(feedback.status == 0, "\(feedback.stderr)")

@@ -192,7 +192,7 @@ struct LibraryServer {
     }
 
     func versions(_ id: String) async throws -> [Int] {
-        let list: StoryVersionList = try await call(.GET, "/api/v1/stories/\(id)/versions", body: Optional<String>.none, headers: [], expecting: .ok)
+        let list: StoryVersionList = try await call(.GET, "/api/v1/stories/\(id)/versions?limit=1000", body: Optional<String>.none, headers: [], expecting: .ok)
         return list.versions.map(\.version)
     }
 

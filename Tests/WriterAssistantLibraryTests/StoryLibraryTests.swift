@@ -348,3 +348,23 @@ import WriterAssistantAPI
         }
     }
 }
+
+@Suite struct VersionPagingTests {
+    @Test(arguments: Backend.available)
+    func versionsAreReadAPageAtATime(_ backend: Backend) async throws {
+        try await withLibrary(backend) { library in
+            var document = novel(chapters: 1)
+            let story = try await library.create(document, writer: "ana")
+            for save in 0..<6 {
+                document.title = "Save \(save)"
+                _ = try await library.update(story.id, writer: "ana", document: document, expectedVersion: nil)
+            }
+            let first = try await library.versions(story.id, writer: "ana", limit: 3)
+            #expect(first.map(\.version) == [7, 6, 5])
+            let next = try await library.versions(story.id, writer: "ana", limit: 3, before: first.last?.version)
+            #expect(next.map(\.version) == [4, 3, 2])
+            let last = try await library.versions(story.id, writer: "ana", limit: 3, before: next.last?.version)
+            #expect(last.map(\.version) == [1])
+        }
+    }
+}
