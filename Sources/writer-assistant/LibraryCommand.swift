@@ -15,12 +15,22 @@ struct LibraryCommand: AsyncParsableCommand {
         @Option(help: ServeDefaults.help("The library's SQLite file, as given to 'serve'", .libraryPath))
         var libraryPath: String?
 
-        func open() async throws -> StoryLibrary {
-            let path = libraryPath ?? ServeDefaults.libraryPath
+        var path: String { libraryPath ?? ServeDefaults.libraryPath }
+
+        /// Runs `body` on the library, closing it after; a failure is reported as `failure` says,
+        /// with the reason a writer can act on.
+        func withLibrary(failure: String, _ body: (StoryLibrary) async throws -> Void) async throws {
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("There is no library at \(path).") }
             var logger = Logger(label: "writer-assistant.library")
             logger.logLevel = .warning
-            return try await StoryLibrary.openSQLite(path: path, logger: logger)
+            let library = try await StoryLibrary.openSQLite(path: path, logger: logger)
+            do {
+                try await body(library)
+                await library.close()
+            } catch {
+                await library.close()
+                throw ValidationError("\(failure): \(StoryLibrary.reason(error)).")
+            }
         }
     }
 
@@ -33,14 +43,7 @@ struct LibraryCommand: AsyncParsableCommand {
         var to: String
 
         func run() async throws {
-            let library = try await location.open()
-            do {
-                try await library.backup(to: to)
-                await library.close()
-            } catch {
-                await library.close()
-                throw ValidationError("The backup failed: \(StoryLibrary.reason(error)).")
-            }
+            try await location.withLibrary(failure: "The backup failed") { try await $0.backup(to: to) }
             print("Backed up to \(to)")
         }
     }
@@ -55,16 +58,11 @@ struct LibraryCommand: AsyncParsableCommand {
         var from: String
 
         func run() async throws {
-            let library = try await location.open()
-            let path = location.libraryPath ?? ServeDefaults.libraryPath
-            let previous = path + ".before-restore-" + ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-            do {
+            let previous = location.path + ".before-restore-"
+                + ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+            try await location.withLibrary(failure: "The restore failed, and the library is as it was") { library in
                 try await library.backup(to: previous)
                 try await library.restore(from: from)
-                await library.close()
-            } catch {
-                await library.close()
-                throw ValidationError("The restore failed, and the library is as it was: \(StoryLibrary.reason(error)).")
             }
             print("Restored from \(from); the library as it was is in \(previous)")
         }
