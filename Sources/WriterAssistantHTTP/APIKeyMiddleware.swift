@@ -1,7 +1,6 @@
-import Crypto
-import Foundation
 import Hummingbird
 import WriterAssistantAPI
+import WriterAssistantLibrary
 
 /// With API keys configured, the API and the metrics answer only requests that carry one as
 /// `Authorization: Bearer KEY`. The health check, the API description and the web app's files
@@ -21,7 +20,7 @@ struct APIKeyMiddleware: RouterMiddleware {
     }
 
     static func anonymousWriter(_ key: String) -> String {
-        "key-" + SHA256.hash(data: Data(key.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        "key-" + ContentHash.hex(key).prefix(16)
     }
 
     /// Routes anyone may use. Every other route needs a key; requests that match no route (the web

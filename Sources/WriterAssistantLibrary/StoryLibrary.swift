@@ -101,19 +101,11 @@ public struct StoryLibrary: Sendable {
     public func list(writer: String, trash: Bool = false) async throws(LibraryFailure) -> [StoryListing] {
         try await read { db in
             let rows = try await db.raw("""
-                SELECT id, title, version, word_count, created_at, updated_at, deleted_at FROM stories
+                SELECT \(unsafeRaw: Self.listingColumns) FROM stories
                 WHERE writer = \(bind: writer) AND deleted_at IS \(unsafeRaw: trash ? "NOT NULL" : "NULL")
                 ORDER BY updated_at DESC, id
                 """).all()
-            return try rows.map { row in
-                StoryListing(
-                    id: try row.decode(column: "id", as: String.self), title: try row.decode(column: "title", as: String.self),
-                    version: try row.decode(column: "version", as: Int.self),
-                    createdAt: LibraryClock.text(try row.decode(column: "created_at", as: Int64.self)),
-                    updatedAt: LibraryClock.text(try row.decode(column: "updated_at", as: Int64.self)),
-                    deletedAt: try row.decode(column: "deleted_at", as: Int64?.self).map(LibraryClock.text),
-                    wordCount: try row.decode(column: "word_count", as: Int.self))
-            }
+            return try rows.map(Self.listing)
         }
     }
 
@@ -195,16 +187,29 @@ public struct StoryLibrary: Sendable {
     /// Moves the story to the trash (`true`) or brings it back.
     public func setTrashed(_ id: String, writer: String, _ trashed: Bool) async throws(LibraryFailure) -> StoryListing {
         let story = try Self.storyID(id)
-        try await change { db in
+        return try await change { db in
             _ = try await Self.head(story, writer: writer, db)
             try await db.raw("""
                 UPDATE stories SET deleted_at = \(unsafeRaw: trashed ? "\(LibraryClock.now())" : "NULL") WHERE id = \(bind: story)
                 """).run()
+            guard let row = try await db.raw("SELECT \(unsafeRaw: Self.listingColumns) FROM stories WHERE id = \(bind: story)").first() else {
+                throw LibraryFailure.notFound("No story has the id '\(story)'.")
+            }
+            return try Self.listing(row)
         }
-        guard let listing = try await list(writer: writer, trash: trashed).first(where: { $0.id == story }) else {
-            throw .notFound("No story has the id '\(story)'.")
-        }
-        return listing
+    }
+
+    /// What a line of the story list reads, and how it reads it.
+    private static let listingColumns = "id, title, version, word_count, created_at, updated_at, deleted_at"
+
+    private static func listing(_ row: any SQLRow) throws -> StoryListing {
+        StoryListing(
+            id: try row.decode(column: "id", as: String.self), title: try row.decode(column: "title", as: String.self),
+            version: try row.decode(column: "version", as: Int.self),
+            createdAt: LibraryClock.text(try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: LibraryClock.text(try row.decode(column: "updated_at", as: Int64.self)),
+            deletedAt: try row.decode(column: "deleted_at", as: Int64?.self).map(LibraryClock.text),
+            wordCount: try row.decode(column: "word_count", as: Int.self))
     }
 
     /// Deletes for good every story of the writer's trash, with its versions and answers.

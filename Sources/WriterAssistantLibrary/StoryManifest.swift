@@ -108,6 +108,13 @@ package struct StoryPieces: Sendable {
     }()
 
     static func hash(_ text: String) -> String {
+        ContentHash.hex(text)
+    }
+}
+
+/// SHA-256 in lowercase hex: what names a piece of a story, and a writer known only by a key.
+package enum ContentHash {
+    package static func hex(_ text: String) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
