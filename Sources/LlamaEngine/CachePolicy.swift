@@ -19,6 +19,8 @@ enum CachePolicy {
         var lastUsed: ContinuousClock.Instant
         /// Cells it may still add: the rest of its prompt and of its answer.
         var growth = 0
+        /// Whose request put its cells there (`GenerationRequest.cachePartition`).
+        var partition: String? = nil
 
         /// The tokens this slot will hold once its prompt is read: what other requests may share.
         var promisedTokens: [Token] { activity == .readingPrompt ? prompt : cachedTokens }
@@ -49,18 +51,21 @@ enum CachePolicy {
 
     /// The idle slot whose cache shares the most with the prompt (among equals the least recently
     /// used, whose cache is least likely to be wanted again), and where the prompt's start comes
-    /// from, given that the story cache's best entry shares `parked` tokens with it; nil when no
-    /// slot is idle.
-    static func place(_ prompt: [Token], among slots: [SlotState], parked: Int = 0) -> Placement? {
+    /// from, given that the story cache's best entry (of the same partition) shares `parked`
+    /// tokens with it; nil when no slot is idle. Only caches of the request's own `partition`
+    /// count as sharing anything: another writer's cells are never reused, so neither the count
+    /// of reused tokens nor the time to the first token tells a writer what another has read.
+    static func place(_ prompt: [Token], partition: String? = nil, among slots: [SlotState], parked: Int = 0) -> Placement? {
         let idle = slots.indices.filter { slots[$0].activity == .idle }
+        let reusable = { (slot: SlotState, tokens: [Token]) in slot.partition == partition ? shared(tokens, prompt) : 0 }
         guard let chosen = idle.max(by: { a, b in
-            let (sharedA, sharedB) = (shared(slots[a].cachedTokens, prompt), shared(slots[b].cachedTokens, prompt))
+            let (sharedA, sharedB) = (reusable(slots[a], slots[a].cachedTokens), reusable(slots[b], slots[b].cachedTokens))
             return sharedA != sharedB ? sharedA < sharedB : slots[a].lastUsed > slots[b].lastUsed
         }) else { return nil }
-        let own = shared(slots[chosen].cachedTokens, prompt)
+        let own = reusable(slots[chosen], slots[chosen].cachedTokens)
         let source = slots.indices
             .filter { $0 != chosen }
-            .map { (index: $0, shared: shared(slots[$0].promisedTokens, prompt)) }
+            .map { (index: $0, shared: reusable(slots[$0], slots[$0].promisedTokens)) }
             .max { $0.shared < $1.shared }
         let inPool = max(own, source?.shared ?? 0)
         // Sampling needs the logits of at least one prompt token read here.
@@ -124,16 +129,16 @@ enum CachePolicy {
     }
 
     /// How many tokens each idle cache keeps: idle cells cost every running request attention (and the story cache keeps them),
-    /// so an idle slot keeps only the prefix it shares with a running one (free, since those
-    /// cells are shared). Slots that keep all they have are left out; with nothing running,
-    /// everything is kept.
+    /// so an idle slot keeps only the prefix it shares with a running one of its partition (free,
+    /// since those cells are shared). Slots that keep all they have are left out; with nothing
+    /// running, everything is kept.
     static func idleTrims(among slots: [SlotState]) -> [(slot: Int, keep: Int)] {
-        let wanted = slots.filter { $0.activity != .idle }.map { $0.activity == .writing ? $0.cachedTokens : $0.prompt }
+        let wanted = slots.filter { $0.activity != .idle }.map { (partition: $0.partition, tokens: $0.activity == .writing ? $0.cachedTokens : $0.prompt) }
         guard !wanted.isEmpty else { return [] }
         return slots.indices.compactMap { index in
             let slot = slots[index]
             guard slot.activity == .idle, !slot.cachedTokens.isEmpty else { return nil }
-            let keep = wanted.map { shared(slot.cachedTokens, $0) }.max() ?? 0
+            let keep = wanted.filter { $0.partition == slot.partition }.map { shared(slot.cachedTokens, $0.tokens) }.max() ?? 0
             return keep < slot.cachedTokens.count ? (index, keep) : nil
         }
     }

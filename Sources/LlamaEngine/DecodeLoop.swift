@@ -132,7 +132,8 @@ final class DecodeLoop {
                 promptTokens: prompt.count, contextLength: settings.contextPerSequence))
         }
         // A parked entry is loaded whole for a moment, so it must fit a context of this engine.
-        var parked = storyCache?.bestMatch(for: prompt, maximumTokens: settings.contextPerSequence)
+        var parked = storyCache?.bestMatch(
+            for: prompt, partition: job.request.cachePartition, maximumTokens: settings.contextPerSequence)
         var decision = admission(for: job, parked: parked)
         if decision == nil, parked != nil, slots.allSatisfy(\.isIdle) {
             // Never wait for room that cannot come: read the story instead of loading it.
@@ -187,7 +188,9 @@ final class DecodeLoop {
         for job: GenerationJob, parked: (entry: StoryCacheIndex.Entry, shared: Int)?
     ) -> (placement: CachePolicy.Placement, keeping: Int, emptied: [Int])? {
         let prompt = job.prompt
-        guard let placement = CachePolicy.place(prompt, among: policyStates, parked: parked?.shared ?? 0) else { return nil }
+        guard let placement = CachePolicy.place(
+            prompt, partition: job.request.cachePartition, among: policyStates, parked: parked?.shared ?? 0)
+        else { return nil }
         let answerRoom = answerCells(for: job.request, promptLength: prompt.count)
         let (keeping, need): (Int, Int) =
             switch placement.start {
@@ -243,9 +246,11 @@ final class DecodeLoop {
     private func truncate(_ slot: Slot, to length: Int) {
         guard length < slot.cachedTokens.count else { return }
         if let storyCache, slot.isIdle, storyCache.isParking {
-            let others = slots.filter { $0 !== slot }.flatMap { [$0.cachedTokens, $0.prompt] } + storyCache.index.entries.map(\.tokens)
+            // Only the slot's own partition can share with it (see `CachePolicy.place`).
+            let others = slots.filter { $0 !== slot && $0.partition == slot.partition }.flatMap { [$0.cachedTokens, $0.prompt] }
+                + storyCache.entries(of: slot.partition).map(\.tokens)
             if let parked = CachePolicy.parkedLength(of: slot.cachedTokens, keeping: length, others: others),
-               !storyCache.covers(Array(slot.cachedTokens[..<parked])) {
+               !storyCache.covers(Array(slot.cachedTokens[..<parked]), partition: slot.partition) {
                 removeCells(of: slot, from: parked)
                 park(slot, in: storyCache)
             }
@@ -268,7 +273,7 @@ final class DecodeLoop {
 
     /// Saves the slot's whole cache as a story cache entry.
     private func park(_ slot: Slot, in storyCache: StoryCache) {
-        storyCache.save(slot.cachedTokens) { path in
+        storyCache.save(slot.cachedTokens, partition: slot.partition) { path in
             let tokens = slot.cachedTokens
             let written = llama_state_seq_save_file(context, path, slot.sequence, tokens, tokens.count)
             if written == 0 { Self.logger.error("llama.cpp could not save a sequence to park it", metadata: ["sequence": "\(slot.sequence)"]) }

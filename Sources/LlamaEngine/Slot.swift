@@ -20,6 +20,9 @@ final class Slot {
     private(set) var phase: Phase = .idle
     /// Tokens whose keys and values are in the cache for this sequence, in position order.
     var cachedTokens: [llama_token] = []
+    /// Whose request's cells the cache holds (`GenerationRequest.cachePartition`): a request of
+    /// another partition never reuses them.
+    private(set) var partition: String?
     /// When the slot last served a request, to pick which idle cache to overwrite.
     private(set) var lastUsed = ContinuousClock.now
 
@@ -52,13 +55,15 @@ final class Slot {
             case .readingPrompt: .readingPrompt
             case .writing: .writing
             }
-        return CachePolicy.SlotState(activity: activity, cachedTokens: cachedTokens, prompt: prompt, lastUsed: lastUsed)
+        return CachePolicy.SlotState(
+            activity: activity, cachedTokens: cachedTokens, prompt: prompt, lastUsed: lastUsed, partition: partition)
     }
 
     func assign(_ job: GenerationJob, sampler: LlamaSampler, phase: Phase) {
         self.job = job
         self.sampler = sampler
         self.phase = phase
+        partition = job.request.cachePartition
         guide = job.request.guide
         text = PacedText(interval: Slot.textDeliveryInterval)
         pendingToken = nil

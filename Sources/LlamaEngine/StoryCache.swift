@@ -85,24 +85,45 @@ final class StoryCache {
         close(lock)
     }
 
-    /// Names this cache writes: `<16 hex digits>-<token count>.story`, or that with `.partial`.
+    /// Names this cache writes: `<partition tag>-<16 hex digits>-<token count>.story`, or that
+    /// with `.partial`. Names of the earlier layout, without a partition, count too, so that
+    /// opening the cache removes them.
     static func isCacheFileName(_ name: String) -> Bool {
         let base = name.hasSuffix(".partial") ? String(name.dropLast(".partial".count)) : name
         guard base.hasSuffix("." + StoryCacheFile.fileExtension) else { return false }
         let parts = base.dropLast(StoryCacheFile.fileExtension.count + 1).split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts[0].count == 16 && parts[0].allSatisfy(\.isHexDigit)
-            && !parts[1].isEmpty && parts[1].allSatisfy(\.isASCII) && parts[1].allSatisfy(\.isNumber)
+        guard parts.count == 2 || parts.count == 3, let count = parts.last, let tokens = parts.dropLast().last else { return false }
+        return (parts.count == 2 || isTag(parts[0])) && tokens.count == 16 && tokens.allSatisfy(\.isHexDigit)
+            && !count.isEmpty && count.allSatisfy(\.isASCII) && count.allSatisfy(\.isNumber)
     }
 
-    /// The parked prefix sharing the most with `prompt` among entries of at most `maximumTokens`
-    /// (one written with a larger context may not fit this one's).
-    func bestMatch(for prompt: [Token], maximumTokens: Int = .max) -> (entry: StoryCacheIndex.Entry, shared: Int)? {
-        index.bestMatch(for: prompt, maximumTokens: maximumTokens)
+    /// The partition's mark in file names and the index: a digest given by the caller (1 to 64
+    /// lowercase hex digits, as the server's are) as it is, anything else hashed; nil is "0".
+    static func tag(of partition: String?) -> String {
+        guard let partition else { return "0" }
+        if isTag(Substring(partition)) { return partition }
+        return String(format: "%016llx", StoryCacheFile.checksum(Array(partition.utf8)))
     }
 
-    /// True when an entry already holds all of `tokens`; that entry counts as used now.
-    func covers(_ tokens: [Token]) -> Bool {
-        guard let entry = index.entry(covering: tokens) else { return false }
+    private static func isTag(_ text: Substring) -> Bool {
+        (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// The parked prefix of `partition` sharing the most with `prompt` among entries of at most
+    /// `maximumTokens` (one written with a larger context may not fit this one's).
+    func bestMatch(for prompt: [Token], partition: String? = nil, maximumTokens: Int = .max) -> (entry: StoryCacheIndex.Entry, shared: Int)? {
+        index.bestMatch(for: prompt, partition: Self.tag(of: partition), maximumTokens: maximumTokens)
+    }
+
+    /// The entries of `partition`, which alone may serve its requests.
+    func entries(of partition: String?) -> [StoryCacheIndex.Entry] {
+        let tag = Self.tag(of: partition)
+        return index.entries.filter { $0.partition == tag }
+    }
+
+    /// True when an entry of `partition` already holds all of `tokens`; that entry counts as used now.
+    func covers(_ tokens: [Token], partition: String? = nil) -> Bool {
+        guard let entry = index.entry(covering: tokens, partition: Self.tag(of: partition)) else { return false }
         touch(entry)
         return true
     }
@@ -146,8 +167,9 @@ final class StoryCache {
 
     /// Has `write` save the evaluated cells of `tokens` to the path it is given, then seals the
     /// file; entries it supersedes, and the least recently used beyond the size limit, go.
-    func save(_ tokens: [Token], write: (String) -> Bool) {
-        let name = Self.name(of: tokens)
+    func save(_ tokens: [Token], partition: String? = nil, write: (String) -> Bool) {
+        let tag = Self.tag(of: partition)
+        let name = Self.name(of: tokens, tag: tag)
         let url = self.url(of: name)
         let partial = url.appendingPathExtension("partial")
         do {
@@ -163,7 +185,7 @@ final class StoryCache {
             try handle.write(contentsOf: Data(StoryCacheFile.trailer(fingerprint: fingerprint, checksum: checksum).suffix(16)))
             // Replaces an older file of the same tokens in one step.
             guard rename(partial.path, url.path) == 0 else { throw StoryCacheFile.Rejection.writeFailed }
-            let entry = StoryCacheIndex.Entry(name: name, tokens: tokens, bytes: sealed + 16, lastUsed: Date())
+            let entry = StoryCacheIndex.Entry(name: name, partition: tag, tokens: tokens, bytes: sealed + 16, lastUsed: Date())
             refusals[name] = nil
             for leaving in index.insert(entry) {
                 remove(leaving, because: leaving.name == entry.name ? "larger than the whole cache" : "superseded or over the cache size")
@@ -214,8 +236,13 @@ final class StoryCache {
         let count = try StoryCacheFile.tokenCount(inHeader: try Self.read(StoryCacheFile.headerLength, from: handle))
         guard StoryCacheFile.headerLength + 4 * count + StoryCacheFile.trailerLength < size else { throw StoryCacheFile.Rejection.truncated }
         let tokens = StoryCacheFile.tokens(try Self.read(4 * count, from: handle))
-        guard url.deletingPathExtension().lastPathComponent == Self.name(of: tokens) else { throw StoryCacheFile.Rejection.tokensMismatch }
-        return StoryCacheIndex.Entry(name: Self.name(of: tokens), tokens: tokens, bytes: size, lastUsed: values.contentModificationDate ?? .distantPast)
+        let name = url.deletingPathExtension().lastPathComponent
+        // The tag is the name's own (the directory is its owner's alone); the rest must be what
+        // the tokens say. A name without a tag is of the earlier layout, which shared across writers.
+        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, name == Self.name(of: tokens, tag: String(parts[0])) else { throw StoryCacheFile.Rejection.tokensMismatch }
+        return StoryCacheIndex.Entry(
+            name: name, partition: String(parts[0]), tokens: tokens, bytes: size, lastUsed: values.contentModificationDate ?? .distantPast)
     }
 
     /// Checks that the file is as long as indexed, is this model's, and its checksum holds.
@@ -253,8 +280,8 @@ final class StoryCache {
         return [UInt8](data)
     }
 
-    static func name(of tokens: [Token]) -> String {
+    static func name(of tokens: [Token], tag: String = tag(of: nil)) -> String {
         let bytes = tokens.flatMap { token in withUnsafeBytes(of: token.littleEndian) { Array($0) } }
-        return String(format: "%016llx", StoryCacheFile.checksum(bytes)) + "-\(tokens.count)"
+        return tag + "-" + String(format: "%016llx", StoryCacheFile.checksum(bytes)) + "-\(tokens.count)"
     }
 }

@@ -3,7 +3,11 @@ import WriterAssistantLLM
 
 /// The JSON body of a streamed chat request, in the peer's dialect.
 enum ChatCompletionBody {
-    static func encode(_ request: GenerationRequest, model: String, dialect: RemoteDialect, contextLength: Int) throws -> Data {
+    /// `cacheSalt` keeps the peer's prefix cache for this request apart from other salts' (vLLM's
+    /// `cache_salt`); nil for peers that do not take it.
+    static func encode(
+        _ request: GenerationRequest, model: String, dialect: RemoteDialect, contextLength: Int, cacheSalt: String? = nil
+    ) throws -> Data {
         if dialect == .ollama {
             return try ollama(request, model: model, contextLength: contextLength)
         }
@@ -16,6 +20,7 @@ enum ChatCompletionBody {
             "top_p": request.sampling.topP,
         ]
         if let seed = request.sampling.seed { body["seed"] = Int(seed) }
+        if let cacheSalt { body["cache_salt"] = cacheSalt }
         switch dialect {
         case .openai, .ollama, .auto:
             // Token counts come in a last chunk only when asked for.

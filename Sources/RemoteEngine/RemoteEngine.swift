@@ -80,6 +80,10 @@ public final class RemoteEngine: LanguageModel {
     private let slots: GenerationSlots
     /// The configured dialect, or once the peer was reached the one `auto` found.
     private let dialect: Mutex<RemoteDialect>
+    /// Whether the peer keeps the prefix caches of requests with different `cache_salt`s apart
+    /// (vLLM, which names itself the owner of its models): the writer's cache partition is then
+    /// sent as the salt. Other servers ignore or refuse the field, so it is not sent to them.
+    private let takesCacheSalt = Atomic<Bool>(false)
     private static let logger = Logger(label: "writer-assistant.remote")
 
     /// An engine for the peer, without asking it anything yet (`check` does).
@@ -175,6 +179,7 @@ public final class RemoteEngine: LanguageModel {
                 }
                 return (dialect, models)
             }
+            takesCacheSalt.store(dialect == .openai && models.first?.owner == "vllm", ordering: .relaxed)
             if known == .auto {
                 Self.logger.info("The model server's dialect", metadata: ["server": "\(configuration.displayName)", "dialect": "\(dialect.rawValue)"])
                 self.dialect.withLock { $0 = dialect }
@@ -336,7 +341,8 @@ public final class RemoteEngine: LanguageModel {
         http.headers.add(name: "Accept", value: dialect.streamType)
         Self.authorize(&http, configuration)
         http.body = .bytes(ByteBuffer(bytes: try ChatCompletionBody.encode(
-            request, model: model, dialect: dialect, contextLength: configuration.contextLength)))
+            request, model: model, dialect: dialect, contextLength: configuration.contextLength,
+            cacheSalt: takesCacheSalt.load(ordering: .relaxed) ? request.cachePartition : nil)))
 
         let sent = ContinuousClock.now
         continuation.yield(.promptEvaluationStarted(promptTokens: request.prompt.tokenCount, reusedTokens: 0))

@@ -161,9 +161,15 @@ public final class RemotePool: LanguageModel {
         upstreams.forEach { $0.shutdown() }
     }
 
+    /// What the story's upstream is chosen by: the story, and the writer's cache partition, so
+    /// that where one writer's story is cached (and how fast it answers) says nothing of another's.
+    static func routingKey(of request: GenerationRequest) -> String {
+        (request.cachePartition ?? "") + "\u{0}" + (request.affinity ?? request.prompt.messages.first?.content ?? "")
+    }
+
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-        let key = request.affinity ?? request.prompt.messages.first?.content ?? ""
+        let key = Self.routingKey(of: request)
         let order = state.withLock { state in
             state.turn &+= 1
             return router.order(key: key, turn: state.turn, zip(upstreams, state.health).map { engine, health in

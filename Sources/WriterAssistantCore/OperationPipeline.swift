@@ -45,9 +45,13 @@ public struct OperationPipeline: Sendable {
     public struct Options: Sendable {
         /// Also report the answer's text as it is written.
         public var includeTokens: Bool
+        /// Whose cache the answer may use (`GenerationRequest.cachePartition`): the HTTP layer
+        /// gives each writer their own, so one writer's requests learn nothing of another's story.
+        public var cachePartition: String?
 
-        public init(includeTokens: Bool = false) {
+        public init(includeTokens: Bool = false, cachePartition: String? = nil) {
             self.includeTokens = includeTokens
+            self.cachePartition = cachePartition
         }
     }
 
@@ -76,11 +80,11 @@ public struct OperationPipeline: Sendable {
     /// The run's final result, for callers that do not want progress.
     /// `observe` sees every event, as a stream's client would.
     public func result<Operation: WritingOperation>(
-        for request: Operation, logger: Logger = Self.silentLogger,
+        for request: Operation, options: Options = Options(), logger: Logger = Self.silentLogger,
         observe: (OperationEvent<Operation.Result>) -> Void = { _ in }
     ) async throws -> Operation.Result {
         var outcome: Result<Operation.Result, FeedbackFailure>?
-        for await event in events(for: request, logger: logger) {
+        for await event in events(for: request, options: options, logger: logger) {
             observe(event)
             switch event {
             case .result(let result): outcome = .success(result)
@@ -112,7 +116,7 @@ public struct OperationPipeline: Sendable {
                 let prompt = try await PromptAssembler(answerReserve: plan.sampling.maxTokens)
                     .assemble(StoryPrompt(request), for: model)
                 let generation = try await Self.generate(
-                    prompt, plan: plan, with: model, includeTokens: options.includeTokens,
+                    prompt, plan: plan, with: model, options: options,
                     status: Operation.status, answerName: Operation.answerName, emit: emit)
                 return (prompt, generation)
             }
@@ -168,14 +172,14 @@ public struct OperationPipeline: Sendable {
         _ prompt: AssembledPrompt,
         plan: AnswerPlan,
         with model: any LanguageModel,
-        includeTokens: Bool,
+        options: Options,
         status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>,
         answerName: String,
         emit: @escaping @Sendable (OperationEvent<Result>) async -> Void
     ) async throws -> Generation {
         let request = GenerationRequest(
             prompt: prompt.prompt, sampling: plan.sampling, constraint: plan.constraint, guide: plan.guide,
-            affinity: prompt.affinity)
+            affinity: prompt.affinity, cachePartition: options.cachePartition)
         var text = ""
         var writing = false
         do {
@@ -191,7 +195,7 @@ public struct OperationPipeline: Sendable {
                         await emit(status(.generatingFeedback))
                     }
                     text += piece
-                    if includeTokens { await emit(.token(text: piece)) }
+                    if options.includeTokens { await emit(.token(text: piece)) }
                 case .finished(let summary):
                     if !writing { await emit(status(.generatingFeedback)) }
                     return Generation(text: text, summary: summary)

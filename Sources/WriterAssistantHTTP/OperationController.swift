@@ -51,13 +51,14 @@ struct OperationController<Operation: WritingOperation> {
     @Sendable func answer(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
+        let options = OperationPipeline.Options(cachePartition: context.cachePartition)
         // Watching the inbound side notices a client that gave up waiting, as on the stream, so an
         // abandoned request does not go on writing its whole answer in a slot. The watch ends the
         // connection with the response, which therefore says so, or a client would reuse it.
         do {
-            let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline, shutdownGrace, record = context.record, logger = context.logger] _ in
+            let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline, shutdownGrace, options, record = context.record, logger = context.logger] _ in
                 let result = try await shutdownGrace.limit {
-                    try await pipeline.result(for: operation, logger: logger, observe: record.observe)
+                    try await pipeline.result(for: operation, options: options, logger: logger, observe: record.observe)
                 }
                 await story?.record(operation, result: result, logger: logger)
                 return result
@@ -74,7 +75,7 @@ struct OperationController<Operation: WritingOperation> {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
         let options = OperationPipeline.Options(
-            includeTokens: QueryFlag.isSet(request.uri.queryParameters.get("tokens")))
+            includeTokens: QueryFlag.isSet(request.uri.queryParameters.get("tokens")), cachePartition: context.cachePartition)
         let events = pipeline.events(for: operation, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,

@@ -1,4 +1,5 @@
 public import Hummingbird
+import WriterAssistantLibrary
 
 /// The server's request context: Hummingbird's own, plus the record of what the request did,
 /// which handlers fill in and the observation middleware reads once the response is written.
@@ -9,6 +10,10 @@ public struct ServerRequestContext: RequestContext {
     /// writer when the server has no keys.
     var writer = Writer.local
 
+    /// The writer's own part of the model's caches: a digest, so that neither the writer's name
+    /// nor anything derived from a key reaches a file name or a remote model server.
+    var cachePartition: String { Writer.cachePartition(of: writer) }
+
     public init(source: Source) {
         coreContext = .init(source: source)
     }
@@ -18,4 +23,8 @@ public struct ServerRequestContext: RequestContext {
 enum Writer {
     /// The one writer of a server without API keys.
     static let local = "local"
+
+    static func cachePartition(of writer: String) -> String {
+        String(ContentHash.hex("cache-partition\u{0}" + writer).prefix(32))
+    }
 }

@@ -13,24 +13,33 @@ public struct GenerationRequest: Sendable {
     /// later sessions): engines that spread work over several servers keep requests with equal
     /// affinity on one, where the story is cached. Nil leaves the choice to the engine.
     public var affinity: String?
+    /// Whose cache the request may use: requests of different partitions (different writers)
+    /// never share cached prefixes, in memory, on disk or in routing, so that what one reads
+    /// (`cachedTokens`, the time to the first token) says nothing of another's text. Nil is a
+    /// partition of its own, for callers with one user.
+    public var cachePartition: String?
 
     public init(
         prompt: PreparedPrompt, sampling: SamplingParameters, constraint: AnswerConstraint? = nil,
-        guide: (any OutputGuide)? = nil, affinity: String? = nil
+        guide: (any OutputGuide)? = nil, affinity: String? = nil, cachePartition: String? = nil
     ) {
         self.prompt = prompt
         self.sampling = sampling
         self.constraint = constraint
         self.guide = guide
         self.affinity = affinity
+        self.cachePartition = cachePartition
     }
 
     /// A request for a local engine: the prompt already in its tokens, the answer's shape as a
     /// grammar.
-    public init(prompt tokens: [Token], sampling: SamplingParameters, grammar: String? = nil, guide: (any OutputGuide)? = nil) {
+    public init(
+        prompt tokens: [Token], sampling: SamplingParameters, grammar: String? = nil, guide: (any OutputGuide)? = nil,
+        cachePartition: String? = nil
+    ) {
         self.init(
             prompt: PreparedPrompt(tokens: tokens), sampling: sampling,
-            constraint: grammar.map { AnswerConstraint(grammar: $0) }, guide: guide)
+            constraint: grammar.map { AnswerConstraint(grammar: $0) }, guide: guide, cachePartition: cachePartition)
     }
 
     /// The answer's grammar, for engines that take one.

@@ -146,4 +146,33 @@ import WriterAssistantLLM
         #expect(CachePolicy.room(for: 500, in: 2, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == nil)
         #expect(CachePolicy.room(for: 400, in: 2, keeping: 0, pool: 1000, ledger: ledger, slots: slots) == [])
     }
+
+    // MARK: Writers apart
+
+    static func owned(_ state: State, by partition: String?) -> State {
+        var state = state
+        state.partition = partition
+        return state
+    }
+
+    @Test func anotherWritersCacheIsNeverReusedHoweverMuchItShares() {
+        let slots = [Self.owned(Self.idle(Self.story), by: "a"), Self.owned(Self.idle([9]), by: "b")]
+        // Writer b's own slot is overwritten rather than writer a's story lent to it.
+        #expect(CachePolicy.place(Self.story + [5], partition: "b", among: slots) == .init(slot: 0, start: .reuseOwn(length: 0)))
+        #expect(CachePolicy.place(Self.story + [5], partition: "a", among: slots) == .init(slot: 0, start: .reuseOwn(length: 100)))
+    }
+
+    @Test func aWriterDoesNotWaitToShareAnotherWritersStory() {
+        let slots = [Self.owned(Self.reading(Self.story + [50]), by: "a"), Self.owned(Self.idle([]), by: "b")]
+        #expect(CachePolicy.place(Self.story + [60], partition: "b", among: slots) == .init(slot: 1, start: .reuseOwn(length: 0)))
+        #expect(CachePolicy.place(Self.story + [60], partition: "a", among: slots)
+            == .init(slot: 1, start: .awaitPrefix(source: 0, length: 100)))
+    }
+
+    @Test func anIdleCacheIsKeptOnlyForWhatItsOwnWriterIsReading() {
+        let running = Self.owned(Self.reading(Self.story + [50]), by: "a")
+        let trims = CachePolicy.idleTrims(among: [running, Self.owned(Self.idle(Self.story), by: "b"), Self.owned(Self.idle(Self.story), by: "a")])
+        #expect(trims.map(\.slot) == [1])
+        #expect(trims.map(\.keep) == [0])
+    }
 }

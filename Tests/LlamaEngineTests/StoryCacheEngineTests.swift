@@ -30,10 +30,10 @@ import WriterAssistantTestSupport
     }
 
     /// Writes two tokens greedily; the prompt tokens that came from a cache, and the first logits.
-    static func read(_ prompt: [Token], on engine: LlamaEngine) async throws -> (reused: Int, logits: [Float]) {
+    static func read(_ prompt: [Token], on engine: LlamaEngine, partition: String? = nil) async throws -> (reused: Int, logits: [Float]) {
         let capture = LogitsCapture()
         var reused = -1
-        let request = GenerationRequest(prompt: prompt, sampling: SamplingParameters(temperature: 0, maxTokens: 2))
+        let request = GenerationRequest(prompt: prompt, sampling: SamplingParameters(temperature: 0, maxTokens: 2), cachePartition: partition)
         for try await event in engine.generate(request, capturingFirstLogits: capture) {
             if case .finished(let summary) = event { reused = summary.reusedPromptTokens }
         }
@@ -77,6 +77,26 @@ import WriterAssistantTestSupport
             #expect(reused[1] < 64)
             #expect(reused[2] == first.count - 1)
             #expect(reused[3] == second.count - 1)
+        }
+    }
+
+    /// One writer's story, in the pool or on the disk, is never reused for another writer's
+    /// request: the count of reused tokens would tell them what the other has read.
+    @Test func anotherWritersStoryIsReadAnewFromThePoolAndFromTheDisk() async throws {
+        try await Self.withCacheDirectory { cache in
+            let first = try await LlamaEngine.load(Self.configuration(cache, parallel: 2))
+            let pacing = try await BatchingTests.prompt(first, story: Self.story, rater: "You judge pacing.")
+            let dialogue = try await BatchingTests.prompt(first, story: Self.story, rater: "You judge dialogue.")
+            #expect(try await Self.read(pacing, on: first, partition: "aaaa").reused == 0)
+            #expect(try await Self.read(dialogue, on: first, partition: "bbbb").reused == 0, "writer b must not reuse a's cells")
+            let own = try await Self.read(dialogue, on: first, partition: "aaaa").reused
+            #expect(own == pacing.commonPrefixLength(with: dialogue))
+            await Self.stop(first)
+
+            let restarted = try await LlamaEngine.load(Self.configuration(cache))
+            #expect(try await Self.read(dialogue, on: restarted, partition: "cccc").reused == 0, "nor a parked story of another writer")
+            #expect(try await Self.read(dialogue, on: restarted, partition: "aaaa").reused >= pacing.commonPrefixLength(with: dialogue))
+            await Self.stop(restarted)
         }
     }
 

@@ -59,4 +59,17 @@ import WriterAssistantLLM
         #expect(index.entry(covering: [1, 2, 3, 4]) == nil)
         #expect(index.entry(covering: [2]) == nil)
     }
+
+    @Test func aWriterIsServedOnlyByTheirOwnEntries() {
+        var index = StoryCacheIndex(sizeLimit: 100, entries: [
+            Entry(name: "a", partition: "aa", tokens: [1, 2, 3, 4], bytes: 10, lastUsed: Date()),
+        ])
+        #expect(index.bestMatch(for: [1, 2, 3, 4, 5], partition: "bb") == nil)
+        #expect(index.bestMatch(for: [1, 2, 3, 4, 5], partition: "aa")?.shared == 4)
+        #expect(index.entry(covering: [1, 2], partition: "bb") == nil)
+        // Another writer's longer story does not supersede this one's.
+        let leaving = index.insert(Entry(name: "b", partition: "bb", tokens: [1, 2, 3, 4, 5], bytes: 10, lastUsed: Date()))
+        #expect(leaving.isEmpty)
+        #expect(Set(index.entries.map(\.name)) == ["a", "b"])
+    }
 }

@@ -224,4 +224,49 @@ import WriterAssistantLLM
             #expect(try Self.files(in: reopened).count == 3, "two entries and the lock")
         }
     }
+
+    @Test func aParkedStoryServesOnlyItsOwnWriterAlsoAfterAReopen() throws {
+        try Self.withDirectory { directory in
+            do {
+                let cache = try Self.open(directory)
+                cache.save(Self.story, partition: "a1", write: Self.writeLlamaFile(Self.story))
+                #expect(cache.bestMatch(for: Self.story, partition: "b2") == nil)
+                #expect(!cache.covers(Self.story, partition: "b2"))
+                // The same tokens of another writer are a file of their own.
+                cache.save(Self.story, partition: "b2", write: Self.writeLlamaFile(Self.story))
+                #expect(try Self.entryFiles(in: cache).count == 2)
+            }
+            let reopened = try Self.open(directory)
+            #expect(reopened.bestMatch(for: Self.story, partition: "a1")?.entry.partition == "a1")
+            #expect(reopened.bestMatch(for: Self.story, partition: "b2")?.entry.partition == "b2")
+            #expect(reopened.bestMatch(for: Self.story, partition: "c3") == nil)
+            #expect(reopened.bestMatch(for: Self.story) == nil)
+        }
+    }
+
+    @Test func aPartitionThatIsNotADigestIsHashedIntoTheFileName() {
+        #expect(StoryCache.tag(of: "0123abcd") == "0123abcd")
+        #expect(StoryCache.tag(of: nil) == "0")
+        let hashed = StoryCache.tag(of: "../Writer A")
+        #expect(hashed.count == 16 && hashed.allSatisfy(\.isHexDigit))
+        #expect(StoryCache.isCacheFileName(StoryCache.name(of: [1, 2], tag: hashed) + ".story"))
+    }
+
+    @Test func filesOfTheLayoutWithoutWritersAreRemovedAtOpen() throws {
+        try Self.withDirectory { directory in
+            do {
+                let cache = try Self.open(directory)
+                cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+                let file = try #require(try Self.entryFiles(in: cache).first)
+                // As the earlier layout named it: no partition before the digest.
+                let unowned = file.deletingLastPathComponent().appendingPathComponent(
+                    String(file.lastPathComponent.drop { $0 != "-" }.dropFirst()))
+                try FileManager.default.moveItem(at: file, to: unowned)
+                #expect(StoryCache.isCacheFileName(unowned.lastPathComponent))
+            }
+            let reopened = try Self.open(directory)
+            #expect(reopened.index.entries.isEmpty)
+            #expect(try Self.entryFiles(in: reopened).isEmpty)
+        }
+    }
 }

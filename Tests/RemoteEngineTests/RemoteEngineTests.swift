@@ -18,9 +18,11 @@ import WriterAssistantTestSupport
         FeedbackPipeline(host: ModelHost(.ready(engine)), configuration: .init(generationTimeout: timeout))
     }
 
-    static func events(_ engine: RemoteEngine, tokens: Bool = false) async -> [StreamEvent] {
+    static func events(_ engine: RemoteEngine, tokens: Bool = false, cachePartition: String? = nil) async -> [StreamEvent] {
         var events: [StreamEvent] = []
-        for await event in pipeline(engine).events(for: request, options: .init(includeTokens: tokens)) { events.append(event) }
+        for await event in pipeline(engine).events(for: request, options: .init(includeTokens: tokens, cachePartition: cachePartition)) {
+            events.append(event)
+        }
         return events
     }
 
@@ -85,6 +87,20 @@ import WriterAssistantTestSupport
             guard case .result = await Self.events(engine).last else { Issue.record("no result"); return }
         }
         #expect((try Self.body(try #require(peer.requests.first))["grammar"] as? String)?.hasPrefix("root ::=") == true)
+    }
+
+    /// vLLM keeps the prefix caches of different `cache_salt`s apart: each writer's partition is
+    /// sent as the salt. Other servers ignore or refuse the field, so they never get it.
+    @Test(arguments: [("vllm", true), (nil, false), ("me", false)])
+    func theWritersCachePartitionIsSentAsVLLMsCacheSalt(owner: String?, salted: Bool) async throws {
+        let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 20)), flavour: .openai(owner: owner))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, dialect: .auto))
+            defer { engine.shutdown() }
+            guard case .result = await Self.events(engine, cachePartition: "0a1b2c3d").last else { Issue.record("no result"); return }
+        }
+        let sent = try Self.body(try #require(peer.requests.first))
+        #expect(sent["cache_salt"] as? String == (salted ? "0a1b2c3d" : nil))
     }
 
     @Test func ollamaIsFoundByItsVersionAndAnsweredInItsOwnFormat() async throws {

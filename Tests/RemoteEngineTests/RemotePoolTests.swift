@@ -41,7 +41,9 @@ import WriterAssistantTestSupport
         var number = 0
         while stories.count < count {
             let story = "story \(number)"
-            if UpstreamRouter().order(key: story, upstreams).first == index { stories.append(story) }
+            if UpstreamRouter().order(key: RemotePool.routingKey(of: request(story: story)), upstreams).first == index {
+                stories.append(story)
+            }
             number += 1
         }
         return stories
@@ -52,6 +54,27 @@ import WriterAssistantTestSupport
         _ first: ScriptedPeer, _ second: ScriptedPeer, _ body: @Sendable (String, String) async throws -> T
     ) async throws -> T {
         try await first.serve { a in try await second.serve { b in try await body(a, b) } }
+    }
+
+    @Test func aStorysUpstreamIsChosenPerWriter() {
+        var mine = Self.request(story: "The lighthouse keeper's daughter")
+        mine.cachePartition = "aaaa"
+        var theirs = mine
+        theirs.cachePartition = "bbbb"
+        var again = Self.request(story: "The lighthouse keeper's daughter")
+        again.cachePartition = "aaaa"
+        #expect(RemotePool.routingKey(of: mine) == RemotePool.routingKey(of: again))
+        #expect(RemotePool.routingKey(of: mine) != RemotePool.routingKey(of: theirs))
+        // Over many stories, writers' choices differ: the choice depends on the writer too.
+        let upstreams = (0..<4).map { UpstreamRouter.Upstream(address: "http://10.0.0.\($0):8080", parallel: 4, queueLimit: 64) }
+        let differing = (0..<64).filter { number in
+            var a = Self.request(story: "story \(number)"), b = a
+            a.cachePartition = "aaaa"
+            b.cachePartition = "bbbb"
+            return UpstreamRouter().order(key: RemotePool.routingKey(of: a), upstreams).first
+                != UpstreamRouter().order(key: RemotePool.routingKey(of: b), upstreams).first
+        }
+        #expect(differing.count > 16)
     }
 
     @Test func everyGenerationOnOneStoryGoesToOneUpstream() async throws {
