@@ -16,6 +16,8 @@ public struct GenerateCharacterDetailsRequest: OperationRequest {
 
     public mutating func validate() -> [ValidationIssue] {
         Self.requireText([("basicBio", basicBio)])
+            + [ValidationIssue.tooLong(existingCharacters?.count ?? 0, at: ["body", "existingCharacters"], limit: StructuredContext.mostCharacters)]
+            .compactMap { $0 }
     }
 
     enum CodingKeys: String, CodingKey {

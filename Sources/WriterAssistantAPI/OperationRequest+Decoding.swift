@@ -39,7 +39,10 @@ extension OperationRequest {
             }
             decoded.structuredContext = storyContext
         }
-        let issues = decoded.validate()
+        // A stored story was bounded when it was saved; one in the body is bounded here, before
+        // anything (trimming it to the model's window) works through its lists.
+        let bounds = storyContext == nil ? decoded.structuredContext?.boundIssues(at: ["body", "structured_context"]) ?? [] : []
+        let issues = bounds + decoded.validate()
         guard issues.isEmpty else { throw RequestRejection(issues: issues) }
         return decoded
     }

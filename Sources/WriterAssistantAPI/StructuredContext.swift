@@ -22,6 +22,26 @@ public struct StructuredContext: Codable, Sendable, Equatable {
         self.characters = characters
         self.plotContext = plotContext
     }
+
+    /// Bounds that keep one request (or one save of a stored story) a bounded amount of work —
+    /// decoding, trimming to the model's window, storing: far more than any novel has.
+    public static let mostChapters = 1_000
+    public static let mostCharacters = 500
+
+    /// Its lists beyond their bounds, located under `location` as a 422 names them.
+    public func boundIssues(at location: [LocationComponent]) -> [ValidationIssue] {
+        [
+            ValidationIssue.tooLong(previousChapters?.count ?? 0, at: location + ["previousChapters"], limit: Self.mostChapters),
+            ValidationIssue.tooLong(characters?.count ?? 0, at: location + ["characters"], limit: Self.mostCharacters),
+        ].compactMap { $0 }
+    }
+}
+
+extension ValidationIssue {
+    /// The issue of a list longer than `limit`, or nil when it is not.
+    public static func tooLong(_ count: Int, at location: [LocationComponent], limit: Int) -> ValidationIssue? {
+        count > limit ? ValidationIssue(loc: location, msg: "List should have at most \(limit) items", type: "too_long") : nil
+    }
 }
 
 public struct SystemPrompts: Codable, Sendable, Equatable {

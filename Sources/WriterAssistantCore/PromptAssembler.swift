@@ -33,20 +33,25 @@ public struct PromptAssembler: Sendable {
         var omitted: [String] = []
         var prepared = try await prepare(prompt, with: model)
         while prepared.largestTokenCount > budget {
-            // Drop by each section's own token count first and re-measure the whole prompt only
-            // once that estimate fits, so a long manuscript is not re-tokenized per chapter.
+            // Count sections least important first until what they take covers the excess, drop
+            // them all at once and re-measure the whole prompt only then: a long manuscript is
+            // neither re-tokenized per chapter nor shifted chapter by chapter.
             var excess = prepared.largestTokenCount - budget
+            let candidates = prompt.droppableSections
+            var dropping = 0
             repeat {
-                guard let dropped = prompt.dropLeastImportantSection() else {
+                guard dropping < candidates.count else {
                     throw FeedbackFailure(
                         .contextProcessingError,
                         "The plot point, plot outline and rater prompt alone need \(prepared.largestTokenCount) tokens, "
                             + "more than the \(max(budget, 0)) the model's context window leaves after "
                             + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
                 }
-                omitted.append(dropped.label)
-                excess -= try await count(dropped.text, with: model)
+                excess -= try await count(candidates[dropping].text, with: model)
+                dropping += 1
             } while excess > 0
+            omitted += candidates.prefix(dropping).map(\.label)
+            prompt.dropLeastImportantSections(dropping)
             prepared = try await prepare(prompt, with: model)
         }
         return AssembledPrompt(

@@ -123,12 +123,21 @@ public struct StoryPrompt: Sendable, Equatable {
 
     /// Leaves out the least important remaining story section and returns it, or nil when only
     /// what must always stay (the outline and the task) is left.
-    mutating func dropLeastImportantSection() -> Section? {
-        if !chapters.isEmpty { return chapters.removeFirst() }
-        if let dropped = summary { summary = nil; return dropped }
-        if let dropped = worldbuilding { worldbuilding = nil; return dropped }
-        if let dropped = characters { characters = nil; return dropped }
-        return nil
+    /// The sections that may be left out when the story does not fit, least important first:
+    /// the oldest chapters, then the summary, the worldbuilding and the characters.
+    var droppableSections: [Section] {
+        chapters + [summary, worldbuilding, characters].compactMap { $0 }
+    }
+
+    /// Leaves out the first `count` of `droppableSections`, in one pass however many chapters go.
+    mutating func dropLeastImportantSections(_ count: Int) {
+        let chaptersDropped = min(count, chapters.count)
+        chapters.removeFirst(chaptersDropped)
+        var left = count - chaptersDropped
+        for section in [\Self.summary, \.worldbuilding, \.characters] where left > 0 && self[keyPath: section] != nil {
+            self[keyPath: section] = nil
+            left -= 1
+        }
     }
 
     private static func chronological(_ chapters: [Chapter]) -> [Chapter] {

@@ -47,6 +47,9 @@ public final class ScriptedModel: LanguageModel {
         public var cancelled = 0
         public var prompts: [[Token]] = []
         public var constraints: [AnswerConstraint?] = []
+        /// Calls of `countTokens` and `prepare`, for tests of how often a prompt is measured.
+        public var tokenCounts = 0
+        public var preparations = 0
     }
 
     public let descriptor: ModelDescriptor
@@ -87,10 +90,12 @@ public final class ScriptedModel: LanguageModel {
     }
 
     public func countTokens(_ text: String) async throws -> Int {
-        words(text).count
+        counters.withLock { $0.tokenCounts += 1 }
+        return words(text).count
     }
 
     public func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt {
+        counters.withLock { $0.preparations += 1 }
         let tokens = try await tokenizeChat(messages)
         return PreparedPrompt(messages: messages, tokenCount: tokens.count, countMargin: script.countMargin, tokens: tokens)
     }

@@ -98,13 +98,35 @@ import WriterAssistantTestSupport
         // Room only for what must stay.
         // (The instructions still name the story's characters and places.)
         var essentials = StoryPrompt(request)
-        while essentials.dropLeastImportantSection() != nil {}
+        essentials.dropLeastImportantSections(essentials.droppableSections.count)
         let essentialTokens = model.words(try model.renderChat(essentials.messages())).count
         let minimal = try await PromptAssembler(answerReserve: 1000 - essentialTokens).assemble(request, for: model)
         #expect(minimal.prompt.tokenCount == essentialTokens)
         #expect(minimal.omittedSections == ["chapter 1", "chapter 2", "chapter 3", "story summary", "worldbuilding", "characters"])
         let kept = try #require(StoryPrompt(request).messages().last?.content)
         #expect(kept.contains("OUTLINE-MARK"))
+    }
+
+    /// A novel of many chapters is trimmed in one pass: each chapter's tokens counted once, the
+    /// whole prompt measured again only when the count says it fits.
+    @Test func manyChaptersAreTrimmedCountingEachOnce() async throws {
+        let request = Self.request(chapters: StructuredContext.mostChapters, chapterWords: 30)
+        let model = ScriptedModel(script: .wellFormed(), contextLength: 2000)
+        let assembled = try await PromptAssembler(answerReserve: 500).assemble(request, for: model)
+        #expect(assembled.prompt.tokenCount <= 1500)
+        let omitted = assembled.omittedSections
+        #expect(omitted.count > 900 && omitted == (1...omitted.count).map { "chapter \($0)" })
+        #expect(model.observed.tokenCounts <= StructuredContext.mostChapters)
+        #expect(model.observed.preparations <= 3)
+    }
+
+    @Test func droppingSectionsTakesTheOldestChaptersThenTheLastingParts() {
+        var story = StoryPrompt(Self.request(chapters: 3))
+        story.dropLeastImportantSections(4)
+        #expect(story.chapters.isEmpty && story.summary == nil)
+        #expect(story.worldbuilding != nil && story.characters != nil)
+        story.dropLeastImportantSections(9)
+        #expect(story.droppableSections.isEmpty)
     }
 
     /// An engine that only estimates a prompt's size gets a prompt that fits even when the

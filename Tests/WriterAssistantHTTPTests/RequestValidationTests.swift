@@ -59,6 +59,15 @@ import WriterAssistantTestSupport
         Case("deep nesting inside an object",
              #"{"raterPrompt": "x", "plotPoint": "y", "extra": "# + String(repeating: #"{"a":"#, count: 50_000) + "1" + String(repeating: "}", count: 50_001),
              loc: ["body"], type: "json_invalid"),
+        // Before: 200,000 one-letter chapters (3 MB) took a minute of CPU to trim, a chapter at a time.
+        Case("more chapters than any novel",
+             #"{"raterPrompt": "x", "plotPoint": "y", "structured_context": {"previousChapters": ["#
+                + Array(repeating: #"{"content": "a"}"#, count: StructuredContext.mostChapters + 1).joined(separator: ",") + "]}}",
+             loc: ["body", "structured_context", "previousChapters"], type: "too_long"),
+        Case("more characters than any novel",
+             #"{"raterPrompt": "x", "plotPoint": "y", "structured_context": {"characters": ["#
+                + Array(repeating: #"{"name": "a"}"#, count: StructuredContext.mostCharacters + 1).joined(separator: ",") + "]}}",
+             loc: ["body", "structured_context", "characters"], type: "too_long"),
     ]
 
     /// What a web page can send to another origin without a CORS preflight must not run a

@@ -58,21 +58,15 @@ public struct StoryDocument: Codable, Sendable, Equatable {
             issues.append(ValidationIssue(
                 loc: ["body", "title"], msg: "String should have at most \(Self.longestTitle) characters", type: "string_too_long"))
         }
-        func bound(_ count: Int, _ field: [LocationComponent], _ limit: Int) {
-            if count > limit {
-                issues.append(ValidationIssue(loc: ["body"] + field, msg: "List should have at most \(limit) items", type: "too_long"))
-            }
-        }
-        bound(structuredContext.previousChapters?.count ?? 0, ["structured_context", "previousChapters"], Self.mostChapters)
-        bound(structuredContext.characters?.count ?? 0, ["structured_context", "characters"], Self.mostCharacters)
-        bound(raters.count, ["raters"], Self.mostRaters)
+        issues += structuredContext.boundIssues(at: ["body", "structured_context"])
+        if let issue = ValidationIssue.tooLong(raters.count, at: ["body", "raters"], limit: Self.mostRaters) { issues.append(issue) }
         return issues
     }
 
     public static let longestTitle = 300
     /// Bounds that keep one save a bounded amount of work: far more than any novel has.
-    public static let mostChapters = 1_000
-    public static let mostCharacters = 500
+    public static let mostChapters = StructuredContext.mostChapters
+    public static let mostCharacters = StructuredContext.mostCharacters
     public static let mostRaters = 100
 }
 
