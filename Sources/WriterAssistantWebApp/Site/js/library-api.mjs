@@ -48,29 +48,27 @@ export class LibraryApi {
   restore(id) { return this.#call('POST', `${storyPath(id)}/restore`); }
   emptyTrash() { return this.#call('DELETE', '/api/v1/trash'); }
 
-  async versions(id) { return (await this.#call('GET', `${storyPath(id)}/versions`)).versions; }
+  /** The story's versions, newest first, a page at a time: `before` the last version of the page before. */
+  async versions(id, { limit, before } = {}) {
+    const query = queryString({ limit: limit === undefined ? undefined : Number(limit), before: before === undefined ? undefined : Number(before) });
+    return (await this.#call('GET', `${storyPath(id)}/versions${query}`)).versions;
+  }
   restoreVersion(id, version) { return this.#call('POST', `${storyPath(id)}/versions/${Number(version)}/restore`); }
 
   /** How chapter `chapter` changed from version `from` to `to`: runs of same/removed/added text. */
   diff(id, { from, to, chapter }) {
-    const query = new URLSearchParams({ from: String(from), to: String(to), chapter: String(chapter) });
-    return this.#call('GET', `${storyPath(id)}/diff?${query}`);
+    return this.#call('GET', `${storyPath(id)}/diff${queryString({ from, to, chapter })}`);
   }
 
   /** The story's answers, newest first; `filter` may name an operation, a chapter, a rater. */
   async answers(id, filter = {}) {
-    const query = new URLSearchParams();
-    for (const key of ['operation', 'chapter', 'rater', 'limit']) {
-      if (filter[key] !== undefined && filter[key] !== null && filter[key] !== '') query.set(key, String(filter[key]));
-    }
-    const suffix = query.size > 0 ? `?${query}` : '';
-    return (await this.#call('GET', `${storyPath(id)}/answers${suffix}`)).answers;
+    const { operation, chapter, rater, limit } = filter;
+    return (await this.#call('GET', `${storyPath(id)}/answers${queryString({ operation, chapter, rater, limit })}`)).answers;
   }
 
   /** The writer's best places for `text` across their stories. */
   async search(text, { limit = 20 } = {}) {
-    const query = new URLSearchParams({ q: text, limit: String(limit) });
-    return (await this.#call('GET', `/api/v1/search?${query}`)).hits;
+    return (await this.#call('GET', `/api/v1/search${queryString({ q: text, limit })}`)).hits;
   }
 
   /** Where the browser downloads the story as Markdown or JSON. */
@@ -131,6 +129,17 @@ export class LibraryApi {
     const text = typeof detail?.detail === 'string' ? detail.detail : `The server answered ${response.status}.`;
     throw new ApiError(detail?.error_code ?? 'HTTP_ERROR', text);
   }
+}
+
+/**
+ * `?a=1&b=x%20y` of the parameters that have a value. A space is written %20, not the `+` of
+ * URLSearchParams, which the server reads as a plus sign.
+ */
+function queryString(parameters) {
+  const pairs = Object.entries(parameters)
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  return pairs.length ? `?${pairs.join('&')}` : '';
 }
 
 function storyPath(id) {

@@ -71,7 +71,9 @@ export class StorySync {
    */
   async resolve(choice) {
     if (!this.conflict) return null;
-    const { theirs, mine } = this.conflict;
+    // The newest edits: the writer may have typed on while the choice waited.
+    const { theirs } = this.conflict;
+    const mine = this.pending?.document ?? this.conflict.mine;
     this.conflict = null;
     this.version = theirs.version;
     if (choice === 'theirs') {

@@ -1,0 +1,122 @@
+// The page's story as the library keeps it, and back: the story bible, the raters and the plot
+// point become a story document (`{title, structured_context, raters, plotPoint}`); a stored story
+// becomes the page's state again. And what two versions of one story hold that differs, for the
+// writer to choose between when a save was refused because the story was saved elsewhere.
+//
+// The document keeps everything the writer typed, which is more than an operation's request
+// holds: a chapter with a title and no text yet, a character with a bio and no name. Only
+// entries with nothing typed in them at all are left out.
+import { characterFields, hasText, normalizeBible, rater } from './store.mjs';
+import { countWords } from './words.mjs';
+
+/** The title of a story whose writer has not named it (the library needs one). */
+export const untitledStory = 'Untitled story';
+/** The longest title the library takes. */
+const longestTitle = 300;
+
+/** The story document for the page's `{ bible, raters, plotPoint }`. */
+export function storyDocument({ bible, raters = [], plotPoint = '' }) {
+  const context = {};
+  const prompts = withText(bible.systemPrompts);
+  if (prompts) context.systemPrompts = prompts;
+  if (hasText(bible.worldbuilding.content)) {
+    context.worldbuilding = { content: bible.worldbuilding.content, wordCount: countWords(bible.worldbuilding.content) };
+  }
+  if (hasText(bible.storySummary.summary)) {
+    context.storySummary = { summary: bible.storySummary.summary, wordCount: countWords(bible.storySummary.summary) };
+  }
+  const characters = bible.characters
+    .filter((character) => characterFields.some(([field]) => hasText(character[field])))
+    .map((character) => ({ ...withText(character), name: character.name ?? '' }));
+  if (characters.length) context.characters = characters;
+  const chapters = bible.previousChapters
+    .filter((chapter) => hasText(chapter.title) || hasText(chapter.content))
+    .map((chapter) => ({ number: chapter.number, title: chapter.title ?? '', content: chapter.content ?? '' }));
+  if (chapters.length) context.previousChapters = chapters;
+  const plot = bible.plotContext;
+  if (hasText(plot.plotOutline) || (plot.plotOutlineStatus && plot.plotOutlineStatus !== 'draft')) {
+    context.plotContext = { plotOutline: plot.plotOutline, plotOutlineStatus: plot.plotOutlineStatus };
+  }
+  return {
+    title: hasText(bible.title) ? [...bible.title].slice(0, longestTitle).join('') : untitledStory,
+    structured_context: context,
+    raters: raters.map(({ id, name, prompt, enabled }) => ({ id, name, prompt, enabled: enabled !== false })),
+    plotPoint,
+  };
+}
+
+/**
+ * The page's `{ bible, raters, plotPoint }` for a stored story (or a story document). A story
+ * without raters gets the default panel, as a first visit does.
+ */
+export function pageStateOf(story, defaultRaters) {
+  const bible = normalizeBible(isObject(story.structured_context) ? story.structured_context : {});
+  bible.title = typeof story.title === 'string' ? story.title : '';
+  const stored = Array.isArray(story.raters) ? story.raters.filter((item) => isObject(item) && typeof item.name === 'string' && typeof item.prompt === 'string') : [];
+  const raters = stored.length
+    ? stored.map((item) => ({ ...rater(item.name, item.prompt, item.enabled !== false), ...(typeof item.id === 'string' ? { id: item.id } : {}) }))
+    : defaultRaters();
+  return { bible, raters, plotPoint: typeof story.plotPoint === 'string' ? story.plotPoint : '' };
+}
+
+/** Whether two story documents hold the same story (the server's own fields aside). */
+export function sameStory(a, b) {
+  const key = (story) => JSON.stringify(storyDocument(pageStateOf(story, () => [])));
+  return key(a) === key(b);
+}
+
+/**
+ * What two versions of a story hold, part by part, for the writer choosing between them:
+ * `parts` (`{ part, theirs, mine, differs }`, each side said in a few words) and `chapters`
+ * (`{ number, title, theirs, mine, differs }`, each side the chapter's text or null when that
+ * version does not have it), in chapter order.
+ */
+export function compareStories(theirs, mine) {
+  const a = pageStateOf(theirs, () => []);
+  const b = pageStateOf(mine, () => []);
+  const words = (text) => (hasText(text) ? `${countWords(text).toLocaleString('en')} words` : 'empty');
+  const names = (characters) => (characters.length ? characters.map((character) => character.name.trim() || 'Unnamed').join(', ') : 'none');
+  const row = (part, left, right, differs = left !== right) => ({ part, theirs: left, mine: right, differs });
+  const prompts = (bible) => Object.values(bible.systemPrompts).join('\n');
+  const parts = [
+    row('Title', a.bible.title, b.bible.title),
+    row('Plot point', words(a.plotPoint), words(b.plotPoint), a.plotPoint !== b.plotPoint),
+    row('Worldbuilding', words(a.bible.worldbuilding.content), words(b.bible.worldbuilding.content),
+      a.bible.worldbuilding.content !== b.bible.worldbuilding.content),
+    row('Summary', words(a.bible.storySummary.summary), words(b.bible.storySummary.summary),
+      a.bible.storySummary.summary !== b.bible.storySummary.summary),
+    row('Outline', words(a.bible.plotContext.plotOutline), words(b.bible.plotContext.plotOutline),
+      JSON.stringify(a.bible.plotContext) !== JSON.stringify(b.bible.plotContext)),
+    row('System prompts', words(prompts(a.bible)), words(prompts(b.bible)), prompts(a.bible) !== prompts(b.bible)),
+    row('Characters', names(a.bible.characters), names(b.bible.characters),
+      JSON.stringify(a.bible.characters) !== JSON.stringify(b.bible.characters)),
+    row('Raters', names(a.raters), names(b.raters),
+      JSON.stringify(a.raters.map(({ name, prompt, enabled }) => [name, prompt, enabled]))
+        !== JSON.stringify(b.raters.map(({ name, prompt, enabled }) => [name, prompt, enabled]))),
+  ];
+  const byNumber = (bible) => new Map(bible.previousChapters.map((chapter) => [chapter.number, chapter]));
+  const left = byNumber(a.bible);
+  const right = byNumber(b.bible);
+  const numbers = [...new Set([...left.keys(), ...right.keys()])].sort((x, y) => x - y);
+  const chapters = numbers.map((number) => {
+    const one = left.get(number);
+    const other = right.get(number);
+    return {
+      number,
+      title: other?.title || one?.title || '',
+      theirs: one ? one.content : null,
+      mine: other ? other.content : null,
+      differs: one?.content !== other?.content || one?.title !== other?.title,
+    };
+  });
+  return { parts, chapters };
+}
+
+function withText(object) {
+  const entries = Object.entries(object).filter(([, value]) => hasText(value));
+  return entries.length ? Object.fromEntries(entries) : null;
+}
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
