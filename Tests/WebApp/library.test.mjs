@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LibraryApi, VersionConflict } from '../../Sources/WriterAssistantWebApp/Site/js/library-api.mjs';
 import { StorySync, SyncState } from '../../Sources/WriterAssistantWebApp/Site/js/story-sync.mjs';
+import { LibrarySession } from '../../Sources/WriterAssistantWebApp/Site/js/library-session.mjs';
 
 function respond(status, body, headers = {}) {
   return new Response(typeof body === 'string' ? body : JSON.stringify(body), {
@@ -53,18 +54,22 @@ test('failures carry the server\'s code, located 422s and network errors', async
   await assert.rejects(proxy.list(), { code: 'HTTP_ERROR' });
 });
 
-test('queries are built and ids encoded', async () => {
+test('queries are built (a space as %20, which the server reads as one) and ids encoded', async () => {
   const { fetch, calls } = recordingFetch((url) => respond(200, url.includes('search') ? { hits: [] } : { answers: [], versions: [], stories: [] }));
   const api = new LibraryApi({ fetch });
   await api.answers('a/b', { operation: 'rater-feedback', chapter: 3, rater: 'Pacing editor', limit: undefined });
   await api.search('drowned weir & co');
   await api.list({ trash: true });
   await api.versions('id-1');
+  await api.versions('id-1', { limit: 20, before: 41 });
+  await api.diff('id-1', { from: 2, to: 5, chapter: 3 });
   assert.deepEqual(calls.map((call) => call.url), [
-    '/api/v1/stories/a%2Fb/answers?operation=rater-feedback&chapter=3&rater=Pacing+editor',
-    '/api/v1/search?q=drowned+weir+%26+co&limit=20',
+    '/api/v1/stories/a%2Fb/answers?operation=rater-feedback&chapter=3&rater=Pacing%20editor',
+    '/api/v1/search?q=drowned%20weir%20%26%20co&limit=20',
     '/api/v1/stories?trash=true',
     '/api/v1/stories/id-1/versions',
+    '/api/v1/stories/id-1/versions?limit=20&before=41',
+    '/api/v1/stories/id-1/diff?from=2&to=5&chapter=3',
   ]);
   assert.equal(api.exportURL('id-1', 'markdown'), '/api/v1/stories/id-1/export?format=markdown');
   assert.throws(() => api.exportURL('id-1', 'pdf'), TypeError);
@@ -195,4 +200,137 @@ test('edits kept from before a reload never overwrite a version saved meanwhile 
   assert.equal(sent, 1, 'the save names the version the edit was made on');
   assert.equal(reopened.state, SyncState.conflict);
   assert.equal(realSave.length, 0);
+});
+
+test('keeping this tab\'s version keeps what was typed while the choice waited', async () => {
+  const { server, make, tick } = harness({ version: 1 });
+  const sync = make();
+  server.conflictWith = { id: 's1', version: 2, title: 'Theirs' };
+  sync.edit({ title: 'Mine' });
+  await tick();
+  assert.equal(sync.state, SyncState.conflict);
+  sync.edit({ title: 'Mine, typed on' });
+  server.conflictWith = null;
+  server.version = 2;
+  await sync.resolve('mine');
+  assert.deepEqual(server.saves, [{ title: 'Mine, typed on' }]);
+  assert.equal(sync.state, SyncState.saved);
+});
+
+/** A library of stories in memory, with LibraryApi's calls. */
+function fakeLibrary() {
+  const stories = new Map();
+  let next = 1;
+  const api = {
+    calls: [],
+    async create(document) {
+      const story = { ...structuredClone(document), id: `s${next++}`, version: 1, updatedAt: new Date().toISOString() };
+      stories.set(story.id, story);
+      api.calls.push(['create', story.title]);
+      return structuredClone(story);
+    },
+    async list() {
+      return [...stories.values()].filter((story) => !story.deletedAt).reverse().map(({ id, title, version }) => ({ id, title, version }));
+    },
+    async open(id) {
+      if (!stories.has(id)) throw Object.assign(new Error('No story'), { code: 'STORY_NOT_FOUND' });
+      return structuredClone(stories.get(id));
+    },
+    async save(id, document, { expectedVersion }) {
+      const story = stories.get(id);
+      if (expectedVersion !== story.version) throw new VersionConflict('saved since', structuredClone(story));
+      const saved = { ...story, ...structuredClone(document), id, version: story.version + 1 };
+      stories.set(id, saved);
+      api.calls.push(['save', id, saved.version]);
+      return structuredClone(saved);
+    },
+    async trash(id) { stories.get(id).deletedAt = 'now'; },
+  };
+  return { api, stories };
+}
+
+function memoryStorage() {
+  const map = new Map();
+  return { map, getItem: (key) => map.get(key) ?? null, setItem: (key, value) => map.set(key, String(value)), removeItem: (key) => map.delete(key) };
+}
+
+function session({ api, storage, page, ownStory = false }) {
+  return new LibrarySession({
+    api, storage, delay: 0, retryDelay: 10,
+    pageDocument: () => structuredClone(page.document),
+    showStory: (story) => { page.document = { title: story.title, structured_context: story.structured_context ?? {}, raters: story.raters ?? [], plotPoint: story.plotPoint ?? '' }; },
+    hasOwnStory: () => ownStory,
+    newStory: () => ({ title: 'Untitled story', structured_context: {}, raters: [], plotPoint: '' }),
+  });
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+test('a first visit imports the browser\'s own story once; later visits open the story left open', async () => {
+  const { api } = fakeLibrary();
+  const storage = memoryStorage();
+  const page = { document: { title: 'Mine', structured_context: { worldbuilding: { content: 'Salt.' } }, raters: [], plotPoint: '' } };
+  const first = session({ api, storage, page, ownStory: true });
+  first.pageShown();
+  await first.start();
+  assert.deepEqual(api.calls, [['create', 'Mine']]);
+  const id = first.openId;
+
+  const again = session({ api, storage, page, ownStory: true });
+  again.pageShown();
+  await again.start();
+  assert.equal(again.openId, id);
+  assert.deepEqual(api.calls, [['create', 'Mine']], 'opened, not imported again, not saved');
+});
+
+test('an operation on the open story saves the last edit first and names the story instead of sending it', async () => {
+  const { api, stories } = fakeLibrary();
+  const storage = memoryStorage();
+  const page = { document: { title: 'Untitled story', structured_context: {}, raters: [], plotPoint: '' } };
+  const library = session({ api, storage, page });
+  library.pageShown();
+  await library.start();
+  page.document = { ...page.document, plotPoint: 'Typed just now.' };
+  library.edited();
+  const body = await library.requestFor({ chapterToReview: 'Text', structured_context: { characters: [] } }, { chapter: 2 });
+  assert.deepEqual(body, { chapterToReview: 'Text', storyId: library.openId, chapter: 2 });
+  assert.equal(stories.get(library.openId).plotPoint, 'Typed just now.');
+  // A story saved elsewhere meanwhile: the request carries the page's story (nothing is lost).
+  stories.get(library.openId).version += 1;
+  page.document = { ...page.document, plotPoint: 'Typed again.' };
+  library.edited();
+  const fallback = await library.requestFor({ plotPoint: 'p', structured_context: { characters: [] } });
+  assert.deepEqual(fallback, { plotPoint: 'p', structured_context: { characters: [] } });
+});
+
+test('drawing the page, or showing the same story again, is no edit', async () => {
+  const { api } = fakeLibrary();
+  const storage = memoryStorage();
+  const page = { document: { title: 'Untitled story', structured_context: {}, raters: [], plotPoint: '' } };
+  const library = session({ api, storage, page });
+  library.edited(); // a view drawn before the page was shown
+  library.pageShown();
+  await library.start();
+  library.edited();
+  await settle();
+  assert.deepEqual(api.calls.filter(([call]) => call === 'save'), []);
+});
+
+test('edits made while the library could not be reached are sent, made on the version they were made on', async () => {
+  const { api, stories } = fakeLibrary();
+  const storage = memoryStorage();
+  const page = { document: { title: 'Untitled story', structured_context: {}, raters: [], plotPoint: '' } };
+  const before = session({ api, storage, page });
+  before.pageShown();
+  await before.start();
+  const id = before.openId;
+  // The next visit: the server is away at first; the writer types.
+  const later = session({ api, storage, page });
+  later.pageShown();
+  page.document = { ...page.document, plotPoint: 'Typed offline.' };
+  later.edited();
+  await later.start();
+  await later.sync.flush();
+  assert.equal(stories.get(id).plotPoint, 'Typed offline.');
+  assert.equal(stories.get(id).version, 2);
 });

@@ -6,11 +6,13 @@ fails the test that caused it.
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -76,13 +78,17 @@ def free_port():
 
 
 class Server:
-    """One `writer-assistant serve` process on a free port."""
+    """One `writer-assistant serve` process on a free port; without a library unless given the
+    path of one (`library`), and on `port` when given (a server started again where it was)."""
 
-    def __init__(self, *arguments):
-        self.port = free_port()
+    def __init__(self, *arguments, library=None, port=None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.arguments = arguments
+        self.library = library
+        keep = ["--no-library"] if library is None else ["--library-path", str(library)]
         self.process = subprocess.Popen(
-            [str(SERVER), "serve", "--port", str(self.port), "--no-disk-cache", "--no-library", *arguments],
+            [str(SERVER), "serve", "--port", str(self.port), "--no-disk-cache", *keep, *arguments],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def health(self):
@@ -115,40 +121,8 @@ def start_browser():
     return webdriver.Chrome(options=options, service=service)
 
 
-class WebAppTests(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        if not SERVER.exists() or not MODEL.exists():
-            raise unittest.SkipTest(f"needs {SERVER} and {MODEL}: run `make test`")
-        cls.server = Server("--model-path", str(MODEL), "--temperature", "0", "--parallel", "4")
-        cls.modelless = Server()
-        # One slot and no waiting room: a second request at once is refused as busy.
-        cls.single = Server("--model-path", str(MODEL), "--parallel", "1", "--max-queue", "0", "--max-tokens", "64")
-        # A server that requires an API key.
-        cls.keyed = Server("--model-path", str(MODEL), "--parallel", "1", "--max-tokens", "64", "--api-key", "web-key-123")
-        for server in (cls.server, cls.single, cls.keyed):
-            server.wait_until(lambda health: health["llm_available"])
-        cls.modelless.wait_until(lambda health: True)
-        cls.browser = start_browser()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.quit()
-        for server in (cls.server, cls.modelless, cls.single, cls.keyed):
-            server.stop()
-
-    def setUp(self):
-        # Refusals a test provokes on purpose, which the browser reports as failed loads.
-        self.expected_refusals = []
-        self.open(self.server)
-        self.browser.execute_script("localStorage.clear()")
-        self.browser.refresh()
-        self.wait_for(lambda: self.health_state() == "ready")
-
-    def tearDown(self):
-        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
-                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
-        self.assertEqual(errors, [], "JavaScript console errors")
+class PageHelpers:
+    """What the browser tests do with the page, for test classes that set `self.browser`."""
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -278,6 +252,43 @@ class WebAppTests(unittest.TestCase):
               }
             }).observe(document.getElementById('cards'), { attributes: true, attributeFilter: ['data-state'], subtree: true });
         """)
+
+
+
+class WebAppTests(PageHelpers, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not SERVER.exists() or not MODEL.exists():
+            raise unittest.SkipTest(f"needs {SERVER} and {MODEL}: run `make test`")
+        cls.server = Server("--model-path", str(MODEL), "--temperature", "0", "--parallel", "4")
+        cls.modelless = Server()
+        # One slot and no waiting room: a second request at once is refused as busy.
+        cls.single = Server("--model-path", str(MODEL), "--parallel", "1", "--max-queue", "0", "--max-tokens", "64")
+        # A server that requires an API key.
+        cls.keyed = Server("--model-path", str(MODEL), "--parallel", "1", "--max-tokens", "64", "--api-key", "web-key-123")
+        for server in (cls.server, cls.single, cls.keyed):
+            server.wait_until(lambda health: health["llm_available"])
+        cls.modelless.wait_until(lambda health: True)
+        cls.browser = start_browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        for server in (cls.server, cls.modelless, cls.single, cls.keyed):
+            server.stop()
+
+    def setUp(self):
+        # Refusals a test provokes on purpose, which the browser reports as failed loads.
+        self.expected_refusals = []
+        self.open(self.server)
+        self.browser.execute_script("localStorage.clear()")
+        self.browser.refresh()
+        self.wait_for(lambda: self.health_state() == "ready")
+
+    def tearDown(self):
+        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
+                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
+        self.assertEqual(errors, [], "JavaScript console errors")
 
     # -- tests -----------------------------------------------------------------------------
 
@@ -990,6 +1001,463 @@ class WebAppTests(unittest.TestCase):
         self.assertFalse(self.browser.find_element(By.ID, "run-panel").is_enabled())
         self.show_tab("chapter")
         self.assertFalse(self.browser.find_element(By.ID, "generate-chapter").is_enabled())
+
+
+def call(server, method, path, body=None, headers=None):
+    """The server's answer to one request: (status, headers, parsed JSON or text)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server.url + path, data=data, method=method, headers={
+        "Content-Type": "application/json", "Accept": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, answer, text = response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        status, answer, text = error.code, error.headers, error.read().decode()
+    try:
+        return status, answer, json.loads(text)
+    except ValueError:
+        return status, answer, text
+
+
+class LibraryTests(PageHelpers, unittest.TestCase):
+    """The page on a server that keeps a library: a fresh library (and server) for every test."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not SERVER.exists():
+            raise unittest.SkipTest(f"needs {SERVER}: run `make test`")
+        cls.browser = start_browser()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+
+    def setUp(self):
+        # The JSON page a test starts from has no icon.
+        self.expected_refusals = ["favicon.ico"]
+        folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        self.library_path = folder / "library.sqlite"
+        self.server = self.start_server()
+        # A page of the server that does not run the app, to start each test from a clean browser.
+        self.browser.get(self.server.url + "/health")
+        self.browser.execute_script("localStorage.clear()")
+
+    def start_server(self, *arguments, port=None):
+        server = Server(*arguments, library=self.library_path, port=port)
+        self.addCleanup(lambda: server.process.poll() is None and server.stop())
+        server.wait_until(lambda health: health.get("library", {}).get("available"), timeout=60)
+        return server
+
+    def tearDown(self):
+        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
+                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
+        self.assertEqual(errors, [], "JavaScript console errors")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def open_page(self):
+        self.open(self.server)
+        self.wait_for_sync("saved")
+
+    def sync_state(self):
+        return self.browser.execute_script("return document.getElementById('library-status')?.dataset.state ?? ''")
+
+    def wait_for_sync(self, state, timeout=30):
+        self.wait_for(lambda: self.sync_state() == state, timeout=timeout,
+                      message=f"the story did not get to {state}: {self.sync_state()}")
+
+    def api(self, method, path, body=None, headers=None):
+        return call(self.server, method, path, body, headers)
+
+    def stories(self, trash=False):
+        return self.api("GET", "/api/v1/stories" + ("?trash=true" if trash else ""))[2]["stories"]
+
+    def open_story_id(self):
+        return self.browser.execute_script(
+            "return JSON.parse(localStorage.getItem('writer-assistant.library.open-story') ?? 'null')?.id ?? null")
+
+    def stored(self, story_id=None):
+        return self.api("GET", f"/api/v1/stories/{story_id or self.open_story_id()}")[2]
+
+    def create(self, title, context=None, **extra):
+        status, _, story = self.api("POST", "/api/v1/stories", {"title": title, "structured_context": context or {}, **extra})
+        self.assertEqual(status, 201, story)
+        return story
+
+    def story_entry(self, title):
+        return self.browser.find_element(By.XPATH, f"//ul[@id='story-list']/li[.//button[contains(@class, 'story-open')][text()='{title}']]")
+
+    def story_title(self):
+        """The title in the story bible (read at once: the form is drawn again as stories open)."""
+        return self.browser.execute_script("return document.querySelector('[name=storyTitle]').value")
+
+    def library_message(self):
+        return self.browser.find_element(By.ID, "library-message").get_attribute("textContent")
+
+    def chapter_story(self, title, text):
+        return self.create(title, {"previousChapters": [{"number": 1, "title": "The Weir", "content": text}]})
+
+    # -- tests -----------------------------------------------------------------------------
+
+    def test_a_story_kept_in_the_browser_before_the_library_is_imported_once(self):
+        old = {**STORY, "title": "The Glass Valley"}
+        self.browser.execute_script("""
+            localStorage.setItem('writer-assistant.story-bible', JSON.stringify(arguments[0]));
+            localStorage.setItem('writer-assistant.plot-point', JSON.stringify('Ari opens the door.'));
+        """, old)
+        self.open_page()
+        [story] = self.stories()
+        self.assertEqual(story["title"], "The Glass Valley")
+        stored = self.stored(story["id"])
+        self.assertEqual(stored["structured_context"]["previousChapters"][1]["content"], STORY["previousChapters"][1]["content"])
+        self.assertEqual([character["name"] for character in stored["structured_context"]["characters"]],
+                         [character["name"] for character in STORY["characters"]])
+        self.assertEqual(stored["plotPoint"], "Ari opens the door.")
+        self.assertEqual(self.story_title(), "The Glass Valley")
+        # Not again: neither on a reload nor once the story was moved to the trash.
+        self.browser.refresh()
+        self.wait_for_sync("saved")
+        self.assertEqual(len(self.stories()), 1)
+        self.api("DELETE", f"/api/v1/stories/{story['id']}")
+        self.browser.refresh()
+        self.wait_for_sync("saved")
+        self.assertEqual([story["title"] for story in self.stories()], ["Untitled story"])
+        self.assertEqual(len(self.stories(trash=True)), 1)
+
+    def test_stories_are_made_opened_renamed_put_in_the_trash_and_restored(self):
+        self.chapter_story("The Salt Road", "Mara found the letter inside the lantern.")
+        self.open_page()
+        self.show_tab("library")
+        self.wait_for(lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#story-list .story-entry")) == 1)
+        # The newest story opened by itself; a new one opens empty.
+        self.assertEqual(self.story_title(), "The Salt Road")
+        self.button("New story").click()
+        self.wait_for(lambda: len(self.stories()) == 2)
+        self.wait_for(lambda: self.story_title() == "Untitled story")
+        self.assertEqual(self.field("worldbuilding").get_attribute("value"), "")
+        self.show_tab("bible")
+        self.type_into(self.field("storyTitle"), "The Drowned Weir")
+        self.wait_for_sync("saved")
+        self.assertEqual(self.stored()["title"], "The Drowned Weir")
+
+        # Open the other one, by keyboard.
+        self.show_tab("library")
+        self.wait_for(lambda: self.story_entry("The Salt Road"))
+        self.story_entry("The Salt Road").find_element(By.CLASS_NAME, "story-open").send_keys(Keys.ENTER)
+        self.wait_for(lambda: self.story_title() == "The Salt Road")
+        self.assertEqual(self.field("chapter-content").get_attribute("value"), "Mara found the letter inside the lantern.")
+        self.wait_for(lambda: self.story_entry("The Salt Road").get_attribute("aria-current") == "true")
+
+        # Rename one that is not open, and the open one.
+        self.story_entry("The Drowned Weir").find_element(By.CLASS_NAME, "story-rename").click()
+        title = self.browser.find_element(By.CSS_SELECTOR, ".rename-form input")
+        self.type_into(title, "The Weir")
+        title.send_keys(Keys.ENTER)
+        self.wait_for(lambda: "Renamed" in self.library_message())
+        self.assertEqual(sorted(story["title"] for story in self.stories()), ["The Salt Road", "The Weir"])
+        self.story_entry("The Salt Road").find_element(By.CLASS_NAME, "story-rename").click()
+        title = self.browser.find_element(By.CSS_SELECTOR, ".rename-form input")
+        self.type_into(title, "Salt")
+        self.browser.find_element(By.XPATH, "//button[text()='Save the title']").click()
+        self.wait_for(lambda: "Renamed" in self.library_message())
+        self.assertEqual(self.story_title(), "Salt")
+        self.assertEqual(self.stored()["title"], "Salt")
+
+        # The open story into the trash: the other opens; back from the trash; the trash emptied.
+        self.story_entry("Salt").find_element(By.CLASS_NAME, "story-trash").click()
+        self.wait_for(lambda: "in the trash" in self.library_message())
+        self.assertEqual([story["title"] for story in self.stories()], ["The Weir"])
+        self.wait_for(lambda: self.story_title() == "The Weir")
+        self.browser.find_element(By.CSS_SELECTOR, "#trash > summary").click()
+        self.wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "#trash-list .story-restore"))
+        self.assertEqual(self.browser.find_element(By.CSS_SELECTOR, "#trash > summary").text, "Trash (1)")
+        self.browser.find_element(By.CSS_SELECTOR, "#trash-list .story-restore").click()
+        self.wait_for(lambda: len(self.stories()) == 2)
+        self.wait_for(lambda: self.browser.find_element(By.CSS_SELECTOR, "#trash > summary").text == "Trash (0)")
+        self.story_entry("Salt").find_element(By.CLASS_NAME, "story-trash").click()
+        self.wait_for(lambda: len(self.stories(trash=True)) == 1)
+        self.wait_for(lambda: self.browser.find_element(By.ID, "empty-trash").is_enabled())
+        self.browser.find_element(By.ID, "empty-trash").click()
+        self.wait_for(self.dialog_open)
+        self.assertIn("Salt", self.browser.find_element(By.ID, "confirm-dialog-lines").text)
+        self.browser.find_element(By.ID, "confirm-dialog-confirm").click()
+        self.wait_for(lambda: "deleted for good" in self.library_message())
+        self.assertEqual(self.stories(trash=True), [])
+
+    def test_edits_are_saved_as_the_writer_types_and_survive_a_reload(self):
+        self.open_page()
+        self.assertIn("Saved in the library", self.browser.find_element(By.ID, "library-status").text)
+        self.type_into(self.field("worldbuilding"), STORY["worldbuilding"]["content"])
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari finds a hidden door.")
+        self.wait_for_sync("saved")
+        stored = self.stored()
+        self.assertEqual(stored["structured_context"]["worldbuilding"]["content"], STORY["worldbuilding"]["content"])
+        self.assertEqual(stored["plotPoint"], "Ari finds a hidden door.")
+        version = stored["version"]
+        self.browser.refresh()
+        self.wait_for_sync("saved")
+        self.assertEqual(self.field("worldbuilding").get_attribute("value"), STORY["worldbuilding"]["content"])
+        self.assertEqual(self.browser.find_element(By.ID, "plot-point").get_attribute("value"), "Ari finds a hidden door.")
+        # Opening a story is no edit: no new version.
+        self.assertEqual(self.stored()["version"], version)
+        self.assertEqual(len(self.api("GET", f"/api/v1/stories/{stored['id']}/versions")[2]["versions"]), version)
+
+    def test_edits_made_while_the_server_is_away_wait_in_the_browser_and_go_when_it_is_back(self):
+        self.open_page()
+        story_id = self.open_story_id()
+        # The network drops: the edit waits in the browser, also across a reload.
+        self.browser.execute_script("""
+            const realFetch = window.fetch;
+            window.fetch = (url, options = {}) => (String(url).startsWith('/api/v1/stories') && options.method === 'PUT'
+              ? Promise.reject(new TypeError('Failed to fetch')) : realFetch(url, options));
+        """)
+        self.type_into(self.field("summary"), "Written with the network down.")
+        self.wait_for_sync("offline")
+        self.assertIn("kept in this browser", self.browser.find_element(By.ID, "library-status").text)
+        self.assertNotIn("summary", json.dumps(self.stored(story_id)["structured_context"]))
+        self.browser.refresh()
+        self.wait_for_sync("saved")
+        self.assertEqual(self.field("summary").get_attribute("value"), "Written with the network down.")
+        self.assertEqual(self.stored(story_id)["structured_context"]["storySummary"]["summary"], "Written with the network down.")
+
+        # The server stops: edits wait, and are saved once it is back.
+        self.expected_refusals += ["ERR_CONNECTION_REFUSED", "Failed to fetch"]
+        port = self.server.port
+        self.server.stop()
+        self.type_into(self.field("summary"), "Written while the server was away.")
+        self.wait_for_sync("offline")
+        self.server = self.start_server(port=port)
+        self.wait_for_sync("saved", timeout=30)
+        self.assertEqual(self.stored(story_id)["structured_context"]["storySummary"]["summary"], "Written while the server was away.")
+
+    def test_a_story_saved_elsewhere_shows_both_versions_and_the_writer_chooses(self):
+        self.expected_refusals += ["412 (Precondition Failed)"]
+        story = self.create("Two Tabs", {"previousChapters": [
+            {"number": 1, "title": "One", "content": "The river was low."},
+            {"number": 2, "title": "Two", "content": "The weir held."}]})
+        self.open_page()
+
+        def saved_elsewhere(text):
+            current = self.stored(story["id"])
+            current["structured_context"]["previousChapters"][0]["content"] = text
+            status, _, _ = self.api("PUT", f"/api/v1/stories/{story['id']}", current, {"If-Match": f'"v{current["version"]}"'})
+            self.assertEqual(status, 200)
+
+        saved_elsewhere("The river was high, from the other tab.")
+        self.type_into(self.field("chapter-content", 1), "The weir broke, in this tab.")
+        self.wait_for(self.conflict_open, timeout=15)
+        self.assertEqual(self.sync_state(), "conflict")
+        dialog = self.browser.find_element(By.ID, "conflict-dialog")
+        differing = [section.get_attribute("data-chapter") for section in dialog.find_elements(By.CSS_SELECTOR, ".conflict-chapter")]
+        self.assertEqual(differing, ["1", "2"])
+        chapter_one = dialog.find_element(By.CSS_SELECTOR, ".conflict-chapter[data-chapter='1']")
+        self.assertIn("from the other tab", chapter_one.find_element(By.CSS_SELECTOR, "[data-side=theirs]").text)
+        self.assertIn("The river was low.", chapter_one.find_element(By.CSS_SELECTOR, "[data-side=mine]").text)
+        self.assertIn("in this tab", dialog.find_element(By.CSS_SELECTOR, ".conflict-chapter[data-chapter='2'] [data-side=mine]").text)
+        self.assertEqual(dialog.find_element(By.CSS_SELECTOR, "tr[data-part=Title] td[data-side=mine]").text, "Two Tabs")
+        # Keep mine: saved as the newest; theirs stays in the history.
+        self.browser.find_element(By.ID, "conflict-keep-mine").click()
+        self.wait_for_sync("saved")
+        chapters = self.stored(story["id"])["structured_context"]["previousChapters"]
+        self.assertEqual([chapter["content"] for chapter in chapters], ["The river was low.", "The weir broke, in this tab."])
+        status, _, older = self.api("GET", f"/api/v1/stories/{story['id']}/versions/2")
+        self.assertEqual(older["structured_context"]["previousChapters"][0]["content"], "The river was high, from the other tab.")
+
+        # Again, and take theirs: the page shows theirs, and this tab's edits wait in the trash.
+        saved_elsewhere("The river froze, from the other tab.")
+        self.type_into(self.field("chapter-content", 1), "The weir sang, in this tab.")
+        self.wait_for(self.conflict_open, timeout=15)
+        self.browser.find_element(By.ID, "conflict-take-theirs").click()
+        self.wait_for_sync("saved")
+        self.wait_for(lambda: self.field("chapter-content", 0).get_attribute("value") == "The river froze, from the other tab.")
+        self.assertEqual(self.field("chapter-content", 1).get_attribute("value"), "The weir broke, in this tab.")
+        [copy] = self.stories(trash=True)
+        self.assertEqual(copy["title"], "Two Tabs (edits not kept)")
+        self.assertEqual(self.stored(copy["id"])["structured_context"]["previousChapters"][1]["content"], "The weir sang, in this tab.")
+        self.assertIn("Your edits are in the trash as \u201cTwo Tabs (edits not kept)\u201d",
+                      self.browser.find_element(By.ID, "library-status").text)
+
+    def conflict_open(self):
+        return self.browser.execute_script("return document.getElementById('conflict-dialog')?.open ?? false")
+
+    def test_the_history_lists_versions_shows_a_chapter_diff_and_restores_one(self):
+        story = self.chapter_story("History", "Mara found the letter inside the lantern.")
+        current = self.stored(story["id"])
+        for number in range(2, 24):
+            current["structured_context"]["previousChapters"][0]["content"] = f"Mara found letter {number} under the lantern."
+            _, _, current = self.api("PUT", f"/api/v1/stories/{story['id']}", current)
+        self.open_page()
+        self.show_tab("history")
+        self.wait_for(lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#versions .version")) == 20)
+        newest = self.browser.find_element(By.CSS_SELECTOR, "#versions .version")
+        self.assertEqual(newest.get_attribute("data-version"), "23")
+        self.assertIn("chapter 1 \u201cThe Weir\u201d changed", newest.text)
+        self.browser.find_element(By.ID, "versions-more").click()
+        self.wait_for(lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#versions .version")) == 23)
+        self.assertFalse(self.browser.find_element(By.ID, "versions-more").is_displayed())
+
+        newest.find_element(By.CSS_SELECTOR, ".version-diff[data-chapter='1']").click()
+        self.wait_for(lambda: self.browser.find_elements(By.ID, "diff-heading"))
+        self.assertEqual(self.browser.find_element(By.ID, "diff-heading").text, "Chapter 1: version 22 \u2192 version 23")
+        before = self.browser.find_element(By.CSS_SELECTOR, "#diff [data-side=before] .diff-text")
+        after = self.browser.find_element(By.CSS_SELECTOR, "#diff [data-side=after] .diff-text")
+        self.assertEqual(before.text, "Mara found letter 22 under the lantern.")
+        self.assertEqual(after.text, "Mara found letter 23 under the lantern.")
+        self.assertEqual([mark.text.strip() for mark in before.find_elements(By.TAG_NAME, "del")], ["22"])
+        self.assertEqual([mark.text.strip() for mark in after.find_elements(By.TAG_NAME, "ins")], ["23"])
+        # Any two versions, by number.
+        for field, value in (("diff-from", "1"), ("diff-to", "23"), ("diff-chapter", "1")):
+            self.type_into(self.browser.find_element(By.ID, field), value)
+        self.browser.find_element(By.ID, "diff-compare").click()
+        self.wait_for(lambda: "version 1 \u2192" in self.browser.find_element(By.ID, "diff-heading").text)
+        self.assertEqual(self.browser.find_element(By.CSS_SELECTOR, "#diff [data-side=before] .diff-text").text,
+                         "Mara found the letter inside the lantern.")
+
+        # Restore version 1: a new version, 24, and the page shows it.
+        self.browser.find_element(By.XPATH, "//button[text()='Restore version 1']").click()
+        self.wait_for(self.dialog_open)
+        self.browser.find_element(By.ID, "confirm-dialog-confirm").click()
+        self.wait_for(lambda: "as version 24" in self.browser.find_element(By.ID, "history-status").text)
+        self.assertEqual(self.stored(story["id"])["structured_context"]["previousChapters"][0]["content"],
+                         "Mara found the letter inside the lantern.")
+        self.assertEqual(self.field("chapter-content").get_attribute("value"), "Mara found the letter inside the lantern.")
+        self.assertIn("brought back from version 1", self.browser.find_element(By.CSS_SELECTOR, "#versions .version").text)
+        self.wait_for_sync("saved")
+        self.assertEqual(self.stored(story["id"])["version"], 24)
+
+    def test_answers_on_a_stored_story_are_kept_and_listed_by_operation_chapter_and_rater(self):
+        self.server.stop()
+        self.server = self.start_server("--model-path", str(MODEL), "--temperature", "0", "--max-tokens", "48", port=self.server.port)
+        self.server.wait_until(lambda health: health["llm_available"])
+        story = self.create("Answers", {"previousChapters": [
+            {"number": 1, "title": "One", "content": STORY["previousChapters"][0]["content"]},
+            {"number": 2, "title": "Two", "content": STORY["previousChapters"][1]["content"]}]})
+        self.open_page()
+        self.wait_for(lambda: self.health_state() == "ready")
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Ari hides the letter.")
+        self.use_raters(1)
+        rater = self.browser.execute_script("return document.querySelector('.rater-name').textContent")
+        self.browser.find_element(By.ID, "run-panel").click()
+        self.wait_for(lambda: self.card_states() and self.card_states()[0] in ("complete", "failed"), timeout=180)
+        # Whatever the model wrote, the answer (or its failure) came from the stored story.
+        self.assertEqual(self.card_states(), ["complete"], self.cards()[0].text)
+        # A chapter tool sends the story's id and the chapter, and no story.
+        self.stub_operation("editor-review", {"suggestions": [{"issue": "Slow start.", "suggestion": "Cut the first line.", "priority": "high"}]})
+        self.show_tab("chapter")
+        self.pick_chapter(1)
+        self.browser.find_element(By.ID, "editor-review").click()
+        self.wait_for_workspace("complete", timeout=10)
+        [request] = self.stubbed_requests("editor-review")
+        self.assertEqual((request["storyId"], request["chapter"]), (story["id"], 2))
+        self.assertNotIn("structured_context", request)
+
+        self.show_tab("history")
+        self.wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "#answers .answer"))
+        [answer] = self.browser.find_elements(By.CSS_SELECTOR, "#answers .answer")
+        self.assertEqual(answer.get_attribute("data-operation"), "rater-feedback")
+        self.assertIn(f"Rater feedback \u00b7 {rater}", answer.text)
+        self.assertIn("on version", answer.text)
+        self.assertTrue(answer.find_elements(By.CSS_SELECTOR, ".answer-lines li"), "the answer shows what it said")
+        Select(self.browser.find_element(By.ID, "answers-operation")).select_by_value("editor-review")
+        self.browser.find_element(By.ID, "answers-filter").click()
+        self.wait_for(lambda: "No answers" in self.browser.find_element(By.ID, "answers-status").text)
+        Select(self.browser.find_element(By.ID, "answers-operation")).select_by_value("")
+        self.type_into(self.browser.find_element(By.ID, "answers-rater"), rater)
+        self.browser.find_element(By.ID, "answers-filter").click()
+        self.wait_for(lambda: "1 answer," in self.browser.find_element(By.ID, "answers-status").text,
+                      message=self.browser.find_element(By.ID, "answers-status").text)
+        self.type_into(self.browser.find_element(By.ID, "answers-chapter"), "2")
+        self.browser.find_element(By.ID, "answers-filter").click()
+        self.wait_for(lambda: "No answers" in self.browser.find_element(By.ID, "answers-status").text)
+
+    def test_search_shows_ranked_places_with_marked_words_and_opens_the_story_at_its_chapter(self):
+        self.create("Lanterns", {"worldbuilding": {"content": "A salt desert lit by lanterns."}})
+        self.chapter_story("The Weir", "<img src=x onerror=\"window.hacked = true\"> Mara hung the lantern on the weir.")
+        self.create("Newest", {})
+        self.open_page()
+        self.assertEqual(self.story_title(), "Newest")
+        self.show_tab("library")
+        self.type_into(self.browser.find_element(By.ID, "search-query"), "lantern")
+        self.browser.find_element(By.ID, "search-query").send_keys(Keys.ENTER)
+        self.wait_for(lambda: len(self.browser.find_elements(By.CSS_SELECTOR, "#search-results .search-hit")) == 2)
+        hits = self.browser.find_elements(By.CSS_SELECTOR, "#search-results .search-hit")
+        self.assertEqual(sorted(hit.find_element(By.CLASS_NAME, "search-title").text for hit in hits), ["Lanterns", "The Weir"])
+        weir = next(hit for hit in hits if hit.find_element(By.CLASS_NAME, "search-title").text == "The Weir")
+        self.assertIn("chapter 1 \u201cThe Weir\u201d", weir.text)
+        self.assertEqual([mark.text.lower() for mark in weir.find_elements(By.TAG_NAME, "mark")], ["lantern"])
+        # Server text stays text.
+        self.assertIn("<img src=x", weir.find_element(By.CLASS_NAME, "search-snippet").text)
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "#search-results img"), [])
+        self.assertIsNone(self.browser.execute_script("return window.hacked ?? null"))
+        weir.find_element(By.CLASS_NAME, "search-open").click()
+        self.wait_for(lambda: self.story_title() == "The Weir")
+        self.wait_for(lambda: self.browser.find_element(By.ID, "panel-chapter").is_displayed())
+        self.assertIn("Mara hung the lantern", self.workspace_text())
+
+    def test_the_open_story_is_exported_as_markdown_and_json_by_the_server(self):
+        self.chapter_story("Export Me", "Mara found the letter inside the lantern.")
+        self.open_page()
+        self.type_into(self.field("summary"), "A letter, a lantern.")
+        self.browser.execute_script("""
+            window.exported = [];
+            URL.createObjectURL = (blob) => { window.exported.push({ blob }); return 'blob:exported'; };
+            HTMLAnchorElement.prototype.click = function () { window.exported.at(-1).name = this.download; };
+        """)
+        self.show_tab("library")
+        for button, name in (("export-markdown", "export-me.md"), ("export-library-json", "export-me.json")):
+            self.browser.find_element(By.ID, button).click()
+            self.wait_for(lambda: f"Exported {name}" in self.library_message())
+        files = self.browser.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all(window.exported.map(async ({ blob, name }) => ({ name, text: await blob.text() }))).then(done);
+        """)
+        self.assertEqual([file["name"] for file in files], ["export-me.md", "export-me.json"])
+        self.assertTrue(files[0]["text"].startswith("# Export Me"), files[0]["text"])
+        self.assertIn("Mara found the letter inside the lantern.", files[0]["text"])
+        exported = json.loads(files[1]["text"])
+        self.assertEqual(exported["title"], "Export Me")
+        # The export waited for the last edit to be saved.
+        self.assertEqual(exported["structured_context"]["storySummary"]["summary"], "A letter, a lantern.")
+
+    def test_the_library_tabs_are_labelled_and_fit_a_phone(self):
+        self.chapter_story("Phone", "Mara found the letter inside the lantern.")
+        self.open_page()
+        for tab in ("library", "history"):
+            self.show_tab(tab)
+            self.wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "#story-list .story-entry, #versions .version"))
+            unlabelled = self.browser.execute_script("""
+                return [...document.querySelectorAll('input:not([type=file]), textarea, select, progress')]
+                  .filter((control) => control.offsetParent !== null)
+                  .filter((control) => control.labels?.length === 0 && !control.getAttribute('aria-label'))
+                  .map((control) => control.outerHTML);
+            """)
+            self.assertEqual(unlabelled, [], f"controls without a label on the {tab} tab")
+        # The tabs are reached with the arrow keys.
+        self.browser.find_element(By.ID, "tab-history").send_keys(Keys.ARROW_RIGHT)
+        self.assertEqual(self.browser.switch_to.active_element.get_attribute("id"), "tab-bible")
+        self.browser.set_window_size(420, 900)
+        try:
+            for tab in ("library", "history"):
+                self.show_tab(tab)
+                self.wait_for(lambda: self.browser.execute_script(
+                    "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5,
+                    message=f"sideways scrolling with the {tab} tab shown")
+        finally:
+            self.browser.set_window_size(1400, 1050)
+
+    def test_without_a_library_the_page_keeps_the_story_in_the_browser_alone(self):
+        plain = Server()
+        self.addCleanup(plain.stop)
+        plain.wait_until(lambda health: True)
+        self.open(plain)
+        self.wait_for(lambda: self.health_state() == "missing")
+        self.type_into(self.field("worldbuilding"), "Only in this browser.")
+        self.assertEqual(self.browser.find_element(By.ID, "save-status").text, "Saved in this browser")
+        for hidden in ("tab-library", "tab-history"):
+            self.assertFalse(self.browser.find_element(By.ID, hidden).is_displayed())
+        self.assertEqual(self.browser.find_elements(By.ID, "library-status"), [])
+        self.assertEqual(self.saved_bible()["worldbuilding"]["content"], "Only in this browser.")
 
 
 if __name__ == "__main__":

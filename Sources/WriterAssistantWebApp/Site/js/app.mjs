@@ -1,9 +1,21 @@
 // Wires the page together: the saved story bible and raters, the server's health, a panel run
 // in which every enabled rater streams its feedback into its own card, and the chapter
 // workspace (with the character generator in the story bible), which share the connections.
+// When the server keeps a library, the story is also one of the writer's stories there, saved as
+// the writer types, with its history, its answers and search (the Library and History tabs).
 import { ApiError, apiKey, fetchHealth, setApiKey, streamRaterFeedback } from './api.mjs';
 import { fill } from './dom.mjs';
+import { AnswersView } from './answers-view.mjs';
 import { BibleView } from './bible-view.mjs';
+import { ConflictDialog } from './conflict-dialog.mjs';
+import { HistoryView } from './history-view.mjs';
+import { LibraryApi } from './library-api.mjs';
+import { LibraryPanel } from './library-panel.mjs';
+import { LibrarySession } from './library-session.mjs';
+import { SearchView } from './search-view.mjs';
+import { pageStateOf, storyDocument } from './story-document.mjs';
+import { SyncState } from './story-sync.mjs';
+import { SyncStatus } from './sync-status.mjs';
 import { ChapterWorkspace } from './chapter-workspace.mjs';
 import { CharacterGenerator } from './character-generator.mjs';
 import { ConfirmDialog } from './confirm-dialog.mjs';
@@ -11,8 +23,8 @@ import { ConnectionGate } from './connection-gate.mjs';
 import { FeedbackCard } from './feedback-card.mjs';
 import { describeHealth } from './messages.mjs';
 import { RatersView } from './raters-view.mjs';
-import { Store, toStructuredContext } from './store.mjs';
-import { readStoryFile, replacedByImport, storyFile, storyFileName } from './story-file.mjs';
+import { areDefaultRaters, defaultRaters, emptyBible, hasText, Store, toStructuredContext } from './store.mjs';
+import { isEmptyBible, readStoryFile, replacedByImport, storyFile, storyFileName } from './story-file.mjs';
 import { UndoHistory } from './undo-history.mjs';
 import { UndoOffers } from './undo-offers.mjs';
 
@@ -30,10 +42,27 @@ let healthTimer = null;
 const undo = new UndoOffers(new UndoHistory());
 const confirmDialog = new ConfirmDialog();
 
+// The library, once the server says it keeps one (see startLibrary).
+const libraryApi = new LibraryApi();
+const library = new LibrarySession({
+  api: libraryApi,
+  pageDocument: () => storyDocument({ bible: bibleView.bible, raters: ratersView.raters, plotPoint: plotPoint.value }),
+  showStory: (story) => showState(pageStateOf(story, defaultRaters)),
+  // What a first visit imports: anything the writer had in this browser before the library.
+  hasOwnStory: () => !isEmptyBible(bibleView.bible) || hasText(plotPoint.value) || !areDefaultRaters(ratersView.raters),
+  // A new story starts empty, with the raters the writer has now.
+  newStory: () => storyDocument({ bible: emptyBible(), raters: ratersView.raters, plotPoint: '' }),
+  onSyncChange: (state, sync) => syncChanged(state, sync),
+  onOpen: () => refreshLibraryViews(),
+});
+/** An operation's body on the open stored story (see LibrarySession.requestFor). */
+const prepareRequest = (body, job) => library.requestFor(body, { chapter: job?.chapter });
+
 const characterGenerator = new CharacterGenerator({
   getBible: () => bibleView.bible,
   gate,
   undo,
+  prepareRequest,
   onCreate: (character) => bibleView.addCharacter(character),
   onRemove: (character) => bibleView.removeCharacter(character),
   onFinished: () => refreshHealth(),
@@ -41,10 +70,12 @@ const characterGenerator = new CharacterGenerator({
 const bibleView = new BibleView(element('bible-form'), store.loadBible(), (bible) => {
   reportSaved(store.saveBible(bible));
   workspace.bibleChanged();
+  library.edited();
 }, { charactersExtra: characterGenerator.element, undo });
 const ratersView = new RatersView(element('raters-form'), store.loadRaters(), (raters) => {
   reportSaved(store.saveRaters(raters));
   updateRunControls();
+  library.edited();
 }, { undo });
 const plotPoint = element('plot-point');
 const workspace = new ChapterWorkspace(element('chapter-workspace'), {
@@ -53,10 +84,12 @@ const workspace = new ChapterWorkspace(element('chapter-workspace'), {
   gate,
   plotPoint,
   undo,
+  prepareRequest,
   onBibleChange: ({ chapter, added, removed }) => {
     reportSaved(store.saveBible(bibleView.bible));
     if (added || removed) bibleView.renderChapters();
     else bibleView.chapterChanged(chapter);
+    library.edited();
   },
   onFinished: () => refreshHealth(),
 });
@@ -66,6 +99,9 @@ keyField.value = apiKey();
 keyField.addEventListener('change', () => setApiKey(keyField.value));
 
 function reportSaved(saved) {
+  // With a library, the line says how the story stands there (SyncStatus); this browser's copy
+  // is then a spare, worth a word only when it was refused.
+  if (library.started && saved) return;
   const status = element('save-status');
   status.textContent = saved ? 'Saved in this browser' : 'Not saved: this browser refused to store the story bible.';
   status.classList.toggle('warning', !saved);
@@ -117,7 +153,8 @@ async function runRater(card, request) {
     await gate.acquire(controller.signal);
     try {
       card.setConnecting();
-      for await (const event of streamRaterFeedback(request, { signal: controller.signal })) {
+      const body = await prepareRequest(request);
+      for await (const event of streamRaterFeedback(body, { signal: controller.signal })) {
         if (event.type === 'status') card.setPhase(event.phase, event.message, event.progress);
         else if (event.type === 'token') card.appendToken(event.text);
         else if (event.type === 'result') card.showResult(event.data);
@@ -174,7 +211,107 @@ async function refreshHealth() {
     ? `${description.detail} Start it with a model, for example \`make run\` or \`writer-assistant serve --model-path model.gguf\`.`
     : description.detail;
   updateRunControls();
+  if (health?.library?.available) startLibrary();
   healthTimer = setTimeout(refreshHealth, description.state === 'ready' ? 5000 : 2000);
+}
+
+// --- The library -------------------------------------------------------------------------------
+
+let libraryViews = null;
+let askingConflict = false;
+
+/**
+ * The server keeps a library: the Library and History tabs appear, and the page's story becomes
+ * a stored one (LibrarySession.start). Once started, a server that answers again is asked to
+ * take the edits that waited.
+ */
+async function startLibrary() {
+  if (library.started) {
+    library.retry();
+    return;
+  }
+  if (!libraryViews) {
+    const confirm = confirmDialog;
+    libraryViews = {
+      status: new SyncStatus(element('library-status-slot'), {
+        mirror: element('save-status'),
+        onResolve: () => askConflict(),
+        onRetry: () => library.sync?.flush().catch(() => {}),
+      }),
+      conflict: new ConflictDialog(),
+      panel: new LibraryPanel(element('library-panel'), {
+        session: library, api: libraryApi, confirm,
+        newStory: () => library.newStory(),
+        renameOpen: async (title) => {
+          bibleView.bible.title = title;
+          const field = document.querySelector('[name=storyTitle]');
+          if (field) field.value = title;
+          reportSaved(store.saveBible(bibleView.bible));
+          library.edited();
+          await library.sync?.flush();
+        },
+        download: ({ name, blob }) => download(name, blob),
+      }),
+      search: new SearchView(element('search-view'), { api: libraryApi, openHit }),
+      history: new HistoryView(element('history-view'), { api: libraryApi, session: library, confirm }),
+      answers: new AnswersView(element('answers-view'), { api: libraryApi, session: library }),
+    };
+    for (const id of ['tab-library', 'tab-history']) element(id).hidden = false;
+  }
+  try {
+    await library.start();
+  } catch (error) {
+    libraryViews.panel.say(`The library could not be opened (${error.message}); the story is kept in this browser meanwhile.`, true);
+  }
+}
+
+function syncChanged(state, sync) {
+  libraryViews?.status.show(state, sync);
+  if (state === SyncState.conflict) askConflict();
+}
+
+/** Shows both versions of a story saved elsewhere too, and does what the writer chooses. */
+async function askConflict() {
+  const sync = library.sync;
+  if (askingConflict || !sync?.conflict) return;
+  askingConflict = true;
+  try {
+    const choice = await libraryViews.conflict.ask({ theirs: sync.conflict.theirs, mine: sync.unsaved ?? sync.conflict.mine });
+    if (choice === 'mine' || choice === 'theirs') {
+      libraryViews.status.note(await library.resolveConflict(choice));
+      refreshLibraryViews();
+    }
+  } catch (error) {
+    libraryViews.status.note(`That did not work: ${error.message}`);
+  } finally {
+    askingConflict = false;
+  }
+}
+
+/** Opens a search hit's story, at its chapter in the chapter workspace when it is one. */
+async function openHit(hit) {
+  try {
+    await library.open(hit.storyId);
+  } catch (error) {
+    libraryViews.panel.say(`The story could not be opened: ${error.message}`, true);
+    return;
+  }
+  if (hit.place === 'chapter' && hit.chapter !== undefined && workspace.showChapter(hit.chapter)) {
+    element('tab-chapter').click();
+    element('workspace-text').focus();
+  } else {
+    element('tab-bible').click();
+  }
+}
+
+/** The library's views that are showing follow the open story. */
+function refreshLibraryViews() {
+  if (!libraryViews) return;
+  if (!element('panel-library').hidden) libraryViews.panel.refresh();
+  if (!element('panel-history').hidden) {
+    libraryViews.history.refresh();
+    libraryViews.answers.refresh();
+  }
 }
 
 // --- Import and export -----------------------------------------------------------------------
@@ -185,7 +322,13 @@ function pageState() {
 }
 
 /** Puts the parts a file holds in place (those it does not hold stay), and saves them. */
-function applyState({ bible, plotPoint: text, raters, draft }) {
+function applyState(parts) {
+  showState(parts);
+  library.edited();
+}
+
+/** Shows the parts given (those not given stay) and keeps them in this browser. */
+function showState({ bible, plotPoint: text, raters, draft }) {
   if (bible) {
     bibleView.show(bible);
     reportSaved(store.saveBible(bible));
@@ -205,9 +348,13 @@ function applyState({ bible, plotPoint: text, raters, draft }) {
 
 function exportStory() {
   const json = JSON.stringify(storyFile(pageState()), null, 2);
+  download(storyFileName(bibleView.bible.title), new Blob([json + '\n'], { type: 'application/json' }));
+}
+
+function download(name, blob) {
   const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([json + '\n'], { type: 'application/json' }));
-  link.download = storyFileName(bibleView.bible.title);
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 0);
 }
@@ -260,6 +407,15 @@ async function importStory(file) {
 
 // --- Tabs -------------------------------------------------------------------------------------
 
+/** What showing a tab brings up to date (the library's tabs read the server when shown). */
+const onTabShown = {
+  'tab-library': () => libraryViews?.panel.refresh(),
+  'tab-history': () => {
+    libraryViews?.history.refresh();
+    libraryViews?.answers.refresh();
+  },
+};
+
 /** Each tab list (the story bible's, the plot point's) switches its own panels. */
 function setUpTabs(tabList) {
   const tabs = [...tabList.querySelectorAll('[role=tab]')];
@@ -270,13 +426,16 @@ function setUpTabs(tabList) {
       other.tabIndex = selected ? 0 : -1;
       element(other.getAttribute('aria-controls')).hidden = !selected;
     }
+    onTabShown[tab.id]?.();
   };
-  tabs.forEach((tab, index) => {
+  tabs.forEach((tab) => {
     tab.addEventListener('click', () => select(tab));
     tab.addEventListener('keydown', (event) => {
       const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
       if (!step) return;
-      const next = tabs[(index + step + tabs.length) % tabs.length];
+      // Tabs that are hidden (the library's, without a library) are skipped.
+      const shown = tabs.filter((other) => !other.hidden);
+      const next = shown[(shown.indexOf(tab) + step + shown.length) % shown.length];
       select(next);
       next.focus();
     });
@@ -304,7 +463,12 @@ bibleView.render();
 ratersView.render();
 workspace.render();
 plotPoint.value = store.loadPlotPoint();
-plotPoint.addEventListener('input', () => reportSaved(store.savePlotPoint(plotPoint.value)));
+// What the page shows now is the story as it was left; changes from here on are edits.
+library.pageShown();
+plotPoint.addEventListener('input', () => {
+  reportSaved(store.savePlotPoint(plotPoint.value));
+  library.edited();
+});
 plotPoint.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
   if (element('panel-feedback').hidden) element('tab-feedback').click();

@@ -41,16 +41,17 @@ export class ChapterWorkspace {
    * - `onBibleChange({ chapter })` after a chapter changed, `({ added })` after one was added,
    *   `({ removed })` after one was taken out (a kept chapter undone);
    * - `onFinished()` after every request;
-   * - `undo`: the page's UndoOffers, which records every Keep so it can be undone.
+   * - `undo`: the page's UndoOffers, which records every Keep so it can be undone;
+   * - `prepareRequest(body, job)`: makes the body sent (see JobPanel).
    */
-  constructor(container, { getBible, store, gate, plotPoint, onBibleChange, onFinished, undo }) {
+  constructor(container, { getBible, store, gate, plotPoint, onBibleChange, onFinished, undo, prepareRequest }) {
     this.container = container;
     this.getBible = getBible;
     this.store = store;
     this.plotPoint = plotPoint;
     this.onBibleChange = onBibleChange;
     this.ready = true;
-    this.panel = new JobPanel({ idPrefix: 'workspace', gate, undo, onFinished: () => {
+    this.panel = new JobPanel({ idPrefix: 'workspace', gate, undo, prepare: prepareRequest, onFinished: () => {
       this.#updateControls();
       onFinished?.();
     } });
@@ -157,6 +158,13 @@ export class ChapterWorkspace {
     this.#renderCharacterOptions();
   }
 
+  /** Shows chapter `number` of the story bible (a search hit's), if it has one. */
+  showChapter(number) {
+    const chapter = this.bible.previousChapters.find((item) => item.number === number);
+    if (chapter && this.textArea) this.#show(chapter);
+    return Boolean(chapter);
+  }
+
   /** The new chapter's draft, `{ title, text }` (not in the story bible until added there). */
   get draftState() {
     return { ...this.draft };
@@ -238,6 +246,7 @@ export class ChapterWorkspace {
     if (this.changeRequest.value.trim() === '') return this.#problem('Say what should change first.', this.changeRequest);
     this.#run({
       operation: operations.modifyChapter,
+      chapter: target.chapter?.number,
       body: { currentChapter: target.text, userRequest: this.changeRequest.value, structured_context: contextFor(this.bible, target.chapter) },
       title: `Changes to ${target.name}`,
       preview: (answer) => {
@@ -286,6 +295,7 @@ export class ChapterWorkspace {
     if (this.fleshOutNote.value.trim() !== '') body.context = this.fleshOutNote.value.trim();
     this.#run({
       operation: operations.fleshOut,
+      chapter: target.chapter?.number,
       body,
       title: whole ? `${capitalized(target.name)}, fleshed out` : 'The passage, fleshed out',
       preview: (text) => (text ? show.prose(text) : null),
@@ -318,6 +328,7 @@ export class ChapterWorkspace {
     if (target.text.trim() === '') return this.#problem('Write or pick a chapter first.', this.textArea);
     this.#run({
       operation: operations.editorReview,
+      chapter: target.chapter?.number,
       body: { chapterToReview: target.text, structured_context: contextFor(this.bible, target.chapter) },
       title: `The editor on ${target.name}`,
       preview: (answer) => {

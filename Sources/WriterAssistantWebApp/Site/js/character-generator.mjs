@@ -14,14 +14,15 @@ export class CharacterGenerator {
   /**
    * `getBible()` gives the story bible as it is now, `onCreate(character)` adds a kept character
    * to it and `onRemove(character)` takes one out again (an undone keep), `onFinished()` runs
-   * after every request, `undo` (the page's UndoOffers) records every keep.
+   * after every request, `undo` (the page's UndoOffers) records every keep, `prepareRequest`
+   * makes the body sent (see JobPanel).
    */
-  constructor({ getBible, gate, onCreate, onRemove, onFinished, undo }) {
+  constructor({ getBible, gate, onCreate, onRemove, onFinished, undo, prepareRequest }) {
     this.getBible = getBible;
     this.onCreate = onCreate;
     this.onRemove = onRemove;
     this.ready = true;
-    this.panel = new JobPanel({ idPrefix: 'character-details', gate, undo, onFinished: () => {
+    this.panel = new JobPanel({ idPrefix: 'character-details', gate, undo, prepare: prepareRequest, onFinished: () => {
       this.#updateControls();
       onFinished?.();
     } });

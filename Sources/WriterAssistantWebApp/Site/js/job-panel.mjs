@@ -13,9 +13,12 @@ export class JobPanel {
    * and `data-state` its state), `-heading`, `-output`, `-cancel`, `-keep`, `-discard`.
    * `onFinished` is called after every run, however it ended. `undo` (the page's UndoOffers)
    * records what a Keep did, when the job says how to undo it; the card then offers Undo.
+   * `prepare(body, job)`, when given, makes the body that is sent (on a story kept in the
+   * library: the story's id in place of the story).
    */
-  constructor({ idPrefix, gate, onFinished, undo }) {
+  constructor({ idPrefix, gate, onFinished, undo, prepare }) {
     this.gate = gate;
+    this.prepare = prepare;
     this.onFinished = onFinished;
     this.undoService = undo;
     this.keptEntry = null; // the undo history's entry of the answer this card kept
@@ -50,7 +53,7 @@ export class JobPanel {
 
   /**
    * Runs `job` and shows it:
-   * - `operation`, `body`: what to ask the server;
+   * - `operation`, `body`: what to ask the server; `chapter`: the number of the chapter it is about;
    * - `title`: the card's heading;
    * - `preview(answerSoFar)`: nodes showing the answer being written (token text), or null;
    * - `show(result)`: nodes showing the result; `summary(result)`: words before the timings;
@@ -82,7 +85,8 @@ export class JobPanel {
       await this.gate.acquire(controller.signal);
       try {
         this.#setState('connecting', 0, '');
-        const result = await runOperation(job.operation, job.body, {
+        const body = this.prepare ? await this.prepare(job.body, job) : job.body;
+        const result = await runOperation(job.operation, body, {
           signal: controller.signal,
           onEvent: (event) => {
             if (this.controller !== controller) return;
