@@ -4,27 +4,27 @@
 // When the server keeps a library, the story is also one of the writer's stories there, saved as
 // the writer types, with its history, its answers and search (the Library and History tabs).
 import { ApiError, apiKey, fetchHealth, setApiKey, streamRaterFeedback } from './api.mjs';
-import { fill } from './dom.mjs';
 import { AnswersView } from './answers-view.mjs';
 import { BibleView } from './bible-view.mjs';
+import { ChapterWorkspace } from './chapter-workspace.mjs';
+import { CharacterGenerator } from './character-generator.mjs';
+import { ConfirmDialog } from './confirm-dialog.mjs';
 import { ConflictDialog } from './conflict-dialog.mjs';
+import { ConnectionGate } from './connection-gate.mjs';
+import { fill } from './dom.mjs';
+import { FeedbackCard } from './feedback-card.mjs';
 import { HistoryView } from './history-view.mjs';
 import { LibraryApi } from './library-api.mjs';
 import { LibraryPanel } from './library-panel.mjs';
 import { LibrarySession } from './library-session.mjs';
-import { SearchView } from './search-view.mjs';
-import { pageStateOf, storyDocument } from './story-document.mjs';
-import { SyncState } from './story-sync.mjs';
-import { SyncStatus } from './sync-status.mjs';
-import { ChapterWorkspace } from './chapter-workspace.mjs';
-import { CharacterGenerator } from './character-generator.mjs';
-import { ConfirmDialog } from './confirm-dialog.mjs';
-import { ConnectionGate } from './connection-gate.mjs';
-import { FeedbackCard } from './feedback-card.mjs';
 import { describeHealth } from './messages.mjs';
 import { RatersView } from './raters-view.mjs';
+import { SearchView } from './search-view.mjs';
 import { areDefaultRaters, defaultRaters, emptyBible, hasText, Store, toStructuredContext } from './store.mjs';
+import { pageStateOf, storyDocument } from './story-document.mjs';
 import { isEmptyBible, readStoryFile, replacedByImport, storyFile, storyFileName } from './story-file.mjs';
+import { SyncState } from './story-sync.mjs';
+import { SyncStatus } from './sync-status.mjs';
 import { UndoHistory } from './undo-history.mjs';
 import { UndoOffers } from './undo-offers.mjs';
 

@@ -52,31 +52,40 @@ export class LibrarySession {
   async start() {
     if (this.started) return;
     this.started = true;
+    try {
+      await this.#begin();
+    } catch (error) {
+      // Tried again on the next sign of the library (the page's health check).
+      this.started = false;
+      throw error;
+    }
+  }
+
+  async #begin() {
     const remembered = this.#read(openStoryKey);
     if (remembered?.id) {
       try {
         const story = await this.api.open(remembered.id);
         if (!story.deletedAt) {
+          // Read after the story came: the writer may have typed while it was on its way.
           const editedOffline = this.#read(editedOfflineKey) === remembered.id;
           this.#attach(story, { pageEdits: editedOffline ? remembered.version ?? story.version : null });
           return;
         }
       } catch (error) {
-        if (error?.code !== 'STORY_NOT_FOUND') {
-          this.started = false;
-          throw error;
-        }
+        if (error?.code !== 'STORY_NOT_FOUND') throw error;
       }
     }
     this.storage?.removeItem(editedOfflineKey);
-    if (!this.#read(importedKey)) {
-      // Remembered first: a reload in the middle must not import the story twice.
+    if (!this.#read(importedKey) && this.hasOwnStory()) {
+      this.typedWhileStarting = false;
+      const story = await this.api.create(this.pageDocument());
+      // Remembered once the story is in the library: a reload before imports it then.
       this.#write(importedKey, true);
-      if (this.hasOwnStory()) {
-        this.#attach(await this.api.create(this.pageDocument()));
-        return;
-      }
+      this.#attach(story, { pageEdits: this.typedWhileStarting ? story.version : null });
+      return;
     }
+    this.#write(importedKey, true);
     await this.#openNewest();
   }
 
@@ -98,6 +107,7 @@ export class LibrarySession {
     this.shownKey = key;
     if (this.sync) this.sync.edit(document);
     else if (this.#read(openStoryKey)?.id) this.#write(editedOfflineKey, this.#read(openStoryKey).id);
+    else this.typedWhileStarting = true;
   }
 
   /** Opens story `id`, after saving the open one (edits that cannot be saved now stay in this browser). */
