@@ -363,9 +363,11 @@ public final class RemoteEngine: LanguageModel {
         case 429, 503: throw LanguageModelError.peerBusy(status: Int(response.status.code))
         default:
             let detail = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
+            // The body may echo the story or a key: its length here, a masked prefix at debug.
             Self.logger.error("The model server refused a generation", metadata: [
-                "server": "\(configuration.displayName)", "status": "\(response.status.code)", "body": "\(detail.prefix(1000))",
+                "server": "\(configuration.displayName)", "status": "\(response.status.code)", "body_bytes": "\(detail.utf8.count)",
             ])
+            Self.logger.debug("What the model server said", metadata: ["server": "\(configuration.displayName)", "body": "\(PeerText.redacted(detail))"])
             throw LanguageModelError.peerFailed(reason: "it answered HTTP \(response.status.code)")
         }
         let type = response.headers.first(name: "Content-Type") ?? ""
@@ -383,9 +385,11 @@ public final class RemoteEngine: LanguageModel {
             do {
                 text = try dialect == .ollama ? transcript.readOllama(frame) : transcript.read(frame)
             } catch {
+                let said = transcript.peerMessage ?? frame
                 Self.logger.error("The model server's stream failed", metadata: [
-                    "server": "\(configuration.displayName)", "said": "\(transcript.peerMessage ?? String(frame.prefix(300)))",
+                    "server": "\(configuration.displayName)", "said_bytes": "\(said.utf8.count)",
                 ])
+                Self.logger.debug("What the model server said", metadata: ["server": "\(configuration.displayName)", "said": "\(PeerText.redacted(said))"])
                 throw error
             }
             if !text.isEmpty {

@@ -26,4 +26,17 @@ public struct FeedbackFailure: Error, Sendable, Equatable {
             .generationTimeout,
             "The model did not finish the \(answerName) within \(limit.components.seconds) seconds.")
     }
+
+    /// The failure as a writer who does not run the server is told it: the model's own failures
+    /// in fixed words, without paths, addresses or what a model server said (which the log keeps).
+    public func withoutModelDetails(answerName: String) -> FeedbackFailure {
+        switch code {
+        case .llmNotAvailable: FeedbackFailure(code, Self.modelUnavailableMessage)
+        case .generationFailed: FeedbackFailure(code, "The model failed while writing the \(answerName).")
+        default: self
+        }
+    }
+
+    /// Why the model cannot answer, for clients that are not told the details.
+    public static let modelUnavailableMessage = "The model is not available at the moment; the server's log says why."
 }

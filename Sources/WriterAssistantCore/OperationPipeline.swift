@@ -17,14 +17,19 @@ public struct OperationPipeline: Sendable {
         public var chapterMaxTokens: Int
         /// Longest time the model may take, waiting for it included.
         public var generationTimeout: Duration
+        /// Whether a client is told why the model cannot answer (a model file's path, a model
+        /// server's address and what it said). True where the writer runs the server; a server
+        /// with many writers gives them fixed reasons and keeps the details for its log.
+        public var explainsModelFailures: Bool
 
         public init(
             sampling: SamplingParameters = .raterDefaults, chapterMaxTokens: Int = Self.defaultChapterMaxTokens,
-            generationTimeout: Duration = .seconds(300)
+            generationTimeout: Duration = .seconds(300), explainsModelFailures: Bool = true
         ) {
             self.sampling = sampling
             self.chapterMaxTokens = chapterMaxTokens
             self.generationTimeout = generationTimeout
+            self.explainsModelFailures = explainsModelFailures
         }
 
         /// Sampling for a prose answer that wants `tokens`, within the prose budget.
@@ -141,7 +146,8 @@ public struct OperationPipeline: Sendable {
         } catch is CancellationError {
             logger.debug("Operation cancelled", metadata: ["operation": "\(Operation.operationName)"])
         } catch {
-            let failure = Self.failure(for: error, answerName: Operation.answerName)
+            var failure = Self.failure(for: error, answerName: Operation.answerName)
+            if !configuration.explainsModelFailures { failure = failure.withoutModelDetails(answerName: Operation.answerName) }
             logger.log(level: failure.code == .generationFailed ? .error : .notice, "Operation failed", metadata: [
                 "operation": "\(Operation.operationName)",
                 "error_code": "\(failure.code)", "reason": "\((error as? FeedbackFailure)?.message ?? "\(error)")",

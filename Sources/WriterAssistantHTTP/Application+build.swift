@@ -97,8 +97,12 @@ public func buildApplication(
     if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
     OperatorEndpointsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
     let validation = RequestValidation(maxBodySize: configuration.maxBodySize)
+    // With keys the writers are not the operator: they are told fixed reasons when the model
+    // cannot answer, and the details (paths, addresses) stay in the log and /metrics.
+    var pipeline = configuration.pipeline
+    pipeline.explainsModelFailures = pipeline.explainsModelFailures && configuration.apiKeys.isEmpty
     let operations = OperationRoutes(
-        pipeline: OperationPipeline(host: host, configuration: configuration.pipeline),
+        pipeline: OperationPipeline(host: host, configuration: pipeline),
         validation: validation,
         keepAliveInterval: configuration.keepAliveInterval,
         shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod),

@@ -9,7 +9,9 @@ struct HealthController<Context: RequestContext> {
     let host: ModelHost
     let library: LibraryHost
     let version: String
-    /// Whether `/health` names each model server (`model_servers`).
+    /// Whether `/health` names each model server (`model_servers`) and says why the model cannot
+    /// answer: only where the writer runs the server (no keys), since `/health` needs no key.
+    /// Otherwise its reasons are fixed words, and the details are in the log and `/metrics`.
     var listsModelServers = true
 
     struct ServiceInfo: Encodable {
@@ -55,7 +57,18 @@ struct HealthController<Context: RequestContext> {
     }
 
     private func modelHealth() -> HealthStatus {
-        switch host.status {
+        let status = host.status
+        var health = detailedModelHealth(status)
+        // Not being configured is said in fixed words already.
+        let configured = if case .notConfigured = status { false } else { true }
+        if !listsModelServers, configured, health.llmError != nil {
+            health.llmError = FeedbackFailure.modelUnavailableMessage
+        }
+        return health
+    }
+
+    private func detailedModelHealth(_ status: ModelStatus) -> HealthStatus {
+        switch status {
         case .notConfigured:
             HealthStatus(llmAvailable: false, llmLoading: false, llmError: FeedbackFailure.modelNotConfigured.message)
         case .loading(let name):

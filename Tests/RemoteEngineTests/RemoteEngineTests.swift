@@ -103,6 +103,15 @@ import WriterAssistantTestSupport
         #expect(sent["cache_salt"] as? String == (salted ? "0a1b2c3d" : nil))
     }
 
+    /// A refusal's body can echo the prompt or a key: a debug line keeps a short, masked prefix.
+    @Test func whatAPeerSaidIsMaskedAndCutForTheLog() {
+        let said = #"{"error": "Incorrect API key provided: sk-proj-4f9aXq2LmN8bV7cR1tY6. Prompt was: "# + String(repeating: "Mara opens the letter. ", count: 40)
+        let logged = PeerText.redacted(said)
+        #expect(!logged.contains("sk-proj") && !logged.contains("4f9aXq2LmN8bV7cR1tY6") && logged.contains("[redacted]"))
+        #expect(logged.count <= PeerText.keptForDebugging + 20 && logged.hasSuffix("…"))
+        #expect(PeerText.redacted("model not found: llama-3.2") == "model not found: llama-3.2", "short words and names stay")
+    }
+
     @Test func ollamaIsFoundByItsVersionAndAnsweredInItsOwnFormat() async throws {
         let peer = ScriptedPeer(.answer(Self.answer.chunked(into: 9)), flavour: .ollama)
         try await peer.serve { url in

@@ -163,6 +163,26 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// Writers with keys are not the operator: an answer the model cannot give says so in fixed
+    /// words, without the model file's path; where the writer runs the server, it says why.
+    @Test func aFailedModelIsExplainedOnlyWhereTheWriterRunsTheServer() async throws {
+        let failed = ModelHost(.failed(name: "novel.gguf", reason: "cannot open /home/ana/models/novel.gguf"))
+        let body = ByteBuffer(string: #"{"raterPrompt": "x", "plotPoint": "y"}"#)
+        try await TestServer.with(host: failed, configuration: ServerConfiguration(apiKeys: ["first-key-123"])) { server in
+            let response = try await server.post(
+                "/api/v1/rater-feedback", body: body,
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer first-key-123")])
+            let error = try await response.decode(ErrorResponse.self)
+            #expect(error.errorCode == .llmNotAvailable && !error.detail.contains("/home"), "\(error.detail)")
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(health.llmError == FeedbackFailure.modelUnavailableMessage)
+        }
+        try await TestServer.with(host: failed) { server in
+            let response = try await server.post("/api/v1/rater-feedback", body: body, headers: [("Content-Type", "application/json")])
+            #expect(try await response.decode(ErrorResponse.self).detail.contains("/home/ana/models/novel.gguf"))
+        }
+    }
+
     @Test func healthListsTheModelServersOnAServerWithoutKeysAndMetricsAlways() async throws {
         try await TestServer.with(host: ModelHost(.ready(ServedElsewhere()))) { server in
             let health = try await server.get("/health").decode(HealthStatus.self)
@@ -178,7 +198,12 @@ import WriterAssistantTestSupport
         }
         let keyed = ServerConfiguration(apiKeys: ["first-key-123"])
         try await TestServer.with(host: ModelHost(.ready(ServedElsewhere())), configuration: keyed) { server in
-            #expect(try await server.get("/health").decode(HealthStatus.self).modelServers == nil, "/health needs no key: it names no hosts")
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(health.modelServers == nil, "/health needs no key: it names no hosts")
+        }
+        try await TestServer.with(host: ModelHost(.ready(ServedElsewhere(allDown: true))), configuration: keyed) { server in
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(!health.llmAvailable && health.llmError == FeedbackFailure.modelUnavailableMessage, "no host in \(String(describing: health.llmError))")
             let metrics = String(decoding: try await server.get("/metrics", headers: [("Authorization", "Bearer first-key-123")]).bodyData(), as: UTF8.self)
             #expect(metrics.contains(#"writer_assistant_model_server_up{server="http://gpu-b:8000"} 0"#), "\(metrics)")
             #expect(metrics.contains(#"writer_assistant_model_server_generations{server="http://gpu-a:8000"} 7"#))
