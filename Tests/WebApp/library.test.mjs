@@ -334,3 +334,21 @@ test('edits made while the library could not be reached are sent, made on the ve
   assert.equal(stories.get(id).plotPoint, 'Typed offline.');
   assert.equal(stories.get(id).version, 2);
 });
+
+test('what is typed while the first visit\'s import is on its way is saved too', async () => {
+  const { api, stories } = fakeLibrary();
+  const storage = memoryStorage();
+  const page = { document: { title: 'Mine', structured_context: {}, raters: [], plotPoint: 'Before.' } };
+  const library = session({ api, storage, page, ownStory: true });
+  library.pageShown();
+  const create = api.create;
+  api.create = async (document) => {
+    page.document = { ...page.document, plotPoint: 'Typed meanwhile.' };
+    library.edited();
+    return create(document);
+  };
+  await library.start();
+  await library.sync.flush();
+  assert.equal(stories.get(library.openId).plotPoint, 'Typed meanwhile.');
+  assert.equal(page.document.plotPoint, 'Typed meanwhile.');
+});
