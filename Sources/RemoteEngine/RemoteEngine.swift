@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 import WriterAssistantClient
 public import WriterAssistantLLM
@@ -326,6 +327,19 @@ public final class RemoteEngine: LanguageModel {
         return events
     }
 
+    /// Whether `error` of a request means it never reached the peer: no connection could be made.
+    /// Anything else (a connection closed or reset, a broken response) may come after the peer
+    /// read the request.
+    static func failedBeforeSending(_ error: any Error) -> Bool {
+        switch error {
+        case let error as HTTPClientError: error == .connectTimeout || error == .getConnectionFromPoolTimeout
+        case is NIOConnectionError: true
+        case let error as ChannelError: if case .connectTimeout = error { true } else { false }
+        case let error as IOError: [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode)
+        default: false
+        }
+    }
+
     /// More than any answer's stream holds (a few thousand tokens at some 150 bytes each): a peer
     /// that sends more is not streaming an answer.
     static let largestStream = 16 << 20
@@ -355,7 +369,12 @@ public final class RemoteEngine: LanguageModel {
             if let error = error as? HTTPClientError, error == .readTimeout {
                 throw LanguageModelError.peerFailed(reason: "it went silent for \(configuration.readTimeout.components.seconds) s")
             }
-            // No answer at all: the peer is away (refused, unreachable, closed before answering).
+            // Never reached (refused, unreachable): the peer is away, and another may take it.
+            guard Self.failedBeforeSending(error) else {
+                // The request went out and the connection closed: the peer may be running it (or
+                // have crashed on it), so it must not be sent to another, which would run it twice.
+                throw LanguageModelError.peerFailed(reason: "it closed the connection before answering")
+            }
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer")
         }
         switch response.status.code {

@@ -127,6 +127,26 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// A request the peer read before its connection closed may be running there (or have
+    /// crashed it): sending it to the next would run it twice, or crash every server in turn.
+    @Test func aRequestWhoseConnectionClosedAfterItWasSentIsNotReplayedElsewhere() async throws {
+        let closing = ClosingPeer(), ready = ScriptedPeer(.answer(Self.pieces))
+        try await closing.serve { closingURL in
+            try await ready.serve { readyURL in
+                let pool = try await Self.pool([closingURL, readyURL])
+                defer { pool.shutdown() }
+                let stories = Self.stories(preferring: closingURL, among: [closingURL, readyURL], count: 1)
+                let (_, failure) = await Self.run(pool, story: try #require(stories.first))
+                guard case .peerFailed = failure as? LanguageModelError else {
+                    Issue.record("expected the generation to fail, not \(String(describing: failure))")
+                    return
+                }
+            }
+        }
+        #expect(closing.requests == 1)
+        #expect(ready.requests.isEmpty, "the request was replayed on the next server")
+    }
+
     @Test func anUpstreamThatCannotBeReachedIsTakenOutAndTheOtherAnswers() async throws {
         let gone = try await ScriptedPeer(.status(200)).serve { $0 }  // a port just freed
         let ready = ScriptedPeer(.answer(Self.pieces))
