@@ -31,6 +31,11 @@ public struct ServerConfiguration: Sendable {
     public var writerNames: [String: String]
     /// How long answers being written may go on once the server is told to stop.
     public var shutdownGracePeriod: Duration
+    /// Connections open at once; more are answered 503 and closed.
+    public var maxConnections: Int
+    /// Bytes of request bodies held at once, being read or decoded; bodies that do not fit beside
+    /// them are answered 503 (`SERVER_BUSY`, `Retry-After`).
+    public var maxBodyMemory: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -45,7 +50,9 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         apiKeys: [String] = [],
         writerNames: [String: String] = [:],
-        shutdownGracePeriod: Duration = .seconds(30)
+        shutdownGracePeriod: Duration = .seconds(30),
+        maxConnections: Int = 512,
+        maxBodyMemory: Int = 64 << 20
     ) {
         self.host = host
         self.port = port
@@ -60,6 +67,8 @@ public struct ServerConfiguration: Sendable {
         self.apiKeys = apiKeys
         self.writerNames = writerNames
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.maxConnections = maxConnections
+        self.maxBodyMemory = maxBodyMemory
     }
 }
 
@@ -96,7 +105,7 @@ public func buildApplication(
     let openAPIDocument = OperatorEndpointsController.bundledOpenAPIDocument()
     if openAPIDocument == nil { logger.warning("The OpenAPI document is missing from the server's resources") }
     OperatorEndpointsController(metrics: metrics, host: host, openAPIDocument: openAPIDocument).addRoutes(to: router)
-    let validation = RequestValidation(maxBodySize: configuration.maxBodySize)
+    let validation = RequestValidation(maxBodySize: configuration.maxBodySize, bodyBudget: BodyBudget(limit: configuration.maxBodyMemory))
     // With keys the writers are not the operator: they are told fixed reasons when the model
     // cannot answer, and the details (paths, addresses) stay in the log and /metrics.
     var pipeline = configuration.pipeline
@@ -117,10 +126,11 @@ public func buildApplication(
     if let modelLoader { services.append(modelLoader) }
 
     let readTimeout = TimeAmount(configuration.requestReadTimeout)
+    let connections = ConnectionCount(limit: configuration.maxConnections)
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [RequestReadDeadline(limit: readTimeout)],
+            additionalChannelHandlers: [ConnectionLimit(count: connections), RequestReadDeadline(limit: readTimeout)],
             idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "writer-assistant"),
         services: services,

@@ -27,7 +27,10 @@ struct OperationController<Operation: WritingOperation> {
 
     /// The request's operation, reading the story from the library when the body names one.
     private func decode(_ request: inout Request, context: Context) async throws -> (Operation, StoryUse?) {
-        let body = try await validation.jsonBody(&request)
+        try await validation.withJSONBody(&request) { body in try await decode(body, context: context) }
+    }
+
+    private func decode(_ body: Data, context: Context) async throws -> (Operation, StoryUse?) {
         let reference: StoryReference
         do {
             reference = try StoryReference.decode(body)

@@ -8,9 +8,12 @@ import WriterAssistantAPI
 struct RequestValidation {
     /// Largest body accepted, in bytes.
     var maxBodySize: Int
+    /// What all bodies held at once may take.
+    var bodyBudget: BodyBudget
 
-    func decode<Operation: OperationRequest>(_: Operation.Type, from request: inout Request) async throws -> Operation {
-        try decode(Operation.self, body: try await jsonBody(&request), storyContext: nil)
+    init(maxBodySize: Int, bodyBudget: BodyBudget? = nil) {
+        self.maxBodySize = maxBodySize
+        self.bodyBudget = bodyBudget ?? BodyBudget(limit: .max)
     }
 
     /// An operation's body, with the story the library holds in place of `structured_context`
@@ -23,15 +26,24 @@ struct RequestValidation {
         }
     }
 
-    /// The body of a request that must be JSON, within the size limit.
-    func jsonBody(_ request: inout Request) async throws -> Data {
+    /// Hands `use` the body of a request that must be JSON, within the size limit, while its bytes
+    /// are reserved in the body budget: reading it and everything `use` does with it (decoding)
+    /// count against what the server holds at once.
+    func withJSONBody<T>(_ request: inout Request, _ use: (Data) async throws -> T) async throws -> T {
         try requireJSONContentType(request)
-        return Data(try await collectBody(&request).readableBytesView)
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > maxBodySize { throw tooLarge }
+        return try await bodyBudget.withReservation(of: max(declared ?? maxBodySize, 1)) {
+            try await use(Data(try await collectBody(&request).readableBytesView))
+        }
     }
 
     /// A JSON body of any other shape, each way it can be wrong a 422 located at its field.
     func decode<Body: Decodable>(_: Body.Type, from request: inout Request, validate: (Body) -> [ValidationIssue]) async throws -> Body {
-        let body = try await jsonBody(&request)
+        try await withJSONBody(&request) { body in try decode(Body.self, body: body, validate: validate) }
+    }
+
+    private func decode<Body: Decodable>(_: Body.Type, body: Data, validate: (Body) -> [ValidationIssue]) throws -> Body {
         guard String(validating: body, as: UTF8.self) != nil else {
             throw ValidationFailure(issues: [ValidationIssue(loc: ["body"], msg: "The request body is not valid UTF-8", type: "json_invalid")])
         }
@@ -67,10 +79,14 @@ struct RequestValidation {
         do {
             return try await request.collectBody(upTo: maxBodySize)
         } catch is NIOTooManyBytesError {
-            throw APIError(
-                status: .contentTooLarge, code: .payloadTooLarge,
-                message: "The request body is larger than the \(maxBodySize) bytes this server accepts.")
+            throw tooLarge
         }
+    }
+
+    private var tooLarge: APIError {
+        APIError(
+            status: .contentTooLarge, code: .payloadTooLarge,
+            message: "The request body is larger than the \(maxBodySize) bytes this server accepts.")
     }
 }
 

@@ -138,6 +138,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("Largest request body in bytes", .maxBodySize))
     var maxBodySize: Int?
 
+    @Option(help: ServeDefaults.help("Mebibytes of request bodies held at once, being read or decoded; bodies beyond get 503", .maxBodyMemory))
+    var maxBodyMemory: Int?
+
+    @Option(help: ServeDefaults.help("Connections open at once; more are answered 503 and closed", .maxConnections))
+    var maxConnections: Int?
+
     @Option(help: ServeDefaults.help("Comma-separated browser origins allowed to call the API; * allows any", .allowedOrigins))
     var allowedOrigins: String?
 
@@ -210,6 +216,8 @@ struct ServeCommand: AsyncParsableCommand {
         set(.noLibrary, noLibrary ? .bool(true) : nil)
         set(.databaseURL, databaseURL.map { .string($0) })
         set(.maxBodySize, maxBodySize.map { .int($0) })
+        set(.maxBodyMemory, maxBodyMemory.map { .int($0) })
+        set(.maxConnections, maxConnections.map { .int($0) })
         set(.allowedOrigins, allowedOrigins.map { .stringArray([$0]) })
         set(.allowedHosts, allowedHosts.map { .stringArray([$0]) })
         set(.apiKey, apiKey.isEmpty ? nil : .stringArray(apiKey))

@@ -48,6 +48,8 @@ enum ServeDefaults {
             .host: .string(server.host),
             .port: .int(server.port),
             .maxBodySize: .int(server.maxBodySize),
+            .maxBodyMemory: .int(server.maxBodyMemory >> 20),
+            .maxConnections: .int(server.maxConnections),
             .allowedOrigins: .stringArray(server.allowedOrigins),
             .shutdownGrace: .int(Int(server.shutdownGracePeriod.components.seconds)),
             .generationTimeout: .int(Int(pipeline.generationTimeout.components.seconds)),

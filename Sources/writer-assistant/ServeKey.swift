@@ -42,6 +42,8 @@ enum ServeKey: String, CaseIterable, Sendable {
     case noLibrary = "no.library"
     case databaseURL = "database.url"
     case maxBodySize = "max.body.size"
+    case maxBodyMemory = "max.body.memory"
+    case maxConnections = "max.connections"
     case allowedOrigins = "allowed.origins"
     case allowedHosts = "allowed.hosts"
     case apiKey = "api.key"

@@ -71,7 +71,9 @@ struct ServeSettings {
             allowedHosts: allowedHosts.map { $0.contains("*") ? [] : $0 },
             apiKeys: apiKeys,
             writerNames: writerNames,
-            shutdownGracePeriod: .seconds(try value.int(.shutdownGrace)))
+            shutdownGracePeriod: .seconds(try value.int(.shutdownGrace)),
+            maxConnections: try value.int(.maxConnections),
+            maxBodyMemory: try value.int(.maxBodyMemory) << 20)
 
         let modelPath = try value.optionalString(.modelPath)
         if let modelPath, !modelPath.isEmpty {
@@ -206,6 +208,8 @@ struct ServeSettings {
         }
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")
+        check(server.maxBodyMemory > 0 && server.maxBodyMemory <= 1 << 40, "--max-body-memory must be from 1 to 1048576 mebibytes.")
+        check(server.maxConnections > 0, "--max-connections must be positive (got \(server.maxConnections)).")
         check(server.pipeline.generationTimeout > .zero, "--generation-timeout must be positive.")
         check(server.shutdownGracePeriod >= .zero, "--shutdown-grace must be 0 (end answers at once) or more.")
         check(server.apiKeys.allSatisfy { !$0.contains(where: \.isWhitespace) }, "--api-key: a key cannot contain spaces.")

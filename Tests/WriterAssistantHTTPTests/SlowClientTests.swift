@@ -53,6 +53,26 @@ final class RawConnection: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// What the server sends within `interval` (up to 64 KiB), read on a thread of its own.
+    func receive(waiting interval: Duration) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var received: [UInt8] = []
+                let deadline = ContinuousClock.now + interval
+                while ContinuousClock.now < deadline, received.count < 1 << 16 {
+                    var descriptor = pollfd(fd: self.socket, events: Int16(POLLIN), revents: 0)
+                    guard poll(&descriptor, 1, 50) > 0 else { continue }
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    let count = recv(self.socket, &buffer, buffer.count, 0)
+                    guard count > 0 else { break }
+                    received += buffer.prefix(count)
+                    if String(decoding: received, as: UTF8.self).contains("\r\n\r\n") { break }
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }.start()
+        }
+    }
+
     /// Waits up to `interval` for the peer to close.
     private func closedByPeer(waiting interval: Duration) -> Bool {
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
