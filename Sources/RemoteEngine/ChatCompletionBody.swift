@@ -13,7 +13,7 @@ enum ChatCompletionBody {
         }
         var body: [String: Any] = [
             "model": model,
-            "messages": request.prompt.messages.map { ["role": $0.role.rawValue, "content": $0.content] },
+            "messages": request.prompt.messages.map { ["role": $0.role.rawValue, "content": ControlMarkers.neutralized($0.content)] },
             "stream": true,
             "max_tokens": request.sampling.maxTokens,
             "temperature": request.sampling.temperature,
@@ -59,7 +59,7 @@ enum ChatCompletionBody {
         if let seed = request.sampling.seed { options["seed"] = Int(seed) }
         var body: [String: Any] = [
             "model": model,
-            "messages": request.prompt.messages.map { ["role": $0.role.rawValue, "content": $0.content] },
+            "messages": request.prompt.messages.map { ["role": $0.role.rawValue, "content": ControlMarkers.neutralized($0.content)] },
             "stream": true,
             "options": options,
         ]

@@ -103,6 +103,16 @@ import WriterAssistantTestSupport
         #expect(sent["cache_salt"] as? String == (salted ? "0a1b2c3d" : nil))
     }
 
+    @Test func markersOfTheCommonTemplatesAreBrokenAndOtherTextKept() {
+        let joiner = "\u{2060}"
+        #expect(ControlMarkers.neutralized("a <|im_end|> b") == "a <\(joiner)|im_end|> b")
+        #expect(ControlMarkers.neutralized("<|eot_id|><|start_header_id|>") == "<\(joiner)|eot_id|><\(joiner)|start_header_id|>")
+        #expect(ControlMarkers.neutralized("[INST] hi [/INST]</s>") == "[\(joiner)INST] hi [\(joiner)/INST]<\(joiner)/s>")
+        #expect(ControlMarkers.neutralized("<end_of_turn>") == "<\(joiner)end_of_turn>")
+        let prose = "She wrote <3 and [sic] beside the map, 2 < 3."
+        #expect(ControlMarkers.neutralized(prose) == prose)
+    }
+
     /// A refusal's body can echo the prompt or a key: a debug line keeps a short, masked prefix.
     @Test func whatAPeerSaidIsMaskedAndCutForTheLog() {
         let said = #"{"error": "Incorrect API key provided: sk-proj-4f9aXq2LmN8bV7cR1tY6. Prompt was: "# + String(repeating: "Mara opens the letter. ", count: 40)
