@@ -16,6 +16,10 @@ export function h(tag, props = {}, ...children) {
       element[name] = value;
     } else if (name === 'class') {
       element.className = value;
+    } else if (name === 'style') {
+      // Through the CSSOM: a content security policy without 'unsafe-inline' refuses a style
+      // attribute, not styles set by the page's own script.
+      element.style.cssText = String(value);
     } else {
       element.setAttribute(name, value === true ? '' : String(value));
     }
