@@ -5,29 +5,39 @@ import WriterAssistantAPI
 ///
 /// A web page on a domain that re-resolves to 127.0.0.1 (DNS rebinding) is same-origin for the
 /// browser, so neither CORS nor the JSON content type stops it; the `Host` it sends still names
-/// its own domain. A server listening on loopback therefore answers only to loopback names.
-struct AllowedHostsMiddleware<Context: RequestContext>: RouterMiddleware {
+/// its own domain. A server listening on loopback therefore answers only to loopback names; one
+/// listening on every address (`0.0.0.0`) with no names given answers any name from the network,
+/// but still only loopback names on a connection from this machine.
+struct AllowedHostsMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
     /// Lower-cased host names without port; empty allows any.
     let allowed: Set<String>
+    /// Whether an empty `allowed` still holds connections from this machine to loopback names:
+    /// true unless the operator named the hosts themselves.
+    let guardsLoopback: Bool
 
-    init(hosts: [String]) {
+    init(hosts: [String], guardsLoopback: Bool = false) {
         allowed = Set(hosts.map { $0.lowercased() })
+        self.guardsLoopback = guardsLoopback
     }
+
+    static let loopbackNames = ["127.0.0.1", "localhost", "::1"]
 
     /// The names a server bound to `host` answers to by default: loopback names when it listens on
     /// loopback, any name otherwise (a proxy or a team network decides the names).
     static func defaultHosts(listeningOn host: String) -> [String] {
-        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) ? ["127.0.0.1", "localhost", "::1"] : []
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) ? loopbackNames : []
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !allowed.isEmpty else { return try await next(request, context) }
+        let names = allowed.isEmpty && guardsLoopback && context.arrivedOnLoopback ? Set(Self.loopbackNames) : allowed
+        guard !names.isEmpty else { return try await next(request, context) }
         let authority = request.head.authority ?? ""
-        guard allowed.contains(Self.hostName(of: authority)) else {
+        guard names.contains(Self.hostName(of: authority)) else {
             throw APIError(
                 status: .forbidden, code: .hostNotAllowed,
                 message: "This server does not answer to the host '\(authority)'. Use one of: "
-                    + allowed.sorted().joined(separator: ", ") + " (or start it with --allowed-hosts).")
+                    + names.sorted().joined(separator: ", ") + " (or start it with --allowed-hosts).")
         }
         return try await next(request, context)
     }

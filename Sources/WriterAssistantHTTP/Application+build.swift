@@ -88,10 +88,13 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
     let router = Router(context: ServerRequestContext.self)
-    // First, so that every answer, refusals included, carries its request id and is counted.
+    // Outermost, so that every answer, refusals included, carries them.
+    router.add(middleware: SecurityHeadersMiddleware())
+    // Then, so that every answer, refusals included, carries its request id and is counted.
     router.add(middleware: RequestObservationMiddleware(metrics: metrics))
     router.add(middleware: AllowedHostsMiddleware(
-        hosts: configuration.allowedHosts ?? AllowedHostsMiddleware<ServerRequestContext>.defaultHosts(listeningOn: configuration.host)))
+        hosts: configuration.allowedHosts ?? AllowedHostsMiddleware.defaultHosts(listeningOn: configuration.host),
+        guardsLoopback: configuration.allowedHosts == nil))
     router.add(middleware: AllowedOriginsMiddleware(origins: configuration.allowedOrigins))
     router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, names: configuration.writerNames))
     if let webRoot = configuration.webRoot {

@@ -1,4 +1,5 @@
 public import Hummingbird
+import NIOCore
 import WriterAssistantLibrary
 
 /// The server's request context: Hummingbird's own, plus the record of what the request did,
@@ -14,8 +15,21 @@ public struct ServerRequestContext: RequestContext {
     /// nor anything derived from a key reaches a file name or a remote model server.
     var cachePartition: String { Writer.cachePartition(of: writer) }
 
+    /// Whether the connection came in on a loopback address: from this machine, where any web page
+    /// a writer visits can send requests (see `AllowedHostsMiddleware`).
+    let arrivedOnLoopback: Bool
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        arrivedOnLoopback = Self.isLoopback(source.channel.localAddress)
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        switch address {
+        case .v4(let address): address.host.hasPrefix("127.")
+        case .v6(let address): address.host == "::1" || address.host.hasPrefix("::ffff:127.")
+        default: false
+        }
     }
 }
 

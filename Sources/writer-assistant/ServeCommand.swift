@@ -266,6 +266,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if !settings.server.apiKeys.isEmpty {
             logger.info("API keys required", metadata: ["keys": "\(settings.server.apiKeys.count)"])
+        } else if !["127.0.0.1", "localhost", "::1", "[::1]"].contains(settings.server.host.lowercased()) {
+            logger.warning(
+                "Listening beyond this machine without API keys: anyone who can reach it can use the model and read the library. Give keys with --api-key-file.",
+                metadata: ["host": "\(settings.server.host)"])
         }
         let libraryHost = LibraryHost()
         let libraryOpener = settings.library.map { location in

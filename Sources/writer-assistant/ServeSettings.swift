@@ -141,8 +141,15 @@ struct ServeSettings {
         self.logLevel = logLevel
     }
 
-    /// The text of a key file, or an error naming the setting that gave it.
+    /// The text of a key file, or an error naming the setting that gave it. A file other users may
+    /// read or change is refused: they could take the keys, or put in their own.
     private static func keyFile(_ path: String, for setting: ServeKey) throws -> String {
+        let permissions = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
+        if let permissions, permissions & 0o077 != 0 {
+            throw ValidationError(
+                "\(setting.flag): the key file '\(path)' can be read or changed by other users (mode \(String(permissions, radix: 8))); "
+                    + "run chmod 600 on it.")
+        }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ValidationError("\(setting.flag): cannot read the key file '\(path)'.")
         }

@@ -118,6 +118,7 @@ import WriterAssistantLLM
 
         let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("llm-key-\(UUID().uuidString)")
         try "secret-key\n".write(to: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
         defer { try? FileManager.default.removeItem(at: keyFile) }
         let configured = try Self.settings(
             ["--llm-model", "qwen", "--llm-dialect", "llama-cpp", "--context-size", "8192"],
@@ -147,11 +148,16 @@ import WriterAssistantLLM
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         try "# team keys\nfile-key-1\n\n  file-key-2  \n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
+        // Readable by others: refused, naming the fix.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        #expect { _ = try Self.settings(["--api-key-file", file.path]) } throws: { "\($0)".contains("chmod 600") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         let settings = try Self.settings(["--api-key", "flag-key-1", "--api-key", "flag-key-2", "--api-key-file", file.path])
         #expect(settings.server.apiKeys == ["flag-key-1", "flag-key-2", "file-key-1", "file-key-2"])
         #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key-file", "/nonexistent/keys"]) }
         // Keys asked for but none given: refused, never an open server.
         try "# nobody yet\n".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key-file", file.path]) }
         #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key", ""]) }
         #expect(throws: ValidationError.self) { _ = try Self.settings([], environment: ["API_KEY": " , "]) }

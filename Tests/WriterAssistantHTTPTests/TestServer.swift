@@ -35,7 +35,8 @@ struct TestServer {
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         var configuration = configuration
-        configuration.host = "127.0.0.1"
+        // Loopback, unless a test is about listening on every address.
+        if configuration.host != "0.0.0.0" { configuration.host = "127.0.0.1" }
         configuration.port = 0
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildApplication(

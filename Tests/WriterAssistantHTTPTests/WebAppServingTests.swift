@@ -64,6 +64,41 @@ import WriterAssistantWebApp
 
     /// The HTTP layer carries no web app of its own: without a folder handed to it, the API is
     /// served alone and `/` answers JSON even to a browser.
+    /// The page may run only its own files, in no other site's frame, and nothing is sniffed.
+    @Test func thePageAndEveryAnswerCarryTheBrowsersProtections() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(webRoot: WebAppBundle.root)) { server in
+            let page = try await server.get("/", headers: [("Accept", "text/html")])
+            let policy = try #require(page.headers.first(name: "Content-Security-Policy"))
+            #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe"))
+            #expect(page.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(page.headers.first(name: "X-Frame-Options") == "DENY")
+            let refusal = try await server.post("/api/v1/rater-feedback", raw: "{}")
+            #expect(refusal.status.code >= 400)
+            #expect(refusal.headers.first(name: "X-Content-Type-Options") == "nosniff")
+        }
+    }
+
+    /// Listening on every address with no names given, the server answers any name from the
+    /// network, but a connection from this machine (where a rebinding page's requests come from)
+    /// must still name it by a loopback name.
+    @Test func onEveryAddressAConnectionFromThisMachineMustUseALoopbackName() async throws {
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(host: "0.0.0.0")) { server in
+            let rebound = try RawConnection(port: server.port)
+            rebound.sendAll("GET /health HTTP/1.1\r\nHost: stories.example:\(server.port)\r\n\r\n")
+            let refusal = await rebound.receive(waiting: .seconds(5))
+            #expect(refusal.hasPrefix("HTTP/1.1 403"), "\(refusal)")
+            let local = try RawConnection(port: server.port)
+            local.sendAll("GET /health HTTP/1.1\r\nHost: localhost:\(server.port)\r\n\r\n")
+            #expect(await local.receive(waiting: .seconds(5)).hasPrefix("HTTP/1.1 200"))
+        }
+        // Names the operator gave hold as given: `*` answers any name, from anywhere.
+        try await TestServer.with(host: ModelHost(.notConfigured), configuration: ServerConfiguration(host: "0.0.0.0", allowedHosts: [])) { server in
+            let any = try RawConnection(port: server.port)
+            any.sendAll("GET /health HTTP/1.1\r\nHost: stories.example\r\n\r\n")
+            #expect(await any.receive(waiting: .seconds(5)).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
     @Test func withoutAWebRootOnlyTheAPIIsServed() async throws {
         #expect(ServerConfiguration().webRoot == nil)
         try await TestServer.with(host: ModelHost(.notConfigured)) { server in
