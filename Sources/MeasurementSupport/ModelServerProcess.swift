@@ -10,13 +10,17 @@ package final class ModelServerProcess: @unchecked Sendable {
     package let port: Int
     private let modelPath: String
     private let threads: Int
+    /// Whether it cuts off the answer it is writing when another request arrives, as it does
+    /// when started with its defaults; false makes it queue them.
+    private let interruptsRequests: Bool
     private var process: Process?
 
     /// A random port below the range the kernel hands out for outgoing connections (from 32768).
-    package init(modelPath: String, port: Int = Int.random(in: 20_000..<30_000), threads: Int = 2) {
+    package init(modelPath: String, port: Int = Int.random(in: 20_000..<30_000), threads: Int = 2, interruptsRequests: Bool = false) {
         self.modelPath = modelPath
         self.port = port
         self.threads = threads
+        self.interruptsRequests = interruptsRequests
     }
 
     package var baseURL: String { "http://127.0.0.1:\(port)/v1" }
@@ -37,7 +41,7 @@ package final class ModelServerProcess: @unchecked Sendable {
             "python3", "-m", "llama_cpp.server", "--model", modelPath, "--host", "127.0.0.1",
             "--port", "\(port)", "--n_ctx", "4096", "--n_threads", "\(threads)",
             // Requests wait their turn rather than cut off the answer being written.
-            "--interrupt_requests", "False",
+            "--interrupt_requests", interruptsRequests ? "True" : "False",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONPATH"] = Self.pythonPath

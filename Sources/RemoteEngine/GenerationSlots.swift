@@ -6,6 +6,8 @@ import Synchronization
 /// would fail a queued generation as if the peer were away.
 final class GenerationSlots: Sendable {
     private struct State {
+        var capacity: Int
+        /// May go below zero after a resize down, until enough places are given back.
         var free: Int
         var waiting: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
         var nextID = 0
@@ -14,7 +16,7 @@ final class GenerationSlots: Sendable {
     private let state: Mutex<State>
 
     init(_ count: Int) {
-        state = Mutex(State(free: max(1, count)))
+        state = Mutex(State(capacity: max(1, count), free: max(1, count)))
     }
 
     /// Returns once a place is this caller's; throws `CancellationError` if the task is cancelled
@@ -54,13 +56,29 @@ final class GenerationSlots: Sendable {
     /// Gives a place back: to the longest waiting caller, or to the free ones.
     func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            if state.waiting.isEmpty {
+            if state.waiting.isEmpty || state.free < 0 {
                 state.free += 1
                 return nil
             }
             return state.waiting.removeFirst().continuation
         }
         next?.resume()
+    }
+
+    /// Makes `count` places in all (a peer found to take fewer, or more, than first assumed):
+    /// waiting callers take any new ones; places given up beyond the new count are not reused.
+    func resize(to count: Int) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
+            state.free += max(1, count) - state.capacity
+            state.capacity = max(1, count)
+            var woken: [CheckedContinuation<Void, any Error>] = []
+            while state.free > 0, !state.waiting.isEmpty {
+                state.free -= 1
+                woken.append(state.waiting.removeFirst().continuation)
+            }
+            return woken
+        }
+        woken.forEach { $0.resume() }
     }
 
     /// Callers waiting for a place.

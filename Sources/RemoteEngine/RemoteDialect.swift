@@ -34,6 +34,13 @@ public enum RemoteDialect: String, Sendable, CaseIterable {
         self == .ollama ? Self.root(of: endpoint) + "/api/chat" : endpoint + "/chat/completions"
     }
 
+    /// Generations sent to a server of this dialect at once unless told otherwise. llama-cpp-python's
+    /// server writes one answer at a time and by default cuts it off when another request (a
+    /// health check included) arrives, so it gets one; the rest wait here or go to another server.
+    public var defaultParallel: Int {
+        self == .llamaCpp ? 1 : 4
+    }
+
     /// The media type of the streamed answer.
     var streamType: String {
         self == .ollama ? "application/x-ndjson" : "text/event-stream"

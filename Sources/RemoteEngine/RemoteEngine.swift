@@ -30,7 +30,8 @@ public final class RemoteEngine: LanguageModel {
         public var contextLength: Int
         /// Generations sent to the peer at once; more wait here, up to `maxQueued`, and beyond
         /// that are refused (`queueFull`) rather than sent to a peer that may charge for them.
-        public var parallel: Int
+        /// Nil: the dialect's own (`RemoteDialect.defaultParallel`), once the peer is reached.
+        public var parallel: Int?
         public var maxQueued: Int
         /// Longest the peer may take to answer at startup.
         public var connectTimeout: Duration
@@ -40,7 +41,7 @@ public final class RemoteEngine: LanguageModel {
 
         public init(
             baseURL: String, model: String? = nil, apiKey: String? = nil, dialect: RemoteDialect = .auto,
-            contextLength: Int = 4096, parallel: Int = 4, maxQueued: Int = 64,
+            contextLength: Int = 4096, parallel: Int? = nil, maxQueued: Int = 64,
             connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(120)
         ) {
             self.baseURL = baseURL
@@ -79,6 +80,8 @@ public final class RemoteEngine: LanguageModel {
     private let inFlight = Atomic<Int>(0)
     private let sent = Atomic<Int>(0)
     private let slots: GenerationSlots
+    /// Generations sent at once: as configured, or the dialect's default once it is known.
+    private let parallel: Atomic<Int>
     /// The configured dialect, or once the peer was reached the one `auto` found.
     private let dialect: Mutex<RemoteDialect>
     /// Whether the peer keeps the prefix caches of requests with different `cache_salt`s apart
@@ -92,7 +95,9 @@ public final class RemoteEngine: LanguageModel {
         self.configuration = configuration
         client = Self.client(for: configuration)
         model = Mutex(configuration.model)
-        slots = GenerationSlots(configuration.parallel)
+        let parallel = configuration.parallel ?? configuration.dialect.defaultParallel
+        slots = GenerationSlots(parallel)
+        self.parallel = Atomic(parallel)
         dialect = Mutex(configuration.dialect)
     }
 
@@ -116,7 +121,7 @@ public final class RemoteEngine: LanguageModel {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(3), read: timeAmount(configuration.readTimeout)))
         settings.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.parallel))
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.parallel ?? RemoteDialect.openai.defaultParallel))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
     }
 
@@ -184,6 +189,10 @@ public final class RemoteEngine: LanguageModel {
             if known == .auto {
                 Self.logger.info("The model server's dialect", metadata: ["server": "\(configuration.displayName)", "dialect": "\(dialect.rawValue)"])
                 self.dialect.withLock { $0 = dialect }
+                if configuration.parallel == nil {
+                    parallel.store(dialect.defaultParallel, ordering: .relaxed)
+                    slots.resize(to: dialect.defaultParallel)
+                }
             }
             if configuration.model == nil {
                 guard let first = models.first?.id else {
@@ -273,7 +282,8 @@ public final class RemoteEngine: LanguageModel {
 
     public var load: ModelLoad? {
         let count = inFlight.load(ordering: .relaxed)
-        return ModelLoad(running: min(count, configuration.parallel), waiting: max(0, count - configuration.parallel))
+        let parallel = parallel.load(ordering: .relaxed)
+        return ModelLoad(running: min(count, parallel), waiting: max(0, count - parallel))
     }
 
     public func shutdown() {
@@ -293,12 +303,12 @@ public final class RemoteEngine: LanguageModel {
     func routingView(isUp: Bool) -> UpstreamRouter.Upstream {
         UpstreamRouter.Upstream(
             address: configuration.endpoint, isUp: isUp, inFlight: inFlight.load(ordering: .relaxed),
-            parallel: max(1, configuration.parallel), queueLimit: queueLimit)
+            parallel: max(1, parallel.load(ordering: .relaxed)), queueLimit: queueLimit)
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-        let limit = max(1, configuration.parallel) + max(0, configuration.maxQueued)
+        let limit = max(1, parallel.load(ordering: .relaxed)) + max(0, configuration.maxQueued)
         guard inFlight.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
             inFlight.wrappingSubtract(1, ordering: .relaxed)
             continuation.finish(throwing: LanguageModelError.queueFull(limit: configuration.maxQueued))

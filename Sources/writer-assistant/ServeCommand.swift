@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("CPU threads for the model: one per core unless set", .threads))
     var threads: Int?
 
-    @Option(help: ServeDefaults.help("Requests decoded together in one batch", .parallel))
+    @Option(help: "Requests decoded together in one batch (default: 4); with --llm-url, generations sent to each model server at once (default: 1 to llama-cpp-python's server, which writes one answer at a time, else 4).")
     var parallel: Int?
 
     @Option(help: ServeDefaults.help("Sampling temperature; 0 is greedy", .temperature))

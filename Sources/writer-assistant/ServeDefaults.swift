@@ -69,7 +69,6 @@ enum ServeDefaults {
             .dryLastN: .int(repetition.dryWindow),
             .contextSize: .int(engine.contextSize),
             .threads: .int(engine.threads),
-            .parallel: .int(engine.parallel),
             .maxQueue: .int(engine.maxQueuedRequests),
             .cacheTypeK: .string(engine.keyCacheType.rawValue),
             .microBatch: .int(engine.microBatchSize),

@@ -80,7 +80,7 @@ struct ServeSettings {
             var engine = LlamaEngine.Configuration(modelPath: modelPath)
             engine.contextSize = try value.int(.contextSize)
             engine.threads = try value.int(.threads)
-            engine.parallel = try value.int(.parallel)
+            engine.parallel = try value.optionalInt(.parallel) ?? engine.parallel
             engine.maxQueuedRequests = try value.int(.maxQueue)
             // The pool's default follows the context and parallelism given, unless set itself.
             engine.cacheTokens = try value.optionalInt(.cacheTokens)
@@ -118,7 +118,7 @@ struct ServeSettings {
             }
             let upstream = RemoteEngine.Configuration(
                 baseURL: "", model: try value.optionalString(.llmModel), apiKey: key, dialect: dialect,
-                contextLength: try value.int(.contextSize), parallel: try value.int(.parallel),
+                contextLength: try value.int(.contextSize), parallel: try value.optionalInt(.parallel),
                 maxQueued: try value.int(.maxQueue))
             remote = RemotePool.Configuration(
                 upstreams: urls.map { url in
@@ -204,7 +204,7 @@ struct ServeSettings {
             }
             check(Set(pool.upstreams.map(\.endpoint)).count == pool.upstreams.count, "--llm-url: each server may be given once.")
             check(remote.contextLength > 0, "--context-size must be positive (got \(remote.contextLength)).")
-            check(remote.parallel > 0, "--parallel must be positive (got \(remote.parallel)).")
+            check((remote.parallel ?? 1) > 0, "--parallel must be positive (got \(remote.parallel ?? 0)).")
             check(remote.maxQueued >= 0, "--max-queue must be 0 (no waiting) or more (got \(remote.maxQueued)).")
             check(remote.contextLength <= 0 || sampling.maxTokens < remote.contextLength,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(remote.contextLength)): "

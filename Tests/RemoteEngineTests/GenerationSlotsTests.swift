@@ -70,4 +70,47 @@ import WriterAssistantTestSupport
         #expect(peer.mostAtOnce == 1)
         #expect(peer.requests.count == 2)
     }
+
+    @Test func fewerPlacesTakeEffectAsTheTakenOnesComeBackAndMoreWakeWaiters() async throws {
+        let slots = GenerationSlots(3)
+        for _ in 0..<3 { try await slots.acquire() }
+        slots.resize(to: 1)
+        let waiter = Task { try await slots.acquire() }
+        while slots.waiting == 0 { await Task.yield() }
+        // Two of the three taken places must come back before the one place is free again.
+        slots.release()
+        slots.release()
+        #expect(slots.waiting == 1)
+        slots.release()
+        try await waiter.value
+        let more = Task { try await slots.acquire() }
+        while slots.waiting == 0 { await Task.yield() }
+        slots.resize(to: 2)
+        try await more.value
+    }
+
+    /// llama-cpp-python's server cuts off the answer it is writing when another request arrives:
+    /// found by asking it, it is sent one generation at a time unless told otherwise.
+    @Test(arguments: [("me", nil, 1), (nil, nil, 3), ("me", 3, 3)] as [(String?, Int?, Int)])
+    func aLlamaCppPythonServerIsSentOneGenerationAtATime(owner: String?, parallel: Int?, most: Int) async throws {
+        let pieces = RemoteEngineTests.answer.chunked(into: 9)
+        let peer = ScriptedPeer(.answer(pieces, pause: .milliseconds(600 / pieces.count)), flavour: .openai(owner: owner))
+        try await peer.serve { url in
+            let engine = try await RemoteEngine.connect(.init(baseURL: url, dialect: .auto, parallel: parallel))
+            defer { engine.shutdown() }
+            let prompt = TokenEstimate.prompt([ChatMessage(role: .user, content: "Rate it.")])
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        do {
+                            for try await _ in engine.generate(GenerationRequest(prompt: prompt, sampling: SamplingParameters(maxTokens: 100))) {}
+                        } catch {
+                            Issue.record("\(error)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(peer.mostAtOnce == most)
+    }
 }

@@ -6,7 +6,7 @@ import WriterAssistantTestSupport
 typealias LlamaCppPeer = ModelServerProcess
 
 extension ModelServerProcess {
-    convenience init() {
-        self.init(modelPath: TestModel.path)
+    convenience init(interruptsRequests: Bool = false) {
+        self.init(modelPath: TestModel.path, interruptsRequests: interruptsRequests)
     }
 }

@@ -18,7 +18,7 @@ import MeasurementSupport
     static let request = RealModelTests.story
 
     static func withServer<T: Sendable>(
-        peers: [LlamaCppPeer], _ body: @Sendable (TestServer, RemotePool) async throws -> T
+        peers: [LlamaCppPeer], maxTokens: Int = 300, _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
         let loader = ModelLoadingService(host: host, modelName: "peer", logger: TestServer.quietLogger) {
@@ -26,7 +26,7 @@ import MeasurementSupport
                 upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto) },
                 checkInterval: .milliseconds(500)))
         }
-        let sampling = SamplingParameters(temperature: 0, maxTokens: 300)
+        let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens)
         return try await TestServer.with(
             host: host, configuration: ServerConfiguration(pipeline: .init(sampling: sampling)), modelLoader: loader
         ) { server in
