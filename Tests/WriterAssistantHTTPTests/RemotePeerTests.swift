@@ -23,7 +23,9 @@ import MeasurementSupport
         let host = ModelHost()
         let loader = ModelLoadingService(host: host, modelName: "peer", logger: TestServer.quietLogger) {
             try await RemotePool.connect(.init(
-                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto) },
+                // The peers queue requests (started with --interrupt_requests False), so they may
+                // be sent several at once, as before their dialect had a default of its own.
+                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, parallel: 4) },
                 checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens)
