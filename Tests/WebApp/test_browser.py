@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -130,7 +131,11 @@ class PageHelpers:
         self.browser.get(server.url + "/")
 
     def wait_for(self, condition, timeout=30, message=""):
-        return WebDriverWait(self.browser, timeout, poll_frequency=0.1).until(lambda _: condition(), message)
+        # The page re-renders what it shows; an element found just before it was replaced is
+        # looked for again at the next poll rather than failing the wait.
+        return WebDriverWait(
+            self.browser, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(lambda _: condition(), message)
 
     def health_state(self):
         return self.browser.find_element(By.ID, "health").get_attribute("data-state")
