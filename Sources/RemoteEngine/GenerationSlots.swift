@@ -81,6 +81,9 @@ final class GenerationSlots: Sendable {
         woken.forEach { $0.resume() }
     }
 
+    /// Generations sent at once: as made, or as last resized (at least one).
+    var capacity: Int { state.withLock { $0.capacity } }
+
     /// Callers waiting for a place.
     var waiting: Int { state.withLock { $0.waiting.count } }
 }

@@ -80,8 +80,6 @@ public final class RemoteEngine: LanguageModel {
     private let inFlight = Atomic<Int>(0)
     private let sent = Atomic<Int>(0)
     private let slots: GenerationSlots
-    /// Generations sent at once: as configured, or the dialect's default once it is known.
-    private let parallel: Atomic<Int>
     /// The configured dialect, or once the peer was reached the one `auto` found.
     private let dialect: Mutex<RemoteDialect>
     /// Whether the peer keeps the prefix caches of requests with different `cache_salt`s apart
@@ -95,9 +93,7 @@ public final class RemoteEngine: LanguageModel {
         self.configuration = configuration
         client = Self.client(for: configuration)
         model = Mutex(configuration.model)
-        let parallel = configuration.parallel ?? configuration.dialect.defaultParallel
-        slots = GenerationSlots(parallel)
-        self.parallel = Atomic(parallel)
+        slots = GenerationSlots(configuration.parallel ?? configuration.dialect.defaultParallel)
         dialect = Mutex(configuration.dialect)
     }
 
@@ -189,10 +185,7 @@ public final class RemoteEngine: LanguageModel {
             if known == .auto {
                 Self.logger.info("The model server's dialect", metadata: ["server": "\(configuration.displayName)", "dialect": "\(dialect.rawValue)"])
                 self.dialect.withLock { $0 = dialect }
-                if configuration.parallel == nil {
-                    parallel.store(dialect.defaultParallel, ordering: .relaxed)
-                    slots.resize(to: dialect.defaultParallel)
-                }
+                if configuration.parallel == nil { slots.resize(to: dialect.defaultParallel) }
             }
             if configuration.model == nil {
                 guard let first = models.first?.id else {
@@ -282,7 +275,7 @@ public final class RemoteEngine: LanguageModel {
 
     public var load: ModelLoad? {
         let count = inFlight.load(ordering: .relaxed)
-        let parallel = parallel.load(ordering: .relaxed)
+        let parallel = slots.capacity
         return ModelLoad(running: min(count, parallel), waiting: max(0, count - parallel))
     }
 
@@ -303,12 +296,12 @@ public final class RemoteEngine: LanguageModel {
     func routingView(isUp: Bool) -> UpstreamRouter.Upstream {
         UpstreamRouter.Upstream(
             address: configuration.endpoint, isUp: isUp, inFlight: inFlight.load(ordering: .relaxed),
-            parallel: max(1, parallel.load(ordering: .relaxed)), queueLimit: queueLimit)
+            parallel: slots.capacity, queueLimit: queueLimit)
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-        let limit = max(1, parallel.load(ordering: .relaxed)) + max(0, configuration.maxQueued)
+        let limit = slots.capacity + max(0, configuration.maxQueued)
         guard inFlight.wrappingAdd(1, ordering: .relaxed).newValue <= limit else {
             inFlight.wrappingSubtract(1, ordering: .relaxed)
             continuation.finish(throwing: LanguageModelError.queueFull(limit: configuration.maxQueued))

@@ -37,8 +37,6 @@ final class BodyBudget: Sendable {
         ledger = Mutex(BodyLedger(limit: limit))
     }
 
-    var reserved: Int { ledger.withLock { $0.reserved } }
-
     /// Runs `work` with `bytes` reserved, or throws 503 `SERVER_BUSY` when they do not fit now.
     func withReservation<T>(of bytes: Int, _ work: () async throws -> T) async throws -> T {
         guard ledger.withLock({ $0.reserve(bytes) }) else {

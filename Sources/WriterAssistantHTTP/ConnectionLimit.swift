@@ -13,8 +13,6 @@ final class ConnectionCount: Sendable {
         self.limit = limit
     }
 
-    var current: Int { open.load(ordering: .relaxed) }
-
     /// Counts a new connection in; false when it is one too many (it is counted all the same,
     /// until it closes).
     func opened() -> Bool {
@@ -30,10 +28,9 @@ final class ConnectionCount: Sendable {
 /// place on an event loop, so a client opening thousands exhausts the server for everyone. A
 /// connection over the limit is answered 503 with `Connection: close` at its first request and
 /// closed; one that never sends a request is closed by the read deadline.
-final class ConnectionLimit: ChannelDuplexHandler, RemovableChannelHandler {
+final class ConnectionLimit: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     private let count: ConnectionCount
@@ -73,10 +70,6 @@ final class ConnectionLimit: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(buffer)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
     }
 
     private func countIn() {
