@@ -123,7 +123,13 @@ def start_browser():
 
 
 class PageHelpers:
-    """What the browser tests do with the page, for test classes that set `self.browser`."""
+    """What the browser tests do with the page, for test classes that set `self.browser` (and
+    `self.expected_refusals`, the failed loads a test provokes on purpose)."""
+
+    def tearDown(self):
+        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
+                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
+        self.assertEqual(errors, [], "JavaScript console errors")
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -258,6 +264,27 @@ class PageHelpers:
             }).observe(document.getElementById('cards'), { attributes: true, attributeFilter: ['data-state'], subtree: true });
         """)
 
+    def assert_every_control_is_labelled(self, tab):
+        """Every control shown (with the `tab` tab open) has a label."""
+        unlabelled = self.browser.execute_script("""
+            return [...document.querySelectorAll('input:not([type=file]), textarea, select, progress')]
+              .filter((control) => control.offsetParent !== null)
+              .filter((control) => control.labels?.length === 0 && !control.getAttribute('aria-label'))
+              .map((control) => control.outerHTML);
+        """)
+        self.assertEqual(unlabelled, [], f"controls without a label on the {tab} tab")
+
+    def assert_no_sideways_scrolling_in_a_narrow_window(self, *tabs):
+        """Each of `tabs`, shown in a phone-wide window, fits without scrolling sideways."""
+        self.browser.set_window_size(420, 900)
+        try:
+            for tab in tabs:
+                self.show_tab(tab)
+                self.wait_for(lambda: self.browser.execute_script(
+                    "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5,
+                    message=f"sideways scrolling with the {tab} tab shown")
+        finally:
+            self.browser.set_window_size(1400, 1050)
 
 
 class WebAppTests(PageHelpers, unittest.TestCase):
@@ -289,11 +316,6 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         self.browser.execute_script("localStorage.clear()")
         self.browser.refresh()
         self.wait_for(lambda: self.health_state() == "ready")
-
-    def tearDown(self):
-        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
-                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
-        self.assertEqual(errors, [], "JavaScript console errors")
 
     # -- tests -----------------------------------------------------------------------------
 
@@ -432,22 +454,8 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         self.browser.find_element(By.XPATH, "//button[text()='Add a character']").click()
         for tab in ("raters", "bible", "chapter", "feedback"):
             self.show_tab(tab)
-            unlabelled = self.browser.execute_script("""
-                return [...document.querySelectorAll('input:not([type=file]), textarea, select, progress')]
-                  .filter((control) => control.offsetParent !== null)
-                  .filter((control) => control.labels?.length === 0 && !control.getAttribute('aria-label'))
-                  .map((control) => control.outerHTML);
-            """)
-            self.assertEqual(unlabelled, [], f"controls without a label on the {tab} tab")
-        self.browser.set_window_size(420, 900)
-        try:
-            for tab in ("chapter", "feedback"):
-                self.show_tab(tab)
-                self.wait_for(lambda: self.browser.execute_script(
-                    "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5,
-                    message=f"sideways scrolling with the {tab} tab shown")
-        finally:
-            self.browser.set_window_size(1400, 1050)
+            self.assert_every_control_is_labelled(tab)
+        self.assert_no_sideways_scrolling_in_a_narrow_window("chapter", "feedback")
 
     def test_text_boxes_grow_with_their_text_and_long_fields_count_their_words(self):
         world = " ".join([STORY["worldbuilding"]["content"]] * 4)
@@ -1054,11 +1062,6 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         server.wait_until(lambda health: health.get("library", {}).get("available"), timeout=60)
         return server
 
-    def tearDown(self):
-        errors = [entry for entry in self.browser.get_log("browser") if entry["level"] == "SEVERE"
-                  and not any(refusal in entry["message"] for refusal in self.expected_refusals)]
-        self.assertEqual(errors, [], "JavaScript console errors")
-
     # -- helpers ---------------------------------------------------------------------------
 
     def open_page(self):
@@ -1431,25 +1434,11 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         for tab in ("library", "history"):
             self.show_tab(tab)
             self.wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, "#story-list .story-entry, #versions .version"))
-            unlabelled = self.browser.execute_script("""
-                return [...document.querySelectorAll('input:not([type=file]), textarea, select, progress')]
-                  .filter((control) => control.offsetParent !== null)
-                  .filter((control) => control.labels?.length === 0 && !control.getAttribute('aria-label'))
-                  .map((control) => control.outerHTML);
-            """)
-            self.assertEqual(unlabelled, [], f"controls without a label on the {tab} tab")
+            self.assert_every_control_is_labelled(tab)
         # The tabs are reached with the arrow keys.
         self.browser.find_element(By.ID, "tab-history").send_keys(Keys.ARROW_RIGHT)
         self.assertEqual(self.browser.switch_to.active_element.get_attribute("id"), "tab-bible")
-        self.browser.set_window_size(420, 900)
-        try:
-            for tab in ("library", "history"):
-                self.show_tab(tab)
-                self.wait_for(lambda: self.browser.execute_script(
-                    "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), timeout=5,
-                    message=f"sideways scrolling with the {tab} tab shown")
-        finally:
-            self.browser.set_window_size(1400, 1050)
+        self.assert_no_sideways_scrolling_in_a_narrow_window("library", "history")
 
     def test_without_a_library_the_page_keeps_the_story_in_the_browser_alone(self):
         plain = Server()

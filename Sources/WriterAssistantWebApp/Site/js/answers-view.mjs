@@ -1,7 +1,7 @@
 // Every answer the library kept for the open story, newest first, filtered by operation,
 // chapter and rater: "what did the pacing editor say about chapter 12 last week?" Each shows
 // when it came, which version of the story it read, and what it said.
-import { fill, h } from './dom.mjs';
+import { fill, h, narrowField } from './dom.mjs';
 import { describeAnswer, operationNames } from './library-words.mjs';
 
 export class AnswersView {
@@ -23,9 +23,9 @@ export class AnswersView {
         this.refresh();
       } },
       h('div', { class: 'diff-fields' },
-        field('answers-operation', 'Kind', this.operation),
-        field('answers-chapter', 'Chapter', this.chapter),
-        field('answers-rater', 'Rater or character', this.rater),
+        narrowField('answers-operation', 'Kind', this.operation),
+        narrowField('answers-chapter', 'Chapter', this.chapter),
+        narrowField('answers-rater', 'Rater or character', this.rater),
         h('button', { type: 'submit', id: 'answers-filter' }, 'Show'))),
       this.status,
       this.list);
@@ -53,8 +53,4 @@ export class AnswersView {
       this.status.textContent = `The answers could not be read: ${error.message}`;
     }
   }
-}
-
-function field(id, label, control) {
-  return h('div', { class: 'field narrow' }, h('label', { for: id }, label), control);
 }

@@ -231,7 +231,6 @@ async function startLibrary() {
     return;
   }
   if (!libraryViews) {
-    const confirm = confirmDialog;
     libraryViews = {
       status: new SyncStatus(element('library-status-slot'), {
         mirror: element('save-status'),
@@ -240,7 +239,7 @@ async function startLibrary() {
       }),
       conflict: new ConflictDialog(),
       panel: new LibraryPanel(element('library-panel'), {
-        session: library, api: libraryApi, confirm,
+        session: library, api: libraryApi, confirm: confirmDialog,
         newStory: () => library.newStory(),
         renameOpen: async (title) => {
           bibleView.bible.title = title;
@@ -253,7 +252,7 @@ async function startLibrary() {
         download: ({ name, blob }) => download(name, blob),
       }),
       search: new SearchView(element('search-view'), { api: libraryApi, openHit }),
-      history: new HistoryView(element('history-view'), { api: libraryApi, session: library, confirm }),
+      history: new HistoryView(element('history-view'), { api: libraryApi, session: library, confirm: confirmDialog }),
       answers: new AnswersView(element('answers-view'), { api: libraryApi, session: library }),
     };
     for (const id of ['tab-library', 'tab-history']) element(id).hidden = false;
@@ -276,7 +275,7 @@ async function askConflict() {
   if (askingConflict || !sync?.conflict) return;
   askingConflict = true;
   try {
-    const choice = await libraryViews.conflict.ask({ theirs: sync.conflict.theirs, mine: sync.unsaved ?? sync.conflict.mine });
+    const choice = await libraryViews.conflict.ask({ theirs: sync.conflict.theirs, mine: sync.mine });
     if (choice === 'mine' || choice === 'theirs') {
       libraryViews.status.note(await library.resolveConflict(choice));
       refreshLibraryViews();
@@ -306,11 +305,8 @@ async function openHit(hit) {
 
 /** The library's views that are showing follow the open story. */
 function refreshLibraryViews() {
-  if (!libraryViews) return;
-  if (!element('panel-library').hidden) libraryViews.panel.refresh();
-  if (!element('panel-history').hidden) {
-    libraryViews.history.refresh();
-    libraryViews.answers.refresh();
+  for (const [tab, refresh] of Object.entries(onTabShown)) {
+    if (!element(element(tab).getAttribute('aria-controls')).hidden) refresh();
   }
 }
 

@@ -4,7 +4,7 @@
 // unseen. A <dialog>, answered by keyboard too (Escape decides later).
 import { fill, h } from './dom.mjs';
 import { compareStories } from './story-document.mjs';
-import { prose } from './workspace-results.mjs';
+import { comparisonSide, prose } from './workspace-results.mjs';
 import { countWords, wordsOf } from './words.mjs';
 
 export class ConflictDialog {
@@ -56,7 +56,5 @@ export class ConflictDialog {
 }
 
 function side(name, label, text) {
-  return h('section', { class: 'comparison-side', 'data-side': name },
-    h('h4', {}, label, ' ', h('span', { class: 'word-count-inline' }, text === null ? '(not in this version)' : `(${wordsOf(countWords(text))})`)),
-    prose(text ?? ''));
+  return comparisonSide(name, label, text === null ? '(not in this version)' : `(${wordsOf(countWords(text))})`, prose(text ?? ''));
 }

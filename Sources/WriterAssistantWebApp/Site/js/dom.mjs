@@ -66,6 +66,11 @@ export function textField({ label, value = '', multiline = false, rows = 3, plac
     words ? wordCounter(control) : null);
 }
 
+/** A narrow field: `control` (whose id is `id`) under its `label`. */
+export function narrowField(id, label, control) {
+  return h('div', { class: 'field narrow' }, h('label', { for: id }, label), control);
+}
+
 const wordCounters = new WeakMap(); // text control -> updates its word count
 
 /** A line showing how many words `control` holds, kept up to date as the writer types. */

@@ -2,8 +2,9 @@
 // chapter changed between two versions, side by side, removed words struck out on the older side
 // and added ones marked on the newer; and restoring a version, which makes it the newest (a new
 // version: nothing is overwritten).
-import { fill, h } from './dom.mjs';
+import { fill, h, narrowField } from './dom.mjs';
 import { describeChanges, when } from './library-words.mjs';
+import { comparisonSide } from './workspace-results.mjs';
 import { wordsOf } from './words.mjs';
 
 const pageSize = 20;
@@ -34,9 +35,9 @@ export class HistoryView {
       } },
       h('h3', {}, 'Compare a chapter between two versions'),
       h('div', { class: 'diff-fields' },
-        field('diff-from', 'From version', this.fromInput),
-        field('diff-to', 'To version', this.toInput),
-        field('diff-chapter', 'Chapter', this.chapterInput),
+        narrowField('diff-from', 'From version', this.fromInput),
+        narrowField('diff-to', 'To version', this.toInput),
+        narrowField('diff-chapter', 'Chapter', this.chapterInput),
         h('button', { type: 'submit', id: 'diff-compare' }, 'Compare'))),
       this.diff);
   }
@@ -52,10 +53,13 @@ export class HistoryView {
   async #loadPage() {
     const id = this.session.openId;
     if (!id) return;
+    const after = this.oldest; // the page after this version, or (undefined) the newest
     try {
-      const versions = await this.api.versions(id, { limit: pageSize, ...(this.oldest !== undefined ? { before: this.oldest } : {}) });
-      if (this.session.openId !== id) return;
-      if (this.oldest === undefined && versions.length) {
+      const versions = await this.api.versions(id, { limit: pageSize, ...(after !== undefined ? { before: after } : {}) });
+      // Another story opened, or another load of this page came first (a restore lists the
+      // versions again both here and through the page's onOpen): not listed twice.
+      if (this.session.openId !== id || this.oldest !== after) return;
+      if (after === undefined && versions.length) {
         const newest = versions[0].version;
         this.toInput.value = String(newest);
         this.fromInput.value = String(Math.max(1, newest - 1));
@@ -99,8 +103,7 @@ export class HistoryView {
     try {
       const diff = await this.api.diff(id, { from, to, chapter });
       const runs = Array.isArray(diff.runs) ? diff.runs : [];
-      const side = (name, label, words, keep, marked, tag) => h('section', { class: 'comparison-side', 'data-side': name },
-        h('h4', {}, label, ' ', h('span', { class: 'word-count-inline' }, `(${wordsOf(words)})`)),
+      const side = (name, label, words, keep, marked, tag) => comparisonSide(name, label, `(${wordsOf(words)})`,
         h('div', { class: 'chapter-preview diff-text' }, runs.filter((run) => keep.includes(run.kind)).map((run) => (run.kind === marked
           ? h(tag, {}, String(run.text ?? ''))
           : document.createTextNode(String(run.text ?? ''))))));
@@ -133,8 +136,4 @@ export class HistoryView {
       this.status.textContent = `Version ${version.version} could not be restored: ${error.message}`;
     }
   }
-}
-
-function field(id, label, input) {
-  return h('div', { class: 'field narrow' }, h('label', { for: id }, label), input);
 }

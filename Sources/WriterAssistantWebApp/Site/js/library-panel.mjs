@@ -3,6 +3,7 @@
 // export as the server writes it (the manuscript in Markdown, or JSON the library takes back).
 import { fill, h, uniqueId } from './dom.mjs';
 import { when } from './library-words.mjs';
+import { longestTitle } from './story-document.mjs';
 import { wordsOf } from './words.mjs';
 
 export class LibraryPanel {
@@ -47,8 +48,7 @@ export class LibraryPanel {
   async refresh() {
     try {
       const [stories, trashed] = await Promise.all([this.api.list(), this.api.list({ trash: true })]);
-      fill(this.list, stories.map((story) => this.#entry(story)));
-      if (!stories.length) fill(this.list, h('li', { class: 'hint' }, 'No stories yet.'));
+      fill(this.list, stories.length ? stories.map((story) => this.#entry(story)) : h('li', { class: 'hint' }, 'No stories yet.'));
       this.trashSummary.textContent = `Trash (${trashed.length})`;
       fill(this.trashList, trashed.length
         ? trashed.map((story) => h('li', { class: 'story-entry', 'data-story-id': story.id },
@@ -84,7 +84,7 @@ export class LibraryPanel {
 
   #renameForm(story, entry) {
     const id = uniqueId('rename');
-    const input = h('input', { id, type: 'text', class: 'story-rename-input', value: story.title, maxlength: 300 });
+    const input = h('input', { id, type: 'text', class: 'story-rename-input', value: story.title, maxlength: longestTitle });
     const cancel = () => {
       form.replaceWith(entry);
       entry.querySelector('.story-rename')?.focus();

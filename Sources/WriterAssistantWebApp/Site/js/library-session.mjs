@@ -4,6 +4,7 @@
 // story (`storyId` in place of the story, once the last edit is saved, so that the server keeps
 // the answer in the story's history). Without a library none of this runs, and the page keeps
 // the story in this browser alone, as it always has.
+import { clippedTitle } from './story-document.mjs';
 import { StorySync, SyncState } from './story-sync.mjs';
 
 const openStoryKey = 'writer-assistant.library.open-story';
@@ -105,8 +106,12 @@ export class LibrarySession {
     const key = JSON.stringify(document);
     if (key === this.shownKey) return;
     this.shownKey = key;
-    if (this.sync) this.sync.edit(document);
-    else if (this.#read(openStoryKey)?.id) this.#write(editedOfflineKey, this.#read(openStoryKey).id);
+    if (this.sync) {
+      this.sync.edit(document);
+      return;
+    }
+    const remembered = this.#read(openStoryKey);
+    if (remembered?.id) this.#write(editedOfflineKey, remembered.id);
     else this.typedWhileStarting = true;
   }
 
@@ -161,8 +166,8 @@ export class LibrarySession {
       await sync.resolve('mine');
       return 'Your version is saved; the other one stays in the history.';
     }
-    const mine = sync.unsaved ?? sync.conflict.mine;
-    const title = [...`${mine.title} (edits not kept)`].slice(0, 300).join('');
+    const mine = sync.mine;
+    const title = clippedTitle(`${mine.title} (edits not kept)`);
     const copy = await this.api.create({ ...mine, title });
     await this.api.trash(copy.id);
     const theirs = await sync.resolve('theirs');

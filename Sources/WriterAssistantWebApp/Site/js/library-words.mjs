@@ -14,8 +14,7 @@ const partNames = {
 
 /** One change of a version: "chapter 3 “The Letter” changed", "the title changed to “Salt”". */
 export function describeChange({ part, change, chapter, name }) {
-  if (part === 'chapter') return `chapter ${chapter ?? '?'}${name ? ` \u201c${name}\u201d` : ''} ${change}`;
-  if (part === 'character') return `character \u201c${name || 'Unnamed'}\u201d ${change}`;
+  if (part === 'chapter' || part === 'character') return `${describePlace({ place: part, chapter, name })} ${change}`;
   if (part === 'title' && change === 'changed' && name) return `the title changed to \u201c${name}\u201d`;
   return `${partNames[part] ?? part} ${change}`;
 }

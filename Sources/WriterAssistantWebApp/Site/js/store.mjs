@@ -152,15 +152,7 @@ export function normalizeBible(value) {
 
 /** The story bible as the API's `structured_context`, without the parts left empty. */
 export function toStructuredContext(bible) {
-  const context = {};
-  const prompts = pruned(bible.systemPrompts);
-  if (prompts) context.systemPrompts = prompts;
-  if (hasText(bible.worldbuilding.content)) {
-    context.worldbuilding = { content: bible.worldbuilding.content, wordCount: countWords(bible.worldbuilding.content) };
-  }
-  if (hasText(bible.storySummary.summary)) {
-    context.storySummary = { summary: bible.storySummary.summary, wordCount: countWords(bible.storySummary.summary) };
-  }
+  const context = contextTexts(bible);
   const characters = bible.characters
     .map((character) => pruned(character))
     .filter(Boolean)
@@ -171,6 +163,23 @@ export function toStructuredContext(bible) {
     .map((chapter) => ({ number: chapter.number, ...(hasText(chapter.title) ? { title: chapter.title } : {}), content: chapter.content }));
   if (chapters.length) context.previousChapters = chapters;
   if (hasText(bible.plotContext.plotOutline)) context.plotContext = { ...bible.plotContext };
+  return context;
+}
+
+/**
+ * The system prompts, worldbuilding and summary of `bible` as a `structured_context` holds them
+ * (in a request and in a stored story alike): those with text, each long text with its word count.
+ */
+export function contextTexts(bible) {
+  const context = {};
+  const prompts = pruned(bible.systemPrompts);
+  if (prompts) context.systemPrompts = prompts;
+  if (hasText(bible.worldbuilding.content)) {
+    context.worldbuilding = { content: bible.worldbuilding.content, wordCount: countWords(bible.worldbuilding.content) };
+  }
+  if (hasText(bible.storySummary.summary)) {
+    context.storySummary = { summary: bible.storySummary.summary, wordCount: countWords(bible.storySummary.summary) };
+  }
   return context;
 }
 
@@ -200,10 +209,22 @@ export function normalizeRaters(value) {
   });
 }
 
+/** Raters kept earlier (in this browser, in the library): those with a name and a prompt. */
+export function savedRaters(list) {
+  return list
+    .filter((item) => isObject(item) && typeof item.name === 'string' && typeof item.prompt === 'string')
+    .map((item) => ({ id: typeof item.id === 'string' ? item.id : newId(), name: item.name, prompt: item.prompt, enabled: item.enabled !== false }));
+}
+
+/** Whether two panels have the same raters (names, prompts, enabled), ids aside. */
+export function sameRaters(a, b) {
+  const key = (list) => JSON.stringify(list.map(({ name, prompt, enabled }) => [name, prompt, enabled]));
+  return key(a) === key(b);
+}
+
 /** Whether `raters` are the default panel as it comes (so replacing them loses nothing). */
 export function areDefaultRaters(raters) {
-  const key = (list) => JSON.stringify(list.map(({ name, prompt, enabled }) => [name, prompt, enabled]));
-  return key(raters) === key(defaultRaters());
+  return sameRaters(raters, defaultRaters());
 }
 
 /** Reads and writes the page's state in `storage` (the browser's localStorage by default). */
@@ -224,10 +245,7 @@ export class Store {
 
   loadRaters() {
     const saved = this.#read(storageKeys.raters);
-    if (!Array.isArray(saved)) return defaultRaters();
-    return saved
-      .filter((item) => isObject(item) && typeof item.name === 'string' && typeof item.prompt === 'string')
-      .map((item) => ({ id: typeof item.id === 'string' ? item.id : newId(), name: item.name, prompt: item.prompt, enabled: item.enabled !== false }));
+    return Array.isArray(saved) ? savedRaters(saved) : defaultRaters();
   }
 
   loadPlotPoint() {
@@ -274,7 +292,8 @@ export class Store {
   }
 }
 
-function pruned(object) {
+/** The fields of `object` that hold text, or null when none does. */
+export function pruned(object) {
   const entries = Object.entries(object).filter(([, value]) => hasText(value));
   return entries.length ? Object.fromEntries(entries) : null;
 }

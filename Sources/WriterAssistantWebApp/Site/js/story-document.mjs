@@ -6,28 +6,25 @@
 // The document keeps everything the writer typed, which is more than an operation's request
 // holds: a chapter with a title and no text yet, a character with a bio and no name. Only
 // entries with nothing typed in them at all are left out.
-import { characterFields, hasText, normalizeBible, rater } from './store.mjs';
+import { characterFields, contextTexts, hasText, isObject, normalizeBible, pruned, sameRaters, savedRaters } from './store.mjs';
 import { countWords } from './words.mjs';
 
 /** The title of a story whose writer has not named it (the library needs one). */
 export const untitledStory = 'Untitled story';
 /** The longest title the library takes. */
-const longestTitle = 300;
+export const longestTitle = 300;
+
+/** `title` cut to the length the library takes (in characters, not UTF-16 units). */
+export function clippedTitle(title) {
+  return [...title].slice(0, longestTitle).join('');
+}
 
 /** The story document for the page's `{ bible, raters, plotPoint }`. */
 export function storyDocument({ bible, raters = [], plotPoint = '' }) {
-  const context = {};
-  const prompts = withText(bible.systemPrompts);
-  if (prompts) context.systemPrompts = prompts;
-  if (hasText(bible.worldbuilding.content)) {
-    context.worldbuilding = { content: bible.worldbuilding.content, wordCount: countWords(bible.worldbuilding.content) };
-  }
-  if (hasText(bible.storySummary.summary)) {
-    context.storySummary = { summary: bible.storySummary.summary, wordCount: countWords(bible.storySummary.summary) };
-  }
+  const context = contextTexts(bible);
   const characters = bible.characters
     .filter((character) => characterFields.some(([field]) => hasText(character[field])))
-    .map((character) => ({ ...withText(character), name: character.name ?? '' }));
+    .map((character) => ({ ...pruned(character), name: character.name ?? '' }));
   if (characters.length) context.characters = characters;
   const chapters = bible.previousChapters
     .filter((chapter) => hasText(chapter.title) || hasText(chapter.content))
@@ -38,7 +35,7 @@ export function storyDocument({ bible, raters = [], plotPoint = '' }) {
     context.plotContext = { plotOutline: plot.plotOutline, plotOutlineStatus: plot.plotOutlineStatus };
   }
   return {
-    title: hasText(bible.title) ? [...bible.title].slice(0, longestTitle).join('') : untitledStory,
+    title: hasText(bible.title) ? clippedTitle(bible.title) : untitledStory,
     structured_context: context,
     raters: raters.map(({ id, name, prompt, enabled }) => ({ id, name, prompt, enabled: enabled !== false })),
     plotPoint,
@@ -52,10 +49,8 @@ export function storyDocument({ bible, raters = [], plotPoint = '' }) {
 export function pageStateOf(story, defaultRaters) {
   const bible = normalizeBible(isObject(story.structured_context) ? story.structured_context : {});
   bible.title = typeof story.title === 'string' ? story.title : '';
-  const stored = Array.isArray(story.raters) ? story.raters.filter((item) => isObject(item) && typeof item.name === 'string' && typeof item.prompt === 'string') : [];
-  const raters = stored.length
-    ? stored.map((item) => ({ ...rater(item.name, item.prompt, item.enabled !== false), ...(typeof item.id === 'string' ? { id: item.id } : {}) }))
-    : defaultRaters();
+  const stored = Array.isArray(story.raters) ? savedRaters(story.raters) : [];
+  const raters = stored.length ? stored : defaultRaters();
   return { bible, raters, plotPoint: typeof story.plotPoint === 'string' ? story.plotPoint : '' };
 }
 
@@ -90,9 +85,7 @@ export function compareStories(theirs, mine) {
     row('System prompts', words(prompts(a.bible)), words(prompts(b.bible)), prompts(a.bible) !== prompts(b.bible)),
     row('Characters', names(a.bible.characters), names(b.bible.characters),
       JSON.stringify(a.bible.characters) !== JSON.stringify(b.bible.characters)),
-    row('Raters', names(a.raters), names(b.raters),
-      JSON.stringify(a.raters.map(({ name, prompt, enabled }) => [name, prompt, enabled]))
-        !== JSON.stringify(b.raters.map(({ name, prompt, enabled }) => [name, prompt, enabled]))),
+    row('Raters', names(a.raters), names(b.raters), !sameRaters(a.raters, b.raters)),
   ];
   const byNumber = (bible) => new Map(bible.previousChapters.map((chapter) => [chapter.number, chapter]));
   const left = byNumber(a.bible);
@@ -110,13 +103,4 @@ export function compareStories(theirs, mine) {
     };
   });
   return { parts, chapters };
-}
-
-function withText(object) {
-  const entries = Object.entries(object).filter(([, value]) => hasText(value));
-  return entries.length ? Object.fromEntries(entries) : null;
-}
-
-function isObject(value) {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,7 @@
 // (what Export wrote before) or a whole request body, and checks it all before anything is
 // replaced, so a file that is not a story changes nothing.
 import { wordsOf, countWords } from './words.mjs';
-import { areDefaultRaters, hasText, isObject, normalizeBible, normalizeRaters, toStructuredContext } from './store.mjs';
+import { areDefaultRaters, hasText, isObject, normalizeBible, normalizeRaters, sameRaters, toStructuredContext } from './store.mjs';
 
 export const storyFileFormat = 'writer-assistant-story';
 
@@ -122,11 +122,6 @@ export function replacedByImport(current, incoming) {
     lines.push(`The new chapter\u2019s draft (${wordsOf(countWords(draft.text))}) is replaced by the file\u2019s.`);
   }
   return lines;
-}
-
-function sameRaters(a, b) {
-  const key = (list) => JSON.stringify(list.map(({ name, prompt, enabled }) => [name, prompt, enabled]));
-  return key(a) === key(b);
 }
 
 function sameJSON(a, b) {

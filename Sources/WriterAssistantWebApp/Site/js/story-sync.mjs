@@ -46,6 +46,12 @@ export class StorySync {
   /** Edits kept in this browser from an earlier visit, not yet on the server (or null). */
   get unsaved() { return this.pending?.document ?? null; }
 
+  /**
+   * In a conflict, the page's version: its newest edits, since the writer may have typed on
+   * while the choice waited (null without a conflict).
+   */
+  get mine() { return this.conflict ? this.unsaved ?? this.conflict.mine : null; }
+
   /** The writer changed the story: it is kept in the browser now and saved after a pause. */
   edit(document) {
     this.pending = { document, base: this.pending?.base ?? this.version };
@@ -71,9 +77,8 @@ export class StorySync {
    */
   async resolve(choice) {
     if (!this.conflict) return null;
-    // The newest edits: the writer may have typed on while the choice waited.
     const { theirs } = this.conflict;
-    const mine = this.pending?.document ?? this.conflict.mine;
+    const mine = this.mine;
     this.conflict = null;
     this.version = theirs.version;
     if (choice === 'theirs') {

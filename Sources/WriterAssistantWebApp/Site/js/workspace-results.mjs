@@ -28,13 +28,18 @@ export function chapterDraft({ title, text }, { notes = [], warn = false } = {})
  * screen), each headed with its word count, and any `warnings` above them.
  */
 export function comparison({ before, beforeLabel, after, afterLabel, warnings = [] }) {
-  const side = (name, label, text) => h('section', { class: 'comparison-side', 'data-side': name },
-    h('h4', {}, label, ' ', h('span', { class: 'word-count-inline' }, `(${wordsOf(countWords(text))})`)),
-    prose(text));
+  const side = (name, label, text) => comparisonSide(name, label, `(${wordsOf(countWords(text))})`, prose(text));
   return [
     warnings.length ? h('div', { class: 'notice replacement-warnings', role: 'alert' }, warnings.map((warning) => h('p', {}, warning))) : null,
     h('div', { class: 'comparison' }, side('before', beforeLabel, before), side('after', afterLabel, after)),
   ];
+}
+
+/** One side of a comparison (`data-side` `name`): `content`, headed by `label` and a `note` on it (its word count). */
+export function comparisonSide(name, label, note, content) {
+  return h('section', { class: 'comparison-side', 'data-side': name },
+    h('h4', {}, label, ' ', h('span', { class: 'word-count-inline' }, note)),
+    content);
 }
 
 /** A revised chapter: what changed, then the new text. Either may still be empty while written. */
