@@ -2,6 +2,7 @@
 public struct EditorReviewRequest: OperationRequest {
     public typealias Result = EditorReviewResult
     public static let operationName = "editor-review"
+    public static let worksOnAStoredChapter = true
 
     public var chapterToReview: String
     public var structuredContext: StructuredContext?

@@ -2,6 +2,7 @@
 public struct FleshOutRequest: OperationRequest {
     public typealias Result = FleshOutResult
     public static let operationName = "flesh-out"
+    public static let worksOnAStoredChapter = true
 
     public var textToFleshOut: String
     /// What to add, or the text around the passage.

@@ -2,6 +2,7 @@
 public struct ModifyChapterRequest: OperationRequest {
     public typealias Result = ModifyChapterResult
     public static let operationName = "modify-chapter"
+    public static let worksOnAStoredChapter = true
 
     public var currentChapter: String
     public var userRequest: String

@@ -16,6 +16,10 @@ public protocol OperationRequest: Codable, Sendable, Equatable {
     /// The chapter the answer is about when the request does not say (a new chapter's number).
     var historyChapter: Int? { get }
 
+    /// Whether the request carries the text of one of the story's chapters (to revise, review or
+    /// flesh out), so that on a stored story it reads only the chapters before that one.
+    static var worksOnAStoredChapter: Bool { get }
+
     /// What is wrong with a decoded request beyond its JSON shape (a blank required string, a
     /// character the story does not have), after tidying what may be tidied (a blank optional
     /// name becomes nil). Empty when the request can be served.
@@ -30,6 +34,7 @@ public protocol OperationResult: Codable, Sendable, Equatable {
 extension OperationRequest {
     public var historySubject: String? { nil }
     public var historyChapter: Int? { nil }
+    public static var worksOnAStoredChapter: Bool { false }
 
     /// The issue of a required string that is blank.
     static func blank(_ field: String) -> ValidationIssue {

@@ -28,6 +28,27 @@ public struct StructuredContext: Codable, Sendable, Equatable {
     public static let mostChapters = 1_000
     public static let mostCharacters = 500
 
+    /// The chapters in story order, each with the number the prompt gives it: by number, a
+    /// chapter without one where its place in the list puts it (the order is stable), then
+    /// numbered by its place in that order when it has none of its own.
+    public var numberedChapters: [(number: Int, chapter: Chapter)] {
+        (previousChapters ?? []).enumerated()
+            .sorted { ($0.element.number ?? $0.offset, $0.offset) < ($1.element.number ?? $1.offset, $1.offset) }
+            .enumerated()
+            .map { position, entry in (entry.element.number ?? position + 1, entry.element) }
+    }
+
+    /// The story as work on chapter `chapter` reads it: the chapters numbered below it (as the
+    /// prompt numbers them, see `numberedChapters`), since the chapter's own text comes with the
+    /// request and the model reads every chapter it is given as one that came before.
+    public func chapters(before chapter: Int) -> StructuredContext {
+        var context = self
+        if previousChapters != nil {
+            context.previousChapters = numberedChapters.filter { $0.number < chapter }.map(\.chapter)
+        }
+        return context
+    }
+
     /// Its lists beyond their bounds, located under `location` as a 422 names them.
     public func boundIssues(at location: [LocationComponent]) -> [ValidationIssue] {
         [

@@ -65,9 +65,8 @@ public struct StoryPrompt: Sendable, Equatable {
         }
         characters = Self.section(
             "Characters", label: "characters",
-            body: (context?.characters ?? []).map(Self.describe).joined(separator: "\n\n"))
-        chapters = Self.chronological(context?.previousChapters ?? []).enumerated().compactMap { position, chapter in
-            let number = chapter.number ?? position + 1
+            body: (context?.characters ?? []).map(Self.describe).filter { !$0.isEmpty }.joined(separator: "\n\n"))
+        chapters = (context?.numberedChapters ?? []).compactMap { number, chapter in
             let heading = ["Chapter \(number)", chapter.title?.trimmed].compactMap { $0?.nilIfEmpty }
                 .joined(separator: ": ")
             return Self.section(heading, label: "chapter \(number)", body: chapter.content)
@@ -140,13 +139,7 @@ public struct StoryPrompt: Sendable, Equatable {
         }
     }
 
-    private static func chronological(_ chapters: [Chapter]) -> [Chapter] {
-        // Stable: chapters without numbers keep the order the writer sent them in.
-        chapters.enumerated()
-            .sorted { ($0.element.number ?? $0.offset, $0.offset) < ($1.element.number ?? $1.offset, $1.offset) }
-            .map(\.element)
-    }
-
+    /// A character's sheet as the prompt gives it; empty for a character with nothing in it.
     static func describe(_ character: StoryCharacter) -> String {
         let traits: [(String, String?)] = [
             ("Sex", character.sex), ("Gender", character.gender), ("Age", character.age),
@@ -154,12 +147,16 @@ public struct StoryPrompt: Sendable, Equatable {
             ("Fears", character.fears), ("Relationships", character.relationships),
             ("Appearance", character.physicalAppearance), ("Usual clothing", character.usualClothing),
         ]
-        var lines = ["## \(character.name.trimmed)"]
+        var lines: [String] = []
         if let bio = character.basicBio?.trimmed.nilIfEmpty { lines.append(bio) }
         for (name, value) in traits {
             if let value = value?.trimmed.nilIfEmpty { lines.append("- \(name): \(value)") }
         }
-        return lines.joined(separator: "\n")
+        // A stored story may hold a character the writer has only begun (a card added, nothing
+        // typed yet): an empty one says nothing, and one without a name is still someone.
+        let name = character.name.trimmed
+        if name.isEmpty && lines.isEmpty { return "" }
+        return (["## \(name.isEmpty ? "A character not yet named" : name)"] + lines).joined(separator: "\n")
     }
 
     /// `# heading` and the body, or nil when the body is blank.

@@ -32,7 +32,7 @@ struct LibraryController {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        let trash = QueryFlag.isSet(request.uri.queryParameters.get("trash"))
+        let trash = FormQuery(request.uri).isSet("trash")
         return try .json(StoryList(stories: try await using { library throws(LibraryFailure) in try await library.list(writer: context.writer, trash: trash) }))
     }
 
@@ -74,7 +74,7 @@ struct LibraryController {
     }
 
     @Sendable func versions(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request.uri)
         let limit = try query.get("limit").map { try Self.number($0, "limit") } ?? 100
         let before = try query.get("before").map { try Self.number($0, "before") }
         let id = try Self.id(context)
@@ -94,14 +94,14 @@ struct LibraryController {
     }
 
     @Sendable func diff(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request.uri)
         let (from, to, chapter) = (try Self.number(query.get("from"), "from"), try Self.number(query.get("to"), "to"),
                                    try Self.number(query.get("chapter"), "chapter"))
         return try .json(try await using { library throws(LibraryFailure) in try await library.chapterDiff(try Self.id(context), writer: context.writer, chapter: chapter, from: from, to: to) })
     }
 
     @Sendable func answers(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request.uri)
         let filter = StoryLibrary.AnswerFilter(
             operation: query.get("operation"), chapter: try query.get("chapter").map { try Self.number($0, "chapter") },
             rater: query.get("rater"), limit: try query.get("limit").map { try Self.number($0, "limit") } ?? 100)
@@ -109,7 +109,7 @@ struct LibraryController {
     }
 
     @Sendable func export(_ request: Request, context: Context) async throws -> Response {
-        let format = request.uri.queryParameters.get("format") ?? "json"
+        let format = FormQuery(request.uri).get("format") ?? "json"
         guard format == "json" || format == "markdown" else {
             throw ValidationFailure(issues: [ValidationIssue(
                 loc: ["query", "format"], msg: "Input should be 'markdown' or 'json'", type: "literal_error")])
@@ -126,7 +126,7 @@ struct LibraryController {
     }
 
     @Sendable func search(_ request: Request, context: Context) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = FormQuery(request.uri)
         let text = query.get("q") ?? ""
         let limit = try query.get("limit").map { try Self.number($0, "limit") } ?? 20
         return try .json(LibrarySearchResults(query: text, hits: try await using { library throws(LibraryFailure) in try await library.search(text, writer: context.writer, limit: limit) }))

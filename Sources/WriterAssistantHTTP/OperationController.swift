@@ -44,7 +44,11 @@ struct OperationController<Operation: WritingOperation> {
             let library = try library.readyLibrary()
             let story = try await library.story(id, writer: context.writer)
             guard story.deletedAt == nil else { throw LibraryFailure.inTrash }
-            let operation = try validation.decode(Operation.self, body: body, storyContext: story.document.structuredContext)
+            var storyContext = story.document.structuredContext
+            if Operation.worksOnAStoredChapter, let chapter = reference.chapter {
+                storyContext = storyContext.chapters(before: chapter)
+            }
+            let operation = try validation.decode(Operation.self, body: body, storyContext: storyContext)
             return (operation, StoryUse(library: library, writer: context.writer, story: story, chapter: reference.chapter))
         } catch let failure as LibraryFailure {
             throw APIError(failure)
@@ -78,7 +82,7 @@ struct OperationController<Operation: WritingOperation> {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
         let options = OperationPipeline.Options(
-            includeTokens: QueryFlag.isSet(request.uri.queryParameters.get("tokens")), cachePartition: context.cachePartition)
+            includeTokens: FormQuery(request.uri).isSet("tokens"), cachePartition: context.cachePartition)
         let events = pipeline.events(for: operation, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,

@@ -44,6 +44,23 @@ import WriterAssistantTestSupport
         StoryPrompt(request).messages().map(\.content).joined(separator: "\n")
     }
 
+    /// The chapters before a chapter are the ones the prompt numbers below it, however the
+    /// writer numbered (or did not number) them.
+    @Test func theChaptersBeforeOneAreThoseThePromptNumbersBelowIt() {
+        let context = StructuredContext(previousChapters: [
+            Chapter(number: 3, content: "third"), Chapter(content: "unnumbered"), Chapter(number: 2, content: "second"),
+            Chapter(number: 2, content: "second again"),
+        ])
+        #expect(context.numberedChapters.map(\.number) == [1, 2, 2, 3])
+        #expect(context.numberedChapters.map(\.chapter.content) == ["unnumbered", "second", "second again", "third"])
+        #expect(context.chapters(before: 2).previousChapters?.map(\.content) == ["unnumbered"])
+        #expect(context.chapters(before: 3).previousChapters?.map(\.content) == ["unnumbered", "second", "second again"])
+        #expect(context.chapters(before: 1).previousChapters == [])
+        #expect(StructuredContext().chapters(before: 2).previousChapters == nil)
+        let prompt = StoryPrompt(RaterFeedbackRequest(raterPrompt: "Judge.", plotPoint: "A door.", structuredContext: context))
+        #expect(prompt.chapters.map(\.label) == ["chapter 1", "chapter 2", "chapter 2", "chapter 3"])
+    }
+
     @Test func storyComesFirstAndTheRaterLast() async throws {
         let text = Self.text(of: Self.request())
         // What a writer changes least first: a new chapter or an edited summary leaves the chapters

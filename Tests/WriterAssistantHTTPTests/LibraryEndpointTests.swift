@@ -157,6 +157,11 @@ import Synchronization
             #expect(results.hits.first?.title == "The Salt Road")
             #expect(results.hits.first?.fragments.contains { $0.match && $0.text == "drowned" } == true)
             #expect(try await Self.decode(try await server.get("/api/v1/search?q="), as: LibrarySearchResults.self).hits.isEmpty)
+            // A query as a browser's form writes it: `+` for a space, `%2B` for a plus.
+            let plussed = try await Self.decode(try await server.get("/api/v1/search?q=drowned+weir"), as: LibrarySearchResults.self)
+            #expect(plussed.query == "drowned weir")
+            #expect(plussed.hits.map(\.storyId) == [story.id])
+            #expect(try await Self.decode(try await server.get("/api/v1/search?q=weir%2B"), as: LibrarySearchResults.self).query == "weir+")
         }
     }
 
@@ -319,6 +324,8 @@ import Synchronization
             #expect(answers.answers.allSatisfy { $0.request["structured_context"] == nil && $0.request["plotPoint"]?.stringValue == "Mara crosses." })
             let second = try await Self.decode(try await server.get("/api/v1/stories/\(story.id)/answers?chapter=2&rater=Pacing%20editor"), as: StoredAnswerList.self)
             #expect(second.answers.count == 1)
+            let plussed = try await Self.decode(try await server.get("/api/v1/stories/\(story.id)/answers?chapter=2&rater=Pacing+editor"), as: StoredAnswerList.self)
+            #expect(plussed.answers.map(\.id) == second.answers.map(\.id))
             #expect(second.answers.first?.result["feedback"]?["opinion"]?.stringValue == result.feedback.opinion)
 
             // Both story sources at once, an unknown story, and a mistyped id are refused.
@@ -336,6 +343,42 @@ import Synchronization
             // (The scripted answer is a rater's, so the operation itself then fails to parse it.)
             let status = try await server.send(.POST, "/api/v1/character-feedback", json: voice).status
             #expect(status != .unprocessableEntity && status != .notFound, "\(status)")
+        }
+    }
+
+    /// Work on a stored chapter (revising, reviewing, fleshing it out) sends that chapter's text
+    /// itself, so the story it reads from the library ends before it: the model would otherwise
+    /// read the chapter twice, and the chapters after it as if they had come before.
+    @Test func workOnAStoredChapterReadsOnlyTheChaptersBeforeIt() async throws {
+        let model = ScriptedModel(script: .wellFormed())
+        try await TestServer.withLibrary(host: ModelHost(.ready(model))) { server in
+            let story = try await Self.decode(try await server.send(.POST, "/api/v1/stories", json: Self.story), as: StoredStory.self)
+            let second = "Ivo drowned below the weir, and nobody spoke of it."
+            let bodies = [
+                ("modify-chapter", #""currentChapter": "\#(second)", "userRequest": "Make it colder.""#),
+                ("editor-review", #""chapterToReview": "\#(second)""#),
+                ("flesh-out", #""textToFleshOut": "nobody spoke of it""#),
+            ]
+            for (operation, fields) in bodies {
+                // The scripted answer is a rater's, so the operation may then fail to parse it:
+                // only what the model was given matters here.
+                for chapter in ["", #", "chapter": 2"#, #", "chapter": 1"#] {
+                    _ = try await server.send(.POST, "/api/v1/\(operation)", json: #"{"storyId": "\#(story.id)"\#(chapter), \#(fields)}"#)
+                }
+                let prompts = model.observed.prompts.suffix(3).map(\.count)
+                #expect(prompts.count == 3)
+                let (whole, beforeSecond, beforeFirst) = (prompts[0], prompts[1], prompts[2])
+                // Chapter 2 is its heading and ten words; chapter 1 its heading and seven.
+                #expect(whole - beforeSecond >= 13, "\(operation): \(prompts)")
+                #expect(beforeSecond - beforeFirst >= 10, "\(operation): \(prompts)")
+            }
+            // A rater's feedback on a chapter still reads the whole story.
+            let rater = #"{"storyId": "\#(story.id)", "chapter": 1, "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
+            let unchaptered = rater.replacingOccurrences(of: #", "chapter": 1"#, with: "")
+            _ = try await server.send(.POST, "/api/v1/rater-feedback", json: rater)
+            _ = try await server.send(.POST, "/api/v1/rater-feedback", json: unchaptered)
+            let raterPrompts = model.observed.prompts.suffix(2).map(\.count)
+            #expect(raterPrompts.first == raterPrompts.last)
         }
     }
 }
