@@ -115,6 +115,8 @@ final class DecodeLoop {
         for slot in slots where !slot.isIdle { release(slot, throwing: LanguageModelError.engineStopped) }
         publishActivity()
         for slot in slots { truncate(slot, to: 0) }
+        // The stories just parked are sealed before the engine reports it has stopped.
+        storyCache?.settle()
     }
 
     private func publishActivity() {

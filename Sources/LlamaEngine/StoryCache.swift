@@ -14,9 +14,12 @@ import Darwin
 /// cache layout are not even looked at; the directory and files are readable by their owner only,
 /// since they hold story text. One server at a time uses a directory (a lock file says which).
 ///
-/// Used by the engine thread alone, which also reads and writes the files: llama.cpp streams a
-/// state to and from its file in pieces, and a parked story (tens of megabytes) comes from the
-/// page cache in milliseconds.
+/// Used by the engine thread alone, which also has llama.cpp read and write the files (it streams a
+/// state to and from its file in pieces, and a parked story of tens of megabytes comes from the
+/// page cache in milliseconds); a `StorySealer` checksums and seals each new file beside it.
+///
+/// Every file is reached through a handle on the directory opened once, without following links,
+/// so that whoever can write the directory's parent cannot swap in another directory afterwards.
 final class StoryCache {
     enum OpenFailure: Error, CustomStringConvertible {
         case notAPrivateDirectory(String)
@@ -34,8 +37,19 @@ final class StoryCache {
     let fingerprint: UInt64
     private(set) var index: StoryCacheIndex
     private let files = FileManager.default
+    /// The directory, held open: every file is reached through it (see `root`).
+    private let handle: Int32
+    /// The path of the directory as opened: `/proc/self/fd/<handle>` where the system has it
+    /// (a path llama.cpp can be given that still leads to the directory opened, whatever is
+    /// renamed since), else the directory's own path.
+    private let root: URL
     /// Held open with an exclusive lock while this cache uses the directory.
     private let lock: Int32
+    private let sealer: StorySealer
+    /// Entries written and being sealed: not yet loadable, but neither worth writing again.
+    private var sealing: [String: StoryCacheIndex.Entry] = [:]
+    /// The entry chosen to be loaded next (see `markUsed`).
+    private var chosen: String?
     /// Times llama.cpp refused each entry's state; an entry it refuses twice goes.
     private var refusals: [String: Int] = [:]
     /// After a failed write (a full disk), parking pauses rather than retrying at every eviction.
@@ -46,28 +60,35 @@ final class StoryCache {
 
     /// Opens (creating if needed) the model's directory and indexes what is there; files named
     /// like entries that are not whole entries for this model are removed, other files left alone.
-    init(_ settings: StoryCacheSettings, fingerprint: UInt64) throws {
+    init(_ settings: StoryCacheSettings, fingerprint: UInt64, sealer: StorySealer = StorySealer()) throws {
         self.fingerprint = fingerprint
+        self.sealer = sealer
         directory = URL(fileURLWithPath: settings.directory, isDirectory: true)
             .appendingPathComponent(String(format: "%016llx", fingerprint), isDirectory: true)
         try files.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // Never follow a link someone else planted, nor take over another user's directory.
+        // Never follow a link someone else planted, nor take over another user's directory; what
+        // is checked is the directory opened, which every later access goes through.
+        handle = open(directory.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard handle >= 0 else { throw OpenFailure.notAPrivateDirectory(directory.path) }
         var status = stat()
-        guard lstat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() else {
+        guard fstat(handle, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid(), fchmod(handle, 0o700) == 0 else {
+            close(handle)
             throw OpenFailure.notAPrivateDirectory(directory.path)
         }
-        guard chmod(directory.path, 0o700) == 0 else { throw OpenFailure.notAPrivateDirectory(directory.path) }
-        let lockPath = directory.appendingPathComponent("lock").path
-        lock = open(lockPath, O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw OpenFailure.notAPrivateDirectory(lockPath) }
+        root = Self.root(of: handle, fallback: directory)
+        lock = openat(handle, "lock", O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard lock >= 0 else {
+            close(handle)
+            throw OpenFailure.notAPrivateDirectory(directory.appendingPathComponent("lock").path)
+        }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
             close(lock)
+            close(handle)
             throw OpenFailure.inUse(directory.path)
         }
         index = StoryCacheIndex(sizeLimit: settings.sizeLimit)
         var entries: [StoryCacheIndex.Entry] = []
-        for url in try files.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey])
-        where Self.isCacheFileName(url.lastPathComponent) {
+        for url in try Self.names(in: handle).map({ root.appendingPathComponent($0) }) where Self.isCacheFileName(url.lastPathComponent) {
             do {
                 entries.append(try entry(at: url))
             } catch {
@@ -82,7 +103,41 @@ final class StoryCache {
     }
 
     deinit {
+        // Seals still running write through the directory handle.
+        sealer.waitForAll()
         close(lock)
+        close(handle)
+    }
+
+    /// The names in the opened directory.
+    private static func names(in handle: Int32) throws -> [String] {
+        // The listing reads through a handle of its own, which `closedir` closes.
+        let listing = dup(handle)
+        guard listing >= 0, let directory = fdopendir(listing) else {
+            if listing >= 0 { close(listing) }
+            throw OpenFailure.notAPrivateDirectory("/proc/self/fd/\(handle)")
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The path through which the opened directory is reached (see `root`).
+    private static func root(of handle: Int32, fallback: URL) -> URL {
+        let path = "/proc/self/fd/\(handle)"
+        var opened = stat()
+        var reached = stat()
+        guard fstat(handle, &opened) == 0, stat(path, &reached) == 0, opened.st_dev == reached.st_dev, opened.st_ino == reached.st_ino else {
+            logger.notice("This system cannot reach a directory through its handle: the story cache's files are reached by path", metadata: [
+                "directory": "\(fallback.path)",
+            ])
+            return fallback
+        }
+        return URL(fileURLWithPath: path, isDirectory: true)
     }
 
     /// Names this cache writes: `<partition tag>-<16 hex digits>-<token count>.story`, or that
@@ -110,33 +165,61 @@ final class StoryCache {
     }
 
     /// The parked prefix of `partition` sharing the most with `prompt` among entries of at most
-    /// `maximumTokens` (one written with a larger context may not fit this one's).
+    /// `maximumTokens` (one written with a larger context may not fit this one's). When an entry
+    /// still being sealed would share more, this waits for the seals: reading the story again
+    /// would take longer.
     func bestMatch(for prompt: [Token], partition: String? = nil, maximumTokens: Int = .max) -> (entry: StoryCacheIndex.Entry, shared: Int)? {
-        index.bestMatch(for: prompt, partition: Self.tag(of: partition), maximumTokens: maximumTokens)
-    }
-
-    /// The entries of `partition`, which alone may serve its requests.
-    func entries(of partition: String?) -> [StoryCacheIndex.Entry] {
+        chosen = nil
+        takeSealed()
         let tag = Self.tag(of: partition)
-        return index.entries.filter { $0.partition == tag }
+        let sealed = index.bestMatch(for: prompt, partition: tag, maximumTokens: maximumTokens)
+        if let unsealed = StoryCacheIndex(sizeLimit: .max, entries: Array(sealing.values))
+            .bestMatch(for: prompt, partition: tag, maximumTokens: maximumTokens), unsealed.shared > sealed?.shared ?? 0 {
+            settle()
+            return index.bestMatch(for: prompt, partition: tag, maximumTokens: maximumTokens)
+        }
+        return sealed
     }
 
-    /// True when an entry of `partition` already holds all of `tokens`; that entry counts as used now.
+    /// The entries of `partition`, which alone may serve its requests, those being sealed included.
+    func entries(of partition: String?) -> [StoryCacheIndex.Entry] {
+        takeSealed()
+        let tag = Self.tag(of: partition)
+        return (index.entries + sealing.values).filter { $0.partition == tag }
+    }
+
+    /// True when an entry of `partition` already holds all of `tokens` (or one being sealed will);
+    /// that entry counts as used now.
     func covers(_ tokens: [Token], partition: String? = nil) -> Bool {
-        guard let entry = index.entry(covering: tokens, partition: Self.tag(of: partition)) else { return false }
+        takeSealed()
+        let tag = Self.tag(of: partition)
+        if StoryCacheIndex(sizeLimit: .max, entries: Array(sealing.values)).entry(covering: tokens, partition: tag) != nil { return true }
+        guard let entry = index.entry(covering: tokens, partition: tag) else { return false }
         touch(entry)
         return true
     }
 
+    /// Waits for the seals under way and takes them in: for the engine thread as it stops, and
+    /// for tests.
+    func settle() {
+        sealer.waitForAll()
+        chosen = nil
+        takeSealed()
+    }
+
     /// Counts the entry as used now: the one about to be loaded must not make room for a save.
+    /// Until it is loaded (or another match is sought), finished seals wait to be taken in, so
+    /// that none replaces or evicts it in between.
     func markUsed(_ entry: StoryCacheIndex.Entry) {
         touch(entry)
+        chosen = entry.name
     }
 
     /// Checks the entry's file and has `read` load it (given its path; returning the tokens it
     /// read, or nil when llama.cpp refused it). A file that is not whole or not what its name says
     /// is removed; one llama.cpp refuses (it may lack room at the moment) goes at the second refusal.
     func load(_ entry: StoryCacheIndex.Entry, read: (String) -> [Token]?) -> Bool {
+        defer { chosen = nil }
         let url = self.url(of: entry.name)
         do {
             try verify(url, length: entry.bytes)
@@ -159,45 +242,54 @@ final class StoryCache {
 
     /// False while parking is paused after a failed write.
     var isParking: Bool {
+        takeSealed()
         guard let until = parkingPausedUntil else { return true }
         if ContinuousClock.now < until { return false }
         parkingPausedUntil = nil
         return true
     }
 
-    /// Has `write` save the evaluated cells of `tokens` to the path it is given, then seals the
-    /// file; entries it supersedes, and the least recently used beyond the size limit, go.
+    /// Has `write` save the evaluated cells of `tokens` to the path it is given, then has the
+    /// sealer seal the file beside the engine; once sealed, the entries it supersedes, and the
+    /// least recently used beyond the size limit, go.
     func save(_ tokens: [Token], partition: String? = nil, write: (String) -> Bool) {
+        takeSealed()
         let tag = Self.tag(of: partition)
         let name = Self.name(of: tokens, tag: tag)
+        guard sealing[name] == nil else { return }
         let url = self.url(of: name)
         let partial = url.appendingPathExtension("partial")
-        do {
-            guard write(partial.path) else { throw StoryCacheFile.Rejection.writeFailed }
-            guard chmod(partial.path, 0o600) == 0 else { throw StoryCacheFile.Rejection.writeFailed }
-            let handle = try FileHandle(forUpdating: partial)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: withUnsafeBytes(of: fingerprint.littleEndian) { Data($0) })
-            let sealed = Int(try handle.offset())
-            let checksum = try Self.checksum(of: handle, length: sealed)
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(StoryCacheFile.trailer(fingerprint: fingerprint, checksum: checksum).suffix(16)))
-            // Replaces an older file of the same tokens in one step.
-            guard rename(partial.path, url.path) == 0 else { throw StoryCacheFile.Rejection.writeFailed }
-            let entry = StoryCacheIndex.Entry(name: name, partition: tag, tokens: tokens, bytes: sealed + 16, lastUsed: Date())
-            refusals[name] = nil
-            for leaving in index.insert(entry) {
-                remove(leaving, because: leaving.name == entry.name ? "larger than the whole cache" : "superseded or over the cache size")
-            }
-            Self.logger.debug("Parked a story", metadata: ["tokens": "\(tokens.count)", "bytes": "\(entry.bytes)"])
-        } catch {
-            Self.logger.error("Could not park a story; parking pauses for a minute", metadata: [
-                "file": "\(url.lastPathComponent)", "error": "\(error)",
-            ])
-            try? files.removeItem(at: partial)
-            parkingPausedUntil = .now + Self.pauseAfterWriteFailure
+        guard write(partial.path) else {
+            unlink(partial.path)
+            return pauseParking(after: StoryCacheFile.Rejection.writeFailed, file: name)
         }
+        sealing[name] = StoryCacheIndex.Entry(name: name, partition: tag, tokens: tokens, bytes: 0, lastUsed: Date())
+        sealer.seal(name: name, partial: partial.path, sealed: url.path, fingerprint: fingerprint)
+    }
+
+    /// Takes in the seals finished since the last look: sealed entries join the index, and a
+    /// failed seal pauses parking.
+    private func takeSealed() {
+        guard chosen == nil else { return }
+        for finished in sealer.takeFinished() {
+            guard var entry = sealing.removeValue(forKey: finished.name) else { continue }
+            switch finished.outcome {
+            case .success(let bytes):
+                entry.bytes = bytes
+                refusals[entry.name] = nil
+                for leaving in index.insert(entry) {
+                    remove(leaving, because: leaving.name == entry.name ? "larger than the whole cache" : "superseded or over the cache size")
+                }
+                Self.logger.debug("Parked a story", metadata: ["tokens": "\(entry.tokens.count)", "bytes": "\(bytes)"])
+            case .failure(let rejection):
+                pauseParking(after: rejection, file: entry.name)
+            }
+        }
+    }
+
+    private func pauseParking(after error: any Error, file: String) {
+        Self.logger.error("Could not park a story; parking pauses for a minute", metadata: ["file": "\(file)", "error": "\(error)"])
+        parkingPausedUntil = .now + Self.pauseAfterWriteFailure
     }
 
     func remove(_ entry: StoryCacheIndex.Entry, because reason: String) {
@@ -219,7 +311,7 @@ final class StoryCache {
     }
 
     private func url(of name: String) -> URL {
-        directory.appendingPathComponent(name).appendingPathExtension(StoryCacheFile.fileExtension)
+        root.appendingPathComponent(name).appendingPathExtension(StoryCacheFile.fileExtension)
     }
 
     /// Indexes a file from its trailer and llama.cpp's header, without reading its state.

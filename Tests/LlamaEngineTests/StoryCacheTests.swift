@@ -51,7 +51,7 @@ import WriterAssistantLLM
     @Test func aSavedStoryIsFoundAndLoadedAfterAReopen() throws {
         try Self.withDirectory { directory in
             do {
-                try Self.open(directory).save(Self.story, write: Self.writeLlamaFile(Self.story))
+                try Self.open(directory).saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
             }
             let cache = try Self.open(directory)
             let match = try #require(cache.bestMatch(for: Array(Self.story.prefix(300)) + [9, 9]))
@@ -68,7 +68,7 @@ import WriterAssistantLLM
     @Test func entriesAreReadableByTheirOwnerOnly() throws {
         try Self.withDirectory { directory in
             let cache = try Self.open(directory)
-            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
             let files = try Self.entryFiles(in: cache)
             try #require(files.count == 1)
             let permissions = { (path: String) in
@@ -82,7 +82,7 @@ import WriterAssistantLLM
     @Test func aCorruptEntryIsRemovedInsteadOfLoaded() throws {
         try Self.withDirectory { directory in
             let cache = try Self.open(directory)
-            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
             let file = try #require(try Self.entryFiles(in: cache).first)
             // One byte of the state flipped: same length, same header, same trailer.
             var bytes = [UInt8](try Data(contentsOf: file))
@@ -102,15 +102,15 @@ import WriterAssistantLLM
             let other = [Token](1000...1400)
             do {
                 let cache = try Self.open(directory)
-                cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
-                cache.save(other, write: Self.writeLlamaFile(other))
+                cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
+                cache.saveSealed(other, write: Self.writeLlamaFile(other))
                 let good = try #require(try Self.files(in: cache).first { $0.lastPathComponent.hasPrefix(StoryCache.name(of: Self.story)) })
                 let bytes = try Data(contentsOf: good)
                 // Truncated: the trailer is gone.
                 try bytes.prefix(bytes.count - 5).write(to: cache.directory.appendingPathComponent(StoryCache.name(of: [1, 2]) + ".story"))
                 // Another model's entry placed here.
                 let foreign = try Self.open(directory, fingerprint: 42)
-                foreign.save(Self.story, write: Self.writeLlamaFile(Self.story))
+                foreign.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
                 let foreignFile = try #require(try Self.files(in: foreign).first { $0.pathExtension == "story" })
                 try FileManager.default.moveItem(at: foreignFile, to: cache.directory.appendingPathComponent(StoryCache.name(of: [7]) + ".story"))
                 // An entry under a name that is not its tokens'.
@@ -157,7 +157,7 @@ import WriterAssistantLLM
     @Test func anEntryLlamaRefusesGoesAtTheSecondRefusal() throws {
         try Self.withDirectory { directory in
             let cache = try Self.open(directory)
-            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
             let entry = try #require(cache.bestMatch(for: Self.story)?.entry)
             // Refused once (say, no room at that moment): kept.
             #expect(!cache.load(entry) { _ in nil })
@@ -170,7 +170,7 @@ import WriterAssistantLLM
     @Test func entriesLongerThanTheContextAreNotOffered() throws {
         try Self.withDirectory { directory in
             let cache = try Self.open(directory)
-            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
             #expect(cache.bestMatch(for: Self.story, maximumTokens: Self.story.count)?.shared == Self.story.count)
             #expect(cache.bestMatch(for: Self.story, maximumTokens: Self.story.count - 1) == nil)
         }
@@ -179,7 +179,7 @@ import WriterAssistantLLM
     @Test func tokensThatDifferFromTheIndexAreRejected() throws {
         try Self.withDirectory { directory in
             let cache = try Self.open(directory)
-            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
             let entry = try #require(cache.bestMatch(for: Self.story)?.entry)
             #expect(!cache.load(entry) { _ in Array(Self.story.dropLast()) })
             #expect(cache.index.entries.isEmpty)
@@ -193,12 +193,12 @@ import WriterAssistantLLM
             let entryBytes = 12 + 4 * 300 + 4000 + StoryCacheFile.trailerLength
             let cache = try Self.open(directory, sizeLimit: 3 * entryBytes + 10)
             for story in stories.prefix(3) {
-                cache.save(story, write: Self.writeLlamaFile(story))
+                cache.saveSealed(story, write: Self.writeLlamaFile(story))
                 Thread.sleep(forTimeInterval: 0.02)
             }
             // The first is used again, so the second is now the least recently used.
             #expect(cache.covers(stories[0]))
-            cache.save(stories[3], write: Self.writeLlamaFile(stories[3]))
+            cache.saveSealed(stories[3], write: Self.writeLlamaFile(stories[3]))
             #expect(Set(cache.index.entries.map(\.tokens)) == [stories[0], stories[2], stories[3]])
             #expect(cache.index.totalBytes <= 3 * entryBytes + 10)
             #expect(try Self.files(in: cache).count == 4, "three entries and the lock")
@@ -212,7 +212,7 @@ import WriterAssistantLLM
             do {
                 let cache = try Self.open(directory, sizeLimit: 3 * entryBytes)
                 for story in stories {
-                    cache.save(story, write: Self.writeLlamaFile(story))
+                    cache.saveSealed(story, write: Self.writeLlamaFile(story))
                     Thread.sleep(forTimeInterval: 0.02)
                 }
                 #expect(cache.covers(stories[0]))
@@ -229,11 +229,11 @@ import WriterAssistantLLM
         try Self.withDirectory { directory in
             do {
                 let cache = try Self.open(directory)
-                cache.save(Self.story, partition: "a1", write: Self.writeLlamaFile(Self.story))
+                cache.saveSealed(Self.story, partition: "a1", write: Self.writeLlamaFile(Self.story))
                 #expect(cache.bestMatch(for: Self.story, partition: "b2") == nil)
                 #expect(!cache.covers(Self.story, partition: "b2"))
                 // The same tokens of another writer are a file of their own.
-                cache.save(Self.story, partition: "b2", write: Self.writeLlamaFile(Self.story))
+                cache.saveSealed(Self.story, partition: "b2", write: Self.writeLlamaFile(Self.story))
                 #expect(try Self.entryFiles(in: cache).count == 2)
             }
             let reopened = try Self.open(directory)
@@ -256,7 +256,7 @@ import WriterAssistantLLM
         try Self.withDirectory { directory in
             do {
                 let cache = try Self.open(directory)
-                cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+                cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
                 let file = try #require(try Self.entryFiles(in: cache).first)
                 // As the earlier layout named it: no partition before the digest.
                 let unowned = file.deletingLastPathComponent().appendingPathComponent(
@@ -268,5 +268,61 @@ import WriterAssistantLLM
             #expect(reopened.index.entries.isEmpty)
             #expect(try Self.entryFiles(in: reopened).isEmpty)
         }
+    }
+
+    /// Saving hands the checksum and the seal to the sealer: the engine thread goes on while a
+    /// story of tens of megabytes is read back, and the story is loadable once sealed.
+    @Test func aSaveDoesNotWaitForItsSeal() throws {
+        try Self.withDirectory { directory in
+            let gate = DispatchSemaphore(value: 0)
+            let cache = try StoryCache(
+                StoryCacheSettings(directory: directory, sizeLimit: 1 << 20), fingerprint: Self.fingerprint,
+                sealer: StorySealer { _ = gate.wait(timeout: .now() + 10) })
+            let started = ContinuousClock.now
+            cache.save(Self.story, write: Self.writeLlamaFile(Self.story))
+            #expect(ContinuousClock.now - started < .seconds(5), "the save waited for its seal")
+            // Not yet sealed: only the partial file, not offered, but not written a second time.
+            #expect(try Self.entryFiles(in: cache).isEmpty)
+            #expect(cache.covers(Self.story))
+            var writes = 0
+            cache.save(Self.story) { _ in writes += 1; return false }
+            #expect(writes == 0)
+            gate.signal()
+            // The best match is being sealed: it is waited for, then loaded.
+            let match = try #require(cache.bestMatch(for: Self.story))
+            #expect(match.shared == Self.story.count)
+            #expect(cache.load(match.entry, read: Self.readTokens))
+            #expect(try Self.entryFiles(in: cache).count == 1)
+        }
+    }
+
+    /// Whoever can write the cache directory's parent may rename the directory and put a link
+    /// in its place after it was checked: files still go to the directory that was opened.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/fd"), "reaching a directory through its handle needs /proc"))
+    func aDirectorySwappedAfterOpeningIsNotWrittenThrough() throws {
+        try Self.withDirectory { directory in
+            let cache = try Self.open(directory)
+            let modelDirectory = cache.directory.path
+            let moved = directory + "/moved"
+            let elsewhere = directory + "-elsewhere"
+            try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+            try FileManager.default.moveItem(atPath: modelDirectory, toPath: moved)
+            try FileManager.default.createSymbolicLink(atPath: modelDirectory, withDestinationPath: elsewhere)
+
+            cache.saveSealed(Self.story, write: Self.writeLlamaFile(Self.story))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty, "a story was written through the swapped-in link")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: moved).contains { $0.hasSuffix(".story") })
+            let match = try #require(cache.bestMatch(for: Self.story))
+            #expect(cache.load(match.entry, read: Self.readTokens))
+        }
+    }
+}
+
+extension StoryCache {
+    /// Saves and waits for the seal, as a test that looks at the files next needs.
+    func saveSealed(_ tokens: [Token], partition: String? = nil, write: (String) -> Bool) {
+        save(tokens, partition: partition, write: write)
+        settle()
     }
 }
