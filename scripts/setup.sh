@@ -70,15 +70,50 @@ install_model_server() {
     fi
 }
 
-install_llama() {
-    if [ -e "$VENDOR_DIR/include/llama.h" ] && [ -e "$VENDOR_DIR/lib/libllama.so" ]; then
+# How llama.cpp is compiled for this machine. On x86-64, for the instruction sets /proc/cpuinfo
+# lists rather than with -march=native, and never AMX: a process must ask the kernel before it
+# uses AMX, and on a virtual CPU that lists it, llama.cpp built natively died of SIGILL in its
+# first matrix product. Elsewhere, natively.
+llama_cmake_args() {
+    local flags=""
+    if [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
+        flags="$(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2 || true)"
+    fi
+    if [ -z "$flags" ]; then
+        echo "-DGGML_NATIVE=ON"
         return
     fi
-    local prefix="$CACHE_DIR/llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION"
-    if [ ! -e "$prefix/llama_cpp/lib/libllama.so.0" ]; then
+    flags=" $flags "
+    has() {
+        local flag
+        for flag in "$@"; do
+            case "$flags" in *" $flag "*) ;; *) return 1 ;; esac
+        done
+    }
+    local args="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" option
+    # Each of ggml's options and the instruction sets its code is compiled for.
+    for option in "SSE42 sse4_2" "AVX avx" "AVX2 avx2" "FMA fma" "F16C f16c" "BMI2 bmi2" "AVX_VNNI avx_vnni" \
+        "AVX512 avx512f avx512cd avx512vl avx512dq avx512bw" "AVX512_VBMI avx512vbmi" "AVX512_VNNI avx512_vnni" \
+        "AVX512_BF16 avx512_bf16"; do
+        # shellcheck disable=SC2086
+        if has ${option#* }; then args="$args -DGGML_${option%% *}=ON"; else args="$args -DGGML_${option%% *}=OFF"; fi
+    done
+    echo "$args"
+}
+
+install_llama() {
+    local cmake_args prefix="$CACHE_DIR/llama-cpp-python-$LLAMA_CPP_PYTHON_VERSION"
+    cmake_args="$(llama_cmake_args)"
+    if [ -e "$VENDOR_DIR/include/llama.h" ] && [ -e "$VENDOR_DIR/lib/libllama.so" ] \
+        && [ "$(cat "$VENDOR_DIR/build-flags" 2>/dev/null)" = "$cmake_args" ]; then
+        return
+    fi
+    if [ ! -e "$prefix/llama_cpp/lib/libllama.so.0" ] || [ "$(cat "$prefix/build-flags" 2>/dev/null)" != "$cmake_args" ]; then
         say "Building llama.cpp through llama-cpp-python $LLAMA_CPP_PYTHON_VERSION (several minutes, once)"
-        rm -rf "$prefix.partial"
-        python3 -m pip install --quiet --no-deps --target "$prefix.partial" "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION"
+        rm -rf "$prefix.partial" "$prefix"
+        CMAKE_ARGS="$cmake_args" python3 -m pip install --quiet --no-deps --no-cache-dir --target "$prefix.partial" \
+            "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION"
+        echo "$cmake_args" > "$prefix.partial/build-flags"
         mv "$prefix.partial" "$prefix"
     fi
     say "Copying llama.cpp headers and libraries into $VENDOR_DIR"
@@ -89,6 +124,7 @@ install_llama() {
         cp "$prefix/llama_cpp/lib/$lib.so.0" "$VENDOR_DIR/lib/"
         ln -sf "$lib.so.0" "$VENDOR_DIR/lib/$lib.so"
     done
+    cp "$prefix/build-flags" "$VENDOR_DIR/build-flags"
 }
 
 install_model() {
