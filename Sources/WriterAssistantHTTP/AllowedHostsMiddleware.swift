@@ -21,16 +21,14 @@ struct AllowedHostsMiddleware: RouterMiddleware {
         self.guardsLoopback = guardsLoopback
     }
 
-    static let loopbackNames = ["127.0.0.1", "localhost", "::1"]
-
     /// The names a server bound to `host` answers to by default: loopback names when it listens on
     /// loopback, any name otherwise (a proxy or a team network decides the names).
     static func defaultHosts(listeningOn host: String) -> [String] {
-        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()) ? loopbackNames : []
+        LoopbackHost.contains(host) ? LoopbackHost.names : []
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let names = allowed.isEmpty && guardsLoopback && context.arrivedOnLoopback ? Set(Self.loopbackNames) : allowed
+        let names = allowed.isEmpty && guardsLoopback && context.arrivedOnLoopback ? Set(LoopbackHost.names) : allowed
         guard !names.isEmpty else { return try await next(request, context) }
         let authority = request.head.authority ?? ""
         guard names.contains(Self.hostName(of: authority)) else {

@@ -257,7 +257,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         for upstream in settings.remote?.upstreams ?? []
         where upstream.apiKey != nil && upstream.baseURL.hasPrefix("http://")
-            && !["127.0.0.1", "localhost", "[::1]", "::1"].contains(URL(string: upstream.baseURL)?.host ?? "") {
+            && !LoopbackHost.contains(URL(string: upstream.baseURL)?.host ?? "") {
             logger.warning("The model server's key is sent unencrypted: use https:// for a server on another machine",
                            metadata: ["server": "\(upstream.displayName)"])
         }
@@ -266,7 +266,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if !settings.server.apiKeys.isEmpty {
             logger.info("API keys required", metadata: ["keys": "\(settings.server.apiKeys.count)"])
-        } else if !["127.0.0.1", "localhost", "::1", "[::1]"].contains(settings.server.host.lowercased()) {
+        } else if !LoopbackHost.contains(settings.server.host) {
             logger.warning(
                 "Listening beyond this machine without API keys: anyone who can reach it can use the model and read the library. Give keys with --api-key-file.",
                 metadata: ["host": "\(settings.server.host)"])
