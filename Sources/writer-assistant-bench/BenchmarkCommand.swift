@@ -44,7 +44,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     func run() async throws {
         if libraryOnly {
-            let figures = try await LibraryTrial(executable: server, port: port + 3).measure()
+            let figures = try await LibraryTrial(executable: server, port: port + 3, runs: min(runs, 3)).measure()
             return try replaceSection("## 11. ", with: figures.markdown())
         }
         if routingOnly {
@@ -165,7 +165,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let routing = try await RoutingTrial(executable: server, modelPath: modelPath, port: port + 2, sampling: sampling, runs: min(runs, 3))
             .measure(seed: &seed)
         log("the library: saves, opens, lists, searches and history")
-        let library = try await LibraryTrial(executable: server, port: port + 3).measure()
+        let library = try await LibraryTrial(executable: server, port: port + 3, runs: min(runs, 3)).measure()
 
         let report = Report(
             threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
