@@ -84,4 +84,18 @@ package final class ServerProcess {
     }
 
     package var isRunning: Bool { process.isRunning }
+
+    /// A reader of the CPU time the process has used so far (user and system), in seconds.
+    package var cpuSeconds: @Sendable () -> Double? {
+        let pid = process.processIdentifier
+        return {
+            // Fields 14 and 15 of /proc/<pid>/stat, after the command name in parentheses.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+    }
 }

@@ -42,6 +42,12 @@ struct ReliabilityCommand: AsyncParsableCommand {
     @Option(help: "Where to write the report.")
     var output = "RELIABILITY.md"
 
+    @Option(help: "Runs of the attack trials; medians are reported.")
+    var attackRuns = 3
+
+    @Flag(help: "Run only the attack trials and put them in the report in place of the ones there.")
+    var attacksOnly = false
+
     /// Short answers keep the trials about the server rather than the model's writing speed.
     static let sampling = SamplingParameters(maxTokens: 160)
 
@@ -54,6 +60,10 @@ struct ReliabilityCommand: AsyncParsableCommand {
             characters: [StoryCharacter(name: "Mara", basicBio: "A ferry pilot who left the island at sixteen.")]))
 
     func run() async throws {
+        if attacksOnly {
+            let attacks = try await measureAttacks()
+            return try replaceAttacks(in: output, with: attacks.markdown())
+        }
         var report = ReliabilityReport(
             commands: "make reliability (writer-assistant-reliability --runs \(runs) --streams \(streams) --clients \(clients) "
                 + "--soak-minutes \(Int(soakMinutes)) --fuzz-runs \(fuzzRuns))",
@@ -71,6 +81,7 @@ struct ReliabilityCommand: AsyncParsableCommand {
         try await streamHTTP.shutdown()
         try await probeHTTP.shutdown()
 
+        report.attacks = try await measureAttacks()
         try report.markdown().write(toFile: output, atomically: true, encoding: .utf8)
         print("Wrote \(output)")
         if !report.allTargetsMet { throw ExitCode(1) }
@@ -117,5 +128,30 @@ struct ReliabilityCommand: AsyncParsableCommand {
                      invalid: InvalidRequests(httpClient: probeHTTP, baseURL: process.baseURL))
             process.stop()
         }
+    }
+
+    private func measureAttacks() async throws -> AttackTrials.Figures {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 1_024)))
+        do {
+            let figures = try await AttackTrials(executable: server, modelPath: modelPath, port: port, http: http).measure(runs: attackRuns)
+            try await http.shutdown()
+            return figures
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    /// The report with its attack section replaced by `section` (or added at its end).
+    private func replaceAttacks(in path: String, with section: String) throws {
+        let report = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        guard let start = report.range(of: AttackTrials.Figures.heading) else {
+            return try (report + "\n" + section + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let rest = report[start.upperBound...]
+        let end = rest.range(of: "\n## ")?.lowerBound ?? report.endIndex
+        try (report[..<start.lowerBound] + section + "\n" + report[end...]).write(toFile: path, atomically: true, encoding: .utf8)
+        print("Wrote the attacks to \(path)")
     }
 }

@@ -13,6 +13,7 @@ struct ReliabilityReport {
     var modelFaults: [FaultTrials.ModelFault] = []
     var shutdown: FaultTrials.Shutdown?
     var soak: SoakTrial.Figures?
+    var attacks: AttackTrials.Figures?
 
     static let healthTarget = 50.0
     static let memoryGrowthLimit = 1.10
@@ -118,6 +119,7 @@ struct ReliabilityReport {
         } else {
             lines.append("Not run (`--soak-minutes 0`).")
         }
+        if let attacks { lines += ["", attacks.markdown()] }
         return lines.joined(separator: "\n") + "\n"
     }
 
