@@ -480,6 +480,13 @@ final class DecodeLoop {
         }
         let tokensLeft = min(job.request.sampling.maxTokens - slot.produced, settings.contextPerSequence - slot.cachedTokens.count - 1)
         let requirement = slot.guide?.requirement(tokensLeft: tokensLeft) ?? .free
+        // A prose answer shorter than its minimum may not end yet, nor open a turn of its own; a
+        // shaped one ends where its grammar does, which holding back the end would turn into a
+        // failure.
+        if slot.produced < job.request.sampling.minTokens, job.request.grammar == nil,
+           let logits = llama_get_logits_ith(context, index) {
+            for end in model.endingTokens { logits[Int(end)] = -Float.infinity }
+        }
         let token = sampler.sample(context: context, index: index, requirement: requirement)
         guard token != LLAMA_TOKEN_NULL else {
             return release(slot, throwing: LanguageModelError.evaluationFailed(status: -1))

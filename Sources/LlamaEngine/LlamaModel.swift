@@ -22,6 +22,10 @@ final class LlamaModel: @unchecked Sendable {
     private let tokensByFirstByte: [[llama_token]]
     /// End-of-generation tokens that plain-text tokenization would still produce from their text.
     private let userDefinedEndTokens: Set<llama_token>
+    /// Every token that ends a generation or is the chat template's own (`<|im_start|>`): held
+    /// back while an answer is shorter than its minimum, where a model that wants to stop would
+    /// otherwise write a turn marker and go on with a made-up conversation.
+    let endingTokens: [llama_token]
     /// One DRY sampler per setting, cloned for each answer: creating one searches the whole
     /// vocabulary for its sequence breakers, which would stall the engine thread per request.
     private let dryTemplates = Mutex<[RepetitionControl: DRYTemplate]>([:])
@@ -44,14 +48,17 @@ final class LlamaModel: @unchecked Sendable {
         chatTemplate = llama_model_chat_template(model, nil).map { String(cString: $0) } ?? "chatml"
         var byFirstByte = [[llama_token]](repeating: [], count: 256)
         var endTokens: Set<llama_token> = []
+        var allEndTokens: [llama_token] = []
         for token in 0..<llama_vocab_n_tokens(vocab) {
             if let first = Self.piece(of: token, vocab: vocab).first { byFirstByte[Int(first)].append(token) }
+            if llama_vocab_is_eog(vocab, token) || llama_vocab_is_control(vocab, token) { allEndTokens.append(token) }
             if llama_vocab_is_eog(vocab, token), llama_vocab_get_attr(vocab, token).rawValue & LLAMA_TOKEN_ATTR_USER_DEFINED.rawValue != 0 {
                 endTokens.insert(token)
             }
         }
         tokensByFirstByte = byFirstByte
         userDefinedEndTokens = endTokens
+        endingTokens = allEndTokens
     }
 
     deinit {

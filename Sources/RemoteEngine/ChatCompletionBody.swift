@@ -34,6 +34,7 @@ enum ChatCompletionBody {
             body["top_k"] = request.sampling.topK
             body["min_p"] = request.sampling.minP
             body["repeat_penalty"] = request.sampling.repetition.repeatPenalty
+            if request.sampling.minTokens > 0, request.constraint == nil { body["min_tokens"] = request.sampling.minTokens }
             if let grammar = request.constraint?.grammar {
                 body["grammar"] = grammar
             } else if let schema = try request.constraint?.jsonSchema.map(parse) {

@@ -55,6 +55,11 @@ public struct SamplingParameters: Sendable, Equatable {
     /// Tokens less likely than this share of the likeliest one are never drawn; 0 turns it off.
     public var minP: Double
     public var maxTokens: Int
+    /// The answer may not end before this many tokens: the model's end-of-generation tokens are
+    /// held back until then (a chapter asked for 400 words is not ended at 100). Answers with a
+    /// shape end where their shape does, so engines ignore it for them; engines whose servers
+    /// take no such setting ignore it too.
+    public var minTokens: Int
     /// Fixes the random sequence so that runs can be repeated; nil draws a fresh seed.
     public var seed: UInt32?
     /// Penalties that keep an answer from looping, applied to greedy and sampled decoding alike.
@@ -62,13 +67,14 @@ public struct SamplingParameters: Sendable, Equatable {
 
     public init(
         temperature: Double = 0.7, topK: Int = 40, topP: Double = 0.9, minP: Double = 0.05, maxTokens: Int = 600,
-        seed: UInt32? = nil, repetition: RepetitionControl = RepetitionControl()
+        minTokens: Int = 0, seed: UInt32? = nil, repetition: RepetitionControl = RepetitionControl()
     ) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
         self.minP = minP
         self.maxTokens = maxTokens
+        self.minTokens = minTokens
         self.seed = seed
         self.repetition = repetition
     }

@@ -87,6 +87,30 @@ import WriterAssistantTestSupport
         #expect(summary.completionTokens > 5)
     }
 
+    /// A prose answer may not end before its minimum: the same greedy answer that ends after a few
+    /// tokens runs on to the minimum when one is set, and a shaped answer still ends where its
+    /// grammar does.
+    @Test func anAnswerDoesNotEndBeforeItsMinimum() async throws {
+        let engine = try await TestModel.shared()
+        let prompt = try await Self.prompt(engine, "Answer with one word only, yes or no: is snow cold?")
+        let free = try await Self.run(engine, GenerationRequest(prompt: prompt, sampling: Self.greedy))
+        guard case .finished(let short) = free.0.last else { Issue.record("no summary"); return }
+        #expect(short.stopReason == .endOfGeneration && short.completionTokens < 40, "\(free.1)")
+
+        var held = Self.greedy
+        held.minTokens = 40
+        let longer = try await Self.run(engine, GenerationRequest(prompt: prompt, sampling: held))
+        guard case .finished(let summary) = longer.0.last else { Issue.record("no summary"); return }
+        #expect(summary.completionTokens >= 40, "\(longer.1)")
+
+        var shaped = held
+        shaped.minTokens = 500
+        let answer = try await Self.run(engine, GenerationRequest(
+            prompt: prompt, sampling: shaped, grammar: #"root ::= "{\"answer\": \"" ("yes" | "no") "\"}""#))
+        guard case .finished(let closed) = answer.0.last else { Issue.record("no summary: \(answer.0)"); return }
+        #expect(closed.stopReason == .endOfGeneration && closed.completionTokens < 40, "\(answer.1)")
+    }
+
     @Test func reportsPromptProgressInChunksThenTextThenASummary() async throws {
         let engine = try await TestModel.shared()
         let story = Array(repeating: "The lighthouse keeper counted ships every night.", count: 80).joined(separator: " ")

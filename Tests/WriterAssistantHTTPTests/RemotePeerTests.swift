@@ -106,6 +106,38 @@ import MeasurementSupport
         return try #require((answer?["usage"] as? [String: Any])?["prompt_tokens"] as? Int)
     }
 
+    /// A chapter's minimum length reaches llama-cpp-python as its `min_tokens`, which it keeps:
+    /// an answer it ends after a few tokens runs on to the minimum. OpenAI's dialect refuses
+    /// settings it does not define, so it is not sent there.
+    @Test func aMinimumLengthReachesARealServer() async throws {
+        let peer = LlamaCppPeer()
+        try await peer.start()
+        defer { peer.stop() }
+        var sampling = SamplingParameters(temperature: 0, maxTokens: 120)
+        let prompt = PreparedPrompt(
+            messages: [ChatMessage(role: .user, content: "Answer with one word only, yes or no: is snow cold?")], tokenCount: 30)
+        let free = try ChatCompletionBody.encode(GenerationRequest(prompt: prompt, sampling: sampling), model: "default", dialect: .llamaCpp, contextLength: 2048)
+        #expect(try await Self.completionTokens(of: free, at: peer) < 40)
+        sampling.minTokens = 40
+        let held = try ChatCompletionBody.encode(GenerationRequest(prompt: prompt, sampling: sampling), model: "default", dialect: .llamaCpp, contextLength: 2048)
+        #expect(try await Self.completionTokens(of: held, at: peer) >= 40)
+        let openAI = try ChatCompletionBody.encode(GenerationRequest(prompt: prompt, sampling: sampling), model: "default", dialect: .openai, contextLength: 2048)
+        #expect(!String(decoding: openAI, as: UTF8.self).contains("min_tokens"))
+    }
+
+    /// The answer tokens the real server counts for a chat body, asked without streaming.
+    static func completionTokens(of body: Data, at peer: LlamaCppPeer) async throws -> Int {
+        var object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        object["stream"] = false
+        var request = HTTPClientRequest(url: peer.baseURL + "/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: object)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let answer = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any]
+        return try #require((answer?["usage"] as? [String: Any])?["completion_tokens"] as? Int)
+    }
+
     /// A chapter that spells the model's markers must reach the server as text: its tokenizer
     /// recognises them in the templated prompt, where `<|im_end|>` is one token that ends a turn.
     @Test func controlMarkersInStoryTextReachARealServerAsText() async throws {
