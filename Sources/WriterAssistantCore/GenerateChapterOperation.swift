@@ -5,8 +5,6 @@ import WriterAssistantLLM
 /// events are the chapter as it is written.
 extension GenerateChapterRequest: WritingOperation {
     public static let answerName = "chapter"
-    /// Tokens per word of English prose, generously, for a budget that fits the words asked for.
-    static let tokensPerWord = 1.6
 
     public static func message(for phase: FeedbackPhase) -> String {
         switch phase {
@@ -22,24 +20,33 @@ extension GenerateChapterRequest: WritingOperation {
         PromptTask(
             sections: ["# Plot point of the next chapter\n\(plotPoint.trimmed)"],
             instructions: "Write the next chapter of this story, in which this plot point happens: "
-                + "about \(targetWords ?? Self.defaultWords) words of prose in the story's voice"
+                + "about \(wordsAsked) words of prose in the story's voice"
                 + (names.isEmpty ? "" : ", with its own characters and places (" + names.joined(separator: ", ") + ")")
                 + ". Write only the chapter itself: no title, no notes before or after it.")
     }
 
+    var lengthPolicy: ChapterLengthPolicy { ChapterLengthPolicy(asked: wordsAsked) }
+
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        let wanted = targetWords.map { Int(Double($0) * Self.tokensPerWord) + 40 } ?? settings.chapterMaxTokens
-        return AnswerPlan(sampling: settings.prose(wanting: wanted))
+        let policy = lengthPolicy
+        var sampling = settings.prose(wanting: policy.maxTokens(within: settings.chapterMaxTokens))
+        sampling.minTokens = policy.minTokens(within: settings.chapterMaxTokens)
+        return AnswerPlan(sampling: sampling)
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {
-        guard let (chapter, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit, endsAtHeading: true) else {
+        guard let reading = ProseAnswer.reading(answer.text, stoppedAtLimit: answer.stoppedAtLimit, endsAtHeading: true) else {
             throw FeedbackFailure(.parsingError, "The model wrote no chapter.")
         }
-        let metadata = answer.metadata(truncated: truncated)
-        return GenerateChapterResult(chapterText: chapter, wordCount: ProseAnswer.wordCount(chapter), contextMetadata: metadata)
+        let words = ProseAnswer.wordCount(reading.text)
+        let policy = lengthPolicy
+        let ending: ChapterLengthPolicy.Ending =
+            if reading.ranIntoHeading { .nextChapter }
+            else if !answer.stoppedAtLimit { .model }
+            else if answer.maxTokens < policy.maxTokens(within: .max) { .serverLimit(answer.maxTokens) }
+            else { .rangeBudget }
+        return GenerateChapterResult(
+            chapterText: reading.text, wordCount: words, length: policy.judge(words: words, ending: ending),
+            contextMetadata: answer.metadata(truncated: reading.truncated))
     }
-
-    /// Asked for when the writer names no length.
-    static let defaultWords = 600
 }

@@ -8,17 +8,33 @@ public enum ProseAnswer {
     public static func read(
         _ text: String, stoppedAtLimit: Bool, endsAtHeading: Bool = false
     ) -> (text: String, truncated: Bool)? {
+        reading(text, stoppedAtLimit: stoppedAtLimit, endsAtHeading: endsAtHeading).map { ($0.text, $0.truncated) }
+    }
+
+    /// What `read` keeps of an answer, and how its end was found.
+    public struct Reading: Sendable, Equatable {
+        public var text: String
+        /// Cut back to its last complete sentence at the token budget.
+        public var truncated: Bool
+        /// Ended where the model began a heading (another chapter), which was cut off with all after it.
+        public var ranIntoHeading: Bool
+    }
+
+    /// As `read`, saying also whether a heading ended the prose.
+    public static func reading(_ text: String, stoppedAtLimit: Bool, endsAtHeading: Bool = false) -> Reading? {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A title the model put on top is not part of the chapter.
         while let first = lines.first, first.trimmed.isEmpty || isHeading(first.trimmed) { lines.removeFirst() }
-        if endsAtHeading, let next = lines.firstIndex(where: { isHeading($0.trimmed) }) {
+        // "The End" and the commentary a model writes after it are not the chapter either.
+        if endsAtHeading, let next = lines.firstIndex(where: { isHeading($0.trimmed) || isEndMark($0) }) {
+            let heading = isHeading(lines[next].trimmed)
             lines.removeSubrange(next...)
-            return lines.joined(separator: "\n").trimmed.nilIfEmpty.map { ($0, false) }
+            return lines.joined(separator: "\n").trimmed.nilIfEmpty.map { Reading(text: $0, truncated: false, ranIntoHeading: heading) }
         }
         var prose = lines.joined(separator: "\n").trimmed
-        guard stoppedAtLimit else { return prose.nilIfEmpty.map { ($0, false) } }
+        guard stoppedAtLimit else { return prose.nilIfEmpty.map { Reading(text: $0, truncated: false, ranIntoHeading: false) } }
         if let end = lastSentenceEnd(in: prose) { prose = String(prose[...end]) }
-        return prose.trimmed.nilIfEmpty.map { ($0, true) }
+        return prose.trimmed.nilIfEmpty.map { Reading(text: $0, truncated: true, ranIntoHeading: false) }
     }
 
     /// Words as a writer counts them: runs of characters between spaces that hold a letter or digit.
@@ -36,6 +52,11 @@ public enum ProseAnswer {
         }
         let bare = line.trimmingPrefix(while: { $0 == "*" || $0 == "_" })
         return line.count < 60 && bare.lowercased().hasPrefix("chapter") && !line.hasSuffix(".")
+    }
+
+    /// A line that says only that the story ends: "The End", "*THE END*", "— the end —".
+    private static func isEndMark(_ line: String) -> Bool {
+        line.count < 30 && line.lowercased().filter(\.isLetter) == "theend"
     }
 
     /// The end of the last sentence, a closing quote after it included.

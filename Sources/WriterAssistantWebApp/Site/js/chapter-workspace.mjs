@@ -216,11 +216,15 @@ export class ChapterWorkspace {
       show: (result) => {
         const chapter = kept(result);
         const truncated = Boolean(result.context_metadata?.truncated);
-        const notes = [describeLength({ text: chapter.text, asked: body.targetWords, truncated })];
+        // The server judges the length against the range it kept the model to, and says why a
+        // chapter is out of it; a server before that is judged here.
+        const serverNote = result.length?.note;
+        const notes = [serverNote ?? describeLength({ text: chapter.text, asked: body.targetWords, truncated })];
         const cutAt = readChapter(answer).cutAt;
-        if (cutAt) notes.push(`The model went on into another chapter (\u201c${cutAt}\u201d); only the first is kept.`);
+        if (cutAt && !serverNote) notes.push(`The model went on into another chapter (\u201c${cutAt}\u201d); only the first is kept.`);
         const short = body.targetWords !== undefined && countWords(chapter.text) < shortOfAsked * body.targetWords;
-        return show.chapterDraft(chapter, { notes, warn: truncated || short || cutAt !== null });
+        const outOfRange = result.length?.withinTolerance === false;
+        return show.chapterDraft(chapter, { notes, warn: truncated || short || outOfRange || cutAt !== null });
       },
       summary: (result) => wordsOf(countWords(kept(result).text)),
       truncatedNote: cutBack,

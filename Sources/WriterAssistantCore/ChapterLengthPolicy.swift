@@ -1,0 +1,73 @@
+public import WriterAssistantAPI
+
+/// Keeps a generated chapter to the length asked, within `GenerateChapterRequest.lengthTolerance`:
+/// the answer's token bounds that should give that many words, and the judgement of the words
+/// the model wrote.
+///
+/// Models count tokens, writers count words, and how many tokens a word takes depends on the
+/// tokenizer: about 1.2 for English prose with large vocabularies, 1.3 with the default model's,
+/// 1.5 with small ones. So the minimum is reckoned at the most tokens per word, and the maximum
+/// at the fewest: whatever the tokenizer, the minimum in tokens is at least the minimum in words,
+/// and the maximum no more than the maximum, and the answer, cut at its last sentence, in between.
+public struct ChapterLengthPolicy: Sendable, Equatable {
+    public static let mostTokensPerWord = 1.5
+    public static let fewestTokensPerWord = 1.2
+
+    public let asked: Int
+    public let minimumWords: Int
+    public let maximumWords: Int
+
+    public init(asked: Int, tolerance: Double = GenerateChapterRequest.lengthTolerance) {
+        self.asked = asked
+        minimumWords = Int((Double(asked) * (1 - tolerance)).rounded(.up))
+        maximumWords = Int((Double(asked) * (1 + tolerance)).rounded(.down))
+    }
+
+    /// The answer's token budget: the most words allowed, within the server's prose budget.
+    public func maxTokens(within budget: Int) -> Int {
+        min(budget, Int(Double(maximumWords) * Self.fewestTokensPerWord))
+    }
+
+    /// Tokens before which the model may not end the chapter: the fewest words allowed, and never
+    /// so close to the budget that the model could not end a chapter the budget cuts short.
+    public func minTokens(within budget: Int) -> Int {
+        min(Int(Double(maxTokens(within: budget)) * 0.8), Int(Double(minimumWords) * Self.mostTokensPerWord))
+    }
+
+    /// How the model's answer ended, as far as its length is concerned.
+    public enum Ending: Sendable, Equatable {
+        /// The model ended it.
+        case model
+        /// The server's chapter limit of this many tokens, lower than the range asks, stopped it;
+        /// it ends at its last complete sentence.
+        case serverLimit(Int)
+        /// The range's own token budget stopped it: the model's words take more tokens than reckoned.
+        case rangeBudget
+        /// The model went on into another chapter, which was cut off.
+        case nextChapter
+    }
+
+    /// The chapter's length against the range, and why it is outside when it is.
+    public func judge(words: Int, ending: Ending) -> ChapterLength {
+        let within = (minimumWords...maximumWords).contains(words)
+        let range = "the \(minimumWords)–\(maximumWords) asked (\(asked) words, give or take a quarter)"
+        var note: String?
+        if words < minimumWords {
+            switch ending {
+            case .nextChapter:
+                note = "The model began another chapter after \(words) words; only the first is kept, so it is shorter than \(range)."
+            case .serverLimit(let tokens):
+                note = "This server writes chapters of at most about \(Int(Double(tokens) / 1.3)) words, so it stopped at \(words) "
+                    + "words, short of \(range); it ends at its last complete sentence."
+            case .rangeBudget:
+                note = "The token budget for this length stopped it at \(words) words, short of \(range): this model's words "
+                    + "take more tokens than most. It ends at its last complete sentence."
+            case .model:
+                note = "The model ended the chapter at \(words) words, short of \(range)."
+            }
+        } else if words > maximumWords {
+            note = "The model wrote \(words) words, more than \(range)."
+        }
+        return ChapterLength(asked: asked, minimum: minimumWords, maximum: maximumWords, withinTolerance: within, note: note)
+    }
+}
