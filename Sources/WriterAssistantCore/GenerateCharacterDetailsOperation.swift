@@ -4,13 +4,16 @@ import WriterAssistantLLM
 /// A new character's sheet, from a short bio, with the fields of the story's own characters.
 extension GenerateCharacterDetailsRequest: WritingOperation {
     public static let answerName = "character sheet"
-    static let shortFields = ["sex", "gender", "age"]
+    /// What the sheet's short fields may hold: each what it is for, so that a name cannot end up in
+    /// "sex" nor a sentence in "age".
+    public static let sexes = ["female", "male", "intersex", "unspecified"]
+    public static let genders = ["woman", "man", "non-binary", "genderqueer", "genderfluid", "agender", "bigender", "unspecified"]
     static let longFields = ["personality", "motivations", "fears", "relationships", "physicalAppearance", "usualClothing"]
     /// The sheet, whose name may not begin as any of the story's characters' names do.
     var shape: JSONShape {
         .object(
-            [("name", .name(excluding: takenNames))]
-                + Self.shortFields.map { ($0, .string(minimum: 1, maximum: 30)) }
+            [("name", .name(excluding: takenNames)), ("sex", .choice(Self.sexes)), ("gender", .choice(Self.genders)),
+             ("age", .number(digits: 4))]
                 + Self.longFields.map { ($0, .string(minimum: 10, maximum: 300, words: 2)) })
     }
 
@@ -36,9 +39,11 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
         let taken = takenNames
         return PromptTask(
             sections: sections,
-            instructions: "Create this new character for the story as a character sheet. Answer with a JSON object "
-                + "with \"name\"" + (taken.isEmpty ? "" : " (not " + taken.joined(separator: ", ") + ")")
-                + ", \"sex\", \"gender\", \"age\", then one or two sentences each for \"personality\", \"motivations\", "
+            instructions: "Create this new character for the story as a character sheet; if the bio names them, "
+                + "that is their name. Answer with a JSON object with \"name\""
+                + (taken.isEmpty ? "" : " (not " + taken.joined(separator: ", ") + ")")
+                + ", \"sex\" (" + Self.sexes.joined(separator: ", ") + "), \"gender\" (" + Self.genders.joined(separator: ", ")
+                + "), \"age\" (in years, a number), then one or two sentences each for \"personality\", \"motivations\", "
                 + "\"fears\", \"relationships\" (to the story's other characters), \"physicalAppearance\" and "
                 + "\"usualClothing\".")
     }
@@ -50,10 +55,19 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateCharacterDetailsResult {
         let object = try JSONAnswer.reading(answer)
         guard let name = object.string("name") else { throw JSONAnswer.unreadable(answer) }
+        // The grammar keeps a local model from it; a model server given only the schema is not.
+        if let existing = StoryNames.taken(name, among: takenNames) {
+            throw FeedbackFailure(
+                .parsingError, "The model named the new character \"\(name.prefix(60))\", which is \(existing.prefix(60))'s name written another way. Ask again.")
+        }
         let field = { (key: String) in object.string(key) ?? "" }
+        // A model server given only the schema may not keep to it: a field that does not hold
+        // what it is for is left for the writer rather than filled with something else.
+        let chosen = { (key: String, values: [String]) in values.first { $0 == field(key).lowercased() } ?? "" }
+        let age = field("age").drop { !$0.isNumber }.prefix { $0.isNumber }
         let metadata = answer.metadata(truncated: object.cutOff)
         return GenerateCharacterDetailsResult(
-            name: name, sex: field("sex"), gender: field("gender"), age: field("age"), personality: field("personality"),
+            name: name, sex: chosen("sex", Self.sexes), gender: chosen("gender", Self.genders), age: String(age.prefix(4)), personality: field("personality"),
             motivations: field("motivations"), fears: field("fears"), relationships: field("relationships"),
             physicalAppearance: field("physicalAppearance"), usualClothing: field("usualClothing"),
             contextMetadata: metadata)

@@ -12,6 +12,9 @@ public indirect enum JSONShape: Sendable, Equatable {
     /// A person's or place's name: one to four words, whose first word is none of `excluding`'s
     /// first words (a new character must not take the name of one the story has).
     case name(excluding: [String] = [])
+    /// A whole number of one to `digits` digits, written as a JSON string (an age: `"63"`, `"0"`), for
+    /// fields the API keeps as text but that must hold a number and nothing else.
+    case number(digits: Int)
     /// A string that opens by quoting one of `passages` word for word in single quotes, then says
     /// more in `minimum` to `maximum` characters: what a reviewer writes about a text, made to
     /// point at text that exists.
@@ -25,6 +28,7 @@ public indirect enum JSONShape: Sendable, Equatable {
         switch (lhs, rhs) {
         case let (.string(a, b, c), .string(d, e, f)): a == d && b == e && c == f
         case let (.name(a), .name(b)): a == b
+        case let (.number(a), .number(b)): a == b
         case let (.quoting(a, b, c), .quoting(d, e, f)): a == d && b == e && c == f
         case let (.list(a, b), .list(c, d)): a == c && b == d
         case let (.choice(a), .choice(b)): a == b
@@ -72,6 +76,8 @@ public indirect enum JSONShape: Sendable, Equatable {
             #"{"type":"string","minLength":\#(minimum)"# + (maximum.map { #","maxLength":\#($0)"# } ?? "") + "}"
         case .name:
             #"{"type":"string","minLength":1,"maxLength":124}"#
+        case .number(let digits):
+            #"{"type":"string","pattern":"^(0|[1-9][0-9]{0,\#(max(digits - 1, 0))})$"}"#
         case let .quoting(_, minimum, maximum):
             #"{"type":"string","pattern":"^'","minLength":\#(minimum),"maxLength":\#(maximum + 200)}"#
         case let .list(item, count):
@@ -95,10 +101,12 @@ public indirect enum JSONShape: Sendable, Equatable {
             let rest = "char{\(max(minimum - opening, 0)),\(maximum.map { String(max($0 - opening, 0)) } ?? "")}"
             return words > 0 ? #""\"" opener " " (word " "){\#(words - 1)} \#(rest) "\"""# : #""\"" lead \#(rest) "\"""#
         case .name(let excluded):
-            guard let firstWord = WordExclusion(excluding: excluded).rules(named: "newname\(rules.count + 1)", into: &rules) else {
+            guard let firstWord = WordExclusion.newName(excluding: excluded).rules(named: "newname\(rules.count + 1)", into: &rules) else {
                 return #""\"" word (" " word){0,3} "\"""#
             }
             return #""\"" \#(firstWord) [,;:.!?)]? (" " word){0,3} "\"""#
+        case .number(let digits):
+            return #""\"" ("0" | [1-9] [0-9]{0,\#(max(digits - 1, 0))}) "\"""#
         case let .quoting(passages, minimum, maximum):
             let name = "passage\(rules.count + 1)"
             rules.append("\(name) ::= " + passages.map(Self.literal).joined(separator: " | "))

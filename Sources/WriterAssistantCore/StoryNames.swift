@@ -63,5 +63,38 @@ public enum StoryNames {
         return names
     }
 
+    /// The one of `taken` that `name` writes another way, or nil when `name` is new. Spacing,
+    /// letter case and punctuation aside, it is taken when it is a taken name (`MarenVell`,
+    /// `maren-vell`), begins with a taken name of several words (`MarenVells`), has a taken name's
+    /// first word as its own (`Maren Ash`), or as the part before a hyphen or apostrophe of its own
+    /// (`Ari-El` beside Ari). Names that merely begin alike (Sam and Samantha, Eli and Elias) are
+    /// different people.
+    public static func taken(_ name: String, among taken: [String]) -> String? {
+        let key = folded(name)
+        guard !key.isEmpty else { return nil }
+        let first = firstWord(of: name)
+        let stem = folded(String(name.trimmed.prefix { !$0.isWhitespace && !namePartJoiners.contains($0) }))
+        return taken.first { other in
+            let otherKey = folded(other)
+            guard !otherKey.isEmpty else { return false }
+            let severalWords = other.split(whereSeparator: \.isWhitespace).count > 1
+            let otherFirst = firstWord(of: other)
+            return key == otherKey || (severalWords && key.hasPrefix(otherKey)) || (!first.isEmpty && first == otherFirst)
+                || (stem.count >= 3 && stem == otherFirst)
+        }
+    }
+
+    /// What joins the parts of one word of a name: `Ari-El`, `O'Brien`.
+    static let namePartJoiners: Set<Character> = ["-", "'", "’", "‐"]
+
+    private static func firstWord(of name: String) -> String {
+        name.split(maxSplits: 1, whereSeparator: \.isWhitespace).first.map { folded(String($0)) } ?? ""
+    }
+
+    /// A name as it is compared: its letters and digits, in lower case.
+    static func folded(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }.map(Character.init))
+    }
+
     private static let articles: Set<Substring> = ["The", "A", "An", "In", "On", "At", "Of", "And", "But", "It", "He", "She", "They", "His", "Her", "Their", "When", "While", "After", "Before", "Years", "Now"]
 }

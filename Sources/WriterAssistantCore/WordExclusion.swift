@@ -22,8 +22,8 @@ struct WordExclusion {
     let beginnings: Set<[Unicode.Scalar]>
     /// Characters a word may not begin with, on top of what no word may hold.
     let forbiddenFirst: String
-    /// Whether `SuggestIONS` is excluded with `suggestions` (ASCII letters only; words are then
-    /// kept in lower case).
+    /// Whether `SuggestIONS` is excluded with `suggestions` (letters whose other case is one
+    /// character; words are then kept in lower case).
     let ignoringCase: Bool
 
     /// Excludes the first word of each of `names`, and every word that begins with one of
@@ -41,6 +41,28 @@ struct WordExclusion {
         self.words = words
         self.beginnings = Set(beginnings.map(folded))
         self.forbiddenFirst = forbiddenFirst
+    }
+
+    /// A new character's first word: none of `names`' first words in any letter case, nor a
+    /// name of several words run together or hyphenated (`MarenVell`, `Maren-Vell`), nor a first
+    /// word without its punctuation (`OBrien`), nor one joined to more (`Ari-El`). First words
+    /// come first, the other forms while there is room; `StoryNames.taken` checks the answer
+    /// against every name.
+    static func newName(excluding names: [String]) -> WordExclusion {
+        var firstWords: [String] = []
+        var otherForms: [String] = []
+        var joined: [String] = []
+        for name in names where firstWords.count < mostWords {
+            // A hostile story's million-letter name is looked at no further than a word's length.
+            let words = name.prefix(4 * longestWord).split(whereSeparator: \.isWhitespace).prefix(4).map(String.init)
+            guard let first = words.first, first.unicodeScalars.count <= longestWord else { continue }
+            firstWords.append(first)
+            let bare = String(first.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+            if bare != first { otherForms.append(bare) }
+            if words.count > 1 { otherForms += [words.joined(), words.joined(separator: "-")] }
+            if first.count >= 3 { joined += StoryNames.namePartJoiners.map { first + String($0) } }
+        }
+        return WordExclusion(excluding: firstWords + otherForms, beginnings: joined, ignoringCase: true)
     }
 
     /// Adds the rules to `rules` and returns the name of the one for the word, or nil when there
@@ -79,12 +101,18 @@ struct WordExclusion {
         return Self.classEscape(scalar) + (ignoringCase && upper != scalar ? Self.classEscape(upper) : "")
     }
 
+    /// The scalar in lower case where that is one scalar too (`É` → `é`), as it is otherwise.
     private static func lowercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
-        ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32) ?? scalar : scalar
+        single(scalar.properties.lowercaseMapping) ?? scalar
     }
 
     private static func uppercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
-        ("a"..."z").contains(scalar) ? Unicode.Scalar(scalar.value - 32) ?? scalar : scalar
+        single(scalar.properties.uppercaseMapping) ?? scalar
+    }
+
+    private static func single(_ mapping: String) -> Unicode.Scalar? {
+        let scalars = mapping.unicodeScalars
+        return scalars.count == 1 ? scalars.first : nil
     }
 
     /// Whether a word of the grammars may hold `scalar`.

@@ -61,6 +61,20 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// A new character's name is none of the story's written another way: not in another letter
+    /// case, not run together, not with a hyphen, not as the first name with another surname;
+    /// names that merely begin alike are different people.
+    @Test func aNewNameIsNoExistingOneWrittenAnotherWay() throws {
+        let model = try #require(LlamaSamplerTests.model)
+        let grammar = JSONShape.name(excluding: ["Maren Vell", "Al", "Élodie", "O'Brien", "Ari"]).grammar
+        for taken in ["MarenVell", "maren Ash", "MAREN", "Maren-Vell", "Maren", "Al", "al Vell", "élodie", "ÉLODIE Roy", "OBrien", "Ari-El", "ari'an"] {
+            #expect(try !Self.allows(grammar, "\"" + taken + "\"", model, thenEnds: true), "\(taken)")
+        }
+        for new in ["Aldous Penn", "Alice", "Marena", "Vell Maren", "Mara", "Ossian"] {
+            #expect(try Self.allows(grammar, "\"" + new + "\"", model, thenEnds: true), "\(new)")
+        }
+    }
+
     /// Whether the grammar lets the model write `text`, token by token, and (`thenEnds`) then end.
     static func allows(_ grammar: String, _ text: String, _ model: LlamaModel, thenEnds: Bool = false) throws -> Bool {
         let sampler = try #require(llama_sampler_init_grammar(model.vocab, grammar, "root"))

@@ -9,6 +9,7 @@ import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
 import LlamaEngine
+import MeasurementSupport
 import WriterAssistantTestSupport
 
 /// Every operation end to end with the real default model: real sockets, the grammar in the real
@@ -110,6 +111,37 @@ import WriterAssistantTestSupport
                 let sheet = try await client.generateCharacterDetails(GenerateCharacterDetailsRequest(basicBio: bio, structuredContext: story))
                 let first = String(sheet.name.split(separator: " ").first ?? "")
                 #expect(!taken.contains(first.trimmingCharacters(in: .punctuationCharacters)), "\(bio) → \(sheet.name)")
+                for character in story.characters ?? [] {
+                    #expect(!CharacterSheetChecks.sameName(sheet.name, character.name), "\(bio) → \(sheet.name)")
+                }
+                // Each short field holds what it is for.
+                #expect(GenerateCharacterDetailsRequest.sexes.contains(sheet.sex), "\(sheet.sex)")
+                #expect(GenerateCharacterDetailsRequest.genders.contains(sheet.gender), "\(sheet.gender)")
+                #expect(!sheet.age.isEmpty && sheet.age.allSatisfy(\.isNumber), "\(sheet.age)")
+            }
+        }
+    }
+
+    /// A chapter is not ended before the fewest words its length allows, reckoned in tokens, and
+    /// its result says how its length compares with the length asked, and why when it is out.
+    @Test func aChapterRunsToItsMinimumAndJudgesItsLength() async throws {
+        let host = ModelHost(.ready(try await TestModel.shared()))
+        let pipeline = OperationPipeline.Configuration(
+            sampling: SamplingParameters(temperature: 0, maxTokens: 220), chapterMaxTokens: 400)
+        try await TestServer.with(host: host, configuration: ServerConfiguration(pipeline: pipeline)) { server in
+            let client = WriterAssistantClient(baseURL: server.baseURL)
+            for words in [60, 150] {
+                var request = OperationSamples.generateChapter
+                request.targetWords = words
+                let policy = ChapterLengthPolicy(asked: words)
+                let result = try await client.generateChapter(request)
+                let completion = try #require(result.contextMetadata.completionTokens)
+                #expect(completion >= policy.minTokens(within: 400), "\(completion) tokens: \(result.chapterText)")
+                #expect(completion <= policy.maxTokens(within: 400))
+                let length = try #require(result.length)
+                #expect(length.asked == words && length.minimum == policy.minimumWords && length.maximum == policy.maximumWords)
+                #expect(length.withinTolerance == (policy.minimumWords...policy.maximumWords).contains(result.wordCount))
+                #expect((length.note == nil) == length.withinTolerance, "\(length)")
             }
         }
     }
