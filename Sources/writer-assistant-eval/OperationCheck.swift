@@ -32,16 +32,20 @@ struct OperationCheck: Sendable, Codable {
         let passage = Self.sentences(chapter).prefix(2).joined(separator: " ")
         let character = context.characters?.first?.name ?? story.names.first ?? "the hero"
         let names = story.names
+        let characterSheet = story.characterSheet
         return await withTaskGroup(of: OperationCheck.self) { group in
             group.addTask {
-                await measure(CharacterFeedbackRequest(characterName: character, plotPoint: story.plotPoint, structuredContext: context),
+                await measure(CharacterFeedbackRequest(characterName: character, plotPoint: story.plotPoint, structuredContext: story.contextWithSheet),
                               genre: story.genre, on: client) { result in
                     let feedback = result.feedback
                     let parts = [feedback.actions, feedback.dialog, feedback.physicalSensations, feedback.emotions, feedback.internalMonologue]
                     let text = parts.flatMap { $0 }.joined(separator: " ")
                     return ([("all five parts", parts.allSatisfy { !$0.isEmpty }),
                              ("names the story's people or places", AnswerQuality.mentions(names, in: text)),
-                             ("does not loop", AnswerQuality.repeatedShare(text) <= AnswerQuality.loopingShare)],
+                             ("does not loop", AnswerQuality.repeatedShare(text) <= AnswerQuality.loopingShare),
+                             ("speaks as the character of the sheet", characterSheet.map {
+                                 !CharacterSheetChecks.contradictsSheet(text, gender: $0.gender, age: Int($0.age))
+                             } ?? true)],
                             zip(["Actions", "Dialog", "Sensations", "Emotions", "Thoughts"], parts)
                                 .map { "**\($0.0)**: " + $0.1.joined(separator: " / ") }.joined(separator: "<br>"))
                 }
@@ -60,7 +64,9 @@ struct OperationCheck: Sendable, Codable {
                               genre: story.genre, on: client) { result in
                     ([("names the story's people or places", AnswerQuality.mentions(names, in: result.chapterText)),
                       ("does not loop", AnswerQuality.repeatedShare(result.chapterText) <= AnswerQuality.loopingShare),
-                      ("half to twice the words asked", (chapterWords / 2...chapterWords * 2).contains(result.wordCount))],
+                      ("half to twice the words asked", (chapterWords / 2...chapterWords * 2).contains(result.wordCount)),
+                      ("within a quarter of the words asked", abs(result.wordCount - chapterWords) * 4 <= chapterWords),
+                      ("says why when it is not", abs(result.wordCount - chapterWords) * 4 <= chapterWords || result.length?.note != nil)],
                      result.chapterText)
                 }
             }
@@ -88,9 +94,11 @@ struct OperationCheck: Sendable, Codable {
                               genre: story.genre, on: client) { sheet in
                     let fields = [sheet.sex, sheet.gender, sheet.age, sheet.personality, sheet.motivations, sheet.fears,
                                   sheet.relationships, sheet.physicalAppearance, sheet.usualClothing]
-                    let taken = (context.characters ?? []).map { $0.name.lowercased() }
+                    let taken = (context.characters ?? []).map(\.name)
                     return ([("every field filled", fields.allSatisfy { !$0.isEmpty }),
-                             ("a name the story does not use", !taken.contains(sheet.name.lowercased()))],
+                             ("a name the story does not use, however written", !taken.contains { CharacterSheetChecks.sameName(sheet.name, $0) }),
+                             ("an age in \"age\"", CharacterSheetChecks.isAge(sheet.age)),
+                             ("a sex and a gender in theirs", [sheet.sex, sheet.gender].allSatisfy { CharacterSheetChecks.isSexOrGender($0, names: taken + [sheet.name]) })],
                             "**\(sheet.name)** (\(sheet.sex), \(sheet.gender), \(sheet.age)): \(sheet.personality) Fears: \(sheet.fears)")
                 }
             }
