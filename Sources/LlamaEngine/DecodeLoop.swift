@@ -480,6 +480,7 @@ final class DecodeLoop {
         }
         let tokensLeft = min(job.request.sampling.maxTokens - slot.produced, settings.contextPerSequence - slot.cachedTokens.count - 1)
         let requirement = slot.guide?.requirement(tokensLeft: tokensLeft) ?? .free
+        if requirement == .end { return finish(slot, reason: .endOfGeneration) }
         // A prose answer shorter than its minimum may not end yet, nor open a turn of its own; a
         // shaped one ends where its grammar does, which holding back the end would turn into a
         // failure.

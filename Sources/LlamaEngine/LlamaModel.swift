@@ -26,6 +26,9 @@ final class LlamaModel: @unchecked Sendable {
     /// back while an answer is shorter than its minimum, where a model that wants to stop would
     /// otherwise write a turn marker and go on with a made-up conversation.
     let endingTokens: [llama_token]
+    /// Per ASCII byte, the tokens that would open a line with it: those whose text begins with it
+    /// after spaces, and those that hold a line break followed by it. Found on first use.
+    private let lineOpeners = Mutex<[UInt8: (first: [llama_token], within: [llama_token])]>([:])
     /// One DRY sampler per setting, cloned for each answer: creating one searches the whole
     /// vocabulary for its sequence breakers, which would stall the engine thread per request.
     private let dryTemplates = Mutex<[RepetitionControl: DRYTemplate]>([:])
@@ -70,6 +73,28 @@ final class LlamaModel: @unchecked Sendable {
 
     func tokens(startingWith byte: UInt8) -> [llama_token] {
         tokensByFirstByte[Int(byte)]
+    }
+
+    /// The tokens that would open a line with `byte`: at a line start, those whose text begins
+    /// with it after spaces; anywhere, those that hold a line break followed (after spaces) by it.
+    func tokens(openingLinesWith byte: UInt8, atLineStart: Bool) -> [llama_token] {
+        let found = lineOpeners.withLock { openers in
+            if let known = openers[byte] { return known }
+            var first: [llama_token] = []
+            var within: [llama_token] = []
+            for token in 0..<llama_vocab_n_tokens(vocab) {
+                let bytes = Self.piece(of: token, vocab: vocab)
+                if bytes.first(where: { $0 != 0x20 && $0 != 0x09 }) == byte { first.append(token) }
+                var afterBreak = false
+                for piece in bytes {
+                    if piece == 0x0A { afterBreak = true } else if afterBreak, piece == byte { within.append(token); break }
+                    else if piece != 0x20, piece != 0x09 { afterBreak = false }
+                }
+            }
+            openers[byte] = (first, within)
+            return (first, within)
+        }
+        return atLineStart ? found.first + found.within : found.within
     }
 
     /// A fresh DRY sampler for these settings, or nil when llama.cpp could not make one.

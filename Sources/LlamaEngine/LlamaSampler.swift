@@ -102,6 +102,9 @@ final class LlamaSampler {
             }
             token = likeliestAllowed(among: tokens, logits: logits)
         }
+        if case .noLineOpening(let byte, let atLineStart) = requirement {
+            for opener in model.tokens(openingLinesWith: byte, atLineStart: atLineStart) { logits[Int(opener)] = -Float.infinity }
+        }
         if token == LLAMA_TOKEN_NULL {
             token = choose(from: logits, constrained: false)
             guard token != LLAMA_TOKEN_NULL else { return token }

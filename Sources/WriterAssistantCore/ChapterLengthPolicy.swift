@@ -5,13 +5,14 @@ public import WriterAssistantAPI
 /// the model wrote.
 ///
 /// Models count tokens, writers count words, and how many tokens a word takes depends on the
-/// tokenizer: about 1.2 for English prose with large vocabularies, 1.3 with the default model's,
-/// 1.5 with small ones. So the minimum is reckoned at the most tokens per word, and the maximum
-/// at the fewest: whatever the tokenizer, the minimum in tokens is at least the minimum in words,
-/// and the maximum no more than the maximum, and the answer, cut at its last sentence, in between.
+/// tokenizer and the text: from about 1.1 for plain English prose to 1.5. So both token bounds
+/// are reckoned at the most tokens per word: whatever the tokenizer, the minimum in tokens is at
+/// least the minimum in words, and the budget room enough for the words asked. Within them the
+/// words themselves decide: the engine ends the chapter at the first sentence end once it has
+/// the words asked (`ChapterGuide`), and a chapter still longer than the most allowed (from a
+/// model server, which takes no guide) is cut back to its last sentence within it.
 public struct ChapterLengthPolicy: Sendable, Equatable {
     public static let mostTokensPerWord = 1.5
-    public static let fewestTokensPerWord = 1.2
 
     public let asked: Int
     public let minimumWords: Int
@@ -25,7 +26,7 @@ public struct ChapterLengthPolicy: Sendable, Equatable {
 
     /// The answer's token budget: the most words allowed, within the server's prose budget.
     public func maxTokens(within budget: Int) -> Int {
-        min(budget, Int(Double(maximumWords) * Self.fewestTokensPerWord))
+        min(budget, Int(Double(maximumWords) * Self.mostTokensPerWord))
     }
 
     /// Tokens before which the model may not end the chapter: the fewest words allowed, and never
@@ -47,8 +48,9 @@ public struct ChapterLengthPolicy: Sendable, Equatable {
         case nextChapter
     }
 
-    /// The chapter's length against the range, and why it is outside when it is.
-    public func judge(words: Int, ending: Ending) -> ChapterLength {
+    /// The chapter's length against the range, and why it is outside when it is, or was cut to it
+    /// (`cutToRange`).
+    public func judge(words: Int, ending: Ending, cutToRange: Bool = false) -> ChapterLength {
         let within = (minimumWords...maximumWords).contains(words)
         let range = "the \(minimumWords)–\(maximumWords) asked (\(asked) words, give or take a quarter)"
         var note: String?
@@ -67,6 +69,8 @@ public struct ChapterLengthPolicy: Sendable, Equatable {
             }
         } else if words > maximumWords {
             note = "The model wrote \(words) words, more than \(range)."
+        } else if cutToRange {
+            note = "The model wrote past \(range); the chapter ends at its last complete sentence within them, at \(words) words."
         }
         return ChapterLength(asked: asked, minimum: minimumWords, maximum: maximumWords, withinTolerance: within, note: note)
     }

@@ -31,22 +31,27 @@ extension GenerateChapterRequest: WritingOperation {
         let policy = lengthPolicy
         var sampling = settings.prose(wanting: policy.maxTokens(within: settings.chapterMaxTokens))
         sampling.minTokens = policy.minTokens(within: settings.chapterMaxTokens)
-        return AnswerPlan(sampling: sampling)
+        return AnswerPlan(sampling: sampling, guide: ChapterGuide(minTokens: sampling.minTokens, endAfterWords: policy.asked))
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {
         guard let reading = ProseAnswer.reading(answer.text, stoppedAtLimit: answer.stoppedAtLimit, endsAtHeading: true) else {
             throw FeedbackFailure(.parsingError, "The model wrote no chapter.")
         }
-        let words = ProseAnswer.wordCount(reading.text)
         let policy = lengthPolicy
+        var text = reading.text
+        var words = ProseAnswer.wordCount(text)
+        var cut = false
+        if words > policy.maximumWords, let kept = ProseAnswer.sentences(of: text, withinWords: policy.maximumWords) {
+            (text, words, cut) = (kept, ProseAnswer.wordCount(kept), true)
+        }
         let ending: ChapterLengthPolicy.Ending =
             if reading.ranIntoHeading { .nextChapter }
             else if !answer.stoppedAtLimit { .model }
             else if answer.maxTokens < policy.maxTokens(within: .max) { .serverLimit(answer.maxTokens) }
             else { .rangeBudget }
         return GenerateChapterResult(
-            chapterText: reading.text, wordCount: words, length: policy.judge(words: words, ending: ending),
+            chapterText: text, wordCount: words, length: policy.judge(words: words, ending: ending, cutToRange: cut),
             contextMetadata: answer.metadata(truncated: reading.truncated))
     }
 }

@@ -37,6 +37,30 @@ public enum ProseAnswer {
         return prose.trimmed.nilIfEmpty.map { Reading(text: $0, truncated: true, ranIntoHeading: false) }
     }
 
+    /// The text up to its last sentence end within its first `limit` words, or nil when no
+    /// sentence ends within them.
+    public static func sentences(of text: String, withinWords limit: Int) -> String? {
+        var counted = 0
+        var end = text.endIndex
+        var inWord = false
+        for index in text.indices {
+            let character = text[index]
+            if character.isWhitespace {
+                inWord = false
+            } else if !inWord {
+                inWord = true
+                // Words as `wordCount` counts them: only runs that hold a letter or digit.
+                let run = text[index...].prefix { !$0.isWhitespace }
+                guard run.contains(where: { $0.isLetter || $0.isNumber }) else { continue }
+                counted += 1
+                if counted > limit { end = index; break }
+            }
+        }
+        let head = String(text[..<end])
+        guard let last = lastSentenceEnd(in: head) else { return nil }
+        return String(head[...last]).trimmed.nilIfEmpty
+    }
+
     /// Words as a writer counts them: runs of characters between spaces that hold a letter or digit.
     public static func wordCount(_ text: String) -> Int {
         text.split(whereSeparator: \.isWhitespace).count { $0.contains { $0.isLetter || $0.isNumber } }

@@ -111,6 +111,23 @@ import WriterAssistantTestSupport
         #expect(closed.stopReason == .endOfGeneration && closed.completionTokens < 40, "\(answer.1)")
     }
 
+    /// A chapter guided not to open a heading before its minimum writes none, though the same
+    /// greedy answer unguided does.
+    @Test func aGuidedChapterOpensNoHeadingBeforeItsMinimum() async throws {
+        let engine = try await TestModel.shared()
+        let prompt = try await Self.prompt(
+            engine, "Write the outline of a story as three Markdown headings, each on its own line and starting with ##, with a sentence under each.")
+        let headings = { (text: String) in
+            text.split(separator: "\n").dropFirst().filter { $0.drop { $0 == " " || $0 == "\t" }.hasPrefix("#") }.count
+        }
+        var sampling = Self.greedy
+        sampling.maxTokens = 120
+        let free = try await Self.run(engine, GenerationRequest(prompt: prompt, sampling: sampling))
+        #expect(headings(free.1) > 0, "the unguided answer has headings: \(free.1)")
+        let guided = try await Self.run(engine, GenerationRequest(prompt: prompt, sampling: sampling, guide: ChapterGuide(minTokens: 120)))
+        #expect(headings(guided.1) == 0, "\(guided.1)")
+    }
+
     @Test func reportsPromptProgressInChunksThenTextThenASummary() async throws {
         let engine = try await TestModel.shared()
         let story = Array(repeating: "The lighthouse keeper counted ships every night.", count: 80).joined(separator: " ")

@@ -46,14 +46,14 @@ import WriterAssistantTestSupport
 
     @Test func aChapterIsBudgetedForTheWordsAskedWithinTheServersLimit() {
         let settings = OperationPipeline.Configuration(chapterMaxTokens: 1_500)
-        // 60 words asked: at most 75, at 1.2 tokens a word.
-        #expect(OperationSamples.generateChapter.answerPlan(settings).sampling.maxTokens == 90)
+        // 60 words asked: at most 75, at 1.5 tokens a word.
+        #expect(OperationSamples.generateChapter.answerPlan(settings).sampling.maxTokens == 112)
         var long = OperationSamples.generateChapter
         long.targetWords = 5_000
         #expect(long.answerPlan(settings).sampling.maxTokens == 1_500)
         // None asked: the default 600 words' most, 750.
         long.targetWords = nil
-        #expect(long.answerPlan(settings).sampling.maxTokens == 900)
+        #expect(long.answerPlan(settings).sampling.maxTokens == 1_125)
         #expect(long.answerPlan(settings).constraint == nil, "prose is free text")
     }
 

@@ -18,14 +18,15 @@ import MeasurementSupport
     static let request = RealModelTests.story
 
     static func withServer<T: Sendable>(
-        peers: [LlamaCppPeer], maxTokens: Int = 300, _ body: @Sendable (TestServer, RemotePool) async throws -> T
+        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4,
+        _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
         let loader = ModelLoadingService(host: host, modelName: "peer", logger: TestServer.quietLogger) {
             try await RemotePool.connect(.init(
-                // The peers queue requests (started with --interrupt_requests False), so they may
-                // be sent several at once, as before their dialect had a default of its own.
-                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, parallel: 4) },
+                // Peers that queue requests (started with --interrupt_requests False) may be sent
+                // several at once; nil leaves it to the dialect's default.
+                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, parallel: parallel) },
                 checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens)
@@ -93,17 +94,27 @@ import MeasurementSupport
 
     /// The prompt tokens the real server counts for a chat body, asked without streaming.
     static func promptTokens(of body: Data, at peer: LlamaCppPeer) async throws -> Int {
+        try await usage(of: body, at: peer, count: "prompt_tokens") { object in
+            object["max_tokens"] = 1
+            object.removeValue(forKey: "grammar")
+        }
+    }
+
+    /// One of the token counts the real server reports for a chat body (`prompt_tokens`,
+    /// `completion_tokens`), asked without streaming, after `adjust` changes the body.
+    static func usage(
+        of body: Data, at peer: LlamaCppPeer, count: String, adjust: (inout [String: Any]) -> Void = { _ in }
+    ) async throws -> Int {
         var object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         object["stream"] = false
-        object["max_tokens"] = 1
-        object.removeValue(forKey: "grammar")
+        adjust(&object)
         var request = HTTPClientRequest(url: peer.baseURL + "/chat/completions")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: object)))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let answer = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any]
-        return try #require((answer?["usage"] as? [String: Any])?["prompt_tokens"] as? Int)
+        return try #require((answer?["usage"] as? [String: Any])?[count] as? Int)
     }
 
     /// A chapter's minimum length reaches llama-cpp-python as its `min_tokens`, which it keeps:
@@ -117,25 +128,12 @@ import MeasurementSupport
         let prompt = PreparedPrompt(
             messages: [ChatMessage(role: .user, content: "Answer with one word only, yes or no: is snow cold?")], tokenCount: 30)
         let free = try ChatCompletionBody.encode(GenerationRequest(prompt: prompt, sampling: sampling), model: "default", dialect: .llamaCpp, contextLength: 2048)
-        #expect(try await Self.completionTokens(of: free, at: peer) < 40)
+        #expect(try await Self.usage(of: free, at: peer, count: "completion_tokens") < 40)
         sampling.minTokens = 40
         let held = try ChatCompletionBody.encode(GenerationRequest(prompt: prompt, sampling: sampling), model: "default", dialect: .llamaCpp, contextLength: 2048)
-        #expect(try await Self.completionTokens(of: held, at: peer) >= 40)
+        #expect(try await Self.usage(of: held, at: peer, count: "completion_tokens") >= 40)
         let openAI = try ChatCompletionBody.encode(GenerationRequest(prompt: prompt, sampling: sampling), model: "default", dialect: .openai, contextLength: 2048)
         #expect(!String(decoding: openAI, as: UTF8.self).contains("min_tokens"))
-    }
-
-    /// The answer tokens the real server counts for a chat body, asked without streaming.
-    static func completionTokens(of body: Data, at peer: LlamaCppPeer) async throws -> Int {
-        var object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
-        object["stream"] = false
-        var request = HTTPClientRequest(url: peer.baseURL + "/chat/completions")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: object)))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-        let answer = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any]
-        return try #require((answer?["usage"] as? [String: Any])?["completion_tokens"] as? Int)
     }
 
     /// A chapter that spells the model's markers must reach the server as text: its tokenizer
@@ -267,6 +265,49 @@ import MeasurementSupport
             #expect(health.modelServers?.map(\.generations) == pool.upstreamStatus.map(\.generationsTaken))
             let metrics = String(buffer: try await server.get("/metrics").body.collect(upTo: 1 << 20))
             #expect(metrics.contains(#"writer_assistant_model_server_generations{server="http://127.0.0.1:\#(peers[1 - chosen].port)"} 1"#), "\(metrics)")
+        }
+    }
+
+    /// Two llama-cpp-python servers as they start by default, which cut off the answer they are
+    /// writing when another request arrives (a health check included): a panel of four raters on
+    /// one story, at once, is answered whole on both endpoints, since the detected dialect is sent
+    /// one generation at a time and only idle servers are checked.
+    @Test func aPanelThroughTwoServersAtTheirDefaultsIsAnsweredWhole() async throws {
+        let peers = [LlamaCppPeer(interruptsRequests: true), LlamaCppPeer(interruptsRequests: true)]
+        try await peers[0].start()
+        defer { peers[0].stop() }
+        try await peers[1].start()
+        defer { peers[1].stop() }
+        try await Self.withServer(peers: peers, maxTokens: 200, parallel: nil) { server, pool in
+            let raters = ["You judge pacing.", "You judge dialogue.", "You judge the setting.", "You judge the stakes."].map { prompt in
+                var request = Self.request
+                request.raterPrompt = prompt
+                return request
+            }
+            let synchronous = try await withThrowingTaskGroup(of: Int.self) { group in
+                for rater in raters {
+                    group.addTask {
+                        let response = try await server.post("/api/v1/rater-feedback", json: rater)
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        let decoded = try? JSONDecoder().decode(RaterFeedbackResult.self, from: Data(buffer: body))
+                        return response.status == .ok && decoded != nil ? 200 : Int(response.status.code)
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(synchronous == [200, 200, 200, 200])
+            let streamed = try await withThrowingTaskGroup(of: String.self) { group in
+                for rater in raters {
+                    group.addTask {
+                        let (_, events) = try await server.stream(rater)
+                        if case .result = events.last?.event { return "result" }
+                        return "\(events.last.map { "\($0.event)" } ?? "nothing")"
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(streamed == ["result", "result", "result", "result"])
+            #expect(pool.upstreamStatus.map(\.generationsTaken).reduce(0, +) == 8)
         }
     }
 }
