@@ -36,6 +36,11 @@ public final class RemotePool: LanguageModel {
         var health: [UpstreamHealth]
         /// Round-robin's position.
         var turn = 0
+        /// Generations routed to each upstream and not yet handed to it. Counted with the ones it
+        /// holds, so that requests arriving together see each other: without them, a panel of
+        /// raters routed at once all find the story's upstream free and queue there one behind
+        /// another while the others stand idle.
+        var reserved: [Int]
     }
 
     private let upstreams: [RemoteEngine]
@@ -47,7 +52,7 @@ public final class RemotePool: LanguageModel {
     private init(upstreams: [RemoteEngine], health: [UpstreamHealth], routing: UpstreamRouter.Policy) {
         self.upstreams = upstreams
         router = UpstreamRouter(policy: routing)
-        state = Mutex(State(health: health))
+        state = Mutex(State(health: health, reserved: Array(repeating: 0, count: upstreams.count)))
     }
 
     /// Asks every upstream for its models. Those that answer serve at once; the others are left
@@ -172,19 +177,31 @@ public final class RemotePool: LanguageModel {
         let key = Self.routingKey(of: request)
         let order = state.withLock { state in
             state.turn &+= 1
-            return router.order(key: key, turn: state.turn, zip(upstreams, state.health).map { engine, health in
-                engine.routingView(isUp: health.isUp)
+            let order = router.order(key: key, turn: state.turn, upstreams.indices.map { index in
+                var view = upstreams[index].routingView(isUp: state.health[index].isUp)
+                view.inFlight += state.reserved[index]
+                return view
             })
+            if let first = order.first { state.reserved[first] += 1 }
+            return order
         }
         let work = Task { [self] in
             var announced = false
             var lastFailure = LanguageModelError.queueFull(limit: upstreams.map(\.queueLimit).reduce(0, +))
+            var reservation = order.first
+            // Given back however the loop ends, the first upstream's once it holds the generation.
+            defer { if let reservation { state.withLock { $0.reserved[reservation] -= 1 } } }
             for index in order {
                 // A writer who left while one upstream failed wants no answer from the next.
                 if Task.isCancelled { break }
                 var wrote = false
+                let events = upstreams[index].generate(request)
+                if let held = reservation {
+                    state.withLock { $0.reserved[held] -= 1 }
+                    reservation = nil
+                }
                 do {
-                    for try await event in upstreams[index].generate(request) {
+                    for try await event in events {
                         switch event {
                         case .promptEvaluationStarted:
                             // Said once, however many upstreams the request meets.

@@ -110,6 +110,38 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// Generations routed at the same moment see each other: a panel of four raters on one story,
+    /// sent to two upstreams that each write one answer at a time (llama-cpp-python's server), is
+    /// shared two and two, rather than queued four deep on the story's upstream beside an idle one.
+    @Test func generationsRoutedTogetherSpillToAnIdleUpstream() async throws {
+        let a = ScriptedPeer(.answer(Self.pieces, pause: .milliseconds(30)))
+        let b = ScriptedPeer(.answer(Self.pieces, pause: .milliseconds(30)))
+        try await Self.withTwo(a, b) { first, second in
+            let pool = try await RemotePool.connect(.init(
+                upstreams: [first, second].map { RemoteEngine.Configuration(baseURL: $0, parallel: 1, connectTimeout: .seconds(2)) },
+                checkInterval: .seconds(60)))
+            defer { pool.shutdown() }
+            // Routed one after another before any has reached its upstream.
+            let streams = (0..<4).map { _ in pool.generate(Self.request(story: "The lighthouse keeper's story")) }
+            let answers = await withTaskGroup(of: String.self) { group in
+                for stream in streams {
+                    group.addTask {
+                        var text = ""
+                        do {
+                            for try await event in stream { if case .text(let piece) = event { text += piece } }
+                        } catch {
+                            return "failed: \(error)"
+                        }
+                        return text
+                    }
+                }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(answers == Array(repeating: RemoteEngineTests.answer, count: 4))
+            #expect(pool.upstreamStatus.map(\.generationsTaken) == [2, 2])
+        }
+    }
+
     @Test func aBusyUpstreamPassesTheGenerationToTheNextBeforeItsFirstToken() async throws {
         let busy = ScriptedPeer(.status(503)), ready = ScriptedPeer(.answer(Self.pieces))
         try await Self.withTwo(busy, ready) { busyURL, readyURL in
