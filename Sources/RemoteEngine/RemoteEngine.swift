@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Tracing
 import NIOPosix
 import Synchronization
 import WriterAssistantClient
@@ -116,6 +117,8 @@ public final class RemoteEngine: LanguageModel {
         var settings = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(3), read: timeAmount(configuration.readTimeout)))
+        // The engine traces its own requests (`stream`), with the model server's address.
+        settings.tracing.tracer = nil
         settings.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.parallel ?? RemoteDialect.openai.defaultParallel))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
@@ -314,7 +317,19 @@ public final class RemoteEngine: LanguageModel {
                 let arrived = ContinuousClock.now
                 try await slots.acquire()
                 defer { slots.release() }
-                try await stream(request, waited: (ContinuousClock.now - arrived).inSeconds, to: continuation)
+                let waited = (ContinuousClock.now - arrived).inSeconds
+                // Named and described as OpenTelemetry's conventions for HTTP clients say, the
+                // address without credentials.
+                try await withSpan("POST", ofKind: .client) { span in
+                    let url = URL(string: resolvedDialect.chatURL(configuration.endpoint))
+                    span.attributes["http.request.method"] = "POST"
+                    span.attributes["server.address"] = url?.host ?? ""
+                    if let port = url?.port { span.attributes["server.port"] = port }
+                    span.attributes["url.path"] = url?.path ?? ""
+                    span.attributes["writer_assistant.model_server"] = configuration.label
+                    span.attributes["writer_assistant.queue_seconds"] = waited
+                    try await stream(request, waited: waited, span: span, to: continuation)
+                }
             } catch where !Task.isCancelled && !(error is CancellationError) {
                 // (A client that left cancelled the request; that is no failure of the peer.)
                 failure = error as? LanguageModelError ?? .peerFailed(reason: "the request failed")
@@ -347,7 +362,10 @@ public final class RemoteEngine: LanguageModel {
     /// that sends more is not streaming an answer.
     static let largestStream = 16 << 20
 
-    private func stream(_ request: GenerationRequest, waited: Double, to continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws {
+    private func stream(
+        _ request: GenerationRequest, waited: Double, span: any Span,
+        to continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation
+    ) async throws {
         let dialect = resolvedDialect
         guard let model = model.withLock({ $0 }), dialect != .auto else {
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) has not yet said which model it serves")
@@ -357,6 +375,7 @@ public final class RemoteEngine: LanguageModel {
         http.headers.add(name: "Content-Type", value: "application/json")
         http.headers.add(name: "Accept", value: dialect.streamType)
         Self.authorize(&http, configuration)
+        TraceHeaders.inject(into: &http.headers)
         http.body = .bytes(ByteBuffer(bytes: try ChatCompletionBody.encode(
             request, model: model, dialect: dialect, contextLength: configuration.contextLength,
             cacheSalt: takesCacheSalt.load(ordering: .relaxed) ? request.cachePartition : nil)))
@@ -380,6 +399,7 @@ public final class RemoteEngine: LanguageModel {
             }
             throw LanguageModelError.peerUnavailable(reason: "\(configuration.displayName) did not answer")
         }
+        span.attributes["http.response.status_code"] = Int(response.status.code)
         switch response.status.code {
         case 200..<300: break
         case 429, 503: throw LanguageModelError.peerBusy(status: Int(response.status.code))

@@ -1,6 +1,7 @@
 public import Logging
 public import WriterAssistantAPI
 public import WriterAssistantLLM
+import Tracing
 
 /// Runs one operation (a rater's feedback, a chapter, an editor's review…) over one story and
 /// reports each phase as it begins.
@@ -103,10 +104,34 @@ public struct OperationPipeline: Sendable {
 
     /// Runs the request, handing each event to `emit` as soon as it exists. Returns without a final
     /// event only when the calling task is cancelled.
+    ///
+    /// The run is a span of the active tracer (a child of the request's, where one is active), its
+    /// phases the span's events and the model's work a child span; without a tracer these cost
+    /// nothing.
     public func run<Operation: WritingOperation>(
         _ request: Operation,
         options: Options = Options(),
         logger: Logger = Self.silentLogger,
+        emit: @escaping @Sendable (OperationEvent<Operation.Result>) async -> Void
+    ) async {
+        await withSpan(Operation.operationName) { span in
+            await perform(request, options: options, logger: logger) { event in
+                switch event {
+                case .status(let phase, _, _): span.addEvent(SpanEvent(name: phase.rawValue))
+                case .error(_, let code):
+                    span.attributes["writer_assistant.error_code"] = code.rawValue
+                    span.setStatus(SpanStatus(code: .error, message: code.rawValue))
+                case .token, .result: break
+                }
+                await emit(event)
+            }
+        }
+    }
+
+    private func perform<Operation: WritingOperation>(
+        _ request: Operation,
+        options: Options,
+        logger: Logger,
         emit: @escaping @Sendable (OperationEvent<Operation.Result>) async -> Void
     ) async {
         let started = ContinuousClock.now
@@ -186,6 +211,30 @@ public struct OperationPipeline: Sendable {
         let request = GenerationRequest(
             prompt: prompt.prompt, sampling: plan.sampling, constraint: plan.constraint, guide: plan.guide,
             affinity: prompt.affinity, cachePartition: options.cachePartition)
+        // Named and described as OpenTelemetry's conventions for generative AI name them, so that
+        // a tracing backend shows them as model calls.
+        return try await withSpan("chat \(model.descriptor.name)") { span in
+            span.attributes["gen_ai.operation.name"] = "chat"
+            span.attributes["gen_ai.request.model"] = model.descriptor.name
+            span.attributes["gen_ai.request.max_tokens"] = plan.sampling.maxTokens
+            let generation = try await generate(request, with: model, options: options, status: status, answerName: answerName, emit: emit)
+            let summary = generation.summary
+            span.attributes["gen_ai.usage.input_tokens"] = summary.promptTokens
+            span.attributes["gen_ai.usage.output_tokens"] = summary.completionTokens
+            span.attributes["writer_assistant.cached_tokens"] = summary.reusedPromptTokens
+            span.attributes["gen_ai.response.finish_reasons"] = ["\(summary.stopReason)"]
+            return generation
+        }
+    }
+
+    private static func generate<Result: OperationResult>(
+        _ request: GenerationRequest,
+        with model: any LanguageModel,
+        options: Options,
+        status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>,
+        answerName: String,
+        emit: @escaping @Sendable (OperationEvent<Result>) async -> Void
+    ) async throws -> Generation {
         var text = ""
         var writing = false
         do {

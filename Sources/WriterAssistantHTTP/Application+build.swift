@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     /// Bytes of request bodies held at once, being read or decoded; bodies that do not fit beside
     /// them are answered 503 (`SERVER_BUSY`, `Retry-After`).
     public var maxBodyMemory: Int
+    /// Where request traces go; nil traces nothing.
+    public var traces: TraceExport?
 
     public init(
         host: String = "127.0.0.1",
@@ -52,7 +54,8 @@ public struct ServerConfiguration: Sendable {
         writerNames: [String: String] = [:],
         shutdownGracePeriod: Duration = .seconds(30),
         maxConnections: Int = 512,
-        maxBodyMemory: Int = 64 << 20
+        maxBodyMemory: Int = 64 << 20,
+        traces: TraceExport? = nil
     ) {
         self.host = host
         self.port = port
@@ -69,6 +72,7 @@ public struct ServerConfiguration: Sendable {
         self.shutdownGracePeriod = shutdownGracePeriod
         self.maxConnections = maxConnections
         self.maxBodyMemory = maxBodyMemory
+        self.traces = traces
     }
 }
 
@@ -88,6 +92,13 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
     let router = Router(context: ServerRequestContext.self)
+    if configuration.traces != nil {
+        // First of all, so that every request has its span, refusals included, continuing the
+        // trace of a proxy's `traceparent`. The server runs under the export's tracer
+        // (`withServerTracer`).
+        // A search's words and a rater's name are the writer's own: kept out of the traces.
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["q", "rater"]))
+    }
     // Outermost, so that every answer, refusals included, carries them.
     router.add(middleware: SecurityHeadersMiddleware())
     // Then, so that every answer, refusals included, carries its request id and is counted.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Tracing
 import WriterAssistantAPI
 import WriterAssistantLLM
 
@@ -23,6 +24,9 @@ struct RequestObservationMiddleware: RouterMiddleware {
         let id = request.headers[.requestID].flatMap(Self.usableID) ?? UUID().uuidString.lowercased()
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
+        if let trace = ServiceContext.current, let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: trace) {
+            span.attributes["writer_assistant.request_id"] = id
+        }
         let record = context.record
         let started = ContinuousClock.now
         var response: Response

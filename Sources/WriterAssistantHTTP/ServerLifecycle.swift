@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
+public import Tracing
 public import UnixSignals
 
 /// Runs a built server until it is told to stop: SIGTERM or SIGINT (when `signals` has them)
@@ -8,13 +9,19 @@ public import UnixSignals
 /// with `SERVER_SHUTTING_DOWN`. A client that stopped reading can still hold its connection open
 /// on a full socket, so the shutdown is bounded: shortly after the grace everything left is
 /// cancelled, and the server stops regardless.
+///
+/// `traceExport`, the service of `TraceExport.start`, is stopped after the server, so that the
+/// spans of the last answers are sent.
 public func serverServiceGroup(
     running app: some ApplicationProtocol,
     configuration: ServerConfiguration,
     logger: Logger,
-    signals: [UnixSignal] = []
+    signals: [UnixSignal] = [],
+    traceExport: (any Service)? = nil
 ) -> ServiceGroup {
-    var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: signals, logger: logger)
+    // Stopped in the reverse order.
+    let services: [any Service] = (traceExport.map { [$0] } ?? []) + [app]
+    var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: logger)
     group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + ServerConfiguration.shutdownMargin
     group.maximumCancellationDuration = ServerConfiguration.shutdownMargin
     return ServiceGroup(configuration: group)
@@ -23,4 +30,11 @@ public func serverServiceGroup(
 extension ServerConfiguration {
     /// How long after the grace connections that still hold on are cancelled.
     public static let shutdownMargin = Duration.seconds(3)
+}
+
+/// Runs `body` (the server's service group) with `tracer` as the tracer of every task it starts,
+/// or as it is without one.
+public func withServerTracer<T>(_ tracer: (any Tracer)?, _ body: () async throws -> T) async throws -> T {
+    guard let tracer else { return try await body() }
+    return try await withTracer(tracer) { try await body() }
 }

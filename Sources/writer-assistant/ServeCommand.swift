@@ -171,6 +171,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("Log level: trace, debug, info, notice, warning, error", .logLevel))
     var logLevel: String?
 
+    @Option(help: "An OpenTelemetry collector's OTLP/HTTP address (http://collector:4318) to send request traces to (default: none, no traces).")
+    var otlpEndpoint: String?
+
     /// The flags given, as the first provider of the settings.
     var commandLineProvider: InMemoryProvider {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
@@ -224,6 +227,7 @@ struct ServeCommand: AsyncParsableCommand {
         set(.apiKeyFile, apiKeyFile.map { .string($0) })
         set(.shutdownGrace, shutdownGrace.map { .int($0) })
         set(.logLevel, logLevel.map { .string($0) })
+        set(.otlpEndpoint, otlpEndpoint.map { .string($0) })
         return InMemoryProvider(name: "command line", values: values)
     }
 
@@ -280,9 +284,15 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             configuration: settings.server, host: host, modelLoader: loader, library: libraryHost, libraryOpener: libraryOpener,
             logger: logger)
-        let services = serverServiceGroup(running: app, configuration: settings.server, logger: logger, signals: [.sigterm, .sigint])
+        let traces = try settings.server.traces.map { export in
+            let traces = try export.start(logger: logger)
+            logger.info("Sending traces", metadata: ["collector": "\(export.tracesURL)"])
+            return traces
+        }
+        let services = serverServiceGroup(
+            running: app, configuration: settings.server, logger: logger, signals: [.sigterm, .sigint], traceExport: traces?.service)
         do {
-            try await services.run()
+            try await withServerTracer(traces?.tracer) { try await services.run() }
         } catch is CancellationError {
             // The grace and its margin ran out with a connection still held: it was cancelled.
             logger.warning("Stopped after cancelling the answers still held up after the grace")

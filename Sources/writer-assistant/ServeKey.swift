@@ -50,6 +50,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case apiKeyFile = "api.key.file"
     case shutdownGrace = "shutdown.grace"
     case logLevel = "log.level"
+    case otlpEndpoint = "otlp.endpoint"
 
     var key: ConfigKey { ConfigKey(rawValue) }
     var absoluteKey: AbsoluteConfigKey { AbsoluteConfigKey(rawValue.split(separator: ".").map(String.init)) }

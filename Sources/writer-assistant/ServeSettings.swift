@@ -73,7 +73,8 @@ struct ServeSettings {
             writerNames: writerNames,
             shutdownGracePeriod: .seconds(try value.int(.shutdownGrace)),
             maxConnections: try value.int(.maxConnections),
-            maxBodyMemory: try value.int(.maxBodyMemory) << 20)
+            maxBodyMemory: try value.int(.maxBodyMemory) << 20,
+            traces: try value.optionalString(.otlpEndpoint).flatMap { $0.isEmpty ? nil : TraceExport(endpoint: $0) })
 
         let modelPath = try value.optionalString(.modelPath)
         if let modelPath, !modelPath.isEmpty {
@@ -212,6 +213,10 @@ struct ServeSettings {
             check(remote.contextLength <= 0 || server.pipeline.chapterMaxTokens < remote.contextLength,
                   "--chapter-max-tokens (\(server.pipeline.chapterMaxTokens)) must be less than --context-size "
                       + "(\(remote.contextLength)): the chapter is reserved in the context window, and the story needs room too.")
+        }
+        if let traces = server.traces {
+            check(traces.endpoint.hasPrefix("http://") || traces.endpoint.hasPrefix("https://"),
+                  "--otlp-endpoint must start with http:// or https:// (got \(traces.endpoint)).")
         }
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")

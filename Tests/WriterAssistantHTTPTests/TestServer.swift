@@ -44,9 +44,10 @@ struct TestServer {
         ) { port in
             portContinuation.yield(port)
         }
-        let services = serverServiceGroup(running: app, configuration: configuration, logger: logger)
+        let traces = try configuration.traces?.start(logger: logger)
+        let services = serverServiceGroup(running: app, configuration: configuration, logger: logger, traceExport: traces?.service)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
+            group.addTask { try await withServerTracer(traces?.tracer) { try await services.run() } }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             do {

@@ -1,0 +1,51 @@
+public import Logging
+import OTel
+public import ServiceLifecycle
+public import Tracing
+
+/// Traces of the server's requests, sent to an OpenTelemetry collector over OTLP/HTTP: a span per
+/// request (its route, status and request id), the operation's span with its phases as events,
+/// and the model's work beneath it (a model server's address and status in remote mode). Off
+/// unless an endpoint is given; the usual `OTEL_*` variables (service name, headers, sampler)
+/// apply on top.
+public struct TraceExport: Sendable {
+    public enum Encoding: Sendable {
+        /// OTLP's default, which every collector takes.
+        case protobuf
+        case json
+    }
+
+    /// The collector's OTLP/HTTP address (`http://collector:4318`), or its traces path in full
+    /// (`…/v1/traces`).
+    public var endpoint: String
+    public var encoding: Encoding
+    /// How long finished spans wait to be sent together.
+    public var batchDelay: Duration
+
+    public init(endpoint: String, encoding: Encoding = .protobuf, batchDelay: Duration = .seconds(5)) {
+        self.endpoint = endpoint
+        self.encoding = encoding
+        self.batchDelay = batchDelay
+    }
+
+    /// Where spans are posted: the traces path of the collector's address unless it was given.
+    public var tracesURL: String {
+        var base = endpoint
+        while base.hasSuffix("/") { base.removeLast() }
+        return base.hasSuffix("/v1/traces") ? base : base + "/v1/traces"
+    }
+
+    /// The tracer to run the server under (`withTracer`) and the service that sends its spans,
+    /// which flushes what is left when it stops. The process-wide tracer is left alone, so that
+    /// several servers in one process (as in tests) each trace to their own collector.
+    public func start(logger: Logger) throws -> (tracer: any Tracer, service: any Service) {
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = "writer-assistant"
+        configuration.diagnosticLogger = .custom(logger)
+        configuration.traces.otlpExporter.endpoint = tracesURL
+        configuration.traces.otlpExporter.protocol = encoding == .json ? .httpJSON : .httpProtobuf
+        configuration.traces.batchSpanProcessor.scheduleDelay = batchDelay
+        let (tracer, service) = try OTel.makeTracingBackend(configuration: configuration)
+        return (tracer, service)
+    }
+}
