@@ -239,7 +239,11 @@ let package = Package(
         // Stand-ins and helpers shared by the test targets.
         .target(
             name: "WriterAssistantTestSupport",
-            dependencies: ["WriterAssistantAPI", "WriterAssistantLLM", "LlamaEngine"],
+            dependencies: [
+                "WriterAssistantAPI", "WriterAssistantLLM", "LlamaEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),

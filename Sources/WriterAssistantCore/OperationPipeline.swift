@@ -217,50 +217,37 @@ public struct OperationPipeline: Sendable {
             span.attributes["gen_ai.operation.name"] = "chat"
             span.attributes["gen_ai.request.model"] = model.descriptor.name
             span.attributes["gen_ai.request.max_tokens"] = plan.sampling.maxTokens
-            let generation = try await generate(request, with: model, options: options, status: status, answerName: answerName, emit: emit)
-            let summary = generation.summary
-            span.attributes["gen_ai.usage.input_tokens"] = summary.promptTokens
-            span.attributes["gen_ai.usage.output_tokens"] = summary.completionTokens
-            span.attributes["writer_assistant.cached_tokens"] = summary.reusedPromptTokens
-            span.attributes["gen_ai.response.finish_reasons"] = ["\(summary.stopReason)"]
-            return generation
-        }
-    }
-
-    private static func generate<Result: OperationResult>(
-        _ request: GenerationRequest,
-        with model: any LanguageModel,
-        options: Options,
-        status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>,
-        answerName: String,
-        emit: @escaping @Sendable (OperationEvent<Result>) async -> Void
-    ) async throws -> Generation {
-        var text = ""
-        var writing = false
-        do {
-            for try await event in model.generate(request) {
-                switch event {
-                case .promptEvaluationStarted:
-                    await emit(status(.evaluating))
-                case .promptEvaluationProgress:
-                    continue
-                case .text(let piece):
-                    if !writing {
-                        writing = true
-                        await emit(status(.generatingFeedback))
+            var text = ""
+            var writing = false
+            do {
+                for try await event in model.generate(request) {
+                    switch event {
+                    case .promptEvaluationStarted:
+                        await emit(status(.evaluating))
+                    case .promptEvaluationProgress:
+                        continue
+                    case .text(let piece):
+                        if !writing {
+                            writing = true
+                            await emit(status(.generatingFeedback))
+                        }
+                        text += piece
+                        if options.includeTokens { await emit(.token(text: piece)) }
+                    case .finished(let summary):
+                        if !writing { await emit(status(.generatingFeedback)) }
+                        span.attributes["gen_ai.usage.input_tokens"] = summary.promptTokens
+                        span.attributes["gen_ai.usage.output_tokens"] = summary.completionTokens
+                        span.attributes["writer_assistant.cached_tokens"] = summary.reusedPromptTokens
+                        span.attributes["gen_ai.response.finish_reasons"] = ["\(summary.stopReason)"]
+                        return Generation(text: text, summary: summary)
                     }
-                    text += piece
-                    if options.includeTokens { await emit(.token(text: piece)) }
-                case .finished(let summary):
-                    if !writing { await emit(status(.generatingFeedback)) }
-                    return Generation(text: text, summary: summary)
                 }
+            } catch let error as LanguageModelError {
+                throw failure(for: error, answerName: answerName)
             }
-        } catch let error as LanguageModelError {
-            throw failure(for: error, answerName: answerName)
+            // The stream ends without `finished` only when this task was cancelled.
+            throw CancellationError()
         }
-        // The stream ends without `finished` only when this task was cancelled.
-        throw CancellationError()
     }
 
     private static func failure(for error: LanguageModelError, answerName: String) -> FeedbackFailure {

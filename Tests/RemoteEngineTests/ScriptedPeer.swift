@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Synchronization
+import WriterAssistantTestSupport
 
 /// A small OpenAI-compatible server on loopback that answers as scripted: for what a real peer
 /// cannot be made to do on cue (refuse with 429, send a malformed chunk, break off mid-answer,
@@ -88,18 +89,8 @@ final class ScriptedPeer: Sendable {
                 return respondAsOllama()
             }
         }
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "scripted-peer")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(); return nil }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            defer { group.cancelAll() }
-            return try await body("http://127.0.0.1:\(port)/v1")
+        return try await TestListener.serve(router, port: port, label: "scripted-peer") { port in
+            try await body("http://127.0.0.1:\(port)/v1")
         }
     }
 

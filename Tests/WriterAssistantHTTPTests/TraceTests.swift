@@ -180,24 +180,3 @@ final class RecordingModelServer: Sendable {
         return try await TestListener.serve(router, label: "recording-model-server") { port in try await body("http://127.0.0.1:\(port)/v1") }
     }
 }
-
-/// A Hummingbird app on a free loopback port for the duration of `body`.
-enum TestListener {
-    static func serve<T: Sendable>(
-        _ router: Router<BasicRequestContext>, label: String, _ body: @Sendable (Int) async throws -> T
-    ) async throws -> T {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: label)
-        logger.logLevel = .critical
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portContinuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(); return nil }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            defer { group.cancelAll() }
-            return try await body(port)
-        }
-    }
-}
