@@ -195,10 +195,16 @@ public final class RemotePool: LanguageModel {
                 // A writer who left while one upstream failed wants no answer from the next.
                 if Task.isCancelled { break }
                 var wrote = false
-                let events = upstreams[index].generate(request)
+                let events: AsyncThrowingStream<GenerationEvent, any Error>
                 if let held = reservation {
-                    state.withLock { $0.reserved[held] -= 1 }
+                    // Handed over under the lock, so that no router counts it twice meanwhile.
+                    events = state.withLock { state in
+                        state.reserved[held] -= 1
+                        return upstreams[index].generate(request)
+                    }
                     reservation = nil
+                } else {
+                    events = upstreams[index].generate(request)
                 }
                 do {
                     for try await event in events {
@@ -242,6 +248,9 @@ public final class RemotePool: LanguageModel {
         continuation.onTermination = { _ in work.cancel() }
         return events
     }
+
+    /// Generations routed to each upstream and not yet handed to it: none once all have started.
+    var reservations: [Int] { state.withLock { $0.reserved } }
 
     private func record(_ index: Int, _ change: (inout UpstreamHealth) -> Void) {
         let (was, now) = state.withLock { state in

@@ -238,7 +238,7 @@ public struct OperationPipeline: Sendable {
                         span.attributes["gen_ai.usage.input_tokens"] = summary.promptTokens
                         span.attributes["gen_ai.usage.output_tokens"] = summary.completionTokens
                         span.attributes["writer_assistant.cached_tokens"] = summary.reusedPromptTokens
-                        span.attributes["gen_ai.response.finish_reasons"] = ["\(summary.stopReason)"]
+                        span.attributes["gen_ai.response.finish_reasons"] = [summary.stopReason == .maxTokens ? "length" : "stop"]
                         return Generation(text: text, summary: summary)
                     }
                 }

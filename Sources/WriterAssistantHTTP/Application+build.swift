@@ -96,8 +96,9 @@ public func buildApplication(
         // First of all, so that every request has its span, refusals included, continuing the
         // trace of a proxy's `traceparent`. The server runs under the export's tracer
         // (`withServerTracer`).
-        // A search's words and a rater's name are the writer's own: kept out of the traces.
-        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["q", "rater"]))
+        // (Its record of the query, which may hold the writer's words, is removed by
+        // `RequestObservationMiddleware`.)
+        router.add(middleware: TracingMiddleware())
     }
     // Outermost, so that every answer, refusals included, carries them.
     router.add(middleware: SecurityHeadersMiddleware())

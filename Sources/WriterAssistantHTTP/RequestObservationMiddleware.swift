@@ -26,6 +26,9 @@ struct RequestObservationMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = .string(id)
         if let trace = ServiceContext.current, let span = InstrumentationSystem.tracer.activeSpan(identifiedBy: trace) {
             span.attributes["writer_assistant.request_id"] = id
+            // A query may hold the writer's words (a search) under any spelling of its name:
+            // none is kept.
+            span.attributes["url.query"] = nil
         }
         let record = context.record
         let started = ContinuousClock.now

@@ -19,9 +19,13 @@ public func serverServiceGroup(
     signals: [UnixSignal] = [],
     traceExport: (any Service)? = nil
 ) -> ServiceGroup {
-    // Stopped in the reverse order.
-    let services: [any Service] = (traceExport.map { [$0] } ?? []) + [app]
-    var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: logger)
+    // Stopped in the reverse order. The export ending early (turned off by `OTEL_TRACES_EXPORTER`,
+    // or failing) costs the traces only, never the server.
+    let traces = traceExport.map {
+        [ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)]
+    } ?? []
+    var group = ServiceGroupConfiguration(
+        services: traces + [.init(service: app)], gracefulShutdownSignals: signals, logger: logger)
     group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod + ServerConfiguration.shutdownMargin
     group.maximumCancellationDuration = ServerConfiguration.shutdownMargin
     return ServiceGroup(configuration: group)

@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 import OTel
 public import ServiceLifecycle
@@ -33,6 +34,26 @@ public struct TraceExport: Sendable {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }
         return base.hasSuffix("/v1/traces") ? base : base + "/v1/traces"
+    }
+
+    /// The collector's scheme, host and port, for logs: no credentials, path or query.
+    public var displayName: String {
+        guard let url = URL(string: endpoint), let host = url.host else { return "the collector" }
+        return "\(url.scheme ?? "http")://\(host)\(url.port.map { ":\($0)" } ?? "")"
+    }
+
+    /// As `start`, saying in the log where the spans go; when the export cannot start
+    /// (`OTEL_SDK_DISABLED`, an `OTEL_*` variable it cannot use) the server runs untraced, with a
+    /// warning that says why.
+    public func startOrWarn(logger: Logger) -> (tracer: any Tracer, service: any Service)? {
+        do {
+            let traces = try start(logger: logger)
+            logger.info("Sending traces", metadata: ["collector": "\(displayName)"])
+            return traces
+        } catch {
+            logger.warning("Traces are off", metadata: ["reason": "\(error)"])
+            return nil
+        }
     }
 
     /// The tracer to run the server under (`withTracer`) and the service that sends its spans,

@@ -284,11 +284,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = buildApplication(
             configuration: settings.server, host: host, modelLoader: loader, library: libraryHost, libraryOpener: libraryOpener,
             logger: logger)
-        let traces = try settings.server.traces.map { export in
-            let traces = try export.start(logger: logger)
-            logger.info("Sending traces", metadata: ["collector": "\(export.tracesURL)"])
-            return traces
-        }
+        let traces = settings.server.traces?.startOrWarn(logger: logger)
         let services = serverServiceGroup(
             running: app, configuration: settings.server, logger: logger, signals: [.sigterm, .sigint], traceExport: traces?.service)
         do {

@@ -216,7 +216,7 @@ struct ServeSettings {
         }
         if let traces = server.traces {
             check(traces.endpoint.hasPrefix("http://") || traces.endpoint.hasPrefix("https://"),
-                  "--otlp-endpoint must start with http:// or https:// (got \(traces.endpoint)).")
+                  "--otlp-endpoint must start with http:// or https://.")
         }
         check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
         check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")

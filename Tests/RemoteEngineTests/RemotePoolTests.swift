@@ -139,6 +139,10 @@ import WriterAssistantTestSupport
             }
             #expect(answers == Array(repeating: RemoteEngineTests.answer, count: 4))
             #expect(pool.upstreamStatus.map(\.generationsTaken) == [2, 2])
+            // A routed generation dropped before it started gives its place back too.
+            _ = pool.generate(Self.request(story: "The lighthouse keeper's story"))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(pool.reservations == [0, 0])
         }
     }
 
