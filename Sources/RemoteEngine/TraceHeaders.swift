@@ -8,9 +8,9 @@ struct TraceHeaders: Injector {
         headers.replaceOrAdd(name: key, value: value)
     }
 
-    /// The headers of `context`, or of the task's active span; none without a tracer.
-    static func inject(into headers: inout HTTPHeaders, from context: ServiceContext? = .current) {
-        guard let context else { return }
+    /// The headers of the task's active span; none without a tracer.
+    static func inject(into headers: inout HTTPHeaders) {
+        guard let context = ServiceContext.current else { return }
         InstrumentationSystem.instrument.inject(context, into: &headers, using: TraceHeaders())
     }
 }
