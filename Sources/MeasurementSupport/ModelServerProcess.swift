@@ -9,18 +9,33 @@ import Foundation
 package final class ModelServerProcess: @unchecked Sendable {
     package let port: Int
     private let modelPath: String
-    private let threads: Int
-    /// Whether it cuts off the answer it is writing when another request arrives, as it does
-    /// when started with its defaults; false makes it queue them.
-    private let interruptsRequests: Bool
+    private let settings: Settings
     private var process: Process?
 
+    /// How the server is started.
+    package enum Settings: Sendable {
+        /// Its own defaults, as a user starts it: a 2,048-token context, half the cores, and
+        /// the answer being written cut off when another request arrives.
+        case serversDefaults
+        /// A 4,096-token context and the threads given; `interruptsRequests` false makes
+        /// requests wait their turn rather than cut off the answer being written.
+        case tuned(threads: Int, interruptsRequests: Bool)
+
+        var arguments: [String] {
+            switch self {
+            case .serversDefaults:
+                []
+            case .tuned(let threads, let interruptsRequests):
+                ["--n_ctx", "4096", "--n_threads", "\(threads)", "--interrupt_requests", interruptsRequests ? "True" : "False"]
+            }
+        }
+    }
+
     /// A random port below the range the kernel hands out for outgoing connections (from 32768).
-    package init(modelPath: String, port: Int = Int.random(in: 20_000..<30_000), threads: Int = 2, interruptsRequests: Bool = false) {
+    package init(modelPath: String, port: Int = Int.random(in: 20_000..<30_000), settings: Settings = .tuned(threads: 2, interruptsRequests: false)) {
         self.modelPath = modelPath
         self.port = port
-        self.threads = threads
-        self.interruptsRequests = interruptsRequests
+        self.settings = settings
     }
 
     package var baseURL: String { "http://127.0.0.1:\(port)/v1" }
@@ -39,10 +54,8 @@ package final class ModelServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", "-m", "llama_cpp.server", "--model", modelPath, "--host", "127.0.0.1",
-            "--port", "\(port)", "--n_ctx", "4096", "--n_threads", "\(threads)",
-            // Requests wait their turn rather than cut off the answer being written.
-            "--interrupt_requests", interruptsRequests ? "True" : "False",
-        ]
+            "--port", "\(port)",
+        ] + settings.arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONPATH"] = Self.pythonPath
         process.environment = environment

@@ -67,7 +67,7 @@ struct RoutingTrial {
 
     func measure(seed: inout Int) async throws -> RoutingFigures {
         // One thread each: the two upstreams share this machine's cores, as two GPUs would not.
-        let upstreams = (0..<2).map { ModelServerProcess(modelPath: modelPath, port: port + 10 + $0, threads: 1) }
+        let upstreams = (0..<2).map { ModelServerProcess(modelPath: modelPath, port: port + 10 + $0, settings: .tuned(threads: 1, interruptsRequests: false)) }
         defer { upstreams.forEach { $0.stop() } }
         for upstream in upstreams { try await upstream.start() }
 

@@ -6,7 +6,7 @@ import WriterAssistantTestSupport
 typealias LlamaCppPeer = ModelServerProcess
 
 extension ModelServerProcess {
-    convenience init(interruptsRequests: Bool = false) {
-        self.init(modelPath: TestModel.path, interruptsRequests: interruptsRequests)
+    convenience init(settings: Settings = .tuned(threads: 2, interruptsRequests: false)) {
+        self.init(modelPath: TestModel.path, settings: settings)
     }
 }

@@ -18,14 +18,15 @@ import MeasurementSupport
     static let request = RealModelTests.story
 
     static func withServer<T: Sendable>(
-        peers: [LlamaCppPeer], maxTokens: Int = 300, _ body: @Sendable (TestServer, RemotePool) async throws -> T
+        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4,
+        _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
         let loader = ModelLoadingService(host: host, modelName: "peer", logger: TestServer.quietLogger) {
             try await RemotePool.connect(.init(
-                // The peers queue requests (started with --interrupt_requests False), so they may
-                // be sent several at once, as before their dialect had a default of its own.
-                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, parallel: 4) },
+                // Peers that queue requests (started with --interrupt_requests False) may be sent
+                // several at once; nil leaves it to the dialect's default.
+                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, parallel: parallel) },
                 checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens)
@@ -264,6 +265,49 @@ import MeasurementSupport
             #expect(health.modelServers?.map(\.generations) == pool.upstreamStatus.map(\.generationsTaken))
             let metrics = String(buffer: try await server.get("/metrics").body.collect(upTo: 1 << 20))
             #expect(metrics.contains(#"writer_assistant_model_server_generations{server="http://127.0.0.1:\#(peers[1 - chosen].port)"} 1"#), "\(metrics)")
+        }
+    }
+
+    /// Two llama-cpp-python servers started with nothing but a model, which cut off the answer
+    /// they are writing when another request arrives (a health check included): a panel of four
+    /// raters on one story, at once, is answered whole on both endpoints, since the detected
+    /// dialect is sent one generation at a time and only idle servers are checked.
+    @Test func aPanelThroughTwoServersAtTheirDefaultsIsAnsweredWhole() async throws {
+        let peers = [LlamaCppPeer(settings: .serversDefaults), LlamaCppPeer(settings: .serversDefaults)]
+        try await peers[0].start()
+        defer { peers[0].stop() }
+        try await peers[1].start()
+        defer { peers[1].stop() }
+        try await Self.withServer(peers: peers, maxTokens: 200, parallel: nil) { server, pool in
+            let raters = ["You judge pacing.", "You judge dialogue.", "You judge the setting.", "You judge the stakes."].map { prompt in
+                var request = Self.request
+                request.raterPrompt = prompt
+                return request
+            }
+            let synchronous = try await withThrowingTaskGroup(of: Int.self) { group in
+                for rater in raters {
+                    group.addTask {
+                        let response = try await server.post("/api/v1/rater-feedback", json: rater)
+                        let body = try await response.body.collect(upTo: 1 << 20)
+                        let decoded = try? JSONDecoder().decode(RaterFeedbackResult.self, from: Data(buffer: body))
+                        return response.status == .ok && decoded != nil ? 200 : Int(response.status.code)
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(synchronous == [200, 200, 200, 200])
+            let streamed = try await withThrowingTaskGroup(of: String.self) { group in
+                for rater in raters {
+                    group.addTask {
+                        let (_, events) = try await server.stream(rater)
+                        if case .result = events.last?.event { return "result" }
+                        return "\(events.last.map { "\($0.event)" } ?? "nothing")"
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(streamed == ["result", "result", "result", "result"])
+            #expect(pool.upstreamStatus.map(\.generationsTaken).reduce(0, +) == 8)
         }
     }
 }
