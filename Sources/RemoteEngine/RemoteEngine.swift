@@ -99,7 +99,9 @@ public final class RemoteEngine: LanguageModel {
     }
 
     public var descriptor: ModelDescriptor {
-        ModelDescriptor(name: model.withLock { $0 } ?? configuration.displayName, contextLength: configuration.contextLength)
+        ModelDescriptor(
+            name: model.withLock { $0 } ?? configuration.displayName, contextLength: configuration.contextLength,
+            countsTokensExactly: false)
     }
 
     /// The API base as configured, credentials included: for routing, never for display.

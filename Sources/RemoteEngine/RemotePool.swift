@@ -112,7 +112,8 @@ public final class RemotePool: LanguageModel {
         let named = upstreams.indices.first { health[$0].isUp } ?? 0
         return ModelDescriptor(
             name: upstreams[named].descriptor.name,
-            contextLength: upstreams.map(\.descriptor.contextLength).min() ?? 0)
+            contextLength: upstreams.map(\.descriptor.contextLength).min() ?? 0,
+            countsTokensExactly: false)
     }
 
     /// Every upstream estimates alike: the pool's first speaks for all.

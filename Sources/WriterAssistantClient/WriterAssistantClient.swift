@@ -34,15 +34,18 @@ public struct WriterAssistantClient: Sendable {
     /// request reads that stored story (its `structured_context` is not sent) and the answer is
     /// kept in the story's history.
     public func perform<Request: OperationRequest>(_ request: Request, on story: StoryReference? = nil) async throws -> Request.Result {
-        let response = try await send(OnStory(request: request, story: story), to: "/api/v1/\(Request.operationName)", accept: "application/json")
-        let body = try await readBody(of: response)
-        guard response.status == .ok else { throw Self.failure(status: response.status, body: body) }
-        do {
-            return try JSONDecoder().decode(Request.Result.self, from: body)
-        } catch {
-            throw WriterAssistantClientError.unexpectedResponse(
-                httpStatus: Int(response.status.code), body: String(decoding: body, as: UTF8.self))
-        }
+        try await post(OnStory(request: request, story: story), to: "/api/v1/\(Request.operationName)")
+    }
+
+    /// `POST /api/v1/<operation>/preview`: the prompt the request would give the model, part by
+    /// part, with what is left out to fit; nothing is generated or kept.
+    public func preview<Request: OperationRequest>(_ request: Request, on story: StoryReference? = nil) async throws -> PromptPreview {
+        try await post(OnStory(request: request, story: story), to: "/api/v1/\(Request.operationName)/preview")
+    }
+
+    /// `POST /api/v1/tokens`: the tokens each text takes with the server's model.
+    public func countTokens(_ texts: [String]) async throws -> TokenCountResult {
+        try await post(TokenCountRequest(texts: texts), to: "/api/v1/tokens")
     }
 
     /// `POST /api/v1/<operation>/stream`: the events as the server sends them, ending after a
@@ -115,6 +118,19 @@ public struct WriterAssistantClient: Sendable {
     }
 
     // MARK: Plumbing
+
+    /// Posts `body` and decodes the JSON answer, or throws the error the server answered.
+    func post<Answer: Decodable>(_ body: some Encodable, to path: String) async throws -> Answer {
+        let response = try await send(body, to: path, accept: "application/json")
+        let data = try await readBody(of: response)
+        guard response.status == .ok else { throw Self.failure(status: response.status, body: data) }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data)
+        } catch {
+            throw WriterAssistantClientError.unexpectedResponse(
+                httpStatus: Int(response.status.code), body: String(decoding: data, as: UTF8.self))
+        }
+    }
 
     func send(_ body: some Encodable, to path: String, accept: String) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)

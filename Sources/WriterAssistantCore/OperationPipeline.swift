@@ -61,8 +61,8 @@ public struct OperationPipeline: Sendable {
         }
     }
 
-    private let host: ModelHost
-    private let configuration: Configuration
+    let host: ModelHost
+    let configuration: Configuration
 
     public init(host: ModelHost, configuration: Configuration = Configuration()) {
         self.host = host
@@ -171,14 +171,20 @@ public struct OperationPipeline: Sendable {
         } catch is CancellationError {
             logger.debug("Operation cancelled", metadata: ["operation": "\(Operation.operationName)"])
         } catch {
-            var failure = Self.failure(for: error, answerName: Operation.answerName)
-            if !configuration.explainsModelFailures { failure = failure.withoutModelDetails(answerName: Operation.answerName) }
+            let failure = clientFailure(for: error, answerName: Operation.answerName)
             logger.log(level: failure.code == .generationFailed ? .error : .notice, "Operation failed", metadata: [
                 "operation": "\(Operation.operationName)",
                 "error_code": "\(failure.code)", "reason": "\((error as? FeedbackFailure)?.message ?? "\(error)")",
             ])
             await emit(.error(message: failure.message, code: failure.code))
         }
+    }
+
+    /// What a client is told of any failure, with the model's details only where the server
+    /// explains them.
+    func clientFailure(for error: any Error, answerName: String) -> FeedbackFailure {
+        let failure = Self.failure(for: error, answerName: answerName)
+        return configuration.explainsModelFailures ? failure : failure.withoutModelDetails(answerName: answerName)
     }
 
     /// What a client is told of any failure: the pipeline's own as they are, the model's mapped
@@ -266,7 +272,7 @@ public struct OperationPipeline: Sendable {
         }
     }
 
-    private func withTimeout<T: Sendable>(
+    func withTimeout<T: Sendable>(
         _ limit: Duration, answerName: String, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in

@@ -10,6 +10,8 @@ public struct AssembledPrompt: Sendable {
     public var instructions: String
     /// The story's identity for engines that route among servers (`GenerationRequest.affinity`).
     public var affinity: String
+    /// The parts the prompt was made of, those left out removed.
+    public var story: StoryPrompt
 }
 
 /// Turns a request into tokens that fit the model's window with room for the answer.
@@ -27,8 +29,13 @@ public struct PromptAssembler: Sendable {
         try await assemble(StoryPrompt(request), for: model)
     }
 
+    /// Tokens the prompt may take with `model`: its context window less the answer's reserve.
+    public func budget(for model: any LanguageModel) -> Int {
+        model.descriptor.contextLength - answerReserve
+    }
+
     public func assemble(_ story: StoryPrompt, for model: any LanguageModel) async throws -> AssembledPrompt {
-        let budget = model.descriptor.contextLength - answerReserve
+        let budget = budget(for: model)
         var prompt = story
         var omitted: [String] = []
         var prepared = try await prepare(prompt, with: model)
@@ -55,20 +62,22 @@ public struct PromptAssembler: Sendable {
             prepared = try await prepare(prompt, with: model)
         }
         return AssembledPrompt(
-            prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions, affinity: prompt.affinity)
+            prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions, affinity: prompt.affinity,
+            story: prompt)
     }
 
     private func prepare(_ prompt: StoryPrompt, with model: any LanguageModel) async throws -> PreparedPrompt {
-        try await preparing { try await model.prepare(prompt.messages()) }
+        try await Self.counting { try await model.prepare(prompt.messages()) }
     }
 
-    private func count(_ text: String, with model: any LanguageModel) async throws -> Int {
-        try await preparing { try await model.countTokens(text) }
+    func count(_ text: String, with model: any LanguageModel) async throws -> Int {
+        try await Self.counting { try await model.countTokens(text) }
     }
 
-    /// Cancellation and the model's own state (full, stopped) pass through as they are, for the
-    /// pipeline to answer as such; a failure to read the text is the story's.
-    private func preparing<T>(_ work: () async throws -> T) async throws -> T {
+    /// Measures text with the model. Cancellation and the model's own state (full, stopped) pass
+    /// through as they are, for the pipeline to answer as such; a failure to read the text is
+    /// the story's.
+    static func counting<T>(_ work: () async throws -> T) async throws -> T {
         do {
             return try await work()
         } catch let error as CancellationError {

@@ -29,6 +29,9 @@ public struct StoryPrompt: Sendable, Equatable {
         /// How the section is named when it has to be left out.
         public var label: String
         public var text: String
+        public var kind: PromptPreview.Kind
+        /// The chapter's number, for a chapter.
+        public var chapter: Int? = nil
     }
 
     public var systemPreamble: String
@@ -58,38 +61,51 @@ public struct StoryPrompt: Sendable, Equatable {
             "You give fiction writers honest, specific feedback on their stories.",
         ])
         worldbuilding = context?.worldbuilding?.content.flatMap {
-            Self.section("Worldbuilding", label: "worldbuilding", body: $0)
+            Self.section("Worldbuilding", label: "worldbuilding", kind: .worldbuilding, body: $0)
         }
         summary = context?.storySummary?.summary.flatMap {
-            Self.section("Story summary", label: "story summary", body: $0)
+            Self.section("Story summary", label: "story summary", kind: .summary, body: $0)
         }
         characters = Self.section(
-            "Characters", label: "characters",
+            "Characters", label: "characters", kind: .characters,
             body: (context?.characters ?? []).map(Self.describe).filter { !$0.isEmpty }.joined(separator: "\n\n"))
         chapters = (context?.numberedChapters ?? []).compactMap { number, chapter in
             let heading = ["Chapter \(number)", chapter.title?.trimmed].compactMap { $0?.nilIfEmpty }
                 .joined(separator: ": ")
-            return Self.section(heading, label: "chapter \(number)", body: chapter.content)
+            var section = Self.section(heading, label: "chapter \(number)", kind: .chapter, body: chapter.content)
+            section?.chapter = number
+            return section
         }
         let plot = context?.plotContext
         plotOutline = plot?.plotOutline.flatMap { outline in
             let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
-            return Self.section("Plot outline\(status)", label: "plot outline", body: outline)
+            return Self.section("Plot outline\(status)", label: "plot outline", kind: .plotOutline, body: outline)
         }
         self.task = task
         closingInstructions = Self.paragraphs([task.instructions, prompts?.mainSuffix])
     }
 
     public func messages() -> [ChatMessage] {
-        var story = lastingSections
-        if let summary { story.append(summary.text) }
-        if let plotOutline { story.append(plotOutline.text) }
-        story.append(contentsOf: task.sections)
-        story.append("# Your answer\n\(closingInstructions)")
-        return [
+        [
             ChatMessage(role: .system, content: systemPreamble),
-            ChatMessage(role: .user, content: story.joined(separator: "\n\n")),
+            ChatMessage(role: .user, content: storyParts.map(\.text).joined(separator: "\n\n")),
         ]
+    }
+
+    /// Every part of the prompt in the order the model reads it: the system preamble, then the
+    /// user message's sections.
+    public var parts: [Section] {
+        [Section(label: "preamble", text: systemPreamble, kind: .preamble)] + storyParts
+    }
+
+    /// The user message's sections in their order: the story, the task, the closing instructions.
+    private var storyParts: [Section] {
+        var parts = lastingSections
+        if let summary { parts.append(summary) }
+        if let plotOutline { parts.append(plotOutline) }
+        parts += task.sections.map { Section(label: "request", text: $0, kind: .request) }
+        parts.append(Section(label: "instructions", text: "# Your answer\n\(closingInstructions)", kind: .instructions))
+        return parts
     }
 
     /// What identifies the story for routing among model servers: the preamble and the opening of
@@ -101,7 +117,7 @@ public struct StoryPrompt: Sendable, Equatable {
         var opening = ""
         for section in lastingSections {
             if !opening.isEmpty { opening += "\n\n" }
-            opening += section.prefix(max(0, Self.affinityLength - opening.count))
+            opening += section.text.prefix(max(0, Self.affinityLength - opening.count))
             if opening.count >= Self.affinityLength { break }
         }
         return systemPreamble + "\n\n" + String(opening.prefix(Self.affinityLength))
@@ -109,19 +125,13 @@ public struct StoryPrompt: Sendable, Equatable {
 
     /// The story sections a writer changes least, in their order: worldbuilding, characters, the
     /// chapters.
-    private var lastingSections: [String] {
-        var sections: [String] = []
-        if let worldbuilding { sections.append(worldbuilding.text) }
-        if let characters { sections.append(characters.text) }
-        sections.append(contentsOf: chapters.map(\.text))
-        return sections
+    private var lastingSections: [Section] {
+        [worldbuilding, characters].compactMap { $0 } + chapters
     }
 
     /// Enough of a story to tell it from another, little enough to hash per request.
     static let affinityLength = 2_000
 
-    /// Leaves out the least important remaining story section and returns it, or nil when only
-    /// what must always stay (the outline and the task) is left.
     /// The sections that may be left out when the story does not fit, least important first:
     /// the oldest chapters, then the summary, the worldbuilding and the characters.
     var droppableSections: [Section] {
@@ -160,9 +170,9 @@ public struct StoryPrompt: Sendable, Equatable {
     }
 
     /// `# heading` and the body, or nil when the body is blank.
-    static func section(_ heading: String, label: String, body: String) -> Section? {
+    static func section(_ heading: String, label: String, kind: PromptPreview.Kind, body: String) -> Section? {
         guard let body = body.trimmed.nilIfEmpty else { return nil }
-        return Section(label: label, text: "# \(heading)\n\(body)")
+        return Section(label: label, text: "# \(heading)\n\(body)", kind: kind)
     }
 
     static func paragraphs(_ parts: [String?]) -> String {

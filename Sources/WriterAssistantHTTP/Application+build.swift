@@ -125,8 +125,9 @@ public func buildApplication(
     // cannot answer, and the details (paths, addresses) stay in the log and /metrics.
     var pipeline = configuration.pipeline
     pipeline.explainsModelFailures = pipeline.explainsModelFailures && configuration.apiKeys.isEmpty
+    let operationPipeline = OperationPipeline(host: host, configuration: pipeline)
     let operations = OperationRoutes(
-        pipeline: OperationPipeline(host: host, configuration: pipeline),
+        pipeline: operationPipeline,
         validation: validation,
         keepAliveInterval: configuration.keepAliveInterval,
         shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod),
@@ -135,6 +136,7 @@ public func buildApplication(
     for operation in WritingOperations.all {
         operations.add(operation, to: api)
     }
+    TokenCountController(pipeline: operationPipeline, validation: validation).addRoutes(to: api)
     LibraryController(host: library, validation: validation, allowedOrigins: configuration.allowedOrigins).addRoutes(to: api)
     var services: [any Service] = []
     if let libraryOpener { services.append(libraryOpener) }

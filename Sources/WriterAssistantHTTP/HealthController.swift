@@ -31,8 +31,9 @@ struct HealthController<Context: RequestContext> {
         router.get("/") { _, _ in
             try Response.json(ServiceInfo(
                 name: "Writer Assistant", version: version, llmStatus: llmStatus,
-                endpoints: WritingOperations.all.map { $0.operationName }.flatMap { ["POST /api/v1/\($0)", "POST /api/v1/\($0)/stream"] }
-                    + ["GET /api/v1/stories", "GET /api/v1/search", "GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
+                endpoints: WritingOperations.all.map { $0.operationName }
+                    .flatMap { ["POST /api/v1/\($0)", "POST /api/v1/\($0)/stream", "POST /api/v1/\($0)/preview"] }
+                    + ["POST /api/v1/tokens", "GET /api/v1/stories", "GET /api/v1/search", "GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
         }
     }
 

@@ -7,7 +7,8 @@ import WriterAssistantCore
 import WriterAssistantLibrary
 
 /// `POST /api/v1/<operation>` and its streaming twin `/stream`: same request, same result, the
-/// same phases, errors and framing for every operation.
+/// same phases, errors and framing for every operation; and `/preview`, the prompt the same
+/// request would give the model.
 struct OperationController<Operation: WritingOperation> {
     typealias Context = ServerRequestContext
 
@@ -23,6 +24,7 @@ struct OperationController<Operation: WritingOperation> {
     func addRoutes(to group: RouterGroup<Context>) {
         group.post(RouterPath(Operation.operationName), use: answer)
         group.post(RouterPath(Operation.operationName + "/stream"), use: stream)
+        group.post(RouterPath(Operation.operationName + "/preview"), use: preview)
     }
 
     /// The request's operation, reading the story from the library when the body names one.
@@ -75,6 +77,18 @@ struct OperationController<Operation: WritingOperation> {
             var error = APIError(failure)
             error.headers[.connection] = "close"
             throw error
+        }
+    }
+
+    /// The prompt the request would give the model, generating nothing; a stored story is read
+    /// as the operation would read it, and nothing is kept in its history.
+    @Sendable func preview(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let (operation, _) = try await decode(&request, context: context)
+        do {
+            return try .json(try await pipeline.preview(operation))
+        } catch let failure as FeedbackFailure {
+            throw APIError(failure)
         }
     }
 

@@ -79,10 +79,14 @@ public struct ModelDescriptor: Sendable, Equatable {
     public var name: String
     /// How many tokens one generation may hold: prompt plus answer.
     public var contextLength: Int
+    /// Whether `countTokens` and `prepare` count with the model's own tokenizer; false for
+    /// engines that estimate.
+    public var countsTokensExactly: Bool
 
-    public init(name: String, contextLength: Int) {
+    public init(name: String, contextLength: Int, countsTokensExactly: Bool = true) {
         self.name = name
         self.contextLength = contextLength
+        self.countsTokensExactly = countsTokensExactly
     }
 }
 

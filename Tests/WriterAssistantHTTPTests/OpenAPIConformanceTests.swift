@@ -118,6 +118,8 @@ import WriterAssistantTestSupport
             try Self.check(try await Self.send(server, .GET, "/api/v1/openapi.json"), in: document)
             try Self.check(try await Self.send(server, .POST, "/api/v1/rater-feedback", body: body), in: document)
             try Self.check(try await Self.send(server, .POST, "/api/v1/rater-feedback/stream?tokens=true", body: body), in: document)
+            try Self.check(try await Self.send(server, .POST, "/api/v1/rater-feedback/preview", body: body), in: document)
+            try Self.check(try await Self.send(server, .POST, "/api/v1/tokens", body: Self.json(TokenCountRequest(texts: ["Mara", ""]))), in: document)
         }
     }
 
