@@ -5,6 +5,7 @@ fails the test that caused it.
 """
 
 import json
+import re
 import os
 import shutil
 import socket
@@ -395,6 +396,39 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         self.browser.find_element(By.ID, "cancel-all").click()
         self.wait_for(lambda: set(self.card_states()) == {"cancelled"}, timeout=5)
         self.server.wait_until(lambda health: health["active_requests"] == 0 and health["queued_requests"] == 0, timeout=5)
+
+    def test_what_the_raters_read_shows_the_parts_and_the_chapters_that_did_not_fit(self):
+        self.import_story()
+        self.use_raters(2)
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "")
+        self.browser.find_element(By.ID, "show-prompt").click()
+        self.assertIn("plot point", self.browser.find_element(By.ID, "run-hint").text)
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Tomas burns the letter.")
+        # The first chapter grows past the model's context window (4,096 tokens).
+        first = self.field("chapter-content")
+        self.browser.execute_script(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))",
+            first, "Ari counted the crows on the fence and walked the long road to the mill. " * 400)
+        self.browser.find_element(By.ID, "show-prompt").click()
+        view = self.browser.find_element(By.ID, "prompt-view")
+        self.wait_for(lambda: view.get_attribute("data-state") in ("shown", "failed"), timeout=60)
+        self.assertEqual(view.get_attribute("data-state"), "shown", view.text)
+        self.assertIn("Chapter 1 did not fit the model's context window and was left out.", view.text)
+        rows = view.find_elements(By.CSS_SELECTOR, ".prompt-sections li")
+        treatments = {row.text.split(" — ")[0]: row.get_attribute("data-treatment") for row in rows}
+        self.assertEqual(treatments["Chapter 1"], "omitted")
+        self.assertEqual(treatments["Chapter 2"], "whole")
+        self.assertEqual(treatments["The plot point and the rater"], "whole")
+        self.assertRegex(view.find_element(By.CSS_SELECTOR, ".prompt-usage").text, r"^[\d,]+ of [\d,]+ tokens$")
+        # The bar is the share of the window the prompt takes, once chapter 1 is left out.
+        used, budget = (int(n.replace(",", "")) for n in re.findall(r"[\d,]+", view.find_element(By.CSS_SELECTOR, ".prompt-usage").text))
+        self.assertLess(used, budget)
+        self.assertAlmostEqual(float(view.find_element(By.TAG_NAME, "meter").get_attribute("value")), used / budget, places=3)
+        # The text of a part read is there to open.
+        chapter = next(row for row in rows if row.text.startswith("Chapter 2"))
+        chapter.find_element(By.TAG_NAME, "summary").click()
+        self.assertIn("Chapter 2", chapter.find_element(By.CSS_SELECTOR, ".prompt-text").text)
+        self.assertEqual(self.server.health()["active_requests"], 0, "a preview generates nothing")
 
     def test_a_refused_request_is_explained_on_its_card(self):
         self.open(self.single)

@@ -73,19 +73,7 @@ export function streamPath(operation, { tokens = true } = {}) {
  * `fetch` may be replaced (tests give a fake one).
  */
 export async function* streamOperation(operation, body, { signal, tokens = true, fetch: fetchImpl = (...args) => globalThis.fetch(...args) } = {}) {
-  let response;
-  try {
-    response = await fetchImpl(streamPath(operation, { tokens }), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...authorization() },
-      body: JSON.stringify(body),
-      signal,
-    });
-  } catch (error) {
-    if (signal?.aborted) throw error;
-    throw new ApiError('NETWORK_ERROR', error.message);
-  }
-  if (!response.ok) throw await errorFromResponse(response);
+  const response = await postJSON(streamPath(operation, { tokens }), body, { signal, accept: 'text/event-stream', fetchImpl });
   if (!response.body) throw new ApiError('STREAM_ENDED', 'The server sent no stream.');
 
   try {
@@ -119,9 +107,46 @@ export async function runOperation(operation, body, { onEvent, ...options } = {}
   throw new ApiError('STREAM_ENDED', 'The connection closed before the answer was complete.');
 }
 
+/**
+ * The prompt an operation's request would give the model, part by part (`POST
+ * /api/v1/<operation>/preview`): nothing is generated. Rejects with an ApiError as the
+ * operation would refuse the request.
+ */
+export async function previewOperation(operation, body, { signal, fetch: fetchImpl = (...args) => globalThis.fetch(...args) } = {}) {
+  if (!/^[a-z][a-z-]*$/.test(operation)) throw new TypeError(`Not an operation name: ${operation}`);
+  const response = await postJSON(`/api/v1/${operation}/preview`, body, { signal, accept: 'application/json', fetchImpl });
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError('HTTP_ERROR', 'The server sent a preview that is not JSON.');
+  }
+}
+
 /** Streams one rater's feedback: `streamOperation` for `rater-feedback`. */
 export function streamRaterFeedback(request, options = {}) {
   return streamOperation(operations.raterFeedback, request, options);
+}
+
+/**
+ * POSTs `body` as JSON with the page's key and resolves with the response once it is known to be
+ * a success; a refusal rejects with the ApiError it stands for, a lost connection with
+ * NETWORK_ERROR (an abort as the abort).
+ */
+async function postJSON(path, body, { signal, accept, fetchImpl }) {
+  let response;
+  try {
+    response = await fetchImpl(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: accept, ...authorization() },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new ApiError('NETWORK_ERROR', error.message);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  return response;
 }
 
 async function errorFromResponse(response) {

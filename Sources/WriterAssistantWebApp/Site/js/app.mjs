@@ -3,7 +3,7 @@
 // workspace (with the character generator in the story bible), which share the connections.
 // When the server keeps a library, the story is also one of the writer's stories there, saved as
 // the writer types, with its history, its answers and search (the Library and History tabs).
-import { ApiError, apiKey, fetchHealth, setApiKey, streamRaterFeedback } from './api.mjs';
+import { ApiError, apiKey, fetchHealth, operations, previewOperation, setApiKey, streamRaterFeedback } from './api.mjs';
 import { AnswersView } from './answers-view.mjs';
 import { BibleView } from './bible-view.mjs';
 import { ChapterWorkspace } from './chapter-workspace.mjs';
@@ -17,10 +17,11 @@ import { HistoryView } from './history-view.mjs';
 import { LibraryApi } from './library-api.mjs';
 import { LibraryPanel } from './library-panel.mjs';
 import { LibrarySession } from './library-session.mjs';
-import { describeHealth } from './messages.mjs';
+import { describeHealth, explainError } from './messages.mjs';
 import { RatersView } from './raters-view.mjs';
 import { SearchView } from './search-view.mjs';
 import { areDefaultRaters, defaultRaters, emptyBible, hasText, Store, toStructuredContext } from './store.mjs';
+import { PromptView } from './prompt-view.mjs';
 import { pageStateOf, storyDocument } from './story-document.mjs';
 import { isEmptyBible, readStoryFile, replacedByImport, storyFile, storyFileName } from './story-file.mjs';
 import { SyncState } from './story-sync.mjs';
@@ -35,6 +36,8 @@ const store = new Store();
 const gate = new ConnectionGate(streamConnections);
 const element = (id) => document.getElementById(id);
 const cards = new Map(); // FeedbackCard -> AbortController of its running request
+const promptView = new PromptView(element('prompt-view'));
+let promptPreview = null; // AbortController of the preview being fetched
 let health = null;
 let healthTimer = null;
 // Every click that changes the story (a kept answer, an import, a removal) can be undone until
@@ -118,7 +121,8 @@ function feedbackRequest(rater) {
   };
 }
 
-function runPanel() {
+/** The raters a panel run asks, or none after saying on the page why it cannot run. */
+function ratersToAsk() {
   const raters = ratersView.raters.filter((rater) => rater.enabled && rater.prompt.trim() !== '');
   const problem = element('run-panel').disabled
     ? 'The server has no model ready yet.'
@@ -126,10 +130,13 @@ function runPanel() {
       ? 'Write the plot point you want feedback on first.'
       : raters.length === 0 ? 'Switch on at least one rater in the Raters tab.' : '';
   element('run-hint').textContent = problem;
-  if (problem) {
-    if (plotPoint.value.trim() === '') plotPoint.focus();
-    return;
-  }
+  if (problem && plotPoint.value.trim() === '') plotPoint.focus();
+  return problem ? [] : raters;
+}
+
+function runPanel() {
+  const raters = ratersToAsk();
+  if (raters.length === 0) return;
   cancelAll();
   cards.clear();
   const container = element('cards');
@@ -171,6 +178,28 @@ async function runRater(card, request) {
     if (cards.get(card) === controller) cards.set(card, null);
     updateRunControls();
     refreshHealth();
+  }
+}
+
+/**
+ * Shows the prompt the first rater of the panel would get; the story in it is the same for every
+ * rater, only the rater's own prompt differs.
+ */
+async function showPrompt() {
+  const [rater] = ratersToAsk();
+  if (!rater) return;
+  promptPreview?.abort();
+  const controller = new AbortController();
+  promptPreview = controller;
+  promptView.showLoading();
+  try {
+    const body = await prepareRequest(feedbackRequest(rater));
+    promptView.show(await previewOperation(operations.raterFeedback, body, { signal: controller.signal }));
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    promptView.showError(error instanceof ApiError ? `${explainError(error.code)} ${error.message}` : String(error?.message ?? error));
+  } finally {
+    if (promptPreview === controller) promptPreview = null;
   }
 }
 
@@ -477,6 +506,7 @@ element('skip-to-plot-point').addEventListener('click', (event) => {
   plotPoint.scrollIntoView({ block: 'center' });
 });
 element('run-panel').addEventListener('click', runPanel);
+element('show-prompt').addEventListener('click', showPrompt);
 element('cancel-all').addEventListener('click', cancelAll);
 element('export-bible').addEventListener('click', exportStory);
 element('import-bible').addEventListener('click', () => element('import-file').click());

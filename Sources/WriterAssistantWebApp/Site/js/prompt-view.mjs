@@ -1,0 +1,111 @@
+// "What the raters read": the prompt the panel's raters get, part by part, from the server's
+// preview, with the context window's budget as a bar, so a writer sees which chapters did not
+// fit and why a critic missed something.
+import { fill, h } from './dom.mjs';
+
+const kindLabels = Object.freeze({
+  preamble: 'System prompts',
+  worldbuilding: 'Worldbuilding',
+  characters: 'Characters',
+  story_summary: 'Story summary',
+  plot_outline: 'Plot outline',
+  request: 'The plot point and the rater',
+  instructions: 'How to answer',
+});
+
+const treatmentLabels = Object.freeze({
+  whole: 'read whole',
+  quoted: 'passages quoted',
+  omitted: 'left out',
+});
+
+const number = new Intl.NumberFormat('en');
+
+/** "Chapters 1–3", "Chapters 1, 4 and 6", "Chapter 2" for a list of chapter numbers. */
+export function chapterList(numbers) {
+  if (numbers.length === 1) return `Chapter ${numbers[0]}`;
+  const runs = [];
+  for (const value of numbers) {
+    const last = runs.at(-1);
+    if (last && value === last[1] + 1) last[1] = value;
+    else runs.push([value, value]);
+  }
+  const parts = runs.map(([first, last]) => (first === last ? `${first}` : last === first + 1 ? `${first}, ${last}` : `${first}–${last}`));
+  const joined = parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  return `Chapters ${joined}`;
+}
+
+/**
+ * What the view shows of a preview, without the DOM: the budget's use, a sentence on what was
+ * left out, and one row per part in the order the model reads them.
+ */
+export function describePreview(preview) {
+  const sections = Array.isArray(preview?.sections) ? preview.sections : [];
+  const budget = Math.max(0, Number(preview?.budget) || 0);
+  const used = Math.max(0, Number(preview?.prompt_tokens) || 0);
+  const estimated = preview?.token_counts_estimated === true;
+  const omitted = sections.filter((section) => section.treatment === 'omitted');
+  const omittedChapters = omitted.filter((section) => section.kind === 'chapter').map((section) => section.chapter);
+  const omittedOthers = omitted.filter((section) => section.kind !== 'chapter').map((section) => kindLabels[section.kind] ?? section.kind);
+  const leftOut = [...(omittedChapters.length ? [chapterList(omittedChapters)] : []), ...omittedOthers];
+  const about = estimated ? 'about ' : '';
+  return {
+    used,
+    budget,
+    share: budget > 0 ? Math.min(1, used / budget) : 1,
+    usage: `${about}${number.format(used)} of ${number.format(budget)} tokens`,
+    summary: leftOut.length === 0
+      ? 'The raters read the whole story.'
+      : `${leftOut.join(' and ')} did not fit the model's context window and ${leftOut.length === 1 && omittedChapters.length <= 1 ? 'was' : 'were'} left out.`,
+    rows: sections.map((section) => ({
+      label: section.kind === 'chapter' ? `Chapter ${section.chapter}` : kindLabels[section.kind] ?? section.kind,
+      treatment: section.treatment,
+      treatmentLabel: treatmentLabels[section.treatment] ?? section.treatment,
+      tokens: `${about}${number.format(Number(section.tokens) || 0)} tokens`,
+      text: typeof section.text === 'string' ? section.text : null,
+    })),
+  };
+}
+
+/** The view: a button's result shown under the panel's actions, or what went wrong. */
+export class PromptView {
+  constructor(element) {
+    this.element = element;
+  }
+
+  showLoading() {
+    this.element.hidden = false;
+    this.element.dataset.state = 'loading';
+    fill(this.element, h('p', { role: 'status' }, 'Measuring what the raters read…'));
+  }
+
+  show(preview) {
+    const described = describePreview(preview);
+    this.element.hidden = false;
+    this.element.dataset.state = 'shown';
+    fill(this.element,
+      h('h3', {}, 'What the raters read'),
+      h('p', { class: 'prompt-usage' }, described.usage),
+      h('meter', { min: 0, max: 1, value: described.share, high: 0.9, 'aria-label': 'Share of the context window the prompt takes' }),
+      h('p', { class: 'prompt-summary' }, described.summary),
+      h('ol', { class: 'prompt-sections' }, described.rows.map((row) => h('li', { 'data-treatment': row.treatment },
+        row.text === null
+          ? h('p', {}, h('strong', {}, row.label), ` — ${row.treatmentLabel}, ${row.tokens}`)
+          : h('details', {},
+            h('summary', {}, h('strong', {}, row.label), ` — ${row.treatmentLabel}, ${row.tokens}`),
+            h('pre', { class: 'prompt-text' }, row.text))))),
+      h('button', { type: 'button', class: 'quiet', onClick: () => this.hide() }, 'Close'));
+  }
+
+  showError(message) {
+    this.element.hidden = false;
+    this.element.dataset.state = 'failed';
+    fill(this.element, h('p', { class: 'error', role: 'alert' }, message));
+  }
+
+  hide() {
+    this.element.hidden = true;
+    this.element.dataset.state = 'hidden';
+    this.element.replaceChildren();
+  }
+}
