@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "WriterAssistantAPI", "WriterAssistantLLM",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings

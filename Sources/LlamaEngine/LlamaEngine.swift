@@ -209,6 +209,17 @@ public final class LlamaEngine: LanguageModel {
         try await tokenize(text).count
     }
 
+    /// All in one place in the tokenizing queue, so a long list neither takes a place per text
+    /// nor fails half-way when the queue fills.
+    public func countTokens(_ texts: [String]) async throws -> [Int] {
+        try await preparing { [model] in
+            var counts: [Int] = []
+            counts.reserveCapacity(texts.count)
+            for text in texts { counts.append(try model.tokenize(text).count) }
+            return counts
+        }
+    }
+
     /// The conversation rendered with the model's own chat template.
     public func renderChat(_ messages: [ChatMessage]) throws -> String {
         try model.renderChat(messages)

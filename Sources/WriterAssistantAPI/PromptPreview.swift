@@ -48,7 +48,7 @@ public struct PromptPreview: Codable, Sendable, Equatable {
         case worldbuilding
         case characters
         case chapter
-        case summary
+        case storySummary = "story_summary"
         case plotOutline = "plot_outline"
         /// The operation's own material: the plot point, the chapter to review, the rater's prompt.
         case request
@@ -56,12 +56,12 @@ public struct PromptPreview: Codable, Sendable, Equatable {
         case instructions
     }
 
+    /// More may come (a chapter read as a summary); a client should show a value it does not know
+    /// as it is.
     public enum Treatment: String, Codable, Sendable, CaseIterable {
         /// Read as written.
         case whole
-        /// Read as a summary in place of its text.
-        case summary
-        /// Some of its passages are quoted.
+        /// Some of its passages are quoted, verbatim, where the chapters read whole end.
         case quoted
         /// Left out to fit the budget.
         case omitted

@@ -46,6 +46,8 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
     public var model: String?
     /// Parts of the story left out so the prompt fits the model's context window, oldest first.
     public var omittedContext: [String]?
+    /// Of the chapters left out, those the model read passages of, and which.
+    public var quotedContext: [QuotedChapter]?
     /// Present and true when the answer reached the token limit and was closed after its last
     /// complete suggestion.
     public var truncated: Bool?
@@ -62,6 +64,7 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         decodeTokensPerSecond: Double? = nil,
         model: String? = nil,
         omittedContext: [String]? = nil,
+        quotedContext: [QuotedChapter]? = nil,
         truncated: Bool? = nil,
         tokenCountsEstimated: Bool? = nil
     ) {
@@ -74,6 +77,7 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         self.decodeTokensPerSecond = decodeTokensPerSecond
         self.model = model
         self.omittedContext = omittedContext
+        self.quotedContext = quotedContext
         self.truncated = truncated
         self.tokenCountsEstimated = tokenCountsEstimated
     }
@@ -88,7 +92,21 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         case decodeTokensPerSecond = "decode_tokens_per_second"
         case model
         case omittedContext = "omitted_context"
+        case quotedContext = "quoted_context"
         case truncated
         case tokenCountsEstimated = "token_counts_estimated"
+    }
+}
+
+/// A chapter left out of the prompt whole, of which some passages were quoted.
+public struct QuotedChapter: Codable, Sendable, Equatable {
+    public var chapter: Int
+    /// The passages' positions among the chapter's paragraphs (from 1; a long paragraph counts as
+    /// several), in story order.
+    public var paragraphs: [Int]
+
+    public init(chapter: Int, paragraphs: [Int]) {
+        self.chapter = chapter
+        self.paragraphs = paragraphs
     }
 }

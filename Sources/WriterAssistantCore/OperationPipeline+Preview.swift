@@ -3,55 +3,87 @@ import WriterAssistantLLM
 
 extension OperationPipeline {
     /// The prompt `request` would give the model, part by part, the parts that do not fit marked
-    /// as left out. Nothing is generated: it takes no generation slot, only the tokenizer.
+    /// as left out. Nothing is generated: it takes no generation slot, only turns of the
+    /// tokenizer (and their places in its queue).
     ///
     /// Fails as the operation itself would before it generates (the model not ready, a request
     /// that cannot fit), with the same codes.
     public func preview<Operation: WritingOperation>(_ request: Operation) async throws -> PromptPreview {
-        do {
-            let model = try host.readyModel()
-            let assembler = PromptAssembler(answerReserve: request.answerPlan(configuration).sampling.maxTokens)
+        try await measuring("prompt preview") { model in
             let story = StoryPrompt(request)
-            return try await withTimeout(configuration.generationTimeout, answerName: Operation.answerName) {
-                let assembled = try await assembler.assemble(story, for: model)
-                // Sections are named uniquely but for the request's own, which are never left out.
-                let read = Set(assembled.story.parts.map(\.label))
-                var sections: [PromptPreview.Section] = []
-                for part in story.parts {
-                    let isRead = read.contains(part.label)
-                    sections.append(PromptPreview.Section(
-                        kind: part.kind, chapter: part.chapter, treatment: isRead ? .whole : .omitted,
-                        tokens: try await assembler.count(part.text, with: model), text: isRead ? part.text : nil))
-                }
-                return PromptPreview(
-                    promptTokens: assembled.prompt.tokenCount, budget: assembler.budget(for: model), model: model.descriptor.name,
-                    tokenCountsEstimated: model.descriptor.countsTokensExactly ? nil : true, sections: sections)
-            }
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw clientFailure(for: error, answerName: Operation.answerName)
+            let (assembler, assembled) = try await assemblePrompt(story, for: request, with: model)
+            let layout = Self.layout(of: story, as: assembled.story)
+            let counts = try await PromptAssembler.counting { try await model.countTokens(layout.map(\.0.text)) }
+            return PromptPreview(
+                promptTokens: assembled.prompt.tokenCount, budget: assembler.budget(for: model), model: model.descriptor.name,
+                tokenCountsEstimated: Self.estimated(model),
+                sections: zip(layout, counts).map { entry, tokens in
+                    let (part, treatment) = entry
+                    return PromptPreview.Section(
+                        kind: part.kind, chapter: part.chapter, treatment: treatment, tokens: tokens,
+                        text: treatment == .omitted ? nil : part.text)
+                })
         }
+    }
+
+    /// The parts of `assembled` in the order the model reads them, each read whole or quoted, with
+    /// the parts of `story` it left out where they would have been.
+    static func layout(of story: StoryPrompt, as assembled: StoryPrompt) -> [(StoryPrompt.Section, PromptPreview.Treatment)] {
+        let quoted = Set(assembled.passages.compactMap(\.chapter))
+        let original = story.parts
+        var next = original.startIndex
+        var layout: [(StoryPrompt.Section, PromptPreview.Treatment)] = []
+        for part in assembled.parts {
+            if assembled.passages.contains(part) {
+                layout.append((part, .quoted))
+                continue
+            }
+            // Everything the story had before this part and the prompt lacks was left out, but for
+            // chapters quoted, which appear where their passages are read.
+            while next < original.endIndex, original[next] != part {
+                if original[next].chapter.map(quoted.contains) != true { layout.append((original[next], .omitted)) }
+                next += 1
+            }
+            layout.append((part, .whole))
+            if next < original.endIndex { next += 1 }
+        }
+        for part in original[next...] where part.chapter.map(quoted.contains) != true {
+            layout.append((part, .omitted))
+        }
+        return layout
     }
 
     /// How many tokens each text takes with the active model, as plain content.
     public func countTokens(_ request: TokenCountRequest) async throws -> TokenCountResult {
+        try await measuring("token count") { model in
+            let counts = try await PromptAssembler.counting { try await model.countTokens(request.texts) }
+            return TokenCountResult(counts: counts, model: model.descriptor.name, tokenCountsEstimated: Self.estimated(model))
+        }
+    }
+
+    /// Measuring is quick next to generating: a request that takes longer than this is refused
+    /// rather than left holding the tokenizer.
+    static let measuringTimeout = Duration.seconds(60)
+
+    /// `work` with the ready model, within the measuring time limit, its failures as a client is
+    /// told them.
+    private func measuring<T: Sendable>(
+        _ name: String, _ work: @escaping @Sendable (any LanguageModel) async throws -> T
+    ) async throws -> T {
         do {
             let model = try host.readyModel()
-            let counts = try await withTimeout(configuration.generationTimeout, answerName: "token counts") {
-                var counts: [Int] = []
-                counts.reserveCapacity(request.texts.count)
-                for text in request.texts {
-                    counts.append(try await PromptAssembler.counting { try await model.countTokens(text) })
-                }
-                return counts
+            return try await withTimeout(min(Self.measuringTimeout, configuration.generationTimeout), answerName: name) {
+                try await work(model)
             }
-            return TokenCountResult(
-                counts: counts, model: model.descriptor.name, tokenCountsEstimated: model.descriptor.countsTokensExactly ? nil : true)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw clientFailure(for: error, answerName: "token counts")
+            throw clientFailure(for: error, answerName: name)
         }
+    }
+
+    /// True where the model's counts are estimates, nil (left out) where they are exact.
+    private static func estimated(_ model: any LanguageModel) -> Bool? {
+        model.descriptor.countsTokensExactly ? nil : true
     }
 }

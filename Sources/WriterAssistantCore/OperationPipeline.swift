@@ -22,15 +22,25 @@ public struct OperationPipeline: Sendable {
         /// server's address and what it said). True where the writer runs the server; a server
         /// with many writers gives them fixed reasons and keeps the details for its log.
         public var explainsModelFailures: Bool
+        /// The share of a prompt's budget given to passages of the chapters left out when a story
+        /// does not fit (`PromptAssembler.passageShare`).
+        public var passageShare: Double
 
         public init(
             sampling: SamplingParameters = .raterDefaults, chapterMaxTokens: Int = Self.defaultChapterMaxTokens,
-            generationTimeout: Duration = .seconds(300), explainsModelFailures: Bool = true
+            generationTimeout: Duration = .seconds(300), explainsModelFailures: Bool = true,
+            passageShare: Double = PromptAssembler.defaultPassageShare
         ) {
             self.sampling = sampling
             self.chapterMaxTokens = chapterMaxTokens
             self.generationTimeout = generationTimeout
             self.explainsModelFailures = explainsModelFailures
+            self.passageShare = passageShare
+        }
+
+        /// How a prompt is fitted to the model, with `answerReserve` tokens kept for the answer.
+        func assembler(answerReserve: Int) -> PromptAssembler {
+            PromptAssembler(answerReserve: answerReserve, passageShare: passageShare)
         }
 
         /// Sampling for a prose answer that wants `tokens`, within the prose budget.
@@ -143,8 +153,7 @@ public struct OperationPipeline: Sendable {
             // waits its turn off the cooperative pool, and a client's patience covers both.
             let limit = configuration.generationTimeout
             let (prompt, generation) = try await withTimeout(limit, answerName: Operation.answerName) {
-                let prompt = try await PromptAssembler(answerReserve: plan.sampling.maxTokens)
-                    .assemble(StoryPrompt(request), for: model)
+                let (_, prompt) = try await assemblePrompt(StoryPrompt(request), for: request, with: model)
                 let generation = try await Self.generate(
                     prompt, plan: plan, with: model, options: options,
                     status: Operation.status, answerName: Operation.answerName, emit: emit)
@@ -162,6 +171,7 @@ public struct OperationPipeline: Sendable {
                 decodeTokensPerSecond: summary.tokensPerSecond,
                 model: model.descriptor.name,
                 omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
+                quotedContext: prompt.quotedChapters,
                 tokenCountsEstimated: summary.countsEstimated ? true : nil)
             let result = try request.result(from: FinishedAnswer(
                 text: generation.text, stoppedAtLimit: summary.stopReason == .maxTokens, metadata: metadata,
@@ -178,6 +188,15 @@ public struct OperationPipeline: Sendable {
             ])
             await emit(.error(message: failure.message, code: failure.code))
         }
+    }
+
+    /// The prompt of `request` (laid out as `story`) fitted to `model`, as a run and its preview
+    /// both make it.
+    func assemblePrompt<Operation: WritingOperation>(
+        _ story: StoryPrompt, for request: Operation, with model: any LanguageModel
+    ) async throws -> (PromptAssembler, AssembledPrompt) {
+        let assembler = configuration.assembler(answerReserve: request.answerPlan(configuration).sampling.maxTokens)
+        return (assembler, try await assembler.assemble(story, for: model))
     }
 
     /// What a client is told of any failure, with the model's details only where the server

@@ -1,4 +1,5 @@
-import WriterAssistantAPI
+import NIOPosix
+public import WriterAssistantAPI
 public import WriterAssistantLLM
 
 /// A prompt ready for the model, and what had to be left out to make it fit.
@@ -12,16 +13,37 @@ public struct AssembledPrompt: Sendable {
     public var affinity: String
     /// The parts the prompt was made of, those left out removed.
     public var story: StoryPrompt
+    /// The passages quoted from chapters left out, best first.
+    public var quotedPassages: [PassageSearch.Passage]
+
+    /// The chapters quoted and their passages, in story order, for `context_metadata`; nil when
+    /// none were.
+    public var quotedChapters: [QuotedChapter]? {
+        guard !quotedPassages.isEmpty else { return nil }
+        return Dictionary(grouping: quotedPassages, by: \.chapter).sorted { $0.key < $1.key }.map { chapter, passages in
+            QuotedChapter(chapter: chapter, paragraphs: passages.map(\.paragraph).sorted())
+        }
+    }
 }
 
 /// Turns a request into tokens that fit the model's window with room for the answer.
+///
+/// A story that does not fit loses its oldest chapters first; a share of the budget then goes to
+/// passages quoted from them, chosen for the request, so what the writer set up long ago still
+/// reaches the model.
 public struct PromptAssembler: Sendable {
     /// Tokens kept free for the answer.
     public var answerReserve: Int
+    /// The share of the prompt's budget given to passages of the chapters left out, when the story
+    /// does not fit; 0 leaves them out.
+    public var passageShare: Double
 
-    public init(answerReserve: Int) {
+    public init(answerReserve: Int, passageShare: Double = Self.defaultPassageShare) {
         self.answerReserve = answerReserve
+        self.passageShare = min(max(passageShare, 0), 0.9)
     }
+
+    public static let defaultPassageShare = 0.2
 
     public func assemble(
         _ request: some WritingOperation, for model: any LanguageModel
@@ -36,14 +58,63 @@ public struct PromptAssembler: Sendable {
 
     public func assemble(_ story: StoryPrompt, for model: any LanguageModel) async throws -> AssembledPrompt {
         let budget = budget(for: model)
+        let whole = try await prepare(story, with: model)
+        guard whole.largestTokenCount > budget else { return assembled(story, whole, omitted: []) }
+
+        // It does not fit: leave out what must go. When passages of what goes bear on the
+        // request, leave out a little more to make room for them, and quote the best.
+        let fitted = try await fitting(story, whole, within: budget, with: model)
+        let room = Int(Double(budget) * passageShare)
+        let query = story.task.sections.joined(separator: "\n")
+        guard room > Self.smallestUsefulRoom,
+              try await !Self.rank(leftOut(of: story, by: fitted.prompt), for: query, limit: 1).isEmpty,
+              let roomy = try? await fitting(fitted.prompt, fitted.prepared, within: budget - room, with: model),
+              // Passages take the room of chapters only (the first to go), never of the lasting parts.
+              roomy.omitted.count <= fitted.prompt.chapters.count
+        else {
+            return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
+        }
+        var prompt = roomy.prompt
+        let leftOut = leftOut(of: story, by: prompt)
+        var quoted = try await passages(
+            from: leftOut, for: query, within: budget - roomy.prepared.largestTokenCount, with: model)
+        while !quoted.isEmpty {
+            prompt.passages = Self.sections(quoting: quoted, from: leftOut)
+            let prepared = try await prepare(prompt, with: model)
+            if prepared.largestTokenCount <= budget {
+                return assembled(prompt, prepared, omitted: fitted.omitted + roomy.omitted, quoted: quoted)
+            }
+            // The headings and joins took a little more than the passages' own counts.
+            quoted.removeLast()
+        }
+        return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
+    }
+
+    /// The chapters of `story` that `prompt` no longer holds whole.
+    private func leftOut(of story: StoryPrompt, by prompt: StoryPrompt) -> [StoryPrompt.Section] {
+        story.chapters.dropLast(prompt.chapters.count).map { $0 }
+    }
+
+    private func assembled(
+        _ prompt: StoryPrompt, _ prepared: PreparedPrompt, omitted: [String], quoted: [PassageSearch.Passage] = []
+    ) -> AssembledPrompt {
+        AssembledPrompt(
+            prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions, affinity: prompt.affinity,
+            story: prompt, quotedPassages: quoted)
+    }
+
+    /// `story` with its least important sections left out until it takes at most `limit` tokens.
+    private func fitting(
+        _ story: StoryPrompt, _ whole: PreparedPrompt, within limit: Int, with model: any LanguageModel
+    ) async throws -> (prompt: StoryPrompt, prepared: PreparedPrompt, omitted: [String]) {
         var prompt = story
         var omitted: [String] = []
-        var prepared = try await prepare(prompt, with: model)
-        while prepared.largestTokenCount > budget {
+        var prepared = whole
+        while prepared.largestTokenCount > limit {
             // Count sections least important first until what they take covers the excess, drop
             // them all at once and re-measure the whole prompt only then: a long manuscript is
             // neither re-tokenized per chapter nor shifted chapter by chapter.
-            var excess = prepared.largestTokenCount - budget
+            var excess = prepared.largestTokenCount - limit
             let candidates = prompt.droppableSections
             var dropping = 0
             repeat {
@@ -51,7 +122,7 @@ public struct PromptAssembler: Sendable {
                     throw FeedbackFailure(
                         .contextProcessingError,
                         "The plot point, plot outline and rater prompt alone need \(prepared.largestTokenCount) tokens, "
-                            + "more than the \(max(budget, 0)) the model's context window leaves after "
+                            + "more than the \(max(limit, 0)) the model's context window leaves after "
                             + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
                 }
                 excess -= try await count(candidates[dropping].text, with: model)
@@ -61,10 +132,64 @@ public struct PromptAssembler: Sendable {
             prompt.dropLeastImportantSections(dropping)
             prepared = try await prepare(prompt, with: model)
         }
-        return AssembledPrompt(
-            prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions, affinity: prompt.affinity,
-            story: prompt)
+        return (prompt, prepared, omitted)
     }
+
+    /// The passages of `chapters` that bear most on `query`, best first, taking at most `room`
+    /// tokens with their share of headings and separators.
+    private func passages(
+        from chapters: [StoryPrompt.Section], for query: String, within room: Int, with model: any LanguageModel
+    ) async throws -> [PassageSearch.Passage] {
+        guard room > Self.smallestUsefulRoom else { return [] }
+        let ranked = try await Self.rank(chapters, for: query, limit: Self.mostPassagesConsidered)
+        let counts = try await Self.counting { try await model.countTokens(ranked.map(\.text)) }
+        var chosen: [PassageSearch.Passage] = []
+        var used = 0
+        for (passage, count) in zip(ranked, counts) where room - used > Self.smallestUsefulRoom {
+            let tokens = count + Self.passageOverhead
+            if used + tokens <= room {
+                chosen.append(passage)
+                used += tokens
+            }
+        }
+        return chosen
+    }
+
+    /// The best `limit` passages of `chapters` for `query`. Indexing a manuscript is CPU work, so
+    /// it runs off the cooperative pool.
+    private static func rank(_ chapters: [StoryPrompt.Section], for query: String, limit: Int) async throws -> [PassageSearch.Passage] {
+        let bodies = chapters.compactMap { chapter in chapter.chapter.map { (number: $0, text: chapter.body) } }
+        guard !bodies.isEmpty else { return [] }
+        return try await NIOThreadPool.singleton.runIfActive {
+            Array(PassageSearch(chapters: bodies).ranked(for: query).prefix(limit))
+        }
+    }
+
+    /// Each chapter's chosen passages as one section, in story order.
+    static func sections(quoting passages: [PassageSearch.Passage], from chapters: [StoryPrompt.Section]) -> [StoryPrompt.Section] {
+        let byChapter = Dictionary(grouping: passages, by: \.chapter)
+        return chapters.compactMap { chapter in
+            guard let number = chapter.chapter, let quoted = byChapter[number]?.sorted(by: { $0.paragraph < $1.paragraph }) else {
+                return nil
+            }
+            var body = ""
+            for (index, passage) in quoted.enumerated() {
+                // An ellipsis marks what lies between passages that are not neighbours.
+                if index > 0 { body += passage.paragraph == quoted[index - 1].paragraph + 1 ? "\n\n" : "\n\n[…]\n\n" }
+                body += passage.text
+            }
+            return StoryPrompt.Section(
+                label: "passages from chapter \(number)", text: "\(chapter.heading) (passages)\n\(body)", kind: .chapter,
+                chapter: number)
+        }
+    }
+
+    /// Room too small for a passage worth quoting.
+    static let smallestUsefulRoom = 24
+    /// Tokens a passage takes beyond its text: its share of a heading and the separators.
+    static let passageOverhead = 6
+    /// The best passages counted for the room; the rest would not fit anyway.
+    static let mostPassagesConsidered = 200
 
     private func prepare(_ prompt: StoryPrompt, with model: any LanguageModel) async throws -> PreparedPrompt {
         try await Self.counting { try await model.prepare(prompt.messages()) }

@@ -32,6 +32,11 @@ public struct StoryPrompt: Sendable, Equatable {
         public var kind: PromptPreview.Kind
         /// The chapter's number, for a chapter.
         public var chapter: Int? = nil
+
+        /// The first line: `# Chapter 3: The Weir`.
+        var heading: Substring { text.prefix { $0 != "\n" } }
+        /// The text below the heading.
+        var body: String { String(text.drop { $0 != "\n" }.dropFirst()) }
     }
 
     public var systemPreamble: String
@@ -39,6 +44,9 @@ public struct StoryPrompt: Sendable, Equatable {
     public var characters: Section?
     /// Oldest first.
     public var chapters: [Section]
+    /// Passages quoted from chapters left out, one section per chapter, oldest first; read after
+    /// the chapters read whole, since they change with every request.
+    public var passages: [Section] = []
     public var summary: Section?
     public var plotOutline: Section?
     public var task: PromptTask
@@ -64,7 +72,7 @@ public struct StoryPrompt: Sendable, Equatable {
             Self.section("Worldbuilding", label: "worldbuilding", kind: .worldbuilding, body: $0)
         }
         summary = context?.storySummary?.summary.flatMap {
-            Self.section("Story summary", label: "story summary", kind: .summary, body: $0)
+            Self.section("Story summary", label: "story summary", kind: .storySummary, body: $0)
         }
         characters = Self.section(
             "Characters", label: "characters", kind: .characters,
@@ -100,7 +108,7 @@ public struct StoryPrompt: Sendable, Equatable {
 
     /// The user message's sections in their order: the story, the task, the closing instructions.
     private var storyParts: [Section] {
-        var parts = lastingSections
+        var parts = lastingSections + passages
         if let summary { parts.append(summary) }
         if let plotOutline { parts.append(plotOutline) }
         parts += task.sections.map { Section(label: "request", text: $0, kind: .request) }

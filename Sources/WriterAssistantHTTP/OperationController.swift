@@ -61,22 +61,12 @@ struct OperationController<Operation: WritingOperation> {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
         let options = OperationPipeline.Options(cachePartition: context.cachePartition)
-        // Watching the inbound side notices a client that gave up waiting, as on the stream, so an
-        // abandoned request does not go on writing its whole answer in a slot. The watch ends the
-        // connection with the response, which therefore says so, or a client would reuse it.
-        do {
-            let result = try await request.body.consumeWithCancellationOnInboundClose { [pipeline, shutdownGrace, options, record = context.record, logger = context.logger] _ in
-                let result = try await shutdownGrace.limit {
-                    try await pipeline.result(for: operation, options: options, logger: logger, observe: record.observe)
-                }
-                await story?.record(operation, result: result, logger: logger)
-                return result
+        return try await answerWhileConnected(request, logger: context.logger) { [pipeline, shutdownGrace, options, record = context.record, logger = context.logger] in
+            let result = try await shutdownGrace.limit {
+                try await pipeline.result(for: operation, options: options, logger: logger, observe: record.observe)
             }
-            return try .json(result, headers: [.connection: "close"])
-        } catch let failure as FeedbackFailure {
-            var error = APIError(failure)
-            error.headers[.connection] = "close"
-            throw error
+            await story?.record(operation, result: result, logger: logger)
+            return result
         }
     }
 
@@ -85,10 +75,8 @@ struct OperationController<Operation: WritingOperation> {
     @Sendable func preview(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (operation, _) = try await decode(&request, context: context)
-        do {
-            return try .json(try await pipeline.preview(operation))
-        } catch let failure as FeedbackFailure {
-            throw APIError(failure)
+        return try await answerWhileConnected(request, logger: context.logger, logging: "Preview failed") { [pipeline] in
+            try await pipeline.preview(operation)
         }
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import WriterAssistantAPI
 import WriterAssistantCore
 
@@ -17,10 +18,8 @@ struct TokenCountController {
     @Sendable func count(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let body = try await validation.decode(TokenCountRequest.self, from: &request) { $0.validate() }
-        do {
-            return try .json(try await pipeline.countTokens(body))
-        } catch let failure as FeedbackFailure {
-            throw APIError(failure)
+        return try await answerWhileConnected(request, logger: context.logger, logging: "Token count failed") { [pipeline] in
+            try await pipeline.countTokens(body)
         }
     }
 }

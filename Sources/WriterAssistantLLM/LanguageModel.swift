@@ -14,6 +14,9 @@ public protocol LanguageModel: Sendable {
     /// room for another request's preparation.
     func countTokens(_ text: String) async throws -> Int
 
+    /// `countTokens` of each text, in order; engines that tokenize in turn do it in one turn.
+    func countTokens(_ texts: [String]) async throws -> [Int]
+
     /// The conversation ready for `generate`, with its size. The template's own scaffolding may
     /// produce control tokens, the messages' contents never do, so story text cannot forge a turn.
     func prepare(_ messages: [ChatMessage]) async throws -> PreparedPrompt
@@ -116,4 +119,11 @@ extension LanguageModel {
     public var unavailability: String? { nil }
 
     public var servers: [ModelServerStatus] { [] }
+
+    public func countTokens(_ texts: [String]) async throws -> [Int] {
+        var counts: [Int] = []
+        counts.reserveCapacity(texts.count)
+        for text in texts { counts.append(try await countTokens(text)) }
+        return counts
+    }
 }

@@ -18,7 +18,7 @@ import WriterAssistantTestSupport
         let preview = try await Self.pipeline(model).preview(request)
 
         #expect(preview.sections.map(\.kind) == [
-            .preamble, .worldbuilding, .characters, .chapter, .chapter, .chapter, .summary, .plotOutline, .request, .request,
+            .preamble, .worldbuilding, .characters, .chapter, .chapter, .chapter, .storySummary, .plotOutline, .request, .request,
             .instructions,
         ])
         #expect(preview.sections.compactMap(\.chapter) == [1, 2, 3])

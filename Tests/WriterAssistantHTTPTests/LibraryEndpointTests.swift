@@ -206,6 +206,10 @@ import Synchronization
             #expect(try await Self.decode(try await server.get("/api/v1/search?q=weir", headers: ben), as: LibrarySearchResults.self).hits.isEmpty)
             let operation = #"{"storyId": "\#(story.id)", "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
             #expect(try await server.send(.POST, "/api/v1/rater-feedback", json: operation, headers: ben).status == .notFound)
+            // A preview would show the story's text: it is another writer's, so it is not found.
+            #expect(try await server.send(.POST, "/api/v1/rater-feedback/preview", json: operation, headers: ben).status == .notFound)
+            #expect(try await server.send(.POST, "/api/v1/rater-feedback/preview", json: operation).status == .unauthorized)
+            #expect(try await server.send(.POST, "/api/v1/tokens", json: #"{"texts": ["a"]}"#).status == .unauthorized)
             #expect(try await server.get("/api/v1/stories/\(story.id)", headers: ana).status == .ok)
         }
     }

@@ -12,13 +12,14 @@ import WriterAssistantTestSupport
 /// `POST /api/v1/<operation>/preview` and `POST /api/v1/tokens` over real sockets.
 @Suite(.serialized) struct PromptPreviewEndpointTests {
     /// A story of twelve long chapters: more than the default model's 4,096-token window holds.
+    /// Chapter 2 alone says where the door is.
     static let longStory: RaterFeedbackRequest = {
         var request = RealModelTests.story
         request.structuredContext?.previousChapters = (1...12).map { number in
-            Chapter(
-                number: number, title: "Day \(number)",
-                content: Array(repeating: "On day \(number) Ari walked the long road past the mill and counted the crows on the fence.", count: 30)
-                    .joined(separator: " "))
+            let days = Array(repeating: "On day \(number) Ari walked the long road past the mill and counted the crows on the fence.", count: 30)
+                .joined(separator: " ")
+            let planted = number == 2 ? "\n\nBehind the coal in the basement, Ari's grandmother had bricked up a hidden door." : ""
+            return Chapter(number: number, title: "Day \(number)", content: days + planted)
         }
         return request
     }()
@@ -35,16 +36,22 @@ import WriterAssistantTestSupport
             #expect(preview.promptTokens <= preview.budget && preview.promptTokens > preview.budget / 2)
             let omitted = preview.sections.filter { $0.treatment == .omitted }
             #expect(!omitted.isEmpty && omitted.count < 12)
-            #expect(omitted.compactMap(\.chapter) == Array(1...omitted.count))
+            // The chapters left out are the oldest; chapter 2's passage on the hidden door is read.
+            let quoted = preview.sections.filter { $0.treatment == .quoted }
+            #expect(quoted.map(\.chapter) == [2])
+            #expect(quoted.first?.text?.contains("bricked up a hidden door") == true)
+            let leftOut = (omitted + quoted).compactMap(\.chapter).sorted()
+            #expect(leftOut == Array(1...leftOut.count))
             #expect(preview.sections.first?.kind == .preamble && preview.sections.last?.kind == .instructions)
             // The parts read add up to the prompt, less what the chat template adds around them.
-            let read = preview.sections.filter { $0.treatment == .whole }.map(\.tokens).reduce(0, +)
+            let read = preview.sections.filter { $0.treatment != .omitted }.map(\.tokens).reduce(0, +)
             #expect(read <= preview.promptTokens && preview.promptTokens - read < 40, "\(read) of \(preview.promptTokens)")
 
             let run = try await server.post("/api/v1/rater-feedback", json: Self.longStory)
             #expect(run.status == .ok)
             let metadata = try await run.decode(RaterFeedbackResult.self).contextMetadata
-            #expect(metadata.omittedContext == omitted.compactMap(\.chapter).map { "chapter \($0)" })
+            #expect(metadata.omittedContext == leftOut.map { "chapter \($0)" })
+            #expect(metadata.quotedContext?.map(\.chapter) == [2])
             #expect(metadata.promptTokens == preview.promptTokens)
 
             // A section's count is the count of its text on its own.
@@ -101,9 +108,11 @@ import WriterAssistantTestSupport
             let preview = try await client.preview(review, on: StoryReference(storyId: story.id, chapter: 2))
             #expect(preview.sections.compactMap(\.chapter) == [1])
             #expect(preview.sections.contains { $0.text?.contains("Mara found the letter inside the lantern.") == true })
+            // Only the run that follows the previews is kept.
+            _ = try await client.perform(rater, on: StoryReference(storyId: story.id, chapter: 2))
             let answers = try await LibraryEndpointTests.decode(
                 try await server.get("/api/v1/stories/\(story.id)/answers"), as: StoredAnswerList.self)
-            #expect(answers.answers.isEmpty)
+            #expect(answers.answers.map(\.operation) == ["rater-feedback"])
             let counts = try await client.countTokens(["Mara found the letter.", ""])
             #expect(counts.counts == [4, 0])
         }

@@ -18,7 +18,7 @@ import MeasurementSupport
     static let request = RealModelTests.story
 
     static func withServer<T: Sendable>(
-        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4,
+        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4, contextLength: Int = 4096,
         _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
@@ -26,7 +26,9 @@ import MeasurementSupport
             try await RemotePool.connect(.init(
                 // Peers that queue requests (started with --interrupt_requests False) may be sent
                 // several at once; nil leaves it to the dialect's default.
-                upstreams: peers.map { RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, parallel: parallel) },
+                upstreams: peers.map {
+                    RemoteEngine.Configuration(baseURL: $0.baseURL, dialect: .auto, contextLength: contextLength, parallel: parallel)
+                },
                 checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens)
@@ -278,7 +280,8 @@ import MeasurementSupport
         defer { peers[0].stop() }
         try await peers[1].start()
         defer { peers[1].stop() }
-        try await Self.withServer(peers: peers, maxTokens: 200, parallel: nil) { server, pool in
+        // Their context is their default 2,048 tokens, and the Writer Assistant is told so.
+        try await Self.withServer(peers: peers, maxTokens: 200, parallel: nil, contextLength: 2048) { server, pool in
             let raters = ["You judge pacing.", "You judge dialogue.", "You judge the setting.", "You judge the stakes."].map { prompt in
                 var request = Self.request
                 request.raterPrompt = prompt
@@ -308,6 +311,7 @@ import MeasurementSupport
             }
             #expect(streamed == ["result", "result", "result", "result"])
             #expect(pool.upstreamStatus.map(\.generationsTaken).reduce(0, +) == 8)
+            #expect(pool.upstreamStatus.allSatisfy { $0.generationsTaken > 0 }, "both servers wrote")
         }
     }
 }

@@ -75,6 +75,9 @@ export function describeMetadata(metadata, { truncatedNote = 'cut off at the tok
     parts.push(`${metadata.prompt_tokens} tokens of story${reused}`);
   }
   if (metadata.omitted_context?.length) parts.push(`left out to fit: ${metadata.omitted_context.join(', ')}`);
+  if (metadata.quoted_context?.length) {
+    parts.push(`passages quoted from ${metadata.quoted_context.map((quoted) => `chapter ${quoted.chapter}`).join(', ')}`);
+  }
   if (metadata.truncated) parts.push(truncatedNote);
   return parts.join(' \u00b7 ');
 }

@@ -1,0 +1,147 @@
+import Foundation
+
+/// The paragraphs of chapters that do not fit the prompt whole, ranked by how much they bear on a
+/// request (Okapi BM25 over paragraphs), so a critic asked about chapter 40 still reads the
+/// passage of chapter 3 its plot point depends on.
+///
+/// Plain and synchronous: indexing a manuscript is CPU work its caller runs off the cooperative
+/// pool.
+public struct PassageSearch: Sendable {
+    /// One paragraph of a chapter, as written (trimmed).
+    public struct Passage: Sendable, Equatable {
+        public var chapter: Int
+        /// Its position among the chapter's passages, from 1.
+        public var paragraph: Int
+        public var text: String
+    }
+
+    private struct Indexed: Sendable {
+        var passage: Passage
+        var termCounts: [String: Int]
+        var length: Int
+    }
+
+    private let indexed: [Indexed]
+    private let documentFrequency: [String: Int]
+    private let averageLength: Double
+
+    /// BM25's usual constants: term-frequency saturation and length normalisation.
+    static let k1 = 1.2
+    static let b = 0.75
+    /// Paragraphs longer than this are cut at sentence ends, so one passage never fills the room
+    /// meant for several.
+    public static let longestPassage = 1_200
+    /// Paragraphs shorter than this (a scene break, "Yes.") carry too little to quote alone.
+    static let shortestPassage = 40
+
+    /// `chapters` as numbers and their text (the body, without a heading).
+    public init(chapters: [(number: Int, text: String)]) {
+        var indexed: [Indexed] = []
+        var documentFrequency: [String: Int] = [:]
+        for (number, text) in chapters {
+            for (position, paragraph) in Self.paragraphs(of: text).enumerated() {
+                let terms = Self.terms(of: paragraph)
+                var counts: [String: Int] = [:]
+                for term in terms { counts[term, default: 0] += 1 }
+                for term in counts.keys { documentFrequency[term, default: 0] += 1 }
+                indexed.append(Indexed(
+                    passage: Passage(chapter: number, paragraph: position + 1, text: paragraph), termCounts: counts,
+                    length: terms.count))
+            }
+        }
+        self.indexed = indexed
+        self.documentFrequency = documentFrequency
+        averageLength = indexed.isEmpty ? 1 : max(1, Double(indexed.map(\.length).reduce(0, +)) / Double(indexed.count))
+    }
+
+    /// Passages sharing at least one term with `query`, best first (ties in story order).
+    public func ranked(for query: String) -> [Passage] {
+        let queryTerms = Set(Self.terms(of: query))
+        guard !queryTerms.isEmpty else { return [] }
+        let count = Double(indexed.count)
+        let weights = queryTerms.compactMap { term -> (String, Double)? in
+            guard let frequency = documentFrequency[term] else { return nil }
+            let df = Double(frequency)
+            return (term, log(1 + (count - df + 0.5) / (df + 0.5)))
+        }
+        guard !weights.isEmpty else { return [] }
+        var scored: [(score: Double, order: Int)] = []
+        for (order, entry) in indexed.enumerated() {
+            var score = 0.0
+            let norm = Self.k1 * (1 - Self.b + Self.b * Double(entry.length) / averageLength)
+            for (term, idf) in weights {
+                guard let tf = entry.termCounts[term] else { continue }
+                score += idf * Double(tf) * (Self.k1 + 1) / (Double(tf) + norm)
+            }
+            if score > 0 { scored.append((score, order)) }
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.order < $1.order }
+        return scored.map { indexed[$0.order].passage }
+    }
+
+    /// The chapter's paragraphs (split at blank lines), long ones cut at sentence ends, short
+    /// ones left out.
+    static func paragraphs(of text: String) -> [String] {
+        var paragraphs: [String] = []
+        var current: [Substring] = []
+        func close() {
+            let paragraph = current.joined(separator: "\n").trimmed
+            current = []
+            guard paragraph.count >= shortestPassage else { return }
+            paragraphs += cut(paragraph)
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.allSatisfy(\.isWhitespace) { close() } else { current.append(line) }
+        }
+        close()
+        return paragraphs
+    }
+
+    /// A paragraph cut into pieces of at most `longestPassage` characters, at sentence ends where
+    /// there are any.
+    static func cut(_ paragraph: String) -> [String] {
+        guard paragraph.count > longestPassage else { return [paragraph] }
+        var pieces: [String] = []
+        var rest = Substring(paragraph)
+        while rest.count > longestPassage {
+            let window = rest.prefix(longestPassage)
+            let end = window.lastIndex { ".!?".contains($0) }.map { window.index(after: $0) }
+                ?? window.lastIndex(where: \.isWhitespace)
+                ?? window.endIndex
+            let piece = String(rest[..<end]).trimmed
+            if !piece.isEmpty { pieces.append(piece) }
+            rest = rest[end...]
+        }
+        let last = String(rest).trimmed
+        if !last.isEmpty { pieces.append(last) }
+        return pieces
+    }
+
+    /// Lowercased words of two or more letters or digits, without the commonest English words.
+    static func terms(of text: String) -> [String] {
+        var terms: [String] = []
+        var word = ""
+        func close() {
+            if word.count >= 2, !stopWords.contains(word) { terms.append(word) }
+            word = ""
+        }
+        for character in text {
+            if character.isLetter || character.isNumber {
+                word += character.lowercased()
+            } else if character != "'" && character != "’" {
+                close()
+            }
+        }
+        close()
+        return terms
+    }
+
+    static let stopWords: Set<String> = [
+        "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "did", "do", "does", "for", "from", "had", "has",
+        "have", "he", "her", "hers", "him", "his", "how", "if", "in", "into", "is", "it", "its", "me", "my", "no", "not",
+        "of", "on", "or", "our", "she", "so", "that", "the", "their", "them", "then", "there", "they", "this", "to", "up",
+        "us", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+        "about", "after", "all", "also", "any", "can", "could", "each", "just", "more", "most", "other", "out", "over",
+        "should", "some", "such", "than", "these", "those", "through", "too", "very",
+    ]
+}

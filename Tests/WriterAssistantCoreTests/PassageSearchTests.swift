@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import WriterAssistantAPI
+import WriterAssistantLLM
+import WriterAssistantTestSupport
+@testable import WriterAssistantCore
+
+/// Passages of the chapters left out, chosen for the request and quoted within the budget.
+@Suite struct PassageSearchTests {
+    static let filler = "The rain kept on over the harbour and the ferries ran late all week long."
+
+    @Test func chaptersSplitIntoParagraphsLongOnesAtSentenceEndsShortOnesDropped() {
+        let long = Array(repeating: "A sentence of some length that goes on a while.", count: 60).joined(separator: " ")
+        let paragraphs = PassageSearch.paragraphs(of: "\(Self.filler)\n\nYes.\n\n  \n\(long)\nstill the same paragraph.")
+        #expect(paragraphs.first == Self.filler)
+        #expect(!paragraphs.contains("Yes."))
+        #expect(paragraphs.count > 2)
+        #expect(paragraphs.dropFirst().allSatisfy { $0.count <= PassageSearch.longestPassage })
+        #expect(paragraphs.dropFirst().dropLast().allSatisfy { $0.hasSuffix(".") }, "cut at sentence ends")
+        #expect(paragraphs.last?.hasSuffix("still the same paragraph.") == true)
+    }
+
+    @Test func thePassageThatNamesWhatTheRequestAsksAboutComesFirst() {
+        let chapters = [
+            (number: 1, text: "\(Self.filler)\n\nIvo drowned below the weir, and nobody spoke of it again.\n\n\(Self.filler)"),
+            (number: 2, text: "\(Self.filler)\n\nMara mended the nets by the weir every morning, singing.\n\n\(Self.filler)"),
+            (number: 3, text: "\(Self.filler)\n\n\(Self.filler)"),
+        ]
+        let ranked = PassageSearch(chapters: chapters).ranked(for: "Mara learns how Ivo drowned.")
+        #expect(ranked.first == PassageSearch.Passage(chapter: 1, paragraph: 2, text: "Ivo drowned below the weir, and nobody spoke of it again."))
+        #expect(ranked.map(\.chapter).contains(2), "Mara's passage, lower")
+        #expect(!ranked.contains { $0.text == Self.filler }, "nothing that shares no word with the request")
+        #expect(PassageSearch(chapters: chapters).ranked(for: "the of and").isEmpty, "only common words find nothing")
+    }
+
+    static func story(plotPoint: String) -> RaterFeedbackRequest {
+        RaterFeedbackRequest(
+            raterPrompt: "You check continuity.",
+            plotPoint: plotPoint,
+            structuredContext: StructuredContext(previousChapters: (1...8).map { number in
+                let planted = number == 1 ? "\n\nIvo drowned below the weir, and nobody spoke of it again." : ""
+                return Chapter(number: number, title: "Day \(number)", content: Array(repeating: Self.filler, count: 12).joined(separator: " ") + planted)
+            }))
+    }
+
+    /// A window that holds about four of the eight chapters.
+    static let model = ScriptedModel(script: .wellFormed(), contextLength: 800)
+
+    @Test func aChapterLeftOutIsQuotedWhereItBearsOnTheRequest() async throws {
+        let story = StoryPrompt(Self.story(plotPoint: "Mara finds out how Ivo drowned at the weir."))
+        let assembled = try await PromptAssembler(answerReserve: 100).assemble(story, for: Self.model)
+        #expect(assembled.prompt.tokenCount <= 700)
+        #expect(assembled.omittedSections.first == "chapter 1")
+        #expect(assembled.quotedPassages.map(\.chapter) == [1])
+        #expect(assembled.quotedChapters == [QuotedChapter(chapter: 1, paragraphs: [2])])
+        let user = assembled.prompt.messages[1].content
+        #expect(user.contains("# Chapter 1: Day 1 (passages)\nIvo drowned below the weir, and nobody spoke of it again."))
+        // Quoted after the chapters read whole, before the request.
+        let quote = try #require(user.range(of: "(passages)"))
+        let lastWhole = try #require(user.range(of: "# Chapter 8: Day 8"))
+        let plotPoint = try #require(user.range(of: "# Plot point to evaluate"))
+        #expect(lastWhole.upperBound < quote.lowerBound && quote.upperBound < plotPoint.lowerBound)
+
+        // The preview shows chapter 1 where it is read, quoted, and the rest left out in order.
+        let layout = OperationPipeline.layout(of: story, as: assembled.story)
+        let chapters = layout.filter { $0.0.kind == .chapter }.map { "\($0.0.chapter ?? 0) \($0.1)" }
+        #expect(chapters.last == "1 quoted")
+        #expect(chapters.prefix(assembled.omittedSections.count - 1).allSatisfy { $0.hasSuffix("omitted") })
+    }
+
+    @Test func withNothingToQuoteOnlyWhatMustGoIsLeftOut() async throws {
+        let story = StoryPrompt(Self.story(plotPoint: "Tomas sells the lighthouse."))
+        let quoting = try await PromptAssembler(answerReserve: 100).assemble(story, for: Self.model)
+        let plain = try await PromptAssembler(answerReserve: 100, passageShare: 0).assemble(story, for: Self.model)
+        #expect(quoting.quotedPassages.isEmpty)
+        #expect(quoting.omittedSections == plain.omittedSections)
+        #expect(quoting.prompt.tokenCount == plain.prompt.tokenCount)
+    }
+
+    @Test func passagesNeverTakeTheRoomOfTheLastingParts() async throws {
+        // One chapter that does not fit beside a summary that fills most of the window.
+        var request = Self.story(plotPoint: "Mara finds out how Ivo drowned at the weir.")
+        let first = Array(request.structuredContext?.previousChapters?.prefix(1) ?? [])
+        request.structuredContext?.previousChapters = first
+        request.structuredContext?.storySummary = StorySummary(summary: PromptAssemblerTests.words(500))
+        let assembled = try await PromptAssembler(answerReserve: 100).assemble(StoryPrompt(request), for: Self.model)
+        #expect(assembled.omittedSections == ["chapter 1"])
+        #expect(assembled.story.summary != nil)
+    }
+
+    @Test func aStoryThatFitsQuotesNothing() async throws {
+        let story = StoryPrompt(Self.story(plotPoint: "Mara finds out how Ivo drowned at the weir."))
+        let assembled = try await PromptAssembler(answerReserve: 100).assemble(story, for: ScriptedModel(script: .wellFormed(), contextLength: 8192))
+        #expect(assembled.omittedSections.isEmpty && assembled.quotedPassages.isEmpty)
+    }
+}
