@@ -32,6 +32,7 @@ public struct FeedbackFailure: Error, Sendable, Equatable {
     public func withoutModelDetails(answerName: String) -> FeedbackFailure {
         switch code {
         case .llmNotAvailable: FeedbackFailure(code, Self.modelUnavailableMessage)
+        case .llmLoading: FeedbackFailure(code, "The model is still loading. Try again in a moment.")
         case .generationFailed: FeedbackFailure(code, "The model failed while writing the \(answerName).")
         default: self
         }

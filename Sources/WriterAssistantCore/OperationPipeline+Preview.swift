@@ -15,7 +15,7 @@ extension OperationPipeline {
             let layout = Self.layout(of: story, as: assembled.story)
             let counts = try await PromptAssembler.counting { try await model.countTokens(layout.map(\.0.text)) }
             return PromptPreview(
-                promptTokens: assembled.prompt.tokenCount, budget: assembler.budget(for: model), model: model.descriptor.name,
+                promptTokens: assembled.prompt.tokenCount, budget: assembler.budget(for: model), model: modelName(model),
                 tokenCountsEstimated: Self.estimated(model),
                 sections: zip(layout, counts).map { entry, tokens in
                     let (part, treatment) = entry
@@ -57,7 +57,7 @@ extension OperationPipeline {
     public func countTokens(_ request: TokenCountRequest) async throws -> TokenCountResult {
         try await measuring("token count") { model in
             let counts = try await PromptAssembler.counting { try await model.countTokens(request.texts) }
-            return TokenCountResult(counts: counts, model: model.descriptor.name, tokenCountsEstimated: Self.estimated(model))
+            return TokenCountResult(counts: counts, model: modelName(model), tokenCountsEstimated: Self.estimated(model))
         }
     }
 

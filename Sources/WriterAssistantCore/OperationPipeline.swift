@@ -169,7 +169,7 @@ public struct OperationPipeline: Sendable {
                 cachedTokens: summary.reusedPromptTokens,
                 queueTime: summary.queueSeconds,
                 decodeTokensPerSecond: summary.tokensPerSecond,
-                model: model.descriptor.name,
+                model: modelName(model),
                 omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
                 quotedContext: prompt.quotedChapters,
                 tokenCountsEstimated: summary.countsEstimated ? true : nil)
@@ -197,6 +197,12 @@ public struct OperationPipeline: Sendable {
     ) async throws -> (PromptAssembler, AssembledPrompt) {
         let assembler = configuration.assembler(answerReserve: request.answerPlan(configuration).sampling.maxTokens)
         return (assembler, try await assembler.assemble(story, for: model))
+    }
+
+    /// The model's name as a client is told it: a model server's address only where the server
+    /// explains the model's details.
+    func modelName(_ model: any LanguageModel) -> String {
+        configuration.explainsModelFailures ? model.descriptor.name : ModelDescriptor.publicName(model.descriptor.name)
     }
 
     /// What a client is told of any failure, with the model's details only where the server

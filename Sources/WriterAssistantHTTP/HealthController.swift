@@ -65,6 +65,8 @@ struct HealthController<Context: RequestContext> {
         if !listsModelServers, configured, health.llmError != nil {
             health.llmError = FeedbackFailure.modelUnavailableMessage
         }
+        // Nor is a model server's address, where a pool goes by it.
+        if !listsModelServers { health.model = health.model.map(ModelDescriptor.publicName) }
         return health
     }
 

@@ -91,6 +91,12 @@ public struct ModelDescriptor: Sendable, Equatable {
         self.contextLength = contextLength
         self.countsTokensExactly = countsTokensExactly
     }
+
+    /// `name` as told to writers who are not the operator: a model server's address (the name of
+    /// a pool whose servers have not named their model yet) becomes "a model server".
+    public static func publicName(_ name: String) -> String {
+        name.contains("://") ? "a model server" : name
+    }
 }
 
 public struct ChatMessage: Sendable, Equatable {

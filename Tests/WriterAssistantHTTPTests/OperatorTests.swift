@@ -183,6 +183,28 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// A pool whose servers have not named their model goes by their addresses: writers with keys
+    /// are told neither on /health (open to all) nor in errors and answers.
+    @Test func aPoolNamedByItsAddressesIsNotNamedToWritersWithKeys() async throws {
+        let loading = ModelHost(.loading(name: "http://10.0.0.5:8080/v1"))
+        let keyed = ServerConfiguration(apiKeys: ["first-key-123"])
+        let body = ByteBuffer(string: #"{"raterPrompt": "x", "plotPoint": "y"}"#)
+        let headers = [("Content-Type", "application/json"), ("Authorization", "Bearer first-key-123")]
+        try await TestServer.with(host: loading, configuration: keyed) { server in
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(health.llmLoading && health.model == "a model server")
+            let error = try await server.post("/api/v1/rater-feedback", body: body, headers: headers).decode(ErrorResponse.self)
+            #expect(error.errorCode == .llmLoading && !error.detail.contains("10.0.0.5"), "\(error.detail)")
+            let counted = try await server.post("/api/v1/tokens", body: ByteBuffer(string: #"{"texts": ["a"]}"#), headers: headers)
+            let refusal = try await counted.decode(ErrorResponse.self)
+            #expect(refusal.errorCode == .llmLoading && !refusal.detail.contains("10.0.0.5"), "\(refusal.detail)")
+        }
+        try await TestServer.with(host: loading) { server in
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(health.model == "http://10.0.0.5:8080/v1")
+        }
+    }
+
     @Test func healthListsTheModelServersOnAServerWithoutKeysAndMetricsAlways() async throws {
         try await TestServer.with(host: ModelHost(.ready(ServedElsewhere()))) { server in
             let health = try await server.get("/health").decode(HealthStatus.self)
