@@ -65,13 +65,17 @@ public struct PassageSearch: Sendable {
             return (term, log(1 + (count - df + 0.5) / (df + 0.5)))
         }
         guard !weights.isEmpty else { return [] }
+        // Each passage's own terms are looked up among the query's, so a long query (a whole
+        // chapter under review) costs no more per passage than its own length.
+        let weightOf = Dictionary(weights, uniquingKeysWith: { first, _ in first })
         var scored: [(score: Double, order: Int)] = []
         for (order, entry) in indexed.enumerated() {
             var score = 0.0
             let norm = Self.k1 * (1 - Self.b + Self.b * Double(entry.length) / averageLength)
-            for (term, idf) in weights {
-                guard let tf = entry.termCounts[term] else { continue }
-                score += idf * Double(tf) * (Self.k1 + 1) / (Double(tf) + norm)
+            for (term, count) in entry.termCounts {
+                guard let idf = weightOf[term] else { continue }
+                let tf = Double(count)
+                score += idf * tf * (Self.k1 + 1) / (tf + norm)
             }
             if score > 0 { scored.append((score, order)) }
         }
@@ -100,14 +104,17 @@ public struct PassageSearch: Sendable {
     /// A paragraph cut into pieces of at most `longestPassage` characters, at sentence ends where
     /// there are any.
     static func cut(_ paragraph: String) -> [String] {
-        guard paragraph.count > longestPassage else { return [paragraph] }
         var pieces: [String] = []
         var rest = Substring(paragraph)
-        while rest.count > longestPassage {
-            let window = rest.prefix(longestPassage)
-            let end = window.lastIndex { ".!?".contains($0) }.map { window.index(after: $0) }
+        // Walks indices, never counts what is left: one giant paragraph is cut in one pass.
+        while let limit = rest.index(rest.startIndex, offsetBy: longestPassage, limitedBy: rest.endIndex), limit < rest.endIndex {
+            let window = rest[..<limit]
+            var end = window.lastIndex { ".!?。！？".contains($0) }.map { window.index(after: $0) }
                 ?? window.lastIndex(where: \.isWhitespace)
-                ?? window.endIndex
+                ?? limit
+            // A window whose only break is its first character is cut at its end, so every
+            // turn moves on.
+            if end == rest.startIndex || rest[..<end].allSatisfy(\.isWhitespace) { end = limit }
             let piece = String(rest[..<end]).trimmed
             if !piece.isEmpty { pieces.append(piece) }
             rest = rest[end...]

@@ -20,6 +20,17 @@ import WriterAssistantTestSupport
         #expect(paragraphs.last?.hasSuffix("still the same paragraph.") == true)
     }
 
+    /// Text without a break a cut could use (a URL, a run of dashes, prose without spaces)
+    /// is cut at the limit rather than looped on.
+    @Test func paragraphsWithoutBreaksAreCutAtTheLimit() {
+        let unbroken = "x " + String(repeating: "y", count: 3_000)
+        let pieces = PassageSearch.cut(unbroken)
+        #expect(pieces.joined().filter { $0 == "y" }.count == 3_000)
+        #expect(pieces.allSatisfy { $0.count <= PassageSearch.longestPassage })
+        let japanese = String(repeating: "雨が降っていた。", count: 400)
+        #expect(PassageSearch.cut(japanese).allSatisfy { $0.count <= PassageSearch.longestPassage && $0.hasSuffix("。") })
+    }
+
     @Test func thePassageThatNamesWhatTheRequestAsksAboutComesFirst() {
         let chapters = [
             (number: 1, text: "\(Self.filler)\n\nIvo drowned below the weir, and nobody spoke of it again.\n\n\(Self.filler)"),
