@@ -74,43 +74,6 @@ extension WriterAssistantClient {
         return try await call(.GET, "/api/v1/search?" + (components.percentEncodedQuery ?? ""), as: LibrarySearchResults.self).hits
     }
 
-    // MARK: Plumbing
-
-    private func call<Result: Decodable>(
-        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none, headers: [(String, String)] = [],
-        expecting status: HTTPResponseStatus = .ok, as type: Result.Type
-    ) async throws -> Result {
-        let data = try await raw(method, path, body: try body.map { try JSONEncoder().encode($0) }, headers: headers, expecting: status)
-        do {
-            return try JSONDecoder().decode(Result.self, from: data)
-        } catch {
-            throw WriterAssistantClientError.unexpectedResponse(httpStatus: Int(status.code), body: String(decoding: data, as: UTF8.self))
-        }
-    }
-
-    private func raw(
-        _ method: HTTPMethod, _ path: String, body: Data?, headers: [(String, String)], expecting status: HTTPResponseStatus
-    ) async throws -> Data {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        authorize(&request)
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(request, timeout: timeout)
-        } catch {
-            throw WriterAssistantClientError.transport(error)
-        }
-        let data = try await readBody(of: response)
-        guard response.status == status else { throw Self.failure(status: response.status, body: data) }
-        return data
-    }
-
     /// An id as one path segment, whatever it holds.
     private static func segment(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-"))) ?? id

@@ -34,18 +34,18 @@ public struct WriterAssistantClient: Sendable {
     /// request reads that stored story (its `structured_context` is not sent) and the answer is
     /// kept in the story's history.
     public func perform<Request: OperationRequest>(_ request: Request, on story: StoryReference? = nil) async throws -> Request.Result {
-        try await post(OnStory(request: request, story: story), to: "/api/v1/\(Request.operationName)")
+        try await call(.POST, "/api/v1/\(Request.operationName)", body: OnStory(request: request, story: story), as: Request.Result.self)
     }
 
     /// `POST /api/v1/<operation>/preview`: the prompt the request would give the model, part by
     /// part, with what is left out to fit; nothing is generated or kept.
     public func preview<Request: OperationRequest>(_ request: Request, on story: StoryReference? = nil) async throws -> PromptPreview {
-        try await post(OnStory(request: request, story: story), to: "/api/v1/\(Request.operationName)/preview")
+        try await call(.POST, "/api/v1/\(Request.operationName)/preview", body: OnStory(request: request, story: story), as: PromptPreview.self)
     }
 
     /// `POST /api/v1/tokens`: the tokens each text takes with the server's model.
     public func countTokens(_ texts: [String]) async throws -> TokenCountResult {
-        try await post(TokenCountRequest(texts: texts), to: "/api/v1/tokens")
+        try await call(.POST, "/api/v1/tokens", body: TokenCountRequest(texts: texts), as: TokenCountResult.self)
     }
 
     /// `POST /api/v1/<operation>/stream`: the events as the server sends them, ending after a
@@ -119,17 +119,41 @@ public struct WriterAssistantClient: Sendable {
 
     // MARK: Plumbing
 
-    /// Posts `body` and decodes the JSON answer, or throws the error the server answered.
-    func post<Answer: Decodable>(_ body: some Encodable, to path: String) async throws -> Answer {
-        let response = try await send(body, to: path, accept: "application/json")
-        let data = try await readBody(of: response)
-        guard response.status == .ok else { throw Self.failure(status: response.status, body: data) }
+    /// A JSON exchange: `body` sent, the answer decoded, any other status than `status` thrown
+    /// as the error the server answered.
+    func call<Result: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none, headers: [(String, String)] = [],
+        expecting status: HTTPResponseStatus = .ok, as type: Result.Type
+    ) async throws -> Result {
+        let data = try await raw(method, path, body: try body.map { try JSONEncoder().encode($0) }, headers: headers, expecting: status)
         do {
-            return try JSONDecoder().decode(Answer.self, from: data)
+            return try JSONDecoder().decode(Result.self, from: data)
         } catch {
-            throw WriterAssistantClientError.unexpectedResponse(
-                httpStatus: Int(response.status.code), body: String(decoding: data, as: UTF8.self))
+            throw WriterAssistantClientError.unexpectedResponse(httpStatus: Int(status.code), body: String(decoding: data, as: UTF8.self))
         }
+    }
+
+    func raw(
+        _ method: HTTPMethod, _ path: String, body: Data?, headers: [(String, String)], expecting status: HTTPResponseStatus
+    ) async throws -> Data {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        authorize(&request)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: timeout)
+        } catch {
+            throw WriterAssistantClientError.transport(error)
+        }
+        let data = try await readBody(of: response)
+        guard response.status == status else { throw Self.failure(status: response.status, body: data) }
+        return data
     }
 
     func send(_ body: some Encodable, to path: String, accept: String) async throws -> HTTPClientResponse {

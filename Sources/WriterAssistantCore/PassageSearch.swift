@@ -13,6 +13,13 @@ public struct PassageSearch: Sendable {
         /// Its position among the chapter's passages, from 1.
         public var paragraph: Int
         public var text: String
+
+        /// `passages` by chapter, in story order, each chapter's in its own order.
+        static func byChapter(_ passages: [Passage]) -> [(chapter: Int, passages: [Passage])] {
+            Dictionary(grouping: passages, by: \.chapter).sorted { $0.key < $1.key }.map { chapter, passages in
+                (chapter, passages.sorted { $0.paragraph < $1.paragraph })
+            }
+        }
     }
 
     private struct Indexed: Sendable {

@@ -7,21 +7,22 @@ public struct AssembledPrompt: Sendable {
     public var prompt: PreparedPrompt
     /// Labels of the story sections left out, in the order they were dropped.
     public var omittedSections: [String]
-    /// What the model was told about its answer, which the answer should not echo.
-    public var instructions: String
-    /// The story's identity for engines that route among servers (`GenerationRequest.affinity`).
-    public var affinity: String
     /// The parts the prompt was made of, those left out removed.
     public var story: StoryPrompt
     /// The passages quoted from chapters left out, best first.
     public var quotedPassages: [PassageSearch.Passage]
 
+    /// What the model was told about its answer, which the answer should not echo.
+    public var instructions: String { story.closingInstructions }
+    /// The story's identity for engines that route among servers (`GenerationRequest.affinity`).
+    public var affinity: String { story.affinity }
+
     /// The chapters quoted and their passages, in story order, for `context_metadata`; nil when
     /// none were.
     public var quotedChapters: [QuotedChapter]? {
         guard !quotedPassages.isEmpty else { return nil }
-        return Dictionary(grouping: quotedPassages, by: \.chapter).sorted { $0.key < $1.key }.map { chapter, passages in
-            QuotedChapter(chapter: chapter, paragraphs: passages.map(\.paragraph).sorted())
+        return PassageSearch.Passage.byChapter(quotedPassages).map { chapter, passages in
+            QuotedChapter(chapter: chapter, paragraphs: passages.map(\.paragraph))
         }
     }
 }
@@ -68,18 +69,18 @@ public struct PromptAssembler: Sendable {
         let query = story.task.sections.joined(separator: "\n")
         guard room > Self.smallestUsefulRoom,
               try await !Self.rank(leftOut(of: story, by: fitted.prompt), for: query, limit: 1).isEmpty,
-              let roomy = try? await fitting(fitted.prompt, fitted.prepared, within: budget - room, with: model),
+              let roomy = try await fittingIfItCan(fitted.prompt, fitted.prepared, within: budget - room, with: model),
               // Passages take the room of chapters only (the first to go), never of the lasting parts.
               roomy.omitted.count <= fitted.prompt.chapters.count
         else {
             return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
         }
         var prompt = roomy.prompt
-        let leftOut = leftOut(of: story, by: prompt)
+        let quotable = leftOut(of: story, by: prompt)
         var quoted = try await passages(
-            from: leftOut, for: query, within: budget - roomy.prepared.largestTokenCount, with: model)
+            from: quotable, for: query, within: budget - roomy.prepared.largestTokenCount, with: model)
         while !quoted.isEmpty {
-            prompt.passages = Self.sections(quoting: quoted, from: leftOut)
+            prompt.passages = Self.sections(quoting: quoted, from: quotable)
             let prepared = try await prepare(prompt, with: model)
             if prepared.largestTokenCount <= budget {
                 return assembled(prompt, prepared, omitted: fitted.omitted + roomy.omitted, quoted: quoted)
@@ -98,9 +99,19 @@ public struct PromptAssembler: Sendable {
     private func assembled(
         _ prompt: StoryPrompt, _ prepared: PreparedPrompt, omitted: [String], quoted: [PassageSearch.Passage] = []
     ) -> AssembledPrompt {
-        AssembledPrompt(
-            prompt: prepared, omittedSections: omitted, instructions: prompt.closingInstructions, affinity: prompt.affinity,
-            story: prompt, quotedPassages: quoted)
+        AssembledPrompt(prompt: prepared, omittedSections: omitted, story: prompt, quotedPassages: quoted)
+    }
+
+    /// `fitting`, or nil where even the sections that must stay take more than `limit`; the
+    /// model's own failures (busy, stopped) and cancellation pass through.
+    private func fittingIfItCan(
+        _ story: StoryPrompt, _ whole: PreparedPrompt, within limit: Int, with model: any LanguageModel
+    ) async throws -> (prompt: StoryPrompt, prepared: PreparedPrompt, omitted: [String])? {
+        do {
+            return try await fitting(story, whole, within: limit, with: model)
+        } catch let failure as FeedbackFailure where failure.code == .contextProcessingError {
+            return nil
+        }
     }
 
     /// `story` with its least important sections left out until it takes at most `limit` tokens.
@@ -167,11 +178,9 @@ public struct PromptAssembler: Sendable {
 
     /// Each chapter's chosen passages as one section, in story order.
     static func sections(quoting passages: [PassageSearch.Passage], from chapters: [StoryPrompt.Section]) -> [StoryPrompt.Section] {
-        let byChapter = Dictionary(grouping: passages, by: \.chapter)
+        let byChapter = Dictionary(uniqueKeysWithValues: PassageSearch.Passage.byChapter(passages))
         return chapters.compactMap { chapter in
-            guard let number = chapter.chapter, let quoted = byChapter[number]?.sorted(by: { $0.paragraph < $1.paragraph }) else {
-                return nil
-            }
+            guard let number = chapter.chapter, let quoted = byChapter[number] else { return nil }
             var body = ""
             for (index, passage) in quoted.enumerated() {
                 // An ellipsis marks what lies between passages that are not neighbours.
