@@ -93,9 +93,13 @@ public struct ModelDescriptor: Sendable, Equatable {
     }
 
     /// `name` as told to writers who are not the operator: a model server's address (the name of
-    /// a pool whose servers have not named their model yet) becomes "a model server".
+    /// a pool whose servers have not named their model yet) becomes "a model server", and a path
+    /// on the model server's disk (llama.cpp's server names its model so) its file name.
     public static func publicName(_ name: String) -> String {
-        name.contains("://") ? "a model server" : name
+        if name.contains("://") { return "a model server" }
+        guard let lastSeparator = name.lastIndex(where: { $0 == "/" || $0 == "\\" }) else { return name }
+        let file = name[name.index(after: lastSeparator)...]
+        return file.isEmpty ? "a model server" : String(file)
     }
 }
 

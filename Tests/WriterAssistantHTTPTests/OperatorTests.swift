@@ -203,6 +203,14 @@ import WriterAssistantTestSupport
             let health = try await server.get("/health").decode(HealthStatus.self)
             #expect(health.model == "http://10.0.0.5:8080/v1")
         }
+        // llama.cpp's server names its model by the path it was started with.
+        let byPath = ModelHost(.loading(name: "/srv/ana/models/novel-q4.gguf"))
+        try await TestServer.with(host: byPath, configuration: keyed) { server in
+            let health = try await server.get("/health").decode(HealthStatus.self)
+            #expect(health.model == "novel-q4.gguf")
+            let error = try await server.post("/api/v1/rater-feedback", body: body, headers: headers).decode(ErrorResponse.self)
+            #expect(error.errorCode == .llmLoading && !error.detail.contains("/srv/ana"), "\(error.detail)")
+        }
     }
 
     @Test func healthListsTheModelServersOnAServerWithoutKeysAndMetricsAlways() async throws {
