@@ -29,7 +29,7 @@ extension OperationPipeline {
     /// The parts of `assembled` in the order the model reads them, each read whole or quoted, with
     /// the parts of `story` it left out where they would have been.
     static func layout(of story: StoryPrompt, as assembled: StoryPrompt) -> [(StoryPrompt.Section, PromptPreview.Treatment)] {
-        let quoted = Set(assembled.passages.compactMap(\.chapter))
+        let quoted = Set(assembled.passages.compactMap(\.chapterPosition))
         let original = story.parts
         var next = original.startIndex
         var layout: [(StoryPrompt.Section, PromptPreview.Treatment)] = []
@@ -41,13 +41,13 @@ extension OperationPipeline {
             // Everything the story had before this part and the prompt lacks was left out, but for
             // chapters quoted, which appear where their passages are read.
             while next < original.endIndex, original[next] != part {
-                if original[next].chapter.map(quoted.contains) != true { layout.append((original[next], .omitted)) }
+                if original[next].chapterPosition.map(quoted.contains) != true { layout.append((original[next], .omitted)) }
                 next += 1
             }
             layout.append((part, .whole))
             if next < original.endIndex { next += 1 }
         }
-        for part in original[next...] where part.chapter.map(quoted.contains) != true {
+        for part in original[next...] where part.chapterPosition.map(quoted.contains) != true {
             layout.append((part, .omitted))
         }
         return layout

@@ -7,17 +7,27 @@ import Foundation
 /// Plain and synchronous: indexing a manuscript is CPU work its caller runs off the cooperative
 /// pool.
 public struct PassageSearch: Sendable {
-    /// One paragraph of a chapter, as written (trimmed).
+    /// One paragraph of a chapter (or a piece of a long one), as written (trimmed).
     public struct Passage: Sendable, Equatable {
+        /// The chapter's number, as the prompt heads it.
         public var chapter: Int
-        /// Its position among the chapter's passages, from 1.
+        /// The paragraph's number in its chapter as the writer sees it, from 1: every block of
+        /// text between blank lines counts, short ones too. The pieces of a long paragraph share
+        /// its number.
         public var paragraph: Int
         public var text: String
+        /// Which of the chapters searched it comes from, by position: two chapters may carry one
+        /// number.
+        public var source: Int = 0
+        /// Its place among its chapter's passages, from 0, which tells neighbours apart from
+        /// passages with text between them.
+        public var order: Int = 0
 
-        /// `passages` by chapter, in story order, each chapter's in its own order.
-        static func byChapter(_ passages: [Passage]) -> [(chapter: Int, passages: [Passage])] {
-            Dictionary(grouping: passages, by: \.chapter).sorted { $0.key < $1.key }.map { chapter, passages in
-                (chapter, passages.sorted { $0.paragraph < $1.paragraph })
+        /// `passages` by the chapter they come from, in story order, each chapter's in its own
+        /// order.
+        static func byChapter(_ passages: [Passage]) -> [(source: Int, passages: [Passage])] {
+            Dictionary(grouping: passages, by: \.source).sorted { $0.key < $1.key }.map { source, passages in
+                (source, passages.sorted { $0.order < $1.order })
             }
         }
     }
@@ -45,15 +55,14 @@ public struct PassageSearch: Sendable {
     public init(chapters: [(number: Int, text: String)]) {
         var indexed: [Indexed] = []
         var documentFrequency: [String: Int] = [:]
-        for (number, text) in chapters {
-            for (position, paragraph) in Self.paragraphs(of: text).enumerated() {
-                let terms = Self.terms(of: paragraph)
+        for (source, (number, text)) in chapters.enumerated() {
+            for (order, piece) in Self.paragraphs(of: text).enumerated() {
+                let terms = Self.terms(of: piece.text)
                 var counts: [String: Int] = [:]
                 for term in terms { counts[term, default: 0] += 1 }
                 for term in counts.keys { documentFrequency[term, default: 0] += 1 }
-                indexed.append(Indexed(
-                    passage: Passage(chapter: number, paragraph: position + 1, text: paragraph), termCounts: counts,
-                    length: terms.count))
+                let passage = Passage(chapter: number, paragraph: piece.paragraph, text: piece.text, source: source, order: order)
+                indexed.append(Indexed(passage: passage, termCounts: counts, length: terms.count))
             }
         }
         self.indexed = indexed
@@ -90,16 +99,19 @@ public struct PassageSearch: Sendable {
         return scored.map { indexed[$0.order].passage }
     }
 
-    /// The chapter's paragraphs (split at blank lines), long ones cut at sentence ends, short
-    /// ones left out.
-    static func paragraphs(of text: String) -> [String] {
-        var paragraphs: [String] = []
+    /// The chapter's paragraphs (split at blank lines) with their numbers as the writer counts
+    /// them, long ones cut at sentence ends, short ones left out (but counted).
+    static func paragraphs(of text: String) -> [(paragraph: Int, text: String)] {
+        var paragraphs: [(paragraph: Int, text: String)] = []
         var current: [Substring] = []
+        var number = 0
         func close() {
+            guard !current.isEmpty else { return }
             let paragraph = current.joined(separator: "\n").trimmed
             current = []
+            number += 1
             guard paragraph.count >= shortestPassage else { return }
-            paragraphs += cut(paragraph)
+            paragraphs += cut(paragraph).map { (number, $0) }
         }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.allSatisfy(\.isWhitespace) { close() } else { current.append(line) }
@@ -132,6 +144,7 @@ public struct PassageSearch: Sendable {
     }
 
     /// Lowercased words of two or more letters or digits, without the commonest English words.
+    /// An apostrophe ends a word, so "Mara's" is found by "Mara".
     static func terms(of text: String) -> [String] {
         var terms: [String] = []
         var word = ""
@@ -142,7 +155,7 @@ public struct PassageSearch: Sendable {
         for character in text {
             if character.isLetter || character.isNumber {
                 word += character.lowercased()
-            } else if character != "'" && character != "’" {
+            } else {
                 close()
             }
         }

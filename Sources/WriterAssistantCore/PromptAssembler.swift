@@ -21,8 +21,12 @@ public struct AssembledPrompt: Sendable {
     /// none were.
     public var quotedChapters: [QuotedChapter]? {
         guard !quotedPassages.isEmpty else { return nil }
-        return PassageSearch.Passage.byChapter(quotedPassages).map { chapter, passages in
-            QuotedChapter(chapter: chapter, paragraphs: passages.map(\.paragraph))
+        return PassageSearch.Passage.byChapter(quotedPassages).compactMap { _, passages in
+            guard let chapter = passages.first?.chapter else { return nil }
+            // The pieces of a long paragraph share its number: each is named once.
+            var paragraphs: [Int] = []
+            for passage in passages where paragraphs.last != passage.paragraph { paragraphs.append(passage.paragraph) }
+            return QuotedChapter(chapter: chapter, paragraphs: paragraphs)
         }
     }
 }
@@ -41,10 +45,12 @@ public struct PromptAssembler: Sendable {
 
     public init(answerReserve: Int, passageShare: Double = Self.defaultPassageShare) {
         self.answerReserve = answerReserve
-        self.passageShare = min(max(passageShare, 0), 0.9)
+        self.passageShare = min(max(passageShare, 0), Self.largestPassageShare)
     }
 
     public static let defaultPassageShare = 0.2
+    /// Beyond half the budget, passages would crowd out the chapters read whole they complement.
+    public static let largestPassageShare = 0.5
 
     public func assemble(
         _ request: some WritingOperation, for model: any LanguageModel
@@ -66,19 +72,24 @@ public struct PromptAssembler: Sendable {
         // request, leave out a little more to make room for them, and quote the best.
         let fitted = try await fitting(story, whole, within: budget, with: model)
         let room = Int(Double(budget) * passageShare)
-        let query = story.task.sections.joined(separator: "\n")
         guard room > Self.smallestUsefulRoom,
-              try await !Self.rank(leftOut(of: story, by: fitted.prompt), for: query, limit: 1).isEmpty,
               let roomy = try await fittingIfItCan(fitted.prompt, fitted.prepared, within: budget - room, with: model),
               // Passages take the room of chapters only (the first to go), never of the lasting parts.
               roomy.omitted.count <= fitted.prompt.chapters.count
         else {
             return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
         }
+        let quotable = leftOut(of: story, by: roomy.prompt)
+        let ranked = try await Self.rank(quotable, for: story.task.query)
+        // Chapters are given up for passages only when those that had to go anyway hold one that
+        // bears on the request: otherwise they would be lost for nothing.
+        let mustGo = story.chapters.count - fitted.prompt.chapters.count
+        guard ranked.contains(where: { $0.source < mustGo }) else {
+            return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
+        }
         var prompt = roomy.prompt
-        let quotable = leftOut(of: story, by: prompt)
         var quoted = try await passages(
-            from: quotable, for: query, within: budget - roomy.prepared.largestTokenCount, with: model)
+            ranked.prefix(Self.mostPassagesConsidered), within: budget - roomy.prepared.largestTokenCount, with: model)
         while !quoted.isEmpty {
             prompt.passages = Self.sections(quoting: quoted, from: quotable)
             let prepared = try await prepare(prompt, with: model)
@@ -146,13 +157,12 @@ public struct PromptAssembler: Sendable {
         return (prompt, prepared, omitted)
     }
 
-    /// The passages of `chapters` that bear most on `query`, best first, taking at most `room`
-    /// tokens with their share of headings and separators.
+    /// The first of `ranked` that fit in `room` tokens with their share of headings and
+    /// separators, in their order.
     private func passages(
-        from chapters: [StoryPrompt.Section], for query: String, within room: Int, with model: any LanguageModel
+        _ ranked: some Collection<PassageSearch.Passage>, within room: Int, with model: any LanguageModel
     ) async throws -> [PassageSearch.Passage] {
-        guard room > Self.smallestUsefulRoom else { return [] }
-        let ranked = try await Self.rank(chapters, for: query, limit: Self.mostPassagesConsidered)
+        guard room > Self.smallestUsefulRoom, !ranked.isEmpty else { return [] }
         let counts = try await Self.counting { try await model.countTokens(ranked.map(\.text)) }
         var chosen: [PassageSearch.Passage] = []
         var used = 0
@@ -166,30 +176,33 @@ public struct PromptAssembler: Sendable {
         return chosen
     }
 
-    /// The best `limit` passages of `chapters` for `query`. Indexing a manuscript is CPU work, so
-    /// it runs off the cooperative pool.
-    private static func rank(_ chapters: [StoryPrompt.Section], for query: String, limit: Int) async throws -> [PassageSearch.Passage] {
-        let bodies = chapters.compactMap { chapter in chapter.chapter.map { (number: $0, text: chapter.body) } }
+    /// The passages of `chapters` that share a word with `query`, best first. Indexing a
+    /// manuscript is CPU work, so it runs off the cooperative pool.
+    private static func rank(_ chapters: [StoryPrompt.Section], for query: String) async throws -> [PassageSearch.Passage] {
+        let bodies = chapters.map { chapter in (number: chapter.chapter ?? 0, text: chapter.body) }
         guard !bodies.isEmpty else { return [] }
         return try await NIOThreadPool.singleton.runIfActive {
-            Array(PassageSearch(chapters: bodies).ranked(for: query).prefix(limit))
+            PassageSearch(chapters: bodies).ranked(for: query)
         }
     }
 
-    /// Each chapter's chosen passages as one section, in story order.
+    /// Each chapter's chosen passages as one section, in story order; `chapters` are those the
+    /// passages were searched in, in the same order.
     static func sections(quoting passages: [PassageSearch.Passage], from chapters: [StoryPrompt.Section]) -> [StoryPrompt.Section] {
-        let byChapter = Dictionary(uniqueKeysWithValues: PassageSearch.Passage.byChapter(passages))
-        return chapters.compactMap { chapter in
-            guard let number = chapter.chapter, let quoted = byChapter[number] else { return nil }
+        PassageSearch.Passage.byChapter(passages).compactMap { source, quoted in
+            guard chapters.indices.contains(source) else { return nil }
+            let chapter = chapters[source]
             var body = ""
             for (index, passage) in quoted.enumerated() {
                 // An ellipsis marks what lies between passages that are not neighbours.
-                if index > 0 { body += passage.paragraph == quoted[index - 1].paragraph + 1 ? "\n\n" : "\n\n[…]\n\n" }
+                if index > 0 { body += passage.order == quoted[index - 1].order + 1 ? "\n\n" : "\n\n[…]\n\n" }
                 body += passage.text
             }
-            return StoryPrompt.Section(
-                label: "passages from chapter \(number)", text: "\(chapter.heading) (passages)\n\(body)", kind: .chapter,
-                chapter: number)
+            var section = StoryPrompt.Section(
+                label: "passages from \(chapter.label)", text: "\(chapter.heading) (passages)\n\(body)", kind: .chapter,
+                chapter: chapter.chapter)
+            section.chapterPosition = chapter.chapterPosition
+            return section
         }
     }
 

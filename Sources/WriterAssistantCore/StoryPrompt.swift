@@ -13,6 +13,14 @@ public struct PromptTask: Sendable, Equatable {
         self.sections = sections
         self.instructions = instructions
     }
+
+    /// What the passages of chapters left out are searched for: the sections without their
+    /// headings, whose words ("plot", "point", "evaluate") are the prompt's, not the writer's.
+    var query: String {
+        sections.map { section in
+            section.hasPrefix("#") ? String(section.drop { $0 != "\n" }.dropFirst()) : section
+        }.joined(separator: "\n")
+    }
 }
 
 /// The parts of a prompt, in the order they are laid out.
@@ -21,17 +29,20 @@ public struct PromptTask: Sendable, Equatable {
 /// on the same story (each rater of a panel, a chapter generated after them, an editor's review)
 /// shares the longest possible token prefix. Within the story, what a writer changes least comes
 /// first: the worldbuilding, the characters, then the chapters (to which a new one is appended),
-/// and only after them the summary, the outline and the plot point, which change with every
-/// session. Editing those, or adding a chapter, leaves the chapters already read as a cached
-/// prefix instead of making the model read them again.
+/// and only after them the summary, the outline, the passages quoted for this request and the plot
+/// point, which change with every session. Editing those, or adding a chapter, leaves the
+/// chapters already read as a cached prefix instead of making the model read them again.
 public struct StoryPrompt: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         /// How the section is named when it has to be left out.
         public var label: String
         public var text: String
         public var kind: PromptPreview.Kind
-        /// The chapter's number, for a chapter.
+        /// The chapter's number, for a chapter and for passages of one.
         public var chapter: Int? = nil
+        /// The chapter's place among the story's chapters, from 0, for a chapter and for passages
+        /// of one: two chapters may carry one number.
+        public var chapterPosition: Int? = nil
 
         /// The first line: `# Chapter 3: The Weir`.
         var heading: Substring { text.prefix { $0 != "\n" } }
@@ -44,8 +55,9 @@ public struct StoryPrompt: Sendable, Equatable {
     public var characters: Section?
     /// Oldest first.
     public var chapters: [Section]
-    /// Passages quoted from chapters left out, one section per chapter, oldest first; read after
-    /// the chapters read whole, since they change with every request.
+    /// Passages quoted from chapters left out, one section per chapter, oldest first. They are
+    /// chosen for the request, so they change with every plot point and rater: they come last of
+    /// the story, after the outline, where they cost the cached prefix nothing that changes less.
     public var passages: [Section] = []
     public var summary: Section?
     public var plotOutline: Section?
@@ -84,6 +96,7 @@ public struct StoryPrompt: Sendable, Equatable {
             section?.chapter = number
             return section
         }
+        for position in chapters.indices { chapters[position].chapterPosition = position }
         let plot = context?.plotContext
         plotOutline = plot?.plotOutline.flatMap { outline in
             let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
@@ -108,9 +121,10 @@ public struct StoryPrompt: Sendable, Equatable {
 
     /// The user message's sections in their order: the story, the task, the closing instructions.
     private var storyParts: [Section] {
-        var parts = lastingSections + passages
+        var parts = lastingSections
         if let summary { parts.append(summary) }
         if let plotOutline { parts.append(plotOutline) }
+        parts += passages
         parts += task.sections.map { Section(label: "request", text: $0, kind: .request) }
         parts.append(Section(label: "instructions", text: "# Your answer\n\(closingInstructions)", kind: .instructions))
         return parts

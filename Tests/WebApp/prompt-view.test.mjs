@@ -49,6 +49,20 @@ test('a story that fits is read whole, one part left out is singular, estimates 
   assert.equal(estimated.rows[0].tokens, 'about 21 tokens');
 });
 
+test('chapters quoted are named apart from those left out', () => {
+  const sections = [
+    { kind: 'chapter', chapter: 1, treatment: 'omitted', tokens: 672 },
+    { kind: 'chapter', chapter: 4, treatment: 'whole', tokens: 690, text: '# Chapter 4\nAri walked.' },
+    { kind: 'chapter', chapter: 3, treatment: 'quoted', tokens: 80, text: '# Chapter 3 (passages)\nThe weir.' },
+    { kind: 'chapter', chapter: 2, treatment: 'quoted', tokens: 60, text: '# Chapter 2 (passages)\nThe boat.' },
+  ];
+  assert.equal(describePreview({ ...preview, sections }).summary,
+    "Chapter 1 did not fit the model's context window and was left out. "
+      + 'Chapters 2, 3 did not fit whole: only the passages that bear on this request were read.');
+  const onlyQuoted = describePreview({ ...preview, sections: sections.slice(1) });
+  assert.equal(onlyQuoted.summary, 'Chapters 2, 3 did not fit whole: only the passages that bear on this request were read.');
+});
+
 test('a malformed preview does not throw', () => {
   const described = describePreview({});
   assert.deepEqual(described.rows, []);

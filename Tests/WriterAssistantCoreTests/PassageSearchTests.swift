@@ -11,7 +11,10 @@ import WriterAssistantTestSupport
 
     @Test func chaptersSplitIntoParagraphsLongOnesAtSentenceEndsShortOnesDropped() {
         let long = Array(repeating: "A sentence of some length that goes on a while.", count: 60).joined(separator: " ")
-        let paragraphs = PassageSearch.paragraphs(of: "\(Self.filler)\n\nYes.\n\n  \n\(long)\nstill the same paragraph.")
+        let split = PassageSearch.paragraphs(of: "\(Self.filler)\n\nYes.\n\n  \n\(long)\nstill the same paragraph.")
+        let paragraphs = split.map(\.text)
+        // "Yes." is not quoted but is counted: the long paragraph is the writer's third.
+        #expect(split.map(\.paragraph) == [1] + Array(repeating: 3, count: split.count - 1))
         #expect(paragraphs.first == Self.filler)
         #expect(!paragraphs.contains("Yes."))
         #expect(paragraphs.count > 2)
@@ -38,10 +41,47 @@ import WriterAssistantTestSupport
             (number: 3, text: "\(Self.filler)\n\n\(Self.filler)"),
         ]
         let ranked = PassageSearch(chapters: chapters).ranked(for: "Mara learns how Ivo drowned.")
-        #expect(ranked.first == PassageSearch.Passage(chapter: 1, paragraph: 2, text: "Ivo drowned below the weir, and nobody spoke of it again."))
+        #expect(ranked.first == PassageSearch.Passage(
+            chapter: 1, paragraph: 2, text: "Ivo drowned below the weir, and nobody spoke of it again.", source: 0, order: 1))
         #expect(ranked.map(\.chapter).contains(2), "Mara's passage, lower")
         #expect(!ranked.contains { $0.text == Self.filler }, "nothing that shares no word with the request")
         #expect(PassageSearch(chapters: chapters).ranked(for: "the of and").isEmpty, "only common words find nothing")
+    }
+
+    @Test func aNameIsFoundInItsPossessive() {
+        let chapters = [(number: 1, text: "Mara’s boat went down off the point in the spring storm.\n\n\(Self.filler)")]
+        let ranked = PassageSearch(chapters: chapters).ranked(for: "What did Mara lose?")
+        #expect(ranked.first?.text.hasPrefix("Mara’s boat") == true)
+        #expect(PassageSearch.terms(of: "Mara's o'clock") == ["mara", "clock"])
+    }
+
+    /// The request's headings are the prompt's words, not the writer's: a chapter that uses them
+    /// is not quoted for them.
+    @Test func theQueryIsTheRequestWithoutItsHeadings() {
+        let task = PromptTask(sections: ["# Plot point to evaluate\nMara runs.", "# Rater\nYou check pacing."], instructions: "x")
+        #expect(task.query == "Mara runs.\nYou check pacing.")
+        let chapters = [(number: 1, text: "The plot of the play was hard to evaluate from the back row.")]
+        #expect(PassageSearch(chapters: chapters).ranked(for: task.query).isEmpty)
+    }
+
+    /// Two chapters may carry one number (a writer's own numbering); each one's passages are
+    /// quoted under its own heading, never mixed.
+    @Test func chaptersSharingANumberAreQuotedApart() {
+        let chapters = [
+            StoryPrompt.Section(label: "chapter 3", text: "# Chapter 3: Spring\nA.", kind: .chapter, chapter: 3, chapterPosition: 0),
+            StoryPrompt.Section(label: "chapter 3", text: "# Chapter 3: Autumn\nB.", kind: .chapter, chapter: 3, chapterPosition: 1),
+        ]
+        let passages = [
+            PassageSearch.Passage(chapter: 3, paragraph: 1, text: "From autumn.", source: 1, order: 0),
+            PassageSearch.Passage(chapter: 3, paragraph: 4, text: "From spring, later.", source: 0, order: 3),
+            PassageSearch.Passage(chapter: 3, paragraph: 1, text: "From spring.", source: 0, order: 0),
+        ]
+        let sections = PromptAssembler.sections(quoting: passages, from: chapters)
+        #expect(sections.map(\.text) == [
+            "# Chapter 3: Spring (passages)\nFrom spring.\n\n[…]\n\nFrom spring, later.",
+            "# Chapter 3: Autumn (passages)\nFrom autumn.",
+        ])
+        #expect(sections.map(\.chapterPosition) == [0, 1])
     }
 
     static func story(plotPoint: String) -> RaterFeedbackRequest {
@@ -77,6 +117,34 @@ import WriterAssistantTestSupport
         let chapters = layout.filter { $0.0.kind == .chapter }.map { "\($0.0.chapter ?? 0) \($0.1)" }
         #expect(chapters.last == "1 quoted")
         #expect(chapters.prefix(assembled.omittedSections.count - 1).allSatisfy { $0.hasSuffix("omitted") })
+    }
+
+    /// Passages change with the request, so they come after the summary and the outline: raters
+    /// of one panel share the prompt up to them, whatever each is quoted.
+    @Test func passagesComeAfterTheOutlineSoAPanelSharesEverythingBefore() async throws {
+        var request = Self.story(plotPoint: "Mara finds out how Ivo drowned at the weir.")
+        request.structuredContext?.storySummary = StorySummary(summary: "A harbour town keeps its secrets.")
+        request.structuredContext?.plotContext = PlotContext(plotOutline: "Mara learns the truth and leaves.")
+        // Two raters whose prompts take as many tokens, so the same chapters fit.
+        request.raterPrompt = "You check continuity here."
+        var other = request
+        other.raterPrompt = "You check weir geography."
+        let assembler = PromptAssembler(answerReserve: 100)
+        let first = try await assembler.assemble(StoryPrompt(request), for: Self.model).prompt.messages[1].content
+        let second = try await assembler.assemble(StoryPrompt(other), for: Self.model).prompt.messages[1].content
+        let outline = try #require(first.range(of: "Mara learns the truth and leaves."))
+        let quote = try #require(first.range(of: "(passages)"))
+        #expect(outline.upperBound < quote.lowerBound)
+        let shared = String(first[..<quote.lowerBound].dropLast("# Chapter 1: Day 1 ".count))
+        #expect(second.hasPrefix(shared))
+    }
+
+    @Test func paragraphsAreNamedAsTheWriterCountsThem() async throws {
+        var request = Self.story(plotPoint: "Mara finds out how Ivo drowned at the weir.")
+        request.structuredContext?.previousChapters?[0].content = "Dawn.\n\nRain.\n\nIvo drowned below the weir, and nobody spoke of it again."
+            + "\n\n" + Array(repeating: Self.filler, count: 12).joined(separator: " ")
+        let assembled = try await PromptAssembler(answerReserve: 100).assemble(StoryPrompt(request), for: Self.model)
+        #expect(assembled.quotedChapters == [QuotedChapter(chapter: 1, paragraphs: [3])])
     }
 
     @Test func withNothingToQuoteOnlyWhatMustGoIsLeftOut() async throws {

@@ -48,15 +48,25 @@ export function describePreview(preview) {
   const omittedChapters = omitted.filter((section) => section.kind === 'chapter').map((section) => section.chapter);
   const omittedOthers = omitted.filter((section) => section.kind !== 'chapter').map((section) => kindLabels[section.kind] ?? section.kind);
   const leftOut = [...(omittedChapters.length ? [chapterList(omittedChapters)] : []), ...omittedOthers];
+  const quotedChapters = [...new Set(sections
+    .filter((section) => section.treatment === 'quoted' && section.kind === 'chapter')
+    .map((section) => section.chapter))].sort((a, b) => a - b);
+  const told = [
+    ...(leftOut.length
+      ? [`${leftOut.join(' and ')} did not fit the model's context window and ${leftOut.length === 1 && omittedChapters.length <= 1 ? 'was' : 'were'} left out.`]
+      : []),
+    // A chapter quoted did not fit whole either: say so, or the writer takes it for read.
+    ...(quotedChapters.length
+      ? [`${chapterList(quotedChapters)} did not fit whole: only the passages that bear on this request were read.`]
+      : []),
+  ];
   const about = estimated ? 'about ' : '';
   return {
     used,
     budget,
     share: budget > 0 ? Math.min(1, used / budget) : 1,
     usage: `${about}${number.format(used)} of ${number.format(budget)} tokens`,
-    summary: leftOut.length === 0
-      ? 'The raters read the whole story.'
-      : `${leftOut.join(' and ')} did not fit the model's context window and ${leftOut.length === 1 && omittedChapters.length <= 1 ? 'was' : 'were'} left out.`,
+    summary: told.length === 0 ? 'The raters read the whole story.' : told.join(' '),
     rows: sections.map((section) => ({
       label: section.kind === 'chapter' ? `Chapter ${section.chapter}` : kindLabels[section.kind] ?? section.kind,
       treatment: section.treatment,
