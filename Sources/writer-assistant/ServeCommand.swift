@@ -101,6 +101,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ServeDefaults.help("Most tokens of a generated, revised or fleshed-out chapter", .chapterMaxTokens))
     var chapterMaxTokens: Int?
 
+    @Option(help: ServeDefaults.help(
+        "Share of the prompt's budget for passages of chapters left out when a story does not fit; 0 turns them off",
+        .passageShare))
+    var passageShare: Double?
+
     @Option(help: "Random seed, for repeatable answers (default: a new one per request).")
     var seed: UInt32?
 
@@ -206,6 +211,7 @@ struct ServeCommand: AsyncParsableCommand {
         set(.dryLastN, dryLastN.map { .int($0) })
         set(.maxTokens, maxTokens.map { .int($0) })
         set(.chapterMaxTokens, chapterMaxTokens.map { .int($0) })
+        set(.passageShare, passageShare.map { .double($0) })
         set(.seed, seed.map { .string("\($0)") })
         set(.generationTimeout, generationTimeout.map { .int($0) })
         set(.maxQueue, maxQueue.map { .int($0) })

@@ -59,6 +59,7 @@ enum ServeDefaults {
             .minP: .double(sampling.minP),
             .maxTokens: .int(sampling.maxTokens),
             .chapterMaxTokens: .int(pipeline.chapterMaxTokens),
+            .passageShare: .double(pipeline.passageShare),
             .repeatPenalty: .double(repetition.repeatPenalty),
             .repeatLastN: .int(repetition.penaltyWindow),
             .frequencyPenalty: .double(repetition.frequencyPenalty),

@@ -29,6 +29,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case dryLastN = "dry.last.n"
     case maxTokens = "max.tokens"
     case chapterMaxTokens = "chapter.max.tokens"
+    case passageShare = "passage.share"
     case seed
     case generationTimeout = "generation.timeout"
     case maxQueue = "max.queue"

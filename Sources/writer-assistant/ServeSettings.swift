@@ -66,7 +66,8 @@ struct ServeSettings {
             allowedOrigins: try value.list(.allowedOrigins),
             pipeline: .init(
                 sampling: sampling, chapterMaxTokens: try value.int(.chapterMaxTokens),
-                generationTimeout: .seconds(try value.int(.generationTimeout))),
+                generationTimeout: .seconds(try value.int(.generationTimeout)),
+                passageShare: try value.double(.passageShare)),
             webRoot: WebAppBundle.root,
             allowedHosts: allowedHosts.map { $0.contains("*") ? [] : $0 },
             apiKeys: apiKeys,
@@ -232,6 +233,9 @@ struct ServeSettings {
         check(sampling.maxTokens > 0, "--max-tokens must be positive (got \(sampling.maxTokens)).")
         let chapterTokens = server.pipeline.chapterMaxTokens
         check(chapterTokens > 0, "--chapter-max-tokens must be positive (got \(chapterTokens)).")
+        let passageShare = server.pipeline.passageShare
+        check(passageShare >= 0 && passageShare <= PromptAssembler.largestPassageShare,
+              "--passage-share must be from 0 (off) to \(PromptAssembler.largestPassageShare) (got \(passageShare)).")
         let repetition = sampling.repetition
         check(repetition.repeatPenalty > 0, "--repeat-penalty must be above 0; 1 turns it off (got \(repetition.repeatPenalty)).")
         check(repetition.penaltyWindow >= 0, "--repeat-last-n must be 0 (off) or more (got \(repetition.penaltyWindow)).")

@@ -109,6 +109,14 @@ import WriterAssistantLLM
         #expect(problems.contains { $0.contains("--micro-batch must be positive") })
     }
 
+    @Test func thePassageShareIsReadAndBounded() throws {
+        #expect(try Self.settings([]).server.pipeline.passageShare == PromptAssembler.defaultPassageShare)
+        #expect(try Self.settings(["--passage-share", "0"]).server.pipeline.passageShare == 0)
+        #expect(try Self.settings([], environment: ["PASSAGE_SHARE": "0.3"]).server.pipeline.passageShare == 0.3)
+        let problems = try Self.settings(["--model-path", "m.gguf", "--passage-share", "0.8"]).problems()
+        #expect(problems.contains { $0.contains("--passage-share must be from 0 (off) to 0.5 (got 0.8)") })
+    }
+
     @Test func aRemoteEngineComesFromItsURLItsDialectAndItsKey() throws {
         let plain = try Self.settings(["--llm-url", "http://127.0.0.1:8080/v1"])
         #expect(plain.engine == nil)
