@@ -173,7 +173,7 @@ public final class RemoteEngine: LanguageModel {
         let client = client
         let known = resolvedDialect
         do {
-            let (dialect, models) = try await Self.withDeadline(limit, else: CheckFailure(
+            let (dialect, models) = try await withDeadline(limit, else: CheckFailure(
                 kind: .slow, reason: "\(configuration.displayName) did not answer within \(limit.components.seconds) s \(Self.addressHint)")
             ) {
                 var dialect = known
@@ -479,20 +479,5 @@ public final class RemoteEngine: LanguageModel {
 
     private static func authorize(_ request: inout HTTPClientRequest, _ configuration: Configuration) {
         if let key = configuration.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-    }
-
-    private static func withDeadline<T: Sendable>(
-        _ limit: Duration, else failure: some Error & Sendable, _ work: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask(operation: work)
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw failure
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            return first
-        }
     }
 }

@@ -300,16 +300,7 @@ public struct OperationPipeline: Sendable {
     func withTimeout<T: Sendable>(
         _ limit: Duration, answerName: String, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask(operation: operation)
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw FeedbackFailure.timedOut(after: limit, answerName: answerName)
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            return first
-        }
+        try await withDeadline(limit, else: FeedbackFailure.timedOut(after: limit, answerName: answerName), operation)
     }
 }
 

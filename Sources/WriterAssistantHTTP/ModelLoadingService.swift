@@ -45,14 +45,9 @@ public struct ModelLoadingService: Service {
         guard let loaded else { return }
         // The model saves what it keeps across runs (the story cache), but a hung disk must not
         // hold the process past its shutdown.
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await loaded.waitUntilStopped(); return true }
-            group.addTask { try? await Task.sleep(for: Self.stopDeadline); return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        if !finished {
+        do {
+            try await withDeadline(Self.stopDeadline, else: CancellationError()) { await loaded.waitUntilStopped() }
+        } catch {
             logger.error("The model did not finish stopping in time", metadata: ["seconds": "\(Self.stopDeadline.inSeconds)"])
         }
     }
