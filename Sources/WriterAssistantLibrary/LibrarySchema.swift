@@ -23,6 +23,17 @@ enum LibrarySchema {
                 "ALTER TABLE search_entries ADD COLUMN words tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED",
                 "CREATE INDEX search_entries_words ON search_entries USING GIN (words)",
             ]),
+        // The model's summaries of a story's chapters, each named by a digest of the writer, the
+        // model and the chapter's text; they go with the story.
+        Migration(version: 2, sqlite: chapterSummaries, postgres: chapterSummaries),
+    ]
+
+    private static let chapterSummaries = [
+        """
+        CREATE TABLE chapter_summaries (
+            story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE, summary_key TEXT NOT NULL,
+            summary TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (story_id, summary_key))
+        """,
     ]
 
     /// The tables both databases share, in the types each names differently.

@@ -212,7 +212,8 @@ public struct StoryLibrary: Sendable {
             wordCount: try row.decode(column: "word_count", as: Int.self))
     }
 
-    /// Deletes for good every story of the writer's trash, with its versions and answers.
+    /// Deletes for good every story of the writer's trash, with its versions, answers and
+    /// summaries.
     public func emptyTrash(writer: String) async throws(LibraryFailure) -> Int {
         try await change { db in
             let rows = try await db.raw("SELECT id FROM stories WHERE writer = \(bind: writer) AND deleted_at IS NOT NULL").all()
@@ -220,7 +221,7 @@ public struct StoryLibrary: Sendable {
             for id in ids {
                 // Each table by hand rather than by cascade, so that the search index's own
                 // trigger sees every entry go.
-                for table in ["search_entries", "story_answers", "story_versions", "story_pieces"] {
+                for table in ["search_entries", "chapter_summaries", "story_answers", "story_versions", "story_pieces"] {
                     try await db.raw("DELETE FROM \(ident: table) WHERE story_id = \(bind: id)").run()
                 }
                 try await db.raw("DELETE FROM stories WHERE id = \(bind: id)").run()
@@ -333,6 +334,51 @@ public struct StoryLibrary: Sendable {
             }
         }
     }
+
+    // MARK: Chapter summaries
+
+    /// Of `keys`, the summaries kept with the story, by key.
+    public func chapterSummaries(story id: String, writer: String, keys: [String]) async throws(LibraryFailure) -> [String: String] {
+        let story = try Self.storyID(id)
+        guard !keys.isEmpty else { return [:] }
+        return try await read { db in
+            _ = try await Self.head(story, writer: writer, db)
+            var found: [String: String] = [:]
+            // In batches, within every database's limit on bound values.
+            for batch in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
+                let rows = try await db.raw("""
+                    SELECT summary_key, summary FROM chapter_summaries
+                    WHERE story_id = \(bind: story) AND summary_key IN (\(binds: batch))
+                    """).all()
+                for row in rows {
+                    found[try row.decode(column: "summary_key", as: String.self)] = try row.decode(column: "summary", as: String.self)
+                }
+            }
+            return found
+        }
+    }
+
+    /// Keeps a chapter's summary with the story. A story keeps its newest summaries only
+    /// (`mostChapterSummaries`): those of chapter texts long since edited go first.
+    public func keepChapterSummary(story id: String, writer: String, key: String, summary: String) async throws(LibraryFailure) {
+        let story = try Self.storyID(id)
+        try await change { db in
+            _ = try await Self.head(story, writer: writer, db)
+            try await db.raw("""
+                INSERT INTO chapter_summaries (story_id, summary_key, summary, created_at)
+                VALUES (\(bind: story), \(bind: key), \(bind: summary), \(bind: LibraryClock.now()))
+                ON CONFLICT (story_id, summary_key) DO UPDATE SET summary = excluded.summary, created_at = excluded.created_at
+                """).run()
+            try await db.raw("""
+                DELETE FROM chapter_summaries WHERE story_id = \(bind: story) AND summary_key NOT IN (
+                    SELECT summary_key FROM chapter_summaries WHERE story_id = \(bind: story)
+                    ORDER BY created_at DESC, summary_key LIMIT \(unsafeRaw: "\(Self.mostChapterSummaries)"))
+                """).run()
+        }
+    }
+
+    /// Summaries kept per story: a long novel's chapters, with room for their edits.
+    static let mostChapterSummaries = 2_000
 
     // MARK: Search
 

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Testing
 import WriterAssistantAPI
 @testable import WriterAssistantLibrary
@@ -365,6 +366,38 @@ import WriterAssistantAPI
             #expect(next.map(\.version) == [4, 3, 2])
             let last = try await library.versions(story.id, writer: "ana", limit: 3, before: next.last?.version)
             #expect(last.map(\.version) == [1])
+        }
+    }
+}
+
+/// Chapter summaries kept with a stored story, on both databases.
+@Suite struct ChapterSummaryStorageTests {
+    @Test(arguments: Backend.available)
+    func summariesAreKeptWithTheirStoryAndItsWriterOnly(_ backend: Backend) async throws {
+        try await withLibrary(backend) { library in
+            let story = try await library.create(novel(), writer: "ana")
+            try await library.keepChapterSummary(story: story.id, writer: "ana", key: "k1", summary: "Mara leaves the mill.")
+            try await library.keepChapterSummary(story: story.id, writer: "ana", key: "k2", summary: "Ari drowns.")
+            try await library.keepChapterSummary(story: story.id, writer: "ana", key: "k2", summary: "Ari nearly drowns.")
+            let found = try await library.chapterSummaries(story: story.id, writer: "ana", keys: ["k1", "k2", "k3"])
+            #expect(found == ["k1": "Mara leaves the mill.", "k2": "Ari nearly drowns."])
+            // Many keys at once, beyond one batch of bound values.
+            let many = (0..<1_200).map { "other-\($0)" } + ["k1"]
+            #expect(try await library.chapterSummaries(story: story.id, writer: "ana", keys: many) == ["k1": "Mara leaves the mill."])
+
+            await #expect(throws: LibraryFailure.self) {
+                try await library.chapterSummaries(story: story.id, writer: "ben", keys: ["k1"])
+            }
+            await #expect(throws: LibraryFailure.self) {
+                try await library.keepChapterSummary(story: story.id, writer: "ben", key: "k9", summary: "Forged.")
+            }
+            // They go with the story.
+            _ = try await library.setTrashed(story.id, writer: "ana", true)
+            _ = try await library.emptyTrash(writer: "ana")
+            let left = try await library.database.withConnection { db in
+                try await db.raw("SELECT COUNT(*) AS kept FROM chapter_summaries").first()?.decode(column: "kept", as: Int.self)
+            }
+            #expect(left == 0)
         }
     }
 }
