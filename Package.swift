@@ -59,6 +59,7 @@ let package = Package(
             name: "WriterAssistantCore",
             dependencies: [
                 "WriterAssistantAPI", "WriterAssistantLLM",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -13,13 +13,22 @@ public struct PromptPreview: Codable, Sendable, Equatable {
     /// Every part of the prompt in the order the model reads it, with the parts left out where
     /// they would have been.
     public var sections: [Section]
+    /// Chapters left out whose summary is being written, as `context_metadata` names them.
+    public var summariesPending: [Int]?
+    /// Chapters left out whose summary could not be written (it is tried again later).
+    public var summariesFailed: [Int]?
 
-    public init(promptTokens: Int, budget: Int, model: String, tokenCountsEstimated: Bool? = nil, sections: [Section]) {
+    public init(
+        promptTokens: Int, budget: Int, model: String, tokenCountsEstimated: Bool? = nil, sections: [Section],
+        summariesPending: [Int]? = nil, summariesFailed: [Int]? = nil
+    ) {
         self.promptTokens = promptTokens
         self.budget = budget
         self.model = model
         self.tokenCountsEstimated = tokenCountsEstimated
         self.sections = sections
+        self.summariesPending = summariesPending
+        self.summariesFailed = summariesFailed
     }
 
     public struct Section: Codable, Sendable, Equatable {
@@ -56,11 +65,12 @@ public struct PromptPreview: Codable, Sendable, Equatable {
         case instructions
     }
 
-    /// More may come (a chapter read as a summary); a client should show a value it does not know
-    /// as it is.
+    /// More may come; a client should show a value it does not know as it is.
     public enum Treatment: String, Codable, Sendable, CaseIterable {
         /// Read as written.
         case whole
+        /// Left out whole and read as a summary the model wrote of it, in the chapter's place.
+        case summary
         /// Some of its passages are quoted, verbatim, where the chapters read whole end.
         case quoted
         /// Left out to fit the budget.
@@ -72,5 +82,7 @@ public struct PromptPreview: Codable, Sendable, Equatable {
         case budget, model
         case tokenCountsEstimated = "token_counts_estimated"
         case sections
+        case summariesPending = "summaries_pending"
+        case summariesFailed = "summaries_failed"
     }
 }

@@ -48,6 +48,14 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
     public var omittedContext: [String]?
     /// Of the chapters left out, those the model read passages of, and which.
     public var quotedContext: [QuotedChapter]?
+    /// Of the chapters left out, those the model read a summary of, in story order.
+    public var summarisedContext: [Int]?
+    /// Of the chapters left out and not summarised, those whose summary is being written: a
+    /// later request reads it.
+    public var summariesPending: [Int]?
+    /// Of the chapters left out and not summarised, those whose summary could not be written; it
+    /// is tried again later.
+    public var summariesFailed: [Int]?
     /// Present and true when the answer reached the token limit and was closed after its last
     /// complete suggestion.
     public var truncated: Bool?
@@ -65,6 +73,9 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         model: String? = nil,
         omittedContext: [String]? = nil,
         quotedContext: [QuotedChapter]? = nil,
+        summarisedContext: [Int]? = nil,
+        summariesPending: [Int]? = nil,
+        summariesFailed: [Int]? = nil,
         truncated: Bool? = nil,
         tokenCountsEstimated: Bool? = nil
     ) {
@@ -78,6 +89,9 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         self.model = model
         self.omittedContext = omittedContext
         self.quotedContext = quotedContext
+        self.summarisedContext = summarisedContext
+        self.summariesPending = summariesPending
+        self.summariesFailed = summariesFailed
         self.truncated = truncated
         self.tokenCountsEstimated = tokenCountsEstimated
     }
@@ -93,6 +107,9 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         case model
         case omittedContext = "omitted_context"
         case quotedContext = "quoted_context"
+        case summarisedContext = "summarised_context"
+        case summariesPending = "summaries_pending"
+        case summariesFailed = "summaries_failed"
         case truncated
         case tokenCountsEstimated = "token_counts_estimated"
     }

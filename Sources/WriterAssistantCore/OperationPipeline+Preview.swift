@@ -8,10 +8,12 @@ extension OperationPipeline {
     ///
     /// Fails as the operation itself would before it generates (the model not ready, a request
     /// that cannot fit), with the same codes.
-    public func preview<Operation: WritingOperation>(_ request: Operation) async throws -> PromptPreview {
+    public func preview<Operation: WritingOperation>(
+        _ request: Operation, options: Options = Options()
+    ) async throws -> PromptPreview {
         try await measuring("prompt preview") { model in
             let story = StoryPrompt(request)
-            let (assembler, assembled) = try await assemblePrompt(story, for: request, with: model)
+            let (assembler, assembled) = try await assemblePrompt(story, for: request, with: model, options: options)
             let layout = Self.layout(of: story, as: assembled.story)
             let counts = try await PromptAssembler.counting { try await model.countTokens(layout.map(\.0.text)) }
             return PromptPreview(
@@ -22,14 +24,16 @@ extension OperationPipeline {
                     return PromptPreview.Section(
                         kind: part.kind, chapter: part.chapter, treatment: treatment, tokens: tokens,
                         text: treatment == .omitted ? nil : part.text)
-                })
+                },
+                summariesPending: assembled.pendingSummaries.nilIfEmpty, summariesFailed: assembled.failedSummaries.nilIfEmpty)
         }
     }
 
     /// The parts of `assembled` in the order the model reads them, each read whole or quoted, with
     /// the parts of `story` it left out where they would have been.
     static func layout(of story: StoryPrompt, as assembled: StoryPrompt) -> [(StoryPrompt.Section, PromptPreview.Treatment)] {
-        let quoted = Set(assembled.passages.compactMap(\.chapterPosition))
+        // Chapters summarised or quoted appear where their summary or passages are read.
+        let quoted = Set((assembled.passages + assembled.chapterSummaries).compactMap(\.chapterPosition))
         let original = story.parts
         var next = original.startIndex
         var layout: [(StoryPrompt.Section, PromptPreview.Treatment)] = []
@@ -38,8 +42,11 @@ extension OperationPipeline {
                 layout.append((part, .quoted))
                 continue
             }
-            // Everything the story had before this part and the prompt lacks was left out, but for
-            // chapters quoted, which appear where their passages are read.
+            if assembled.chapterSummaries.contains(part) {
+                layout.append((part, .summary))
+                continue
+            }
+            // Everything the story had before this part and the prompt lacks was left out.
             while next < original.endIndex, original[next] != part {
                 if original[next].chapterPosition.map(quoted.contains) != true { layout.append((original[next], .omitted)) }
                 next += 1

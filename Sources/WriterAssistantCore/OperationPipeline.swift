@@ -25,22 +25,27 @@ public struct OperationPipeline: Sendable {
         /// The share of a prompt's budget given to passages of the chapters left out when a story
         /// does not fit (`PromptAssembler.passageShare`).
         public var passageShare: Double
+        /// The largest share of a prompt's budget given to summaries of the chapters left out
+        /// (`PromptAssembler.summaryShare`); 0 neither writes nor reads them.
+        public var summaryShare: Double
 
         public init(
             sampling: SamplingParameters = .raterDefaults, chapterMaxTokens: Int = Self.defaultChapterMaxTokens,
             generationTimeout: Duration = .seconds(300), explainsModelFailures: Bool = true,
-            passageShare: Double = PromptAssembler.defaultPassageShare
+            passageShare: Double = PromptAssembler.defaultPassageShare,
+            summaryShare: Double = PromptAssembler.defaultSummaryShare
         ) {
             self.sampling = sampling
             self.chapterMaxTokens = chapterMaxTokens
             self.generationTimeout = generationTimeout
             self.explainsModelFailures = explainsModelFailures
             self.passageShare = passageShare
+            self.summaryShare = summaryShare
         }
 
         /// How a prompt is fitted to the model, with `answerReserve` tokens kept for the answer.
         func assembler(answerReserve: Int) -> PromptAssembler {
-            PromptAssembler(answerReserve: answerReserve, passageShare: passageShare)
+            PromptAssembler(answerReserve: answerReserve, passageShare: passageShare, summaryShare: summaryShare)
         }
 
         /// Sampling for a prose answer that wants `tokens`, within the prose budget.
@@ -64,19 +69,27 @@ public struct OperationPipeline: Sendable {
         /// Whose cache the answer may use (`GenerationRequest.cachePartition`): the HTTP layer
         /// gives each writer their own, so one writer's requests learn nothing of another's story.
         public var cachePartition: String?
+        /// Where the summaries of a stored story's chapters are kept beyond the process.
+        public var summaryArchive: (any ChapterSummaryArchive)?
 
-        public init(includeTokens: Bool = false, cachePartition: String? = nil) {
+        public init(
+            includeTokens: Bool = false, cachePartition: String? = nil, summaryArchive: (any ChapterSummaryArchive)? = nil
+        ) {
             self.includeTokens = includeTokens
             self.cachePartition = cachePartition
+            self.summaryArchive = summaryArchive
         }
     }
 
     let host: ModelHost
     let configuration: Configuration
+    /// Where summaries of the chapters a prompt leaves out are kept and written; nil reads none.
+    let summaries: ChapterSummaries?
 
-    public init(host: ModelHost, configuration: Configuration = Configuration()) {
+    public init(host: ModelHost, configuration: Configuration = Configuration(), summaries: ChapterSummaries? = nil) {
         self.host = host
         self.configuration = configuration
+        self.summaries = configuration.summaryShare > 0 ? summaries : nil
     }
 
     /// The run as a sequence of stream events that ends after a `result` or an `error`.
@@ -153,7 +166,7 @@ public struct OperationPipeline: Sendable {
             // waits its turn off the cooperative pool, and a client's patience covers both.
             let limit = configuration.generationTimeout
             let (prompt, generation) = try await withTimeout(limit, answerName: Operation.answerName) {
-                let (_, prompt) = try await assemblePrompt(StoryPrompt(request), for: request, with: model)
+                let (_, prompt) = try await assemblePrompt(StoryPrompt(request), for: request, with: model, options: options)
                 let generation = try await Self.generate(
                     prompt, plan: plan, with: model, options: options,
                     status: Operation.status, answerName: Operation.answerName, emit: emit)
@@ -172,6 +185,9 @@ public struct OperationPipeline: Sendable {
                 model: modelName(model),
                 omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
                 quotedContext: prompt.quotedChapters,
+                summarisedContext: prompt.summarisedChapters,
+                summariesPending: prompt.pendingSummaries.nilIfEmpty,
+                summariesFailed: prompt.failedSummaries.nilIfEmpty,
                 tokenCountsEstimated: summary.countsEstimated ? true : nil)
             let result = try request.result(from: FinishedAnswer(
                 text: generation.text, stoppedAtLimit: summary.stopReason == .maxTokens, metadata: metadata,
@@ -193,10 +209,12 @@ public struct OperationPipeline: Sendable {
     /// The prompt of `request` (laid out as `story`) fitted to `model`, as a run and its preview
     /// both make it.
     func assemblePrompt<Operation: WritingOperation>(
-        _ story: StoryPrompt, for request: Operation, with model: any LanguageModel
+        _ story: StoryPrompt, for request: Operation, with model: any LanguageModel, options: Options
     ) async throws -> (PromptAssembler, AssembledPrompt) {
         let assembler = configuration.assembler(answerReserve: request.answerPlan(configuration).sampling.maxTokens)
-        return (assembler, try await assembler.assemble(story, for: model))
+        let summaries = summaries?.reader(
+            cachePartition: options.cachePartition, model: model.descriptor.name, archive: options.summaryArchive)
+        return (assembler, try await assembler.assemble(story, for: model, summaries: summaries))
     }
 
     /// The model's name as a client is told it: a model server's address only where the server

@@ -11,6 +11,16 @@ public struct AssembledPrompt: Sendable {
     public var story: StoryPrompt
     /// The passages quoted from chapters left out, best first.
     public var quotedPassages: [PassageSearch.Passage]
+    /// Chapters left out, and not summarised, whose summary is being written, in story order.
+    public var pendingSummaries: [Int] = []
+    /// Chapters left out, and not summarised, whose summary failed (it is tried again later).
+    public var failedSummaries: [Int] = []
+
+    /// The chapters read as summaries, in story order; nil when none were.
+    public var summarisedChapters: [Int]? {
+        let numbers = story.chapterSummaries.compactMap(\.chapter)
+        return numbers.isEmpty ? nil : numbers
+    }
 
     /// What the model was told about its answer, which the answer should not echo.
     public var instructions: String { story.closingInstructions }
@@ -33,9 +43,9 @@ public struct AssembledPrompt: Sendable {
 
 /// Turns a request into tokens that fit the model's window with room for the answer.
 ///
-/// A story that does not fit loses its oldest chapters first; a share of the budget then goes to
-/// passages quoted from them, chosen for the request, so what the writer set up long ago still
-/// reaches the model.
+/// A story that does not fit loses its oldest chapters first; shares of the budget then go to
+/// their summaries and to passages quoted from them, chosen for the request, so what the writer
+/// set up long ago still reaches the model.
 public struct PromptAssembler: Sendable {
     /// Tokens kept free for the answer.
     public var answerReserve: Int
@@ -43,14 +53,26 @@ public struct PromptAssembler: Sendable {
     /// does not fit; 0 leaves them out.
     public var passageShare: Double
 
-    public init(answerReserve: Int, passageShare: Double = Self.defaultPassageShare) {
+    /// The largest share of the prompt's budget given to summaries of the chapters left out; 0
+    /// leaves them out.
+    public var summaryShare: Double
+
+    public init(
+        answerReserve: Int, passageShare: Double = Self.defaultPassageShare, summaryShare: Double = Self.defaultSummaryShare
+    ) {
         self.answerReserve = answerReserve
         self.passageShare = min(max(passageShare, 0), Self.largestPassageShare)
+        self.summaryShare = min(max(summaryShare, 0), Self.largestSummaryShare)
     }
 
     public static let defaultPassageShare = 0.2
     /// Beyond half the budget, passages would crowd out the chapters read whole they complement.
     public static let largestPassageShare = 0.5
+    public static let defaultSummaryShare = 0.25
+    /// Beyond half the budget, summaries would crowd out the chapters read whole.
+    public static let largestSummaryShare = 0.5
+    /// Summaries and passages together leave at least a quarter to the chapters read whole.
+    public static let largestSharesTogether = 0.75
 
     public func assemble(
         _ request: some WritingOperation, for model: any LanguageModel
@@ -63,43 +85,85 @@ public struct PromptAssembler: Sendable {
         model.descriptor.contextLength - answerReserve
     }
 
-    public func assemble(_ story: StoryPrompt, for model: any LanguageModel) async throws -> AssembledPrompt {
+    /// `story` fitted to `model`'s budget. Where chapters must be left out, `summaries` gives
+    /// those it has summaries of (and is asked for the rest, which later requests find).
+    public func assemble(
+        _ story: StoryPrompt, for model: any LanguageModel, summaries source: (any ChapterSummarySource)? = nil
+    ) async throws -> AssembledPrompt {
         let budget = budget(for: model)
         let whole = try await prepare(story, with: model)
         guard whole.largestTokenCount > budget else { return assembled(story, whole, omitted: []) }
 
-        // It does not fit: leave out what must go. When passages of what goes bear on the
-        // request, leave out a little more to make room for them, and quote the best.
+        // It does not fit: leave out what must go. Then, where summaries or passages of what goes
+        // are at hand, leave out a little more to make room for them.
         let fitted = try await fitting(story, whole, within: budget, with: model)
-        let room = Int(Double(budget) * passageShare)
-        guard room > Self.smallestUsefulRoom,
-              let roomy = try await fittingIfItCan(fitted.prompt, fitted.prepared, within: budget - room, with: model),
-              // Passages take the room of chapters only (the first to go), never of the lasting parts.
-              roomy.omitted.count <= fitted.prompt.chapters.count
-        else {
-            return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
-        }
-        let quotable = leftOut(of: story, by: roomy.prompt)
-        let ranked = try await Self.rank(quotable, for: story.task.query)
-        // Chapters are given up for passages only when those that had to go anyway hold one that
-        // bears on the request: otherwise they would be lost for nothing.
         let mustGo = story.chapters.count - fitted.prompt.chapters.count
-        guard ranked.contains(where: { $0.source < mustGo }) else {
-            return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
+        let summaryRoom = source == nil ? 0 : Int(Double(budget) * summaryShare)
+        let passageRoom = Int(Double(budget) * passageShare)
+        // The most chapters that may go: those that must, and those giving their room to both.
+        let widest = try await fittingChaptersOnly(fitted, within: budget - summaryRoom - passageRoom, with: model) ?? fitted
+        let candidates = leftOut(of: story, by: widest.prompt)
+        // Summaries are read oldest first, as many as their room holds: only those are asked for.
+        let summarisable = min(candidates.count, summaryRoom / max(ChapterSummarizer().expectedTokens, 1))
+        let statuses = try await source?.summaries(of: Array(candidates.prefix(summarisable))) ?? []
+        var ready: [Int: StoryPrompt.Section] = [:]
+        for (index, (chapter, status)) in zip(candidates, statuses).enumerated() {
+            if case .ready(let summary) = status { ready[index] = StoryPrompt.summarising(chapter, as: summary) }
         }
-        var prompt = roomy.prompt
-        var quoted = try await passages(
-            ranked.prefix(Self.mostPassagesConsidered), within: budget - roomy.prepared.largestTokenCount, with: model)
-        while !quoted.isEmpty {
-            prompt.passages = Self.sections(quoting: quoted, from: quotable)
-            let prepared = try await prepare(prompt, with: model)
-            if prepared.largestTokenCount <= budget {
-                return assembled(prompt, prepared, omitted: fitted.omitted + roomy.omitted, quoted: quoted)
+        let summaryCounts = try await counts(of: statuses.indices.map { ready[$0]?.text ?? "" }, with: model)
+        let ranked = passageRoom > Self.smallestUsefulRoom ? try await Self.rank(candidates, for: story.task.query) : []
+
+        // Chapters are given up only when those that had to go anyway have their summaries, or
+        // hold a passage that bears on the request: otherwise they would be lost for nothing.
+        // Summaries are read once all of those that had to go have one: each summary added
+        // changes the prompt from there on, so they come in at once rather than one by one.
+        let due = statuses.prefix(mustGo).indices.filter { statuses[$0] != nil }
+        let summariesHelp = !due.isEmpty && due.allSatisfy { ready[$0] != nil }
+        let passagesHelp = ranked.contains { $0.source < mustGo }
+        let summaryNeed = summariesHelp
+            ? min(summaryRoom, due.reduce(0) { $0 + summaryCounts[$1] + Self.passageOverhead }) : 0
+        let reserve = summaryNeed + (passagesHelp ? passageRoom : 0)
+        let unchanged = assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted, summaries: statuses, of: candidates)
+        guard reserve > Self.smallestUsefulRoom,
+              let chosen = try await fittingChaptersOnly(fitted, within: budget - reserve, with: model)
+        else { return unchanged }
+        let dropped = story.chapters.count - chosen.prompt.chapters.count
+        var prompt = chosen.prompt
+        if summariesHelp {
+            // The summaries of the chapters left out, oldest first, as many as their room holds.
+            var used = 0
+            for index in 0..<min(dropped, statuses.count) {
+                guard let summary = ready[index] else { break }
+                let tokens = summaryCounts[index] + Self.passageOverhead
+                guard used + tokens <= summaryRoom else { break }
+                prompt.chapterSummaries.append(summary)
+                used += tokens
             }
-            // The headings and joins took a little more than the passages' own counts.
+        }
+        var prepared = prompt.chapterSummaries.isEmpty ? chosen.prepared : try await prepare(prompt, with: model)
+        while prepared.largestTokenCount > budget, !prompt.chapterSummaries.isEmpty {
+            // The headings and joins took a little more than the summaries' own counts.
+            prompt.chapterSummaries.removeLast()
+            prepared = try await prepare(prompt, with: model)
+        }
+        let omitted = fitted.omitted + chosen.omitted
+        var quoted = passagesHelp
+            ? try await passages(
+                ranked.lazy.filter { $0.source < dropped }.prefix(Self.mostPassagesConsidered),
+                within: budget - prepared.largestTokenCount, with: model)
+            : []
+        while !quoted.isEmpty {
+            var withPassages = prompt
+            withPassages.passages = Self.sections(quoting: quoted, from: candidates)
+            let measured = try await prepare(withPassages, with: model)
+            if measured.largestTokenCount <= budget {
+                return assembled(withPassages, measured, omitted: omitted, quoted: quoted, summaries: statuses, of: candidates)
+            }
             quoted.removeLast()
         }
-        return assembled(fitted.prompt, fitted.prepared, omitted: fitted.omitted)
+        // Neither summaries nor passages found room after all: nothing more is left out for them.
+        guard !prompt.chapterSummaries.isEmpty else { return unchanged }
+        return assembled(prompt, prepared, omitted: omitted, summaries: statuses, of: candidates)
     }
 
     /// The chapters of `story` that `prompt` no longer holds whole.
@@ -107,22 +171,50 @@ public struct PromptAssembler: Sendable {
         story.chapters.dropLast(prompt.chapters.count).map { $0 }
     }
 
+    /// The prompt, and what became of each chapter it leaves out: of `candidates` (the chapters
+    /// summaries were asked for, with their `statuses`, oldest first), those the prompt leaves
+    /// out and does not summarise are named pending or failed where their summary is.
     private func assembled(
-        _ prompt: StoryPrompt, _ prepared: PreparedPrompt, omitted: [String], quoted: [PassageSearch.Passage] = []
+        _ prompt: StoryPrompt, _ prepared: PreparedPrompt, omitted: [String], quoted: [PassageSearch.Passage] = [],
+        summaries statuses: [ChapterSummaryStatus?] = [], of candidates: [StoryPrompt.Section] = []
     ) -> AssembledPrompt {
-        AssembledPrompt(prompt: prepared, omittedSections: omitted, story: prompt, quotedPassages: quoted)
+        var result = AssembledPrompt(prompt: prepared, omittedSections: omitted, story: prompt, quotedPassages: quoted)
+        let leftOut = omitted.count { $0.hasPrefix("chapter ") }
+        for (index, (chapter, status)) in zip(candidates, statuses).enumerated()
+        where index >= prompt.chapterSummaries.count && index < leftOut {
+            guard let number = chapter.chapter else { continue }
+            switch status {
+            case .pending: result.pendingSummaries.append(number)
+            case .failed: result.failedSummaries.append(number)
+            case .ready, .unavailable, nil: continue
+            }
+        }
+        return result
     }
 
-    /// `fitting`, or nil where even the sections that must stay take more than `limit`; the
-    /// model's own failures (busy, stopped) and cancellation pass through.
-    private func fittingIfItCan(
-        _ story: StoryPrompt, _ whole: PreparedPrompt, within limit: Int, with model: any LanguageModel
+    /// `fitted` fitted further within `limit` by leaving out chapters only, or nil where the
+    /// chapters cannot free that much; the model's own failures (busy, stopped) and cancellation
+    /// pass through.
+    private func fittingChaptersOnly(
+        _ fitted: (prompt: StoryPrompt, prepared: PreparedPrompt, omitted: [String]), within limit: Int,
+        with model: any LanguageModel
     ) async throws -> (prompt: StoryPrompt, prepared: PreparedPrompt, omitted: [String])? {
+        guard limit < fitted.prepared.largestTokenCount else { return (fitted.prompt, fitted.prepared, []) }
         do {
-            return try await fitting(story, whole, within: limit, with: model)
+            let further = try await fitting(fitted.prompt, fitted.prepared, within: limit, with: model)
+            // Room is made from chapters only (the first to go), never from the lasting parts.
+            return further.omitted.count <= fitted.prompt.chapters.count ? further : nil
         } catch let failure as FeedbackFailure where failure.code == .contextProcessingError {
             return nil
         }
+    }
+
+    /// The tokens of each text, nothing asked for the empty ones.
+    private func counts(of texts: [String], with model: any LanguageModel) async throws -> [Int] {
+        let wanted = texts.filter { !$0.isEmpty }
+        guard !wanted.isEmpty else { return texts.map { _ in 0 } }
+        var counted = try await Self.counting { try await model.countTokens(wanted) }.makeIterator()
+        return texts.map { $0.isEmpty ? 0 : counted.next() ?? 0 }
     }
 
     /// `story` with its least important sections left out until it takes at most `limit` tokens.

@@ -53,6 +53,9 @@ public struct StoryPrompt: Sendable, Equatable {
     public var systemPreamble: String
     public var worldbuilding: Section?
     public var characters: Section?
+    /// Summaries of chapters left out, one section per chapter, oldest first. They stand where
+    /// those chapters stood, before the chapters read whole: what a writer changes least.
+    public var chapterSummaries: [Section] = []
     /// Oldest first.
     public var chapters: [Section]
     /// Passages quoted from chapters left out, one section per chapter, oldest first. They are
@@ -137,7 +140,8 @@ public struct StoryPrompt: Sendable, Equatable {
     public var affinity: String {
         // Only as much of the story as the key holds: a manuscript can run to megabytes.
         var opening = ""
-        for section in lastingSections {
+        // Not the summaries: they come in as the model writes them, and the story stays the same.
+        for section in [worldbuilding, characters].compactMap({ $0 }) + chapters {
             if !opening.isEmpty { opening += "\n\n" }
             opening += section.text.prefix(max(0, Self.affinityLength - opening.count))
             if opening.count >= Self.affinityLength { break }
@@ -146,9 +150,9 @@ public struct StoryPrompt: Sendable, Equatable {
     }
 
     /// The story sections a writer changes least, in their order: worldbuilding, characters, the
-    /// chapters.
+    /// summaries of chapters left out, the chapters.
     private var lastingSections: [Section] {
-        [worldbuilding, characters].compactMap { $0 } + chapters
+        [worldbuilding, characters].compactMap { $0 } + chapterSummaries + chapters
     }
 
     /// Enough of a story to tell it from another, little enough to hash per request.
@@ -191,6 +195,15 @@ public struct StoryPrompt: Sendable, Equatable {
         return (["## \(name.isEmpty ? "A character not yet named" : name)"] + lines).joined(separator: "\n")
     }
 
+    /// `chapter`'s summary as the prompt gives it, in the chapter's place.
+    static func summarising(_ chapter: Section, as summary: String) -> Section {
+        var section = Section(
+            label: "summary of \(chapter.label)", text: "\(chapter.heading) (summary)\n\(summary)", kind: .chapter,
+            chapter: chapter.chapter)
+        section.chapterPosition = chapter.chapterPosition
+        return section
+    }
+
     /// `# heading` and the body, or nil when the body is blank.
     static func section(_ heading: String, label: String, kind: PromptPreview.Kind, body: String) -> Section? {
         guard let body = body.trimmed.nilIfEmpty else { return nil }
@@ -211,4 +224,8 @@ extension String {
     }
 
     var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

@@ -125,7 +125,9 @@ public func buildApplication(
     // cannot answer, and the details (paths, addresses) stay in the log and /metrics.
     var pipeline = configuration.pipeline
     pipeline.explainsModelFailures = pipeline.explainsModelFailures && configuration.apiKeys.isEmpty
-    let operationPipeline = OperationPipeline(host: host, configuration: pipeline)
+    // Summaries are written by the model beside the writers' requests, one at a time.
+    let summaries = pipeline.summaryShare > 0 ? ChapterSummaries(host: host, logger: logger) : nil
+    let operationPipeline = OperationPipeline(host: host, configuration: pipeline, summaries: summaries)
     let operations = OperationRoutes(
         pipeline: operationPipeline,
         validation: validation,
@@ -137,10 +139,15 @@ public func buildApplication(
         operations.add(operation, to: api)
     }
     TokenCountController(pipeline: operationPipeline, validation: validation).addRoutes(to: api)
-    LibraryController(host: library, validation: validation, allowedOrigins: configuration.allowedOrigins).addRoutes(to: api)
+    LibraryController(
+        host: library, validation: validation, allowedOrigins: configuration.allowedOrigins,
+        summaries: summaries.map { SummaryAnticipation(pipeline: operationPipeline, summaries: $0) }
+    ).addRoutes(to: api)
     var services: [any Service] = []
     if let libraryOpener { services.append(libraryOpener) }
     if let modelLoader { services.append(modelLoader) }
+    // After the model's loader, so that it stops writing before the model stops.
+    if let summaries { services.append(ChapterSummaryService(summaries: summaries)) }
 
     let readTimeout = TimeAmount(configuration.requestReadTimeout)
     let connections = ConnectionCount(limit: configuration.maxConnections)

@@ -12,6 +12,8 @@ struct LibraryController {
     let host: LibraryHost
     let validation: RequestValidation
     let allowedOrigins: [String]
+    /// Asks for the summaries a story saved will want; nil where summaries are off.
+    var summaries: SummaryAnticipation? = nil
 
     func addRoutes(to group: RouterGroup<Context>) {
         let api = group.group().add(middleware: CrossSiteGuard<Context>(allowedOrigins: allowedOrigins))
@@ -40,6 +42,7 @@ struct LibraryController {
         var request = request
         let document = try await validation.decode(StoryDocument.self, from: &request) { $0.validate() }
         let story = try await using { library throws(LibraryFailure) in try await library.create(document, writer: context.writer) }
+        await saved(story, context: context)
         var headers = Self.etag(story)
         headers[.location] = "/api/v1/stories/\(story.id)"
         return try .json(story, status: .created, headers: headers)
@@ -58,6 +61,7 @@ struct LibraryController {
         let story = try await using { library throws(LibraryFailure) in
             try await library.update(id, writer: context.writer, document: document, expectedVersion: expected)
         }
+        await saved(story, context: context)
         return try .json(story, headers: Self.etag(story))
     }
 
@@ -90,6 +94,7 @@ struct LibraryController {
 
     @Sendable func restoreVersion(_ request: Request, context: Context) async throws -> Response {
         let story = try await using { library throws(LibraryFailure) in try await library.restore(try Self.id(context), writer: context.writer, version: try Self.versionNumber(context)) }
+        await saved(story, context: context)
         return try .json(story, headers: Self.etag(story))
     }
 
@@ -135,6 +140,13 @@ struct LibraryController {
     // MARK: Helpers
 
     /// Runs `body` on the library, its failures answered as the API says.
+    /// A story just saved: the summaries its prompts will want are asked for once its writer
+    /// pauses.
+    private func saved(_ story: StoredStory, context: Context) async {
+        guard let summaries, let library = try? host.readyLibrary() else { return }
+        await summaries.saved(story, in: library, writer: context.writer, cachePartition: context.cachePartition)
+    }
+
     private func using<T>(_ body: (StoryLibrary) async throws(LibraryFailure) -> T) async throws -> T {
         do {
             return try await body(try host.readyLibrary())

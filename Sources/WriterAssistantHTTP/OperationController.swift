@@ -60,7 +60,7 @@ struct OperationController<Operation: WritingOperation> {
     @Sendable func answer(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
-        let options = OperationPipeline.Options(cachePartition: context.cachePartition)
+        let options = OperationPipeline.Options(cachePartition: context.cachePartition, summaryArchive: story?.summaryArchive)
         return try await answerWhileConnected(request, logger: context.logger) { [pipeline, shutdownGrace, options, record = context.record, logger = context.logger] in
             let result = try await shutdownGrace.limit {
                 try await pipeline.result(for: operation, options: options, logger: logger, observe: record.observe)
@@ -74,9 +74,10 @@ struct OperationController<Operation: WritingOperation> {
     /// as the operation would read it, and nothing is kept in its history.
     @Sendable func preview(_ request: Request, context: Context) async throws -> Response {
         var request = request
-        let (operation, _) = try await decode(&request, context: context)
+        let (operation, story) = try await decode(&request, context: context)
+        let options = OperationPipeline.Options(cachePartition: context.cachePartition, summaryArchive: story?.summaryArchive)
         return try await answerWhileConnected(request, logger: context.logger, logging: "Preview failed") { [pipeline] in
-            try await pipeline.preview(operation)
+            try await pipeline.preview(operation, options: options)
         }
     }
 
@@ -84,7 +85,8 @@ struct OperationController<Operation: WritingOperation> {
         var request = request
         let (operation, story) = try await decode(&request, context: context)
         let options = OperationPipeline.Options(
-            includeTokens: FormQuery(request.uri).isSet("tokens"), cachePartition: context.cachePartition)
+            includeTokens: FormQuery(request.uri).isSet("tokens"), cachePartition: context.cachePartition,
+            summaryArchive: story?.summaryArchive)
         let events = pipeline.events(for: operation, options: options, logger: context.logger)
         return Response(
             status: .ok, headers: serverSentEventHeaders,

@@ -11,6 +11,11 @@ struct StoryUse: Sendable {
     /// The chapter the request said it is about.
     let chapter: Int?
 
+    /// Where the summaries of the story's chapters are kept.
+    var summaryArchive: LibrarySummaryArchive {
+        LibrarySummaryArchive(library: library, writer: writer, story: story.id)
+    }
+
     /// Files the answer in the story's history: the request without the story (the version says
     /// which story it read), the result as the client got it. A failure to keep it is logged; the
     /// writer still gets the answer.

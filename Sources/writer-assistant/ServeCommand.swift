@@ -106,6 +106,11 @@ struct ServeCommand: AsyncParsableCommand {
         .passageShare))
     var passageShare: Double?
 
+    @Option(help: ServeDefaults.help(
+        "Largest share of the prompt's budget for model-written summaries of chapters left out; 0 neither writes nor reads them",
+        .summaryShare))
+    var summaryShare: Double?
+
     @Option(help: "Random seed, for repeatable answers (default: a new one per request).")
     var seed: UInt32?
 
@@ -212,6 +217,7 @@ struct ServeCommand: AsyncParsableCommand {
         set(.maxTokens, maxTokens.map { .int($0) })
         set(.chapterMaxTokens, chapterMaxTokens.map { .int($0) })
         set(.passageShare, passageShare.map { .double($0) })
+        set(.summaryShare, summaryShare.map { .double($0) })
         set(.seed, seed.map { .string("\($0)") })
         set(.generationTimeout, generationTimeout.map { .int($0) })
         set(.maxQueue, maxQueue.map { .int($0) })

@@ -60,6 +60,7 @@ enum ServeDefaults {
             .maxTokens: .int(sampling.maxTokens),
             .chapterMaxTokens: .int(pipeline.chapterMaxTokens),
             .passageShare: .double(pipeline.passageShare),
+            .summaryShare: .double(pipeline.summaryShare),
             .repeatPenalty: .double(repetition.repeatPenalty),
             .repeatLastN: .int(repetition.penaltyWindow),
             .frequencyPenalty: .double(repetition.frequencyPenalty),

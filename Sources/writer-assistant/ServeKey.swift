@@ -30,6 +30,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case maxTokens = "max.tokens"
     case chapterMaxTokens = "chapter.max.tokens"
     case passageShare = "passage.share"
+    case summaryShare = "summary.share"
     case seed
     case generationTimeout = "generation.timeout"
     case maxQueue = "max.queue"

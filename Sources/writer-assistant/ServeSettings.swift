@@ -67,7 +67,7 @@ struct ServeSettings {
             pipeline: .init(
                 sampling: sampling, chapterMaxTokens: try value.int(.chapterMaxTokens),
                 generationTimeout: .seconds(try value.int(.generationTimeout)),
-                passageShare: try value.double(.passageShare)),
+                passageShare: try value.double(.passageShare), summaryShare: try value.double(.summaryShare)),
             webRoot: WebAppBundle.root,
             allowedHosts: allowedHosts.map { $0.contains("*") ? [] : $0 },
             apiKeys: apiKeys,
@@ -236,6 +236,12 @@ struct ServeSettings {
         let passageShare = server.pipeline.passageShare
         check(passageShare >= 0 && passageShare <= PromptAssembler.largestPassageShare,
               "--passage-share must be from 0 (off) to \(PromptAssembler.largestPassageShare) (got \(passageShare)).")
+        let summaryShare = server.pipeline.summaryShare
+        check(summaryShare >= 0 && summaryShare <= PromptAssembler.largestSummaryShare,
+              "--summary-share must be from 0 (off) to \(PromptAssembler.largestSummaryShare) (got \(summaryShare)).")
+        check(summaryShare + passageShare <= PromptAssembler.largestSharesTogether,
+              "--summary-share and --passage-share together must be at most \(PromptAssembler.largestSharesTogether) "
+                + "(got \(summaryShare + passageShare)): the chapters read whole need the rest.")
         let repetition = sampling.repetition
         check(repetition.repeatPenalty > 0, "--repeat-penalty must be above 0; 1 turns it off (got \(repetition.repeatPenalty)).")
         check(repetition.penaltyWindow >= 0, "--repeat-last-n must be 0 (off) or more (got \(repetition.penaltyWindow)).")

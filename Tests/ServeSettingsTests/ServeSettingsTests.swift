@@ -109,6 +109,16 @@ import WriterAssistantLLM
         #expect(problems.contains { $0.contains("--micro-batch must be positive") })
     }
 
+    @Test func theSummaryShareIsReadAndBounded() throws {
+        #expect(try Self.settings([]).server.pipeline.summaryShare == PromptAssembler.defaultSummaryShare)
+        #expect(try Self.settings(["--summary-share", "0"]).server.pipeline.summaryShare == 0)
+        #expect(try Self.settings([], environment: ["SUMMARY_SHARE": "0.4"]).server.pipeline.summaryShare == 0.4)
+        let problems = try Self.settings(["--model-path", "m.gguf", "--summary-share", "0.6"]).problems()
+        #expect(problems.contains { $0.contains("--summary-share must be from 0 (off) to 0.5 (got 0.6)") })
+        let together = try Self.settings(["--model-path", "m.gguf", "--summary-share", "0.5", "--passage-share", "0.5"]).problems()
+        #expect(together.contains { $0.contains("--summary-share and --passage-share together must be at most 0.75 (got 1.0)") })
+    }
+
     @Test func thePassageShareIsReadAndBounded() throws {
         #expect(try Self.settings([]).server.pipeline.passageShare == PromptAssembler.defaultPassageShare)
         #expect(try Self.settings(["--passage-share", "0"]).server.pipeline.passageShare == 0)

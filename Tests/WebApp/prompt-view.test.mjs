@@ -63,6 +63,23 @@ test('chapters quoted are named apart from those left out', () => {
   assert.equal(onlyQuoted.summary, 'Chapters 2, 3 did not fit whole: only the passages that bear on this request were read.');
 });
 
+test('chapters read as summaries, and summaries still to come, are said', () => {
+  const sections = [
+    { kind: 'chapter', chapter: 1, treatment: 'summary', tokens: 70, text: '# Chapter 1 (summary)\nMara leaves.' },
+    { kind: 'chapter', chapter: 2, treatment: 'summary', tokens: 64, text: '# Chapter 2 (summary)\nThe weir.' },
+    { kind: 'chapter', chapter: 3, treatment: 'omitted', tokens: 690 },
+    { kind: 'chapter', chapter: 4, treatment: 'whole', tokens: 690, text: '# Chapter 4\nAri walked.' },
+  ];
+  const described = describePreview({ ...preview, sections, summaries_pending: [3], summaries_failed: 'no' });
+  assert.equal(described.summary,
+    "Chapter 3 did not fit the model's context window and was left out. "
+      + 'Chapters 1, 2 did not fit whole and were read as a summary. '
+      + 'The summary of chapter 3 is being written: ask again in a while and it will be read.');
+  assert.equal(described.rows[0].treatmentLabel, 'read as a summary');
+  const failed = describePreview({ ...preview, sections: sections.slice(2), summaries_failed: [3] });
+  assert.match(failed.summary, /The summary of chapter 3 could not be written; it will be tried again\.$/);
+});
+
 test('a malformed preview does not throw', () => {
   const described = describePreview({});
   assert.deepEqual(described.rows, []);

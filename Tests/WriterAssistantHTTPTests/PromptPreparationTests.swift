@@ -26,7 +26,9 @@ import WriterAssistantTestSupport
         // An engine of its own, so that other suites' requests cannot blur the counts.
         let engine = try await LlamaEngine.load(TestModel.configuration())
         defer { engine.shutdown() }
-        let configuration = ServerConfiguration(pipeline: .init(sampling: SamplingParameters(temperature: 0, maxTokens: 200)))
+        // Without summaries, whose writing would keep the engine busy after the clients left.
+        let configuration = ServerConfiguration(
+            pipeline: .init(sampling: SamplingParameters(temperature: 0, maxTokens: 200), summaryShare: 0))
         try await TestServer.with(host: ModelHost(.ready(engine)), configuration: configuration) { server in
             // Three writers send huge stories at once and give up after a few seconds.
             let clients = (0..<3).map { index in

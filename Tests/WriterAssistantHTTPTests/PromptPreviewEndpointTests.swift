@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import MeasurementSupport
 import Testing
 import WriterAssistantAPI
 import WriterAssistantClient
@@ -27,7 +28,9 @@ import WriterAssistantTestSupport
     /// With the real model, the preview leaves out what the run leaves out and counts the prompt
     /// the run counts, token for token; every part it shows is in the prompt the model read.
     @Test func thePreviewIsThePromptTheRealModelReads() async throws {
-        try await RealModelTests.withRealServer(sampling: SamplingParameters(temperature: 0, maxTokens: 200)) { server in
+        // Without summaries, which, written between the preview and the run, would change the prompt.
+        let sampling = SamplingParameters(temperature: 0, maxTokens: 200)
+        try await RealModelTests.withRealServer(sampling: sampling, summaryShare: 0) { server in
             let response = try await server.post("/api/v1/rater-feedback/preview", json: Self.longStory)
             #expect(response.status == .ok)
             let preview = try await response.decode(PromptPreview.self)
@@ -62,6 +65,50 @@ import WriterAssistantTestSupport
             #expect(counts.counts.first == chapter.tokens)
             #expect(counts.counts.count == 2 && (1...3).contains(counts.counts[1]))
             #expect(counts.model == "SmolLM2-135M-Instruct.Q4_1.gguf" && counts.tokenCountsEstimated == nil)
+        }
+    }
+
+    /// With the real model: a novel's chapters left out are summarised in the background, and a
+    /// later request reads the summaries in their chapters' place and says so.
+    @Test func chaptersLeftOutAreSummarisedInTheBackgroundThenRead() async throws {
+        let novel = LongNovelCorpus(novels: 1, chapters: 10).novels[0]
+        let request = RaterFeedbackRequest(
+            raterPrompt: "You check continuity.", plotPoint: "The ferry does not run tonight.", structuredContext: novel.context)
+        try await RealModelTests.withRealServer(sampling: SamplingParameters(temperature: 0, maxTokens: 200)) { server in
+            let first = try await server.post("/api/v1/rater-feedback/preview", json: request).decode(PromptPreview.self)
+            let omitted = first.sections.filter { $0.kind == .chapter && $0.treatment == .omitted }.compactMap(\.chapter)
+            #expect(!omitted.isEmpty && !first.sections.contains { $0.treatment == .summary })
+            #expect(first.summariesPending?.contains(1) == true, "\(String(describing: first.summariesPending))")
+
+            // The model writes them one at a time while it has nothing else to do; one that fails
+            // (the small model looping) is tried again, sampled, after 30 seconds.
+            var preview = first
+            let deadline = ContinuousClock.now + .seconds(240)
+            while !preview.sections.contains(where: { $0.treatment == .summary }), .now < deadline {
+                try await Task.sleep(for: .milliseconds(500))
+                preview = try await server.post("/api/v1/rater-feedback/preview", json: request).decode(PromptPreview.self)
+            }
+            let summaries = preview.sections.filter { $0.treatment == .summary }
+            let numbers = summaries.compactMap(\.chapter)
+            #expect(numbers.first == 1 && numbers == Array(1...max(numbers.count, 1)), "oldest first: \(numbers)")
+            for summary in summaries {
+                let number = summary.chapter ?? 0
+                let heading = "# Chapter \(number): \(novel.context.previousChapters?[number - 1].title ?? "") (summary)\n"
+                #expect(summary.text?.hasPrefix(heading) == true, "\(summary.text ?? "")")
+                #expect((summary.text?.count ?? 0) > heading.count + 20 && summary.tokens < 300)
+            }
+            // In the chapters' place: after the lasting parts, before the chapters read whole.
+            let kinds = preview.sections.map { "\($0.kind.rawValue) \($0.treatment.rawValue)" }
+            let lastSummary = try #require(kinds.lastIndex(of: "chapter summary"))
+            let firstWhole = try #require(kinds.firstIndex(of: "chapter whole"))
+            #expect(lastSummary < firstWhole)
+            #expect(preview.promptTokens <= preview.budget)
+
+            let run = try await server.post("/api/v1/rater-feedback", json: request)
+            #expect(run.status == .ok)
+            let metadata = try await run.decode(RaterFeedbackResult.self).contextMetadata
+            let read = try #require(metadata.summarisedContext)
+            #expect(read.first == 1 && read.allSatisfy { metadata.omittedContext?.contains("chapter \($0)") == true })
         }
     }
 

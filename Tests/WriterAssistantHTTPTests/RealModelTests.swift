@@ -28,10 +28,12 @@ import WriterAssistantTestSupport
 
     static func withRealServer<T: Sendable>(
         sampling: SamplingParameters = SamplingParameters(temperature: 0, maxTokens: 600),
+        summaryShare: Double = PromptAssembler.defaultSummaryShare,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let host = ModelHost(.ready(try await TestModel.shared()))
-        return try await TestServer.with(host: host, configuration: ServerConfiguration(pipeline: .init(sampling: sampling)), body)
+        let configuration = ServerConfiguration(pipeline: .init(sampling: sampling, summaryShare: summaryShare))
+        return try await TestServer.with(host: host, configuration: configuration, body)
     }
 
     @Test func streamsEveryPhaseAndAModelWrittenResult() async throws {

@@ -75,6 +75,12 @@ export function describeMetadata(metadata, { truncatedNote = 'cut off at the tok
     parts.push(`${metadata.prompt_tokens} tokens of story${reused}`);
   }
   if (metadata.omitted_context?.length) parts.push(`left out to fit: ${metadata.omitted_context.join(', ')}`);
+  const chapters = (numbers) => numbers.map((number) => `chapter ${number}`).join(', ');
+  if (metadata.summarised_context?.length) parts.push(`read as summaries: ${chapters(metadata.summarised_context)}`);
+  if (metadata.summaries_pending?.length) {
+    parts.push(`summaries being written (read next time): ${chapters(metadata.summaries_pending)}`);
+  }
+  if (metadata.summaries_failed?.length) parts.push(`summaries that failed (tried again later): ${chapters(metadata.summaries_failed)}`);
   if (metadata.quoted_context?.length) {
     parts.push(`passages quoted from ${metadata.quoted_context.map((quoted) => `chapter ${quoted.chapter}`).join(', ')}`);
   }

@@ -15,6 +15,7 @@ const kindLabels = Object.freeze({
 
 const treatmentLabels = Object.freeze({
   whole: 'read whole',
+  summary: 'read as a summary',
   quoted: 'passages quoted',
   omitted: 'left out',
 });
@@ -35,6 +36,24 @@ export function chapterList(numbers) {
   return `Chapters ${joined}`;
 }
 
+/** The numbers of the chapters given `treatment`, each once, in order. */
+function chaptersWith(sections, treatment) {
+  return [...new Set(sections
+    .filter((section) => section.treatment === treatment && section.kind === 'chapter')
+    .map((section) => section.chapter))].sort((a, b) => a - b);
+}
+
+/** "The summary of chapter 3", "The summaries of chapters 1–3". */
+function summariesOf(chapters) {
+  const list = chapterList(chapters).toLowerCase();
+  return chapters.length === 1 ? `The summary of ${list}` : `The summaries of ${list}`;
+}
+
+/** A list of chapter numbers from the server, or an empty one for anything else. */
+function numbers(value) {
+  return Array.isArray(value) ? value.filter((item) => Number.isInteger(item)) : [];
+}
+
 /**
  * What the view shows of a preview, without the DOM: the budget's use, a sentence on what was
  * left out, and one row per part in the order the model reads them.
@@ -48,12 +67,22 @@ export function describePreview(preview) {
   const omittedChapters = omitted.filter((section) => section.kind === 'chapter').map((section) => section.chapter);
   const omittedOthers = omitted.filter((section) => section.kind !== 'chapter').map((section) => kindLabels[section.kind] ?? section.kind);
   const leftOut = [...(omittedChapters.length ? [chapterList(omittedChapters)] : []), ...omittedOthers];
-  const quotedChapters = [...new Set(sections
-    .filter((section) => section.treatment === 'quoted' && section.kind === 'chapter')
-    .map((section) => section.chapter))].sort((a, b) => a - b);
+  const quotedChapters = chaptersWith(sections, 'quoted');
+  const summarised = chaptersWith(sections, 'summary');
+  const pending = numbers(preview?.summaries_pending);
+  const failed = numbers(preview?.summaries_failed);
   const told = [
     ...(leftOut.length
       ? [`${leftOut.join(' and ')} did not fit the model's context window and ${leftOut.length === 1 && omittedChapters.length <= 1 ? 'was' : 'were'} left out.`]
+      : []),
+    ...(summarised.length
+      ? [`${chapterList(summarised)} did not fit whole and ${summarised.length === 1 ? 'was' : 'were'} read as a summary.`]
+      : []),
+    ...(pending.length
+      ? [`${summariesOf(pending)} ${pending.length === 1 ? 'is' : 'are'} being written: ask again in a while and ${pending.length === 1 ? 'it' : 'they'} will be read.`]
+      : []),
+    ...(failed.length
+      ? [`${summariesOf(failed)} could not be written; ${failed.length === 1 ? 'it' : 'they'} will be tried again.`]
       : []),
     // A chapter quoted did not fit whole either: say so, or the writer takes it for read.
     ...(quotedChapters.length
