@@ -42,6 +42,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Flag(help: "Measure only the library (section 11) and put it in the report in place of the one there.")
     var libraryOnly = false
 
+    @Flag(help: "Measure only long novels (section 12) and put it in the report in place of the one there.")
+    var longNovelOnly = false
+
     func run() async throws {
         if libraryOnly {
             let figures = try await LibraryTrial(executable: server, port: port + 3, runs: min(runs, 3)).measure()
@@ -58,6 +61,13 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let threads = ProcessInfo.processInfo.activeProcessorCount
         // Greedy with a fixed seed, so that runs compare; the in-process pipeline runs the same.
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
+        if longNovelOnly {
+            var seed = Int(Date().timeIntervalSince1970) % 100_000
+            let figures = try await LongNovelTrial(
+                executable: server, modelPath: modelPath, port: port + 4, sampling: sampling, runs: min(runs, 3)
+            ).measure(seed: &seed)
+            return try replaceSection("## 12. ", with: figures.markdown())
+        }
         if storyCacheOnly {
             let trials = StoryCacheTrials(
                 executable: server, modelPath: modelPath, port: port + 1, sampling: sampling, runs: runs, threads: threads)
@@ -166,6 +176,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
             .measure(seed: &seed)
         log("the library: saves, opens, lists, searches and history")
         let library = try await LibraryTrial(executable: server, port: port + 3, runs: min(runs, 3)).measure()
+        log("a long novel: summaries, a panel's first token, the story cache")
+        let longNovel = try await LongNovelTrial(
+            executable: server, modelPath: modelPath, port: port + 4, sampling: sampling, runs: min(runs, 3)
+        ).measure(seed: &seed)
 
         let report = Report(
             threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
@@ -174,7 +188,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),
             peakResidentBytes: peakResidentBytes, storyCache: storyCache, memory: memory, keyCache: keyCache,
             quantization: quantization, routing: routing, chapters: chapters)
-        let markdown = report.markdown() + "\n" + library.markdown() + "\n"
+        let markdown = report.markdown() + "\n" + library.markdown() + "\n" + longNovel.markdown() + "\n"
         try markdown.write(toFile: output, atomically: true, encoding: .utf8)
         print(markdown)
     }

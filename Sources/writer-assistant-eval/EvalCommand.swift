@@ -40,6 +40,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Only the writing operations, put in the report in place of their section.")
     var operationsOnly = false
 
+    @Flag(help: "Only the long novels, put in the report in place of their section.")
+    var longNovels = false
+
     /// A way to run the server, as the report names it.
     struct Setting {
         var label: String
@@ -50,6 +53,11 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if longNovels {
+            try ReportSection.replace(LongNovelEvaluation.heading, with: try await longNovelSection(measuredAlone: true), in: output)
+            log("wrote the long novels into \(output)")
+            return
+        }
         let corpus = try QualityCorpus.load(corpus)
         if operationsOnly {
             let section = OperationReport(checks: try await operationChecks(corpus), measuredAlone: true).markdown()
@@ -104,7 +112,8 @@ struct EvalCommand: AsyncParsableCommand {
             corpus: corpus, answers: answers, settingLabels: settings.map(\.label), defaultsLabel: defaults.label,
             beforeLabel: defaultsOnly ? nil : settings[0].label, modelPath: modelPath, serverSettings: serverSettings)
         let operations = OperationReport(checks: try await operationChecks(corpus), measuredAlone: false)
-        try (report.markdown() + "\n" + operations.markdown()).write(toFile: output, atomically: true, encoding: .utf8)
+        let novels = try await longNovelSection(measuredAlone: false)
+        try (report.markdown() + "\n" + operations.markdown() + "\n" + novels).write(toFile: output, atomically: true, encoding: .utf8)
         log("wrote \(output)")
     }
 
@@ -121,6 +130,15 @@ struct EvalCommand: AsyncParsableCommand {
             checks += await OperationCheck.run(story: story, on: client)
         }
         return checks
+    }
+
+    /// Novels longer than the window, asked of a continuity rater, each way of fitting them on a
+    /// fresh server.
+    private func longNovelSection(measuredAlone: Bool) async throws -> String {
+        let evaluation = LongNovelEvaluation(server: server, modelPath: modelPath, port: port, log: log)
+        let (outcomes, costs, settings) = try await evaluation.run()
+        return LongNovelEvaluation.markdown(
+            outcomes: outcomes, costs: costs, settings: settings, modelPath: modelPath, measuredAlone: measuredAlone)
     }
 
     private func log(_ message: String) {
