@@ -109,22 +109,26 @@ import WriterAssistantLLM
         #expect(problems.contains { $0.contains("--micro-batch must be positive") })
     }
 
-    @Test func theSummaryShareIsReadAndBounded() throws {
-        #expect(try Self.settings([]).server.pipeline.summaryShare == PromptAssembler.defaultSummaryShare)
-        #expect(try Self.settings(["--summary-share", "0"]).server.pipeline.summaryShare == 0)
-        #expect(try Self.settings([], environment: ["SUMMARY_SHARE": "0.4"]).server.pipeline.summaryShare == 0.4)
-        let problems = try Self.settings(["--model-path", "m.gguf", "--summary-share", "0.6"]).problems()
-        #expect(problems.contains { $0.contains("--summary-share must be from 0 (off) to 0.5 (got 0.6)") })
-        let together = try Self.settings(["--model-path", "m.gguf", "--summary-share", "0.5", "--passage-share", "0.5"]).problems()
-        #expect(together.contains { $0.contains("--summary-share and --passage-share together must be at most 0.75 (got 1.0)") })
+    /// The budget's shares for summaries and for passages: each from its flag or its variable,
+    /// and bounded.
+    @Test(arguments: ["summary-share", "passage-share"])
+    func aShareOfTheBudgetIsReadAndBounded(flag: String) throws {
+        let summaries = flag == "summary-share"
+        let variable = summaries ? "SUMMARY_SHARE" : "PASSAGE_SHARE"
+        func share(_ settings: ServeSettings) -> Double {
+            summaries ? settings.server.pipeline.summaryShare : settings.server.pipeline.passageShare
+        }
+        #expect(share(try Self.settings([])) == (summaries ? PromptAssembler.defaultSummaryShare : PromptAssembler.defaultPassageShare))
+        #expect(share(try Self.settings(["--\(flag)", "0"])) == 0)
+        #expect(share(try Self.settings([], environment: [variable: "0.3"])) == 0.3)
+        let problems = try Self.settings(["--model-path", "m.gguf", "--\(flag)", "0.6"]).problems()
+        #expect(problems.contains { $0.contains("--\(flag) must be from 0 (off) to 0.5 (got 0.6)") })
     }
 
-    @Test func thePassageShareIsReadAndBounded() throws {
-        #expect(try Self.settings([]).server.pipeline.passageShare == PromptAssembler.defaultPassageShare)
-        #expect(try Self.settings(["--passage-share", "0"]).server.pipeline.passageShare == 0)
-        #expect(try Self.settings([], environment: ["PASSAGE_SHARE": "0.3"]).server.pipeline.passageShare == 0.3)
-        let problems = try Self.settings(["--model-path", "m.gguf", "--passage-share", "0.8"]).problems()
-        #expect(problems.contains { $0.contains("--passage-share must be from 0 (off) to 0.5 (got 0.8)") })
+    @Test func theSharesOfSummariesAndPassagesLeaveRoomForChapters() throws {
+        let together = try Self.settings(["--model-path", "m.gguf", "--summary-share", "0.5", "--passage-share", "0.5"]).problems()
+        #expect(together.contains { $0.contains("--summary-share and --passage-share together must be at most 0.75 (got 1.0)") })
+        #expect(try Self.settings(["--model-path", "m.gguf", "--summary-share", "0.5", "--passage-share", "0.25"]).problems().isEmpty)
     }
 
     @Test func aRemoteEngineComesFromItsURLItsDialectAndItsKey() throws {
