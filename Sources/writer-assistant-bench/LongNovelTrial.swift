@@ -98,13 +98,9 @@ struct LongNovelTrial {
         fitting.previousChapters = Array((context.previousChapters ?? []).prefix(5))
 
         // Summaries made once, timed from the first request that asks for them.
-        let started = ContinuousClock.now
-        var preview = try await client.preview(request(context, rater: Self.raters[0], plotPoint: "Mara returns to the mill."))
-        while preview.summariesPending != nil, ContinuousClock.now - started < .seconds(3_600) {
-            try await Task.sleep(for: .milliseconds(500))
-            preview = try await client.preview(request(context, rater: Self.raters[0], plotPoint: "Mara returns to the mill."))
-        }
-        let summarySeconds = (ContinuousClock.now - started).inSeconds
+        let (preview, summarySeconds) = try await SummaryWait.untilWritten(
+            request(context, rater: Self.raters[0], plotPoint: "Mara returns to the mill."), on: client,
+            within: .seconds(3_600), of: "the novel")
 
         var long: [Panel] = []
         var fits: [Panel] = []

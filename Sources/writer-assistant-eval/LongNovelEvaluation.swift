@@ -88,17 +88,8 @@ struct LongNovelEvaluation {
         guard let probe = corpus.probes.first(where: { $0.novel == novel }) else {
             throw MeasurementFailure(description: "a novel without a probe")
         }
-        let request = Self.request(probe, of: corpus)
-        let started = ContinuousClock.now
-        var preview = try await client.preview(request)
-        while preview.summariesPending != nil {
-            guard ContinuousClock.now - started < .seconds(1_800) else {
-                throw MeasurementFailure(description: "the summaries of \(corpus.novels[novel].title) took more than 30 minutes")
-            }
-            try await Task.sleep(for: .milliseconds(500))
-            preview = try await client.preview(request)
-        }
-        let seconds = (ContinuousClock.now - started).inSeconds
+        let (preview, seconds) = try await SummaryWait.untilWritten(
+            Self.request(probe, of: corpus), on: client, within: .seconds(1_800), of: corpus.novels[novel].title)
         let summarised = preview.sections.filter { $0.treatment == .summary }.count
         let failed = preview.summariesFailed?.count ?? 0
         return SummaryCost(novel: corpus.novels[novel].title, chapters: summarised + failed, failed: failed, seconds: seconds)
