@@ -1,7 +1,8 @@
 import Crypto
 public import Logging
 import NIOPosix
-public import WriterAssistantLLM
+import WriterAssistantAPI
+import WriterAssistantLLM
 
 /// The summaries of chapters that no longer fit a prompt whole, written by the model in the
 /// background, one at a time, and kept for every later request on the same chapter text.
@@ -13,7 +14,7 @@ public import WriterAssistantLLM
 public actor ChapterSummaries {
     private var ledger: ChapterSummaryLedger
     private let host: ModelHost
-    private let summarizer: ChapterSummarizer
+    nonisolated let summarizer: ChapterSummarizer
     private let logger: Logger
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -176,6 +177,8 @@ public actor ChapterSummaries {
         let model: String
         let archive: (any ChapterSummaryArchive)?
 
+        public var expectedTokens: Int { summaries.summarizer.expectedTokens }
+
         public func summaries(of chapters: [StoryPrompt.Section]) async throws -> [ChapterSummaryStatus?] {
             guard !chapters.isEmpty else { return [] }
             // Reading, counting and hashing a manuscript's chapters is CPU work: off the
@@ -197,17 +200,8 @@ public actor ChapterSummaries {
 
     /// Whether `body` has the words to be worth a summary, counted no further than needed.
     static func isWorthSummarising(_ body: String) -> Bool {
-        var words = 0
-        var inWord = false
-        for character in body.unicodeScalars {
-            let space = character.properties.isWhitespace
-            if !space && !inWord {
-                words += 1
-                if words >= ChapterSummarizer.shortestChapterWords { return true }
-            }
-            inWord = !space
-        }
-        return false
+        let enough = ChapterSummarizer.shortestChapterWords
+        return StoryDocument.words(in: body, upTo: enough) >= enough
     }
 
     static func key(of body: String, cachePartition: String?, model: String) -> ChapterSummaryKey {
@@ -229,4 +223,6 @@ public protocol ChapterSummarySource: Sendable {
     /// What is known of each chapter's summary, in their order; nil for a chapter too short to be
     /// worth one. Summaries not yet written are asked for.
     func summaries(of chapters: [StoryPrompt.Section]) async throws -> [ChapterSummaryStatus?]
+    /// About what one summary takes with its heading, for reckoning how many fit a budget.
+    var expectedTokens: Int { get }
 }

@@ -3,8 +3,9 @@ import WriterAssistantLLM
 
 extension OperationPipeline {
     /// The prompt `request` would give the model, part by part, the parts that do not fit marked
-    /// as left out. Nothing is generated: it takes no generation slot, only turns of the
-    /// tokenizer (and their places in its queue).
+    /// as left out. No answer is generated: it takes no generation slot, only turns of the
+    /// tokenizer (and their places in its queue). Like the operation, it asks for the summaries
+    /// of chapters left out that are not written yet, which the model writes in the background.
     ///
     /// Fails as the operation itself would before it generates (the model not ready, a request
     /// that cannot fit), with the same codes.

@@ -104,7 +104,7 @@ public struct PromptAssembler: Sendable {
         let widest = try await fittingChaptersOnly(fitted, within: budget - summaryRoom - passageRoom, with: model) ?? fitted
         let candidates = leftOut(of: story, by: widest.prompt)
         // Summaries are read oldest first, as many as their room holds: only those are asked for.
-        let summarisable = min(candidates.count, summaryRoom / max(ChapterSummarizer().expectedTokens, 1))
+        let summarisable = min(candidates.count, summaryRoom / max(source?.expectedTokens ?? 1, 1))
         let statuses = try await source?.summaries(of: Array(candidates.prefix(summarisable))) ?? []
         var ready: [Int: StoryPrompt.Section] = [:]
         for (index, (chapter, status)) in zip(candidates, statuses).enumerated() {
@@ -179,10 +179,10 @@ public struct PromptAssembler: Sendable {
         summaries statuses: [ChapterSummaryStatus?] = [], of candidates: [StoryPrompt.Section] = []
     ) -> AssembledPrompt {
         var result = AssembledPrompt(prompt: prepared, omittedSections: omitted, story: prompt, quotedPassages: quoted)
-        let leftOut = omitted.count { $0.hasPrefix("chapter ") }
-        for (index, (chapter, status)) in zip(candidates, statuses).enumerated()
-        where index >= prompt.chapterSummaries.count && index < leftOut {
-            guard let number = chapter.chapter else { continue }
+        // The chapters left out are those before the first read whole.
+        let firstWhole = prompt.chapters.first?.chapterPosition ?? .max
+        for (index, (chapter, status)) in zip(candidates, statuses).enumerated() where index >= prompt.chapterSummaries.count {
+            guard let number = chapter.chapter, let position = chapter.chapterPosition, position < firstWhole else { continue }
             switch status {
             case .pending: result.pendingSummaries.append(number)
             case .failed: result.failedSummaries.append(number)

@@ -139,7 +139,6 @@ struct LibraryController {
 
     // MARK: Helpers
 
-    /// Runs `body` on the library, its failures answered as the API says.
     /// A story just saved: the summaries its prompts will want are asked for once its writer
     /// pauses.
     private func saved(_ story: StoredStory, context: Context) async {
@@ -147,6 +146,7 @@ struct LibraryController {
         await summaries.saved(story, in: library, writer: context.writer, cachePartition: context.cachePartition)
     }
 
+    /// Runs `body` on the library, its failures answered as the API says.
     private func using<T>(_ body: (StoryLibrary) async throws(LibraryFailure) -> T) async throws -> T {
         do {
             return try await body(try host.readyLibrary())

@@ -178,6 +178,7 @@ struct FixedSummaries: ChapterSummarySource {
     var ready: [Int: String]
     var pending: Set<Int> = []
     var failed: Set<Int> = []
+    var expectedTokens = ChapterSummarizer().expectedTokens
 
     func summaries(of chapters: [StoryPrompt.Section]) async throws -> [ChapterSummaryStatus?] {
         chapters.map { chapter in

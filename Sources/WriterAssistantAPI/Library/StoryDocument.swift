@@ -34,7 +34,8 @@ public struct StoryDocument: Codable, Sendable, Equatable {
 
     /// Runs of non-space: what a word processor counts. By Unicode scalar rather than by
     /// Character, whose grapheme breaking made counting a novel the slowest part of saving it.
-    public static func words(in text: String) -> Int {
+    /// Counting stops at `limit`, for callers that only ask whether a text has that many.
+    public static func words(in text: String, upTo limit: Int = .max) -> Int {
         var count = 0
         var inWord = false
         for scalar in text.unicodeScalars {
@@ -44,6 +45,7 @@ public struct StoryDocument: Codable, Sendable, Equatable {
             } else if !inWord {
                 inWord = true
                 count += 1
+                if count >= limit { break }
             }
         }
         return count
