@@ -13,7 +13,19 @@ package struct LongNovelCorpus: Sendable {
         package var fact: String
         /// A word of the fact an answer that uses it would name (the place or the object).
         package var keyword: String
+        /// Words any of which show that a summary of the chapter kept the fact.
+        package var traces: [String]
         package var plotPoint: String
+        /// Whether the plot point names the fact's place or object, so that a search for it finds
+        /// the planted paragraph; one that names only the people finds it at best by their names,
+        /// among every other paragraph that names them.
+        package var namesTheFact: Bool
+
+        /// Whether a summary's text keeps the fact: a word of it begins with one of `traces`
+        /// ("drowned" for "drown", never "indeed" for "deed").
+        package func isTraced(in summary: String) -> Bool {
+            summary.lowercased().split { !$0.isLetter }.contains { word in traces.contains { word.hasPrefix($0) } }
+        }
     }
 
     package struct Novel: Sendable {
@@ -22,7 +34,21 @@ package struct LongNovelCorpus: Sendable {
     }
 
     package var novels: [Novel] = []
+    /// Plot points that name what they depend on.
     package var probes: [Probe] = []
+    /// The same facts, asked about by plot points that name only the people: what a critic needs
+    /// a summary for.
+    package var unnamedProbes: [Probe] = []
+    /// Plot points that name two or all four of a novel's facts, each of which the prompt must
+    /// hold: what measures the room passages need.
+    package var combinedProbes: [Combined] = []
+
+    /// A plot point that turns on several planted facts at once.
+    package struct Combined: Sendable {
+        package var novel: Int
+        package var facts: [Probe]
+        package var plotPoint: String
+    }
 
     /// `novels` novels of `chapters` chapters, about 450 tokens each, with `factsPerNovel` facts
     /// planted in chapters 2 to 8.
@@ -32,11 +58,18 @@ package struct LongNovelCorpus: Sendable {
             let cast = Self.casts[index % Self.casts.count]
             var planted: [Int: String] = [:]
             var plantedProbes: [Probe] = []
+            var unnamed: [Probe] = []
             for (number, fact) in Self.facts(for: cast).prefix(factsPerNovel).enumerated() {
                 let chapter = 2 + (number * 2) % 7
                 planted[chapter] = (planted[chapter].map { $0 + "\n\n" } ?? "") + fact.text
-                plantedProbes.append(Probe(
-                    novel: index, chapter: chapter, fact: fact.text, keyword: fact.keyword, plotPoint: fact.plotPoint))
+                let probe = Probe(
+                    novel: index, chapter: chapter, fact: fact.text, keyword: fact.keyword, traces: fact.traces,
+                    plotPoint: fact.plotPoint, namesTheFact: true)
+                plantedProbes.append(probe)
+                var oblique = probe
+                oblique.plotPoint = fact.unnamedPlotPoint
+                oblique.namesTheFact = false
+                unnamed.append(oblique)
             }
             let written = (1...chapters).map { number in
                 var paragraphs = (0..<7).map { _ in Self.paragraph(cast: cast, using: &random) }
@@ -50,6 +83,8 @@ package struct LongNovelCorpus: Sendable {
                 previousChapters: written,
                 characters: cast.people.map { StoryCharacter(name: $0, basicBio: "Lives in \(cast.place).") })))
             probes += plantedProbes
+            unnamedProbes += unnamed
+            combinedProbes += Self.combined(plantedProbes, cast: cast).map { Combined(novel: index, facts: $0.facts, plotPoint: $0.plotPoint) }
         }
     }
 
@@ -64,17 +99,51 @@ package struct LongNovelCorpus: Sendable {
         Cast(place: "Greyholt", people: ["Nell", "Piet", "Rowan", "Sefa"]),
     ]
 
-    static func facts(for cast: Cast) -> [(text: String, keyword: String, plotPoint: String)] {
+    struct Fact {
+        var text: String
+        var keyword: String
+        var traces: [String]
+        var plotPoint: String
+        /// A plot point that turns on the fact without a word of it but the people's names.
+        var unnamedPlotPoint: String
+    }
+
+    static func facts(for cast: Cast) -> [Fact] {
         let (a, b, c, d) = (cast.people[0], cast.people[1], cast.people[2], cast.people[3])
         return [
-            ("\(b) drowned below the weir at the old tannery in the spring flood, and nobody in \(cast.place) spoke of it after.",
-             "tannery", "Years later \(a) stands at the weir and finally asks how \(b) drowned."),
-            ("\(c) hid the deed to the mill inside the hollow lantern that hangs over the chapel door.",
-             "lantern", "\(a) searches the chapel for the missing deed to the mill."),
-            ("\(d) is deathly afraid of bees since the swarm at the orchard burned her arms.",
-             "orchard", "\(d) is asked to carry the beehives across the valley."),
-            ("The ferryman swore an oath on the iron bell never to carry \(c) across the river again.",
-             "bell", "\(c) needs the ferryman to take him across the river at night."),
+            Fact(
+                text: "\(b) drowned below the weir at the old tannery in the spring flood, and nobody in \(cast.place) spoke of it after.",
+                keyword: "tannery", traces: ["drown", "weir", "tannery", "flood"],
+                plotPoint: "Years later \(a) stands at the weir and finally asks how \(b) drowned.",
+                unnamedPlotPoint: "\(a) lays flowers for \(b) and will not say why."),
+            Fact(
+                text: "\(c) hid the deed to the mill inside the hollow lantern that hangs over the chapel door.",
+                keyword: "lantern", traces: ["deed", "lantern", "chapel"],
+                plotPoint: "\(a) searches the chapel for the missing deed to the mill.",
+                unnamedPlotPoint: "\(a) must prove to the magistrate who owns the family's grinding business."),
+            Fact(
+                text: "\(d) is deathly afraid of bees since the swarm at the orchard burned her arms.",
+                keyword: "orchard", traces: ["bees", "swarm", "orchard"],
+                plotPoint: "\(d) is asked to carry the beehives across the valley.",
+                unnamedPlotPoint: "\(d) volunteers to gather honey from the hives in the high meadow."),
+            Fact(
+                text: "The ferryman swore an oath on the iron bell never to carry \(c) across the river again.",
+                keyword: "bell", traces: ["oath", "ferryman", "swore"],
+                plotPoint: "\(c) needs the ferryman to take him across the river at night.",
+                unnamedPlotPoint: "\(c) waits at the landing after dark for a boat to take him over the water."),
+        ]
+    }
+
+    /// Two plot points naming two facts each, and one naming all four, each fact by a word of its
+    /// paragraph (the search matches words as written: "beehives" does not find "bees").
+    static func combined(_ probes: [Probe], cast: Cast) -> [(facts: [Probe], plotPoint: String)] {
+        guard probes.count == 4 else { return [] }
+        let (a, b, c, d) = (cast.people[0], cast.people[1], cast.people[2], cast.people[3])
+        return [
+            ([probes[0], probes[1]], "On the anniversary of the day \(b) drowned at the weir, \(a) searches the chapel for the deed to the mill."),
+            ([probes[2], probes[3]], "\(d) carries a hive of bees to the river, where \(c) begs the ferryman to take him across."),
+            (probes, "The night \(c) needs the ferryman, \(a) searches the chapel for the deed, \(d) carries a hive of bees past the weir, "
+                + "and someone finally asks how \(b) drowned."),
         ]
     }
 

@@ -100,7 +100,7 @@ struct LongNovelTrial {
         // Summaries made once, timed from the first request that asks for them.
         let (preview, summarySeconds) = try await SummaryWait.untilWritten(
             request(context, rater: Self.raters[0], plotPoint: "Mara returns to the mill."), on: client,
-            within: .seconds(3_600), of: "the novel")
+            within: .seconds(3_600), titled: "the novel")
 
         var long: [Panel] = []
         var fits: [Panel] = []

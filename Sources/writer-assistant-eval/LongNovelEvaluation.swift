@@ -89,7 +89,7 @@ struct LongNovelEvaluation {
             throw MeasurementFailure(description: "a novel without a probe")
         }
         let (preview, seconds) = try await SummaryWait.untilWritten(
-            Self.request(probe, of: corpus), on: client, within: .seconds(1_800), of: corpus.novels[novel].title)
+            Self.request(probe, of: corpus), on: client, within: .seconds(1_800), titled: corpus.novels[novel].title)
         let summarised = preview.sections.filter { $0.treatment == .summary }.count
         let failed = preview.summariesFailed?.count ?? 0
         return SummaryCost(novel: corpus.novels[novel].title, chapters: summarised + failed, failed: failed, seconds: seconds)
@@ -170,7 +170,7 @@ struct LongNovelEvaluation {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func share(_ count: Int, of total: Int) -> String {
+    static func share(_ count: Int, of total: Int) -> String {
         total == 0 ? "–" : "\(count) of \(total) (\(Int((Double(count) / Double(total) * 100).rounded())) %)"
     }
 }
