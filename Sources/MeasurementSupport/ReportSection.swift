@@ -10,6 +10,8 @@ package enum ReportSection {
             let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.endIndex
             lines.replaceSubrange(start..<end, with: section.components(separatedBy: "\n"))
         } else {
+            // One blank line between the report's end and the new section, however the file ended.
+            while lines.last == "" { lines.removeLast() }
             lines += [""] + section.components(separatedBy: "\n")
         }
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)

@@ -43,6 +43,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Only the long novels, put in the report in place of their section.")
     var longNovels = false
 
+    @Flag(help: "Only the long novels' shares of the budget, put in the report in place of their section.")
+    var budgetSplit = false
+
     /// A way to run the server, as the report names it.
     struct Setting {
         var label: String
@@ -53,9 +56,15 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if longNovels {
-            try ReportSection.replace(LongNovelEvaluation.heading, with: try await longNovelSection(measuredAlone: true), in: output)
-            log("wrote the long novels into \(output)")
+        if longNovels || budgetSplit {
+            if longNovels {
+                try ReportSection.replace(LongNovelEvaluation.heading, with: try await longNovelSection(measuredAlone: true), in: output)
+                log("wrote the long novels into \(output)")
+            }
+            if budgetSplit {
+                try ReportSection.replace(BudgetSplitEvaluation.heading, with: try await budgetSplitSection(measuredAlone: true), in: output)
+                log("wrote the long novels' shares of the budget into \(output)")
+            }
             return
         }
         let corpus = try QualityCorpus.load(corpus)
@@ -113,7 +122,9 @@ struct EvalCommand: AsyncParsableCommand {
             beforeLabel: defaultsOnly ? nil : settings[0].label, modelPath: modelPath, serverSettings: serverSettings)
         let operations = OperationReport(checks: try await operationChecks(corpus), measuredAlone: false)
         let novels = try await longNovelSection(measuredAlone: false)
-        try (report.markdown() + "\n" + operations.markdown() + "\n" + novels).write(toFile: output, atomically: true, encoding: .utf8)
+        let split = try await budgetSplitSection(measuredAlone: false)
+        try (report.markdown() + "\n" + operations.markdown() + "\n" + novels + "\n" + split)
+            .write(toFile: output, atomically: true, encoding: .utf8)
         log("wrote \(output)")
     }
 
@@ -139,6 +150,12 @@ struct EvalCommand: AsyncParsableCommand {
         let (outcomes, costs, settings) = try await evaluation.run()
         return LongNovelEvaluation.markdown(
             outcomes: outcomes, costs: costs, settings: settings, modelPath: modelPath, measuredAlone: measuredAlone)
+    }
+
+    /// The long novels' prompts with the budget divided in several ways, on one library.
+    private func budgetSplitSection(measuredAlone: Bool) async throws -> String {
+        let evaluation = BudgetSplitEvaluation(server: server, modelPath: modelPath, port: port, log: log)
+        return BudgetSplitEvaluation.markdown(outcomes: try await evaluation.run(), modelPath: modelPath, measuredAlone: measuredAlone)
     }
 
     private func log(_ message: String) {
