@@ -7,6 +7,7 @@ fails the test that caused it.
 import json
 import re
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -431,6 +432,87 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         chapter.find_element(By.TAG_NAME, "summary").click()
         self.assertIn("Chapter 2", chapter.find_element(By.CSS_SELECTOR, ".prompt-text").text)
         self.assertEqual(self.server.health()["active_requests"], 0, "a preview generates nothing")
+
+    def test_a_chapter_that_does_not_fit_is_summarised_in_the_background_then_read_as_a_summary(self):
+        # A server of its own that writes summaries (the shared one does not, see setUpClass).
+        summarising = Server("--model-path", str(MODEL), "--temperature", "0", "--parallel", "2")
+        self.addCleanup(summarising.stop)
+        summarising.wait_until(lambda health: health["llm_available"])
+        self.open(summarising)
+        self.browser.execute_script("localStorage.clear()")
+        self.browser.refresh()
+        self.wait_for(lambda: self.health_state() == "ready")
+        self.import_story()
+        self.use_raters(1)
+        self.type_into(self.browser.find_element(By.ID, "plot-point"), "Tomas burns the letter.")
+        # Chapter 1 grows to about 4,000 words of varied prose: more than the model's window
+        # holds, and prose a summary can be written of.
+        people, places = ["Ari", "Tomas", "Nell", "Piet"], ["the mill", "the bridge", "the market", "the chapel", "the weir"]
+        sentences = [
+            "{p} walked the towpath to {w} at dawn while the mist lifted off the water.",
+            "The stalls by {w} smelled of wet wool, smoke and river fish.",
+            "{p} counted the coins twice and still came up short for the rent.",
+            "Rain drummed on the roofs of {w} until the gutters ran like streams.",
+            "A cart lost a wheel near {w} and half the street came to help {p}.",
+            "{p} mended a net by the fire and hummed an old song about the sea.",
+            "{p} wrote a letter to {q}, tore it up, and wrote it again more plainly.",
+            "Geese crossed the grey sky over {w}, heading south over the hills.",
+            "{q} argued with {p} about the price of flour and lost.",
+            "The children chased a dog past {w} and out of sight.",
+            "{p} waited for {q} at {w} until the lamps were lit.",
+            "The bells of {w} rang for evening and the shutters closed one by one.",
+        ]
+        chooser = random.Random(5)
+
+        def sentence():
+            return chooser.choice(sentences).format(p=chooser.choice(people), q=chooser.choice(people), w=chooser.choice(places))
+
+        chapter = "\n\n".join(" ".join(sentence() for _ in range(5)) for _ in range(64))
+        self.browser.execute_script(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))",
+            self.field("chapter-content"), chapter)
+        view = self.browser.find_element(By.ID, "prompt-view")
+
+        def look():
+            """Asks for what the raters read: the sentence on what was left out, and each part
+            as (label, treatment, text), read from one drawing of the view."""
+            self.browser.find_element(By.ID, "show-prompt").click()
+            self.wait_for(lambda: view.get_attribute("data-state") in ("shown", "failed"), timeout=60)
+            self.assertEqual(view.get_attribute("data-state"), "shown", view.text)
+            return self.browser.execute_script("""
+                const view = document.getElementById('prompt-view');
+                return [view.querySelector('.prompt-summary').textContent,
+                        [...view.querySelectorAll('.prompt-sections li')].map((row) => [
+                          row.querySelector('strong').textContent, row.dataset.treatment,
+                          row.querySelector('.prompt-text')?.textContent ?? null])];
+            """)
+
+        # The first look asks for the summary; the model writes it while the writer reads on.
+        told, parts = look()
+        self.assertNotIn(["Chapter 1", "summary"], [part[:2] for part in parts])
+        self.assertIn("The summary of chapter 1 is being written", told)
+        # A summary that fails is tried again (after 30 seconds, sampled): keep looking.
+        deadline = time.monotonic() + 240
+        while ["Chapter 1", "summary"] not in [part[:2] for part in parts]:
+            self.assertLess(time.monotonic(), deadline, "the summary of chapter 1 was not written: " + told)
+            time.sleep(1)
+            told, parts = look()
+        self.assertIn("Chapter 1 did not fit whole and was read as a summary.", told)
+        self.assertNotIn("being written", told)
+        # The summary stands before the chapters read whole, under its chapter's heading, and is
+        # much shorter than the chapter (at most 50 words are asked for).
+        labelled = [part[:2] for part in parts]
+        self.assertLess(labelled.index(["Chapter 1", "summary"]), labelled.index(["Chapter 2", "whole"]))
+        text = next(part[2] for part in parts if part[:2] == ["Chapter 1", "summary"])
+        heading, _, summary = text.partition("\n")
+        self.assertIn("Chapter 1", heading)
+        self.assertIn("(summary)", heading)
+        self.assertGreater(len(summary.split()), 3, text)
+        self.assertLess(len(summary.split()), 80, text)
+        # Its text is there to open in the view.
+        row = self.browser.find_elements(By.CSS_SELECTOR, "#prompt-view .prompt-sections li[data-treatment=summary]")[0]
+        row.find_element(By.TAG_NAME, "summary").click()
+        self.assertIn(summary.split()[0], row.find_element(By.CSS_SELECTOR, ".prompt-text").text)
 
     def test_a_refused_request_is_explained_on_its_card(self):
         self.open(self.single)
