@@ -25,6 +25,7 @@ struct BudgetSplitEvaluation {
     static let defaults = Split(summaryShare: PromptAssembler.defaultSummaryShare, passageShare: PromptAssembler.defaultPassageShare)
 
     struct Outcome {
+        var planting: LongNovelCorpus.Planting
         var split: Split
         /// How many facts the plot point turns on: one, or several named together.
         var factCount: Int
@@ -34,7 +35,7 @@ struct BudgetSplitEvaluation {
         var reached: Bool
         /// Reached, and only because a summary kept a fact that was not quoted.
         var onlyThroughASummary: Bool
-        /// Chapters whose summary the model could not write: with any, the prompt reads none.
+        /// Chapters left out whose summary the model could not write (tried again later).
         var failedSummaries: Int
         var wholeChapters: Int
         var summarisedChapters: Int
@@ -47,11 +48,19 @@ struct BudgetSplitEvaluation {
     var log: (String) -> Void
 
     func run() async throws -> [Outcome] {
-        let corpus = LongNovelCorpus()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eval-library-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let library = folder.appendingPathComponent("library.sqlite").path
+        var outcomes: [Outcome] = []
+        for planting in LongNovelCorpus.Planting.allCases {
+            outcomes += try await run(LongNovelCorpus(planting: planting), planted: planting, library: library)
+        }
+        return outcomes
+    }
+
+    /// Every split over one corpus, whose novels are stored in `library` once.
+    private func run(_ corpus: LongNovelCorpus, planted planting: LongNovelCorpus.Planting, library: String) async throws -> [Outcome] {
         var stories: [String] = []
         var outcomes: [Outcome] = []
         for split in Self.splits {
@@ -69,7 +78,7 @@ struct BudgetSplitEvaluation {
                     stories.append(try await client.createStory(StoryDocument(title: novel.title, structuredContext: novel.context)).id)
                 }
             }
-            log("dividing the budget: summaries \(split.summaryShare), passages \(split.passageShare)")
+            log("dividing the budget, facts \(Self.label(planting)): summaries \(split.summaryShare), passages \(split.passageShare)")
             let asked = (corpus.probes + corpus.unnamedProbes).map { (novel: $0.novel, plotPoint: $0.plotPoint, facts: [$0]) }
                 + corpus.combinedProbes.map { (novel: $0.novel, plotPoint: $0.plotPoint, facts: $0.facts) }
             for probe in asked {
@@ -78,30 +87,33 @@ struct BudgetSplitEvaluation {
                 let (preview, _) = try await SummaryWait.untilWritten(
                     Self.request(probe.plotPoint), reading: StoryReference(storyId: stories[probe.novel]), on: client,
                     within: .seconds(1_800), titled: corpus.novels[probe.novel].title)
-                outcomes.append(Self.outcome(of: probe.facts, in: preview, split: split))
+                let outcome = Self.outcome(of: probe.facts, in: preview, planted: planting, split: split)
+                if outcome.onlyThroughASummary {
+                    // Printed so that a reader can judge by eye whether the summary keeps the fact.
+                    let chapters = Set(probe.facts.map(\.chapter))
+                    let summaries = preview.sections.filter { $0.treatment == .summary && chapters.contains($0.chapter ?? 0) }
+                    log("reached only through a summary: \(probe.plotPoint) | \(summaries.compactMap(\.text).joined(separator: " | "))")
+                }
+                outcomes.append(outcome)
             }
         }
         return outcomes
     }
 
     static func request(_ plotPoint: String) -> RaterFeedbackRequest {
-        RaterFeedbackRequest(raterPrompt: LongNovelEvaluation.rater, plotPoint: plotPoint, structuredContext: nil)
+        RaterFeedbackRequest(raterPrompt: LongNovelCorpus.continuityRater, plotPoint: plotPoint, structuredContext: nil)
     }
 
     /// Whether every fact a plot point turns on reached its prompt, and whether a summary was
     /// needed for any of them.
-    static func outcome(of facts: [LongNovelCorpus.Probe], in preview: PromptPreview, split: Split) -> Outcome {
+    static func outcome(
+        of facts: [LongNovelCorpus.Probe], in preview: PromptPreview, planted planting: LongNovelCorpus.Planting, split: Split
+    ) -> Outcome {
         let read = preview.sections.filter { $0.treatment != .omitted }
-        let quoted = facts.map { fact in read.contains { ($0.text ?? "").contains(fact.fact) } }
-        let summarised = facts.map { fact in
-            read.contains { section in
-                section.treatment == .summary && section.chapter == fact.chapter && fact.isTraced(in: section.text ?? "")
-            }
-        }
-        let reached = zip(quoted, summarised).allSatisfy { $0 || $1 }
+        let reach = FactReach(facts, in: preview)
         return Outcome(
-            split: split, factCount: facts.count, namesTheFacts: facts.allSatisfy(\.namesTheFact), reached: reached,
-            onlyThroughASummary: reached && zip(quoted, summarised).contains { !$0 && $1 },
+            planting: planting, split: split, factCount: facts.count, namesTheFacts: facts.allSatisfy(\.namesTheFact),
+            reached: reach.reached, onlyThroughASummary: reach.onlyThroughASummary,
             failedSummaries: preview.summariesFailed?.count ?? 0,
             wholeChapters: read.count { $0.kind == .chapter && $0.treatment == .whole },
             summarisedChapters: read.count { $0.treatment == .summary }, promptTokens: preview.promptTokens)
@@ -109,7 +121,6 @@ struct BudgetSplitEvaluation {
 
     static func markdown(outcomes: [Outcome], modelPath: String, measuredAlone: Bool) -> String {
         let corpus = LongNovelCorpus()
-        let traces = corpus.probes.prefix(4).flatMap(\.traces).map { "*\($0)*" }
         var lines = [
             heading,
             "",
@@ -122,15 +133,36 @@ struct BudgetSplitEvaluation {
                 + "at best by a name, among every paragraph with that name; and \(corpus.combinedProbes.count) name two or "
                 + "all four of a novel's facts at once (\"\(corpus.combinedProbes.last?.plotPoint ?? "")\"), which need room "
                 + "for several passages. A fact *reaches the prompt* when its paragraph is quoted, or the summary of its "
-                + "chapter keeps it (has a word beginning with one of its traces: \(traces.joined(separator: ", "))); a plot "
-                + "point with several facts, when all of them do.",
+                + "chapter is read and keeps it (has one of its words, as a word or with an ending: \(LongNovelCorpus.traceList)); a plot "
+                + "point with several facts, when all of them do. The novels are measured twice: with each fact a paragraph "
+                + "of its own among paragraphs of four sentences, as in the section before, and with each fact one sentence "
+                + "among eight in a paragraph of about 140 tokens, as a novel's paragraphs run, where quoting it costs the "
+                + "whole paragraph's room.",
             "",
             "Model `\((modelPath as NSString).lastPathComponent)`, \(Machine.description), \(Date().formatted(.iso8601))"
                 + (measuredAlone ? ", measured on its own." : "."),
-            "",
+        ]
+        for planting in LongNovelCorpus.Planting.allCases {
+            let planted = outcomes.filter { $0.planting == planting }
+            guard !planted.isEmpty else { continue }
+            lines += ["", "### Facts \(label(planting))", ""] + table(planted)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func label(_ planting: LongNovelCorpus.Planting) -> String {
+        switch planting {
+        case .ownParagraph: "as paragraphs of their own"
+        case .insideParagraph: "inside paragraphs of eight sentences"
+        }
+    }
+
+    private static func table(_ outcomes: [Outcome]) -> [String] {
+        var lines = [
             "| summary share | passage share | plot point names its fact: reached | names only the people: reached "
-                + "| of those, only through a summary | names two or four facts: all reached | chapters read whole (median) "
-                + "| chapters summarised (median) | summaries failed | prompt tokens (median) |",
+                + "| names only the people: reached only through a summary | names two or four facts: all reached "
+                + "| chapters read whole (median) | chapters summarised (median) | summaries failed (most in one prompt) "
+                + "| prompt tokens (median) |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for split in splits {
@@ -142,21 +174,17 @@ struct BudgetSplitEvaluation {
             let marker = split == defaults ? " (defaults)" : ""
             lines.append(
                 "| \(format(split.summaryShare))\(marker) | \(format(split.passageShare)) "
-                    + "| \(LongNovelEvaluation.share(named.count(where: \.reached), of: named.count)) "
-                    + "| \(LongNovelEvaluation.share(unnamed.count(where: \.reached), of: unnamed.count)) "
-                    + "| \(LongNovelEvaluation.share(unnamed.count(where: \.onlyThroughASummary), of: unnamed.count)) "
-                    + "| \(LongNovelEvaluation.share(combined.count(where: \.reached), of: combined.count)) "
-                    + "| \(median(mine.map(\.wholeChapters))) | \(median(mine.map(\.summarisedChapters))) "
-                    + "| \(mine.map(\.failedSummaries).max() ?? 0) | \(median(mine.map(\.promptTokens))) |")
+                    + "| \(ReportFigures.share(named.count(where: \.reached), of: named.count)) "
+                    + "| \(ReportFigures.share(unnamed.count(where: \.reached), of: unnamed.count)) "
+                    + "| \(ReportFigures.share(unnamed.count(where: \.onlyThroughASummary), of: unnamed.count)) "
+                    + "| \(ReportFigures.share(combined.count(where: \.reached), of: combined.count)) "
+                    + "| \(ReportFigures.median(mine.map(\.wholeChapters))) | \(ReportFigures.median(mine.map(\.summarisedChapters))) "
+                    + "| \(mine.map(\.failedSummaries).max() ?? 0) | \(ReportFigures.median(mine.map(\.promptTokens))) |")
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
     private static func format(_ value: Double) -> String {
         String(format: "%.2f", value)
-    }
-
-    private static func median(_ values: [Int]) -> String {
-        values.isEmpty ? "–" : String(Int(Sample(values: values.map(Double.init)).median.rounded()))
     }
 }

@@ -11,7 +11,6 @@ import WriterAssistantLLM
 /// summaries and passages (the defaults).
 struct LongNovelEvaluation {
     static let heading = "## Long novels: what a continuity critic reads"
-    static let rater = "You check continuity: does the plot point agree with what the earlier chapters established?"
 
     /// One way of fitting a novel to the window, as a server is started for it.
     struct Arm {
@@ -30,7 +29,7 @@ struct LongNovelEvaluation {
         var arm: String
         /// The planted paragraph is in the prompt, verbatim.
         var passageRead: Bool
-        /// The fact reaches the prompt in some form: the paragraph, or a summary naming its keyword.
+        /// The fact reaches the prompt in some form: the paragraph, or a summary that keeps it.
         var factRead: Bool
         var answerNamesFact: Bool
         var failed: Bool
@@ -79,7 +78,7 @@ struct LongNovelEvaluation {
     }
 
     static func request(_ probe: LongNovelCorpus.Probe, of corpus: LongNovelCorpus) -> RaterFeedbackRequest {
-        RaterFeedbackRequest(raterPrompt: rater, plotPoint: probe.plotPoint, structuredContext: corpus.novels[probe.novel].context)
+        RaterFeedbackRequest(raterPrompt: LongNovelCorpus.continuityRater, plotPoint: probe.plotPoint, structuredContext: corpus.novels[probe.novel].context)
     }
 
     /// Asks for the summaries of a novel's chapters left out (by previewing a prompt of it) and
@@ -97,22 +96,18 @@ struct LongNovelEvaluation {
 
     private func ask(_ probe: LongNovelCorpus.Probe, of corpus: LongNovelCorpus, arm: Arm, on client: WriterAssistantClient) async -> Outcome {
         let request = Self.request(probe, of: corpus)
-        let keyword = probe.keyword.lowercased()
         var outcome = Outcome(
             arm: arm.label, passageRead: false, factRead: false, answerNamesFact: false, failed: false, promptTokens: nil, seconds: 0)
         if let preview = try? await client.preview(request) {
-            let read = preview.sections.filter { $0.treatment != .omitted }.compactMap(\.text)
-            outcome.passageRead = read.contains { $0.contains(probe.fact) }
-            outcome.factRead = outcome.passageRead || preview.sections.contains { section in
-                section.treatment == .summary && section.chapter == probe.chapter
-                    && (section.text ?? "").lowercased().contains(keyword)
-            }
+            let reach = FactReach([probe], in: preview)
+            outcome.passageRead = reach.quoted.allSatisfy { $0 }
+            outcome.factRead = reach.reached
         }
         let started = ContinuousClock.now
         do {
             let result = try await client.raterFeedback(request)
             let answer = ([result.feedback.opinion] + result.feedback.suggestions).joined(separator: "\n").lowercased()
-            outcome.answerNamesFact = answer.contains(keyword)
+            outcome.answerNamesFact = probe.isNamed(in: answer)
             outcome.promptTokens = result.contextMetadata.promptTokens
         } catch {
             outcome.failed = true
@@ -134,8 +129,9 @@ struct LongNovelEvaluation {
                 + "continuity rater through the release server, with each way of fitting the novel to the window on a fresh "
                 + "server (`LongNovelCorpus` in `Sources/MeasurementSupport`; "
                 + "`writer-assistant-eval --long-novels`). A fact *reaches the prompt* when its paragraph is quoted or the "
-                + "summary of its chapter names its keyword (the place or object: tannery, lantern, orchard, bell); an answer "
-                + "*names the fact* when its opinion or a suggestion names that keyword.",
+                + "summary read in its chapter's place keeps it (has one of its words, as a word or with an ending: "
+                + "\(LongNovelCorpus.traceList)); an answer *names the fact* when its opinion or a suggestion names the word of "
+                + "the fact its plot point does not (\(LongNovelCorpus.keywordList)).",
             "",
             "Model `\((modelPath as NSString).lastPathComponent)`, server settings `\(settings.joined(separator: " "))`, "
                 + "\(Machine.description), \(Date().formatted(.iso8601))"
@@ -146,12 +142,12 @@ struct LongNovelEvaluation {
         ]
         for arm in arms {
             let mine = outcomes.filter { $0.arm == arm.label }
-            let tokens = mine.compactMap(\.promptTokens).map(Double.init)
+            let tokens = mine.compactMap(\.promptTokens)
             lines.append(
-                "| \(arm.label) | \(share(mine.count(where: \.passageRead), of: mine.count)) "
-                    + "| \(share(mine.count(where: \.factRead), of: mine.count)) "
-                    + "| \(share(mine.count(where: \.answerNamesFact), of: mine.count)) | \(mine.count(where: \.failed)) "
-                    + "| \(tokens.isEmpty ? "–" : String(Int(Sample(values: tokens).median))) "
+                "| \(arm.label) | \(ReportFigures.share(mine.count(where: \.passageRead), of: mine.count)) "
+                    + "| \(ReportFigures.share(mine.count(where: \.factRead), of: mine.count)) "
+                    + "| \(ReportFigures.share(mine.count(where: \.answerNamesFact), of: mine.count)) | \(mine.count(where: \.failed)) "
+                    + "| \(ReportFigures.median(tokens)) "
                     + "| \(mine.isEmpty ? "–" : String(format: "%.1f", Sample(values: mine.map(\.seconds)).median)) |")
         }
         if !costs.isEmpty {
@@ -170,7 +166,4 @@ struct LongNovelEvaluation {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func share(_ count: Int, of total: Int) -> String {
-        total == 0 ? "–" : "\(count) of \(total) (\(Int((Double(count) / Double(total) * 100).rounded())) %)"
-    }
 }
