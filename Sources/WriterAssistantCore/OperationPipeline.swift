@@ -304,8 +304,7 @@ public struct OperationPipeline: Sendable {
         case .contextOverflow, .tokenizationFailed, .chatTemplateFailed:
             FeedbackFailure(.contextProcessingError, error.description)
         case .queueFull, .peerBusy:
-            // Rater feedback's words as they always were.
-            FeedbackFailure(.serverBusy, "The server is busy with other \(answerName == "feedback" ? "feedback " : "")requests. Try again shortly.")
+            FeedbackFailure(.serverBusy, "The server is busy with other requests. Try again shortly.")
         case .peerUnavailable:
             FeedbackFailure(.llmNotAvailable, error.description)
         case .peerFailed:
@@ -321,6 +320,3 @@ public struct OperationPipeline: Sendable {
         try await withDeadline(limit, else: FeedbackFailure.timedOut(after: limit, answerName: answerName), operation)
     }
 }
-
-/// The pipeline's first name, from when rater feedback was its only operation.
-public typealias FeedbackPipeline = OperationPipeline

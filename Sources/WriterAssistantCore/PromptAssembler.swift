@@ -235,7 +235,8 @@ public struct PromptAssembler: Sendable {
                 guard dropping < candidates.count else {
                     throw FeedbackFailure(
                         .contextProcessingError,
-                        "The plot point, plot outline and rater prompt alone need \(prepared.largestTokenCount) tokens, "
+                        "The parts of the prompt that are never left out (the system prompts, the plot outline and the "
+                            + "request's own text) alone need \(prepared.largestTokenCount) tokens, "
                             + "more than the \(max(limit, 0)) the model's context window leaves after "
                             + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
                 }

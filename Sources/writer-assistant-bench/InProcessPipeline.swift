@@ -7,11 +7,11 @@ import WriterAssistantLLM
 /// The server's own pipeline and engine, run inside the benchmark without HTTP, so that the gap
 /// between the server and raw llama.cpp can be split between the engine and the transport.
 struct InProcessPipeline {
-    private let pipeline: FeedbackPipeline
+    private let pipeline: OperationPipeline
 
     init(modelPath: String, parallel: Int, sampling: SamplingParameters) async throws {
         let engine = try await LlamaEngine.load(.init(modelPath: modelPath, parallel: parallel))
-        pipeline = FeedbackPipeline(host: ModelHost(.ready(engine)), configuration: .init(sampling: sampling))
+        pipeline = OperationPipeline(host: ModelHost(.ready(engine)), configuration: .init(sampling: sampling))
     }
 
     /// Decode tokens per second of one answer, consuming its token events as a client would.

@@ -15,7 +15,7 @@ import WriterAssistantLLM
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the rater-feedback API.",
+        abstract: "Serve the writing operations, the library and the web app.",
         discussion: """
             Every option can also be set by the environment variable named after it in capitals \
             (--model-path: MODEL_PATH, --context-size: CONTEXT_SIZE, ...). A flag wins over the \

@@ -12,11 +12,11 @@ import WriterAssistantLLM
 /// text, the settings and the libraries can never disagree.
 enum ServeDefaults {
     static let server = ServerConfiguration()
-    static let pipeline = FeedbackPipeline.Configuration()
+    static let pipeline = OperationPipeline.Configuration()
     static let engine = LlamaEngine.Configuration(modelPath: "")
     static let logLevel = Logger.Level.info
-    /// Mebibytes of parked stories per model: a 2,000-token story takes about 36 MiB with the
-    /// default model.
+    /// Mebibytes of stories spilled to disk per model (docs/engine.md, "The story cache", says
+    /// how much a story takes).
     static let cacheSizeMiB = 512
 
     /// The user's cache directory (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches`

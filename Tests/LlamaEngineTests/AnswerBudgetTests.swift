@@ -23,7 +23,7 @@ import WriterAssistantTestSupport
         let outcomes = try await withThrowingTaskGroup(of: (Result<RaterFeedbackResult, FeedbackFailure>).self) { group in
             for seed in 1...30 {
                 let sampling = SamplingParameters(temperature: 0.7, maxTokens: maxTokens, seed: UInt32(seed * 7919 + maxTokens))
-                let pipeline = FeedbackPipeline(host: host, configuration: .init(sampling: sampling))
+                let pipeline = OperationPipeline(host: host, configuration: .init(sampling: sampling))
                 group.addTask {
                     do throws(FeedbackFailure) {
                         return .success(try await Self.result(pipeline))
@@ -58,7 +58,7 @@ import WriterAssistantTestSupport
     static let worstCaseMinimum = AnswerFormat.minimumOpinionCharacters
         + AnswerFormat.suggestionRange.lowerBound * AnswerFormat.minimumSuggestionCharacters + 30
 
-    private static func result(_ pipeline: FeedbackPipeline) async throws(FeedbackFailure) -> RaterFeedbackResult {
+    private static func result(_ pipeline: OperationPipeline) async throws(FeedbackFailure) -> RaterFeedbackResult {
         do {
             return try await pipeline.result(for: request)
         } catch let failure as FeedbackFailure {

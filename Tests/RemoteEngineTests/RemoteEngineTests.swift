@@ -14,8 +14,8 @@ import WriterAssistantTestSupport
     static let request = RaterFeedbackRequest(
         raterPrompt: "You judge pacing.", plotPoint: "Mara opens the letter during the storm.", raterName: "Pacing")
 
-    static func pipeline(_ engine: RemoteEngine, timeout: Duration = .seconds(30)) -> FeedbackPipeline {
-        FeedbackPipeline(host: ModelHost(.ready(engine)), configuration: .init(generationTimeout: timeout))
+    static func pipeline(_ engine: RemoteEngine, timeout: Duration = .seconds(30)) -> OperationPipeline {
+        OperationPipeline(host: ModelHost(.ready(engine)), configuration: .init(generationTimeout: timeout))
     }
 
     static func events(_ engine: RemoteEngine, tokens: Bool = false, cachePartition: String? = nil) async -> [StreamEvent] {

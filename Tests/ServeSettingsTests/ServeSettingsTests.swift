@@ -45,7 +45,7 @@ import WriterAssistantLLM
         #expect(settings.server.allowedHosts == nil)
         #expect(settings.server.apiKeys.isEmpty)
         #expect(settings.server.shutdownGracePeriod == server.shutdownGracePeriod)
-        #expect(settings.server.pipeline.generationTimeout == FeedbackPipeline.Configuration().generationTimeout)
+        #expect(settings.server.pipeline.generationTimeout == OperationPipeline.Configuration().generationTimeout)
         #expect(settings.server.pipeline.sampling == SamplingParameters.raterDefaults)
         #expect(settings.logLevel == .info)
     }

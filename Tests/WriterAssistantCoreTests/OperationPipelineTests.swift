@@ -4,19 +4,19 @@ import WriterAssistantLLM
 import WriterAssistantTestSupport
 @testable import WriterAssistantCore
 
-@Suite struct FeedbackPipelineTests {
+@Suite struct OperationPipelineTests {
     static let request = RaterFeedbackRequest(
         raterPrompt: "You are a story critic.", plotPoint: "The hero discovers a hidden door.", raterName: "Critic")
 
     static func pipeline(
         _ model: ScriptedModel, timeout: Duration = .seconds(30)
-    ) -> FeedbackPipeline {
-        FeedbackPipeline(
+    ) -> OperationPipeline {
+        OperationPipeline(
             host: ModelHost(.ready(model)),
             configuration: .init(sampling: SamplingParameters(maxTokens: 100), generationTimeout: timeout))
     }
 
-    static func collect(_ pipeline: FeedbackPipeline, options: FeedbackPipeline.Options = .init()) async -> [StreamEvent] {
+    static func collect(_ pipeline: OperationPipeline, options: OperationPipeline.Options = .init()) async -> [StreamEvent] {
         var events: [StreamEvent] = []
         for await event in pipeline.events(for: request, options: options) { events.append(event) }
         return events
@@ -100,14 +100,14 @@ import WriterAssistantTestSupport
     }
 
     @Test func withoutAModelTheOnlyEventIsLLMNotAvailable() async {
-        let pipeline = FeedbackPipeline(host: ModelHost(.notConfigured))
+        let pipeline = OperationPipeline(host: ModelHost(.notConfigured))
         var events: [StreamEvent] = []
         for await event in pipeline.events(for: Self.request) { events.append(event) }
         #expect(events == [.error(message: "LLM not initialized. Start server with --model-path", code: .llmNotAvailable)])
     }
 
     @Test func whileLoadingTheErrorIsLLMLoading() async {
-        let pipeline = FeedbackPipeline(host: ModelHost(.loading(name: "big.gguf")))
+        let pipeline = OperationPipeline(host: ModelHost(.loading(name: "big.gguf")))
         var events: [StreamEvent] = []
         for await event in pipeline.events(for: Self.request) { events.append(event) }
         #expect(events.count == 1)
@@ -184,7 +184,7 @@ import WriterAssistantTestSupport
     }
 
     @Test func theSynchronousResultThrowsTheFailure() async {
-        let pipeline = FeedbackPipeline(host: ModelHost(.notConfigured))
+        let pipeline = OperationPipeline(host: ModelHost(.notConfigured))
         await #expect(throws: FeedbackFailure.modelNotConfigured) {
             try await pipeline.result(for: Self.request)
         }
