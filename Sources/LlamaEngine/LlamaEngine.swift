@@ -25,9 +25,9 @@ public final class LlamaEngine: LanguageModel {
         public var promptChunkSize: Int
         /// Requests that may wait for a free slot; more are refused rather than left to hang.
         public var maxQueuedRequests: Int
-        /// Off by default: on CPUs llama.cpp's flash-attention kernel measured twice as slow here
-        /// (a four-sequence decode step at 1,900 tokens of depth: 99 ms with it, 48 ms without),
-        /// and off makes results independent of how prompts were batched.
+        /// Off by default: on CPUs llama.cpp's flash-attention kernel makes a batched decode step
+        /// at a long story's depth slower (docs/engine.md), and off makes results independent of
+        /// how prompts were batched.
         public var flashAttention: Bool
         /// Cells in the cache pool all requests share; nil sizes it for a panel (see
         /// `defaultPoolCells`). Never less than one whole context.
@@ -40,8 +40,8 @@ public final class LlamaEngine: LanguageModel {
         /// Where stories leave the pool for, and come back from; nil keeps none.
         public var storyCache: StoryCacheSettings?
         /// Tokens llama.cpp evaluates at once within a step: its scratch memory is this times the
-        /// pool's cells times the attention heads: 32 saves about 9 MiB against 64, and read a
-        /// story about 4 % slower.
+        /// pool's cells times the attention heads, and a smaller one reads a story more slowly
+        /// (docs/engine.md).
         public var microBatchSize: Int
         /// See `DecodeLoop.failureInjection`; tests only.
         var failureInjection: (@Sendable (_ tokens: [Token], _ sequences: [Int32]) -> Int32?)?
@@ -79,8 +79,7 @@ public final class LlamaEngine: LanguageModel {
         /// story's cells. Requests that do not fit beside the running ones wait for room.
         ///
         /// Rounded to the nearest multiple of `poolGranularity`: llama.cpp allocates the pool in
-        /// those, and rounding up would allocate cells no request was sized for (6,664 cells
-        /// became 6,912, 5 MiB more).
+        /// those, and rounding up would allocate cells no request was sized for.
         public static func defaultPoolCells(contextSize: Int, parallel: Int, longestAnswer: Int) -> Int {
             let wanted = contextSize + max(0, parallel - 1) * (longestAnswer + instructionAllowance)
             return (wanted + poolGranularity / 2) / poolGranularity * poolGranularity
