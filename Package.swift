@@ -98,13 +98,16 @@ let package = Package(
             linkerSettings: llamaLinkerSettings
         ),
 
-        // An engine on another server: OpenAI-compatible chat completions, streamed (it reads
-        // them with the client's SSE decoder).
+        // Server-Sent Events parsing, shared by the client and the remote engine, which read
+        // streams the same way and need nothing else of each other.
+        .target(name: "ServerSentEvents", swiftSettings: swiftSettings),
+
+        // An engine on another server: OpenAI-compatible chat completions, streamed.
         .target(
             name: "RemoteEngine",
             dependencies: [
                 "WriterAssistantLLM",
-                "WriterAssistantClient",
+                "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -121,6 +124,7 @@ let package = Package(
             name: "WriterAssistantClient",
             dependencies: [
                 "WriterAssistantAPI",
+                "ServerSentEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -289,7 +293,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WriterAssistantClientTests",
-            dependencies: ["WriterAssistantClient"],
+            dependencies: ["WriterAssistantClient", "ServerSentEvents"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -309,6 +313,7 @@ let package = Package(
                 "WriterAssistantLLM",
                 "LlamaEngine",
                 "WriterAssistantClient",
+                "ServerSentEvents",
                 "WriterAssistantTestSupport",
                 "MeasurementSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -6,8 +6,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 import Tracing
 import NIOPosix
+import ServerSentEvents
 import Synchronization
-import WriterAssistantClient
 public import WriterAssistantLLM
 
 /// A model served by another program over the OpenAI-compatible chat completions API (vLLM,

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import ServerSentEvents
 import NIOHTTP1
 public import WriterAssistantAPI
 

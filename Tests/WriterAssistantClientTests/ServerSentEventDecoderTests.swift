@@ -1,4 +1,5 @@
 import Testing
+import ServerSentEvents
 import WriterAssistantClient
 
 @Suite struct ServerSentEventDecoderTests {

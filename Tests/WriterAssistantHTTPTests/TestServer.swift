@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServerSentEvents
 import ServiceLifecycle
 import WriterAssistantAPI
 import WriterAssistantClient
