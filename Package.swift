@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "writer-assistant", targets: ["writer-assistant"]),
         .library(name: "WriterAssistantAPI", targets: ["WriterAssistantAPI"]),
         .library(name: "WriterAssistantClient", targets: ["WriterAssistantClient"]),
+        .library(name: "ServerSentEventDecoding", targets: ["ServerSentEventDecoding"]),
         // For the fuzzing harnesses under fuzz/, which build it with libFuzzer's instrumentation.
         .library(name: "WriterAssistantCore", targets: ["WriterAssistantCore"]),
     ],
@@ -54,7 +55,7 @@ let package = Package(
         // The model abstraction every engine implements; no C, no I/O.
         .target(name: "WriterAssistantLLM", swiftSettings: swiftSettings),
 
-        // Context assembly, output parsing and the feedback pipeline.
+        // Context assembly, output parsing and the operation pipeline.
         .target(
             name: "WriterAssistantCore",
             dependencies: [
@@ -100,14 +101,14 @@ let package = Package(
 
         // Server-Sent Events parsing, shared by the client and the remote engine, which read
         // streams the same way and need nothing else of each other.
-        .target(name: "ServerSentEvents", swiftSettings: swiftSettings),
+        .target(name: "ServerSentEventDecoding", swiftSettings: swiftSettings),
 
         // An engine on another server: OpenAI-compatible chat completions, streamed.
         .target(
             name: "RemoteEngine",
             dependencies: [
                 "WriterAssistantLLM",
-                "ServerSentEvents",
+                "ServerSentEventDecoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,12 +120,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // A Swift client of the API: typed calls, the event stream, SSE decoding.
+        // A Swift client of the API: typed calls, the event stream.
         .target(
             name: "WriterAssistantClient",
             dependencies: [
                 "WriterAssistantAPI",
-                "ServerSentEvents",
+                "ServerSentEventDecoding",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -292,8 +293,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "WriterAssistantClientTests",
-            dependencies: ["WriterAssistantClient", "ServerSentEvents"],
+            name: "ServerSentEventDecodingTests",
+            dependencies: ["ServerSentEventDecoding"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -313,7 +314,7 @@ let package = Package(
                 "WriterAssistantLLM",
                 "LlamaEngine",
                 "WriterAssistantClient",
-                "ServerSentEvents",
+                "ServerSentEventDecoding",
                 "WriterAssistantTestSupport",
                 "MeasurementSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -6,7 +6,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import Tracing
 import NIOPosix
-import ServerSentEvents
+import ServerSentEventDecoding
 import Synchronization
 public import WriterAssistantLLM
 

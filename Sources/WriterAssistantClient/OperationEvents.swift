@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import ServerSentEvents
 import NIOHTTP1
+import ServerSentEventDecoding
 public import WriterAssistantAPI
 
 /// The events of one streaming request, decoded as they arrive.

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import ServerSentEvents
+import ServerSentEventDecoding
 import Testing
 import WriterAssistantAPI
 import WriterAssistantClient

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import ServerSentEvents
+import ServerSentEventDecoding
 import WriterAssistantClient
 import Testing
 import WriterAssistantAPI

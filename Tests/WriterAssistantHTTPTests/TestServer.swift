@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import ServerSentEvents
+import ServerSentEventDecoding
 import ServiceLifecycle
 import WriterAssistantAPI
 import WriterAssistantClient

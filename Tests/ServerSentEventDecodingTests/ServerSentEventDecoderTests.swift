@@ -1,6 +1,5 @@
 import Testing
-import ServerSentEvents
-import WriterAssistantClient
+import ServerSentEventDecoding
 
 @Suite struct ServerSentEventDecoderTests {
     typealias Event = ServerSentEventDecoder.Event
