@@ -33,7 +33,7 @@ enum CachePolicy {
         /// Waits for another slot to have read this many tokens of the same prompt, then shares them.
         case awaitPrefix(source: Int, length: Int)
         /// Loads the story cache's best entry and keeps this many of its tokens.
-        case loadParked(length: Int)
+        case loadSpilled(length: Int)
     }
 
     struct Placement: Equatable {
@@ -43,19 +43,19 @@ enum CachePolicy {
 
     /// Shorter shared prefixes are read again rather than waited for.
     static let minimumPrefixWorthWaitingFor = 32
-    /// A parked prefix must save this many more tokens than the pool offers to be loaded: loading
+    /// A spilled prefix must save this many more tokens than the pool offers to be loaded: loading
     /// costs a file read and the whole entry's cells for a moment.
     static let minimumPrefixWorthLoading = 64
-    /// Shorter prompts are read again rather than parked: reading them takes well under a second.
-    static let minimumPrefixWorthParking = 256
+    /// Shorter prompts are read again rather than spilled: reading them takes well under a second.
+    static let minimumPrefixWorthSpilling = 256
 
     /// The idle slot whose cache shares the most with the prompt (among equals the least recently
     /// used, whose cache is least likely to be wanted again), and where the prompt's start comes
-    /// from, given that the story cache's best entry (of the same partition) shares `parked`
+    /// from, given that the story cache's best entry (of the same partition) shares `spilled`
     /// tokens with it; nil when no slot is idle. Only caches of the request's own `partition`
     /// count as sharing anything: another writer's cells are never reused, so neither the count
     /// of reused tokens nor the time to the first token tells a writer what another has read.
-    static func place(_ prompt: [Token], partition: String? = nil, among slots: [SlotState], parked: Int = 0) -> Placement? {
+    static func place(_ prompt: [Token], partition: String? = nil, among slots: [SlotState], spilled: Int = 0) -> Placement? {
         let idle = slots.indices.filter { slots[$0].activity == .idle }
         let reusable = { (slot: SlotState, tokens: [Token]) in slot.partition == partition ? shared(tokens, prompt) : 0 }
         guard let chosen = idle.max(by: { a, b in
@@ -69,9 +69,9 @@ enum CachePolicy {
             .max { $0.shared < $1.shared }
         let inPool = max(own, source?.shared ?? 0)
         // Sampling needs the logits of at least one prompt token read here.
-        let parked = min(parked, prompt.count - 1)
-        if parked >= inPool + minimumPrefixWorthLoading {
-            return Placement(slot: chosen, start: .loadParked(length: parked))
+        let spilled = min(spilled, prompt.count - 1)
+        if spilled >= inPool + minimumPrefixWorthLoading {
+            return Placement(slot: chosen, start: .loadSpilled(length: spilled))
         }
         if let source, source.shared >= own + minimumPrefixWorthWaitingFor {
             return Placement(slot: chosen, start: .awaitPrefix(source: source.index, length: source.shared))
@@ -107,17 +107,17 @@ enum CachePolicy {
     /// shares with other requests; the default rater's is about 110.
     static let instructionAllowance = 256
 
-    /// How much of an idle cache about to lose its cells from `keeping` on is worth parking. When
-    /// it differs from another slot's tokens or a parked entry only by a request's own part (a
-    /// panel's raters on one story), only the shared story is parked, once for all of them;
+    /// How much of an idle cache about to lose its cells from `keeping` on is worth spilling. When
+    /// it differs from another slot's tokens or a spilled entry only by a request's own part (a
+    /// panel's raters on one story), only the shared story is spilled, once for all of them;
     /// otherwise all of it. Nil when what would be lost is too short to be worth a file (a
     /// rater's own part, when the next rater of the same story keeps the rest).
-    static func parkedLength(of tokens: [Token], keeping: Int, others: [[Token]]) -> Int? {
+    static func spilledLength(of tokens: [Token], keeping: Int, others: [[Token]]) -> Int? {
         let sharedWithOthers = others.map { shared(tokens, $0) }.max() ?? 0
-        let length = sharedWithOthers >= minimumPrefixWorthParking && tokens.count - sharedWithOthers <= instructionAllowance
+        let length = sharedWithOthers >= minimumPrefixWorthSpilling && tokens.count - sharedWithOthers <= instructionAllowance
             ? sharedWithOthers : tokens.count
         // What stays in the pool needs no file, and a rater's own part alone is not worth one.
-        return length - keeping >= minimumPrefixWorthParking ? length : nil
+        return length - keeping >= minimumPrefixWorthSpilling ? length : nil
     }
 
     /// For a slot awaiting `wanted` tokens of `prompt` from `source`: nil while they are still

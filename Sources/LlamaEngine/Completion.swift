@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A one-time event threads signal and tasks await: the engine thread's end, for a shutdown that
-/// must not return before the stories in the pool are parked.
+/// must not return before the stories in the pool are spilled.
 final class Completion: Sendable {
     private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 

@@ -89,7 +89,7 @@ final class DecodeLoop {
     }
 
     /// Serves jobs until the queue closes; jobs still running then fail with `engineStopped`, and
-    /// the stories in the pool are parked in the story cache.
+    /// the stories in the pool are spilled to the story cache.
     func run(_ queue: JobQueue) {
         while true {
             if slots.allSatisfy(\.isIdle), waitingForRoom == nil {
@@ -115,7 +115,7 @@ final class DecodeLoop {
         for slot in slots where !slot.isIdle { release(slot, throwing: LanguageModelError.engineStopped) }
         publishActivity()
         for slot in slots { truncate(slot, to: 0) }
-        // The stories just parked are sealed before the engine reports it has stopped.
+        // The stories just spilled are sealed before the engine reports it has stopped.
         storyCache?.settle()
     }
 
@@ -133,14 +133,14 @@ final class DecodeLoop {
             return job.finish(throwing: LanguageModelError.contextOverflow(
                 promptTokens: prompt.count, contextLength: settings.contextPerSequence))
         }
-        // A parked entry is loaded whole for a moment, so it must fit a context of this engine.
-        var parked = storyCache?.bestMatch(
+        // A spilled entry is loaded whole for a moment, so it must fit a context of this engine.
+        var spilled = storyCache?.bestMatch(
             for: prompt, partition: job.request.cachePartition, maximumTokens: settings.contextPerSequence)
-        var decision = admission(for: job, parked: parked)
-        if decision == nil, parked != nil, slots.allSatisfy(\.isIdle) {
+        var decision = admission(for: job, spilled: spilled)
+        if decision == nil, spilled != nil, slots.allSatisfy(\.isIdle) {
             // Never wait for room that cannot come: read the story instead of loading it.
-            parked = nil
-            decision = admission(for: job, parked: nil)
+            spilled = nil
+            decision = admission(for: job, spilled: nil)
         }
         guard let (placement, keeping, emptied) = decision else {
             guard slots.allSatisfy(\.isIdle) else {
@@ -156,10 +156,10 @@ final class DecodeLoop {
             return job.finish(throwing: error)
         }
         // The entry about to be loaded must not be what a save below makes room with.
-        if case .loadParked = placement.start, let parked { storyCache?.markUsed(parked.entry) }
+        if case .loadSpilled = placement.start, let spilled { storyCache?.markUsed(spilled.entry) }
         for index in emptied { truncate(slots[index], to: 0) }
         let slot = slots[placement.slot]
-        // While the slot is still idle, so that what it loses is parked. Sampling needs the
+        // While the slot is still idle, so that what it loses is spilled. Sampling needs the
         // logits of at least one prompt token read here.
         truncate(slot, to: min(keeping, prompt.count - 1))
         switch placement.start {
@@ -172,10 +172,10 @@ final class DecodeLoop {
             slot.assign(job, sampler: sampler, phase: .readingPrompt)
             publishActivity()
             keepCachedPrefix(of: slot, length: length)
-        case .loadParked(let length):
+        case .loadSpilled(let length):
             slot.assign(job, sampler: sampler, phase: .readingPrompt)
             publishActivity()
-            if let parked, loadParked(parked.entry, into: slot, keeping: length) {
+            if let spilled, loadSpilled(spilled.entry, into: slot, keeping: length) {
                 slot.beginReading(reused: slot.cachedTokens.count)
             } else {
                 keepCachedPrefix(of: slot, length: 0)
@@ -187,18 +187,18 @@ final class DecodeLoop {
     /// Where the job goes, what the chosen slot keeps, and which idle slots to empty for room;
     /// nil when the pool cannot hold it beside the running requests now.
     private func admission(
-        for job: GenerationJob, parked: (entry: StoryCacheIndex.Entry, shared: Int)?
+        for job: GenerationJob, spilled: (entry: StoryCacheIndex.Entry, shared: Int)?
     ) -> (placement: CachePolicy.Placement, keeping: Int, emptied: [Int])? {
         let prompt = job.prompt
         guard let placement = CachePolicy.place(
-            prompt, partition: job.request.cachePartition, among: policyStates, parked: parked?.shared ?? 0)
+            prompt, partition: job.request.cachePartition, among: policyStates, spilled: spilled?.shared ?? 0)
         else { return nil }
         let answerRoom = answerCells(for: job.request, promptLength: prompt.count)
         let (keeping, need): (Int, Int) =
             switch placement.start {
             case .reuseOwn(let length): (length, prompt.count - length + answerRoom)
             case .awaitPrefix(_, let length): (0, prompt.count - length + answerRoom)
-            case .loadParked: (0, max(parked?.entry.tokens.count ?? 0, prompt.count + answerRoom))
+            case .loadSpilled: (0, max(spilled?.entry.tokens.count ?? 0, prompt.count + answerRoom))
             }
         var protected = Set(slots.compactMap { slot -> Int? in
             if case .awaitingPrefix(let source, _) = slot.phase { source } else { nil }
@@ -243,18 +243,18 @@ final class DecodeLoop {
         }
     }
 
-    /// Drops the slot's cells from `length` on, parking what is worth keeping in the story cache
-    /// first (see `CachePolicy.parkedLength`).
+    /// Drops the slot's cells from `length` on, spilling what is worth keeping to the story cache
+    /// first (see `CachePolicy.spilledLength`).
     private func truncate(_ slot: Slot, to length: Int) {
         guard length < slot.cachedTokens.count else { return }
-        if let storyCache, slot.isIdle, storyCache.isParking {
+        if let storyCache, slot.isIdle, storyCache.canSpill {
             // Only the slot's own partition can share with it (see `CachePolicy.place`).
             let others = slots.filter { $0 !== slot && $0.partition == slot.partition }.flatMap { [$0.cachedTokens, $0.prompt] }
                 + storyCache.entries(of: slot.partition).map(\.tokens)
-            if let parked = CachePolicy.parkedLength(of: slot.cachedTokens, keeping: length, others: others),
-               !storyCache.covers(Array(slot.cachedTokens[..<parked]), partition: slot.partition) {
-                removeCells(of: slot, from: parked)
-                park(slot, in: storyCache)
+            if let spilled = CachePolicy.spilledLength(of: slot.cachedTokens, keeping: length, others: others),
+               !storyCache.covers(Array(slot.cachedTokens[..<spilled]), partition: slot.partition) {
+                removeCells(of: slot, from: spilled)
+                spill(slot, to: storyCache)
             }
         }
         removeCells(of: slot, from: length)
@@ -274,18 +274,18 @@ final class DecodeLoop {
     }
 
     /// Saves the slot's whole cache as a story cache entry.
-    private func park(_ slot: Slot, in storyCache: StoryCache) {
+    private func spill(_ slot: Slot, to storyCache: StoryCache) {
         storyCache.save(slot.cachedTokens, partition: slot.partition) { path in
             let tokens = slot.cachedTokens
             let written = llama_state_seq_save_file(context, path, slot.sequence, tokens, tokens.count)
-            if written == 0 { Self.logger.error("llama.cpp could not save a sequence to park it", metadata: ["sequence": "\(slot.sequence)"]) }
+            if written == 0 { Self.logger.error("llama.cpp could not save a sequence to spill it", metadata: ["sequence": "\(slot.sequence)"]) }
             return written > 0
         }
     }
 
-    /// Loads a parked story into the (idle, emptied) slot's sequence and keeps `length` of its
+    /// Loads a spilled story into the (idle, emptied) slot's sequence and keeps `length` of its
     /// tokens; false when the file or llama.cpp refused it (the entry is then removed).
-    private func loadParked(_ entry: StoryCacheIndex.Entry, into slot: Slot, keeping length: Int) -> Bool {
+    private func loadSpilled(_ entry: StoryCacheIndex.Entry, into slot: Slot, keeping length: Int) -> Bool {
         guard let storyCache else { return false }
         removeCells(of: slot, from: 0)
         let loaded = storyCache.load(entry) { path in
@@ -296,7 +296,7 @@ final class DecodeLoop {
                   llama_memory_seq_pos_min(memory, slot.sequence) == 0,
                   Int(llama_memory_seq_pos_max(memory, slot.sequence)) == count - 1
             else {
-                Self.logger.error("llama.cpp refused a parked story", metadata: ["tokens": "\(entry.tokens.count)"])
+                Self.logger.error("llama.cpp refused a spilled story", metadata: ["tokens": "\(entry.tokens.count)"])
                 llama_memory_seq_rm(memory, slot.sequence, -1, -1)
                 return nil
             }

@@ -176,7 +176,8 @@ public final class LlamaEngine: LanguageModel {
     private static let logger = Logger(label: "writer-assistant.engine")
 
     /// Stops the engine thread after its current step; running and waiting generations fail with
-    /// `engineStopped`. The thread then parks the stories in its pool (see `waitUntilStopped`).
+    /// `engineStopped`. The thread then spills the stories in its pool to disk (see
+    /// `waitUntilStopped`).
     public func shutdown() {
         for job in queue.close() {
             job.finish(throwing: LanguageModelError.engineStopped)

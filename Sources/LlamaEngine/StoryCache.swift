@@ -8,14 +8,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Stories parked on disk: the evaluated cells of a prompt's start, saved when they leave the
+/// Stories spilled to disk: the evaluated cells of a prompt's start, saved when they leave the
 /// cache pool (or the server stops) and loaded when a later prompt starts the same way, also after
 /// a restart. One directory per model fingerprint, so entries written for another model file or
 /// cache layout are not even looked at; the directory and files are readable by their owner only,
 /// since they hold story text. One server at a time uses a directory (a lock file says which).
 ///
 /// Used by the engine thread alone, which also has llama.cpp read and write the files (it streams a
-/// state to and from its file in pieces, and a parked story of tens of megabytes comes from the
+/// state to and from its file in pieces, and a spilled story of tens of megabytes comes from the
 /// page cache in milliseconds); a `StorySealer` checksums and seals each new file beside it.
 ///
 /// Every file is reached through a handle on the directory opened once, without following links,
@@ -52,8 +52,8 @@ final class StoryCache {
     private var chosen: String?
     /// Times llama.cpp refused each entry's state; an entry it refuses twice goes.
     private var refusals: [String: Int] = [:]
-    /// After a failed write (a full disk), parking pauses rather than retrying at every eviction.
-    private var parkingPausedUntil: ContinuousClock.Instant?
+    /// After a failed write (a full disk), spilling pauses rather than retrying at every eviction.
+    private var spillingPausedUntil: ContinuousClock.Instant?
     private static let logger = Logger(label: "writer-assistant.story-cache")
     private static let chunkSize = 1 << 20
     private static let pauseAfterWriteFailure = Duration.seconds(60)
@@ -164,7 +164,7 @@ final class StoryCache {
         (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    /// The parked prefix of `partition` sharing the most with `prompt` among entries of at most
+    /// The spilled prefix of `partition` sharing the most with `prompt` among entries of at most
     /// `maximumTokens` (one written with a larger context may not fit this one's). When an entry
     /// still being sealed would share more, this waits for the seals: reading the story again
     /// would take longer.
@@ -240,12 +240,13 @@ final class StoryCache {
         return true
     }
 
-    /// False while parking is paused after a failed write.
-    var isParking: Bool {
+    /// False while spilling is paused after a failed write. Asking also takes in the seals that
+    /// finished since, and ends a pause whose time is up.
+    var canSpill: Bool {
         takeSealed()
-        guard let until = parkingPausedUntil else { return true }
+        guard let until = spillingPausedUntil else { return true }
         if ContinuousClock.now < until { return false }
-        parkingPausedUntil = nil
+        spillingPausedUntil = nil
         return true
     }
 
@@ -261,14 +262,14 @@ final class StoryCache {
         let partial = url.appendingPathExtension("partial")
         guard write(partial.path) else {
             unlink(partial.path)
-            return pauseParking(after: StoryCacheFile.Rejection.writeFailed, file: name)
+            return pauseSpilling(after: StoryCacheFile.Rejection.writeFailed, file: name)
         }
         sealing[name] = StoryCacheIndex.Entry(name: name, partition: tag, tokens: tokens, bytes: 0, lastUsed: Date())
         sealer.seal(name: name, partial: partial.path, sealed: url.path, fingerprint: fingerprint)
     }
 
     /// Takes in the seals finished since the last look: sealed entries join the index, and a
-    /// failed seal pauses parking.
+    /// failed seal pauses spilling.
     private func takeSealed() {
         guard chosen == nil else { return }
         for finished in sealer.takeFinished() {
@@ -280,16 +281,16 @@ final class StoryCache {
                 for leaving in index.insert(entry) {
                     remove(leaving, because: leaving.name == entry.name ? "larger than the whole cache" : "superseded or over the cache size")
                 }
-                Self.logger.debug("Parked a story", metadata: ["tokens": "\(entry.tokens.count)", "bytes": "\(bytes)"])
+                Self.logger.debug("Spilled a story", metadata: ["tokens": "\(entry.tokens.count)", "bytes": "\(bytes)"])
             case .failure(let rejection):
-                pauseParking(after: rejection, file: entry.name)
+                pauseSpilling(after: rejection, file: entry.name)
             }
         }
     }
 
-    private func pauseParking(after error: any Error, file: String) {
-        Self.logger.error("Could not park a story; parking pauses for a minute", metadata: ["file": "\(file)", "error": "\(error)"])
-        parkingPausedUntil = .now + Self.pauseAfterWriteFailure
+    private func pauseSpilling(after error: any Error, file: String) {
+        Self.logger.error("Could not spill a story; spilling pauses for a minute", metadata: ["file": "\(file)", "error": "\(error)"])
+        spillingPausedUntil = .now + Self.pauseAfterWriteFailure
     }
 
     func remove(_ entry: StoryCacheIndex.Entry, because reason: String) {

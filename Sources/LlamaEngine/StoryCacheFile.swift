@@ -1,7 +1,7 @@
 import Foundation
 import WriterAssistantLLM
 
-/// The layout of one parked story on disk: llama.cpp's own sequence-state file (which it writes
+/// The layout of one spilled story on disk: llama.cpp's own sequence-state file (which it writes
 /// and reads in pieces, so a story never needs a second copy in memory), followed by a trailer
 /// saying which model and cache layout wrote it and a checksum over everything before.
 ///

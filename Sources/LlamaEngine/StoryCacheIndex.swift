@@ -1,7 +1,7 @@
 import Foundation
 import WriterAssistantLLM
 
-/// The stories parked in the story cache: which saved prefix serves a prompt best, and which
+/// The stories spilled to the story cache: which saved prefix serves a prompt best, and which
 /// entries go when the cache is over its size. Plain values, so each rule is tested without files.
 struct StoryCacheIndex: Equatable {
     struct Entry: Equatable {

@@ -1,4 +1,4 @@
-/// Where the engine parks stories that leave its cache pool, and how much room they may take.
+/// Where the engine spills stories that leave its cache pool, and how much room they may take.
 public struct StoryCacheSettings: Sendable, Equatable {
     /// The cache's root; each model (and cache layout) gets a directory of its own inside it.
     public var directory: String

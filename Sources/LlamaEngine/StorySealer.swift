@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Seals parked stories beside the engine thread: once llama.cpp has written a story's state to
+/// Seals spilled stories beside the engine thread: once llama.cpp has written a story's state to
 /// its `.partial` file, the sealer appends the trailer, checksums the file (which means reading
 /// tens of megabytes back) and renames it into place, while the engine goes on decoding. The
 /// story cache takes the finished seals in on the engine thread (`takeFinished`).

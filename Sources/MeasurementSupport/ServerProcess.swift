@@ -11,7 +11,7 @@ package final class ServerProcess {
     package let settings: [String]
 
     /// `extraArguments` are further options of `serve`, reported with the others. Stories are
-    /// parked in `storyCache` when given, else nowhere: a measurement never touches the user's
+    /// spilled to `storyCache` when given, else nowhere: a measurement never touches the user's
     /// own story cache.
     package convenience init(
         executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters,

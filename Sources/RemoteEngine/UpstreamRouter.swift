@@ -9,7 +9,7 @@
 /// upstream moves only the stories it held.
 public struct UpstreamRouter: Sendable {
     public enum Policy: String, Sendable, CaseIterable {
-        /// One story to one upstream, spilling to the next when it is saturated or down.
+        /// One story to one upstream, overflowing to the next when it is saturated or down.
         case story
         /// Each generation to the next upstream in turn, as a load balancer without affinity
         /// would: the comparison the benchmark measures story-aware routing against.

@@ -213,7 +213,7 @@ extension StoryCacheFigures {
         return """
             ## 5. The story cache (stories of about \(storyTokens) prompt tokens)
 
-            A second server parks stories in a fresh `--cache-dir`; the single-story baseline is a server \
+            A second server spills stories to a fresh `--cache-dir`; the single-story baseline is a server \
             with `--no-disk-cache`, which keeps only the story in its pool (the behaviour before the story \
             cache). Times are to the first token, seconds, median (range), \(appendWarm.count) runs\
             \(measuredAlone ? ", measured on their own with `writer-assistant-bench --story-cache-only`" : "").

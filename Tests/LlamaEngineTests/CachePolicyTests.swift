@@ -75,38 +75,38 @@ import WriterAssistantLLM
 
     // MARK: The story cache
 
-    @Test func aParkedStoryIsLoadedWhenItSavesMoreThanThePoolOffers() {
+    @Test func aSpilledStoryIsLoadedWhenItSavesMoreThanThePoolOffers() {
         let slots = [Self.idle(Array(Self.story.prefix(10))), Self.writing([7], prompt: [7])]
         let prompt = Self.story + [5]
-        #expect(CachePolicy.place(prompt, among: slots, parked: 100) == .init(slot: 0, start: .loadParked(length: 100)))
+        #expect(CachePolicy.place(prompt, among: slots, spilled: 100) == .init(slot: 0, start: .loadSpilled(length: 100)))
         // Not worth a file read for a few tokens more than the slot already holds.
         let almost = 10 + CachePolicy.minimumPrefixWorthLoading - 1
-        #expect(CachePolicy.place(prompt, among: slots, parked: almost) == .init(slot: 0, start: .reuseOwn(length: 10)))
+        #expect(CachePolicy.place(prompt, among: slots, spilled: almost) == .init(slot: 0, start: .reuseOwn(length: 10)))
         // At least the prompt's last token is read here, for its logits.
-        #expect(CachePolicy.place(Self.story, among: slots, parked: 100) == .init(slot: 0, start: .loadParked(length: 99)))
+        #expect(CachePolicy.place(Self.story, among: slots, spilled: 100) == .init(slot: 0, start: .loadSpilled(length: 99)))
     }
 
     static let panelStory = [Token](1...1000)
 
-    @Test func aPanelsStoryIsParkedOnceWithoutItsRatersOwnParts() {
+    @Test func aPanelsStoryIsSpilledOnceWithoutItsRatersOwnParts() {
         let rater = Self.panelStory + [Token](2001...2100)
         let otherRater = Self.panelStory + [Token](3001...3080)
-        #expect(CachePolicy.parkedLength(of: rater, keeping: 0, others: [otherRater]) == 1000)
+        #expect(CachePolicy.spilledLength(of: rater, keeping: 0, others: [otherRater]) == 1000)
         // A story the writer added a chapter to differs by more than a request's own part: all of it.
         let longer = Self.panelStory + [Token](5001...5600)
-        #expect(CachePolicy.parkedLength(of: longer, keeping: 0, others: [Self.panelStory]) == 1600)
+        #expect(CachePolicy.spilledLength(of: longer, keeping: 0, others: [Self.panelStory]) == 1600)
         // Alone, all of it.
-        #expect(CachePolicy.parkedLength(of: rater, keeping: 0, others: []) == 1100)
+        #expect(CachePolicy.spilledLength(of: rater, keeping: 0, others: []) == 1100)
     }
 
-    @Test func shortOrKeptCachesAreNotParked() {
-        let short = [Token](1...Token(CachePolicy.minimumPrefixWorthParking - 1))
-        #expect(CachePolicy.parkedLength(of: short, keeping: 0, others: []) == nil)
+    @Test func shortOrKeptCachesAreNotSpilled() {
+        let short = [Token](1...Token(CachePolicy.minimumPrefixWorthSpilling - 1))
+        #expect(CachePolicy.spilledLength(of: short, keeping: 0, others: []) == nil)
         let rater = Self.panelStory + [Token](2001...2100)
         // What is shared with a running request stays in the pool; the rater's own part alone is not worth a file.
-        #expect(CachePolicy.parkedLength(of: rater, keeping: 1000, others: [Self.panelStory + [9]]) == nil)
+        #expect(CachePolicy.spilledLength(of: rater, keeping: 1000, others: [Self.panelStory + [9]]) == nil)
         // The next rater of the same story keeps the story: losing the last rater's part needs no file.
-        #expect(CachePolicy.parkedLength(of: rater, keeping: 1000, others: []) == nil)
+        #expect(CachePolicy.spilledLength(of: rater, keeping: 1000, others: []) == nil)
     }
 
     // MARK: Room in the pool

@@ -40,7 +40,7 @@ import WriterAssistantTestSupport
         return (reused, try #require(capture.logits))
     }
 
-    @Test func aStoryParkedAtShutdownComesBackAfterARestartWithTheColdLogits() async throws {
+    @Test func aStorySpilledAtShutdownComesBackAfterARestartWithTheColdLogits() async throws {
         try await Self.withCacheDirectory { cache in
             let first = try await LlamaEngine.load(Self.configuration(cache))
             let pacing = try await BatchingTests.prompt(first, story: Self.story, rater: "You judge pacing.")
@@ -94,7 +94,7 @@ import WriterAssistantTestSupport
             await Self.stop(first)
 
             let restarted = try await LlamaEngine.load(Self.configuration(cache))
-            #expect(try await Self.read(dialogue, on: restarted, partition: "cccc").reused == 0, "nor a parked story of another writer")
+            #expect(try await Self.read(dialogue, on: restarted, partition: "cccc").reused == 0, "nor a spilled story of another writer")
             #expect(try await Self.read(dialogue, on: restarted, partition: "aaaa").reused >= pacing.commonPrefixLength(with: dialogue))
             await Self.stop(restarted)
         }

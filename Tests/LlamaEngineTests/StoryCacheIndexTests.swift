@@ -3,7 +3,7 @@ import Testing
 import WriterAssistantLLM
 @testable import LlamaEngine
 
-/// Which parked story serves a prompt, and which go when the cache is full.
+/// Which spilled story serves a prompt, and which go when the cache is full.
 @Suite struct StoryCacheIndexTests {
     typealias Entry = StoryCacheIndex.Entry
 

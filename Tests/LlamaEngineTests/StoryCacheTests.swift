@@ -225,7 +225,7 @@ import WriterAssistantLLM
         }
     }
 
-    @Test func aParkedStoryServesOnlyItsOwnWriterAlsoAfterAReopen() throws {
+    @Test func aSpilledStoryServesOnlyItsOwnWriterAlsoAfterAReopen() throws {
         try Self.withDirectory { directory in
             do {
                 let cache = try Self.open(directory)

@@ -113,7 +113,7 @@ import WriterAssistantTestSupport
     /// Generations routed at the same moment see each other: a panel of four raters on one story,
     /// sent to two upstreams that each write one answer at a time (llama-cpp-python's server), is
     /// shared two and two, rather than queued four deep on the story's upstream beside an idle one.
-    @Test func generationsRoutedTogetherSpillToAnIdleUpstream() async throws {
+    @Test func generationsRoutedTogetherOverflowToAnIdleUpstream() async throws {
         let a = ScriptedPeer(.answer(Self.pieces, pause: .milliseconds(30)))
         let b = ScriptedPeer(.answer(Self.pieces, pause: .milliseconds(30)))
         try await Self.withTwo(a, b) { first, second in

@@ -44,7 +44,7 @@ import Testing
         }
     }
 
-    @Test func aSaturatedUpstreamSpillsToTheNextAndTheLeastLoadedQueues() {
+    @Test func aSaturatedUpstreamOverflowsToTheNextAndTheLeastLoadedQueues() {
         var upstreams = Self.upstreams()
         let key = "the lighthouse story"
         let ranked = UpstreamRouter().order(key: key, upstreams)

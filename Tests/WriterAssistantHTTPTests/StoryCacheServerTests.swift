@@ -8,8 +8,8 @@ import WriterAssistantHTTP
 import WriterAssistantLLM
 import WriterAssistantTestSupport
 
-/// The server parks the stories in its pool when it stops, and a restarted server reads them from
-/// its story cache: the server's own lifecycle, real sockets, the real model.
+/// The server spills the stories in its pool to disk when it stops, and a restarted server reads
+/// them from its story cache: the server's own lifecycle, real sockets, the real model.
 @Suite(.serialized) struct StoryCacheServerTests {
     static let chapter = String(repeating: "Ari mended the fence at dawn and counted the crows on the barn roof. ", count: 30)
 
@@ -53,7 +53,7 @@ import WriterAssistantTestSupport
         }
         #expect(first.contextMetadata.cachedTokens == 0)
         let files = try FileManager.default.subpathsOfDirectory(atPath: directory).filter { $0.hasSuffix(".story") }
-        #expect(files.count == 1, "the stopped server should have parked its story: \(files)")
+        #expect(files.count == 1, "the stopped server should have spilled its story: \(files)")
 
         let second = try await Self.withServer(cacheIn: directory) { client in
             try await client.raterFeedback(Self.request(rater: "You judge dialogue."))
@@ -85,14 +85,14 @@ import WriterAssistantTestSupport
         #expect((own.contextMetadata.cachedTokens ?? 0) > 100, "writer a's own story should stay cached")
 
         let files = try FileManager.default.subpathsOfDirectory(atPath: directory).filter { $0.hasSuffix(".story") }
-        #expect(files.count >= 2, "both writers' stories should have been parked: \(files)")
+        #expect(files.count >= 2, "both writers' stories should have been spilled: \(files)")
         let (newcomer, returning) = try await Self.withServer(cacheIn: directory, apiKeys: keys) { client in
             let newcomer = try await WriterAssistantClient(baseURL: client.baseURL, apiKey: keys[2])
                 .raterFeedback(Self.request(rater: "You judge tension."))
             let returning = try await client.raterFeedback(Self.request(rater: "You judge tension."))
             return (newcomer, returning)
         }
-        #expect(newcomer.contextMetadata.cachedTokens == 0, "a parked story served another writer")
-        #expect((returning.contextMetadata.cachedTokens ?? 0) > 100, "writer a's parked story should serve writer a")
+        #expect(newcomer.contextMetadata.cachedTokens == 0, "a spilled story served another writer")
+        #expect((returning.contextMetadata.cachedTokens ?? 0) > 100, "writer a's spilled story should serve writer a")
     }
 }
