@@ -13,9 +13,9 @@ final class LlamaSampler {
     /// How many of the likeliest tokens the grammar is tried on before the whole vocabulary.
     static let defaultShortlistLength = 128
     /// llama.cpp's grammar check allocates per candidate it is given (the token's characters,
-    /// and a list of rejects per grammar stack): over the whole vocabulary at once that came to
-    /// about 20 MB at once in a panel. Tokens are judged independently, so the vocabulary is
-    /// checked a slice at a time, with the same result.
+    /// and a list of rejects per grammar stack), which over the whole vocabulary at once is a
+    /// large allocation at a go (BENCHMARKS.md, section 6). Tokens are judged independently, so
+    /// the vocabulary is checked a slice at a time, with the same result.
     static let grammarSliceLength = 1024
 
     private let model: LlamaModel

@@ -21,7 +21,7 @@ public struct FeedbackFailure: Error, Sendable, Equatable {
         FeedbackFailure(.llmNotAvailable, "The model \(name) could not be loaded: \(reason)")
     }
 
-    public static func timedOut(after limit: Duration, answerName: String = "feedback") -> FeedbackFailure {
+    public static func timedOut(after limit: Duration, answerName: String) -> FeedbackFailure {
         FeedbackFailure(
             .generationTimeout,
             "The model did not finish the \(answerName) within \(limit.components.seconds) seconds.")

@@ -235,10 +235,10 @@ public struct PromptAssembler: Sendable {
                 guard dropping < candidates.count else {
                     throw FeedbackFailure(
                         .contextProcessingError,
-                        "The parts of the prompt that are never left out (the system prompts, the plot outline and the "
-                            + "request's own text) alone need \(prepared.largestTokenCount) tokens, "
-                            + "more than the \(max(limit, 0)) the model's context window leaves after "
-                            + "reserving \(answerReserve) for the answer. Shorten them or use a larger --context-size.")
+                        "The system prompts, plot outline and request's own text need about \(limit + excess) tokens "
+                            + "with every chapter, summary, worldbuilding and character sheet left out, more than the "
+                            + "\(max(limit, 0)) the model's context window leaves after reserving \(answerReserve) for the "
+                            + "answer. Shorten them or use a larger --context-size.")
                 }
                 excess -= try await count(candidates[dropping].text, with: model)
                 dropping += 1
