@@ -63,6 +63,9 @@ struct BudgetSplitEvaluation {
     private func run(_ corpus: LongNovelCorpus, planted planting: LongNovelCorpus.Planting, library: String) async throws -> [Outcome] {
         var stories: [String] = []
         var outcomes: [Outcome] = []
+        // The same plot points at every split: each one fact, then those naming several.
+        let asked = (corpus.probes + corpus.unnamedProbes).map { (novel: $0.novel, plotPoint: $0.plotPoint, facts: [$0]) }
+            + corpus.combinedProbes.map { (novel: $0.novel, plotPoint: $0.plotPoint, facts: $0.facts) }
         for split in Self.splits {
             let process = try ServerProcess(
                 executable: server, modelPath: modelPath, port: port, parallel: 4, sampling: .raterDefaults,
@@ -79,8 +82,6 @@ struct BudgetSplitEvaluation {
                 }
             }
             log("dividing the budget, facts \(Self.label(planting)): summaries \(split.summaryShare), passages \(split.passageShare)")
-            let asked = (corpus.probes + corpus.unnamedProbes).map { (novel: $0.novel, plotPoint: $0.plotPoint, facts: [$0]) }
-                + corpus.combinedProbes.map { (novel: $0.novel, plotPoint: $0.plotPoint, facts: $0.facts) }
             for probe in asked {
                 // The first preview of a novel asks for the summaries its prompt lacks; each waits
                 // for them, so that no prompt is measured with summaries still being written.
@@ -109,14 +110,13 @@ struct BudgetSplitEvaluation {
     static func outcome(
         of facts: [LongNovelCorpus.Probe], in preview: PromptPreview, planted planting: LongNovelCorpus.Planting, split: Split
     ) -> Outcome {
-        let read = preview.sections.filter { $0.treatment != .omitted }
         let reach = FactReach(facts, in: preview)
         return Outcome(
             planting: planting, split: split, factCount: facts.count, namesTheFacts: facts.allSatisfy(\.namesTheFact),
             reached: reach.reached, onlyThroughASummary: reach.onlyThroughASummary,
             failedSummaries: preview.summariesFailed?.count ?? 0,
-            wholeChapters: read.count { $0.kind == .chapter && $0.treatment == .whole },
-            summarisedChapters: read.count { $0.treatment == .summary }, promptTokens: preview.promptTokens)
+            wholeChapters: preview.sections.count { $0.kind == .chapter && $0.treatment == .whole },
+            summarisedChapters: preview.sections.count { $0.treatment == .summary }, promptTokens: preview.promptTokens)
     }
 
     static func markdown(outcomes: [Outcome], modelPath: String, measuredAlone: Bool) -> String {
