@@ -54,6 +54,8 @@ public struct StructuredContext: Codable, Sendable, Equatable {
         [
             ValidationIssue.tooLong(previousChapters?.count ?? 0, at: location + ["previousChapters"], limit: Self.mostChapters),
             ValidationIssue.tooLong(characters?.count ?? 0, at: location + ["characters"], limit: Self.mostCharacters),
+            ValidationIssue.tooLong(
+                plotContext?.chapterPlan?.count ?? 0, at: location + ["plotContext", "chapterPlan"], limit: Self.mostChapters),
         ].compactMap { $0 }
     }
 }
@@ -62,6 +64,18 @@ extension ValidationIssue {
     /// The issue of a list longer than `limit`, or nil when it is not.
     public static func tooLong(_ count: Int, at location: [LocationComponent], limit: Int) -> ValidationIssue? {
         count > limit ? ValidationIssue(loc: location, msg: "List should have at most \(limit) items", type: "too_long") : nil
+    }
+
+    /// The issue of a number outside `range`, worded as FastAPI words it, or nil when it is inside.
+    public static func outside(_ range: ClosedRange<Int>, _ value: Int?, at location: [LocationComponent]) -> ValidationIssue? {
+        guard let value else { return nil }
+        if value < range.lowerBound {
+            return ValidationIssue(loc: location, msg: "Input should be greater than or equal to \(range.lowerBound)", type: "greater_than_equal")
+        }
+        if value > range.upperBound {
+            return ValidationIssue(loc: location, msg: "Input should be less than or equal to \(range.upperBound)", type: "less_than_equal")
+        }
+        return nil
     }
 }
 
@@ -182,10 +196,13 @@ public struct PlotContext: Codable, Sendable, Equatable {
     public var plotPoint: String?
     public var plotOutline: String?
     public var plotOutlineStatus: String?
+    /// The chapters the writer planned from the outline (`generate-chapter-outlines`), as kept.
+    public var chapterPlan: [ChapterOutline]?
 
-    public init(plotPoint: String? = nil, plotOutline: String? = nil, plotOutlineStatus: String? = nil) {
+    public init(plotPoint: String? = nil, plotOutline: String? = nil, plotOutlineStatus: String? = nil, chapterPlan: [ChapterOutline]? = nil) {
         self.plotPoint = plotPoint
         self.plotOutline = plotOutline
         self.plotOutlineStatus = plotOutlineStatus
+        self.chapterPlan = chapterPlan
     }
 }

@@ -99,6 +99,16 @@ public struct WriterAssistantClient: Sendable {
         try await perform(request)
     }
 
+    /// `POST /api/v1/regenerate-bio`: a character's sheet distilled into one short paragraph.
+    public func regenerateBio(_ request: RegenerateBioRequest) async throws -> RegenerateBioResult {
+        try await perform(request)
+    }
+
+    /// `POST /api/v1/generate-chapter-outlines`: a chapter plan covering the story's plot outline.
+    public func generateChapterOutlines(_ request: GenerateChapterOutlinesRequest) async throws -> GenerateChapterOutlinesResult {
+        try await perform(request)
+    }
+
     /// `GET /health`.
     public func health() async throws -> HealthStatus {
         var request = HTTPClientRequest(url: baseURL + "/health")

@@ -83,7 +83,7 @@ public indirect enum JSONShape: Sendable, Equatable {
         case let .list(item, count):
             #"{"type":"array","items":\#(item.jsonSchema),"minItems":\#(count.lowerBound),"maxItems":\#(count.upperBound)}"#
         case let .choice(values):
-            #"{"type":"string","enum":["# + values.map { #""\#($0)""# }.joined(separator: ",") + "]}"
+            #"{"type":"string","enum":["# + values.map(Self.jsonString).joined(separator: ",") + "]}"
         case let .object(fields):
             #"{"type":"object","properties":{"#
                 + fields.map { #""\#($0.key)":\#($0.value.jsonSchema)"# }.joined(separator: ",")
@@ -118,7 +118,11 @@ public indirect enum JSONShape: Sendable, Equatable {
             rules[index] = "\(name) ::= " + item.expression(rules: &rules)
             return "\"[\" ws \(name) (ws \",\" ws \(name)){\(max(count.lowerBound - 1, 0)),\(count.upperBound - 1)} ws \"]\""
         case let .choice(values):
-            return "(" + values.map { #""\"\#($0)\"""# }.joined(separator: " | ") + ")"
+            // The values may be the writer's (character names), quotes and backslashes included.
+            return "(" + values.map { value in
+                let literal = Self.literal(value)
+                return literal == "\"\(value)\"" ? #""\"\#(value)\"""# : #""\"" "# + literal + #" "\"""#
+            }.joined(separator: " | ") + ")"
         case let .object(fields):
             var members: [String] = []
             for field in fields {
@@ -126,6 +130,20 @@ public indirect enum JSONShape: Sendable, Equatable {
             }
             return "\"{\" ws " + members.joined(separator: " ws \",\" ws ") + " ws \"}\""
         }
+    }
+
+    /// `text` as a JSON string, quotes included.
+    static func jsonString(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += #"\""#
+            case "\\": escaped += #"\\"#
+            case _ where scalar.value < 0x20: escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
     }
 
     /// `text` as a GBNF literal of its JSON-escaped form: what the model writes inside a JSON string.

@@ -101,10 +101,14 @@ public struct StoryPrompt: Sendable, Equatable {
         }
         for position in chapters.indices { chapters[position].chapterPosition = position }
         let plot = context?.plotContext
-        plotOutline = plot?.plotOutline.flatMap { outline in
-            let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
-            return Self.section("Plot outline\(status)", label: "plot outline", kind: .plotOutline, body: outline)
+        // The chapter plan the writer kept goes with the outline it was made from, so that a chapter
+        // written later knows what its place in the plan is.
+        let plan = (plot?.chapterPlan ?? []).map { chapter in
+            "\(chapter.number). \(chapter.title.trimmed)" + (chapter.summary.trimmed.nilIfEmpty.map { ": \($0)" } ?? "")
         }
+        let outline = Self.paragraphs([plot?.plotOutline, plan.isEmpty ? nil : "Chapter plan:\n" + plan.joined(separator: "\n")])
+        let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
+        plotOutline = Self.section("Plot outline\(status)", label: "plot outline", kind: .plotOutline, body: outline)
         self.task = task
         closingInstructions = Self.paragraphs([task.instructions, prompts?.mainSuffix])
     }

@@ -78,6 +78,7 @@ extension WritingOperation {
 public enum WritingOperations {
     public static let all: [any WritingOperation.Type] = [
         RaterFeedbackRequest.self, CharacterFeedbackRequest.self, EditorReviewRequest.self, GenerateChapterRequest.self,
-        ModifyChapterRequest.self, FleshOutRequest.self, GenerateCharacterDetailsRequest.self,
+        ModifyChapterRequest.self, FleshOutRequest.self, GenerateCharacterDetailsRequest.self, RegenerateBioRequest.self,
+        GenerateChapterOutlinesRequest.self,
     ]
 }

@@ -102,8 +102,55 @@ struct OperationCheck: Sendable, Codable {
                             "**\(sheet.name)** (\(sheet.sex), \(sheet.gender), \(sheet.age)): \(sheet.personality) Fears: \(sheet.fears)")
                 }
             }
+            group.addTask {
+                let sheet = story.contextWithSheet.characters?.first ?? StoryCharacter(name: character)
+                return await measure(RegenerateBioRequest(character: sheet, words: bioWords, structuredContext: context),
+                                     genre: story.genre, on: client) { result in
+                    let firstName = sheet.name.split(separator: " ").first.map(String.init) ?? sheet.name
+                    return ([("within the words asked", Self.words(result.bio) <= bioWords),
+                             ("one paragraph", !result.bio.contains("\n")),
+                             ("names the character", AnswerQuality.mentions([firstName], in: result.bio)),
+                             ("does not loop", AnswerQuality.repeatedShare(result.bio) <= AnswerQuality.loopingShare)],
+                            "**\(result.characterName)** (\(Self.words(result.bio)) words): \(result.bio)")
+                }
+            }
+            group.addTask {
+                let request = GenerateChapterOutlinesRequest(structuredContext: context)
+                return await measure(request, genre: story.genre, on: client) { result in
+                    let outlines = result.outlines
+                    return ([("every plot point once, in order", outlines.flatMap(\.plotPoints) == request.plotPoints),
+                             ("every chapter titled and summarised", outlines.allSatisfy {
+                                 !$0.title.lowercased().hasPrefix("chapter") && !$0.summary.isEmpty
+                             }),
+                             ("each summary names the story's people or places", outlines.allSatisfy { AnswerQuality.mentions(names, in: $0.summary) }),
+                             ("summaries differ", Self.distinct(outlines.map(\.summary)))],
+                            outlines.map { "**\($0.number). \($0.title)** (\($0.plotPoints.joined(separator: "; "))): \($0.summary)" }
+                                .joined(separator: "<br>"))
+                }
+            }
             return await group.reduce(into: []) { $0.append($1) }
         }
+    }
+
+    /// The length a bio is asked for.
+    static let bioWords = 40
+
+    /// Whether no two of `texts` share most of their words (a chapter summary repeated with a
+    /// word changed is not a plan).
+    static func distinct(_ texts: [String]) -> Bool {
+        let words = texts.map { Set($0.lowercased().split { !$0.isLetter }.map(String.init)) }
+        for (index, first) in words.enumerated() {
+            for second in words[(index + 1)...] {
+                let shared = Double(first.intersection(second).count) / Double(max(first.union(second).count, 1))
+                if shared >= 0.6 { return false }
+            }
+        }
+        return true
+    }
+
+    /// Words as a writer counts them: runs between spaces that hold a letter or digit.
+    static func words(_ text: String) -> Int {
+        text.split(whereSeparator: \.isWhitespace).count { $0.contains { $0.isLetter || $0.isNumber } }
     }
 
     /// Streams one operation and checks its result.

@@ -20,8 +20,9 @@ struct OperationReport {
             "Each writing operation once per story of the corpus (\(stories) stories), with the defaults, the operations of "
                 + "a story at once, through the streaming endpoints: character feedback for the story's first character, "
                 + "an editor's review, a revision (\"Make it night, with rain.\") of its last chapter, a flesh-out of that "
-                + "chapter's first two sentences, a chapter of \(OperationCheck.chapterWords) words from its plot point, and a "
-                + "new character from a one-line bio. Each operation has checks of its own; a check that cannot tell good "
+                + "chapter's first two sentences, a chapter of \(OperationCheck.chapterWords) words from its plot point, a "
+                + "new character from a one-line bio, a bio of at most \(OperationCheck.bioWords) words of its first character, "
+                + "and a chapter plan from its plot outline (one sentence of beats: a chapter for every two). Each operation has checks of its own; a check that cannot tell good "
                 + "writing from bad is not one of them, so read the examples."
                 + (measuredAlone ? " Measured on their own (`writer-assistant-eval --operations-only`), "
                     + Date().formatted(.iso8601) + "; the sections above come from the last full run." : ""),

@@ -20,6 +20,10 @@ import WriterAssistantTestSupport
                 StoryCharacter(name: "Zoë-Ann"), StoryCharacter(name: "A^b"), StoryCharacter(name: "Nul\u{0}l"),
                 StoryCharacter(name: "Ĳsbrand 🐉 Øre"), StoryCharacter(name: "Zoë"), StoryCharacter(name: String(repeating: "x", count: 100_000)),
             ]),
+            OperationSamples.generateChapterOutlines,
+            GenerateChapterOutlinesRequest(chapterCount: 20, structuredContext: StructuredContext(
+                characters: [StoryCharacter(name: "Mara \"Red\" Vell"), StoryCharacter(name: "Back\\slash"), StoryCharacter(name: "Ĳsbrand 🐉")],
+                plotContext: PlotContext(plotOutline: (1...30).map { "- Beat \($0)." }.joined(separator: "\n")))),
             EditorReviewRequest(chapterToReview: "Ari said \"no\" twice.\nThe path\\road — long! Élan vital hummed: {x} [y] <z>.\tTabs\u{7F}too."),
         ]
         for operation in operations {

@@ -30,9 +30,24 @@ public enum OperationSamples {
     public static let generateCharacterDetails = GenerateCharacterDetailsRequest(
         basicBio: "Ari's older brother, a blacksmith who distrusts magic.", structuredContext: story)
 
+    public static let regenerateBio = RegenerateBioRequest(
+        character: StoryCharacter(
+            name: "Ari", basicBio: "A curious farm girl.", age: "16", personality: "Brave, stubborn, quick to laugh.",
+            motivations: "To see what lies past the forest.", fears: "Being stuck on the farm forever.",
+            relationships: "Daughter of the miller; friend of the blacksmith's son."),
+        words: 40, structuredContext: story)
+    /// The story with an outline of four plot points, planned as two chapters.
+    public static let generateChapterOutlines: GenerateChapterOutlinesRequest = {
+        var outlined = story
+        outlined.plotContext?.plotOutline = "- Ari finds a hidden door in the basement.\n- She opens it with her grandmother's key.\n"
+            + "- Ari explores the tunnels beneath the farm.\n- She finds the treasure and must decide whom to tell."
+        return GenerateChapterOutlinesRequest(chapterCount: 2, structuredContext: outlined)
+    }()
+
     /// Every operation but rater feedback, which has tests of its own.
     public static let newOperations: [any OperationRequest] = [
-        characterFeedback, editorReview, generateChapter, modifyChapter, fleshOut, generateCharacterDetails,
+        characterFeedback, editorReview, generateChapter, modifyChapter, fleshOut, generateCharacterDetails, regenerateBio,
+        generateChapterOutlines,
     ]
 
     /// What a model might answer to each operation, in its shape.
@@ -50,6 +65,10 @@ public enum OperationSamples {
             "Ari found the door behind the shelves, its wood swollen with damp. The basement smelled of earth and old apples. She pushed, and it opened."
         case GenerateCharacterDetailsRequest.operationName:
             #"{"name": "Bram", "sex": "male", "gender": "man", "age": "24", "personality": "Gruff, loyal and quick to anger.", "motivations": "Keeping his sister safe.", "fears": "Magic and what it did to their mother.", "relationships": "Older brother of Ari.", "physicalAppearance": "Broad shoulders, burn scars on his forearms.", "usualClothing": "A leather apron over a wool shirt."}"#
+        case RegenerateBioRequest.operationName:
+            "Ari is a brave, stubborn farm girl of sixteen who laughs easily. She longs to see what lies past the forest and fears being stuck on the farm forever."
+        case GenerateChapterOutlinesRequest.operationName:
+            #"{"chapter 1": {"covers": "Ari finds a hidden door in the basement. / She opens it with her grandmother's key.", "title": "The Door Below", "summary": "Ari finds a hidden door in the basement and opens it with her grandmother's key.", "characters": ["Ari"]}, "chapter 2": {"covers": "Ari explores the tunnels beneath the farm. / She finds the treasure and must decide whom to tell.", "title": "What the Tunnels Keep", "summary": "Ari follows the tunnels beneath the farm to the treasure and must choose whom to trust with it.", "characters": ["Ari"]}}"#
         default:
             #"{"opinion": "A strong, eerie turn. The door raises the stakes.", "suggestions": ["Describe the door's carvings", "Show the hero's hesitation", "Let the basement smell of rain"]}"#
         }

@@ -181,6 +181,34 @@ import WriterAssistantTestSupport
         }
     }
 
+    @Test func characterBioAndOutline() async throws {
+        try await Self.scriptedServer(answering: "regenerate-bio") { server in
+            let output = try await Self.run([
+                "character", "bio", "--server", server.baseURL, "--name", "ari", "--words", "40", "--story", Self.example("story.json"),
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("Ari\nAri is a brave, stubborn farm girl"))
+            // A character the story does not have is a usage error, found before any request.
+            let unknown = try await Self.run([
+                "character", "bio", "--server", server.baseURL, "--name", "Zed", "--story", Self.example("story.json"),
+            ])
+            #expect(unknown.status == 2 && unknown.stderr.contains("Ari, Tomas"), "\(unknown.stderr)")
+        }
+        try await Self.scriptedServer(answering: "generate-chapter-outlines") { server in
+            let output = try await Self.run(["outline", "--server", server.baseURL, "--story", Self.example("story.json"), "--json"])
+            #expect(output.status == 0, "\(output.stderr)")
+            let plan = try JSONDecoder().decode(GenerateChapterOutlinesResult.self, from: Data(output.stdout.utf8))
+            // The example's outline is one sentence of three beats: two chapters by default.
+            #expect(plan.outlines.count == 2 && plan.outlines[0].title == "The Door Below")
+            #expect(plan.outlines.flatMap(\.plotPoints) == [
+                "Ari finds the hidden door", "hears the forbidden song", "must choose between her father's silence and her mother's legacy.",
+            ])
+            // More chapters than the outline has plot points is refused by the server.
+            let tooMany = try await Self.run(["outline", "--server", server.baseURL, "--story", Self.example("story.json"), "--chapters", "4"])
+            #expect(tooMany.status == 3 && tooMany.stderr.contains("chapterCount"), "\(tooMany.stderr)")
+        }
+    }
+
     @Test func operationUsageErrorsExitWith2() async throws {
         #expect(try await Self.run(["review"]).status == 2)
         #expect(try await Self.run(["review", "--chapter", "/nonexistent.txt"]).status == 2)

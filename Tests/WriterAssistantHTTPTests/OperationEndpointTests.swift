@@ -17,6 +17,7 @@ import WriterAssistantTestSupport
     static let operations: [any WritingOperation] = [
         OperationSamples.characterFeedback, OperationSamples.editorReview, OperationSamples.generateChapter,
         OperationSamples.modifyChapter, OperationSamples.fleshOut, OperationSamples.generateCharacterDetails,
+        OperationSamples.regenerateBio, OperationSamples.generateChapterOutlines,
     ]
 
     static func scripted<Operation: WritingOperation>(_: Operation.Type, pieceDelay: Duration = .zero) -> ScriptedModel {
@@ -101,6 +102,9 @@ import WriterAssistantTestSupport
         ("modify-chapter", #"{"currentChapter": "x"}"#, "userRequest"),
         ("flesh-out", #"{"textToFleshOut": ""}"#, "textToFleshOut"),
         ("generate-character-details", #"{"basicBio": 4}"#, "basicBio"),
+        ("regenerate-bio", #"{"character": {"name": "Ari"}, "words": 5}"#, "words"),
+        ("regenerate-bio", #"{"words": 40}"#, "character"),
+        ("generate-chapter-outlines", #"{"chapterCount": 3, "structured_context": {"plotContext": {"plotOutline": "- a\n- b"}}}"#, "chapterCount"),
     ])
     func invalidRequestsAreRefusedAt422(_ operation: String, body: String, field: String) async throws {
         let model = ScriptedModel(script: .wellFormed())

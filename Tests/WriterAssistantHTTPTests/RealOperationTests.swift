@@ -72,6 +72,26 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// With the real model, greedy: a bio keeps within the words asked, and a chapter plan covers
+    /// every plot point once, in order, naming only the story's characters.
+    @Test func aBioKeepsItsLengthAndOutlinesCoverThePlot() async throws {
+        try await Self.withRealServer { server in
+            let client = WriterAssistantClient(baseURL: server.baseURL)
+            var request = OperationSamples.regenerateBio
+            for words in [15, 40] {
+                request.words = words
+                let bio = try await client.regenerateBio(request)
+                #expect(!bio.bio.isEmpty && bio.words <= words && !bio.bio.contains("\n"), "\(bio.bio)")
+                #expect(ProseAnswer.wordCount(bio.bio) == bio.words)
+            }
+            let outlines = OperationSamples.generateChapterOutlines
+            let plan = try await client.generateChapterOutlines(outlines)
+            #expect(plan.outlines.map(\.number) == [1, 2])
+            #expect(plan.outlines.flatMap(\.plotPoints) == outlines.plotPoints)
+            #expect(plan.outlines.allSatisfy { !$0.title.isEmpty && Set($0.characters).isSubset(of: ["Ari"]) })
+        }
+    }
+
     /// A writer who cancels any operation stops the model writing it.
     @Test(arguments: 0..<OperationEndpointTests.operations.count)
     func leavingStopsTheModel(_ index: Int) async throws {

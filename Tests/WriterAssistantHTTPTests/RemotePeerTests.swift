@@ -12,6 +12,7 @@ import WriterAssistantHTTP
 import WriterAssistantLLM
 @testable import RemoteEngine
 import MeasurementSupport
+import WriterAssistantTestSupport
 
 /// The server generating through a real OpenAI-compatible peer (llama-cpp-python's server with
 /// the default model), over real sockets at both ends.
@@ -92,6 +93,26 @@ import MeasurementSupport
             let body = try await synchronous.body.collect(upTo: 1 << 20)
             let decoded = try JSONDecoder().decode(RaterFeedbackResult.self, from: Data(buffer: body))
             #expect(AnswerFormat.suggestionRange.contains(decoded.feedback.suggestions.count))
+        }
+    }
+
+    /// A bio and a chapter plan through a real model server, which gets the plan's JSON Schema
+    /// in place of its grammar: the bio keeps its length, the plan covers the outline.
+    @Test func aBioAndAChapterPlanAreAnsweredThroughThePeer() async throws {
+        let peer = LlamaCppPeer()
+        try await peer.start()
+        defer { peer.stop() }
+        try await Self.withServer(peers: [peer]) { server, _ in
+            let client = WriterAssistantClient(baseURL: server.baseURL)
+            let bio = try await client.regenerateBio(OperationSamples.regenerateBio)
+            #expect(!bio.bio.isEmpty && bio.words <= 40, "\(bio.bio)")
+            let outlines = OperationSamples.generateChapterOutlines
+            let (response, events) = try await server.stream(outlines, query: "?tokens=true")
+            #expect(response.status == .ok)
+            #expect(events.compactMap(\.event.phase) == FeedbackPhase.allCases)
+            guard case .result(let plan) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
+            #expect(plan.outlines.flatMap(\.plotPoints) == outlines.plotPoints)
+            #expect(plan.outlines.allSatisfy { Set($0.characters).isSubset(of: ["Ari"]) })
         }
     }
 

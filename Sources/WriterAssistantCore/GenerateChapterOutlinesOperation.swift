@@ -1,0 +1,132 @@
+public import WriterAssistantAPI
+import WriterAssistantLLM
+
+/// A chapter plan from the story's plot outline: `ChapterPlan` gives each chapter its run of plot
+/// points, and the model writes each chapter's title, summary and the characters present, one
+/// key per chapter so that it always knows which chapter it is writing.
+extension GenerateChapterOutlinesRequest: WritingOperation {
+    public static let answerName = "chapter outlines"
+
+    public static func message(for phase: FeedbackPhase) -> String {
+        switch phase {
+        case .contextProcessing: "Processing the story and its plot outline..."
+        case .evaluating: "Reading the story..."
+        case .generatingFeedback: "Writing the chapter outlines..."
+        case .parsing: "Checking the chapter outlines..."
+        case .complete: "Chapter outlines complete."
+        }
+    }
+
+    var plan: ChapterPlan { ChapterPlan(points: plotPoints.count, chapters: chapters) }
+
+    /// The story's characters, by the names it gives them.
+    var characterNames: [String] {
+        var seen: Set<String> = []
+        return (structuredContext?.characters ?? []).map { $0.name.trimmed }.filter { !$0.isEmpty && seen.insert($0).inserted }
+    }
+
+    static func key(_ chapter: Int) -> String { "chapter \(chapter)" }
+
+    /// Tokens each chapter's entry may take: as much as a few sentences want, less when many
+    /// chapters share the answer's budget.
+    func tokensPerChapter(_ settings: OperationPipeline.Configuration) -> Int {
+        min(150, settings.chapterMaxTokens / max(plan.runs.count, 1))
+    }
+
+    /// A chapter's plot points as its entry opens with them.
+    func covered(_ run: Range<Int>, of points: [String]) -> String {
+        run.map { points[$0] }.joined(separator: " / ")
+    }
+
+    func shape(tokensPerChapter: Int) -> JSONShape {
+        // Keys, title and the characters list take about 50 tokens; the summary has the rest, at
+        // about four characters a token.
+        let summaryLength = min(360, max(80, (tokensPerChapter - 50) * 4))
+        let names = characterNames
+        let points = plotPoints
+        return .object(plan.runs.enumerated().map { index, run in
+            // Each entry opens with its own plot points, written for the model, so that its title
+            // and summary are written right after what they are about.
+            var fields: [(key: String, value: JSONShape)] = [
+                ("covers", .choice([covered(run, of: points)])),
+                ("summary", .string(minimum: summaryLength / 3, maximum: summaryLength, words: 3)),
+                // Named after what happens in it, so written after the summary.
+                ("title", .string(minimum: 3, maximum: 60, words: 1)),
+            ]
+            if !names.isEmpty { fields.append(("characters", .list(.choice(names), count: 0...min(names.count, 6)))) }
+            return (Self.key(index + 1), .object(fields))
+        })
+    }
+
+    public func task(names: [String]) -> PromptTask {
+        let points = plotPoints
+        let chapters = plan.runs.enumerated().map { index, run in
+            "## Chapter \(index + 1)\n" + run.map { "- " + points[$0] }.joined(separator: "\n")
+        }
+        let characters = characterNames
+        return PromptTask(
+            sections: ["# Chapters to plan, with the plot points each covers\n" + chapters.joined(separator: "\n\n")],
+            instructions: "Plan the \(chapters.count) chapters above. Answer with a JSON object with a key for each chapter, "
+                + "\"chapter 1\" to \"chapter \(chapters.count)\", each an object with \"covers\" (its plot points), "
+                + "\"summary\" (two or three sentences on what happens in that chapter, around its plot points), "
+                + "\"title\" (a few words of its own)"
+                + (characters.isEmpty ? "" : " and \"characters\" (those present, of " + characters.joined(separator: ", ") + ")")
+                + ".")
+    }
+
+    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+        let perChapter = tokensPerChapter(settings)
+        var sampling = settings.prose(wanting: perChapter * plan.runs.count + 20)
+        // The plot points each entry opens with are written on top of what the model composes.
+        let points = plotPoints
+        let covers = plan.runs.reduce(0) { $0 + OperationPipeline.Configuration.estimatedTokens(covered($1, of: points)) + 8 }
+        sampling.maxTokens = max(sampling.maxTokens, 64) + covers
+        return AnswerPlan(sampling: sampling, constraint: shape(tokensPerChapter: perChapter).constraint)
+    }
+
+    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterOutlinesResult {
+        let object = try JSONAnswer.reading(answer)
+        let points = plotPoints
+        let names = characterNames
+        var written = 0
+        let outlines = plan.runs.enumerated().map { index, run in
+            let entry = object.fields[Self.key(index + 1)] as? [String: Any] ?? [:]
+            let text = { (key: String) in (entry[key] as? String)?.trimmed ?? "" }
+            let summary = text("summary")
+            if !summary.isEmpty { written += 1 }
+            let chosen = Set((entry["characters"] as? [Any] ?? []).compactMap { $0 as? String })
+            // The characters it names count as present even when the model left them off its list.
+            let present = names.filter { chosen.contains($0) || Self.mentions(summary, $0) }
+            return ChapterOutline(
+                number: index + 1, title: Self.title(text("title")) ?? "Chapter \(index + 1)", summary: summary,
+                characters: present, plotPoints: run.map { points[$0] })
+        }
+        guard written > 0 else { throw JSONAnswer.unreadable(answer) }
+        // A chapter the budget left unwritten keeps its plot points, so the plan still covers the
+        // whole outline; the metadata says it was cut.
+        return GenerateChapterOutlinesResult(
+            outlines: outlines, contextMetadata: answer.metadata(truncated: object.cutOff || written < outlines.count))
+    }
+
+    /// A title without the "Chapter 2:" the default model puts before it, or nil when nothing else
+    /// is left.
+    static func title(_ written: String) -> String? {
+        var title = Substring(written.trimmed)
+        if title.lowercased().hasPrefix("chapter") {
+            let rest = title.dropFirst("chapter".count).drop { $0 == " " }
+            let number = rest.prefix { $0.isNumber }
+            if !number.isEmpty {
+                title = rest.dropFirst(number.count).drop { $0 == " " || ":.-–—".contains($0) }
+            }
+        }
+        return String(title).trimmed.nilIfEmpty
+    }
+
+    /// Whether `text` names the character: their whole name or its first word, as a word.
+    static func mentions(_ text: String, _ name: String) -> Bool {
+        let words = Set(text.split { !$0.isLetter && !$0.isNumber && $0 != "'" && $0 != "-" }.map(String.init))
+        let parts = name.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let first = parts.first else { return false }
+        return words.contains(first) || text.contains(name)
+    }
+}
