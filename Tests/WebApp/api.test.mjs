@@ -55,7 +55,8 @@ test('every operation has its streaming path', () => {
   assert.equal(streamPath(operations.generateChapter), '/api/v1/generate-chapter/stream?tokens=true');
   assert.equal(streamPath(operations.editorReview, { tokens: false }), '/api/v1/editor-review/stream');
   assert.deepEqual(Object.values(operations).sort(), [
-    'character-feedback', 'editor-review', 'flesh-out', 'generate-chapter', 'generate-character-details', 'modify-chapter', 'rater-feedback',
+    'character-feedback', 'editor-review', 'flesh-out', 'generate-chapter', 'generate-chapter-outlines', 'generate-character-details',
+    'modify-chapter', 'rater-feedback', 'regenerate-bio',
   ]);
   assert.throws(() => streamPath('../health'), TypeError);
 });

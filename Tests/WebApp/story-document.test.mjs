@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareStories, pageStateOf, sameStory, storyDocument, untitledStory } from '../../Sources/WriterAssistantWebApp/Site/js/story-document.mjs';
 import { describeAnswer, describeChanges, describePlace } from '../../Sources/WriterAssistantWebApp/Site/js/library-words.mjs';
-import { defaultRaters, emptyBible, emptyChapter, emptyCharacter } from '../../Sources/WriterAssistantWebApp/Site/js/store.mjs';
+import { defaultRaters, emptyBible, emptyChapter, emptyCharacter, normalizeBible, toStructuredContext } from '../../Sources/WriterAssistantWebApp/Site/js/store.mjs';
 
 function bibleWith(changes) {
   return Object.assign(emptyBible(), changes);
@@ -80,3 +80,26 @@ test('versions, search hits and answers in words', () => {
   assert.deepEqual(describeAnswer({ operation: 'editor-review', version: 1, createdAt: '', result: { suggestions: [
     { issue: 'Slow.', suggestion: 'Cut.', priority: 'high' }] } }).lines, ['\u2022 [high] Slow. Cut.']);
 });
+
+test('a kept chapter plan goes into the story document and requests, and back', () => {
+  const bible = bibleWith({ title: 'The Salt Road' });
+  bible.plotContext.plotOutline = '- Mara leaves.\n- Mara crosses.';
+  bible.plotContext.chapterPlan = [{ number: 1, title: 'Leaving', summary: 'Mara leaves the coast.', characters: ['Mara'], plotPoints: ['Mara leaves.'] }];
+  const document = storyDocument({ bible });
+  assert.deepEqual(document.structured_context.plotContext.chapterPlan, bible.plotContext.chapterPlan);
+  assert.deepEqual(toStructuredContext(bible).plotContext.chapterPlan, bible.plotContext.chapterPlan);
+  const back = pageStateOf(document, defaultRaters);
+  assert.deepEqual(back.bible.plotContext.chapterPlan, bible.plotContext.chapterPlan);
+  assert.deepEqual(storyDocument({ ...back, raters: [] }), document, 'a round trip changes nothing');
+
+  // A plan written by hand needs only numbers and titles; anything of the wrong type is named.
+  const hand = normalizeBible({ plotContext: { chapterPlan: [{ number: 2, title: 'Crossing' }] } });
+  assert.deepEqual(hand.plotContext.chapterPlan, [{ number: 2, title: 'Crossing', summary: '', characters: [], plotPoints: [] }]);
+  assert.throws(() => normalizeBible({ plotContext: { chapterPlan: [{ number: 'two' }] } }), /chapterPlan\[0\]\.number/);
+  assert.throws(() => normalizeBible({ plotContext: { chapterPlan: [{ number: 1, characters: [3] }] } }), /chapterPlan\[0\]\.characters/);
+  // A plan cleared leaves nothing behind.
+  bible.plotContext.chapterPlan = [];
+  assert.equal(storyDocument({ bible }).structured_context.plotContext.chapterPlan, undefined);
+  assert.equal(toStructuredContext(emptyBible()).plotContext, undefined);
+});
+

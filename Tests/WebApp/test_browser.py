@@ -1127,6 +1127,68 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         self.wait_for(lambda: len(self.saved_bible()["characters"]) == 2, timeout=5)
         self.assertEqual(len(self.browser.find_elements(By.NAME, "character-name")), 2)
 
+    def test_a_character_is_shortened_to_a_bio_that_can_be_undone(self):
+        self.import_story(self.json_file("cast.json", {"characters": [
+            {"name": "Maren Vell", "basicBio": "A tide-warden.", "personality": "Proud and exacting", "fears": "Deep water"}]}))
+        shortened = "Maren Vell is a proud, exacting tide-warden who fears deep water."
+        self.stub_operation("regenerate-bio", {"bio": shortened, "characterName": "Maren Vell", "words": 11}, tokens=["Maren Vell is"])
+        self.type_into(self.browser.find_element(By.ID, "bio-words"), "30")
+        self.browser.find_element(By.CSS_SELECTOR, "button.shorten-bio").click()
+        state = lambda: self.browser.find_element(By.ID, "bio-result").get_attribute("data-state")
+        self.wait_for(lambda: state() == "complete", timeout=10)
+        sent = self.stubbed_requests("regenerate-bio")[-1]
+        self.assertEqual((sent["words"], sent["character"]["name"], sent["character"]["fears"]), (30, "Maren Vell", "Deep water"))
+        output = self.browser.find_element(By.ID, "bio-output").text
+        self.assertIn("A tide-warden.", output)
+        self.assertIn(shortened, output)
+        # Nothing changes until the writer keeps it.
+        self.assertEqual(self.saved_bible()["characters"][0]["basicBio"], "A tide-warden.")
+        self.browser.find_element(By.ID, "bio-keep").click()
+        self.wait_for(lambda: self.saved_bible()["characters"][0]["basicBio"] == shortened, timeout=5)
+        self.assertEqual(self.field("character-basicBio").get_attribute("value"), shortened)
+        self.browser.find_element(By.ID, "bio-undo").click()
+        self.wait_for(lambda: self.saved_bible()["characters"][0]["basicBio"] == "A tide-warden.", timeout=5)
+        self.assertEqual(self.field("character-basicBio").get_attribute("value"), "A tide-warden.")
+
+    def test_the_chapters_are_planned_from_the_outline_and_some_kept(self):
+        self.import_story()
+        self.type_into(self.field("plotOutline"), "- Ari finds the door.\n- She opens it.\n- Tomas follows her down.")
+        outlines = [
+            {"number": 1, "title": "The Door", "summary": "Ari finds the door and opens it.", "characters": ["Ari"],
+             "plotPoints": ["Ari finds the door.", "She opens it."]},
+            {"number": 2, "title": "Below", "summary": "Tomas follows her.", "characters": ["Ari", "Tomas"],
+             "plotPoints": ["Tomas follows her down."]},
+        ]
+        self.stub_operation("generate-chapter-outlines", {"outlines": outlines})
+        self.type_into(self.browser.find_element(By.ID, "outline-chapters"), "2")
+        self.browser.find_element(By.ID, "plan-chapters").click()
+        state = lambda: self.browser.find_element(By.ID, "outlines-result").get_attribute("data-state")
+        self.wait_for(lambda: state() == "complete", timeout=10)
+        sent = self.stubbed_requests("generate-chapter-outlines")[-1]
+        self.assertEqual(sent["chapterCount"], 2)
+        self.assertIn("Tomas follows her down.", sent["structured_context"]["plotContext"]["plotOutline"])
+        shown = self.browser.find_element(By.ID, "outlines-output").text
+        self.assertIn("Chapter 2: Below", shown)
+        self.assertIn("Characters: Ari, Tomas", shown)
+        # Only the ticked chapters are kept; none ticked keeps nothing.
+        for box in ["outline-keep-0", "outline-keep-1"]:
+            self.browser.find_element(By.ID, box).click()
+        self.browser.find_element(By.ID, "outlines-keep").click()
+        self.assertIn("Tick at least one chapter", self.browser.find_element(By.ID, "outlines-result").text)
+        self.browser.find_element(By.ID, "outline-keep-0").click()
+        self.browser.find_element(By.ID, "outlines-keep").click()
+        self.wait_for(lambda: state() == "kept", timeout=5)
+        plan = self.saved_bible()["plotContext"]["chapterPlan"]
+        self.assertEqual([(chapter["number"], chapter["title"]) for chapter in plan], [(1, "The Door")])
+        self.assertIn("The Door", self.browser.find_element(By.ID, "chapter-plan").text)
+        # The plan goes with every later request, and the keep can be undone.
+        self.browser.find_element(By.ID, "plan-chapters").click()
+        self.wait_for(lambda: state() == "complete", timeout=10)
+        self.assertEqual(self.stubbed_requests("generate-chapter-outlines")[-1]["structured_context"]["plotContext"]["chapterPlan"][0]["title"], "The Door")
+        self.browser.find_element(By.ID, "clear-chapter-plan").click()
+        self.wait_for(lambda: "chapterPlan" not in self.saved_bible()["plotContext"] or not self.saved_bible()["plotContext"]["chapterPlan"], timeout=5)
+        self.assertEqual(self.browser.find_element(By.ID, "chapter-plan").text.count("The Door"), 0)
+
     def test_a_server_without_a_model_says_so(self):
         self.open(self.modelless)
         self.wait_for(lambda: self.health_state() == "missing")

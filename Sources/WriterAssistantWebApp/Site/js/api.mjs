@@ -58,6 +58,8 @@ export const operations = Object.freeze({
   modifyChapter: 'modify-chapter',
   fleshOut: 'flesh-out',
   generateCharacterDetails: 'generate-character-details',
+  regenerateBio: 'regenerate-bio',
+  generateChapterOutlines: 'generate-chapter-outlines',
 });
 
 /** The streaming endpoint of an operation, with `?tokens=true` when the text is wanted live. */

@@ -6,18 +6,20 @@
 import { ApiError, apiKey, fetchHealth, operations, previewOperation, setApiKey, streamRaterFeedback } from './api.mjs';
 import { AnswersView } from './answers-view.mjs';
 import { BibleView } from './bible-view.mjs';
+import { BioShortener } from './bio-shortener.mjs';
 import { ChapterWorkspace } from './chapter-workspace.mjs';
 import { CharacterGenerator } from './character-generator.mjs';
 import { ConfirmDialog } from './confirm-dialog.mjs';
 import { ConflictDialog } from './conflict-dialog.mjs';
 import { ConnectionGate } from './connection-gate.mjs';
-import { fill } from './dom.mjs';
+import { fill, h } from './dom.mjs';
 import { FeedbackCard } from './feedback-card.mjs';
 import { HistoryView } from './history-view.mjs';
 import { LibraryApi } from './library-api.mjs';
 import { LibraryPanel } from './library-panel.mjs';
 import { LibrarySession } from './library-session.mjs';
 import { describeHealth, explainError } from './messages.mjs';
+import { OutlinePlanner } from './outline-planner.mjs';
 import { RatersView } from './raters-view.mjs';
 import { SearchView } from './search-view.mjs';
 import { areDefaultRaters, defaultRaters, emptyBible, hasText, Store, toStructuredContext } from './store.mjs';
@@ -70,11 +72,32 @@ const characterGenerator = new CharacterGenerator({
   onRemove: (character) => bibleView.removeCharacter(character),
   onFinished: () => refreshHealth(),
 });
+const bioShortener = new BioShortener({
+  getBible: () => bibleView.bible,
+  gate,
+  undo,
+  prepareRequest,
+  onChange: (character) => bibleView.characterChanged(character),
+  onFinished: () => refreshHealth(),
+});
+const outlinePlanner = new OutlinePlanner({
+  getBible: () => bibleView.bible,
+  gate,
+  undo,
+  prepareRequest,
+  onPlanChange: () => bibleView.chapterPlanChanged(),
+  onFinished: () => refreshHealth(),
+});
 const bibleView = new BibleView(element('bible-form'), store.loadBible(), (bible) => {
   reportSaved(store.saveBible(bible));
   workspace.bibleChanged();
   library.edited();
-}, { charactersExtra: characterGenerator.element, undo });
+}, {
+  charactersExtra: h('div', {}, bioShortener.element, characterGenerator.element),
+  plotExtra: outlinePlanner.element,
+  undo,
+  onShortenBio: (character) => bioShortener.shorten(character),
+});
 const ratersView = new RatersView(element('raters-form'), store.loadRaters(), (raters) => {
   reportSaved(store.saveRaters(raters));
   updateRunControls();
@@ -215,6 +238,8 @@ function updateRunControls() {
   run.disabled = state === 'missing' || state === 'loading';
   workspace.setReady(!run.disabled);
   characterGenerator.setReady(!run.disabled);
+  bioShortener.setReady(!run.disabled);
+  outlinePlanner.setReady(!run.disabled);
   const enabled = ratersView.raters.filter((rater) => rater.enabled).length;
   run.textContent = enabled === 1 ? 'Ask the rater' : `Ask the panel (${enabled})`;
 }

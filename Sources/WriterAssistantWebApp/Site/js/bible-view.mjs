@@ -6,15 +6,35 @@ import { characterFields, emptyChapter, emptyCharacter, nextChapterNumber } from
 export class BibleView {
   /**
    * `charactersExtra`, when given, is an element shown below the characters (the character
-   * generator of the chapter workspace); `undo` (the page's UndoOffers) offers to undo every removal.
+   * generator of the chapter workspace); `undo` (the page's UndoOffers) offers to undo every removal;
+   * `onShortenBio(character)`, when given, adds "Shorten to a bio" to each character and returns
+   * a hint to show beside it when the bio cannot be asked for; `plotExtra` is an element shown
+   * below the plot outline (the chapter planner).
    */
-  constructor(container, bible, onChange, { charactersExtra, undo } = {}) {
+  constructor(container, bible, onChange, { charactersExtra, plotExtra, undo, onShortenBio } = {}) {
     this.container = container;
     this.bible = bible;
     this.onChange = onChange;
     this.charactersExtra = charactersExtra;
+    this.plotExtra = plotExtra;
     this.undo = undo;
+    this.onShortenBio = onShortenBio;
     this.chapterRefreshers = new Map(); // chapter object -> puts its current values in its fields
+    this.characterRefreshers = new Map(); // character object -> the same for a character
+  }
+
+  /** Shows the chapter plan changed elsewhere (a kept plan) and saves the bible. */
+  chapterPlanChanged() {
+    this.onChange(this.bible);
+    this.renderChapterPlan();
+  }
+
+  /** Shows a character changed elsewhere (a kept bio) and saves the bible. */
+  characterChanged(character) {
+    this.onChange(this.bible);
+    const refresh = this.characterRefreshers.get(character);
+    if (refresh) refresh();
+    else this.renderCharacters();
   }
 
   /**
@@ -58,6 +78,7 @@ export class BibleView {
     };
     this.charactersSection = h('div');
     this.chaptersSection = h('div');
+    this.planSection = h('div', { id: 'chapter-plan' });
     this.container.replaceChildren(
       textField({ label: 'Title of the story', name: 'storyTitle', value: bible.title, hint: 'Names the file Export JSON writes; never sent to the model.', onInput: bind(bible, 'title') }),
       section('System prompts', false,
@@ -73,27 +94,70 @@ export class BibleView {
       section('Previous chapters', true, this.chaptersSection),
       section('Plot outline', true,
         textField({ label: 'Outline', name: 'plotOutline', multiline: true, rows: 4, words: true, value: bible.plotContext.plotOutline, onInput: bind(bible.plotContext, 'plotOutline') }),
-        statusField(bible.plotContext, changed)),
+        statusField(bible.plotContext, changed),
+        this.planSection,
+        this.plotExtra),
     );
     this.renderCharacters();
     this.renderChapters();
+    this.renderChapterPlan();
+  }
+
+  /** The kept chapter plan, each chapter's title and summary, and a button that clears it. */
+  renderChapterPlan() {
+    const plot = this.bible.plotContext;
+    const plan = plot.chapterPlan ?? [];
+    if (plan.length === 0) {
+      fill(this.planSection);
+      return;
+    }
+    const clear = () => {
+      const kept = plot.chapterPlan;
+      plot.chapterPlan = [];
+      this.chapterPlanChanged();
+      fill(this.planSection, this.undo?.offer({ label: 'the cleared chapter plan', undo: () => {
+        if (this.bible.plotContext !== plot || (plot.chapterPlan ?? []).length) throw new Error('A chapter plan was kept since, so the old one was not put back.');
+        plot.chapterPlan = kept;
+        this.chapterPlanChanged();
+        return 'The chapter plan is back.';
+      } }, 'The chapter plan was cleared.'));
+    };
+    fill(this.planSection,
+      h('h4', {}, 'Chapter plan'),
+      h('ol', { class: 'chapter-plan' }, plan.map((chapter) => h('li', { value: String(chapter.number) },
+        h('strong', {}, chapter.title), chapter.summary ? ` \u2014 ${chapter.summary}` : ''))),
+      h('button', { type: 'button', class: 'quiet danger', id: 'clear-chapter-plan', onClick: clear }, 'Clear the chapter plan'));
   }
 
   renderCharacters(focusIndex) {
+    this.characterRefreshers = new Map();
     this.#renderList(this.charactersSection, this.bible.characters, focusIndex, {
       addLabel: 'Add a character',
       create: () => emptyCharacter(),
-      item: (character, index, changed) => ({
-        name: () => character.name.trim() || `Character ${index + 1}`,
-        fields: characterFields.map(([field, label]) => textField({
+      item: (character, index, changed, renamed) => {
+        const fields = characterFields.map(([field, label]) => textField({
           label, name: `character-${field}`, value: character[field], multiline: !shortCharacterFields.includes(field),
           rows: 2,
           onInput: (event) => {
             character[field] = event.target.value;
             changed();
           },
-        })),
-      }),
+        }));
+        this.characterRefreshers.set(character, () => {
+          characterFields.forEach(([field], position) => {
+            const control = fields[position].querySelector('input, textarea');
+            if (control.value !== character[field]) control.value = character[field];
+          });
+          renamed();
+        });
+        if (this.onShortenBio) {
+          const hint = h('span', { class: 'run-hint', role: 'alert' });
+          fields.push(h('div', { class: 'actions' },
+            h('button', { type: 'button', class: 'shorten-bio', onClick: () => { hint.textContent = this.onShortenBio(character); } }, 'Shorten to a bio'),
+            hint));
+        }
+        return { name: () => character.name.trim() || `Character ${index + 1}`, fields };
+      },
     });
   }
 

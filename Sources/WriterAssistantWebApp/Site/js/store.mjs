@@ -36,7 +36,7 @@ export function emptyBible() {
     storySummary: { summary: '' },
     characters: [],
     previousChapters: [],
-    plotContext: { plotOutline: '', plotOutlineStatus: 'draft' },
+    plotContext: { plotOutline: '', plotOutlineStatus: 'draft', chapterPlan: [] },
   };
 }
 
@@ -147,7 +147,40 @@ export function normalizeBible(value) {
   const plot = section('plotContext');
   bible.plotContext.plotOutline = text(plot, 'plotOutline', 'plotContext');
   bible.plotContext.plotOutlineStatus = text(plot, 'plotOutlineStatus', 'plotContext') || 'draft';
+  bible.plotContext.chapterPlan = chapterPlanOf(plot?.chapterPlan);
   return bible;
+}
+
+/**
+ * A kept chapter plan (`plotContext.chapterPlan`) from parsed JSON: each chapter's number and
+ * title, its summary, characters and plot points (empty when missing); anything of the wrong type
+ * is an error naming it.
+ */
+function chapterPlanOf(value) {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new Error('plotContext.chapterPlan should be a list.');
+  return value.map((chapter, index) => {
+    const where = `plotContext.chapterPlan[${index}]`;
+    if (!isObject(chapter)) throw new Error(`${where} should be an object.`);
+    if (!Number.isInteger(chapter.number)) throw new Error(`${where}.number should be a whole number.`);
+    const texts = (field) => {
+      const list = chapter[field] ?? [];
+      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) throw new Error(`${where}.${field} should be a list of text.`);
+      return [...list];
+    };
+    for (const field of ['title', 'summary']) {
+      if (chapter[field] !== undefined && chapter[field] !== null && typeof chapter[field] !== 'string') throw new Error(`${where}.${field} should be text.`);
+    }
+    return { number: chapter.number, title: chapter.title ?? '', summary: chapter.summary ?? '', characters: texts('characters'), plotPoints: texts('plotPoints') };
+  });
+}
+
+/** The plot context as a request or a stored story holds it, or null when it holds nothing. */
+export function plotContextOf(plot) {
+  const plan = plot.chapterPlan ?? [];
+  const statusOnly = plot.plotOutlineStatus && plot.plotOutlineStatus !== 'draft';
+  if (!hasText(plot.plotOutline) && plan.length === 0 && !statusOnly) return null;
+  return { plotOutline: plot.plotOutline, plotOutlineStatus: plot.plotOutlineStatus, ...(plan.length ? { chapterPlan: plan } : {}) };
 }
 
 /** The story bible as the API's `structured_context`, without the parts left empty. */
@@ -162,7 +195,10 @@ export function toStructuredContext(bible) {
     .filter((chapter) => hasText(chapter.content))
     .map((chapter) => ({ number: chapter.number, ...(hasText(chapter.title) ? { title: chapter.title } : {}), content: chapter.content }));
   if (chapters.length) context.previousChapters = chapters;
-  if (hasText(bible.plotContext.plotOutline)) context.plotContext = { ...bible.plotContext };
+  const plan = bible.plotContext.chapterPlan ?? [];
+  if (hasText(bible.plotContext.plotOutline) || plan.length) {
+    context.plotContext = { plotOutline: bible.plotContext.plotOutline, plotOutlineStatus: bible.plotContext.plotOutlineStatus, ...(plan.length ? { chapterPlan: plan } : {}) };
+  }
   return context;
 }
 

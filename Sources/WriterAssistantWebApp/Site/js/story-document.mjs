@@ -6,7 +6,7 @@
 // The document keeps everything the writer typed, which is more than an operation's request
 // holds: a chapter with a title and no text yet, a character with a bio and no name. Only
 // entries with nothing typed in them at all are left out.
-import { characterFields, contextTexts, hasText, isObject, normalizeBible, pruned, sameRaters, savedRaters } from './store.mjs';
+import { characterFields, contextTexts, hasText, isObject, normalizeBible, plotContextOf, pruned, sameRaters, savedRaters } from './store.mjs';
 import { countWords } from './words.mjs';
 
 /** The title of a story whose writer has not named it (the library needs one). */
@@ -30,10 +30,8 @@ export function storyDocument({ bible, raters = [], plotPoint = '' }) {
     .filter((chapter) => hasText(chapter.title) || hasText(chapter.content))
     .map((chapter) => ({ number: chapter.number, title: chapter.title ?? '', content: chapter.content ?? '' }));
   if (chapters.length) context.previousChapters = chapters;
-  const plot = bible.plotContext;
-  if (hasText(plot.plotOutline) || (plot.plotOutlineStatus && plot.plotOutlineStatus !== 'draft')) {
-    context.plotContext = { plotOutline: plot.plotOutline, plotOutlineStatus: plot.plotOutlineStatus };
-  }
+  const plot = plotContextOf(bible.plotContext);
+  if (plot) context.plotContext = plot;
   return {
     title: hasText(bible.title) ? clippedTitle(bible.title) : untitledStory,
     structured_context: context,
