@@ -16,9 +16,11 @@ public struct GenerateChapterOutlinesRequest: OperationRequest {
         self.structuredContext = structuredContext
     }
 
-    /// The outline's plot points, in order (`PlotOutline.points`).
+    /// The outline's plot points, in order (`PlotOutline.points`); none for an outline longer than
+    /// a plan is made from, which validation refuses.
     public var plotPoints: [String] {
-        PlotOutline.points(of: structuredContext?.plotContext?.plotOutline ?? "")
+        let outline = structuredContext?.plotContext?.plotOutline ?? ""
+        return outline.utf8.count > PlotOutline.longestOutline ? [] : PlotOutline.points(of: outline)
     }
 
     /// The chapters the plan has: as asked, or one for every two plot points.
@@ -28,6 +30,14 @@ public struct GenerateChapterOutlinesRequest: OperationRequest {
 
     public mutating func validate() -> [ValidationIssue] {
         let outline: [LocationComponent] = ["body", "structured_context", "plotContext", "plotOutline"]
+        let bytes = structuredContext?.plotContext?.plotOutline?.utf8.count ?? 0
+        if bytes > PlotOutline.longestOutline {
+            return [ValidationIssue(
+                loc: outline, msg: "The plot outline is \(bytes) bytes; a plan is made from at most \(PlotOutline.longestOutline)",
+                type: "too_long")]
+        }
+        // A plan already kept is not shown to the model planning anew, which would copy it.
+        structuredContext?.plotContext?.chapterPlan = nil
         let points = plotPoints.count
         if points == 0 {
             return [ValidationIssue(loc: outline, msg: "The plot outline is empty: chapters are planned from it", type: "missing")]
@@ -106,6 +116,9 @@ public struct ChapterOutline: Codable, Sendable, Equatable {
 public enum PlotOutline {
     /// The most plot points a plan is made from.
     public static let mostPoints = 200
+    /// The longest outline a plan is made from, in bytes: far more than 200 plot points need, and
+    /// little enough that reading it is quick.
+    public static let longestOutline = 100_000
 
     public static func points(of outline: String) -> [String] {
         let lines = outline.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace }.filter { !$0.isEmpty }
@@ -165,26 +178,28 @@ public enum PlotOutline {
     /// Titles that end in a full stop without ending the sentence: "Mr. Hale".
     private static let abbreviations: Set<String> = ["mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "prof.", "mt."]
 
-    private static func endsInAbbreviation(_ text: String) -> Bool {
-        let word = text.split(whereSeparator: \.isWhitespace).last.map { $0.lowercased() } ?? ""
-        return abbreviations.contains(word)
-    }
-
     /// The sentences of `text`: each ends at ".", "!" or "?" (with any closing quotes) before a space.
+    /// One pass: the word being read is kept as it goes (only as long as an abbreviation can be).
     private static func sentences(_ text: String) -> [String] {
         var sentences: [String] = []
         var current = ""
+        var word = ""
         var ended = false
         for character in text {
-            if ended, character.isWhitespace {
-                sentences.append(current)
-                current = ""
-                ended = false
-                continue
+            if character.isWhitespace {
+                word = ""
+                if ended {
+                    sentences.append(current)
+                    current = ""
+                    ended = false
+                    continue
+                }
+            } else if word.count <= 5 {
+                word.append(character)
             }
             current.append(character)
             if ".!?…".contains(character) {
-                ended = !(character == "." && endsInAbbreviation(current))
+                ended = !(character == "." && abbreviations.contains(word.lowercased()))
             } else if !"\"”’')".contains(character) {
                 ended = false
             }

@@ -19,10 +19,17 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
 
     var plan: ChapterPlan { ChapterPlan(points: plotPoints.count, chapters: chapters) }
 
-    /// The story's characters, by the names it gives them.
+    /// The story's characters a chapter may list, by the names it gives them: each once, the first
+    /// 40 whose names a model can write back as they are (no control characters, at most 60
+    /// characters), since every chapter's grammar offers them all.
     var characterNames: [String] {
-        var seen: Set<String> = []
-        return (structuredContext?.characters ?? []).map { $0.name.trimmed }.filter { !$0.isEmpty && seen.insert($0).inserted }
+        var names: [String] = []
+        for character in structuredContext?.characters ?? [] where names.count < 40 {
+            let name = character.name.trimmed
+            let writable = !name.isEmpty && name.count <= 60 && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            if writable && !names.contains(name) { names.append(name) }
+        }
+        return names
     }
 
     static func key(_ chapter: Int) -> String { "chapter \(chapter)" }
@@ -39,9 +46,9 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
     }
 
     func shape(tokensPerChapter: Int) -> JSONShape {
-        // Keys, title and the characters list take about 50 tokens; the summary has the rest, at
+        // Keys, title and the characters list take about 35 tokens; the summary has the rest, at
         // about four characters a token.
-        let summaryLength = min(360, max(80, (tokensPerChapter - 50) * 4))
+        let summaryLength = min(360, max(40, (tokensPerChapter - 35) * 4))
         let names = characterNames
         let points = plotPoints
         return .object(plan.runs.enumerated().map { index, run in
@@ -59,15 +66,18 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
     }
 
     public func task(names: [String]) -> PromptTask {
-        let points = plotPoints
-        let chapters = plan.runs.enumerated().map { index, run in
-            "## Chapter \(index + 1)\n" + run.map { "- " + points[$0] }.joined(separator: "\n")
+        // The plot points themselves are in the outline above and open each chapter's entry; here
+        // only how they are shared out, so that the prompt holds each of them once.
+        let runs = plan.runs
+        let shares = runs.enumerated().map { index, run in
+            "chapter \(index + 1): " + (run.count == 1 ? "plot point \(run.lowerBound + 1)" : "plot points \(run.lowerBound + 1)–\(run.upperBound)")
         }
         let characters = characterNames
         return PromptTask(
-            sections: ["# Chapters to plan, with the plot points each covers\n" + chapters.joined(separator: "\n\n")],
-            instructions: "Plan the \(chapters.count) chapters above. Answer with a JSON object with a key for each chapter, "
-                + "\"chapter 1\" to \"chapter \(chapters.count)\", each an object with \"covers\" (its plot points), "
+            sections: ["# Chapters to plan\nThe outline's \(plotPoints.count) plot points in \(runs.count) chapters, in order: "
+                + shares.joined(separator: "; ") + "."],
+            instructions: "Plan the \(runs.count) chapters. Answer with a JSON object with a key for each chapter, "
+                + "\"chapter 1\" to \"chapter \(runs.count)\", each an object with \"covers\" (its plot points), "
                 + "\"summary\" (two or three sentences on what happens in that chapter, around its plot points), "
                 + "\"title\" (a few words of its own)"
                 + (characters.isEmpty ? "" : " and \"characters\" (those present, of " + characters.joined(separator: ", ") + ")")

@@ -116,7 +116,9 @@ public indirect enum JSONShape: Sendable, Equatable {
             rules.append("")
             let index = rules.count - 1
             rules[index] = "\(name) ::= " + item.expression(rules: &rules)
-            return "\"[\" ws \(name) (ws \",\" ws \(name)){\(max(count.lowerBound - 1, 0)),\(count.upperBound - 1)} ws \"]\""
+            let items = "\(name) (ws \",\" ws \(name)){\(max(count.lowerBound - 1, 0)),\(count.upperBound - 1)}"
+            // A list that may be empty may be "[]".
+            return "\"[\" ws " + (count.lowerBound == 0 ? "(\(items))?" : items) + " ws \"]\""
         case let .choice(values):
             // The values may be the writer's (character names), quotes and backslashes included.
             return "(" + values.map { value in

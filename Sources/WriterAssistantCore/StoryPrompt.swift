@@ -102,9 +102,12 @@ public struct StoryPrompt: Sendable, Equatable {
         for position in chapters.indices { chapters[position].chapterPosition = position }
         let plot = context?.plotContext
         // The chapter plan the writer kept goes with the outline it was made from, so that a chapter
-        // written later knows what its place in the plan is.
-        let plan = (plot?.chapterPlan ?? []).map { chapter in
-            "\(chapter.number). \(chapter.title.trimmed)" + (chapter.summary.trimmed.nilIfEmpty.map { ": \($0)" } ?? "")
+        // written later knows what its place in the plan is. The outline is never left out to fit
+        // the window, so the plan it carries is bounded: its first chapters, their summaries cut.
+        let plan = (plot?.chapterPlan ?? []).prefix(Self.plannedChaptersShown).map { chapter in
+            let summary = chapter.summary.trimmed
+            let shown = summary.count > 160 ? (ProseAnswer.sentences(of: summary, withinWords: 25) ?? String(summary.prefix(160)) + "…") : summary
+            return "\(chapter.number). \(chapter.title.trimmed)" + (shown.nilIfEmpty.map { ": \($0)" } ?? "")
         }
         let outline = Self.paragraphs([plot?.plotOutline, plan.isEmpty ? nil : "Chapter plan:\n" + plan.joined(separator: "\n")])
         let status = plot?.plotOutlineStatus?.trimmed.nilIfEmpty.map { " (\($0))" } ?? ""
@@ -209,6 +212,9 @@ public struct StoryPrompt: Sendable, Equatable {
     }
 
     /// `# heading` and the body, or nil when the body is blank.
+    /// The most chapters of a kept plan the prompt lists.
+    static let plannedChaptersShown = 30
+
     static func section(_ heading: String, label: String, kind: PromptPreview.Kind, body: String) -> Section? {
         guard let body = body.trimmed.nilIfEmpty else { return nil }
         return Section(label: label, text: "# \(heading)\n\(body)", kind: kind)

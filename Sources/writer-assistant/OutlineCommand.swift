@@ -21,6 +21,9 @@ struct OutlineCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        guard client.story != nil || client.storyId != nil else {
+            throw ValidationError("Give the story whose plot outline to plan from: --story or --story-id.")
+        }
         let request = GenerateChapterOutlinesRequest(chapterCount: chapters, structuredContext: try client.loadStory())
         try await OperationRun(client: client, json: json).run(request, label: "Outlines") { result in
             result.outlines.map { outline in

@@ -1181,10 +1181,15 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         plan = self.saved_bible()["plotContext"]["chapterPlan"]
         self.assertEqual([(chapter["number"], chapter["title"]) for chapter in plan], [(1, "The Door")])
         self.assertIn("The Door", self.browser.find_element(By.ID, "chapter-plan").text)
-        # The plan goes with every later request, and the keep can be undone.
+        self.assertIn("the plot points of the 1 left out are in none of them", self.browser.find_element(By.ID, "outlines-result").text)
+        # The plan goes with the other requests, not with planning anew; and it can be cleared.
+        self.stub_operation("regenerate-bio", {"bio": "Ari is brave.", "characterName": "Ari", "words": 3})
+        self.browser.find_element(By.CSS_SELECTOR, "button.shorten-bio").click()
+        self.wait_for(lambda: self.stubbed_requests("regenerate-bio"), timeout=10)
+        self.assertEqual(self.stubbed_requests("regenerate-bio")[-1]["structured_context"]["plotContext"]["chapterPlan"][0]["title"], "The Door")
         self.browser.find_element(By.ID, "plan-chapters").click()
         self.wait_for(lambda: state() == "complete", timeout=10)
-        self.assertEqual(self.stubbed_requests("generate-chapter-outlines")[-1]["structured_context"]["plotContext"]["chapterPlan"][0]["title"], "The Door")
+        self.assertNotIn("chapterPlan", self.stubbed_requests("generate-chapter-outlines")[-1]["structured_context"]["plotContext"])
         self.browser.find_element(By.ID, "clear-chapter-plan").click()
         self.wait_for(lambda: "chapterPlan" not in self.saved_bible()["plotContext"] or not self.saved_bible()["plotContext"]["chapterPlan"], timeout=5)
         self.assertEqual(self.browser.find_element(By.ID, "chapter-plan").text.count("The Door"), 0)

@@ -43,6 +43,29 @@ import WriterAssistantTestSupport
         #expect(PlotOutline.points(of: "  \n - \n...").isEmpty)
     }
 
+    /// Planning reads the outline once, in one pass, and a plan already kept is not shown to the
+    /// model planning anew; a kept plan is shown to the others, bounded.
+    @Test func aLongOutlineIsRefusedAndAKeptPlanIsLeftOutOfANewOne() {
+        var huge = GenerateChapterOutlinesRequest(structuredContext: StructuredContext(
+            plotContext: PlotContext(plotOutline: String(repeating: "a.", count: 60_000))))
+        #expect(huge.validate().first?.type == "too_long")
+        let dots = String(repeating: "Mr.a", count: 20_000)
+        let started = ContinuousClock.now
+        #expect(PlotOutline.points(of: dots).count == 1)
+        #expect(ContinuousClock.now - started < .seconds(2), "one pass, however the dots fall")
+
+        var outlined = OperationSamples.generateChapterOutlines
+        let plan = (1...50).map { ChapterOutline(number: $0, title: "Kept \($0)", summary: String(repeating: "word ", count: 100), characters: [], plotPoints: []) }
+        outlined.structuredContext?.plotContext?.chapterPlan = plan
+        var review = OperationSamples.editorReview
+        review.structuredContext = outlined.structuredContext
+        let reviewPrompt = StoryPrompt(review).messages().map(\.content).joined()
+        #expect(reviewPrompt.contains("30. Kept 30") && !reviewPrompt.contains("31. Kept 31"))
+        #expect(reviewPrompt.count < 20_000, "the plan's summaries are cut")
+        #expect(outlined.validate().isEmpty)
+        #expect(!StoryPrompt(outlined).messages().map(\.content).joined().contains("Kept 1"))
+    }
+
     @Test func aRequestIsRefusedWithoutAnOutlineOrWithMoreChaptersThanPoints() {
         var empty = GenerateChapterOutlinesRequest(structuredContext: StructuredContext(plotContext: PlotContext(plotOutline: " - ")))
         #expect(empty.validate().first?.loc == ["body", "structured_context", "plotContext", "plotOutline"])
@@ -68,7 +91,13 @@ import WriterAssistantTestSupport
         #expect(grammar.contains(#""\"Ari\"""#))
         #expect(plan.constraint?.jsonSchema?.contains(#""enum":["Ari"]"#) == true)
         let task = request.task(names: []).sections.joined()
-        #expect(task.contains("## Chapter 2\n- Ari explores the tunnels beneath the farm."))
+        #expect(task.contains("chapter 1: plot points 1–2; chapter 2: plot points 3–4."))
+        // Each plot point is in the prompt once, in the outline; its chapter's entry opens with it.
+        let prompt = StoryPrompt(request).messages().map(\.content).joined()
+        #expect(prompt.components(separatedBy: "Ari explores the tunnels beneath the farm.").count == 2)
+        #expect(grammar.contains("Ari explores the tunnels beneath the farm. / She finds the treasure"))
+        // A chapter may have no one in it.
+        #expect(grammar.contains(#"ws "[" ws (item"#))
     }
 
     @Test func aTitleLosesTheChapterNumberTheModelPutsBeforeIt() {

@@ -214,5 +214,7 @@ import WriterAssistantTestSupport
         #expect(try await Self.run(["review", "--chapter", "/nonexistent.txt"]).status == 2)
         #expect(try await Self.run(["chapter", "write"]).status == 2)
         #expect(try await Self.run(["character", "voice", "--plot", "x"]).status == 2)
+        #expect(try await Self.run(["outline"]).status == 2)
+        #expect(try await Self.run(["character", "bio", "--name", "Ari"]).status == 2)
     }
 }

@@ -17,10 +17,11 @@ export class BioShortener {
     this.getBible = getBible;
     this.onChange = onChange;
     this.ready = true;
-    this.words = h('input', { id: 'bio-words', type: 'number', min: 15, max: 250, step: 5, value: '60' });
+    this.words = h('input', { id: 'bio-words', type: 'number', min: 15, max: 250, step: 5, value: '60', 'aria-describedby': 'bio-words-hint' });
     this.panel = new JobPanel({ idPrefix: 'bio', gate, undo, prepare: prepareRequest, onFinished });
     this.element = h('div', { class: 'bio-shortener' },
-      h('div', { class: 'field narrow' }, h('label', { for: 'bio-words' }, 'Words in a shortened bio'), this.words),
+      h('div', { class: 'field narrow' }, h('label', { for: 'bio-words' }, 'Words in a shortened bio'), this.words,
+        h('p', { class: 'hint', id: 'bio-words-hint' }, '15 to 250.')),
       this.panel.element);
   }
 
@@ -31,6 +32,7 @@ export class BioShortener {
   /** Asks for `character`'s bio; returns a hint for the writer when it cannot be asked yet. */
   shorten(character) {
     if (!this.ready) return 'The server has no model ready yet.';
+    if (this.panel.running) return 'A bio is being written: wait for it, or cancel it below the characters.';
     const name = character.name.trim();
     if (name === '') return 'Give the character a name first.';
     const words = Math.min(250, Math.max(15, Number.parseInt(this.words.value, 10) || 60));

@@ -17,7 +17,7 @@ export class OutlinePlanner {
     this.getBible = getBible;
     this.onPlanChange = onPlanChange;
     this.ready = true;
-    this.chapters = h('input', { id: 'outline-chapters', type: 'number', min: 1, max: 20, step: 1, placeholder: 'one per two plot points' });
+    this.chapters = h('input', { id: 'outline-chapters', type: 'number', min: 1, max: 20, step: 1, placeholder: 'one per two plot points', 'aria-describedby': 'outline-chapters-hint' });
     this.button = h('button', { type: 'button', id: 'plan-chapters', onClick: () => this.plan() }, 'Plan the chapters');
     this.hint = h('span', { id: 'plan-chapters-hint', class: 'run-hint', role: 'alert' });
     this.panel = new JobPanel({ idPrefix: 'outlines', gate, undo, prepare: prepareRequest, onFinished: () => {
@@ -25,7 +25,8 @@ export class OutlinePlanner {
       onFinished?.();
     } });
     this.element = h('div', { class: 'outline-planner' },
-      h('div', { class: 'field narrow' }, h('label', { for: 'outline-chapters' }, 'Chapters to plan'), this.chapters),
+      h('div', { class: 'field narrow' }, h('label', { for: 'outline-chapters' }, 'Chapters to plan'), this.chapters,
+        h('p', { class: 'hint', id: 'outline-chapters-hint' }, '1 to 20, and no more than the outline has plot points.')),
       h('div', { class: 'actions' }, this.button, this.hint),
       this.panel.element);
   }
@@ -48,6 +49,11 @@ export class OutlinePlanner {
       return;
     }
     const count = Number.parseInt(this.chapters.value, 10);
+    if (this.chapters.value.trim() !== '' && !(count >= 1 && count <= 20)) {
+      this.hint.textContent = 'Plan 1 to 20 chapters, or leave it empty for one per two plot points.';
+      this.chapters.focus();
+      return;
+    }
     const ticks = new Map(); // result -> the checkbox of each of its chapters
     const boxes = (result) => {
       if (!ticks.has(result)) {
@@ -55,9 +61,12 @@ export class OutlinePlanner {
       }
       return ticks.get(result);
     };
+    // A plan already kept is not sent: planning anew starts from the outline alone.
+    const context = toStructuredContext(bible);
+    if (context.plotContext) delete context.plotContext.chapterPlan;
     this.panel.run({
       operation: operations.generateChapterOutlines,
-      body: { ...(Number.isInteger(count) ? { chapterCount: count } : {}), structured_context: toStructuredContext(bible) },
+      body: { ...(Number.isInteger(count) ? { chapterCount: count } : {}), structured_context: context },
       title: 'A chapter plan',
       preview: () => h('p', { class: 'hint' }, 'Planning the chapters\u2026'),
       summary: (result) => `${result.outlines.length} chapter${result.outlines.length === 1 ? '' : 's'}`,
@@ -78,8 +87,10 @@ export class OutlinePlanner {
         plot.chapterPlan = kept.map((outline) => ({ ...outline, characters: [...outline.characters], plotPoints: [...outline.plotPoints] }));
         const plan = plot.chapterPlan;
         this.onPlanChange();
+        const left = result.outlines.length - kept.length;
         return {
-          message: `The chapter plan now has ${kept.length} chapter${kept.length === 1 ? '' : 's'}.`,
+          message: `The chapter plan now has ${kept.length} chapter${kept.length === 1 ? '' : 's'}`
+            + (left ? `; the plot points of the ${left} left out are in none of them.` : '.'),
           undo: { label: 'the new chapter plan', undo: () => {
             const now = this.getBible().plotContext;
             if (now.chapterPlan !== plan) throw new Error('The chapter plan was changed since, so it stays.');
