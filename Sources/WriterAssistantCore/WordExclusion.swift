@@ -59,7 +59,8 @@ struct WordExclusion {
             firstWords.append(first)
             let bare = String(first.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil })
             if bare != first { otherForms.append(bare) }
-            if words.count > 1 { otherForms += [words.joined(), words.joined(separator: "-")] }
+            // A name run together is kept out as a beginning: "TomasReyes-Councillor" is still his.
+            if words.count > 1 { joined += [words.joined(), words.joined(separator: "-")] }
             if first.count >= 3 { joined += StoryNames.namePartJoiners.map { first + String($0) } }
         }
         return WordExclusion(excluding: firstWords + otherForms, beginnings: joined, ignoringCase: true)
