@@ -30,14 +30,8 @@ public struct GenerateChapterRequest: OperationRequest {
     }
 
     public mutating func validate() -> [ValidationIssue] {
-        var issues = Self.requireText([("plotPoint", plotPoint)])
-        if let targetWords, !Self.targetWordRange.contains(targetWords) {
-            issues.append(ValidationIssue(
-                loc: ["body", "targetWords"],
-                msg: "Input should be from \(Self.targetWordRange.lowerBound) to \(Self.targetWordRange.upperBound)",
-                type: "value_error"))
-        }
-        return issues
+        Self.requireText([("plotPoint", plotPoint)])
+            + [ValidationIssue.outside(Self.targetWordRange, targetWords, at: ["body", "targetWords"])].compactMap { $0 }
     }
 
     enum CodingKeys: String, CodingKey {

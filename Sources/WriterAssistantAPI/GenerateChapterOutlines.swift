@@ -25,7 +25,12 @@ public struct GenerateChapterOutlinesRequest: OperationRequest {
 
     /// The chapters the plan has: as asked, or one for every two plot points.
     public var chapters: Int {
-        chapterCount ?? min(Self.chapterCounts.upperBound, max(1, (plotPoints.count + 1) / 2))
+        chapters(forPoints: plotPoints.count)
+    }
+
+    /// The chapters a plan of `points` plot points has: as asked, or one for every two.
+    public func chapters(forPoints points: Int) -> Int {
+        chapterCount ?? min(Self.chapterCounts.upperBound, max(1, (points + 1) / 2))
     }
 
     public mutating func validate() -> [ValidationIssue] {

@@ -66,16 +66,10 @@ extension ValidationIssue {
         count > limit ? ValidationIssue(loc: location, msg: "List should have at most \(limit) items", type: "too_long") : nil
     }
 
-    /// The issue of a number outside `range`, worded as FastAPI words it, or nil when it is inside.
+    /// The issue of a number outside `range`, or nil when it is inside or absent.
     public static func outside(_ range: ClosedRange<Int>, _ value: Int?, at location: [LocationComponent]) -> ValidationIssue? {
-        guard let value else { return nil }
-        if value < range.lowerBound {
-            return ValidationIssue(loc: location, msg: "Input should be greater than or equal to \(range.lowerBound)", type: "greater_than_equal")
-        }
-        if value > range.upperBound {
-            return ValidationIssue(loc: location, msg: "Input should be less than or equal to \(range.upperBound)", type: "less_than_equal")
-        }
-        return nil
+        guard let value, !range.contains(value) else { return nil }
+        return ValidationIssue(loc: location, msg: "Input should be from \(range.lowerBound) to \(range.upperBound)", type: "value_error")
     }
 }
 

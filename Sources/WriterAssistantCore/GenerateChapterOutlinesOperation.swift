@@ -17,7 +17,25 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
         }
     }
 
-    var plan: ChapterPlan { ChapterPlan(points: plotPoints.count, chapters: chapters) }
+    /// One reading of the request: the outline's plot points, how they are shared out, and the
+    /// characters a chapter may list. Each step (prompt, answer plan, result) reads it once.
+    struct Reading {
+        let points: [String]
+        let runs: [Range<Int>]
+        let names: [String]
+
+        /// A chapter's plot points as its entry opens with them.
+        func covered(_ run: Range<Int>) -> String {
+            run.map { points[$0] }.joined(separator: " / ")
+        }
+    }
+
+    var reading: Reading {
+        let points = plotPoints
+        return Reading(
+            points: points, runs: ChapterPlan(points: points.count, chapters: chapters(forPoints: points.count)).runs,
+            names: characterNames)
+    }
 
     /// The story's characters a chapter may list, by the names it gives them: each once, the first
     /// 40 whose names a model can write back as they are (no control characters, at most 60
@@ -36,45 +54,40 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
 
     /// Tokens each chapter's entry may take: as much as a few sentences want, less when many
     /// chapters share the answer's budget.
-    func tokensPerChapter(_ settings: OperationPipeline.Configuration) -> Int {
-        min(150, settings.chapterMaxTokens / max(plan.runs.count, 1))
+    static func tokensPerChapter(_ settings: OperationPipeline.Configuration, chapters: Int) -> Int {
+        min(150, settings.chapterMaxTokens / max(chapters, 1))
     }
 
-    /// A chapter's plot points as its entry opens with them.
-    func covered(_ run: Range<Int>, of points: [String]) -> String {
-        run.map { points[$0] }.joined(separator: " / ")
-    }
-
-    func shape(tokensPerChapter: Int) -> JSONShape {
+    static func shape(_ reading: Reading, tokensPerChapter: Int) -> JSONShape {
         // Keys, title and the characters list take about 35 tokens; the summary has the rest, at
         // about four characters a token.
         let summaryLength = min(360, max(40, (tokensPerChapter - 35) * 4))
-        let names = characterNames
-        let points = plotPoints
-        return .object(plan.runs.enumerated().map { index, run in
+        let names = reading.names
+        return .object(reading.runs.enumerated().map { index, run in
             // Each entry opens with its own plot points, written for the model, so that its title
             // and summary are written right after what they are about.
             var fields: [(key: String, value: JSONShape)] = [
-                ("covers", .choice([covered(run, of: points)])),
+                ("covers", .choice([reading.covered(run)])),
                 ("summary", .string(minimum: summaryLength / 3, maximum: summaryLength, words: 3)),
                 // Named after what happens in it, so written after the summary.
                 ("title", .string(minimum: 3, maximum: 60, words: 1)),
             ]
             if !names.isEmpty { fields.append(("characters", .list(.choice(names), count: 0...min(names.count, 6)))) }
-            return (Self.key(index + 1), .object(fields))
+            return (key(index + 1), .object(fields))
         })
     }
 
     public func task(names: [String]) -> PromptTask {
         // The plot points themselves are in the outline above and open each chapter's entry; here
         // only how they are shared out, so that the prompt holds each of them once.
-        let runs = plan.runs
+        let reading = self.reading
+        let runs = reading.runs
         let shares = runs.enumerated().map { index, run in
             "chapter \(index + 1): " + (run.count == 1 ? "plot point \(run.lowerBound + 1)" : "plot points \(run.lowerBound + 1)–\(run.upperBound)")
         }
-        let characters = characterNames
+        let characters = reading.names
         return PromptTask(
-            sections: ["# Chapters to plan\nThe outline's \(plotPoints.count) plot points in \(runs.count) chapters, in order: "
+            sections: ["# Chapters to plan\nThe outline's \(reading.points.count) plot points in \(runs.count) chapters, in order: "
                 + shares.joined(separator: "; ") + "."],
             instructions: "Plan the \(runs.count) chapters. Answer with a JSON object with a key for each chapter, "
                 + "\"chapter 1\" to \"chapter \(runs.count)\", each an object with \"covers\" (its plot points), "
@@ -85,21 +98,21 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
     }
 
     public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
-        let perChapter = tokensPerChapter(settings)
-        var sampling = settings.prose(wanting: perChapter * plan.runs.count + 20)
+        let reading = self.reading
+        let perChapter = Self.tokensPerChapter(settings, chapters: reading.runs.count)
+        var sampling = settings.prose(wanting: perChapter * reading.runs.count + 20)
         // The plot points each entry opens with are written on top of what the model composes.
-        let points = plotPoints
-        let covers = plan.runs.reduce(0) { $0 + OperationPipeline.Configuration.estimatedTokens(covered($1, of: points)) + 8 }
+        let covers = reading.runs.reduce(0) { $0 + OperationPipeline.Configuration.estimatedTokens(reading.covered($1)) + 8 }
         sampling.maxTokens = max(sampling.maxTokens, 64) + covers
-        return AnswerPlan(sampling: sampling, constraint: shape(tokensPerChapter: perChapter).constraint)
+        return AnswerPlan(sampling: sampling, constraint: Self.shape(reading, tokensPerChapter: perChapter).constraint)
     }
 
     public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterOutlinesResult {
         let object = try JSONAnswer.reading(answer)
-        let points = plotPoints
-        let names = characterNames
+        let reading = self.reading
+        let (points, names) = (reading.points, reading.names)
         var written = 0
-        let outlines = plan.runs.enumerated().map { index, run in
+        let outlines = reading.runs.enumerated().map { index, run in
             let entry = object.fields[Self.key(index + 1)] as? [String: Any] ?? [:]
             let text = { (key: String) in (entry[key] as? String)?.trimmed ?? "" }
             let summary = text("summary")

@@ -73,7 +73,7 @@ import WriterAssistantTestSupport
         #expect(none.validate().first?.type == "missing")
         var tooMany = OperationSamples.generateChapterOutlines
         tooMany.chapterCount = 5
-        #expect(tooMany.validate().first?.type == "less_than_equal")
+        #expect(tooMany.validate().first?.type == "value_error")
         var fine = OperationSamples.generateChapterOutlines
         #expect(fine.validate().isEmpty)
         fine.chapterCount = nil
@@ -165,7 +165,7 @@ import WriterAssistantTestSupport
         var request = OperationSamples.regenerateBio
         #expect(request.validate().isEmpty)
         request.words = 1_000
-        #expect(request.validate().first?.type == "less_than_equal")
+        #expect(request.validate().first?.type == "value_error")
         request.words = nil
         #expect(request.wordLimit == RegenerateBioRequest.defaultWords)
         request.character.name = " "
