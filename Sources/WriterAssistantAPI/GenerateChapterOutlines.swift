@@ -125,11 +125,16 @@ public enum PlotOutline {
     /// little enough that reading it is quick.
     public static let longestOutline = 100_000
 
-    public static func points(of outline: String) -> [String] {
+    /// The points of `outline`: its list items, or its sentences. With `splittingBeats`, a lone
+    /// sentence listing beats between commas gives each beat (an outline's "finds door, explores,
+    /// finds treasure"); a request's "make her tall, dark and brave" stays one.
+    public static func points(of outline: String, splittingBeats: Bool = true) -> [String] {
         let lines = outline.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace }.filter { !$0.isEmpty }
         guard lines.contains(where: { listItem($0) != nil }) else {
             let prose = lines.flatMap(sentences)
-            if prose.count == 1, let only = prose.first, only.count(where: { ",;".contains($0) }) >= 2 { return beats(only) }
+            if splittingBeats, prose.count == 1, let only = prose.first, only.count(where: { ",;".contains($0) }) >= 2 {
+                return beats(only)
+            }
             return prose
         }
         var points: [String] = []
@@ -215,7 +220,7 @@ public enum PlotOutline {
 }
 
 extension StringProtocol {
-    fileprivate var trimmingWhitespace: String {
+    var trimmingWhitespace: String {
         String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 

@@ -1,7 +1,9 @@
 /// One Server-Sent Event of an operation's streaming endpoint, discriminated by `type`. Every
 /// operation streams the same events; only the result differs.
 public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatable {
-    case status(phase: FeedbackPhase, message: String, progress: Int)
+    /// A phase begun. `round` says where a run of several rounds is (revise until done); the
+    /// phase and its progress stay those of the contract, so that a progress bar never goes back.
+    case status(phase: FeedbackPhase, message: String, progress: Int, round: RoundProgress? = nil)
     /// A piece of the answer as the model writes it; only sent when the client asks for tokens.
     case token(text: String)
     case result(Result)
@@ -17,7 +19,7 @@ public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatabl
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, phase, message, progress, text, data, status
+        case type, phase, message, progress, round, text, data, status
         case errorCode = "error_code"
     }
 
@@ -29,7 +31,8 @@ public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatabl
             self = .status(
                 phase: try container.decode(FeedbackPhase.self, forKey: .phase),
                 message: try container.decode(String.self, forKey: .message),
-                progress: try container.decode(Int.self, forKey: .progress)
+                progress: try container.decode(Int.self, forKey: .progress),
+                round: try container.decodeIfPresent(RoundProgress.self, forKey: .round)
             )
         case "token":
             self = .token(text: try container.decode(String.self, forKey: .text))
@@ -49,11 +52,12 @@ public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatabl
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .status(let phase, let message, let progress):
+        case .status(let phase, let message, let progress, let round):
             try container.encode("status", forKey: .type)
             try container.encode(phase, forKey: .phase)
             try container.encode(message, forKey: .message)
             try container.encode(progress, forKey: .progress)
+            try container.encodeIfPresent(round, forKey: .round)
         case .token(let text):
             try container.encode("token", forKey: .type)
             try container.encode(text, forKey: .text)
@@ -66,6 +70,26 @@ public enum OperationEvent<Result: OperationResult>: Codable, Sendable, Equatabl
             try container.encode(message, forKey: .message)
             try container.encode(code, forKey: .errorCode)
         }
+    }
+}
+
+/// Where a run of several rounds is: the round, the most it may run, and what the round is doing.
+public struct RoundProgress: Codable, Sendable, Equatable {
+    public enum Step: String, Codable, Sendable {
+        /// Writing the revision.
+        case revising
+        /// Checking the revision against each requested change.
+        case checking
+    }
+
+    public var number: Int
+    public var maxRounds: Int
+    public var step: Step
+
+    public init(number: Int, maxRounds: Int, step: Step) {
+        self.number = number
+        self.maxRounds = maxRounds
+        self.step = step
     }
 }
 

@@ -9,7 +9,7 @@ public import WriterAssistantAPI
 /// ```swift
 /// let client = WriterAssistantClient(baseURL: "http://127.0.0.1:8000")
 /// for try await event in client.raterFeedbackEvents(request) {
-///     if case .status(let phase, _, let progress) = event { print(phase, progress) }
+///     if case .status(let phase, _, let progress, _) = event { print(phase, progress) }
 /// }
 /// ```
 public struct WriterAssistantClient: Sendable {

@@ -119,7 +119,8 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
             if !summary.isEmpty { written += 1 }
             let chosen = Set((entry["characters"] as? [Any] ?? []).compactMap { $0 as? String })
             // The characters it names count as present even when the model left them off its list.
-            let present = names.filter { chosen.contains($0) || Self.mentions(summary, $0) }
+            let words = Self.words(of: summary)
+            let present = names.filter { chosen.contains($0) || Self.mentions(summary, words: words, $0) }
             return ChapterOutline(
                 number: index + 1, title: Self.title(text("title")) ?? "Chapter \(index + 1)", summary: summary,
                 characters: present, plotPoints: run.map { points[$0] })
@@ -145,9 +146,14 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
         return String(title).trimmed.nilIfEmpty
     }
 
-    /// Whether `text` names the character: their whole name or its first word, as a word.
-    static func mentions(_ text: String, _ name: String) -> Bool {
-        let words = Set(text.split { !$0.isLetter && !$0.isNumber && $0 != "'" && $0 != "-" }.map(String.init))
+    /// The words of `text` as names are written: letters, digits, apostrophes and hyphens.
+    static func words(of text: String) -> Set<String> {
+        Set(text.split { !$0.isLetter && !$0.isNumber && $0 != "'" && $0 != "-" }.map(String.init))
+    }
+
+    /// Whether `text` (whose `words` they are) names the character: their whole name or its first
+    /// word, as a word.
+    static func mentions(_ text: String, words: Set<String>, _ name: String) -> Bool {
         let parts = name.split(whereSeparator: \.isWhitespace).map(String.init)
         guard let first = parts.first else { return false }
         return words.contains(first) || text.contains(name)

@@ -1,5 +1,5 @@
 public import WriterAssistantAPI
-import WriterAssistantLLM
+public import WriterAssistantLLM
 
 /// A chapter revised as the writer asks in words. The revised chapter comes first, right after
 /// the model has read the original, which small models then follow closely instead of writing a
@@ -59,5 +59,109 @@ extension ModifyChapterRequest: WritingOperation {
         return ModifyChapterResult(
             modifiedChapter: chapter, wordCount: ProseAnswer.wordCount(chapter), changesSummary: summary,
             contextMetadata: metadata)
+    }
+}
+
+/// Revise until done: each round revises a chapter, then checks the revision against each
+/// requested change; while changes are missing, another round revises the best revision so far
+/// for them, up to `maxRounds` and within the time limit the run shares. `RevisionRounds` decides.
+extension ModifyChapterRequest {
+    public func produce(in run: OperationRun<Self>) async throws -> ModifyChapterResult {
+        guard let maxRounds = checkedRounds else {
+            let answer = try await run.answer(StoryPrompt(self), plan: answerPlan(run.configuration)) { Self.status($0) }
+            await run.emit(Self.status(.parsing))
+            return try result(from: answer)
+        }
+        var rounds = RevisionRounds(changes: requestedChanges, maxRounds: maxRounds)
+        var revisions: [(result: ModifyChapterResult, changes: [CheckedChange])] = []
+        var used: [ContextMetadata] = []
+        var note: String?
+        while case .revise(let missing, let from) = rounds.next {
+            try Task.checkCancellation()
+            let number = revisions.count + 1
+            let revising = from.map {
+                ModifyChapterRequest(
+                    currentChapter: revisions[$0].result.modifiedChapter, userRequest: Self.stillMissing(missing, of: userRequest),
+                    structuredContext: structuredContext)
+            } ?? self
+            let revision: ModifyChapterResult
+            do {
+                if number > 1 { await run.emit(Self.round(number, of: maxRounds, .revising)) }
+                // The first round's reading and writing are the contract's phases, with their round.
+                let answer = try await run.answer(StoryPrompt(revising), plan: revising.answerPlan(run.configuration)) { phase in
+                    number == 1 ? Self.status(phase, round: RoundProgress(number: 1, maxRounds: maxRounds, step: .revising)) : nil
+                }
+                revision = try revising.result(from: answer)
+            } catch let failure as FeedbackFailure where number > 1 {
+                // A later round that cannot be written (out of time, too long to fit) ends the
+                // rounds; the writer still gets the best revision so far.
+                note = "Round \(number) could not be written, so the rounds stopped: \(failure.message)"
+                rounds.stop()
+                continue
+            }
+            used.append(revision.contextMetadata)
+            await run.emit(Self.round(number, of: maxRounds, .checking))
+            let check = ChangeCheck(changes: rounds.changes, original: currentChapter, revised: revision.modifiedChapter)
+            var verdicts = check.nothingMade
+            if let task = check.task(revised: revision.modifiedChapter) {
+                do {
+                    let answer = try await run.answer(StoryPrompt(context: nil, task: task), plan: check.plan, streamsTokens: false) { _ in nil }
+                    used.append(answer.metadata)
+                    verdicts = check.verdicts(from: answer)
+                } catch let failure as FeedbackFailure {
+                    // A check that fails confirms nothing, and the revision it was checking stands.
+                    note = "The check of round \(number) could not be written, so the rounds stopped: \(failure.message)"
+                    rounds.stop()
+                }
+            }
+            rounds.record(confirmed: verdicts.map(\.confirmed), cutShort: revision.contextMetadata.truncated == true)
+            revisions.append((revision, verdicts))
+        }
+        guard let best = rounds.best else { throw CancellationError() }
+        await run.emit(Self.status(.parsing))
+        var result = revisions[best].result
+        result.changes = revisions[best].changes
+        result.rounds = revisions.count
+        result.chosenRound = best + 1
+        result.roundsNote = result.changes?.allSatisfy(\.confirmed) == true ? nil : note
+        result.contextMetadata = ContextMetadata.spent(on: used, settled: result.contextMetadata, since: run.started)
+        return result
+    }
+
+    /// The request of a later round: the writer's request, and what the revision it revises missed.
+    static func stillMissing(_ missing: [String], of request: String) -> String {
+        "\(request.trimmed)\n\nThe last revision did not yet make these changes; make them now:\n"
+            + missing.map { "- \($0)" }.joined(separator: "\n")
+    }
+
+    static func status(_ phase: FeedbackPhase, round: RoundProgress) -> OperationEvent<ModifyChapterResult> {
+        .status(phase: phase, message: message(for: phase), progress: phase.progress, round: round)
+    }
+
+    /// The status of a round's step after the first revision, under the contract's writing phase.
+    static func round(_ number: Int, of maxRounds: Int, _ step: RoundProgress.Step) -> OperationEvent<ModifyChapterResult> {
+        let doing = step == .revising ? "revising the chapter for the changes still missing" : "checking the revision against each change"
+        return .status(
+            phase: .generatingFeedback, message: "Round \(number) of at most \(maxRounds): \(doing)...",
+            progress: FeedbackPhase.generatingFeedback.progress, round: RoundProgress(number: number, maxRounds: maxRounds, step: step))
+    }
+}
+
+extension ContextMetadata {
+    /// The metadata of a result reached over several answers: `settled`'s (the answer returned),
+    /// with the tokens and waiting of every answer in `used` and the time since `started`.
+    static func spent(on used: [ContextMetadata], settled: ContextMetadata, since started: ContinuousClock.Instant) -> ContextMetadata {
+        func total(_ field: (ContextMetadata) -> Int?) -> Int? {
+            used.contains { field($0) != nil } ? used.reduce(0) { $0 + (field($1) ?? 0) } : nil
+        }
+        var spent = settled
+        spent.tokens = used.reduce(0) { $0 + $1.tokens }
+        spent.promptTokens = total(\.promptTokens)
+        spent.completionTokens = total(\.completionTokens)
+        spent.cachedTokens = total(\.cachedTokens)
+        spent.queueTime = used.contains { $0.queueTime != nil } ? used.reduce(0) { $0 + ($1.queueTime ?? 0) } : nil
+        spent.tokenCountsEstimated = used.contains { $0.tokenCountsEstimated == true } ? true : nil
+        spent.processingTime = (ContinuousClock.now - started).inSeconds
+        return spent
     }
 }

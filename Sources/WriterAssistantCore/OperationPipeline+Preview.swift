@@ -14,7 +14,8 @@ extension OperationPipeline {
     ) async throws -> PromptPreview {
         try await measuring("prompt preview") { model in
             let story = StoryPrompt(request)
-            let (assembler, assembled) = try await assemblePrompt(story, for: request, with: model, options: options)
+            let (assembler, assembled) = try await assemblePrompt(
+                story, answerReserve: request.answerPlan(configuration).sampling.maxTokens, with: model, options: options)
             let layout = Self.layout(of: story, as: assembled.story)
             let counts = try await PromptAssembler.counting { try await model.countTokens(layout.map(\.0.text)) }
             return PromptPreview(

@@ -140,7 +140,7 @@ public struct OperationPipeline: Sendable {
         await withSpan(Operation.operationName) { span in
             await perform(request, options: options, logger: logger) { event in
                 switch event {
-                case .status(let phase, _, _): span.addEvent(SpanEvent(name: phase.rawValue))
+                case .status(let phase, _, _, _): span.addEvent(SpanEvent(name: phase.rawValue))
                 case .error(_, let code):
                     span.attributes["writer_assistant.error_code"] = code.rawValue
                     span.setStatus(SpanStatus(code: .error, message: code.rawValue))
@@ -157,41 +157,11 @@ public struct OperationPipeline: Sendable {
         logger: Logger,
         emit: @escaping @Sendable (OperationEvent<Operation.Result>) async -> Void
     ) async {
-        let started = ContinuousClock.now
         do {
-            let model = try host.readyModel()
+            let run = OperationRun<Operation>(
+                pipeline: self, model: try host.readyModel(), options: options, started: .now, send: emit)
             await emit(Operation.status(.contextProcessing))
-            let plan = request.answerPlan(configuration)
-            // Preparing the prompt counts against the time limit too: tokenizing a huge story
-            // waits its turn off the cooperative pool, and a client's patience covers both.
-            let limit = configuration.generationTimeout
-            let (prompt, generation) = try await withTimeout(limit, answerName: Operation.answerName) {
-                let (_, prompt) = try await assemblePrompt(StoryPrompt(request), for: request, with: model, options: options)
-                let generation = try await Self.generate(
-                    prompt, plan: plan, with: model, options: options,
-                    status: Operation.status, answerName: Operation.answerName, emit: emit)
-                return (prompt, generation)
-            }
-            await emit(Operation.status(.parsing))
-            let summary = generation.summary
-            let metadata = ContextMetadata(
-                tokens: summary.promptTokens + summary.completionTokens,
-                processingTime: (ContinuousClock.now - started).inSeconds,
-                promptTokens: summary.promptTokens,
-                completionTokens: summary.completionTokens,
-                cachedTokens: summary.reusedPromptTokens,
-                queueTime: summary.queueSeconds,
-                decodeTokensPerSecond: summary.tokensPerSecond,
-                model: modelName(model),
-                omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
-                quotedContext: prompt.quotedChapters,
-                summarisedContext: prompt.summarisedChapters,
-                summariesPending: prompt.pendingSummaries.nilIfEmpty,
-                summariesFailed: prompt.failedSummaries.nilIfEmpty,
-                tokenCountsEstimated: summary.countsEstimated ? true : nil)
-            let result = try request.result(from: FinishedAnswer(
-                text: generation.text, stoppedAtLimit: summary.stopReason == .maxTokens, metadata: metadata,
-                instructions: prompt.instructions, maxTokens: plan.sampling.maxTokens))
+            let result = try await request.produce(in: run)
             await emit(Operation.status(.complete))
             await emit(.result(result))
         } catch is CancellationError {
@@ -206,12 +176,58 @@ public struct OperationPipeline: Sendable {
         }
     }
 
-    /// The prompt of `request` (laid out as `story`) fitted to `model`, as a run and its preview
-    /// both make it.
-    func assemblePrompt<Operation: WritingOperation>(
-        _ story: StoryPrompt, for request: Operation, with model: any LanguageModel, options: Options
+    /// One answer of a run begun at `started`: `story`'s prompt fitted to `model` and answered as
+    /// `plan` says, within the time limit, which the whole run shares. `status` gives the event of
+    /// each phase the answer reaches (nil: none is sent); the answer's text goes to a client
+    /// asking for tokens only when `streamsTokens`.
+    func answer<Result: OperationResult>(
+        _ story: StoryPrompt, plan: AnswerPlan, answerName: String, with model: any LanguageModel, options: Options,
+        started: ContinuousClock.Instant, status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>?,
+        streamsTokens: Bool, emit: @escaping @Sendable (OperationEvent<Result>) async -> Void
+    ) async throws -> FinishedAnswer {
+        // Preparing the prompt counts against the time limit too: tokenizing a huge story
+        // waits its turn off the cooperative pool, and a client's patience covers both.
+        let limit = configuration.generationTimeout
+        let remaining = limit - (ContinuousClock.now - started)
+        guard remaining > .zero else { throw FeedbackFailure.timedOut(after: limit, answerName: answerName) }
+        var tokenOptions = options
+        tokenOptions.includeTokens = options.includeTokens && streamsTokens
+        let (prompt, generation) = try await withDeadline(
+            remaining, else: FeedbackFailure.timedOut(after: limit, answerName: answerName)
+        ) { [tokenOptions] in
+            let (_, prompt) = try await assemblePrompt(
+                story, answerReserve: plan.sampling.maxTokens, with: model, options: tokenOptions)
+            let generation = try await Self.generate(
+                prompt, plan: plan, with: model, options: tokenOptions, status: status, answerName: answerName, emit: emit)
+            return (prompt, generation)
+        }
+        let summary = generation.summary
+        let metadata = ContextMetadata(
+            tokens: summary.promptTokens + summary.completionTokens,
+            processingTime: (ContinuousClock.now - started).inSeconds,
+            promptTokens: summary.promptTokens,
+            completionTokens: summary.completionTokens,
+            cachedTokens: summary.reusedPromptTokens,
+            queueTime: summary.queueSeconds,
+            decodeTokensPerSecond: summary.tokensPerSecond,
+            model: modelName(model),
+            omittedContext: prompt.omittedSections.isEmpty ? nil : prompt.omittedSections,
+            quotedContext: prompt.quotedChapters,
+            summarisedContext: prompt.summarisedChapters,
+            summariesPending: prompt.pendingSummaries.nilIfEmpty,
+            summariesFailed: prompt.failedSummaries.nilIfEmpty,
+            tokenCountsEstimated: summary.countsEstimated ? true : nil)
+        return FinishedAnswer(
+            text: generation.text, stoppedAtLimit: summary.stopReason == .maxTokens, metadata: metadata,
+            instructions: prompt.instructions, maxTokens: plan.sampling.maxTokens)
+    }
+
+    /// The prompt `story` fitted to `model` with `answerReserve` tokens kept for the answer, as a
+    /// run and its preview both make it.
+    func assemblePrompt(
+        _ story: StoryPrompt, answerReserve: Int, with model: any LanguageModel, options: Options
     ) async throws -> (PromptAssembler, AssembledPrompt) {
-        let assembler = configuration.assembler(answerReserve: request.answerPlan(configuration).sampling.maxTokens)
+        let assembler = configuration.assembler(answerReserve: answerReserve)
         let summaries = summaries?.reader(
             cachePartition: options.cachePartition, model: model.descriptor.name, archive: options.summaryArchive)
         return (assembler, try await assembler.assemble(story, for: model, summaries: summaries))
@@ -253,7 +269,7 @@ public struct OperationPipeline: Sendable {
         plan: AnswerPlan,
         with model: any LanguageModel,
         options: Options,
-        status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>,
+        status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Result>?,
         answerName: String,
         emit: @escaping @Sendable (OperationEvent<Result>) async -> Void
     ) async throws -> Generation {
@@ -272,18 +288,18 @@ public struct OperationPipeline: Sendable {
                 for try await event in model.generate(request) {
                     switch event {
                     case .promptEvaluationStarted:
-                        await emit(status(.evaluating))
+                        if let event = status(.evaluating) { await emit(event) }
                     case .promptEvaluationProgress:
                         continue
                     case .text(let piece):
                         if !writing {
                             writing = true
-                            await emit(status(.generatingFeedback))
+                            if let event = status(.generatingFeedback) { await emit(event) }
                         }
                         text += piece
                         if options.includeTokens { await emit(.token(text: piece)) }
                     case .finished(let summary):
-                        if !writing { await emit(status(.generatingFeedback)) }
+                        if !writing, let event = status(.generatingFeedback) { await emit(event) }
                         span.attributes["gen_ai.usage.input_tokens"] = summary.promptTokens
                         span.attributes["gen_ai.usage.output_tokens"] = summary.completionTokens
                         span.attributes["writer_assistant.cached_tokens"] = summary.reusedPromptTokens

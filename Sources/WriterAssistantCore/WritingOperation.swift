@@ -22,6 +22,45 @@ public protocol WritingOperation: OperationRequest {
 
     /// The result the model's finished answer stands for, or the failure a client is told.
     func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> Result
+
+    /// How the result is reached. Most operations write one answer and read it; one that checks
+    /// its answer and writes again (a revision with `maxRounds`) writes several in one run.
+    func produce(in run: OperationRun<Self>) async throws -> Result
+}
+
+extension WritingOperation {
+    public func produce(in run: OperationRun<Self>) async throws -> Result {
+        let answer = try await run.answer(StoryPrompt(self), plan: answerPlan(run.configuration)) { Self.status($0) }
+        await run.emit(Self.status(.parsing))
+        return try result(from: answer)
+    }
+}
+
+/// One run of an operation as its `produce` sees it: the model it runs on, and answers written
+/// with the pipeline's limits, phases, cancellation and failures.
+public struct OperationRun<Operation: WritingOperation>: Sendable {
+    let pipeline: OperationPipeline
+    let model: any LanguageModel
+    let options: OperationPipeline.Options
+    let started: ContinuousClock.Instant
+    let send: @Sendable (OperationEvent<Operation.Result>) async -> Void
+
+    var configuration: OperationPipeline.Configuration { pipeline.configuration }
+
+    /// One answer to `story`'s prompt, as `plan` says; `status` gives the event of each phase it
+    /// reaches (nil sends none), and its text goes to a client asking for tokens when `streamsTokens`.
+    func answer(
+        _ story: StoryPrompt, plan: AnswerPlan, streamsTokens: Bool = true,
+        status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Operation.Result>?
+    ) async throws -> FinishedAnswer {
+        try await pipeline.answer(
+            story, plan: plan, answerName: Operation.answerName, with: model, options: options, started: started,
+            status: status, streamsTokens: streamsTokens, emit: send)
+    }
+
+    func emit(_ event: OperationEvent<Operation.Result>) async {
+        await send(event)
+    }
 }
 
 /// How one answer is written: its sampling (with its token budget), and for a structured answer

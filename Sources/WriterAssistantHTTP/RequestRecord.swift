@@ -45,7 +45,7 @@ final class RequestRecord: Sendable {
         let now = ContinuousClock.now
         state.withLock { summary in
             switch event {
-            case .status(let phase, _, _):
+            case .status(let phase, _, _, _):
                 summary.phases.append((phase, now))
             case .result(let result):
                 summary.metadata = result.contextMetadata

@@ -80,6 +80,26 @@ struct OperationCheck: Sendable, Codable {
                             "**Changes**: \(result.changesSummary)<br>\(result.modifiedChapter)")
                 }
             }
+            // Revise until done against one revision checked the same way, on the same two changes.
+            for (label, rounds) in [(Self.checkedOnce, 1), (Self.untilDone, Self.reviseRounds)] {
+                group.addTask {
+                    let request = ModifyChapterRequest(
+                        currentChapter: chapter, userRequest: Self.twoChanges, maxRounds: rounds, structuredContext: context)
+                    return await measure(request, label: label, genre: story.genre, on: client) { result in
+                        let confirmed = (result.changes ?? []).map(\.confirmed)
+                        let text = result.modifiedChapter
+                        return ([("rain confirmed", confirmed.first == true),
+                                 ("dog confirmed", confirmed.last == true && confirmed.count == 2),
+                                 ("rain in the text", Self.count(of: "rain", in: text) > Self.count(of: "rain", in: chapter)),
+                                 ("Bran in the text", Self.count(of: "bran", in: text) > Self.count(of: "bran", in: chapter)),
+                                 ("kept most of its words", Self.sharedWords(chapter, text) >= 0.5)],
+                                "**Rounds**: \(result.rounds ?? 0); "
+                                    + (result.changes ?? []).map { "\($0.confirmed ? "made" : "missing"): \($0.change)" + ($0.passage.map { " (\"\($0)\")" } ?? "") }
+                                        .joined(separator: "; ")
+                                    + "<br>\(text)")
+                    }
+                }
+            }
             group.addTask {
                 await measure(FleshOutRequest(textToFleshOut: passage, structuredContext: context), genre: story.genre, on: client) { result in
                     let passageNames = names.filter { AnswerQuality.mentions([$0], in: passage) }
@@ -132,6 +152,17 @@ struct OperationCheck: Sendable, Codable {
         }
     }
 
+    /// What revise until done is measured on: two changes whose words a check can find.
+    static let twoChanges = "- Make it rain.\n- Add a dog named Bran."
+    static let reviseRounds = 3
+    static let checkedOnce = "modify-chapter, checked once"
+    static let untilDone = "modify-chapter, until done (≤ 3 rounds)"
+
+    /// How many words of `text` begin with `stem` ("rain", "raining", "rainy"), letter case aside.
+    static func count(of stem: String, in text: String) -> Int {
+        text.lowercased().split { !$0.isLetter }.count { $0.hasPrefix(stem) }
+    }
+
     /// The length a bio is asked for.
     static let bioWords = 40
 
@@ -155,11 +186,12 @@ struct OperationCheck: Sendable, Codable {
 
     /// Streams one operation and checks its result.
     static func measure<Request: OperationRequest>(
-        _ request: Request, genre: String, on client: WriterAssistantClient,
+        _ request: Request, label: String? = nil, genre: String, on client: WriterAssistantClient,
         checks: (Request.Result) -> ([(String, Bool)], String)
     ) async -> OperationCheck {
         let started = ContinuousClock.now
-        var outcome = OperationCheck(operation: Request.operationName, genre: genre, seconds: 0, truncated: false, checks: [], text: "")
+        var outcome = OperationCheck(
+            operation: label ?? Request.operationName, genre: genre, seconds: 0, truncated: false, checks: [], text: "")
         do {
             let result = try await client.events(request).result()
             let (met, text) = checks(result)

@@ -11,8 +11,11 @@ struct OperationReport {
     var measuredAlone: Bool
 
     func markdown() -> String {
-        // In the order the server lists them, whichever finished first.
-        let operations = WritingOperations.all.map { $0.operationName }.filter { name in checks.contains { $0.operation == name } }
+        // In the order the server lists them, whichever finished first; then the variants measured
+        // beside them (revise until done against one checked revision).
+        let listed = WritingOperations.all.map { $0.operationName }
+        let variants = [OperationCheck.checkedOnce, OperationCheck.untilDone]
+        let operations = (listed + variants).filter { name in checks.contains { $0.operation == name } }
         let stories = Set(checks.map(\.genre)).count
         var lines = [
             Self.heading,
@@ -22,7 +25,10 @@ struct OperationReport {
                 + "an editor's review, a revision (\"Make it night, with rain.\") of its last chapter, a flesh-out of that "
                 + "chapter's first two sentences, a chapter of \(OperationCheck.chapterWords) words from its plot point, a "
                 + "new character from a one-line bio, a bio of at most \(OperationCheck.bioWords) words of its first character, "
-                + "and a chapter plan from its plot outline (one sentence of beats: a chapter for every two). Each operation has checks of its own; a check that cannot tell good "
+                + "and a chapter plan from its plot outline (one sentence of beats: a chapter for every two). The same last chapter "
+                + "is also revised for two changes (\"Make it rain.\", \"Add a dog named Bran.\") twice: one revision checked "
+                + "against each change (`maxRounds` 1), and revise until done (`maxRounds` \(OperationCheck.reviseRounds)); "
+                + "\"confirmed\" is the server's own check, \"in the text\" a count of the words. Each operation has checks of its own; a check that cannot tell good "
                 + "writing from bad is not one of them, so read the examples."
                 + (measuredAlone ? " Measured on their own (`writer-assistant-eval --operations-only`), "
                     + Date().formatted(.iso8601) + "; the sections above come from the last full run." : ""),

@@ -37,7 +37,7 @@ struct AbandonmentTrial {
                     let lastPhase = Mutex("connecting")
                     let client = Task {
                         await StreamOutcome.stream(request, on: streamClient, deadline: .seconds(600)) { event in
-                            if case .status(let phase, _, _) = event { lastPhase.withLock { $0 = phase.rawValue } }
+                            if case .status(let phase, _, _, _) = event { lastPhase.withLock { $0 = phase.rawValue } }
                             if case .result = event { lastPhase.withLock { $0 = "finished" } }
                         }
                     }

@@ -124,7 +124,7 @@ struct AttackTrials {
         let boundStart = (ContinuousClock.now, cpu() ?? 0)
         var boundSeconds = Double.nan
         for try await event in aliceClient.events(bound) {
-            if case .status(.evaluating, _, _) = event {
+            if case .status(.evaluating, _, _, _) = event {
                 boundSeconds = (ContinuousClock.now - boundStart.0).inSeconds
                 break
             }

@@ -42,17 +42,35 @@ struct ChapterCommand: AsyncParsableCommand {
         @Option(help: "What to change, in words.")
         var request: String
 
+        @Option(help: ArgumentHelp(
+            "Revise until done: check the revision against each change and revise again for what is missing, up to this many rounds (\(ModifyChapterRequest.roundCounts.lowerBound)–\(ModifyChapterRequest.roundCounts.upperBound)).",
+            valueName: "n"))
+        var rounds: Int?
+
+        @Option(name: .customLong("change"), help: "A change to check for, one per option (by default the request's list items or sentences).")
+        var changes: [String] = []
+
         @Flag(help: "Print only the result object, as JSON.")
         var json = false
 
         func run() async throws {
             let body = ModifyChapterRequest(
                 currentChapter: try ClientOptions.text(of: chapter, option: "--chapter"), userRequest: request,
-                structuredContext: try client.loadStory())
+                maxRounds: rounds, changes: changes.isEmpty ? nil : changes, structuredContext: try client.loadStory())
             try await OperationRun(client: client, json: json).run(body, label: "Revision") { result in
-                "Changes: \(result.changesSummary)\n\n\(result.modifiedChapter)\n\n"
+                "Changes: \(result.changesSummary)\n\(Self.checked(result))\n\(result.modifiedChapter)\n\n"
                     + ChapterCommand.footer(words: result.wordCount, metadata: result.contextMetadata)
             }
+        }
+
+        /// Each checked change, confirmed or missing, and the rounds it took.
+        static func checked(_ result: ModifyChapterResult) -> String {
+            guard let changes = result.changes, let rounds = result.rounds else { return "" }
+            let lines = changes.map { change in
+                (change.confirmed ? "  [made] " : "  [missing] ") + change.change + (change.passage.map { " — \"\($0)\"" } ?? "")
+            }
+            return "Checked after \(rounds) round\(rounds == 1 ? "" : "s"): \(result.confirmedChanges) of \(changes.count) changes made\n"
+                + lines.joined(separator: "\n") + "\n"
         }
     }
 

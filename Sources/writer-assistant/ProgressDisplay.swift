@@ -27,9 +27,10 @@ final class ProgressDisplay {
         let elapsed = String(format: "%5.1fs", (ContinuousClock.now - started).inSeconds)
         let line: String
         switch event {
-        case .status(let phase, let message, let progress):
-            line = "\(names[index]): [\(bar(progress))] \(String(format: "%3d", progress))% \(phase.rawValue)  \(elapsed)"
-            if !live { write("\(elapsed) \(names[index]): \(progress)% \(phase.rawValue) - \(message)\n") }
+        case .status(let phase, let message, let progress, let round):
+            let step = round.map { " round \($0.number)/\($0.maxRounds) \($0.step.rawValue)" } ?? ""
+            line = "\(names[index]): [\(bar(progress))] \(String(format: "%3d", progress))% \(phase.rawValue)\(step)  \(elapsed)"
+            if !live { write("\(elapsed) \(names[index]): \(progress)% \(phase.rawValue)\(step) - \(message)\n") }
         case .token:
             return
         case .result:

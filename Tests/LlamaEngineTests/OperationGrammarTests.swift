@@ -1,7 +1,7 @@
 import CLlama
 import Testing
 import WriterAssistantAPI
-import WriterAssistantCore
+@testable import WriterAssistantCore
 import WriterAssistantLLM
 import WriterAssistantTestSupport
 @testable import LlamaEngine
@@ -77,6 +77,20 @@ import WriterAssistantTestSupport
         for new in ["Aldous Penn", "Alice", "Marena", "Vell Maren", "Mara", "Ossian"] {
             #expect(try Self.allows(grammar, "\"" + new + "\"", model, thenEnds: true), "\(new)")
         }
+    }
+
+    /// A revision check's grammar quotes the revision's new sentences, hostile ones included, and
+    /// lets the model answer each change with one of them or "none", then yes or no.
+    @Test func aRevisionCheckQuotesOnlyNewSentences() throws {
+        let model = try #require(LlamaSamplerTests.model)
+        let revised = "Ari walked home. Rain said \"no\" to the path\\road {x} [y]. She opened the door."
+        let check = ChangeCheck(changes: ["Make it rain", "Add a dog"], original: "Ari walked home. She opened the door.", revised: revised)
+        #expect(check.newPassages == [#"Rain said "no" to the path\road {x} [y]"#])
+        let grammar = check.shape.grammar
+        let verdict = #"{"changes": [{"passage": "Rain said \"no\" to the path\\road {x} [y]", "made": "yes"}, {"passage": "none", "made": "no"}]}"#
+        #expect(try Self.allows(grammar, verdict, model, thenEnds: true))
+        #expect(try !Self.allows(grammar, #"{"changes": [{"passage": "She opened the door", "made": "yes"}"#, model))
+        #expect(try !Self.allows(grammar, #"{"changes": [{"passage": "none", "made": "yes"}]}"#, model, thenEnds: true))
     }
 
     /// Whether the grammar lets the model write `text`, token by token, and (`thenEnds`) then end.

@@ -38,7 +38,7 @@ import WriterAssistantTestSupport
             #expect(engine.descriptor.name == "scripted-peer-model", "the peer's first model, when none is named")
             #expect(engine.resolvedDialect == .openai, "found by asking: not Ollama, not llama-cpp-python")
             let events = await Self.events(engine, tokens: true)
-            let phases = events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } }
+            let phases = events.compactMap { if case .status(let phase, _, _, _) = $0 { phase } else { nil } }
             #expect(phases == FeedbackPhase.allCases)
             let tokens = events.compactMap { if case .token(let text) = $0 { text } else { nil } }
             #expect(tokens.joined() == Self.answer)
@@ -131,7 +131,7 @@ import WriterAssistantTestSupport
             #expect(engine.resolvedDialect == .ollama)
             #expect(engine.descriptor.name == "scripted-ollama:latest")
             let events = await Self.events(engine, tokens: true)
-            #expect(events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } } == FeedbackPhase.allCases)
+            #expect(events.compactMap { if case .status(let phase, _, _, _) = $0 { phase } else { nil } } == FeedbackPhase.allCases)
             #expect(events.compactMap { if case .token(let text) = $0 { text } else { nil } }.joined() == Self.answer)
             guard case .result(let result) = try #require(events.last) else { Issue.record("\(events)"); return }
             #expect(result.feedback.suggestions.count == 4)

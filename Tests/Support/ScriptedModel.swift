@@ -19,6 +19,9 @@ public final class ScriptedModel: LanguageModel {
         /// Report prompt sizes as estimates off by up to this many tokens, as an engine that
         /// cannot count exactly does.
         public var countMargin = 0
+        /// The answers of the second generation on, in turn, the last repeated: a model asked
+        /// several times in one run (revise until done) answers each time differently.
+        public var laterAnswers: [[String]] = []
 
         public init(
             answer: [String],
@@ -101,13 +104,17 @@ public final class ScriptedModel: LanguageModel {
     }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
-        counters.withLock {
+        let turn = counters.withLock {
             $0.started += 1
             $0.prompts.append(request.prompt.tokens ?? [])
             $0.constraints.append(request.constraint)
+            return $0.started - 1
         }
         let (events, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self)
-        let script = script
+        var script = script
+        if turn > 0, let later = script.laterAnswers.last {
+            script.answer = turn <= script.laterAnswers.count ? script.laterAnswers[turn - 1] : later
+        }
         let counters = counters
         let playback = Task {
             do {

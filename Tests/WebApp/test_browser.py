@@ -938,6 +938,31 @@ class WebAppTests(PageHelpers, unittest.TestCase):
         self.assertEqual(self.workspace_text(), revised.replace("\r\n", "\n"))
         self.assertEqual(self.field("chapter-content", 1).get_attribute("value"), revised.replace("\r\n", "\n"))
 
+    def test_revise_until_done_shows_its_rounds_and_each_change_checked(self):
+        self.import_story()
+        self.show_tab("chapter")
+        self.pick_chapter(1)
+        self.type_into(self.browser.find_element(By.ID, "change-request"), "- Make it rain.\n- Give the father a limp.")
+        Select(self.browser.find_element(By.ID, "revision-rounds")).select_by_value("2")
+        self.browser.execute_script("""
+            window.seenRounds = [];
+            new MutationObserver(() => {
+              const round = document.getElementById('workspace-result').dataset.round;
+              if (round && window.seenRounds.at(-1) !== round) window.seenRounds.push(round);
+            }).observe(document.getElementById('workspace-result'), { attributes: true, attributeFilter: ['data-round'] });
+        """)
+        self.browser.find_element(By.ID, "modify-chapter").click()
+        self.wait_for_workspace("complete", timeout=240)
+        heading = self.browser.find_element(By.CSS_SELECTOR, "#workspace-output .checked-changes h4").text
+        self.assertRegex(heading, r"^Checked after [12] rounds?: [012] of 2 changes made$")
+        items = self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .checked-change")
+        self.assertEqual([item.find_element(By.CLASS_NAME, "change-text").text for item in items],
+                         ["Make it rain.", "Give the father a limp."])
+        self.assertTrue(all(item.get_attribute("data-confirmed") in ("true", "false") for item in items))
+        # The card showed the first round's check as it happened.
+        self.assertIn("1/2 checking", self.browser.execute_script("return window.seenRounds"))
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, "#workspace-output .comparison-side")), 2)
+
     def test_a_fleshed_out_selection_replaces_it_when_kept(self):
         self.import_story()
         self.show_tab("chapter")

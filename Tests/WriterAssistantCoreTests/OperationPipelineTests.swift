@@ -23,7 +23,7 @@ import WriterAssistantTestSupport
     }
 
     static func phases(_ events: [StreamEvent]) -> [FeedbackPhase] {
-        events.compactMap { if case .status(let phase, _, _) = $0 { phase } else { nil } }
+        events.compactMap { if case .status(let phase, _, _, _) = $0 { phase } else { nil } }
     }
 
     static func cutOff(_ answer: String) -> ScriptedModel {
@@ -58,7 +58,7 @@ import WriterAssistantTestSupport
         let events = await Self.collect(Self.pipeline(model))
 
         #expect(Self.phases(events) == FeedbackPhase.allCases)
-        let progress = events.compactMap { if case .status(_, _, let progress) = $0 { progress } else { nil } }
+        let progress = events.compactMap { if case .status(_, _, let progress, _) = $0 { progress } else { nil } }
         #expect(progress == [20, 50, 75, 90, 100])
         guard case .result(let result) = try #require(events.last) else {
             Issue.record("last event is not a result: \(events)")

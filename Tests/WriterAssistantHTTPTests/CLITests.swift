@@ -148,6 +148,16 @@ import WriterAssistantTestSupport
             #expect(output.status == 0, "\(output.stderr)")
             let result = try JSONDecoder().decode(ModifyChapterResult.self, from: Data(output.stdout.utf8))
             #expect(result.changesSummary == "Rain now falls every night.")
+            #expect(result.changes == nil)
+
+            // Revise until done: the scripted check never confirms, so every round is written.
+            let rounds = try await Self.run([
+                "chapter", "revise", "--server", server.baseURL, "--chapter", chapter, "--request", "Make it rain.",
+                "--rounds", "2", "--change", "Make it rain", "--change", "Add a dog",
+            ])
+            #expect(rounds.status == 0, "\(rounds.stderr)")
+            #expect(rounds.stdout.contains("Checked after 2 rounds: 0 of 2 changes made\n  [missing] Make it rain\n  [missing] Add a dog"))
+            #expect(rounds.stderr.contains("round 2/2 checking"))
         }
         try await Self.scriptedServer(answering: "flesh-out") { server in
             let output = try await Self.run(["chapter", "flesh-out", "--server", server.baseURL, "--passage", chapter])

@@ -19,7 +19,7 @@ import WriterAssistantTestSupport
             var result: RaterFeedbackResult?
             for try await event in client.raterFeedbackEvents(minimalRequest, includeTokens: true) {
                 switch event {
-                case .status(let phase, _, _): phases.append(phase)
+                case .status(let phase, _, _, _): phases.append(phase)
                 case .token(let text): tokens += text
                 case .result(let final): result = final
                 case .error(let message, _): Issue.record("error event: \(message)")

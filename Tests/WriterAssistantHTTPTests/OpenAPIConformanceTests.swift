@@ -123,6 +123,32 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// Revise until done's rounds, checked changes (made with a new sentence, made by a cut,
+    /// missing) and note match the document, on both endpoints.
+    @Test func aRevisionRunUntilDoneMatchesTheDocument() async throws {
+        let original = "Ari walked home. The night was dry and still. She opened the door."
+        let revised = "Ari walked home. Rain fell all night. She opened the door."
+        let revision = #"{"modifiedChapter": "\#(revised)", "changesSummary": "Rain now falls."}"#
+        let check = #"{"changes": [{"passage": "Rain fell all night", "made": "yes"}, {"passage": "The night was dry and still", "made": "yes"}, {"passage": "none", "made": "no"}]}"#
+        var script = ScriptedModel.Script(answer: revision.chunked(into: 9))
+        script.laterAnswers = [[check], revision.chunked(into: 9), [check]]
+        let request = ModifyChapterRequest(
+            currentChapter: original, userRequest: "- Make it rain.\n- Cut the dry night.\n- Add a dog.", maxRounds: 2)
+        try await TestServer.with(host: ModelHost(.ready(ScriptedModel(script: script)))) { server in
+            let document = try await Self.document(server)
+            let stream = try await Self.send(server, .POST, "/api/v1/modify-chapter/stream?tokens=true", body: try Self.json(request))
+            try Self.check(stream, in: document)
+            let text = String(decoding: stream.body, as: UTF8.self)
+            #expect(text.contains(#""round":{"#) && text.contains(#""removedPassage":"The night was dry and still""#), "\(text)")
+        }
+        let single = ScriptedModel(script: .init(answer: revision.chunked(into: 9)))
+        try await TestServer.with(host: ModelHost(.ready(single))) { server in
+            let document = try await Self.document(server)
+            // Each later answer repeats the revision, which no check can read: nothing is confirmed.
+            try Self.check(try await Self.send(server, .POST, "/api/v1/modify-chapter", body: try Self.json(request)), in: document)
+        }
+    }
+
     @Test func theRealModelsAnswerMatchesTheDocument() async throws {
         try await RealModelTests.withRealServer { server in
             let document = try await Self.document(server)

@@ -36,7 +36,7 @@ import WriterAssistantTestSupport
             #expect(response.status == .ok)
             #expect(response.headers.first(name: "content-type") == "text/event-stream; charset=utf-8")
             let statuses = events.compactMap { event -> (FeedbackPhase, String, Int)? in
-                if case .status(let phase, let message, let progress) = event.event { (phase, message, progress) } else { nil }
+                if case .status(let phase, let message, let progress, _) = event.event { (phase, message, progress) } else { nil }
             }
             #expect(statuses.map(\.0) == FeedbackPhase.allCases)
             #expect(statuses.map(\.1) == FeedbackPhase.allCases.map(Operation.message(for:)))
@@ -173,7 +173,7 @@ import WriterAssistantTestSupport
             let synchronous = try await client.perform(request)
             var phases: [FeedbackPhase] = []
             let streamed = try await client.events(request, includeTokens: true).result { event in
-                if case .status(let phase, _, _) = event { phases.append(phase) }
+                if case .status(let phase, _, _, _) = event { phases.append(phase) }
             }
             #expect(phases == FeedbackPhase.allCases)
             #expect(synchronous.contextMetadata.tokens == streamed.contextMetadata.tokens)

@@ -43,7 +43,7 @@ import WriterAssistantTestSupport
             let (response, events) = try await server.stream(Self.story)
             #expect(response.status == .ok)
             #expect(events.compactMap(\.event.phase) == FeedbackPhase.allCases)
-            let progress = events.compactMap { if case .status(_, _, let progress) = $0.event { progress } else { nil } }
+            let progress = events.compactMap { if case .status(_, _, let progress, _) = $0.event { progress } else { nil } }
             #expect(progress == progress.sorted())
             guard case .result(let result) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
             #expect(result.raterName == "Critic")

@@ -92,6 +92,47 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// With the real model, greedy: revise until done reports its rounds on the stream in the
+    /// document's shape, checks every requested change, and quotes only text the revision added.
+    @Test func reviseUntilDoneChecksEveryChangeAndQuotesOnlyNewText() async throws {
+        try await Self.withRealServer { server in
+            let document = try await OpenAPIConformanceTests.document(server)
+            var request = OperationSamples.modifyChapter
+            request.userRequest = "- Make it rain at night.\n- Give the farm a dog named Bran."
+            request.maxRounds = 2
+            let stream = try await OpenAPIConformanceTests.send(
+                server, .POST, "/api/v1/modify-chapter/stream", body: try JSONEncoder().encode(request))
+            #expect(stream.status == 200)
+            try OpenAPIConformanceTests.check(stream, in: document)
+            var decoder = ServerSentEventDecoder()
+            let events = try decoder.feed(stream.body).map {
+                try JSONDecoder().decode(OperationEvent<ModifyChapterResult>.self, from: Data($0.data.utf8))
+            }
+            let statuses = events.compactMap { event -> (Int, RoundProgress?)? in
+                if case .status(_, _, let progress, let round) = event { (progress, round) } else { nil }
+            }
+            #expect(statuses.map(\.0) == statuses.map(\.0).sorted())
+            #expect(statuses.contains { $0.1 == RoundProgress(number: 1, maxRounds: 2, step: .checking) })
+            guard case .result(let result) = events.last, let changes = result.changes, let rounds = result.rounds else {
+                Issue.record("no checked result: \(events.suffix(2))")
+                return
+            }
+            #expect((1...2).contains(rounds))
+            #expect(changes.map(\.change) == ["Make it rain at night.", "Give the farm a dog named Bran."])
+            // The sentences of the sample chapter are short: a passage quotes a whole sentence.
+            let words = { (text: Substring) in text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            let original = Set(request.currentChapter.split(whereSeparator: { ".!?\n".contains($0) }).map(words))
+            for change in changes {
+                if let passage = change.passage {
+                    #expect(change.confirmed)
+                    #expect(result.modifiedChapter.contains(passage) && !original.contains(words(Substring(passage))))
+                }
+            }
+            // A round left changes missing only when the bound ended it.
+            #expect(rounds == 2 || changes.allSatisfy(\.confirmed))
+        }
+    }
+
     /// A writer who cancels any operation stops the model writing it.
     @Test(arguments: 0..<OperationEndpointTests.operations.count)
     func leavingStopsTheModel(_ index: Int) async throws {

@@ -113,6 +113,17 @@ import WriterAssistantTestSupport
             guard case .result(let plan) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
             #expect(plan.outlines.flatMap(\.plotPoints) == outlines.plotPoints)
             #expect(plan.outlines.allSatisfy { Set($0.characters).isSubset(of: ["Ari"]) })
+
+            // Revise until done: every check's verdicts come back through the schema's choices.
+            var revise = OperationSamples.modifyChapter
+            revise.userRequest = "- Make it rain at night.\n- Add a dog named Bran."
+            revise.maxRounds = 2
+            let revised = try await client.modifyChapter(revise)
+            #expect(revised.changes?.map(\.change) == ["Make it rain at night.", "Add a dog named Bran."])
+            #expect((1...2).contains(revised.rounds ?? 0))
+            for passage in (revised.changes ?? []).compactMap(\.passage) {
+                #expect(revised.modifiedChapter.contains(passage))
+            }
         }
     }
 

@@ -167,7 +167,7 @@ extension HTTPClientResponse {
 
 extension OperationEvent {
     var phase: FeedbackPhase? {
-        if case .status(let phase, _, _) = self { phase } else { nil }
+        if case .status(let phase, _, _, _) = self { phase } else { nil }
     }
 }
 

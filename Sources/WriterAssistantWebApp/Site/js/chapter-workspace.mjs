@@ -98,6 +98,10 @@ export class ChapterWorkspace {
     this.changeRequest = h('textarea', { id: 'change-request', rows: 2, placeholder: 'Make the ending darker; give Tomas a line of dialogue\u2026', onKeydown: (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.modifyChapter();
     } });
+    this.revisionRounds = h('select', { id: 'revision-rounds' },
+      h('option', { value: '' }, 'No: one revision'),
+      h('option', { value: '2' }, 'Yes, up to 2 rounds'),
+      h('option', { value: '3' }, 'Yes, up to 3 rounds'));
     this.modifyButton = h('button', { type: 'button', id: 'modify-chapter', onClick: () => this.modifyChapter() }, 'Ask for changes');
     this.fleshOutNote = h('input', { id: 'flesh-out-note', type: 'text', placeholder: 'the smell of the forge, her hesitation\u2026' });
     this.fleshOutButton = h('button', { type: 'button', id: 'flesh-out', onClick: () => this.fleshOut() }, 'Flesh out the selection');
@@ -122,6 +126,7 @@ export class ChapterWorkspace {
           this.generateButton),
         tool('tool-modify-heading', 'Revise this chapter',
           field('What should change?', this.changeRequest),
+          field('Check each change and revise again for what is missing?', this.revisionRounds),
           this.modifyButton),
         tool('tool-flesh-out-heading', 'Flesh out a passage',
           h('p', { class: 'hint' }, 'Select a paragraph in the text; without a selection, the whole chapter.'),
@@ -248,10 +253,12 @@ export class ChapterWorkspace {
     const target = this.#target();
     if (target.text.trim() === '') return this.#problem('Write or pick a chapter first.', this.textArea);
     if (this.changeRequest.value.trim() === '') return this.#problem('Say what should change first.', this.changeRequest);
+    const body = { currentChapter: target.text, userRequest: this.changeRequest.value, structured_context: contextFor(this.bible, target.chapter) };
+    if (this.revisionRounds.value) body.maxRounds = Number(this.revisionRounds.value);
     this.#run({
       operation: operations.modifyChapter,
       chapter: target.chapter?.number,
-      body: { currentChapter: target.text, userRequest: this.changeRequest.value, structured_context: contextFor(this.bible, target.chapter) },
+      body,
       title: `Changes to ${target.name}`,
       preview: (answer) => {
         const change = previewChapterChange(answer);
@@ -260,6 +267,7 @@ export class ChapterWorkspace {
       show: (result) => [
         h('h4', {}, 'What changed'),
         h('p', { class: 'changes-summary' }, result.changesSummary ?? ''),
+        show.checkedChanges(result),
         show.comparison({
           before: target.text, beforeLabel: `${capitalized(target.name)}, before`,
           after: result.modifiedChapter ?? '', afterLabel: 'The revised chapter',

@@ -72,6 +72,7 @@ export class JobPanel {
     this.result = null;
     this.keptEntry = null;
     this.answer = '';
+    delete this.element.dataset.round;
     this.element.dataset.job = job.operation;
     this.element.hidden = false;
     this.title.textContent = job.title;
@@ -90,7 +91,15 @@ export class JobPanel {
           signal: controller.signal,
           onEvent: (event) => {
             if (this.controller !== controller) return;
-            if (event.type === 'status' && event.phase !== 'complete') this.#setState(event.phase, event.progress, event.message);
+            if (event.type === 'status' && event.phase !== 'complete') {
+              // A later round of revise-until-done writes its chapter anew: its preview starts over.
+              if (event.round?.step === 'revising' && event.round.number > 1) {
+                this.answer = '';
+                this.output.replaceChildren();
+              }
+              this.#setState(event.phase, event.progress, event.message);
+              if (event.round) this.element.dataset.round = `${event.round.number}/${event.round.maxRounds} ${event.round.step}`;
+            }
             else if (event.type === 'token') this.#appendToken(event.text ?? '');
           },
         });

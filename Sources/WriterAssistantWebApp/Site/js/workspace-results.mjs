@@ -52,6 +52,29 @@ export function chapterChange({ changesSummary = '', modifiedChapter = '' }) {
   ];
 }
 
+/**
+ * What revise-until-done checked: how many of the requested changes the revision shows after how
+ * many rounds (and which round's revision it is, when not the last), why the rounds stopped early,
+ * then each change, made (with the words that show it) or missing. Null for an unchecked revision.
+ */
+export function checkedChanges({ changes, rounds, chosenRound, roundsNote }) {
+  if (!Array.isArray(changes) || !rounds) return null;
+  const made = changes.filter((change) => change.confirmed).length;
+  const chosen = chosenRound && chosenRound !== rounds
+    ? h('p', { class: 'hint chosen-round' }, `This is the revision of round ${chosenRound}, which made the most of the changes; later rounds made no more.`)
+    : null;
+  return h('section', { class: 'checked-changes' },
+    h('h4', {}, `Checked after ${rounds} round${rounds === 1 ? '' : 's'}: ${made} of ${changes.length} changes made`),
+    chosen,
+    roundsNote ? h('p', { class: 'hint rounds-note' }, roundsNote) : null,
+    h('ul', { class: 'change-list' }, changes.map((change) =>
+      h('li', { class: 'checked-change', 'data-confirmed': String(Boolean(change.confirmed)) },
+        h('span', { class: 'change-verdict' }, change.confirmed ? 'Made' : 'Missing'), ' ',
+        h('span', { class: 'change-text' }, change.change ?? ''),
+        change.passage ? h('q', { class: 'change-passage' }, change.passage) : null,
+        change.removedPassage ? h('q', { class: 'change-passage removed' }, `Cut: ${change.removedPassage}`) : null))));
+}
+
 export const priorities = [
   ['high', 'High priority'],
   ['medium', 'Medium priority'],
