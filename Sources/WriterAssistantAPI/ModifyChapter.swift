@@ -43,7 +43,9 @@ public struct ModifyChapterRequest: OperationRequest {
     /// The changes each revision is checked for: as listed, or the request's list items or
     /// sentences, each cut to `longestChange` characters.
     public var requestedChanges: [String] {
-        let listed = changes ?? PlotOutline.points(of: userRequest, splittingBeats: false)
+        // A request far longer than any list of changes is read only as far as an outline would be.
+        let request = userRequest.utf8.count > PlotOutline.longestOutline ? String(userRequest.prefix(PlotOutline.longestOutline)) : userRequest
+        let listed = changes ?? PlotOutline.points(of: request, splittingBeats: false)
         let changes = listed.map { String($0.trimmingWhitespace.prefix(Self.longestChange)) }.filter { !$0.isEmpty }
         return changes.isEmpty ? [String(userRequest.trimmingWhitespace.prefix(Self.longestChange))] : changes
     }
@@ -52,20 +54,29 @@ public struct ModifyChapterRequest: OperationRequest {
         var issues = Self.requireText([("currentChapter", currentChapter), ("userRequest", userRequest)])
         if let issue = ValidationIssue.outside(Self.roundCounts, maxRounds, at: ["body", "maxRounds"]) { issues.append(issue) }
         if let changes {
-            if changes.count > Self.mostChanges {
+            if changes.isEmpty || changes.count > Self.mostChanges {
                 return issues + [ValidationIssue(
-                    loc: ["body", "changes"], msg: "List should have at most \(Self.mostChanges) items", type: "too_long")]
+                    loc: ["body", "changes"],
+                    msg: changes.isEmpty ? "List should have at least 1 item" : "List should have at most \(Self.mostChanges) items",
+                    type: changes.isEmpty ? "too_short" : "too_long")]
             }
-            for (index, change) in changes.enumerated() where change.count > Self.longestChange {
+            for (index, change) in changes.enumerated() {
+                if change.allSatisfy(\.isWhitespace) {
+                    issues.append(ValidationIssue(
+                        loc: ["body", "changes", .index(index)], msg: "String should have at least 1 character", type: "string_too_short"))
+                } else if change.count > Self.longestChange {
+                    issues.append(ValidationIssue(
+                        loc: ["body", "changes", .index(index)], msg: "String should have at most \(Self.longestChange) characters",
+                        type: "string_too_long"))
+                }
+            }
+        } else if maxRounds != nil, issues.isEmpty {
+            let count = requestedChanges.count
+            if count > Self.mostChanges {
                 issues.append(ValidationIssue(
-                    loc: ["body", "changes", .index(index)], msg: "String should have at most \(Self.longestChange) characters",
-                    type: "string_too_long"))
+                    loc: ["body", "userRequest"], msg: "The request has \(count) changes; a revision is checked for at most \(Self.mostChanges)",
+                    type: "too_long"))
             }
-        } else if maxRounds != nil, issues.isEmpty, requestedChanges.count > Self.mostChanges {
-            issues.append(ValidationIssue(
-                loc: ["body", "userRequest"],
-                msg: "The request has \(requestedChanges.count) changes; a revision is checked for at most \(Self.mostChanges)",
-                type: "too_long"))
         }
         return issues
     }

@@ -16,6 +16,8 @@ struct ChangeCheck: Sendable {
     /// Sentences of the original that the revision lacks: the evidence of a cut.
     let removedPassages: [String]
 
+    /// What the check is called in messages to the writer.
+    static let answerName = "check of the revision"
     /// What the model writes instead of a passage when none shows the change.
     static let noPassage = "none"
     /// Longer sentences are quoted by their start: enough to find them.
@@ -31,28 +33,32 @@ struct ChangeCheck: Sendable {
         removedPassages = Self.passages(before, missingFrom: after)
     }
 
-    /// A text's sentences, as quotable passages: trimmed, cut to `longestPassage` characters at a
-    /// word, with the key they are compared by (their words, spacing aside). Sentences holding
-    /// control characters cannot be quoted through a grammar and are left out.
-    static func sentences(of text: String) -> [(passage: String, key: String)] {
-        text.split(whereSeparator: { ".!?\n".contains($0) }).compactMap { sentence -> (passage: String, key: String)? in
-            guard !sentence.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+    /// A text's sentences, with the key they are compared by (their words, spacing aside) and,
+    /// when they can be quoted, their passage: trimmed, cut to `longestPassage` characters at a
+    /// word. A sentence holding a control character cannot be quoted through a grammar, and one of
+    /// a single word ("Mr") is no evidence; both still count when the texts are compared.
+    static func sentences(of text: String) -> [(passage: String?, key: String)] {
+        text.split(whereSeparator: { $0.isNewline || ".!?".contains($0) }).compactMap { sentence -> (passage: String?, key: String)? in
             var passage = String(sentence).trimmed
             if passage.count > longestPassage {
                 let cut = passage.prefix(longestPassage)
                 passage = String(cut.lastIndex(where: \.isWhitespace).map { cut[..<$0] } ?? cut).trimmed
             }
-            let key = passage.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            return key.contains(where: { $0.isLetter || $0.isNumber }) ? (passage, key) : nil
+            let words = passage.split { $0.isWhitespace || $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }
+            guard words.contains(where: { $0.contains { $0.isLetter || $0.isNumber } }) else { return nil }
+            let quotable = words.count >= 2 && !passage.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            return (quotable ? passage : nil, words.joined(separator: " "))
         }
     }
 
-    /// The passages of `sentences` whose words `other` lacks, each once, spread over the text when
-    /// there are more than a grammar is given.
-    private static func passages(_ sentences: [(passage: String, key: String)], missingFrom other: [(passage: String, key: String)]) -> [String] {
+    /// The quotable passages of `sentences` whose words `other` lacks, each once, spread over the
+    /// text when there are more than a grammar is given.
+    private static func passages(_ sentences: [(passage: String?, key: String)], missingFrom other: [(passage: String?, key: String)]) -> [String] {
         let known = Set(other.map(\.key))
         var seen: Set<String> = []
-        let fresh = sentences.filter { !known.contains($0.key) && seen.insert($0.passage).inserted }.map(\.passage)
+        let fresh = sentences.compactMap { sentence in
+            sentence.passage.flatMap { !known.contains(sentence.key) && seen.insert($0).inserted ? $0 : nil }
+        }
         guard fresh.count > mostPassages else { return fresh }
         let step = Double(fresh.count) / Double(mostPassages)
         return (0..<mostPassages).map { fresh[Int(Double($0) * step)] }

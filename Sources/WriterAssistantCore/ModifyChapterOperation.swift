@@ -92,9 +92,10 @@ extension ModifyChapterRequest {
                     number == 1 ? Self.status(phase, round: RoundProgress(number: 1, maxRounds: maxRounds, step: .revising)) : nil
                 }
                 revision = try revising.result(from: answer)
-            } catch let failure as FeedbackFailure where number > 1 {
-                // A later round that cannot be written (out of time, too long to fit) ends the
-                // rounds; the writer still gets the best revision so far.
+            } catch where number > 1 && !(error is CancellationError) {
+                // A later round that cannot be written (out of time, too long to fit, the model
+                // busy) ends the rounds; the writer still gets the best revision so far.
+                let failure = run.clientFailure(for: error, answerName: Self.answerName)
                 note = "Round \(number) could not be written, so the rounds stopped: \(failure.message)"
                 rounds.stop()
                 continue
@@ -105,16 +106,21 @@ extension ModifyChapterRequest {
             var verdicts = check.nothingMade
             if let task = check.task(revised: revision.modifiedChapter) {
                 do {
-                    let answer = try await run.answer(StoryPrompt(context: nil, task: task), plan: check.plan, streamsTokens: false) { _ in nil }
+                    let answer = try await run.answer(
+                        StoryPrompt(context: nil, task: task), plan: check.plan, answerName: ChangeCheck.answerName, streamsTokens: false
+                    ) { _ in nil }
                     used.append(answer.metadata)
                     verdicts = check.verdicts(from: answer)
-                } catch let failure as FeedbackFailure {
+                } catch where !(error is CancellationError) {
                     // A check that fails confirms nothing, and the revision it was checking stands.
+                    let failure = run.clientFailure(for: error, answerName: ChangeCheck.answerName)
                     note = "The check of round \(number) could not be written, so the rounds stopped: \(failure.message)"
                     rounds.stop()
                 }
             }
-            rounds.record(confirmed: verdicts.map(\.confirmed), cutShort: revision.contextMetadata.truncated == true)
+            // A revision of a chapter cut short lacks its ending too, however it ends.
+            let cutShort = revision.contextMetadata.truncated == true || from.map { rounds.checks[$0].cutShort } == true
+            rounds.record(confirmed: verdicts.map(\.confirmed), cutShort: cutShort)
             revisions.append((revision, verdicts))
         }
         guard let best = rounds.best else { throw CancellationError() }

@@ -47,15 +47,21 @@ public struct OperationRun<Operation: WritingOperation>: Sendable {
 
     var configuration: OperationPipeline.Configuration { pipeline.configuration }
 
-    /// One answer to `story`'s prompt, as `plan` says; `status` gives the event of each phase it
-    /// reaches (nil sends none), and its text goes to a client asking for tokens when `streamsTokens`.
+    /// One answer to `story`'s prompt, as `plan` says, called `answerName` in failures; `status`
+    /// gives the event of each phase it reaches (nil sends none), and its text goes to a client
+    /// asking for tokens when `streamsTokens`.
     func answer(
-        _ story: StoryPrompt, plan: AnswerPlan, streamsTokens: Bool = true,
+        _ story: StoryPrompt, plan: AnswerPlan, answerName: String = Operation.answerName, streamsTokens: Bool = true,
         status: @escaping @Sendable (FeedbackPhase) -> OperationEvent<Operation.Result>?
     ) async throws -> FinishedAnswer {
         try await pipeline.answer(
-            story, plan: plan, answerName: Operation.answerName, with: model, options: options, started: started,
+            story, plan: plan, answerName: answerName, with: model, options: options, started: started,
             status: status, streamsTokens: streamsTokens, emit: send)
+    }
+
+    /// What a client is told of `error`, with the model's details only where the server explains them.
+    func clientFailure(for error: any Error, answerName: String) -> FeedbackFailure {
+        pipeline.clientFailure(for: error, answerName: answerName)
     }
 
     func emit(_ event: OperationEvent<Operation.Result>) async {

@@ -68,9 +68,11 @@ struct ChapterCommand: AsyncParsableCommand {
             guard let changes = result.changes, let rounds = result.rounds else { return "" }
             let lines = changes.map { change in
                 (change.confirmed ? "  [made] " : "  [missing] ") + change.change + (change.passage.map { " — \"\($0)\"" } ?? "")
+                    + (change.removedPassage.map { " — cut: \"\($0)\"" } ?? "")
             }
-            return "Checked after \(rounds) round\(rounds == 1 ? "" : "s"): \(result.confirmedChanges) of \(changes.count) changes made\n"
-                + lines.joined(separator: "\n") + "\n"
+            let chosen = result.chosenRound.flatMap { $0 == rounds ? nil : " (the revision of round \($0), which made the most)" } ?? ""
+            return "Checked after \(rounds) round\(rounds == 1 ? "" : "s"): \(result.confirmedChanges) of \(changes.count) changes made\(chosen)\n"
+                + (result.roundsNote.map { "\($0)\n" } ?? "") + lines.joined(separator: "\n") + "\n"
         }
     }
 

@@ -22,6 +22,8 @@ public final class ScriptedModel: LanguageModel {
         /// The answers of the second generation on, in turn, the last repeated: a model asked
         /// several times in one run (revise until done) answers each time differently.
         public var laterAnswers: [[String]] = []
+        /// The delay between pieces of the second generation on, when it differs from the first's.
+        public var laterPieceDelay: Duration?
 
         public init(
             answer: [String],
@@ -115,6 +117,7 @@ public final class ScriptedModel: LanguageModel {
         if turn > 0, let later = script.laterAnswers.last {
             script.answer = turn <= script.laterAnswers.count ? script.laterAnswers[turn - 1] : later
         }
+        if turn > 0, let delay = script.laterPieceDelay { script.pieceDelay = delay }
         let counters = counters
         let playback = Task {
             do {

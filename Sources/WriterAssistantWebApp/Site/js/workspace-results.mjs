@@ -61,7 +61,7 @@ export function checkedChanges({ changes, rounds, chosenRound, roundsNote }) {
   if (!Array.isArray(changes) || !rounds) return null;
   const made = changes.filter((change) => change.confirmed).length;
   const chosen = chosenRound && chosenRound !== rounds
-    ? h('p', { class: 'hint chosen-round' }, `This is the revision of round ${chosenRound}, which made the most of the changes; later rounds made no more.`)
+    ? h('p', { class: 'hint chosen-round' }, `This is the revision of round ${chosenRound}, the one that made the most of the changes.`)
     : null;
   return h('section', { class: 'checked-changes' },
     h('h4', {}, `Checked after ${rounds} round${rounds === 1 ? '' : 's'}: ${made} of ${changes.length} changes made`),
