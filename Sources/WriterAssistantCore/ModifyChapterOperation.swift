@@ -126,6 +126,8 @@ extension ModifyChapterRequest {
         guard let best = rounds.best else { throw CancellationError() }
         await run.emit(Self.status(.parsing))
         var result = revisions[best].result
+        // A revision of a chapter cut short is as cut as one the limit stopped.
+        if rounds.checks[best].cutShort { result.contextMetadata.truncated = true }
         result.changes = revisions[best].changes
         result.rounds = revisions.count
         result.chosenRound = best + 1

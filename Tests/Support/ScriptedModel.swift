@@ -24,6 +24,8 @@ public final class ScriptedModel: LanguageModel {
         public var laterAnswers: [[String]] = []
         /// The delay between pieces of the second generation on, when it differs from the first's.
         public var laterPieceDelay: Duration?
+        /// Why the second generation on ends, when it differs from the first's.
+        public var laterStopReason: GenerationSummary.StopReason?
 
         public init(
             answer: [String],
@@ -118,6 +120,7 @@ public final class ScriptedModel: LanguageModel {
             script.answer = turn <= script.laterAnswers.count ? script.laterAnswers[turn - 1] : later
         }
         if turn > 0, let delay = script.laterPieceDelay { script.pieceDelay = delay }
+        if turn > 0, let reason = script.laterStopReason { script.stopReason = reason }
         let counters = counters
         let playback = Task {
             do {

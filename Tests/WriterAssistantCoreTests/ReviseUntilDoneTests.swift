@@ -234,6 +234,27 @@ import WriterAssistantTestSupport
         #expect(result.changes?.map(\.confirmed) == [true, false])
     }
 
+    @Test func aRevisionOfAChapterCutShortIsReportedCut() async throws {
+        // Round one stops at the token limit; round two, whole, revises that cut chapter and
+        // confirms more: it is chosen, and is as cut as the chapter it revised.
+        let request = ModifyChapterRequest(currentChapter: Self.original, userRequest: "- Make it rain\n- Add a dog", maxRounds: 2)
+        var cut = Self.revision(Self.revised)
+        cut.removeLast(2)
+        var script = ScriptedModel.Script(answer: cut)
+        script.stopReason = .maxTokens
+        script.laterStopReason = .endOfGeneration
+        script.laterAnswers = [
+            [#"{"changes": [{"passage": "Rain drummed on the roof all night long", "made": "yes"}, {"passage": "none", "made": "no"}]}"#],
+            Self.revision(Self.revised + " A dog barked twice."),
+            [#"{"changes": [{"passage": "Rain drummed on the roof all night long", "made": "yes"}, {"passage": "A dog barked twice", "made": "yes"}]}"#],
+        ]
+        let pipeline = OperationPipeline(
+            host: ModelHost(.ready(ScriptedModel(script: script))), configuration: .init(sampling: SamplingParameters(maxTokens: 100)))
+        let result = try await pipeline.result(for: request)
+        #expect(result.chosenRound == 2 && result.changes?.allSatisfy(\.confirmed) == true)
+        #expect(result.contextMetadata.truncated == true)
+    }
+
     @Test func theTimeLimitEndsTheRoundsWithTheBestRevisionSoFar() async throws {
         // The first revision is instant; every later answer takes at least 200 ms a piece, so the
         // check (one piece) fits the limit of one and a half seconds and the second revision cannot.
