@@ -1266,7 +1266,13 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         folder = Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
         self.library_path = folder / "library.sqlite"
+        # The page left open by the test before polled its server, which has stopped since: what
+        # it logged after that test's check is not this test's.
+        self.browser.get("about:blank")
+        self.browser.get_log("browser")
         self.server = self.start_server()
+        # Cleanups run last first: the page leaves the server before the server stops.
+        self.addCleanup(self.browser.get, "about:blank")
         # A page of the server that does not run the app, to start each test from a clean browser.
         self.browser.get(self.server.url + "/health")
         self.browser.execute_script("localStorage.clear()")
