@@ -71,11 +71,14 @@ public struct ModifyChapterRequest: OperationRequest {
                 }
             }
         } else if maxRounds != nil, issues.isEmpty {
-            let count = requestedChanges.count
-            if count > Self.mostChanges {
+            // The request is split once, here; its changes are then read as if listed.
+            let split = requestedChanges
+            if split.count > Self.mostChanges {
                 issues.append(ValidationIssue(
-                    loc: ["body", "userRequest"], msg: "The request has \(count) changes; a revision is checked for at most \(Self.mostChanges)",
-                    type: "too_long"))
+                    loc: ["body", "userRequest"],
+                    msg: "The request has \(split.count) changes; a revision is checked for at most \(Self.mostChanges)", type: "too_long"))
+            } else {
+                changes = split
             }
         }
         return issues

@@ -1,5 +1,5 @@
 public import WriterAssistantAPI
-public import WriterAssistantLLM
+import WriterAssistantLLM
 
 /// A chapter revised as the writer asks in words. The revised chapter comes first, right after
 /// the model has read the original, which small models then follow closely instead of writing a
@@ -67,11 +67,7 @@ extension ModifyChapterRequest: WritingOperation {
 /// for them, up to `maxRounds` and within the time limit the run shares. `RevisionRounds` decides.
 extension ModifyChapterRequest {
     public func produce(in run: OperationRun<Self>) async throws -> ModifyChapterResult {
-        guard let maxRounds = checkedRounds else {
-            let answer = try await run.answer(StoryPrompt(self), plan: answerPlan(run.configuration)) { Self.status($0) }
-            await run.emit(Self.status(.parsing))
-            return try result(from: answer)
-        }
+        guard let maxRounds = checkedRounds else { return try await run.answerAndRead(self) }
         var rounds = RevisionRounds(changes: requestedChanges, maxRounds: maxRounds)
         var revisions: [(result: ModifyChapterResult, changes: [CheckedChange])] = []
         var used: [ContextMetadata] = []
@@ -142,10 +138,6 @@ extension ModifyChapterRequest {
             + missing.map { "- \($0)" }.joined(separator: "\n")
     }
 
-    static func status(_ phase: FeedbackPhase, round: RoundProgress) -> OperationEvent<ModifyChapterResult> {
-        .status(phase: phase, message: message(for: phase), progress: phase.progress, round: round)
-    }
-
     /// The status of a round's step after the first revision, under the contract's writing phase.
     static func round(_ number: Int, of maxRounds: Int, _ step: RoundProgress.Step) -> OperationEvent<ModifyChapterResult> {
         let doing = step == .revising ? "revising the chapter for the changes still missing" : "checking the revision against each change"
@@ -159,15 +151,15 @@ extension ContextMetadata {
     /// The metadata of a result reached over several answers: `settled`'s (the answer returned),
     /// with the tokens and waiting of every answer in `used` and the time since `started`.
     static func spent(on used: [ContextMetadata], settled: ContextMetadata, since started: ContinuousClock.Instant) -> ContextMetadata {
-        func total(_ field: (ContextMetadata) -> Int?) -> Int? {
-            used.contains { field($0) != nil } ? used.reduce(0) { $0 + (field($1) ?? 0) } : nil
+        func total<Number: AdditiveArithmetic>(_ field: (ContextMetadata) -> Number?) -> Number? {
+            used.contains { field($0) != nil } ? used.reduce(.zero) { $0 + (field($1) ?? .zero) } : nil
         }
         var spent = settled
         spent.tokens = used.reduce(0) { $0 + $1.tokens }
         spent.promptTokens = total(\.promptTokens)
         spent.completionTokens = total(\.completionTokens)
         spent.cachedTokens = total(\.cachedTokens)
-        spent.queueTime = used.contains { $0.queueTime != nil } ? used.reduce(0) { $0 + ($1.queueTime ?? 0) } : nil
+        spent.queueTime = total(\.queueTime)
         spent.tokenCountsEstimated = used.contains { $0.tokenCountsEstimated == true } ? true : nil
         spent.processingTime = (ContinuousClock.now - started).inSeconds
         return spent

@@ -81,7 +81,8 @@ extension OperationPipeline {
     ) async throws -> T {
         do {
             let model = try host.readyModel()
-            return try await withTimeout(min(Self.measuringTimeout, configuration.generationTimeout), answerName: name) {
+            let limit = min(Self.measuringTimeout, configuration.generationTimeout)
+            return try await withDeadline(limit, else: FeedbackFailure.timedOut(after: limit, answerName: name)) {
                 try await work(model)
             }
         } catch is CancellationError {

@@ -329,10 +329,4 @@ public struct OperationPipeline: Sendable {
             FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
         }
     }
-
-    func withTimeout<T: Sendable>(
-        _ limit: Duration, answerName: String, _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withDeadline(limit, else: FeedbackFailure.timedOut(after: limit, answerName: answerName), operation)
-    }
 }

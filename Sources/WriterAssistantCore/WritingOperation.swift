@@ -30,9 +30,7 @@ public protocol WritingOperation: OperationRequest {
 
 extension WritingOperation {
     public func produce(in run: OperationRun<Self>) async throws -> Result {
-        let answer = try await run.answer(StoryPrompt(self), plan: answerPlan(run.configuration)) { Self.status($0) }
-        await run.emit(Self.status(.parsing))
-        return try result(from: answer)
+        try await run.answerAndRead(self)
     }
 }
 
@@ -57,6 +55,14 @@ public struct OperationRun<Operation: WritingOperation>: Sendable {
         try await pipeline.answer(
             story, plan: plan, answerName: answerName, with: model, options: options, started: started,
             status: status, streamsTokens: streamsTokens, emit: send)
+    }
+
+    /// The result of one answer to `operation`'s own prompt, read as it says, with every phase's
+    /// status: what a run of most operations is.
+    func answerAndRead(_ operation: Operation) async throws -> Operation.Result {
+        let answer = try await self.answer(StoryPrompt(operation), plan: operation.answerPlan(configuration)) { Operation.status($0) }
+        await emit(Operation.status(.parsing))
+        return try operation.result(from: answer)
     }
 
     /// What a client is told of `error`, with the model's details only where the server explains them.
@@ -113,9 +119,10 @@ public struct FinishedAnswer: Sendable {
 }
 
 extension WritingOperation {
-    /// The status event of a phase, with the contract's progress and the operation's message.
-    static func status(_ phase: FeedbackPhase) -> OperationEvent<Result> {
-        .status(phase: phase, message: message(for: phase), progress: phase.progress)
+    /// The status event of a phase, with the contract's progress and the operation's message, and
+    /// the round it belongs to in a run of several.
+    static func status(_ phase: FeedbackPhase, round: RoundProgress? = nil) -> OperationEvent<Result> {
+        .status(phase: phase, message: message(for: phase), progress: phase.progress, round: round)
     }
 }
 
