@@ -74,6 +74,11 @@ extension WriterAssistantClient {
         return try await call(.GET, "/api/v1/search?" + (components.percentEncodedQuery ?? ""), as: LibrarySearchResults.self).hits
     }
 
+    /// `POST /api/v1/archive/search`: the same search, the query sent in a body.
+    public func searchArchive(_ query: String, limit: Int? = nil) async throws -> [LibrarySearchHit] {
+        try await call(.POST, "/api/v1/archive/search", body: ArchiveSearchRequest(query: query, limit: limit), as: LibrarySearchResults.self).hits
+    }
+
     /// An id as one path segment, whatever it holds.
     private static func segment(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-"))) ?? id

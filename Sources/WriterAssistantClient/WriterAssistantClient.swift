@@ -109,6 +109,13 @@ public struct WriterAssistantClient: Sendable {
         try await perform(request)
     }
 
+    /// `POST /api/v1/archive/ask`: a question about the writer's stories, answered from their
+    /// library with each citation checked against its chapter. A follow-up sends the turns before
+    /// it in `request.messages`.
+    public func askArchive(_ request: ArchiveQuestionRequest) async throws -> ArchiveAnswer {
+        try await perform(request)
+    }
+
     /// `GET /health`.
     public func health() async throws -> HealthStatus {
         var request = HTTPClientRequest(url: baseURL + "/health")

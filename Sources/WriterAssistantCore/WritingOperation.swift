@@ -23,12 +23,23 @@ public protocol WritingOperation: OperationRequest {
     /// The result the model's finished answer stands for, or the failure a client is told.
     func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> Result
 
+    /// Whether the operation reads the writer's archive (their stored stories) rather than a story
+    /// sent or named: the server then gathers its material with `gather(from:)` before running it.
+    static var readsTheArchive: Bool { get }
+
+    /// Takes what the operation reads from the writer's archive.
+    mutating func gather(from archive: any StoryArchive) async throws
+
     /// How the result is reached. Most operations write one answer and read it; one that checks
     /// its answer and writes again (a revision with `maxRounds`) writes several in one run.
     func produce(in run: OperationRun<Self>) async throws -> Result
 }
 
 extension WritingOperation {
+    public static var readsTheArchive: Bool { false }
+
+    public mutating func gather(from archive: any StoryArchive) async throws {}
+
     public func produce(in run: OperationRun<Self>) async throws -> Result {
         try await run.answerAndRead(self)
     }
@@ -131,6 +142,6 @@ public enum WritingOperations {
     public static let all: [any WritingOperation.Type] = [
         RaterFeedbackRequest.self, CharacterFeedbackRequest.self, EditorReviewRequest.self, GenerateChapterRequest.self,
         ModifyChapterRequest.self, FleshOutRequest.self, GenerateCharacterDetailsRequest.self, RegenerateBioRequest.self,
-        GenerateChapterOutlinesRequest.self,
+        GenerateChapterOutlinesRequest.self, ArchiveQuestionRequest.self,
     ]
 }

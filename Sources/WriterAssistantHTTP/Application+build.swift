@@ -133,7 +133,7 @@ public func buildApplication(
         validation: validation,
         keepAliveInterval: configuration.keepAliveInterval,
         shutdownGrace: ShutdownGrace(period: configuration.shutdownGracePeriod),
-        library: library)
+        library: library, allowedOrigins: configuration.allowedOrigins)
     let api = router.group("api/v1")
     for operation in WritingOperations.all {
         operations.add(operation, to: api)

@@ -33,7 +33,7 @@ struct HealthController<Context: RequestContext> {
                 name: "Writer Assistant", version: version, llmStatus: llmStatus,
                 endpoints: WritingOperations.all.map { $0.operationName }
                     .flatMap { ["POST /api/v1/\($0)", "POST /api/v1/\($0)/stream", "POST /api/v1/\($0)/preview"] }
-                    + ["POST /api/v1/tokens", "GET /api/v1/stories", "GET /api/v1/search", "GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
+                    + ["POST /api/v1/tokens", "GET /api/v1/stories", "GET /api/v1/search", "POST /api/v1/archive/search", "GET /health", "GET /metrics", "GET /api/v1/openapi.json"]))
         }
     }
 

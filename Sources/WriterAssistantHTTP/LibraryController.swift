@@ -31,6 +31,7 @@ struct LibraryController {
         api.get("stories/:id/answers", use: answers)
         api.get("stories/:id/export", use: export)
         api.get("search", use: search)
+        api.post("archive/search", use: archiveSearch)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -135,6 +136,14 @@ struct LibraryController {
         let text = query.get("q") ?? ""
         let limit = try query.get("limit").map { try Self.number($0, "limit") } ?? 20
         return try .json(LibrarySearchResults(query: text, hits: try await using { library throws(LibraryFailure) in try await library.search(text, writer: context.writer, limit: limit) }))
+    }
+
+    /// The library's search as the archive's tools take it: a JSON body rather than a query string.
+    @Sendable func archiveSearch(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let body = try await validation.decode(ArchiveSearchRequest.self, from: &request) { $0.validate() }
+        let hits = try await using { library throws(LibraryFailure) in try await library.search(body.query, writer: context.writer, limit: body.limit ?? 20) }
+        return try .json(LibrarySearchResults(query: body.query, hits: hits))
     }
 
     // MARK: Helpers

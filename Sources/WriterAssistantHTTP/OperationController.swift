@@ -33,6 +33,16 @@ struct OperationController<Operation: WritingOperation> {
     }
 
     private func decode(_ body: Data, context: Context) async throws -> (Operation, StoryUse?) {
+        if Operation.readsTheArchive {
+            // The writer's own stories, whatever the body names: never another writer's.
+            var operation = try validation.decode(Operation.self, body: body, storyContext: nil)
+            do {
+                try await operation.gather(from: LibraryArchive(library: try library.readyLibrary(), writer: context.writer))
+            } catch let failure as LibraryFailure {
+                throw APIError(failure)
+            }
+            return (operation, nil)
+        }
         let reference: StoryReference
         do {
             reference = try StoryReference.decode(body)
@@ -179,11 +189,16 @@ struct OperationRoutes {
     let keepAliveInterval: Duration
     let shutdownGrace: ShutdownGrace
     let library: LibraryHost
+    let allowedOrigins: [String]
 
     func add<Operation: WritingOperation>(_: Operation.Type, to group: RouterGroup<ServerRequestContext>) {
+        // An operation reading the writer's archive answers from their stories, which the
+        // library shows only to its own pages, as its routes do.
+        let routes = Operation.readsTheArchive
+            ? group.group().add(middleware: CrossSiteGuard<ServerRequestContext>(allowedOrigins: allowedOrigins)) : group
         OperationController<Operation>(
             pipeline: pipeline, validation: validation, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace,
             library: library
-        ).addRoutes(to: group)
+        ).addRoutes(to: routes)
     }
 }

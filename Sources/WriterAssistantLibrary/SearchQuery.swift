@@ -1,14 +1,22 @@
 /// A writer's search box as a full-text query: the words they typed, each matched as a word (the
 /// last also as the beginning of one, since they may still be typing), all required. Operators and
 /// quotes are read as text, so no input can make the query invalid.
+///
+/// A question, rather than a search box, matches places holding any of its words (`anyWord`):
+/// few places hold every word of "where did Mara hide the key", and the ranking puts those holding
+/// the rarer words first.
 package struct SearchQuery: Sendable, Equatable {
     package var terms: [String]
+    package var anyWord: Bool
 
-    package init(_ text: String) {
+    package init(_ text: String, anyWord: Bool = false) {
+        self.anyWord = anyWord
+        var seen: Set<String> = []
         terms = text.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
-            .map { $0.lowercased() }
-            .prefix(Self.longestQuery)
-            .map { String($0.prefix(Self.longestTerm)) }
+            .map { String($0.lowercased().prefix(Self.longestTerm)) }
+            .filter { !anyWord || seen.insert($0).inserted }
+            .prefix(anyWord ? Self.longestQuestion : Self.longestQuery)
+            .map { $0 }
     }
 
     package var isEmpty: Bool { terms.isEmpty }
@@ -17,24 +25,25 @@ package struct SearchQuery: Sendable, Equatable {
     package var fts5: String {
         terms.enumerated().map { index, term in
             "\"\(term)\"" + (isPrefix(index) ? "*" : "")
-        }.joined(separator: " ")
+        }.joined(separator: anyWord ? " OR " : " ")
     }
 
     /// The query in PostgreSQL's `to_tsquery` syntax: `word & word & last:*`.
     package var tsquery: String {
         terms.enumerated().map { index, term in
             "'\(term)'" + (isPrefix(index) ? ":*" : "")
-        }.joined(separator: " & ")
+        }.joined(separator: anyWord ? " | " : " & ")
     }
 
     /// The last term matches as a beginning once it has a few letters: one letter would match
     /// nearly every word of the library at the first keystroke.
     private func isPrefix(_ index: Int) -> Bool {
-        index == terms.count - 1 && terms[index].count >= Self.shortestPrefix
+        !anyWord && index == terms.count - 1 && terms[index].count >= Self.shortestPrefix
     }
 
     static let shortestPrefix = 3
     static let longestQuery = 16
+    static let longestQuestion = 64
     static let longestTerm = 64
 }
 

@@ -382,9 +382,10 @@ public struct StoryLibrary: Sendable {
 
     // MARK: Search
 
-    /// The writer's best places for `text`, across every story outside the trash.
-    public func search(_ text: String, writer: String, limit: Int = 20) async throws(LibraryFailure) -> [LibrarySearchHit] {
-        let query = SearchQuery(text)
+    /// The writer's best places for `text`, across every story outside the trash: places holding
+    /// all its words, or with `anyWord` (a question) any of them.
+    public func search(_ text: String, writer: String, limit: Int = 20, anyWord: Bool = false) async throws(LibraryFailure) -> [LibrarySearchHit] {
+        let query = SearchQuery(text, anyWord: anyWord)
         guard !query.isEmpty else { return [] }
         let limit = max(1, min(limit, 100))
         let open = String(SnippetMarks.open), close = String(SnippetMarks.close)

@@ -21,9 +21,10 @@ struct OperationRun {
     /// Runs `request` and prints its result with `show`. With `prose`, the result's prose is
     /// printed too: as the model writes it on a terminal, else once it is complete; `show` adds
     /// what follows it.
+    @discardableResult
     func run<Request: OperationRequest>(
         _ request: Request, label: String, prose: ((Request.Result) -> String)? = nil, show: (Request.Result) -> String
-    ) async throws {
+    ) async throws -> Request.Result {
         let streamsProse = prose != nil && isatty(STDOUT_FILENO) == 1
         let result: Request.Result
         do {
@@ -51,6 +52,7 @@ struct OperationRun {
         } else {
             print("\n" + show(result))
         }
+        return result
     }
 }
 

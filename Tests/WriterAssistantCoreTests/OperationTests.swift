@@ -38,7 +38,7 @@ import WriterAssistantTestSupport
         let names = WritingOperations.all.map { $0.operationName }
         #expect(names == [
             "rater-feedback", "character-feedback", "editor-review", "generate-chapter", "modify-chapter", "flesh-out",
-            "generate-character-details", "regenerate-bio", "generate-chapter-outlines",
+            "generate-character-details", "regenerate-bio", "generate-chapter-outlines", "archive/ask",
         ])
     }
 

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import Testing
 import WriterAssistantAPI
 import WriterAssistantCore
@@ -219,6 +221,28 @@ import WriterAssistantTestSupport
             let tooMany = try await Self.run(["outline", "--server", server.baseURL, "--story", Self.example("story.json"), "--chapters", "4"])
             #expect(tooMany.status == 3 && tooMany.stderr.contains("chapterCount"), "\(tooMany.stderr)")
         }
+    }
+
+    @Test func askAnswersFromTheLibraryAndKeepsTheConversation() async throws {
+        let model = ScriptedModel(script: .init(answer: ArchiveEndpointTests.answer.chunked(into: 7)))
+        try await TestServer.withLibrary(host: ModelHost(.ready(model))) { server in
+            #expect(try await server.send(.POST, "/api/v1/stories", json: LibraryEndpointTests.story).status == .created)
+            let conversation = FileManager.default.temporaryDirectory.appendingPathComponent("ask-\(UUID().uuidString).json").path
+            defer { try? FileManager.default.removeItem(atPath: conversation) }
+            let first = try await Self.run(["ask", "--server", server.baseURL, "How did Ivo die at the weir?", "--conversation", conversation])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("He drowned below the weir."))
+            #expect(first.stdout.contains(#"[1] "The Salt Road", chapter 2, paragraph 1: "Ivo drowned below the weir, and nobody spoke of it""#))
+            #expect(first.stdout.contains("1 quote not found word for word"))
+            let second = try await Self.run(["ask", "--server", server.baseURL, "And then?", "--conversation", conversation, "--json"])
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(try JSONDecoder().decode(ArchiveAnswer.self, from: Data(second.stdout.utf8)).citations.count == 1)
+            let kept = try JSONDecoder().decode([ConversationMessage].self, from: Data(contentsOf: URL(fileURLWithPath: conversation)))
+            #expect(kept.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(kept.map(\.content).prefix(2) == ["How did Ivo die at the weir?", "He drowned below the weir."])
+        }
+        #expect(try await Self.run(["ask"]).status == 2)
+        #expect(try await Self.run(["ask", "Why?", "--story-id", "x"]).status == 2)
     }
 
     @Test func operationUsageErrorsExitWith2() async throws {

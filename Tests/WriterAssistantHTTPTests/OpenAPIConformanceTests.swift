@@ -241,10 +241,11 @@ import WriterAssistantTestSupport
         LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/answers"),
         LibraryRoute(method: .GET, template: "/api/v1/stories/{id}/export", query: "?format=markdown"),
         LibraryRoute(method: .GET, template: "/api/v1/search", query: "?q=weir"),
+        LibraryRoute(method: .POST, template: "/api/v1/archive/search", body: #"{"query": "weir"}"#),
     ]
 
     static func isLibraryPath(_ path: String) -> Bool {
-        path.hasPrefix("/api/v1/stories") || path == "/api/v1/trash" || path == "/api/v1/search"
+        path.hasPrefix("/api/v1/stories") || path == "/api/v1/trash" || path == "/api/v1/search" || path == "/api/v1/archive/search"
     }
 
     /// Sends requests to one server, checks each exchange against the document, and keeps which
@@ -382,6 +383,9 @@ import WriterAssistantTestSupport
             #expect(try JSONDecoder().decode(LibrarySearchResults.self, from: search.body).hits.contains { $0.storyId == id && $0.chapter == 2 })
             try await exercise.exchange(.GET, "/api/v1/search", expect: 200)
             try await exercise.exchange(.GET, "/api/v1/search?q=weir&limit=-1", expect: 422)
+            let archived = try await exercise.exchange(.POST, "/api/v1/archive/search", body: #"{"query": "drowned weir"}"#, expect: 200)
+            #expect(try JSONDecoder().decode(LibrarySearchResults.self, from: archived.body).hits.contains { $0.storyId == id && $0.chapter == 2 })
+            try await exercise.exchange(.POST, "/api/v1/archive/search", body: #"{"query": 3}"#, expect: 422)
 
             // The trash: a story in it is read but not changed or used, until it is restored.
             let trashed = try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)", expect: 200)
@@ -444,6 +448,9 @@ import WriterAssistantTestSupport
             let operation = #"{"storyId": "\#(id)", "raterPrompt": "Judge.", "plotPoint": "Mara crosses."}"#
             try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: operation, expect: 503)
             try await exercise.exchange(.POST, "/api/v1/rater-feedback/stream", body: operation, expect: 503)
+            // The archive is the library: a question cannot be answered without it.
+            try await exercise.exchange(.POST, "/api/v1/archive/ask", body: #"{"question": "Why?"}"#, expect: 503)
+            try await exercise.exchange(.POST, "/api/v1/archive/ask/stream", body: #"{"question": "Why?"}"#, expect: 503)
             // Requests that carry their story do not need the library.
             try await exercise.exchange(.POST, "/api/v1/rater-feedback", body: String(decoding: try Self.storyRequest(), as: UTF8.self), expect: 200)
         }

@@ -133,6 +133,17 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// The archive answers from a real library through the real sampler: its grammar lets the
+    /// model quote only sentences of the passages it read.
+    @Test func theArchiveAnswersWithCitationsOfTheWritersOwnChapters() async throws {
+        let host = ModelHost(.ready(try await TestModel.shared()))
+        let pipeline = OperationPipeline.Configuration(
+            sampling: SamplingParameters(temperature: 0, maxTokens: 220), chapterMaxTokens: 400)
+        try await TestServer.withLibrary(host: host, configuration: ServerConfiguration(pipeline: pipeline)) { server in
+            try await ArchiveEndpointTests.askTheArchive(on: server)
+        }
+    }
+
     /// A writer who cancels any operation stops the model writing it.
     @Test(arguments: 0..<OperationEndpointTests.operations.count)
     func leavingStopsTheModel(_ index: Int) async throws {

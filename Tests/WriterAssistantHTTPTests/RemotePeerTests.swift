@@ -20,7 +20,7 @@ import WriterAssistantTestSupport
     static let request = RealModelTests.story
 
     static func withServer<T: Sendable>(
-        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4, contextLength: Int = 4096,
+        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4, contextLength: Int = 4096, withLibrary: Bool = false,
         _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
@@ -34,15 +34,18 @@ import WriterAssistantTestSupport
                 checkInterval: .milliseconds(500)))
         }
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens)
-        return try await TestServer.with(
-            host: host, configuration: ServerConfiguration(pipeline: .init(sampling: sampling)), modelLoader: loader
-        ) { server in
+        let configuration = ServerConfiguration(pipeline: .init(sampling: sampling))
+        let connected: @Sendable (TestServer) async throws -> T = { server in
             while case .loading = host.status { try await Task.sleep(for: .milliseconds(50)) }
             guard case .ready(let model) = host.status, let pool = model as? RemotePool else {
                 throw PoolDidNotConnect(status: "\(host.status)")
             }
             return try await body(server, pool)
         }
+        if withLibrary {
+            return try await TestServer.withLibrary(host: host, configuration: configuration, modelLoader: loader, connected)
+        }
+        return try await TestServer.with(host: host, configuration: configuration, modelLoader: loader, connected)
     }
 
     static func withServer<T: Sendable>(
@@ -124,6 +127,17 @@ import WriterAssistantTestSupport
             for passage in (revised.changes ?? []).compactMap(\.passage) {
                 #expect(revised.modifiedChapter.contains(passage))
             }
+        }
+    }
+
+    /// The archive through a peer that takes the citations' choices as a JSON Schema: whatever it
+    /// quotes, only words of the writer's chapters come back as citations.
+    @Test func theArchiveIsAnsweredThroughThePeer() async throws {
+        let peer = LlamaCppPeer()
+        try await peer.start()
+        defer { peer.stop() }
+        try await Self.withServer(peers: [peer], withLibrary: true) { server, _ in
+            try await ArchiveEndpointTests.askTheArchive(on: server)
         }
     }
 

@@ -100,6 +100,7 @@ struct TestServer {
     static func withLibrary<T: Sendable>(
         host: ModelHost = ModelHost(),
         configuration: ServerConfiguration = ServerConfiguration(),
+        modelLoader: ModelLoadingService? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("library-\(UUID().uuidString)")
@@ -108,7 +109,7 @@ struct TestServer {
         let opener = LibraryService(host: library, logger: quietLogger) {
             try await StoryLibrary.openSQLite(path: folder.appendingPathComponent("library.sqlite").path, logger: quietLogger)
         }
-        return try await with(host: host, configuration: configuration, library: library, libraryOpener: opener) { server in
+        return try await with(host: host, configuration: configuration, modelLoader: modelLoader, library: library, libraryOpener: opener) { server in
             // The library opens in the background; the server answers meanwhile.
             for _ in 0..<200 {
                 if case .ready = library.status { break }

@@ -224,6 +224,28 @@ import WriterAssistantAPI
         }
     }
 
+    /// A question matches places holding any of its words, the rarer words' places first, and
+    /// stays within the writer's stories.
+    @Test(arguments: Backend.available)
+    func aQuestionFindsPlacesHoldingAnyOfItsWords(_ backend: Backend) async throws {
+        try await withLibrary(backend) { library in
+            var story = novel(title: "Tidewater")
+            story.structuredContext.previousChapters?.append(Chapter(
+                number: 4, title: "The Drowning", content: "Ivo drowned in the millrace below the weir, and nobody spoke of it again."))
+            let created = try await library.create(story, writer: "ana")
+            _ = try await library.create(story, writer: "ben")
+            let question = "How did Ivo drown at the old weir?"
+            #expect(try await library.search(question, writer: "ana").isEmpty)
+            let hits = try await library.search(question, writer: "ana", anyWord: true)
+            #expect(hits.first?.storyId == created.id)
+            #expect(hits.first?.chapter == 4)
+            #expect(hits.allSatisfy { $0.storyId == created.id })
+            // Operators are text here too, and words are not read as beginnings.
+            #expect(try await library.search("\"unbalanced OR NEAR( *", writer: "ana", anyWord: true).isEmpty)
+            #expect(try await library.search("drow", writer: "ana", anyWord: true).isEmpty)
+        }
+    }
+
     @Test(arguments: Backend.available)
     func searchFollowsEdits(_ backend: Backend) async throws {
         try await withLibrary(backend) { library in

@@ -1,0 +1,124 @@
+public import WriterAssistantAPI
+import WriterAssistantLLM
+import NIOPosix
+
+/// A question about the writer's own stories, answered from the passages of the library that bear
+/// on it. The answer first quotes its evidence, chosen by the grammar among the passages'
+/// sentences, then answers; every quote is checked word for word against its passage, and one
+/// that is not there (a remote model may ignore the schema) is left out and counted.
+extension ArchiveQuestionRequest: WritingOperation {
+    public static let answerName = "answer"
+    public static let readsTheArchive = true
+
+    public static func message(for phase: FeedbackPhase) -> String {
+        switch phase {
+        case .contextProcessing: "Searching your stories..."
+        case .evaluating: "Reading the passages found..."
+        case .generatingFeedback: "Writing the answer..."
+        case .parsing: "Checking each citation against your chapters..."
+        case .complete: "Answer complete."
+        }
+    }
+
+    /// The answer when no passage of the library bears on the question: the model is not asked,
+    /// since it could only make an answer up.
+    static let nothingFound = "None of your stories has a passage about this. Try other words, or the names your stories use."
+    /// Most quotes an answer gives.
+    static let mostCitations = 3
+    /// Longest answer, in characters: a few sentences.
+    static let longestAnswer = 1_200
+    /// Characters of the conversation so far that the prompt carries, the latest turns first kept.
+    static let conversationRoom = 4_000
+
+    public mutating func gather(from archive: any StoryArchive) async throws {
+        let query = searchText
+        let stories = try await archive.stories(matching: query, limit: ArchiveShelf.mostStories)
+        guard !stories.isEmpty else { return }
+        // Indexing several manuscripts is CPU work, kept off the cooperative pool.
+        passages = try await NIOThreadPool.singleton.runIfActive { ArchiveShelf.passages(for: query, in: stories) }
+    }
+
+    public func produce(in run: OperationRun<Self>) async throws -> ArchiveAnswer {
+        guard !passages.isEmpty else {
+            await run.emit(Self.status(.parsing))
+            return ArchiveAnswer(
+                answer: Self.nothingFound, citations: [], passagesRead: 0,
+                contextMetadata: ContextMetadata(tokens: 0, processingTime: (ContinuousClock.now - run.started).inSeconds))
+        }
+        return try await run.answerAndRead(self)
+    }
+
+    public func task(names: [String]) -> PromptTask {
+        let listed = passages.enumerated().map { index, passage in
+            "[\(index + 1)] \"\(passage.title.trimmed)\", chapter \(passage.chapter), paragraph \(passage.paragraph):\n\(passage.text)"
+        }
+        var sections = ["# Passages from the writer's stories\n" + listed.joined(separator: "\n\n")]
+        if let conversation = conversation { sections.append("# Conversation so far\n" + conversation) }
+        sections.append("# Question\n" + question.trimmed)
+        return PromptTask(
+            sections: sections,
+            instructions: "Answer the writer's question from the passages above, and nothing else. Answer with a JSON object: "
+                + "\"citations\", one to \(Self.mostCitations) sentences quoted exactly from the passages that answer the "
+                + "question, then \"answer\", the answer in a few plain sentences that name the story and chapter it "
+                + "comes from. If the passages do not answer the question, say so in the answer.")
+    }
+
+    /// The latest turns that fit the room, oldest first, as the writer and the assistant said them.
+    var conversation: String? {
+        var kept: [String] = []
+        var used = 0
+        for message in (messages ?? []).reversed() {
+            let turn = (message.role == .user ? "Writer: " : "You: ") + message.content.trimmed
+            guard used + turn.count <= Self.conversationRoom else { break }
+            kept.insert(turn, at: 0)
+            used += turn.count
+        }
+        return kept.isEmpty ? nil : kept.joined(separator: "\n")
+    }
+
+    /// The sentences of the passages a citation may quote, each once, with the passage it is from.
+    var quotable: [(sentence: String, passage: Int)] {
+        var seen: Set<String> = []
+        var sentences: [(sentence: String, passage: Int)] = []
+        for (index, passage) in passages.enumerated() {
+            for case let (sentence?, _) in ChangeCheck.sentences(of: passage.text) where seen.insert(sentence).inserted {
+                sentences.append((sentence, index))
+            }
+        }
+        return sentences
+    }
+
+    var shape: JSONShape {
+        let sentences = quotable.map(\.sentence)
+        let answer: (key: String, value: JSONShape) = ("answer", .string(minimum: 1, maximum: Self.longestAnswer))
+        guard !sentences.isEmpty else { return .object([answer]) }
+        return .object([("citations", .list(.choice(sentences), count: 1...Self.mostCitations)), answer])
+    }
+
+    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+        // The quotes' length, counted generously, and the answer's (about four characters a token).
+        let quotes = quotable.map(\.sentence.utf8.count).max().map { Self.mostCitations * ($0 / 2 + 8) } ?? 0
+        return AnswerPlan(sampling: settings.prose(wanting: 24 + quotes + Self.longestAnswer / 3), constraint: shape.constraint)
+    }
+
+    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ArchiveAnswer {
+        let object = try JSONAnswer.reading(answer)
+        let written = object.string("answer")?.trimmed ?? ""
+        guard !written.isEmpty else { throw FeedbackFailure(.parsingError, "The model wrote no answer.") }
+        var citations: [ArchiveCitation] = []
+        var unverified = 0
+        for quote in object.strings("citations").map(\.trimmed) where !quote.isEmpty {
+            // Word for word, in the passage as the chapter holds it.
+            guard let passage = passages.first(where: { $0.text.contains(quote) }) else {
+                unverified += 1
+                continue
+            }
+            let citation = ArchiveCitation(
+                storyId: passage.storyId, title: passage.title, chapter: passage.chapter, paragraph: passage.paragraph, text: quote)
+            if !citations.contains(citation) { citations.append(citation) }
+        }
+        return ArchiveAnswer(
+            answer: written, citations: citations, passagesRead: passages.count, unverifiedCitations: unverified > 0 ? unverified : nil,
+            contextMetadata: answer.metadata(truncated: object.cutOff))
+    }
+}

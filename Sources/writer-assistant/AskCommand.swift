@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import WriterAssistantAPI
+
+struct AskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "Ask a question about your stories: answered from the library's passages, each citation checked word for word.",
+        discussion: """
+            The server searches every story of your library (the API key names whose) for the passages that bear on the \
+            question, and the answer quotes them. With --conversation, the file keeps the questions and answers, so that \
+            the next question can follow up on them ("and after that?").
+
+            Exit codes: 0 success, 2 usage error, 3 the server reported an error, 4 the server could not be reached.
+            """)
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "The question.")
+    var question: String
+
+    @Option(help: ArgumentHelp(
+        "A JSON file of the conversation so far (a list of {role, content}); read before asking, the question and answer added after.",
+        valueName: "file"))
+    var conversation: String?
+
+    @Flag(help: "Print only the result object, as JSON.")
+    var json = false
+
+    func run() async throws {
+        guard client.story == nil, client.storyId == nil else {
+            throw ValidationError("ask searches your whole library: --story and --story-id do not apply.")
+        }
+        let messages = try conversation.map(Self.messages(in:)) ?? nil
+        let request = ArchiveQuestionRequest(question: question, messages: messages)
+        let answer = try await OperationRun(client: client, json: json).run(request, label: "Answer", show: Self.describe)
+        if let conversation {
+            let turns = (messages ?? []) + [
+                ConversationMessage(role: .user, content: question), ConversationMessage(role: .assistant, content: answer.answer),
+            ]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(turns).write(to: URL(fileURLWithPath: conversation), options: .atomic)
+        }
+    }
+
+    /// The turns kept in `path`; none when the file does not exist yet.
+    static func messages(in path: String) throws -> [ConversationMessage]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path),
+            let turns = try? JSONDecoder().decode([ConversationMessage].self, from: data)
+        else { throw ValidationError("\(path) is not a conversation: a JSON list of {\"role\": \"user\"|\"assistant\", \"content\"}.") }
+        return turns
+    }
+
+    static func describe(_ result: ArchiveAnswer) -> String {
+        var lines = [result.answer]
+        if !result.citations.isEmpty {
+            lines.append("")
+            lines += result.citations.enumerated().map { index, citation in
+                "[\(index + 1)] \"\(citation.title)\", chapter \(citation.chapter), paragraph \(citation.paragraph): \"\(citation.text)\""
+            }
+        }
+        if let unverified = result.unverifiedCitations {
+            lines.append("(\(unverified) quote\(unverified == 1 ? "" : "s") not found word for word in your chapters, left out)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
