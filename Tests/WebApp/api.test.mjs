@@ -55,10 +55,13 @@ test('every operation has its streaming path', () => {
   assert.equal(streamPath(operations.generateChapter), '/api/v1/generate-chapter/stream?tokens=true');
   assert.equal(streamPath(operations.editorReview, { tokens: false }), '/api/v1/editor-review/stream');
   assert.deepEqual(Object.values(operations).sort(), [
-    'character-feedback', 'editor-review', 'flesh-out', 'generate-chapter', 'generate-chapter-outlines', 'generate-character-details',
+    'archive/ask', 'character-feedback', 'editor-review', 'flesh-out', 'generate-chapter', 'generate-chapter-outlines', 'generate-character-details',
     'modify-chapter', 'rater-feedback', 'regenerate-bio',
   ]);
   assert.throws(() => streamPath('../health'), TypeError);
+  assert.equal(streamPath(operations.askArchive, { tokens: false }), '/api/v1/archive/ask/stream');
+  assert.throws(() => streamPath('archive/../../health'), TypeError);
+  assert.throws(() => streamPath('archive/ask/more'), TypeError);
 });
 
 test('an operation is POSTed as JSON and its events arrive in order, across any chunking', async () => {

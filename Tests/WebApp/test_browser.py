@@ -1624,6 +1624,48 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         self.wait_for(lambda: self.browser.find_element(By.ID, "panel-chapter").is_displayed())
         self.assertIn("Mara hung the lantern", self.workspace_text())
 
+    def test_asking_the_stories_answers_with_citations_that_open_their_passage(self):
+        self.server.stop()
+        self.server = self.start_server("--model-path", str(MODEL), "--temperature", "0", "--max-tokens", "200", port=self.server.port)
+        self.server.wait_until(lambda health: health["llm_available"])
+        sentence = "Ivo drowned below the weir, and nobody in the village spoke of it again"
+        self.chapter_story("The Weir", f"Mara packed her bag before dawn.\n\n{sentence}.")
+        self.create("Newest", {})
+        self.open_page()
+        self.show_tab("library")
+        question = self.browser.find_element(By.ID, "archive-question")
+        self.type_into(question, "How did Ivo drown at the weir?")
+        self.browser.find_element(By.ID, "archive-ask").click()
+        status = lambda: self.browser.find_element(By.ID, "archive-status").text
+        self.wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn .archive-answer") or "could not" in status(),
+                      timeout=180, message=status())
+        [turn] = self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn")
+        self.assertEqual(turn.find_element(By.CLASS_NAME, "archive-asked").text, "How did Ivo drown at the weir?")
+        # The grammar lets the model quote only sentences of the passages read: here, the one.
+        [citation] = turn.find_elements(By.CSS_SELECTOR, ".archive-citation")
+        self.assertEqual(citation.find_element(By.CLASS_NAME, "archive-open").text, "The Weir, chapter 1, paragraph 2")
+        self.assertEqual(citation.find_element(By.TAG_NAME, "q").text, sentence)
+        self.assertEqual(question.get_attribute("value"), "")
+
+        # A follow-up continues the conversation; a new one forgets it.
+        self.type_into(question, "Who spoke of it?")
+        self.browser.find_element(By.ID, "archive-ask").click()
+        self.wait_for(lambda: len(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn .archive-answer")) == 2 or "could not" in status(),
+                      timeout=180, message=status())
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn")), 2)
+
+        # A citation opens its story at its chapter, its words selected.
+        self.assertEqual(self.story_title(), "Newest")
+        citation.find_element(By.CLASS_NAME, "archive-open").click()
+        self.wait_for(lambda: self.story_title() == "The Weir")
+        self.wait_for(lambda: self.browser.find_element(By.ID, "panel-chapter").is_displayed())
+        selected = "const t = document.getElementById('workspace-text'); return t.value.slice(t.selectionStart, t.selectionEnd)"
+        self.wait_for(lambda: self.browser.execute_script(selected) == sentence, message=self.browser.execute_script(selected))
+
+        self.show_tab("library")
+        self.browser.find_element(By.ID, "archive-new").click()
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn"), [])
+
     def test_the_open_story_is_exported_as_markdown_and_json_by_the_server(self):
         self.chapter_story("Export Me", "Mara found the letter inside the lantern.")
         self.open_page()

@@ -60,11 +60,15 @@ export const operations = Object.freeze({
   generateCharacterDetails: 'generate-character-details',
   regenerateBio: 'regenerate-bio',
   generateChapterOutlines: 'generate-chapter-outlines',
+  askArchive: 'archive/ask',
 });
+
+/** An operation's name as its path takes it: words and dashes, perhaps under one folder. */
+const operationName = /^[a-z][a-z-]*(?:\/[a-z][a-z-]*)?$/;
 
 /** The streaming endpoint of an operation, with `?tokens=true` when the text is wanted live. */
 export function streamPath(operation, { tokens = true } = {}) {
-  if (!/^[a-z][a-z-]*$/.test(operation)) throw new TypeError(`Not an operation name: ${operation}`);
+  if (!operationName.test(operation)) throw new TypeError(`Not an operation name: ${operation}`);
   return `/api/v1/${operation}/stream${tokens ? '?tokens=true' : ''}`;
 }
 
@@ -115,7 +119,7 @@ export async function runOperation(operation, body, { onEvent, ...options } = {}
  * operation would refuse the request.
  */
 export async function previewOperation(operation, body, { signal, fetch: fetchImpl = (...args) => globalThis.fetch(...args) } = {}) {
-  if (!/^[a-z][a-z-]*$/.test(operation)) throw new TypeError(`Not an operation name: ${operation}`);
+  if (!operationName.test(operation)) throw new TypeError(`Not an operation name: ${operation}`);
   const response = await postJSON(`/api/v1/${operation}/preview`, body, { signal, accept: 'application/json', fetchImpl });
   try {
     return await response.json();

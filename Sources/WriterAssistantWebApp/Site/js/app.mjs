@@ -5,6 +5,7 @@
 // the writer types, with its history, its answers and search (the Library and History tabs).
 import { ApiError, apiKey, fetchHealth, operations, previewOperation, setApiKey, streamRaterFeedback } from './api.mjs';
 import { AnswersView } from './answers-view.mjs';
+import { ArchiveAsk } from './archive-ask.mjs';
 import { BibleView } from './bible-view.mjs';
 import { BioShortener } from './bio-shortener.mjs';
 import { ChapterWorkspace } from './chapter-workspace.mjs';
@@ -306,6 +307,7 @@ async function startLibrary() {
         download: ({ name, blob }) => download(name, blob),
       }),
       search: new SearchView(element('search-view'), { api: libraryApi, openHit }),
+      archive: new ArchiveAsk(element('archive-view'), { openCitation }),
       history: new HistoryView(element('history-view'), { api: libraryApi, session: library, confirm: confirmDialog }),
       answers: new AnswersView(element('answers-view'), { api: libraryApi, session: library }),
     };
@@ -355,6 +357,18 @@ async function openHit(hit) {
   } else {
     element('tab-bible').click();
   }
+}
+
+/** Opens a citation's story at its chapter in the chapter workspace, its words selected. */
+async function openCitation(citation) {
+  try {
+    await library.open(citation.storyId);
+  } catch (error) {
+    libraryViews.panel.say(`The story could not be opened: ${error.message}`, true);
+    return;
+  }
+  element('tab-chapter').click();
+  if (!workspace.showPassage(citation.chapter, citation.text)) element('tab-bible').click();
 }
 
 /** The library's views that are showing follow the open story. */

@@ -170,6 +170,14 @@ export class ChapterWorkspace {
     return Boolean(chapter);
   }
 
+  /** Shows chapter `number` with `words` (a citation's) selected; false when it has no such chapter. */
+  showPassage(number, words) {
+    if (!this.showChapter(number)) return false;
+    const found = locatePassage(this.textArea.value, `"${words}"`);
+    if (found) this.#select(found);
+    return true;
+  }
+
   /** The new chapter's draft, `{ title, text }` (not in the story bible until added there). */
   get draftState() {
     return { ...this.draft };
@@ -448,11 +456,16 @@ export class ChapterWorkspace {
     if (!this.#isShowing(target)) this.#show(target.chapter);
     const found = locatePassage(this.textArea.value, issue);
     if (!found) return false;
+    this.#select(found);
+    return true;
+  }
+
+  /** Selects `found` (a located passage) in the text shown, and brings it into view. */
+  #select(found) {
     this.textArea.focus({ preventScroll: true });
     this.textArea.setSelectionRange(found.start, found.end, 'forward');
     // Selecting does not scroll a text area to its selection: the passage is brought into view.
     scrollToPosition(this.textArea, found.start);
-    return true;
   }
 
   #saveDraft() {
