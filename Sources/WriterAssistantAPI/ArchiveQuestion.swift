@@ -22,7 +22,8 @@ public struct ArchiveQuestionRequest: OperationRequest {
 
     /// Longest question: a paragraph, not a chapter.
     public static let longestQuestion = 2_000
-    /// Most turns of a conversation sent back; the answer reads the latest that fit.
+    /// Most turns of a conversation sent back (more are refused; a client keeps the latest). The
+    /// answer reads the latest that fit its room.
     public static let mostMessages = 40
     /// Longest turn of a conversation.
     public static let longestMessage = 8_000
@@ -41,16 +42,17 @@ public struct ArchiveQuestionRequest: OperationRequest {
         self.messages = messages
     }
 
-    /// What the library is searched for: the question, and the writer's turns just before it,
-    /// which a follow-up ("and after that?") leans on.
+    /// What the library is searched for: the question, then the writer's turns just before it
+    /// (latest first), which a follow-up ("and after that?") leans on.
     public var searchText: String {
-        let earlier = (messages ?? []).filter { $0.role == .user }.suffix(2).map(\.content)
-        return (earlier + [question]).joined(separator: "\n")
+        let earlier = (messages ?? []).filter { $0.role == .user }.suffix(2).reversed().map(\.content)
+        return ([question] + earlier).joined(separator: "\n")
     }
 
     public mutating func validate() -> [ValidationIssue] {
         var issues = Self.requireText([("question", question)])
-        if question.count > Self.longestQuestion {
+        // Counted in scalars: a "character" may carry any number of combining marks.
+        if question.unicodeScalars.count > Self.longestQuestion {
             issues.append(ValidationIssue(
                 loc: ["body", "question"], msg: "String should have at most \(Self.longestQuestion) characters", type: "string_too_long"))
         }
@@ -59,7 +61,7 @@ public struct ArchiveQuestionRequest: OperationRequest {
                 issues.append(ValidationIssue(
                     loc: ["body", "messages"], msg: "List should have at most \(Self.mostMessages) items", type: "too_long"))
             }
-            for (index, message) in messages.enumerated() where message.content.count > Self.longestMessage {
+            for (index, message) in messages.enumerated() where message.content.unicodeScalars.count > Self.longestMessage {
                 issues.append(ValidationIssue(
                     loc: ["body", "messages", .index(index), "content"],
                     msg: "String should have at most \(Self.longestMessage) characters", type: "string_too_long"))
@@ -141,7 +143,7 @@ public struct ArchiveAnswer: OperationResult {
     }
 }
 
-/// The body of `POST /api/v1/archive/search`: the library's search, as the archive's tools use it.
+/// The body of `POST /api/v1/archive/search`: the library's search with the query in a JSON body.
 /// It answers with `LibrarySearchResults`.
 public struct ArchiveSearchRequest: Codable, Sendable, Equatable {
     public static let longestQuery = 2_000
@@ -157,7 +159,7 @@ public struct ArchiveSearchRequest: Codable, Sendable, Equatable {
 
     public func validate() -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
-        if query.count > Self.longestQuery {
+        if query.unicodeScalars.count > Self.longestQuery {
             issues.append(ValidationIssue(
                 loc: ["body", "query"], msg: "String should have at most \(Self.longestQuery) characters", type: "string_too_long"))
         }

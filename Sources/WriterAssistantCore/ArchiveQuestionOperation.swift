@@ -12,10 +12,11 @@ extension ArchiveQuestionRequest: WritingOperation {
 
     public static func message(for phase: FeedbackPhase) -> String {
         switch phase {
-        case .contextProcessing: "Searching your stories..."
-        case .evaluating: "Reading the passages found..."
+        // The library was searched before the run began, as the request was read.
+        case .contextProcessing: "Laying out the passages found in your stories..."
+        case .evaluating: "Reading the passages..."
         case .generatingFeedback: "Writing the answer..."
-        case .parsing: "Checking each citation against your chapters..."
+        case .parsing: "Checking the answer's citations..."
         case .complete: "Answer complete."
         }
     }
@@ -32,10 +33,20 @@ extension ArchiveQuestionRequest: WritingOperation {
 
     public mutating func gather(from archive: any StoryArchive) async throws {
         let query = searchText
-        let stories = try await archive.stories(matching: query, limit: ArchiveShelf.mostStories)
+        let stories = try await archive.stories(matching: Self.searchWords(of: query), limit: ArchiveShelf.mostStories)
         guard !stories.isEmpty else { return }
         // Indexing several manuscripts is CPU work, kept off the cooperative pool.
         passages = try await NIOThreadPool.singleton.runIfActive { ArchiveShelf.passages(for: query, in: stories) }
+    }
+
+    /// Most words the library is searched for: the question's first, then its follow-up's.
+    static let mostSearchWords = 24
+
+    /// The words of `text` a search can tell stories apart by, each once, in order: without the
+    /// commonest words ("the", "did"), which every story has.
+    static func searchWords(of text: String) -> String {
+        var seen: Set<String> = []
+        return PassageSearch.terms(of: text).filter { seen.insert($0).inserted }.prefix(mostSearchWords).joined(separator: " ")
     }
 
     public func produce(in run: OperationRun<Self>) async throws -> ArchiveAnswer {
@@ -63,15 +74,18 @@ extension ArchiveQuestionRequest: WritingOperation {
                 + "comes from. If the passages do not answer the question, say so in the answer.")
     }
 
-    /// The latest turns that fit the room, oldest first, as the writer and the assistant said them.
+    /// The latest turns that fit the room, oldest first, as the writer and the assistant said them;
+    /// the oldest of them keeps its end when it does not fit whole.
     var conversation: String? {
         var kept: [String] = []
         var used = 0
-        for message in (messages ?? []).reversed() {
-            let turn = (message.role == .user ? "Writer: " : "You: ") + message.content.trimmed
-            guard used + turn.count <= Self.conversationRoom else { break }
-            kept.insert(turn, at: 0)
-            used += turn.count
+        for message in (messages ?? []).reversed() where used < Self.conversationRoom {
+            let speaker = message.role == .user ? "Writer: " : "You: "
+            var content = message.content.trimmed
+            let room = Self.conversationRoom - used - speaker.count
+            if content.count > room { content = "…" + String(content.suffix(max(room - 1, 0))) }
+            kept.insert(speaker + content, at: 0)
+            used += speaker.count + content.count
         }
         return kept.isEmpty ? nil : kept.joined(separator: "\n")
     }
@@ -107,15 +121,18 @@ extension ArchiveQuestionRequest: WritingOperation {
         guard !written.isEmpty else { throw FeedbackFailure(.parsingError, "The model wrote no answer.") }
         var citations: [ArchiveCitation] = []
         var unverified = 0
+        // A quote counts only when it is one of the sentences offered, whole: a fragment of one
+        // ("killed Mara" of "never killed Mara") says what the chapter does not.
+        let offered = Dictionary(quotable.map { ($0.sentence, $0.passage) }, uniquingKeysWith: { first, _ in first })
         for quote in object.strings("citations").map(\.trimmed) where !quote.isEmpty {
-            // Word for word, in the passage as the chapter holds it.
-            guard let passage = passages.first(where: { $0.text.contains(quote) }) else {
+            guard let index = offered[quote] else {
                 unverified += 1
                 continue
             }
+            let passage = passages[index]
             let citation = ArchiveCitation(
                 storyId: passage.storyId, title: passage.title, chapter: passage.chapter, paragraph: passage.paragraph, text: quote)
-            if !citations.contains(citation) { citations.append(citation) }
+            if !citations.contains(citation), citations.count < Self.mostCitations { citations.append(citation) }
         }
         return ArchiveAnswer(
             answer: written, citations: citations, passagesRead: passages.count, unverifiedCitations: unverified > 0 ? unverified : nil,

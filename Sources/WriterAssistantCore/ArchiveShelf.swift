@@ -46,7 +46,8 @@ public enum ArchiveShelf {
         let search = PassageSearch(chapters: sources.map { (number: $0.1.number, text: $0.1.text) })
         var chosen: [ArchivePassage] = []
         var used = 0
-        for passage in search.ranked(for: query) where chosen.count < mostPassages {
+        for passage in search.ranked(for: query) {
+            guard chosen.count < mostPassages else { break }
             guard used + passage.text.count <= room, sources.indices.contains(passage.source) else { continue }
             let story = sources[passage.source].0
             chosen.append(ArchivePassage(

@@ -138,7 +138,7 @@ struct LibraryController {
         return try .json(LibrarySearchResults(query: text, hits: try await using { library throws(LibraryFailure) in try await library.search(text, writer: context.writer, limit: limit) }))
     }
 
-    /// The library's search as the archive's tools take it: a JSON body rather than a query string.
+    /// The library's search with the query in a JSON body rather than the query string.
     @Sendable func archiveSearch(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let body = try await validation.decode(ArchiveSearchRequest.self, from: &request) { $0.validate() }

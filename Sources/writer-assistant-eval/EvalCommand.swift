@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeasurementSupport
+import WriterAssistantAPI
 import WriterAssistantClient
 import WriterAssistantLLM
 
@@ -129,16 +130,25 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     /// Every writing operation once per story, with the defaults, on a fresh server.
+    /// The server keeps a library of the corpus's stories, which the archive's questions read.
     private func operationChecks(_ corpus: QualityCorpus) async throws -> [OperationCheck] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eval-library-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let process = try ServerProcess(
-            executable: server, modelPath: modelPath, port: port, parallel: 4, sampling: .raterDefaults, extraArguments: [])
+            executable: server, modelPath: modelPath, port: port, parallel: 4, sampling: .raterDefaults,
+            extraArguments: ["--library-path", folder.appendingPathComponent("library.sqlite").path])
         defer { process.stop() }
         let client = WriterAssistantClient(baseURL: process.baseURL)
         try await process.waitUntilReady(client)
+        var stored: [String: StoredStory] = [:]
+        for story in corpus.stories {
+            stored[story.genre] = try await client.createStory(StoryDocument(title: "A \(story.genre) story", structuredContext: story.structuredContext))
+        }
         var checks: [OperationCheck] = []
         for story in corpus.stories {
             log("writing operations: \(story.genre)")
-            checks += await OperationCheck.run(story: story, on: client)
+            checks += await OperationCheck.run(story: story, stored: stored[story.genre], on: client)
         }
         return checks
     }

@@ -25,8 +25,10 @@ struct OperationCheck: Sendable, Codable {
     /// The words a generated chapter is asked for.
     static let chapterWords = 300
 
-    /// Every operation on `story`, at once, as a writer's workspace would ask them.
-    static func run(story: QualityCorpus.Story, on client: WriterAssistantClient) async -> [OperationCheck] {
+    /// Every operation on `story`, at once, as a writer's workspace would ask them; with `stored`
+    /// (the story as the server's library keeps it, beside the corpus's other stories), a question
+    /// of the archive about it too.
+    static func run(story: QualityCorpus.Story, stored: StoredStory? = nil, on client: WriterAssistantClient) async -> [OperationCheck] {
         let context = story.structuredContext
         let chapter = context.previousChapters?.last?.content ?? story.plotPoint
         let passage = Self.sentences(chapter).prefix(2).joined(separator: " ")
@@ -146,6 +148,28 @@ struct OperationCheck: Sendable, Codable {
                              ("summaries differ", Self.distinct(outlines.map(\.summary)))],
                             outlines.map { "**\($0.number). \($0.title)** (\($0.plotPoints.joined(separator: "; "))): \($0.summary)" }
                                 .joined(separator: "<br>"))
+                }
+            }
+            if let stored {
+                group.addTask {
+                    let request = ArchiveQuestionRequest(question: "What happens to \(character)?")
+                    let firstName = character.split(separator: " ").first.map(String.init) ?? character
+                    let chapters = stored.document.structuredContext.numberedChapters
+                    return await measure(request, genre: story.genre, on: client) { result in
+                        let exists = { (citation: ArchiveCitation) in
+                            chapters.contains { $0.number == citation.chapter && $0.chapter.content.contains(citation.text) }
+                        }
+                        return ([("cites a passage", !result.citations.isEmpty),
+                                 ("every citation from the story asked about", result.citations.allSatisfy { $0.storyId == stored.id }),
+                                 ("its citations word for word in their chapter", result.citations.allSatisfy {
+                                     $0.storyId != stored.id || exists($0)
+                                 }),
+                                 ("every quote found (none left out)", result.unverifiedCitations == nil),
+                                 ("names the character", AnswerQuality.mentions([firstName], in: result.answer))],
+                                "**Q**: \(request.question)<br>**A**: \(result.answer)<br>"
+                                    + result.citations.map { "[\($0.title), chapter \($0.chapter), ¶\($0.paragraph)] \"\($0.text)\"" }
+                                        .joined(separator: "<br>"))
+                    }
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }

@@ -7,9 +7,10 @@ struct AskCommand: AsyncParsableCommand {
         commandName: "ask",
         abstract: "Ask a question about your stories: answered from the library's passages, each citation checked word for word.",
         discussion: """
-            The server searches every story of your library (the API key names whose) for the passages that bear on the \
-            question, and the answer quotes them. With --conversation, the file keeps the questions and answers, so that \
-            the next question can follow up on them ("and after that?").
+            The server searches every story of your library (with API keys, the library of the key's writer) for the \
+            passages that bear on the question, and the answer quotes them. With --conversation, the file keeps the \
+            questions and answers, so that the next question can follow up on them ("and after that?"); the latest \
+            \(ArchiveQuestionRequest.mostMessages) turns are sent. --story, --story-id and --chapter-number do not apply.
 
             Exit codes: 0 success, 2 usage error, 3 the server reported an error, 4 the server could not be reached.
             """)
@@ -28,11 +29,12 @@ struct AskCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard client.story == nil, client.storyId == nil else {
-            throw ValidationError("ask searches your whole library: --story and --story-id do not apply.")
+        guard client.story == nil, client.storyId == nil, client.chapterNumber == nil else {
+            throw ValidationError("ask searches your whole library: --story, --story-id and --chapter-number do not apply.")
         }
         let messages = try conversation.map(Self.messages(in:)) ?? nil
-        let request = ArchiveQuestionRequest(question: question, messages: messages)
+        // The server reads the latest turns; it refuses more than it takes.
+        let request = ArchiveQuestionRequest(question: question, messages: messages.map { Array($0.suffix(ArchiveQuestionRequest.mostMessages)) })
         let answer = try await OperationRun(client: client, json: json).run(request, label: "Answer", show: Self.describe)
         if let conversation {
             let turns = (messages ?? []) + [
@@ -44,11 +46,14 @@ struct AskCommand: AsyncParsableCommand {
         }
     }
 
-    /// The turns kept in `path`; none when the file does not exist yet.
+    /// The turns kept in `path`; none when the file does not exist yet or is empty.
     static func messages(in path: String) throws -> [ConversationMessage]? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path),
-            let turns = try? JSONDecoder().decode([ConversationMessage].self, from: data)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(path) cannot be read.")
+        }
+        if data.allSatisfy({ [0x20, 0x0A, 0x0D, 0x09].contains($0) }) { return nil }
+        guard let turns = try? JSONDecoder().decode([ConversationMessage].self, from: data)
         else { throw ValidationError("\(path) is not a conversation: a JSON list of {\"role\": \"user\"|\"assistant\", \"content\"}.") }
         return turns
     }
