@@ -77,7 +77,8 @@ public struct ArchiveQuestionRequest: OperationRequest {
     }
 }
 
-/// A passage of one of the writer's chapters, as the answer reads it and cites it.
+/// A passage of one of the writer's chapters, as the answer reads it; and as it cites it, where
+/// `text` is one of the passage's sentences.
 public struct ArchivePassage: Codable, Sendable, Equatable {
     public var storyId: String
     public var title: String
@@ -96,24 +97,9 @@ public struct ArchivePassage: Codable, Sendable, Equatable {
     }
 }
 
-/// Where an answer's words come from: words of a chapter, exactly as the writer wrote them.
-public struct ArchiveCitation: Codable, Sendable, Equatable {
-    public var storyId: String
-    public var title: String
-    public var chapter: Int
-    /// The paragraph's number in its chapter, from 1.
-    public var paragraph: Int
-    /// The words cited, as they stand in the chapter.
-    public var text: String
-
-    public init(storyId: String, title: String, chapter: Int, paragraph: Int, text: String) {
-        self.storyId = storyId
-        self.title = title
-        self.chapter = chapter
-        self.paragraph = paragraph
-        self.text = text
-    }
-}
+/// Where an answer's words come from: words of a chapter, exactly as the writer wrote them (a
+/// sentence of a passage the answer read), with the same places as the passage.
+public typealias ArchiveCitation = ArchivePassage
 
 public struct ArchiveAnswer: OperationResult {
     public var answer: String
@@ -122,7 +108,8 @@ public struct ArchiveAnswer: OperationResult {
     /// How many passages of the library the answer read; 0 when none bore on the question, and
     /// then the model was not asked.
     public var passagesRead: Int
-    /// Quotes the model gave that the chapters do not hold word for word, left out.
+    /// Quotes the model gave that are not one of the passages' sentences (a fragment, words the
+    /// chapters do not hold), left out.
     public var unverifiedCitations: Int?
     public var contextMetadata: ContextMetadata
 

@@ -30,6 +30,8 @@ extension ArchiveQuestionRequest: WritingOperation {
     static let longestAnswer = 1_200
     /// Characters of the conversation so far that the prompt carries, the latest turns first kept.
     static let conversationRoom = 4_000
+    /// The least of a turn worth keeping when it must be cut to its end.
+    static let shortestTurnEnd = 40
 
     public mutating func gather(from archive: any StoryArchive) async throws {
         let query = searchText
@@ -63,7 +65,8 @@ extension ArchiveQuestionRequest: WritingOperation {
         let listed = passages.enumerated().map { index, passage in
             "[\(index + 1)] \"\(passage.title.trimmed)\", chapter \(passage.chapter), paragraph \(passage.paragraph):\n\(passage.text)"
         }
-        var sections = ["# Passages from the writer's stories\n" + listed.joined(separator: "\n\n")]
+        // A preview of a question nothing bears on says so: the run would not ask the model.
+        var sections = ["# Passages from the writer's stories\n" + (listed.isEmpty ? "(none found)" : listed.joined(separator: "\n\n"))]
         if let conversation = conversation { sections.append("# Conversation so far\n" + conversation) }
         sections.append("# Question\n" + question.trimmed)
         return PromptTask(
@@ -79,27 +82,38 @@ extension ArchiveQuestionRequest: WritingOperation {
     var conversation: String? {
         var kept: [String] = []
         var used = 0
-        for message in (messages ?? []).reversed() where used < Self.conversationRoom {
+        // Measured in scalars, as the request's limits are.
+        for message in (messages ?? []).reversed() {
             let speaker = message.role == .user ? "Writer: " : "You: "
-            var content = message.content.trimmed
             let room = Self.conversationRoom - used - speaker.count
-            if content.count > room { content = "…" + String(content.suffix(max(room - 1, 0))) }
+            guard room >= Self.shortestTurnEnd else { break }
+            var content = message.content.trimmed
+            if content.unicodeScalars.count > room {
+                content = "…" + String(String.UnicodeScalarView(content.unicodeScalars.suffix(room - 1)))
+            }
             kept.insert(speaker + content, at: 0)
-            used += speaker.count + content.count
+            used += speaker.count + content.unicodeScalars.count + 1
         }
         return kept.isEmpty ? nil : kept.joined(separator: "\n")
     }
 
-    /// The sentences of the passages a citation may quote, each once, with the passage it is from.
+    /// The sentences of the passages a citation may quote, each with the passage it is from. A
+    /// sentence two passages share is left out: its citation could not say which it means.
     var quotable: [(sentence: String, passage: Int)] {
-        var seen: Set<String> = []
-        var sentences: [(sentence: String, passage: Int)] = []
+        var first: [String: Int] = [:]
+        var shared: Set<String> = []
+        var order: [String] = []
         for (index, passage) in passages.enumerated() {
-            for case let (sentence?, _) in ChangeCheck.sentences(of: passage.text) where seen.insert(sentence).inserted {
-                sentences.append((sentence, index))
+            for sentence in CitableSentences.sentences(of: passage.text) {
+                if let earlier = first[sentence] {
+                    if earlier != index { shared.insert(sentence) }
+                } else {
+                    first[sentence] = index
+                    order.append(sentence)
+                }
             }
         }
-        return sentences
+        return order.compactMap { sentence in shared.contains(sentence) ? nil : first[sentence].map { (sentence, $0) } }
     }
 
     var shape: JSONShape {
@@ -122,16 +136,17 @@ extension ArchiveQuestionRequest: WritingOperation {
         var citations: [ArchiveCitation] = []
         var unverified = 0
         // A quote counts only when it is one of the sentences offered, whole: a fragment of one
-        // ("killed Mara" of "never killed Mara") says what the chapter does not.
-        let offered = Dictionary(quotable.map { ($0.sentence, $0.passage) }, uniquingKeysWith: { first, _ in first })
-        for quote in object.strings("citations").map(\.trimmed) where !quote.isEmpty {
-            guard let index = offered[quote] else {
+        // ("killed Mara" of "never killed Mara") says what the chapter does not. Its closing and
+        // quotation marks aside, which a model quoting without the grammar may add or drop; the
+        // citation is the sentence as the chapter has it.
+        let offered = Dictionary(quotable.map { (CitableSentences.key($0.sentence), $0) }, uniquingKeysWith: { first, _ in first })
+        for quote in object.strings("citations") where !quote.trimmed.isEmpty {
+            guard let (sentence, index) = offered[CitableSentences.key(quote)] else {
                 unverified += 1
                 continue
             }
-            let passage = passages[index]
-            let citation = ArchiveCitation(
-                storyId: passage.storyId, title: passage.title, chapter: passage.chapter, paragraph: passage.paragraph, text: quote)
+            var citation = passages[index]
+            citation.text = sentence
             if !citations.contains(citation), citations.count < Self.mostCitations { citations.append(citation) }
         }
         return ArchiveAnswer(

@@ -113,7 +113,8 @@ public struct PassageSearch: Sendable {
             guard paragraph.count >= shortestPassage else { return }
             paragraphs += cut(paragraph).map { (number, $0) }
         }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Any line ending: "\r\n" is one Character, which a split at "\n" would not see.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             if line.allSatisfy(\.isWhitespace) { close() } else { current.append(line) }
         }
         close()

@@ -9,8 +9,8 @@ struct LibraryArchive: StoryArchive {
     let writer: String
 
     /// Places searched: more than the stories read, since one story may hold many of the best
-    /// places. Only the chapters among them are read, which bounds the work of a question
-    /// whatever the size of the stories.
+    /// places. Only the chapters among them are indexed for passages (each story is still read
+    /// whole from the library).
     static let placesSearched = 40
 
     func stories(matching text: String, limit: Int) async throws -> [ArchiveStory] {
@@ -38,9 +38,10 @@ struct LibraryArchive: StoryArchive {
                 }
             }
             guard story.deletedAt == nil else { continue }
-            let chapters = story.document.structuredContext.numberedChapters
+            // Numbered as the search numbers them: a chapter's own number, else its place.
+            let chapters = (story.document.structuredContext.previousChapters ?? []).enumerated()
+                .map { index, chapter in ArchiveStory.Chapter(number: chapter.number ?? index + 1, text: chapter.content) }
                 .filter { numbers.contains($0.number) }
-                .map { ArchiveStory.Chapter(number: $0.number, text: $0.chapter.content) }
             stories.append(ArchiveStory(id: story.id, title: story.document.title, chapters: chapters))
         }
         return stories

@@ -67,7 +67,7 @@ struct AskCommand: AsyncParsableCommand {
             }
         }
         if let unverified = result.unverifiedCitations {
-            lines.append("(\(unverified) quote\(unverified == 1 ? "" : "s") not found word for word in your chapters, left out)")
+            lines.append("(\(unverified) quote\(unverified == 1 ? " was" : "s were") not one of the passages' sentences, left out)")
         }
         return lines.joined(separator: "\n")
     }

@@ -2,7 +2,7 @@
 // edited the chapter since.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { locatePassage, normalize, quotedPassages, replaceSelection } from '../../Sources/WriterAssistantWebApp/Site/js/passage.mjs';
+import { locatePassage, locateWords, normalize, quotedPassages, replaceSelection } from '../../Sources/WriterAssistantWebApp/Site/js/passage.mjs';
 
 const chapter = 'Ari grew up on a quiet farm at the edge of the forest, where the wind carried tunes nobody had taught her.\n'
   + 'Her father never sang, and he covered every mirror in the house with linen.\n\n'
@@ -81,4 +81,12 @@ test('a selection is replaced where it is, or where it went after edits, or not 
   assert.equal(replaceSelection('One. Three.', selection, 'Two!'), null);
   const whole = { start: 0, end: text.length, text };
   assert.deepEqual(replaceSelection(text, whole, 'All new.'), { text: 'All new.', start: 0, end: 8 });
+});
+
+test('a citation is found as it stands, its own quotation marks included', () => {
+  const chapter = 'Mara waited.\n\n"Ivo  drowned," she said, "below the weir."\n\nIvo drowned.';
+  const found = locateWords(chapter, '"Ivo drowned," she said, "below the weir."');
+  assert.equal(chapter.slice(found.start, found.end), '"Ivo  drowned," she said, "below the weir."');
+  assert.equal(locateWords(chapter, 'Nobody spoke of it again.'), null);
+  assert.equal(locateWords(chapter, 'a'), null);
 });

@@ -1628,8 +1628,8 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         self.server.stop()
         self.server = self.start_server("--model-path", str(MODEL), "--temperature", "0", "--max-tokens", "200", port=self.server.port)
         self.server.wait_until(lambda health: health["llm_available"])
-        sentence = "Ivo drowned below the weir, and nobody in the village spoke of it again"
-        self.chapter_story("The Weir", f"Mara packed her bag before dawn.\n\n{sentence}.")
+        sentence = "Ivo drowned below the weir, and nobody in the village spoke of it again."
+        self.chapter_story("The Weir", f"Mara packed her bag before dawn.\n\n{sentence}")
         self.create("Newest", {})
         self.open_page()
         self.show_tab("library")
@@ -1638,8 +1638,10 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         self.browser.find_element(By.ID, "archive-ask").click()
         status = lambda: self.browser.find_element(By.ID, "archive-status").text
         self.wait_for(lambda: self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn .archive-answer") or "could not" in status(),
-                      timeout=180, message=status())
-        [turn] = self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn")
+                      timeout=180)
+        turns = self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn")
+        self.assertEqual(len(turns), 1, status())
+        [turn] = turns
         self.assertEqual(turn.find_element(By.CLASS_NAME, "archive-asked").text, "How did Ivo drown at the weir?")
         # The grammar lets the model quote only sentences of the passages read: here, the one.
         [citation] = turn.find_elements(By.CSS_SELECTOR, ".archive-citation")
@@ -1651,8 +1653,8 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         self.type_into(question, "Who spoke of it?")
         self.browser.find_element(By.ID, "archive-ask").click()
         self.wait_for(lambda: len(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn .archive-answer")) == 2 or "could not" in status(),
-                      timeout=180, message=status())
-        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn")), 2)
+                      timeout=180)
+        self.assertEqual(len(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn")), 2, status())
 
         # A citation opens its story at its chapter, its words selected.
         self.assertEqual(self.story_title(), "Newest")

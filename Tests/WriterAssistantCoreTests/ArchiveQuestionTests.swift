@@ -109,17 +109,25 @@ import WriterAssistantTestSupport
             return
         }
         #expect(fields.map(\.key) == ["citations", "answer"])
-        #expect(sentences.contains("Ivo drowned below the weir, and nobody in the village spoke of it again"))
+        #expect(sentences.contains("Ivo drowned below the weir, and nobody in the village spoke of it again."))
         #expect(count == 1...3)
         let answer = #"{"citations": ["Ivo drowned below the weir, and nobody in the village spoke of it again", "Ivo was pushed off the bridge by his brother"], "answer": "He drowned at the weir, in chapter 2 of The Salt Road."}"#
         let result = try request.result(from: OperationTests.finished(answer))
         #expect(result.answer == "He drowned at the weir, in chapter 2 of The Salt Road.")
         #expect(result.citations == [ArchiveCitation(
             storyId: "salt", title: "The Salt Road", chapter: 2, paragraph: 1,
-            text: "Ivo drowned below the weir, and nobody in the village spoke of it again")])
+            text: "Ivo drowned below the weir, and nobody in the village spoke of it again.")])
         #expect(result.unverifiedCitations == 1)
         #expect(result.passagesRead == request.passages.count)
         #expect(throws: FeedbackFailure.self) { try request.result(from: OperationTests.finished(#"{"citations": [], "answer": "  "}"#)) }
+    }
+
+    @Test func sentencesKeepTheirMarksAndOnesBrokenAcrossLinesAreNotOffered() {
+        let text = "\"Did Ivo drown?\" asked the boy. He never\nkilled Mara at all. Ivo swam (badly) home! Yes."
+        #expect(CitableSentences.sentences(of: text) == ["\"Did Ivo drown?\"", "asked the boy.", "Ivo swam (badly) home!"])
+        #expect(CitableSentences.key("  \u{201C}Ivo swam home.\u{201D} ") == "Ivo swam home")
+        let long = String(repeating: "word ", count: 60) + "end."
+        #expect(CitableSentences.sentences(of: long).first.map { $0.count <= CitableSentences.longest && long.hasPrefix($0) } == true)
     }
 
     @Test func aFragmentOfASentenceOrAFourthCitationIsNotTaken() async throws {

@@ -189,7 +189,7 @@ import WriterAssistantTestSupport
             let sheet = try await WriterAssistantClient(baseURL: server.baseURL).generateCharacterDetails(OperationSamples.generateCharacterDetails)
             #expect(sheet.name == "Bram")
         }
-        try await TestServer.with(host: ModelHost(.notConfigured)) { server in
+        _ = try await TestServer.with(host: ModelHost(.notConfigured)) { server in
             await #expect(throws: WriterAssistantClientError.self) {
                 _ = try await WriterAssistantClient(baseURL: server.baseURL).generateChapter(OperationSamples.generateChapter)
             }

@@ -368,7 +368,9 @@ async function openCitation(citation) {
     return;
   }
   element('tab-chapter').click();
-  if (!workspace.showPassage(citation.chapter, citation.text)) element('tab-bible').click();
+  if (workspace.showPassage(citation.chapter, citation.text)) return;
+  element('tab-bible').click();
+  libraryViews.panel.say(`Chapter ${citation.chapter} of \u201c${citation.title}\u201d is no longer in the story.`, true);
 }
 
 /** The library's views that are showing follow the open story. */

@@ -5,6 +5,15 @@
 import { ApiError, operations, streamOperation } from './api.mjs';
 import { fill, h } from './dom.mjs';
 
+/** Most turns the server takes; the latest are sent, whole questions with their answers. */
+export const mostTurns = 40;
+
+/** The conversation as the server takes it: the latest `mostTurns` turns, oldest first. */
+export function conversationMessages(turns) {
+  return turns.slice(-Math.floor(mostTurns / 2))
+    .flatMap((turn) => [{ role: 'user', content: turn.question }, { role: 'assistant', content: turn.answer }]);
+}
+
 export class ArchiveAsk {
   /**
    * `openCitation(citation)` opens a citation's story at its words; `stream` streams an operation
@@ -17,7 +26,7 @@ export class ArchiveAsk {
     this.turns = [];
     this.controller = null;
     this.question = h('textarea', {
-      id: 'archive-question', rows: 2, maxlength: 2000, placeholder: 'What did Mara promise her brother?',
+      id: 'archive-question', rows: 2, maxlength: 2000, placeholder: 'What did Mara promise her brother?', 'aria-describedby': 'archive-hint',
       onKeydown: (event) => {
         if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
           event.preventDefault();
@@ -29,14 +38,14 @@ export class ArchiveAsk {
     this.cancelButton = h('button', { type: 'button', id: 'archive-cancel', class: 'quiet', hidden: true, onClick: () => this.cancel() }, 'Cancel');
     this.newButton = h('button', { type: 'button', id: 'archive-new', class: 'quiet', hidden: true, onClick: () => this.reset() }, 'New conversation');
     this.status = h('p', { id: 'archive-status', class: 'hint', role: 'status', 'aria-live': 'polite' });
-    this.conversation = h('ol', { id: 'archive-conversation', class: 'archive-conversation' });
+    this.conversation = h('ol', { id: 'archive-conversation', class: 'archive-conversation', 'aria-label': 'Questions and answers' });
     fill(container,
       h('form', { class: 'archive-form', onSubmit: (event) => {
         event.preventDefault();
         this.ask();
       } },
       h('label', { for: 'archive-question' }, 'Ask your stories'),
-      h('p', { class: 'hint' }, 'Answered from the passages of your stories that bear on the question, each one cited.'),
+      h('p', { class: 'hint', id: 'archive-hint' }, 'Answered from the passages of your stories that bear on the question, each one cited.'),
       this.question,
       h('div', { class: 'row' }, this.askButton, this.cancelButton, this.newButton)),
       this.status,
@@ -54,7 +63,7 @@ export class ArchiveAsk {
       this.status.textContent = 'Type a question first.';
       return;
     }
-    const messages = this.turns.flatMap((turn) => [{ role: 'user', content: turn.question }, { role: 'assistant', content: turn.answer }]);
+    const messages = conversationMessages(this.turns);
     const entry = h('li', { class: 'archive-turn', 'aria-busy': 'true' }, h('p', { class: 'archive-asked' }, question));
     this.conversation.append(entry);
     const controller = new AbortController();
@@ -78,6 +87,8 @@ export class ArchiveAsk {
     } finally {
       entry.removeAttribute('aria-busy');
       this.#setRunning(null);
+      // The button that had the focus was disabled or hidden: the next question is typed here.
+      this.question.focus();
     }
   }
 
@@ -113,7 +124,7 @@ export class ArchiveAsk {
     }
     if (result.unverifiedCitations) {
       const count = result.unverifiedCitations;
-      nodes.push(h('p', { class: 'hint' }, `${count} quote${count === 1 ? '' : 's'} not found word for word in your chapters, left out.`));
+      nodes.push(h('p', { class: 'hint' }, `${count} quote${count === 1 ? ' was' : 's were'} not one of the passages' sentences, left out.`));
     }
     return nodes;
   }

@@ -7,7 +7,7 @@ import { operations } from './api.mjs';
 import { h } from './dom.mjs';
 import { describeLength, readChapter, shortOfAsked } from './chapter-text.mjs';
 import { JobPanel } from './job-panel.mjs';
-import { locatePassage, replaceSelection } from './passage.mjs';
+import { locatePassage, locateWords, replaceSelection } from './passage.mjs';
 import { scrollToPosition } from './text-position.mjs';
 import { normalizeCharacterFeedback, previewChapterChange, previewCharacterFeedback, previewReview } from './partial-json.mjs';
 import { replacementWarnings } from './revision-check.mjs';
@@ -173,8 +173,9 @@ export class ChapterWorkspace {
   /** Shows chapter `number` with `words` (a citation's) selected; false when it has no such chapter. */
   showPassage(number, words) {
     if (!this.showChapter(number)) return false;
-    const found = locatePassage(this.textArea.value, `"${words}"`);
+    const found = locateWords(this.textArea.value, words);
     if (found) this.#select(found);
+    else this.textArea.focus();
     return true;
   }
 

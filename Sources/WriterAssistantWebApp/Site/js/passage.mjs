@@ -52,6 +52,21 @@ export function locatePassage(chapter, issue) {
   return null;
 }
 
+/**
+ * Where `words` (a citation's, exactly as the chapter has them but perhaps differently spaced) are
+ * in `chapter`: `{ start, end }`, or null. Unlike an issue, a citation is all quote: quotation
+ * marks inside it are the chapter's own.
+ */
+export function locateWords(chapter, words) {
+  if (typeof chapter !== 'string' || typeof words !== 'string') return null;
+  const haystack = normalize(chapter);
+  const needle = normalize(words).text.trim();
+  if (needle.length < shortestQuote) return null;
+  const at = haystack.text.indexOf(needle);
+  if (at < 0) return null;
+  return { start: haystack.starts[at], end: haystack.ends[at + needle.length - 1] };
+}
+
 /** The quote itself, then without its end punctuation, then its pieces around ellipses. */
 function searchPieces(quote) {
   const pieces = [quote];
