@@ -19,8 +19,8 @@ public struct CharacterFeedbackRequest: OperationRequest {
 
     /// The character the request names, as the story describes them.
     public var character: StoryCharacter? {
-        let wanted = Self.comparable(characterName)
-        return structuredContext?.characters?.first { Self.comparable($0.name) == wanted }
+        let wanted = StoryCharacter.comparable(characterName)
+        return structuredContext?.characters?.first { StoryCharacter.comparable($0.name) == wanted }
     }
 
     public mutating func validate() -> [ValidationIssue] {
@@ -35,10 +35,6 @@ public struct CharacterFeedbackRequest: OperationRequest {
                 type: "value_error"))
         }
         return issues
-    }
-
-    private static func comparable(_ name: String) -> String {
-        name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
     }
 
     enum CodingKeys: String, CodingKey {

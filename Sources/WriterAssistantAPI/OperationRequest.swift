@@ -24,6 +24,10 @@ public protocol OperationRequest: Codable, Sendable, Equatable {
     /// character the story does not have), after tidying what may be tidied (a blank optional
     /// name becomes nil). Empty when the request can be served.
     mutating func validate() -> [ValidationIssue]
+
+    /// Readies a request on a stored story, whose answer the library keeps, before it runs: a
+    /// chat names the conversation its turn is kept in.
+    mutating func willBeKept(newName: String)
 }
 
 /// The final answer of an operation, identical on the synchronous and the streaming endpoint.
@@ -35,6 +39,7 @@ extension OperationRequest {
     public var historySubject: String? { nil }
     public var historyChapter: Int? { nil }
     public static var worksOnAStoredChapter: Bool { false }
+    public mutating func willBeKept(newName: String) {}
 
     /// The issue of a required string that is blank.
     static func blank(_ field: String) -> ValidationIssue {

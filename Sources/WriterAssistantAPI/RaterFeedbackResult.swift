@@ -61,6 +61,9 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
     public var truncated: Bool?
     /// Present and true when the token counts are estimates: the model server reported none.
     public var tokenCountsEstimated: Bool?
+    /// Of a conversation's turns, how many of the oldest the model did not read (whole or in
+    /// part), so that the conversation fits the room kept for it.
+    public var omittedTurns: Int?
 
     public init(
         tokens: Int,
@@ -77,7 +80,8 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         summariesPending: [Int]? = nil,
         summariesFailed: [Int]? = nil,
         truncated: Bool? = nil,
-        tokenCountsEstimated: Bool? = nil
+        tokenCountsEstimated: Bool? = nil,
+        omittedTurns: Int? = nil
     ) {
         self.tokens = tokens
         self.processingTime = processingTime
@@ -94,6 +98,7 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         self.summariesFailed = summariesFailed
         self.truncated = truncated
         self.tokenCountsEstimated = tokenCountsEstimated
+        self.omittedTurns = omittedTurns
     }
 
     enum CodingKeys: String, CodingKey {
@@ -112,6 +117,7 @@ public struct ContextMetadata: Codable, Sendable, Equatable {
         case summariesFailed = "summaries_failed"
         case truncated
         case tokenCountsEstimated = "token_counts_estimated"
+        case omittedTurns = "omitted_turns"
     }
 }
 

@@ -200,3 +200,10 @@ public struct PlotContext: Codable, Sendable, Equatable {
         self.chapterPlan = chapterPlan
     }
 }
+
+extension StoryCharacter {
+    /// A character's name as requests are matched against it: case and spacing aside.
+    static func comparable(_ name: String) -> String {
+        name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
+    }
+}

@@ -61,6 +61,23 @@ extension WriterAssistantClient {
         return try await call(.GET, "/api/v1/stories/\(Self.segment(id))/answers" + suffix, as: StoredAnswerList.self).answers
     }
 
+    /// `GET /api/v1/stories/{id}/conversations`: the story's chat conversations, the latest first.
+    public func conversations(of id: String) async throws -> [ConversationListing] {
+        try await call(.GET, "/api/v1/stories/\(Self.segment(id))/conversations", as: ConversationList.self).conversations
+    }
+
+    /// `GET /api/v1/stories/{id}/conversations/{conversation}`: every turn of one, to continue it.
+    public func conversation(_ conversation: String, of id: String) async throws -> StoredConversation {
+        try await call(.GET, "/api/v1/stories/\(Self.segment(id))/conversations/\(Self.segment(conversation))", as: StoredConversation.self)
+    }
+
+    /// `DELETE /api/v1/stories/{id}/conversations/{conversation}`.
+    public func deleteConversation(_ conversation: String, of id: String) async throws {
+        _ = try await raw(
+            .DELETE, "/api/v1/stories/\(Self.segment(id))/conversations/\(Self.segment(conversation))", body: nil, headers: [],
+            expecting: .noContent)
+    }
+
     /// `GET /api/v1/stories/{id}/export`: the story as a Markdown manuscript or as JSON that
     /// `createStory` takes back.
     public func exportStory(_ id: String, markdown: Bool) async throws -> Data {

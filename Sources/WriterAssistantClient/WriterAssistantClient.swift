@@ -116,6 +116,13 @@ public struct WriterAssistantClient: Sendable {
         try await perform(request)
     }
 
+    /// `POST /api/v1/chat`: an agent's next turn in a conversation about the story. On a stored
+    /// story (`perform(_:on:)` with its id) the conversation is kept under the reply's
+    /// `conversationId`.
+    public func chat(_ request: ChatRequest) async throws -> ChatReply {
+        try await perform(request)
+    }
+
     /// `GET /health`.
     public func health() async throws -> HealthStatus {
         var request = HTTPClientRequest(url: baseURL + "/health")

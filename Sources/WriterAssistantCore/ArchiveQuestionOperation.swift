@@ -30,8 +30,6 @@ extension ArchiveQuestionRequest: WritingOperation {
     static let longestAnswer = 1_200
     /// Characters of the conversation so far that the prompt carries, the latest turns first kept.
     static let conversationRoom = 4_000
-    /// The least of a turn worth keeping when it must be cut to its end.
-    static let shortestTurnEnd = 40
 
     public mutating func gather(from archive: any StoryArchive) async throws {
         let query = searchText
@@ -77,24 +75,9 @@ extension ArchiveQuestionRequest: WritingOperation {
                 + "comes from. If the passages do not answer the question, say so in the answer.")
     }
 
-    /// The latest turns that fit the room, oldest first, as the writer and the assistant said them;
-    /// the oldest of them keeps its end when it does not fit whole.
+    /// The latest turns that fit the room, oldest first, as the writer and the assistant said them.
     var conversation: String? {
-        var kept: [String] = []
-        var used = 0
-        // Measured in scalars, as the request's limits are.
-        for message in (messages ?? []).reversed() {
-            let speaker = message.role == .user ? "Writer: " : "You: "
-            let room = Self.conversationRoom - used - speaker.count
-            guard room >= Self.shortestTurnEnd else { break }
-            var content = message.content.trimmed
-            if content.unicodeScalars.count > room {
-                content = "…" + String(String.UnicodeScalarView(content.unicodeScalars.suffix(room - 1)))
-            }
-            kept.insert(speaker + content, at: 0)
-            used += speaker.count + content.unicodeScalars.count + 1
-        }
-        return kept.isEmpty ? nil : kept.joined(separator: "\n")
+        ConversationWindow(messages ?? [], room: Self.conversationRoom).text
     }
 
     /// The sentences of the passages a citation may quote, each with the passage it is from. A

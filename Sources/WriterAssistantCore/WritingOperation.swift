@@ -142,6 +142,6 @@ public enum WritingOperations {
     public static let all: [any WritingOperation.Type] = [
         RaterFeedbackRequest.self, CharacterFeedbackRequest.self, EditorReviewRequest.self, GenerateChapterRequest.self,
         ModifyChapterRequest.self, FleshOutRequest.self, GenerateCharacterDetailsRequest.self, RegenerateBioRequest.self,
-        GenerateChapterOutlinesRequest.self, ArchiveQuestionRequest.self,
+        GenerateChapterOutlinesRequest.self, ArchiveQuestionRequest.self, ChatRequest.self,
     ]
 }

@@ -29,6 +29,9 @@ struct LibraryController {
         api.post("stories/:id/versions/:version/restore", use: restoreVersion)
         api.get("stories/:id/diff", use: diff)
         api.get("stories/:id/answers", use: answers)
+        api.get("stories/:id/conversations", use: conversations)
+        api.get("stories/:id/conversations/:conversation", use: conversation)
+        api.delete("stories/:id/conversations/:conversation", use: deleteConversation)
         api.get("stories/:id/export", use: export)
         api.get("search", use: search)
         api.post("archive/search", use: archiveSearch)
@@ -114,6 +117,25 @@ struct LibraryController {
         return try .json(StoredAnswerList(answers: try await using { library throws(LibraryFailure) in try await library.answers(try Self.id(context), writer: context.writer, filter: filter) }))
     }
 
+    @Sendable func conversations(_ request: Request, context: Context) async throws -> Response {
+        try .json(ConversationList(conversations: try await using { library throws(LibraryFailure) in
+            try await library.conversations(story: try Self.id(context), writer: context.writer)
+        }))
+    }
+
+    @Sendable func conversation(_ request: Request, context: Context) async throws -> Response {
+        try .json(try await using { library throws(LibraryFailure) in
+            try await library.conversation(story: try Self.id(context), writer: context.writer, conversation: try Self.conversationName(context))
+        })
+    }
+
+    @Sendable func deleteConversation(_ request: Request, context: Context) async throws -> Response {
+        try await using { library throws(LibraryFailure) in
+            try await library.deleteConversation(story: try Self.id(context), writer: context.writer, conversation: try Self.conversationName(context))
+        }
+        return Response(status: .noContent)
+    }
+
     @Sendable func export(_ request: Request, context: Context) async throws -> Response {
         let format = FormQuery(request.uri).get("format") ?? "json"
         guard format == "json" || format == "markdown" else {
@@ -169,6 +191,13 @@ struct LibraryController {
     private static func id(_ context: Context) throws(LibraryFailure) -> String {
         guard let id = context.parameters.get("id") else { throw .notFound("No story id was given.") }
         return id
+    }
+
+    private static func conversationName(_ context: Context) throws(LibraryFailure) -> String {
+        guard let name = context.parameters.get("conversation"), ChatRequest.isConversationName(name) else {
+            throw .notFound("The story has no such conversation.")
+        }
+        return name
     }
 
     private static func versionNumber(_ context: Context) throws(LibraryFailure) -> Int {

@@ -60,7 +60,8 @@ struct OperationController<Operation: WritingOperation> {
             if Operation.worksOnAStoredChapter, let chapter = reference.chapter {
                 storyContext = storyContext.chapters(before: chapter)
             }
-            let operation = try validation.decode(Operation.self, body: body, storyContext: storyContext)
+            var operation = try validation.decode(Operation.self, body: body, storyContext: storyContext)
+            operation.willBeKept(newName: UUID().uuidString.lowercased())
             return (operation, StoryUse(library: library, writer: context.writer, story: story, chapter: reference.chapter))
         } catch let failure as LibraryFailure {
             throw APIError(failure)

@@ -33,5 +33,21 @@ struct StoryUse: Sendable {
                 "story": "\(story.id)", "operation": "\(Operation.operationName)", "error": "\(error)",
             ])
         }
+        if let chat = operation as? ChatRequest, let reply = result as? ChatReply { await keep(chat, reply: reply, logger: logger) }
+    }
+
+    /// Keeps a chat's conversation with the story, its reply as the last turn, so that the writer
+    /// finds it in the story's conversations and continues it from there.
+    private func keep(_ chat: ChatRequest, reply: ChatReply, logger: Logger) async {
+        guard let conversation = chat.conversationId else { return }
+        do {
+            try await library.keepConversation(
+                story: story.id, writer: writer, conversation: conversation, agent: chat.agent, characterName: reply.characterName,
+                messages: chat.messages + [ConversationMessage(role: .assistant, content: reply.reply)])
+        } catch {
+            logger.error("The conversation could not be kept with the story", metadata: [
+                "story": "\(story.id)", "conversation": "\(conversation)", "error": "\(error)",
+            ])
+        }
     }
 }

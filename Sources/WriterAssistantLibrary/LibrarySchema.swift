@@ -26,6 +26,17 @@ enum LibrarySchema {
         // The model's summaries of a story's chapters, each named by a digest of the writer, the
         // model and the chapter's text; they go with the story.
         Migration(version: 2, sqlite: chapterSummaries, postgres: chapterSummaries),
+        // The writer's conversations with the chat's agents about a story; they go with the story.
+        Migration(version: 3, sqlite: conversations, postgres: conversations),
+    ]
+
+    private static let conversations = [
+        """
+        CREATE TABLE story_conversations (
+            story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE, id TEXT NOT NULL, agent TEXT NOT NULL,
+            character_name TEXT, title TEXT NOT NULL, turns INTEGER NOT NULL, messages TEXT NOT NULL,
+            created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (story_id, id))
+        """,
     ]
 
     private static let chapterSummaries = [

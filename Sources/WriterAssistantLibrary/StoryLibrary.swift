@@ -72,7 +72,7 @@ public struct StoryLibrary: Sendable {
     }
 
     /// A story's current state, its row and its newest manifest.
-    private struct Head: Sendable {
+    struct Head: Sendable {
         var id: String
         var version: Int
         var createdAt: Int64
@@ -221,7 +221,7 @@ public struct StoryLibrary: Sendable {
             for id in ids {
                 // Each table by hand rather than by cascade, so that the search index's own
                 // trigger sees every entry go.
-                for table in ["search_entries", "chapter_summaries", "story_answers", "story_versions", "story_pieces"] {
+                for table in ["search_entries", "chapter_summaries", "story_conversations", "story_answers", "story_versions", "story_pieces"] {
                     try await db.raw("DELETE FROM \(ident: table) WHERE story_id = \(bind: id)").run()
                 }
                 try await db.raw("DELETE FROM stories WHERE id = \(bind: id)").run()
@@ -439,7 +439,7 @@ public struct StoryLibrary: Sendable {
     }
 
     /// A story id is a UUID; anything else names no story, without asking the database.
-    private static func storyID(_ id: String) throws(LibraryFailure) -> String {
+    static func storyID(_ id: String) throws(LibraryFailure) -> String {
         guard let uuid = UUID(uuidString: id) else { throw .notFound("No story has the id '\(id.prefix(64))'.") }
         return uuid.uuidString.lowercased()
     }
@@ -461,7 +461,7 @@ public struct StoryLibrary: Sendable {
 
     /// The story's row; with `forUpdate`, locked to the end of the transaction on PostgreSQL, so
     /// that two replicas saving one story at once take turns (SQLite's write lock already does).
-    private static func head(_ story: String, writer: String, _ db: any SQLDatabase, forUpdate: Bool = false) async throws -> Head {
+    static func head(_ story: String, writer: String, _ db: any SQLDatabase, forUpdate: Bool = false) async throws -> Head {
         let lock = forUpdate && db.dialect.name == "postgresql" ? " FOR UPDATE" : ""
         guard let row = try await db.raw("""
             SELECT version, created_at, updated_at, deleted_at FROM stories WHERE id = \(bind: story) AND writer = \(bind: writer)\(unsafeRaw: lock)
@@ -541,7 +541,7 @@ public struct StoryLibrary: Sendable {
     }
 
     /// Runs a read, mapping the database's failures to the library's.
-    private func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws(LibraryFailure) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws(LibraryFailure) -> T {
         do {
             return try await database.withConnection(body)
         } catch {
@@ -550,7 +550,7 @@ public struct StoryLibrary: Sendable {
     }
 
     /// Runs a change in one transaction, mapping the database's failures to the library's.
-    private func change<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws(LibraryFailure) -> T {
+    func change<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws(LibraryFailure) -> T {
         do {
             let result = try await database.transaction(body)
             health.problem = nil

@@ -10,7 +10,7 @@ struct WriterAssistantCommand: AsyncParsableCommand {
         version: writerAssistantVersion,
         subcommands: [
             ServeCommand.self, FeedbackCommand.self, PanelCommand.self, ReviewCommand.self, ChapterCommand.self,
-            CharacterCommand.self, OutlineCommand.self, AskCommand.self, StoriesCommand.self, LibraryCommand.self, QuantizeCommand.self,
+            CharacterCommand.self, OutlineCommand.self, ChatCommand.self, AskCommand.self, StoriesCommand.self, LibraryCommand.self, QuantizeCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 

@@ -44,10 +44,20 @@ public enum OperationSamples {
         return GenerateChapterOutlinesRequest(chapterCount: 2, structuredContext: outlined)
     }()
 
+    /// A conversation with one of the story's characters, at its second question.
+    public static let chat = ChatRequest(
+        agent: .character, characterName: "Ari",
+        messages: [
+            ConversationMessage(role: .user, content: "What do you hear at night?"),
+            ConversationMessage(role: .assistant, content: "The trees, whispering past the fence."),
+            ConversationMessage(role: .user, content: "Why do you go to the basement?"),
+        ],
+        structuredContext: story)
+
     /// Every operation but rater feedback, which has tests of its own.
     public static let newOperations: [any OperationRequest] = [
         characterFeedback, editorReview, generateChapter, modifyChapter, fleshOut, generateCharacterDetails, regenerateBio,
-        generateChapterOutlines,
+        generateChapterOutlines, chat,
     ]
 
     /// What a model might answer to each operation, in its shape.
@@ -69,6 +79,9 @@ public enum OperationSamples {
             "Ari is a brave, stubborn farm girl of sixteen who laughs easily. She longs to see what lies past the forest and fears being stuck on the farm forever."
         case GenerateChapterOutlinesRequest.operationName:
             #"{"chapter 1": {"covers": "Ari finds a hidden door in the basement. / She opens it with her grandmother's key.", "title": "The Door Below", "summary": "Ari finds a hidden door in the basement and opens it with her grandmother's key.", "characters": ["Ari"]}, "chapter 2": {"covers": "Ari explores the tunnels beneath the farm. / She finds the treasure and must decide whom to tell.", "title": "What the Tunnels Keep", "summary": "Ari follows the tunnels beneath the farm to the treasure and must choose whom to trust with it.", "characters": ["Ari"]}}"#
+        case ChatRequest.operationName:
+            // A small model labels its turn and runs on into the writer's: both are taken off.
+            "Ari: Because the door down there hums the same song the trees do, and I have to know who taught it to them.\nWriter: And then?"
         default:
             #"{"opinion": "A strong, eerie turn. The door raises the stakes.", "suggestions": ["Describe the door's carvings", "Show the hero's hesitation", "Let the basement smell of rain"]}"#
         }

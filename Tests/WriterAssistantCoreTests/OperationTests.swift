@@ -24,6 +24,9 @@ import WriterAssistantTestSupport
             OperationSamples.raterFeedback, OperationSamples.characterFeedback, OperationSamples.editorReview,
             OperationSamples.generateChapter, OperationSamples.modifyChapter, OperationSamples.fleshOut,
             OperationSamples.generateCharacterDetails,
+            // A chat's first turn and its later ones: the next turn reads the story from the cache.
+            ChatRequest(agent: .writer, messages: [ConversationMessage(role: .user, content: "What next?")], structuredContext: OperationSamples.story),
+            OperationSamples.chat,
         ]
         let rendered = try operations.map { try model.renderChat(StoryPrompt($0).messages()) }
         let lastChapter = try #require(rendered[0].range(of: "Ari grew up on a quiet farm at the edge of the forest."))
@@ -38,7 +41,7 @@ import WriterAssistantTestSupport
         let names = WritingOperations.all.map { $0.operationName }
         #expect(names == [
             "rater-feedback", "character-feedback", "editor-review", "generate-chapter", "modify-chapter", "flesh-out",
-            "generate-character-details", "regenerate-bio", "generate-chapter-outlines", "archive/ask",
+            "generate-character-details", "regenerate-bio", "generate-chapter-outlines", "archive/ask", "chat",
         ])
     }
 

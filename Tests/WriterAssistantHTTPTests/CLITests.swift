@@ -223,6 +223,30 @@ import WriterAssistantTestSupport
         }
     }
 
+    @Test func chatTalksWithAnAgentAndKeepsTheConversation() async throws {
+        try await Self.scriptedServer(answering: "chat") { server in
+            let conversation = FileManager.default.temporaryDirectory.appendingPathComponent("chat-\(UUID().uuidString).json").path
+            defer { try? FileManager.default.removeItem(atPath: conversation) }
+            let arguments = ["chat", "--server", server.baseURL, "--story", Self.example("story.json"), "--agent", "character", "--character", "Ari"]
+            let first = try await Self.run(arguments + ["Why do you go to the basement?", "--conversation", conversation])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("Because the door down there hums the same song"))
+            #expect(!first.stdout.contains("Writer: And then?"))
+            let second = try await Self.run(arguments + ["And then?", "--conversation", conversation, "--json"])
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(try JSONDecoder().decode(ChatReply.self, from: Data(second.stdout.utf8)).characterName == "Ari")
+            let kept = try JSONDecoder().decode([ConversationMessage].self, from: Data(contentsOf: URL(fileURLWithPath: conversation)))
+            #expect(kept.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(kept.first?.content == "Why do you go to the basement?")
+            // A character the story does not have is the server's refusal.
+            let unknown = try await Self.run(["chat", "--server", server.baseURL, "--story", Self.example("story.json"), "--agent", "character", "--character", "Zed", "Hi"])
+            #expect(unknown.status == 3 && unknown.stderr.contains("characterName"), "\(unknown.stderr)")
+        }
+        #expect(try await Self.run(["chat", "Hi"]).status == 2)
+        #expect(try await Self.run(["chat", "Hi", "--story", Self.example("story.json"), "--agent", "poet"]).status == 2)
+        #expect(try await Self.run(["chat", "Hi", "--story", Self.example("story.json"), "--continue", "talk"]).status == 2)
+    }
+
     @Test func askAnswersFromTheLibraryAndKeepsTheConversation() async throws {
         let model = ScriptedModel(script: .init(answer: ArchiveEndpointTests.answer.chunked(into: 7)))
         try await TestServer.withLibrary(host: ModelHost(.ready(model))) { server in

@@ -17,7 +17,7 @@ import WriterAssistantTestSupport
     static let operations: [any WritingOperation] = [
         OperationSamples.characterFeedback, OperationSamples.editorReview, OperationSamples.generateChapter,
         OperationSamples.modifyChapter, OperationSamples.fleshOut, OperationSamples.generateCharacterDetails,
-        OperationSamples.regenerateBio, OperationSamples.generateChapterOutlines,
+        OperationSamples.regenerateBio, OperationSamples.generateChapterOutlines, OperationSamples.chat,
     ]
 
     static func scripted<Operation: WritingOperation>(_: Operation.Type, pieceDelay: Duration = .zero) -> ScriptedModel {

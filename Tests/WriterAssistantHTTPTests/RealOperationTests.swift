@@ -72,6 +72,51 @@ import WriterAssistantTestSupport
         }
     }
 
+    /// With the real model, greedy, on a stored story: a chat's second turn reads the story from
+    /// the cache (only the conversation is new), and the conversation is kept with the story,
+    /// in the first person for a character.
+    @Test func aChatsSecondTurnReusesTheStoryAndIsKeptWithIt() async throws {
+        let host = ModelHost(.ready(try await TestModel.shared()))
+        let pipeline = OperationPipeline.Configuration(sampling: SamplingParameters(temperature: 0, maxTokens: 120))
+        try await TestServer.withLibrary(host: host, configuration: ServerConfiguration(pipeline: pipeline)) { server in
+            let client = WriterAssistantClient(baseURL: server.baseURL)
+            let context = try JSONDecoder().decode(StructuredContext.self, from: Data(contentsOf: URL(fileURLWithPath: CLITests.example("story.json"))))
+            let story = try await client.createStory(StoryDocument(title: "The Glass Council", structuredContext: context))
+            let reference = StoryReference(storyId: story.id)
+
+            func turn(_ messages: [ConversationMessage], _ conversation: String?) async throws -> (ChatReply, Duration) {
+                let request = ChatRequest(agent: .character, characterName: "Ari", messages: messages, conversationId: conversation)
+                let started = ContinuousClock.now
+                var firstToken: Duration?
+                let reply = try await client.events(request, on: reference, includeTokens: true).result { event in
+                    if case .token = event, firstToken == nil { firstToken = .now - started }
+                }
+                return (reply, try #require(firstToken))
+            }
+            let question = ConversationMessage(role: .user, content: "What did the smoke of the letter sound like?")
+            let (first, firstWait) = try await turn([question], nil)
+            let conversation = try #require(first.conversationId)
+            let (second, secondWait) = try await turn(
+                [question, ConversationMessage(role: .assistant, content: first.reply), ConversationMessage(role: .user, content: "Who taught you that song?")],
+                conversation)
+            print("chat time to first token: first turn \(firstWait), second turn \(secondWait); prompt \(first.contextMetadata.promptTokens ?? 0) then \(second.contextMetadata.promptTokens ?? 0) tokens, \(second.contextMetadata.cachedTokens ?? 0) read from the cache")
+
+            #expect(!first.reply.isEmpty && !second.reply.isEmpty)
+            #expect(first.characterName == "Ari" && second.conversationId == conversation)
+            // The story is the first turn's prompt but for its last few lines: the second turn
+            // finds it all in the cache.
+            let firstPrompt = try #require(first.contextMetadata.promptTokens)
+            #expect((second.contextMetadata.cachedTokens ?? 0) >= firstPrompt - 150, "\(second.contextMetadata)")
+            #expect(firstPrompt > 400)
+
+            let kept = try await client.conversation(conversation, of: story.id)
+            #expect(kept.messages.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(kept.messages.last?.content == second.reply)
+            #expect(try await client.conversations(of: story.id).map(\.id) == [conversation])
+            #expect(try await client.answers(of: story.id, operation: "chat").count == 2)
+        }
+    }
+
     /// With the real model, greedy: a bio keeps within the words asked, and a chapter plan covers
     /// every plot point once, in order, naming only the story's characters.
     @Test func aBioKeepsItsLengthAndOutlinesCoverThePlot() async throws {

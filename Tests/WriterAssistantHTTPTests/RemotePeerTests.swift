@@ -99,7 +99,7 @@ import WriterAssistantTestSupport
         }
     }
 
-    /// A bio and a chapter plan through a real model server, which gets the plan's JSON Schema
+    /// A bio, a chat turn and a chapter plan through a real model server, which gets the plan's JSON Schema
     /// in place of its grammar: the bio keeps its length, the plan covers the outline.
     @Test func aBioAndAChapterPlanAreAnsweredThroughThePeer() async throws {
         let peer = LlamaCppPeer()
@@ -109,6 +109,12 @@ import WriterAssistantTestSupport
             let client = WriterAssistantClient(baseURL: server.baseURL)
             let bio = try await client.regenerateBio(OperationSamples.regenerateBio)
             #expect(!bio.bio.isEmpty && bio.words <= 40, "\(bio.bio)")
+            // A chat turn in a character's voice, streamed through the peer.
+            let (chatResponse, chatEvents) = try await server.stream(OperationSamples.chat, query: "?tokens=true")
+            #expect(chatResponse.status == .ok)
+            #expect(chatEvents.compactMap(\.event.phase) == FeedbackPhase.allCases)
+            guard case .result(let reply) = chatEvents.last?.event else { Issue.record("\(chatEvents.map(\.event))"); return }
+            #expect(!reply.reply.isEmpty && reply.characterName == "Ari")
             let outlines = OperationSamples.generateChapterOutlines
             let (response, events) = try await server.stream(outlines, query: "?tokens=true")
             #expect(response.status == .ok)

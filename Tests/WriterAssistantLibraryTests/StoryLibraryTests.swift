@@ -246,6 +246,54 @@ import WriterAssistantAPI
         }
     }
 
+    /// A story keeps its chat conversations: each under its name, replaced as it grows, listed
+    /// the latest first, read back whole, deleted, and never seen by another writer.
+    @Test(arguments: Backend.available)
+    func aStoryKeepsItsConversations(_ backend: Backend) async throws {
+        try await withLibrary(backend) { library in
+            let story = try await library.create(novel(title: "Tidewater"), writer: "ana")
+            let first = [ConversationMessage(role: .user, content: "Why   does Ivo\ngo to the weir?")]
+            try await library.keepConversation(story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil, messages: first)
+            let grown = first + [
+                ConversationMessage(role: .assistant, content: "For the lantern."), ConversationMessage(role: .user, content: "And then?"),
+                ConversationMessage(role: .assistant, content: "He drowns."),
+            ]
+            try await library.keepConversation(story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil, messages: grown)
+            // A later change, a later time: the list's order is by the latest change.
+            try await Task.sleep(for: .milliseconds(5))
+            try await library.keepConversation(
+                story: story.id, writer: "ana", conversation: "talk-2", agent: .character, characterName: "Mara",
+                messages: [ConversationMessage(role: .user, content: "Who are you?")])
+
+            let listed = try await library.conversations(story: story.id, writer: "ana")
+            #expect(listed.map(\.id) == ["talk-2", "talk-1"])
+            #expect(listed.last?.title == "Why does Ivo go to the weir?")
+            #expect(listed.last?.turns == 4)
+            #expect(listed.first?.characterName == "Mara" && listed.first?.agent == .character)
+            let kept = try await library.conversation(story: story.id, writer: "ana", conversation: "talk-1")
+            #expect(kept.messages == grown)
+            #expect(kept.agent == .editor && kept.storyId == story.id)
+
+            // Another writer finds neither the story nor its conversations.
+            await #expect(throws: LibraryFailure.self) { _ = try await library.conversations(story: story.id, writer: "ben") }
+            await #expect(throws: LibraryFailure.self) { _ = try await library.conversation(story: story.id, writer: "ben", conversation: "talk-1") }
+            await #expect(throws: LibraryFailure.self) { try await library.deleteConversation(story: story.id, writer: "ben", conversation: "talk-1") }
+            await #expect(throws: LibraryFailure.self) {
+                try await library.keepConversation(story: story.id, writer: "ben", conversation: "talk-1", agent: .writer, characterName: nil, messages: first)
+            }
+            #expect(try await library.conversation(story: story.id, writer: "ana", conversation: "talk-1").messages == grown)
+
+            try await library.deleteConversation(story: story.id, writer: "ana", conversation: "talk-1")
+            #expect(try await library.conversations(story: story.id, writer: "ana").map(\.id) == ["talk-2"])
+            await #expect(throws: LibraryFailure.self) { try await library.deleteConversation(story: story.id, writer: "ana", conversation: "talk-1") }
+
+            // Emptying the trash takes a story's conversations with it.
+            _ = try await library.setTrashed(story.id, writer: "ana", true)
+            #expect(try await library.emptyTrash(writer: "ana") == 1)
+            await #expect(throws: LibraryFailure.self) { _ = try await library.conversations(story: story.id, writer: "ana") }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func searchFollowsEdits(_ backend: Backend) async throws {
         try await withLibrary(backend) { library in

@@ -1,0 +1,104 @@
+import Foundation
+public import WriterAssistantAPI
+import SQLKit
+
+extension StoryLibrary {
+    /// Conversations a story keeps: the latest; the oldest go when a new one would pass it.
+    static let mostConversations = 200
+    /// Characters of the writer's first turn that name a conversation in its story's list.
+    static let titleLength = 80
+
+    /// Keeps a conversation with the story, in place of what its id held before.
+    public func keepConversation(
+        story id: String, writer: String, conversation: String, agent: ChatAgent, characterName: String?, messages: [ConversationMessage]
+    ) async throws(LibraryFailure) {
+        let story = try Self.storyID(id)
+        let stored: String
+        do {
+            stored = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
+        } catch {
+            throw .corrupt("the conversation could not be encoded")
+        }
+        let first = messages.first { $0.role == .user }?.content ?? ""
+        let title = String(first.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(Self.titleLength))
+        let now = LibraryClock.now()
+        try await change { db in
+            _ = try await Self.head(story, writer: writer, db)
+            try await db.raw("""
+                INSERT INTO story_conversations (story_id, id, agent, character_name, title, turns, messages, created_at, updated_at)
+                VALUES (\(bind: story), \(bind: conversation), \(bind: agent.rawValue), \(bind: characterName), \(bind: title),
+                \(bind: messages.count), \(bind: stored), \(bind: now), \(bind: now))
+                ON CONFLICT (story_id, id) DO UPDATE SET agent = excluded.agent, character_name = excluded.character_name,
+                title = excluded.title, turns = excluded.turns, messages = excluded.messages, updated_at = excluded.updated_at
+                """).run()
+            try await db.raw("""
+                DELETE FROM story_conversations WHERE story_id = \(bind: story) AND id NOT IN (
+                    SELECT id FROM story_conversations WHERE story_id = \(bind: story)
+                    ORDER BY updated_at DESC, id LIMIT \(unsafeRaw: "\(Self.mostConversations)"))
+                """).run()
+        }
+    }
+
+    /// The story's conversations, the latest first.
+    public func conversations(story id: String, writer: String) async throws(LibraryFailure) -> [ConversationListing] {
+        let story = try Self.storyID(id)
+        return try await read { db in
+            _ = try await Self.head(story, writer: writer, db)
+            return try await db.raw("""
+                SELECT id, agent, character_name, title, turns, created_at, updated_at FROM story_conversations
+                WHERE story_id = \(bind: story) ORDER BY updated_at DESC, id
+                """).all().map { row in
+                ConversationListing(
+                    id: try row.decode(column: "id", as: String.self), agent: try Self.agent(row),
+                    characterName: try row.decode(column: "character_name", as: String?.self),
+                    title: try row.decode(column: "title", as: String.self), turns: try row.decode(column: "turns", as: Int.self),
+                    createdAt: LibraryClock.text(try row.decode(column: "created_at", as: Int64.self)),
+                    updatedAt: LibraryClock.text(try row.decode(column: "updated_at", as: Int64.self)))
+            }
+        }
+    }
+
+    /// One of the story's conversations, every turn of it.
+    public func conversation(story id: String, writer: String, conversation: String) async throws(LibraryFailure) -> StoredConversation {
+        let story = try Self.storyID(id)
+        return try await read { db in
+            _ = try await Self.head(story, writer: writer, db)
+            guard let row = try await db.raw("""
+                SELECT * FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
+                """).first()
+            else { throw LibraryFailure.notFound("The story has no conversation '\(conversation.prefix(64))'.") }
+            let stored = Data(try row.decode(column: "messages", as: String.self).utf8)
+            let messages: [ConversationMessage]
+            do {
+                messages = try JSONDecoder().decode([ConversationMessage].self, from: stored)
+            } catch {
+                throw LibraryFailure.corrupt("a conversation's turns cannot be read")
+            }
+            return StoredConversation(
+                id: conversation, storyId: story, agent: try Self.agent(row),
+                characterName: try row.decode(column: "character_name", as: String?.self),
+                messages: messages,
+                createdAt: LibraryClock.text(try row.decode(column: "created_at", as: Int64.self)),
+                updatedAt: LibraryClock.text(try row.decode(column: "updated_at", as: Int64.self)))
+        }
+    }
+
+    /// Deletes one of the story's conversations for good.
+    public func deleteConversation(story id: String, writer: String, conversation: String) async throws(LibraryFailure) {
+        let story = try Self.storyID(id)
+        try await change { db in
+            _ = try await Self.head(story, writer: writer, db)
+            guard try await db.raw("""
+                SELECT id FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
+                """).first() != nil
+            else { throw LibraryFailure.notFound("The story has no conversation '\(conversation.prefix(64))'.") }
+            try await db.raw("DELETE FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)").run()
+        }
+    }
+
+    private static func agent(_ row: any SQLRow) throws -> ChatAgent {
+        let name = try row.decode(column: "agent", as: String.self)
+        guard let agent = ChatAgent(rawValue: name) else { throw LibraryFailure.corrupt("a conversation names an unknown agent '\(name)'") }
+        return agent
+    }
+}
