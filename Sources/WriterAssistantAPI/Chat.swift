@@ -101,9 +101,12 @@ public struct ChatRequest: OperationRequest {
         return issues
     }
 
-    /// On a stored story the turn is kept in a conversation: the one named, or a new one.
+    /// On a stored story, the conversation the turn is kept in: the one named, or a new one. Nil
+    /// when nothing is kept (a story sent along), whatever `conversationId` says.
+    public private(set) var keptAs: String?
+
     public mutating func willBeKept(newName: String) {
-        if conversationId == nil { conversationId = newName }
+        keptAs = conversationId ?? newName
     }
 
     /// Whether `name` may name a conversation: a short word of ASCII letters, digits, '-' and '_'.

@@ -79,7 +79,7 @@ extension ChatRequest: WritingOperation {
         let omitted = earlierTurns.omittedTurns
         metadata.omittedTurns = omitted > 0 ? omitted : nil
         return ChatReply(
-            reply: reply, agent: agent, characterName: agent == .character ? speaker : nil, conversationId: conversationId,
+            reply: reply, agent: agent, characterName: agent == .character ? speaker : nil, conversationId: keptAs,
             contextMetadata: metadata)
     }
 

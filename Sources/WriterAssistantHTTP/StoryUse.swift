@@ -39,7 +39,7 @@ struct StoryUse: Sendable {
     /// Keeps a chat's conversation with the story, its reply as the last turn, so that the writer
     /// finds it in the story's conversations and continues it from there.
     private func keep(_ chat: ChatRequest, reply: ChatReply, logger: Logger) async {
-        guard let conversation = chat.conversationId else { return }
+        guard let conversation = chat.keptAs else { return }
         do {
             try await library.keepConversation(
                 story: story.id, writer: writer, conversation: conversation, agent: chat.agent, characterName: reply.characterName,

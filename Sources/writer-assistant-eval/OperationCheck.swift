@@ -16,6 +16,8 @@ struct OperationCheck: Sendable, Codable {
     var checks: [Check]
     /// The answer as a writer would read it, for the report.
     var text: String
+    /// Of a conversation, the seconds to each turn's first token.
+    var firstTokenSeconds: [Double]?
 
     struct Check: Sendable, Codable {
         var name: String
@@ -35,7 +37,10 @@ struct OperationCheck: Sendable, Codable {
         let character = context.characters?.first?.name ?? story.names.first ?? "the hero"
         let names = story.names
         let characterSheet = story.characterSheet
-        return await withTaskGroup(of: OperationCheck.self) { group in
+        // The conversation first, before the other operations have read the story: its first turn
+        // reads it, its second should not.
+        let chat = await ChatCheck.run(story: story, stored: stored, on: client)
+        return [chat] + (await withTaskGroup(of: OperationCheck.self) { group in
             group.addTask {
                 await measure(CharacterFeedbackRequest(characterName: character, plotPoint: story.plotPoint, structuredContext: story.contextWithSheet),
                               genre: story.genre, on: client) { result in
@@ -173,7 +178,7 @@ struct OperationCheck: Sendable, Codable {
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
-        }
+        })
     }
 
     /// What revise until done is measured on: two changes whose words a check can find.

@@ -14,7 +14,7 @@ struct OperationReport {
         // In the order the server lists them, whichever finished first; then the variants measured
         // beside them (revise until done against one checked revision).
         let listed = WritingOperations.all.map { $0.operationName }
-        let variants = [OperationCheck.checkedOnce, OperationCheck.untilDone]
+        let variants = [OperationCheck.checkedOnce, OperationCheck.untilDone, ChatCheck.operation]
         let operations = (listed + variants).filter { name in checks.contains { $0.operation == name } }
         let stories = Set(checks.map(\.genre)).count
         var lines = [
@@ -30,7 +30,10 @@ struct OperationReport {
                 + "The same last chapter "
                 + "is also revised for two changes (\"Make it rain.\", \"Add a dog named Bran.\") twice: one revision checked "
                 + "against each change (`maxRounds` 1), and revise until done (`maxRounds` \(OperationCheck.reviseRounds)); "
-                + "\"confirmed\" is the server's own check, \"in the text\" a count of the words. Each operation has checks of its own; a check that cannot tell good "
+                + "\"confirmed\" is the server's own check, \"in the text\" a count of the words. Before the other operations of "
+                + "a story, a chat of two turns with its first character on the stored story (\"\(ChatCheck.questions[0])\", then "
+                + "\"\(ChatCheck.questions[1])\"): the first turn reads the story, the "
+                + "second should find it in the cache. Each operation has checks of its own; a check that cannot tell good "
                 + "writing from bad is not one of them, so read the examples."
                 + (measuredAlone ? " Measured on their own (`writer-assistant-eval --operations-only`), "
                     + Date().formatted(.iso8601) + "; the sections above come from the last full run." : ""),
@@ -52,6 +55,12 @@ struct OperationReport {
                     + (errors.isEmpty ? "0" : errors.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
                     + " | \(results.count { $0.truncated }) | \(met.joined(separator: "; ")) | "
                     + String(format: "%.1f", Sample(values: answers.map(\.seconds)).median) + " |")
+        }
+        let waits = checks.compactMap(\.firstTokenSeconds).filter { $0.count == 2 }
+        if !waits.isEmpty {
+            lines += ["", String(
+                format: "Chat, time to the first token (median of %d conversations): first turn %.2f s, second turn %.2f s.",
+                waits.count, Sample(values: waits.map { $0[0] }).median, Sample(values: waits.map { $0[1] }).median)]
         }
         lines += ["", "### One answer of each, on the \(checks.first?.genre ?? "first") story", ""]
         for operation in operations {

@@ -1668,6 +1668,128 @@ class LibraryTests(PageHelpers, unittest.TestCase):
         self.browser.find_element(By.ID, "archive-new").click()
         self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, ".archive-turn"), [])
 
+    def chat_state(self):
+        """The conversation in the Talk tab: each turn's role, text and whether it is still being
+        written; the error shown, and whether a reply is on its way."""
+        return self.browser.execute_script("""
+            return {
+              turns: [...document.querySelectorAll('#chat-turns .chat-turn')].map((turn) => ({
+                role: turn.dataset.role, text: turn.querySelector('.chat-text').textContent, busy: turn.hasAttribute('aria-busy'),
+              })),
+              error: document.getElementById('chat-error').textContent,
+              running: !document.getElementById('chat-stop').hidden,
+            };
+        """)
+
+    def chat_entries(self):
+        return self.browser.find_elements(By.CSS_SELECTOR, "#chat-conversations .chat-entry")
+
+    def click_in_chat_entry(self, name):
+        """Clicks the button `name` of the first listed conversation (found again should the list
+        have been drawn anew meanwhile)."""
+        self.wait_for(lambda: self.chat_entries()[0].find_element(By.CLASS_NAME, name).click() or True)
+
+    def say_in_chat(self, text, turns):
+        """Sends `text` and waits for the agent's whole reply: `turns` turns then, the last one the
+        agent's and not empty (its words are the model's, so only their shape is checked)."""
+        self.type_into(self.browser.find_element(By.ID, "chat-message"), text)
+        self.browser.find_element(By.ID, "chat-send").click()
+        self.wait_for(lambda: (lambda state: state["error"] or (not state["running"] and len(state["turns"]) == turns))(self.chat_state()),
+                      timeout=180, message=f"no reply: {self.chat_state()}")
+        state = self.chat_state()
+        self.assertEqual(state["error"], "", "the chat failed")
+        self.assertEqual([turn["role"] for turn in state["turns"]], ["user", "assistant"] * (turns // 2))
+        self.assertEqual(state["turns"][-2]["text"], text)
+        self.assertNotEqual(state["turns"][-1]["text"].strip(), "")
+        self.assertFalse(state["turns"][-1]["busy"])
+        self.assertEqual(self.browser.find_element(By.ID, "chat-message").get_attribute("value"), "")
+        return state["turns"]
+
+    def test_talking_with_a_character_is_kept_with_the_story_reopened_and_deleted(self):
+        self.server.stop()
+        self.server = self.start_server("--model-path", str(MODEL), "--temperature", "0", "--chapter-max-tokens", "160",
+                                        port=self.server.port)
+        self.server.wait_until(lambda health: health["llm_available"])
+        story = self.create("The Weir", {
+            "characters": [{"name": "Mara", "basicBio": "A ferrywoman who keeps the weir and will not say why."}],
+            "previousChapters": [{"number": 1, "title": "The Weir", "content": "Mara packed her bag before dawn. The weir was loud."}]})
+        self.open_page()
+        self.wait_for(lambda: self.health_state() == "ready")
+        self.show_tab("talk")
+        self.wait_for(lambda: "None yet" in self.browser.find_element(By.ID, "chat-saved-status").text)
+        self.assertFalse(self.browser.find_element(By.ID, "chat-character").is_displayed(), "the character is picked for the character agent only")
+        Select(self.browser.find_element(By.ID, "chat-agent")).select_by_value("character")
+        character = Select(self.browser.find_element(By.ID, "chat-character"))
+        self.assertEqual([option.get_attribute("value") for option in character.options], ["Mara"])
+        character.select_by_value("Mara")
+        self.wait_for(lambda: self.browser.find_element(By.ID, "chat-send").is_enabled())
+        # The reply is written in live: a turn still being written shows some text.
+        self.browser.execute_script("""
+            window.chatStreamed = false;
+            new MutationObserver(() => {
+              if ([...document.querySelectorAll('#chat-turns .chat-turn[aria-busy]')].some((turn) => turn.textContent.trim().length > 'Mara'.length)) {
+                window.chatStreamed = true;
+              }
+            }).observe(document.getElementById('chat-turns'), { childList: true, subtree: true, characterData: true });
+        """)
+        self.say_in_chat("Why do you keep the weir?", 2)
+        self.assertTrue(self.browser.execute_script("return window.chatStreamed"), "the reply was not shown as it was written")
+        # A conversation is with one character throughout.
+        self.assertFalse(self.browser.find_element(By.ID, "chat-agent").is_enabled())
+        self.assertIn("Mara", self.browser.find_element(By.ID, "chat-with").text)
+        turns = self.say_in_chat("Who taught you?", 4)
+
+        # The library keeps it with the story, listed with its turns.
+        self.wait_for(lambda: len(self.chat_entries()) == 1 and "4 turns" in self.chat_entries()[0].text)
+        [listed] = self.api("GET", f"/api/v1/stories/{story['id']}/conversations")[2]["conversations"]
+        self.assertEqual((listed["agent"], listed["characterName"], listed["turns"]), ("character", "Mara", 4))
+        stored = self.api("GET", f"/api/v1/stories/{story['id']}/conversations/{listed['id']}")[2]
+        self.assertEqual([turn["text"] for turn in turns], [message["content"] for message in stored["messages"]])
+
+        # After a reload, and after another story was open, it is there to reopen, whole.
+        self.browser.refresh()
+        self.wait_for_sync("saved")
+        self.show_tab("library")
+        self.button("New story").click()
+        self.wait_for(lambda: self.story_title() == "Untitled story")
+        self.show_tab("talk")
+        self.wait_for(lambda: "None yet" in self.browser.find_element(By.ID, "chat-saved-status").text)
+        self.assertEqual(self.chat_entries(), [])
+        self.assertEqual(self.chat_state()["turns"], [])
+        self.show_tab("library")
+        self.wait_for(lambda: self.story_entry("The Weir"))
+        self.story_entry("The Weir").find_element(By.CLASS_NAME, "story-open").click()
+        self.wait_for(lambda: self.story_title() == "The Weir")
+        self.show_tab("talk")
+        # The list is drawn again as the story opens and the tab shows: read it as it settles.
+        self.wait_for(lambda: len(self.chat_entries()) == 1
+                      and self.chat_entries()[0].find_element(By.CLASS_NAME, "chat-open").text == "Why do you keep the weir?"
+                      and "Mara (character) \u00b7 4 turns" in self.chat_entries()[0].find_element(By.CLASS_NAME, "chat-meta").text,
+                      message="the conversation is not listed with its 4 turns")
+        # The conversation that was open on the story opens with it again.
+        self.wait_for(lambda: len(self.chat_state()["turns"]) == 4)
+        self.assertEqual(self.chat_state()["turns"], turns)
+        self.wait_for(lambda: self.chat_entries()[0].get_attribute("aria-current") == "true")
+        # A new conversation sets it aside; the list reopens it, with its agent and character.
+        self.browser.find_element(By.ID, "chat-new").click()
+        self.assertEqual(self.chat_state()["turns"], [])
+        self.assertTrue(self.browser.find_element(By.ID, "chat-agent").is_enabled())
+        self.click_in_chat_entry("chat-open")
+        self.wait_for(lambda: len(self.chat_state()["turns"]) == 4)
+        self.assertEqual(self.chat_state()["turns"], turns)
+        self.assertEqual(Select(self.browser.find_element(By.ID, "chat-agent")).first_selected_option.get_attribute("value"), "character")
+        self.assertEqual(Select(self.browser.find_element(By.ID, "chat-character")).first_selected_option.get_attribute("value"), "Mara")
+
+        # Deleted, after asking: gone from the list, the panel and the library.
+        self.click_in_chat_entry("chat-delete")
+        self.wait_for(self.dialog_open)
+        self.assertIn("Why do you keep the weir?", self.browser.find_element(By.ID, "confirm-dialog-lines").text)
+        self.browser.find_element(By.ID, "confirm-dialog-confirm").click()
+        self.wait_for(lambda: "was deleted" in self.browser.find_element(By.ID, "chat-saved-status").text)
+        self.assertEqual(self.chat_entries(), [])
+        self.assertEqual(self.chat_state()["turns"], [])
+        self.assertEqual(self.api("GET", f"/api/v1/stories/{story['id']}/conversations")[2]["conversations"], [])
+
     def test_the_open_story_is_exported_as_markdown_and_json_by_the_server(self):
         self.chapter_story("Export Me", "Mara found the letter inside the lantern.")
         self.open_page()

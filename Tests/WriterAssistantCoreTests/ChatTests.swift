@@ -98,11 +98,15 @@ import WriterAssistantTestSupport
         #expect(reply.reply == "Because the door down there hums the same song the trees do, and I have to know who taught it to them.")
         #expect(reply.characterName == "Ari" && reply.agent == .character)
         #expect(reply.conversationId == nil)
+        // A conversation named on a story sent along is not kept: the reply names none.
+        request.conversationId = "talk"
+        #expect(try request.result(from: OperationTests.finished("Yes.")).conversationId == nil)
         // On a stored story the turn is kept in a conversation: the one named, or a new one.
         request.willBeKept(newName: "new-talk")
-        #expect(request.conversationId == "new-talk")
-        request.willBeKept(newName: "another")
-        #expect(request.conversationId == "new-talk")
+        #expect(try request.result(from: OperationTests.finished("Yes.")).conversationId == "talk")
+        request.conversationId = nil
+        request.willBeKept(newName: "new-talk")
+        #expect(request.keptAs == "new-talk")
     }
 
     @Test(arguments: [

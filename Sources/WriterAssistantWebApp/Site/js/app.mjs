@@ -10,6 +10,7 @@ import { BibleView } from './bible-view.mjs';
 import { BioShortener } from './bio-shortener.mjs';
 import { ChapterWorkspace } from './chapter-workspace.mjs';
 import { CharacterGenerator } from './character-generator.mjs';
+import { ChatPanel } from './chat-panel.mjs';
 import { ConfirmDialog } from './confirm-dialog.mjs';
 import { ConflictDialog } from './conflict-dialog.mjs';
 import { ConnectionGate } from './connection-gate.mjs';
@@ -59,7 +60,10 @@ const library = new LibrarySession({
   // A new story starts empty, with the raters the writer has now.
   newStory: () => storyDocument({ bible: emptyBible(), raters: ratersView.raters, plotPoint: '' }),
   onSyncChange: (state, sync) => syncChanged(state, sync),
-  onOpen: () => refreshLibraryViews(),
+  onOpen: (story) => {
+    chat.storyOpened(story);
+    refreshLibraryViews();
+  },
 });
 /** An operation's body on the open stored story (see LibrarySession.requestFor). */
 const prepareRequest = (body, job) => library.requestFor(body, { chapter: job?.chapter });
@@ -92,6 +96,7 @@ const outlinePlanner = new OutlinePlanner({
 const bibleView = new BibleView(element('bible-form'), store.loadBible(), (bible) => {
   reportSaved(store.saveBible(bible));
   workspace.bibleChanged();
+  chat.bibleChanged();
   library.edited();
 }, {
   charactersExtra: h('div', {}, bioShortener.element, characterGenerator.element),
@@ -118,6 +123,15 @@ const workspace = new ChapterWorkspace(element('chapter-workspace'), {
     else bibleView.chapterChanged(chapter);
     library.edited();
   },
+  onFinished: () => refreshHealth(),
+});
+// Talk about the story, beside the chapter: on a stored story the library keeps the conversations.
+const chat = new ChatPanel(element('chat-panel'), {
+  getBible: () => bibleView.bible,
+  gate,
+  prepareRequest,
+  api: libraryApi,
+  confirm: confirmDialog,
   onFinished: () => refreshHealth(),
 });
 
@@ -238,6 +252,7 @@ function updateRunControls() {
   const run = element('run-panel');
   run.disabled = state === 'missing' || state === 'loading';
   workspace.setReady(!run.disabled);
+  chat.setReady(!run.disabled);
   characterGenerator.setReady(!run.disabled);
   bioShortener.setReady(!run.disabled);
   outlinePlanner.setReady(!run.disabled);
@@ -399,6 +414,7 @@ function showState({ bible, plotPoint: text, raters, draft }) {
     bibleView.show(bible);
     reportSaved(store.saveBible(bible));
     workspace.bibleChanged();
+    chat.bibleChanged();
   }
   if (text !== undefined) {
     plotPoint.value = text;
@@ -475,6 +491,7 @@ async function importStory(file) {
 
 /** What showing a tab brings up to date (the library's tabs read the server when shown). */
 const onTabShown = {
+  'tab-talk': () => chat.refresh(),
   'tab-library': () => libraryViews?.panel.refresh(),
   'tab-history': () => {
     libraryViews?.history.refresh();
@@ -528,6 +545,7 @@ document.querySelectorAll('[role=tablist]').forEach(setUpTabs);
 bibleView.render();
 ratersView.render();
 workspace.render();
+chat.render();
 plotPoint.value = store.loadPlotPoint();
 // What the page shows now is the story as it was left; changes from here on are edits.
 library.pageShown();

@@ -66,6 +66,21 @@ export class LibraryApi {
     return (await this.#call('GET', `${storyPath(id)}/answers${queryString({ operation, chapter, rater, limit })}`)).answers;
   }
 
+  /** The story's conversations with the chat's agents, the latest first (without their turns). */
+  async conversations(id) {
+    return (await this.#call('GET', `${storyPath(id)}/conversations`)).conversations;
+  }
+
+  /** One of the story's conversations, every turn of it. */
+  conversation(id, conversation) {
+    return this.#call('GET', conversationPath(id, conversation));
+  }
+
+  /** Deletes one of the story's conversations for good (the server answers 204, no body). */
+  async deleteConversation(id, conversation) {
+    await this.#send('DELETE', conversationPath(id, conversation), {});
+  }
+
   /** The writer's best places for `text` across their stories. */
   async search(text, { limit = 20 } = {}) {
     return (await this.#call('GET', `/api/v1/search${queryString({ q: text, limit })}`)).hits;
@@ -144,4 +159,8 @@ function queryString(parameters) {
 
 function storyPath(id) {
   return `/api/v1/stories/${encodeURIComponent(String(id))}`;
+}
+
+function conversationPath(id, conversation) {
+  return `${storyPath(id)}/conversations/${encodeURIComponent(String(conversation))}`;
 }

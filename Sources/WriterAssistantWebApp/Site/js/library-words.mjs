@@ -41,6 +41,7 @@ export const operationNames = {
   'modify-chapter': 'Chapter revision',
   'flesh-out': 'Flesh out',
   'generate-character-details': 'New character',
+  chat: 'Talk about the story',
 };
 
 /**
@@ -75,6 +76,8 @@ export function resultLines(operation, result) {
     case 'character-feedback':
       return Object.entries(result.feedback ?? {})
         .map(([part, value]) => `${part}: ${list(Array.isArray(value) ? value : [value]).map((item) => text(String(item ?? ''))).filter(Boolean).join('; ')}`);
+    case 'chat':
+      return [excerpt(text(result.reply))].filter(nonEmpty);
     case 'generate-character-details':
       return [[text(result.name), text(result.personality)].filter(Boolean).join(': ')].filter(nonEmpty);
     default:
