@@ -26,13 +26,7 @@ public struct CharacterFeedbackRequest: OperationRequest {
     public mutating func validate() -> [ValidationIssue] {
         var issues = Self.requireText([("characterName", characterName), ("plotPoint", plotPoint)])
         if issues.isEmpty, character == nil {
-            let known = (structuredContext?.characters ?? []).map(\.name)
-            issues.append(ValidationIssue(
-                loc: ["body", "characterName"],
-                msg: known.isEmpty
-                    ? "structured_context.characters is empty: describe the character there first"
-                    : "Not one of structured_context.characters (" + known.joined(separator: ", ") + ")",
-                type: "value_error"))
+            issues.append(.unknownCharacter(in: structuredContext))
         }
         return issues
     }

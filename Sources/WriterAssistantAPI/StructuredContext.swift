@@ -207,3 +207,16 @@ extension StoryCharacter {
         name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
     }
 }
+
+extension ValidationIssue {
+    /// The issue of a `characterName` the story does not have, naming those it has.
+    static func unknownCharacter(in context: StructuredContext?) -> ValidationIssue {
+        let known = (context?.characters ?? []).map(\.name)
+        return ValidationIssue(
+            loc: ["body", "characterName"],
+            msg: known.isEmpty
+                ? "structured_context.characters is empty: describe the character there first"
+                : "Not one of structured_context.characters (" + known.joined(separator: ", ") + ")",
+            type: "value_error")
+    }
+}

@@ -3,6 +3,7 @@
 // written in live, then replaced by the reply as the server cleaned it. On a story kept in the
 // library the server keeps each conversation with the story, listed here to reopen or delete;
 // without a library the conversation is kept in this browser, with the story it is about.
+import { forget, keep, readKept } from './kept-json.mjs';
 import { ApiError, streamOperation } from './api.mjs';
 import {
   agentName, agents, characterNames, chatOperation, chatRequest, conversationFromStored, conversationToSave,
@@ -452,28 +453,16 @@ export class ChatPanel {
   #remember(conversationId) {
     if (conversationId) this.#write(openKey, { storyId: this.storyId, conversationId });
     else {
-      try {
-        this.storage?.removeItem(openKey);
-      } catch {
-        // A refused storage: the conversation is not shown again after a reload, nothing more.
-      }
+      forget(this.storage, openKey);
     }
   }
 
   #read(key) {
-    try {
-      const text = this.storage?.getItem(key);
-      return text ? JSON.parse(text) : null;
-    } catch {
-      return null;
-    }
+    return readKept(this.storage, key);
   }
 
   #write(key, value) {
-    try {
-      this.storage?.setItem(key, JSON.stringify(value));
-    } catch {
-      // A full or refused storage: the conversation lasts until the page is left.
-    }
+    // A full or refused storage: the conversation lasts until the page is left.
+    keep(this.storage, key, value);
   }
 }

@@ -4,6 +4,7 @@
 // story (`storyId` in place of the story, once the last edit is saved, so that the server keeps
 // the answer in the story's history). Without a library none of this runs, and the page keeps
 // the story in this browser alone, as it always has.
+import { keep, readKept } from './kept-json.mjs';
 import { clippedTitle } from './story-document.mjs';
 import { StorySync, SyncState } from './story-sync.mjs';
 
@@ -270,20 +271,12 @@ export class LibrarySession {
   }
 
   #read(key) {
-    try {
-      const text = this.storage?.getItem(key);
-      return text ? JSON.parse(text) : null;
-    } catch {
-      return null;
-    }
+    return readKept(this.storage, key);
   }
 
   #write(key, value) {
-    try {
-      this.storage?.setItem(key, JSON.stringify(value));
-    } catch {
-      // A full or refused storage: the library keeps the story all the same.
-    }
+    // A full or refused storage: the library keeps the story all the same.
+    keep(this.storage, key, value);
   }
 
   async #leave() {

@@ -1,5 +1,6 @@
 // The writer's story bible and panel of raters, kept in the browser. The story bible has the
 // shape of the API's `structured_context`, so an exported file doubles as an API example.
+import { keep } from './kept-json.mjs';
 import { countWords } from './words.mjs';
 
 const storageKeys = {
@@ -319,12 +320,7 @@ export class Store {
   }
 
   #write(key, value) {
-    try {
-      this.storage.setItem(key, JSON.stringify(value));
-      return true;
-    } catch {
-      return false;
-    }
+    return keep(this.storage, key, value);
   }
 }
 

@@ -3,6 +3,7 @@
 // browser, so that a closed tab, a server that is away or a network that dropped loses nothing:
 // it is sent when the server is back, even after a reload. A save refused because the story was
 // saved elsewhere (another tab, another machine) stops saving and offers both versions.
+import { forget, keep, readKept } from './kept-json.mjs';
 import { VersionConflict } from './library-api.mjs';
 
 /** The states the page shows: saved, saving (or waiting to), offline, conflict, error. */
@@ -165,20 +166,12 @@ export class StorySync {
   }
 
   #readPending() {
-    try {
-      const text = this.storage?.getItem(pendingKey(this.id));
-      return text ? JSON.parse(text) : null;
-    } catch {
-      return null;
-    }
+    return readKept(this.storage, pendingKey(this.id));
   }
 
   #writePending() {
-    try {
-      if (this.pending) this.storage?.setItem(pendingKey(this.id), JSON.stringify(this.pending));
-      else this.storage?.removeItem(pendingKey(this.id));
-    } catch {
-      // A full or refused storage: the save to the server still goes ahead.
-    }
+    // A full or refused storage: the save to the server still goes ahead.
+    if (this.pending && this.storage) keep(this.storage, pendingKey(this.id), this.pending);
+    else forget(this.storage, pendingKey(this.id));
   }
 }
