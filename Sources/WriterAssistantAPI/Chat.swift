@@ -88,13 +88,7 @@ public struct ChatRequest: OperationRequest {
                 loc: ["body", "characterName"], msg: "The character agent needs the name of one of the story's characters",
                 type: "missing"))
         case .character where character == nil:
-            let known = (structuredContext?.characters ?? []).map(\.name)
-            issues.append(ValidationIssue(
-                loc: ["body", "characterName"],
-                msg: known.isEmpty
-                    ? "structured_context.characters is empty: describe the character there first"
-                    : "Not one of structured_context.characters (" + known.joined(separator: ", ") + ")",
-                type: "value_error"))
+            issues.append(.unknownCharacter(in: structuredContext))
         case .character: break
         default: characterName = nil
         }
@@ -107,6 +101,12 @@ public struct ChatRequest: OperationRequest {
 
     public mutating func willBeKept(newName: String) {
         keptAs = conversationId ?? newName
+    }
+
+    public var historyRecord: ChatRequest {
+        var request = self
+        request.messages = Array(messages.suffix(1))
+        return request
     }
 
     /// Whether `name` may name a conversation: a short word of ASCII letters, digits, '-' and '_'.

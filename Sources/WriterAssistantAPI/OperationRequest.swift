@@ -28,6 +28,10 @@ public protocol OperationRequest: Codable, Sendable, Equatable {
     /// Readies a request on a stored story, whose answer the library keeps, before it runs: a
     /// chat names the conversation its turn is kept in.
     mutating func willBeKept(newName: String)
+
+    /// The request as a story's history keeps it (its story aside): a chat's last turn only, since
+    /// its conversation is kept in full beside it.
+    var historyRecord: Self { get }
 }
 
 /// The final answer of an operation, identical on the synchronous and the streaming endpoint.
@@ -40,6 +44,7 @@ extension OperationRequest {
     public var historyChapter: Int? { nil }
     public static var worksOnAStoredChapter: Bool { false }
     public mutating func willBeKept(newName: String) {}
+    public var historyRecord: Self { self }
 
     /// The issue of a required string that is blank.
     static func blank(_ field: String) -> ValidationIssue {

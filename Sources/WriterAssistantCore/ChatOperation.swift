@@ -83,9 +83,11 @@ extension ChatRequest: WritingOperation {
             contextMetadata: metadata)
     }
 
-    /// Who else a reply might run on into speaking as: the writer, and the story's other characters.
+    /// Who else a reply might run on into speaking as: the writer, and for a character the story's
+    /// other characters (another agent may well write a scene's lines as "Ari: …").
     var otherSpeakers: [String] {
-        ["Writer"] + (structuredContext?.characters ?? []).map { $0.name.trimmed }.filter { !$0.isEmpty && $0 != speaker }
+        guard agent == .character else { return ["Writer"] }
+        return ["Writer"] + (structuredContext?.characters ?? []).map { $0.name.trimmed }.filter { !$0.isEmpty && $0 != speaker }
     }
 }
 

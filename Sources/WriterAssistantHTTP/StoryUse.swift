@@ -20,7 +20,7 @@ struct StoryUse: Sendable {
     /// which story it read), the result as the client got it. A failure to keep it is logged; the
     /// writer still gets the answer.
     func record<Operation: OperationRequest>(_ operation: Operation, result: Operation.Result, logger: Logger) async {
-        var request = operation
+        var request = operation.historyRecord
         request.structuredContext = nil
         do {
             _ = try await library.recordAnswer(
@@ -43,7 +43,7 @@ struct StoryUse: Sendable {
         do {
             try await library.keepConversation(
                 story: story.id, writer: writer, conversation: conversation, agent: chat.agent, characterName: reply.characterName,
-                messages: chat.messages + [ConversationMessage(role: .assistant, content: reply.reply)])
+                sent: chat.messages, reply: ConversationMessage(role: .assistant, content: reply.reply))
         } catch {
             logger.error("The conversation could not be kept with the story", metadata: [
                 "story": "\(story.id)", "conversation": "\(conversation)", "error": "\(error)",

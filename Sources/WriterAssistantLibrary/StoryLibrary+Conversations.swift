@@ -8,26 +8,30 @@ extension StoryLibrary {
     /// Characters of the writer's first turn that name a conversation in its story's list.
     static let titleLength = 80
 
-    /// Keeps a conversation with the story, in place of what its id held before.
+    /// Keeps a turn of a conversation with the story: the turns the request sent, ending with the
+    /// writer's, and the reply, laid after what the conversation already holds where they carry it
+    /// on (`ConversationMerge`). Returns how many turns it now has.
+    @discardableResult
     public func keepConversation(
-        story id: String, writer: String, conversation: String, agent: ChatAgent, characterName: String?, messages: [ConversationMessage]
-    ) async throws(LibraryFailure) {
+        story id: String, writer: String, conversation: String, agent: ChatAgent, characterName: String?, sent: [ConversationMessage],
+        reply: ConversationMessage
+    ) async throws(LibraryFailure) -> Int {
         let story = try Self.storyID(id)
-        let stored: String
-        do {
-            stored = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
-        } catch {
-            throw .corrupt("the conversation could not be encoded")
-        }
-        let first = messages.first { $0.role == .user }?.content ?? ""
-        let title = String(first.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(Self.titleLength))
         let now = LibraryClock.now()
-        try await change { db in
-            _ = try await Self.head(story, writer: writer, db)
+        return try await change { db in
+            _ = try await Self.head(story, writer: writer, db, forUpdate: true)
+            let row = try await db.raw("""
+                SELECT messages FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
+                """).first()
+            let kept = try row.map { try Self.turns(try $0.decode(column: "messages", as: String.self)) }
+            let messages = ConversationMerge.merged(kept: kept, sent: sent, reply: reply)
+            let stored = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
+            let first = messages.first { $0.role == .user }?.content ?? ""
+            let title = String(first.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(Self.titleLength))
             try await db.raw("""
                 INSERT INTO story_conversations (story_id, id, agent, character_name, title, turns, messages, created_at, updated_at)
-                VALUES (\(bind: story), \(bind: conversation), \(bind: agent.rawValue), \(bind: characterName), \(bind: title),
-                \(bind: messages.count), \(bind: stored), \(bind: now), \(bind: now))
+                VALUES (\(bind: story), \(bind: conversation), \(bind: agent.rawValue), \(bind: characterName.map(Self.column)),
+                \(bind: Self.column(title)), \(bind: messages.count), \(bind: stored), \(bind: now), \(bind: now))
                 ON CONFLICT (story_id, id) DO UPDATE SET agent = excluded.agent, character_name = excluded.character_name,
                 title = excluded.title, turns = excluded.turns, messages = excluded.messages, updated_at = excluded.updated_at
                 """).run()
@@ -36,6 +40,16 @@ extension StoryLibrary {
                     SELECT id FROM story_conversations WHERE story_id = \(bind: story)
                     ORDER BY updated_at DESC, id LIMIT \(unsafeRaw: "\(Self.mostConversations)"))
                 """).run()
+            return messages.count
+        }
+    }
+
+    /// The turns of a conversation as the library stores them.
+    private static func turns(_ stored: String) throws -> [ConversationMessage] {
+        do {
+            return try JSONDecoder().decode([ConversationMessage].self, from: Data(stored.utf8))
+        } catch {
+            throw LibraryFailure.corrupt("a conversation's turns cannot be read")
         }
     }
 
@@ -67,13 +81,7 @@ extension StoryLibrary {
                 SELECT * FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
                 """).first()
             else { throw LibraryFailure.notFound("The story has no conversation '\(conversation.prefix(64))'.") }
-            let stored = Data(try row.decode(column: "messages", as: String.self).utf8)
-            let messages: [ConversationMessage]
-            do {
-                messages = try JSONDecoder().decode([ConversationMessage].self, from: stored)
-            } catch {
-                throw LibraryFailure.corrupt("a conversation's turns cannot be read")
-            }
+            let messages = try Self.turns(try row.decode(column: "messages", as: String.self))
             return StoredConversation(
                 id: conversation, storyId: story, agent: try Self.agent(row),
                 characterName: try row.decode(column: "character_name", as: String?.self),

@@ -434,7 +434,7 @@ public struct StoryLibrary: Sendable {
     /// Text for a column that lists or searches (a title, an indexed chapter): PostgreSQL's text
     /// cannot hold NUL, so it shows as U+FFFD there, on both databases alike. The story itself is
     /// kept in JSON pieces, where NUL is escaped, and comes back byte for byte.
-    private static func column(_ text: String) -> String {
+    static func column(_ text: String) -> String {
         text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 

@@ -22,8 +22,10 @@ struct ChatCommand: AsyncParsableCommand {
     @Argument(help: "Your message.")
     var message: String
 
-    @Option(help: ArgumentHelp("Who answers.", valueName: ChatAgent.allCases.map(\.rawValue).joined(separator: "|")))
-    var agent = ChatAgent.writer.rawValue
+    @Option(help: ArgumentHelp(
+        "Who answers (writer by default; with --continue, the conversation's own).",
+        valueName: ChatAgent.allCases.map(\.rawValue).joined(separator: "|")))
+    var agent: String?
 
     @Option(help: "With --agent character: the character who answers, one of the story's.")
     var character: String?
@@ -40,9 +42,14 @@ struct ChatCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard let agent = ChatAgent(rawValue: agent) else {
-            throw ValidationError("--agent is one of " + ChatAgent.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+        var chosen: ChatAgent?
+        if let agent {
+            guard let known = ChatAgent(rawValue: agent) else {
+                throw ValidationError("--agent is one of " + ChatAgent.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+            chosen = known
         }
+        var character = character
         guard client.story != nil || client.storyId != nil else {
             throw ValidationError("Give the story to talk about: --story or --story-id.")
         }
@@ -50,11 +57,15 @@ struct ChatCommand: AsyncParsableCommand {
         guard continued == nil || conversation == nil else { throw ValidationError("Give --conversation or --continue, not both.") }
         var earlier: [ConversationMessage] = try conversation.flatMap(AskCommand.messages(in:)) ?? []
         if let continued, let storyId = client.storyId {
-            earlier = try await fetch(continued, of: storyId).messages
+            // Carried on with whom it was with, unless told otherwise.
+            let kept = try await fetch(continued, of: storyId)
+            earlier = kept.messages
+            if chosen == nil { chosen = kept.agent }
+            if character == nil { character = kept.characterName }
         }
         let messages = Array((earlier + [ConversationMessage(role: .user, content: message)]).suffix(ChatRequest.mostMessages))
         let request = ChatRequest(
-            agent: agent, characterName: character, messages: messages, conversationId: continued, structuredContext: try client.loadStory())
+            agent: chosen ?? .writer, characterName: character, messages: messages, conversationId: continued, structuredContext: try client.loadStory())
         let reply = try await OperationRun(client: client, json: json).run(request, label: "Reply", prose: { (result: ChatReply) in result.reply }) { result in
             result.conversationId.map { "(kept in the story's conversation \($0): carry on with --continue \($0))" } ?? ""
         }

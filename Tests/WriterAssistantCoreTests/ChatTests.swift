@@ -121,6 +121,15 @@ import WriterAssistantTestSupport
         #expect(ChatReplyText.read(written, speaker: "Ari", others: ["Writer", "Tomas"]) == read)
     }
 
+    /// An editor or a fellow writer may write a scene's lines: only the writer's turn ends a reply.
+    @Test func anotherAgentKeepsTheCharactersLinesItWrites() throws {
+        let request = Self.request(.editor, [Self.turn(.user, "Show me the scene.")])
+        let reply = try request.result(from: OperationTests.finished("Try this:\nAri: I won't go.\nWriter: Thanks"))
+        #expect(reply.reply == "Try this:\nAri: I won't go.")
+        let history = OperationSamples.chat.historyRecord
+        #expect(history.messages == [Self.turn(.user, "Why do you go to the basement?")])
+    }
+
     @Test func aReplyOfOnlyALabelIsNoReply() {
         #expect(ChatReplyText.read("Ari:", speaker: "Ari", others: ["Writer"]) == nil)
         #expect(throws: FeedbackFailure.self) { try Self.request([Self.turn(.user, "Hi")]).result(from: OperationTests.finished("  \n")) }

@@ -405,7 +405,9 @@ import WriterAssistantTestSupport
             let kept = try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/\(LibraryRoute.conversation)", expect: 200)
             let conversation = try JSONDecoder().decode(StoredConversation.self, from: kept.body)
             #expect(conversation.agent == .editor)
-            #expect(conversation.messages.map(\.role) == [.user, .assistant])
+            // Sent twice with no turns before it, the writer's turn carried the conversation on twice.
+            #expect(conversation.messages.map(\.role) == [.user, .assistant, .user, .assistant])
+            #expect(conversation.messages.map(\.content).first == "Is the drowning too quick?")
             try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/no-such-talk", expect: 404)
             try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/not%20a%20name", expect: 404)
             try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)/conversations/\(try #require(named.conversationId))", expect: 204)

@@ -246,30 +246,54 @@ import WriterAssistantAPI
         }
     }
 
-    /// A story keeps its chat conversations: each under its name, replaced as it grows, listed
+    /// A turn carries a kept conversation on when the turns sent before it are its latest (or
+    /// none: the new turn alone), and begins it again where they are not.
+    @Test func aTurnCarriesTheKeptConversationOnWhereItContinuesIt() {
+        let turns = (1...6).map { ConversationMessage(role: $0 % 2 == 1 ? .user : .assistant, content: "turn \($0)") }
+        let next = ConversationMessage(role: .user, content: "next")
+        let reply = ConversationMessage(role: .assistant, content: "reply")
+        #expect(ConversationMerge.merged(kept: nil, sent: [next], reply: reply) == [next, reply])
+        #expect(ConversationMerge.merged(kept: turns, sent: turns + [next], reply: reply) == turns + [next, reply])
+        // The latest turns only, as a client within the request's limit sends them.
+        #expect(ConversationMerge.merged(kept: turns, sent: Array(turns.suffix(2)) + [next], reply: reply) == turns + [next, reply])
+        #expect(ConversationMerge.merged(kept: turns, sent: [next], reply: reply) == turns + [next, reply])
+        // Turns that are not the kept ones: the conversation begins again from them.
+        let other = [ConversationMessage(role: .user, content: "elsewhere"), ConversationMessage(role: .assistant, content: "yes"), next]
+        #expect(ConversationMerge.merged(kept: turns, sent: other, reply: reply) == other + [reply])
+        let long = Array(repeating: next, count: ConversationMerge.mostTurns)
+        #expect(ConversationMerge.merged(kept: long, sent: [next], reply: reply).count == ConversationMerge.mostTurns)
+    }
+
+    /// A story keeps its chat conversations: each under its name, carried on turn by turn, listed
     /// the latest first, read back whole, deleted, and never seen by another writer.
     @Test(arguments: Backend.available)
     func aStoryKeepsItsConversations(_ backend: Backend) async throws {
         try await withLibrary(backend) { library in
             let story = try await library.create(novel(title: "Tidewater"), writer: "ana")
-            let first = [ConversationMessage(role: .user, content: "Why   does Ivo\ngo to the weir?")]
-            try await library.keepConversation(story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil, messages: first)
-            let grown = first + [
-                ConversationMessage(role: .assistant, content: "For the lantern."), ConversationMessage(role: .user, content: "And then?"),
-                ConversationMessage(role: .assistant, content: "He drowns."),
-            ]
-            try await library.keepConversation(story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil, messages: grown)
-            // A later change, a later time: the list's order is by the latest change.
+            let question = ConversationMessage(role: .user, content: "Why   does Ivo\ngo to the weir?")
+            let answer = ConversationMessage(role: .assistant, content: "For the lantern.")
+            try await library.keepConversation(
+                story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil, sent: [question], reply: answer)
+            // The next turn sent with the turns before it, as a client keeps them: laid after them.
+            let followUp = ConversationMessage(role: .user, content: "And then?")
+            let drowns = ConversationMessage(role: .assistant, content: "He drowns.")
+            let turns = try await library.keepConversation(
+                story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil,
+                sent: [question, answer, followUp], reply: drowns)
+            #expect(turns == 4)
+            let grown = [question, answer, followUp, drowns]
+            // A later change, a later time: the list's order is by the latest change. A NUL in a
+            // name or a title is kept as text on either database.
             try await Task.sleep(for: .milliseconds(5))
             try await library.keepConversation(
-                story: story.id, writer: "ana", conversation: "talk-2", agent: .character, characterName: "Mara",
-                messages: [ConversationMessage(role: .user, content: "Who are you?")])
+                story: story.id, writer: "ana", conversation: "talk-2", agent: .character, characterName: "Mara\u{0}",
+                sent: [ConversationMessage(role: .user, content: "Who are you?\u{0}")], reply: ConversationMessage(role: .assistant, content: "Mara."))
 
             let listed = try await library.conversations(story: story.id, writer: "ana")
             #expect(listed.map(\.id) == ["talk-2", "talk-1"])
             #expect(listed.last?.title == "Why does Ivo go to the weir?")
             #expect(listed.last?.turns == 4)
-            #expect(listed.first?.characterName == "Mara" && listed.first?.agent == .character)
+            #expect(listed.first?.characterName?.hasPrefix("Mara") == true && listed.first?.agent == .character)
             let kept = try await library.conversation(story: story.id, writer: "ana", conversation: "talk-1")
             #expect(kept.messages == grown)
             #expect(kept.agent == .editor && kept.storyId == story.id)
@@ -279,7 +303,8 @@ import WriterAssistantAPI
             await #expect(throws: LibraryFailure.self) { _ = try await library.conversation(story: story.id, writer: "ben", conversation: "talk-1") }
             await #expect(throws: LibraryFailure.self) { try await library.deleteConversation(story: story.id, writer: "ben", conversation: "talk-1") }
             await #expect(throws: LibraryFailure.self) {
-                try await library.keepConversation(story: story.id, writer: "ben", conversation: "talk-1", agent: .writer, characterName: nil, messages: first)
+                try await library.keepConversation(
+                    story: story.id, writer: "ben", conversation: "talk-1", agent: .writer, characterName: nil, sent: [question], reply: answer)
             }
             #expect(try await library.conversation(story: story.id, writer: "ana", conversation: "talk-1").messages == grown)
 
