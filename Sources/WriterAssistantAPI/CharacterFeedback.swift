@@ -19,8 +19,7 @@ public struct CharacterFeedbackRequest: OperationRequest {
 
     /// The character the request names, as the story describes them.
     public var character: StoryCharacter? {
-        let wanted = StoryCharacter.comparable(characterName)
-        return structuredContext?.characters?.first { StoryCharacter.comparable($0.name) == wanted }
+        structuredContext?.character(named: characterName)
     }
 
     public mutating func validate() -> [ValidationIssue] {

@@ -48,9 +48,7 @@ public struct ChatRequest: OperationRequest {
 
     /// The character the request names, as the story describes them.
     public var character: StoryCharacter? {
-        guard let characterName else { return nil }
-        let wanted = StoryCharacter.comparable(characterName)
-        return structuredContext?.characters?.first { StoryCharacter.comparable($0.name) == wanted }
+        characterName.flatMap { structuredContext?.character(named: $0) }
     }
 
     public mutating func validate() -> [ValidationIssue] {

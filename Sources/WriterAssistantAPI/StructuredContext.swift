@@ -201,9 +201,14 @@ public struct PlotContext: Codable, Sendable, Equatable {
     }
 }
 
-extension StoryCharacter {
-    /// A character's name as requests are matched against it: case and spacing aside.
-    static func comparable(_ name: String) -> String {
+extension StructuredContext {
+    /// The story's character a request names, case and spacing aside.
+    public func character(named name: String) -> StoryCharacter? {
+        let wanted = Self.comparable(name)
+        return characters?.first { Self.comparable($0.name) == wanted }
+    }
+
+    private static func comparable(_ name: String) -> String {
         name.split(whereSeparator: \.isWhitespace).joined(separator: " ").lowercased()
     }
 }

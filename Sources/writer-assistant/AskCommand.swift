@@ -40,10 +40,15 @@ struct AskCommand: AsyncParsableCommand {
             let turns = (messages ?? []) + [
                 ConversationMessage(role: .user, content: question), ConversationMessage(role: .assistant, content: answer.answer),
             ]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(turns).write(to: URL(fileURLWithPath: conversation), options: .atomic)
+            try AskCommand.save(turns, to: conversation)
         }
+    }
+
+    /// Keeps `turns` in `path` for the next question (or chat turn) to follow on from.
+    static func save(_ turns: [ConversationMessage], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(turns).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// The turns kept in `path`; none when the file does not exist yet or is empty.

@@ -71,9 +71,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
         if let conversation {
             let turns = earlier + [ConversationMessage(role: .user, content: message), ConversationMessage(role: .assistant, content: reply.reply)]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(turns).write(to: URL(fileURLWithPath: conversation), options: .atomic)
+            try AskCommand.save(turns, to: conversation)
         }
     }
 
