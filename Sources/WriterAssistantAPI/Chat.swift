@@ -101,6 +101,14 @@ public struct ChatRequest: OperationRequest {
         keptAs = conversationId ?? newName
     }
 
+    public func keptTurn(of result: ChatReply) -> KeptTurn? {
+        keptAs.map { conversation in
+            KeptTurn(
+                conversation: conversation, agent: agent, characterName: result.characterName, sent: messages,
+                reply: ConversationMessage(role: .assistant, content: result.reply))
+        }
+    }
+
     public var historyRecord: ChatRequest {
         var request = self
         request.messages = Array(messages.suffix(1))
@@ -117,6 +125,26 @@ public struct ChatRequest: OperationRequest {
     enum CodingKeys: String, CodingKey {
         case agent, characterName, messages, conversationId
         case structuredContext = "structured_context"
+    }
+}
+
+/// A turn of a chat a stored story keeps in one of its conversations: the turns the request sent,
+/// ending with the writer's, and the agent's reply.
+public struct KeptTurn: Sendable, Equatable {
+    /// The conversation's name within its story.
+    public var conversation: String
+    public var agent: ChatAgent
+    /// With the `character` agent: who answered.
+    public var characterName: String?
+    public var sent: [ConversationMessage]
+    public var reply: ConversationMessage
+
+    public init(conversation: String, agent: ChatAgent, characterName: String?, sent: [ConversationMessage], reply: ConversationMessage) {
+        self.conversation = conversation
+        self.agent = agent
+        self.characterName = characterName
+        self.sent = sent
+        self.reply = reply
     }
 }
 

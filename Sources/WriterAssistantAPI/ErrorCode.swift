@@ -26,6 +26,8 @@ public struct ErrorCode: RawRepresentable, Codable, Sendable, Hashable, CustomSt
     public static let libraryNotAvailable = ErrorCode(rawValue: "LIBRARY_NOT_AVAILABLE")
     /// No story of this writer has the id, or it has no such version.
     public static let storyNotFound = ErrorCode(rawValue: "STORY_NOT_FOUND")
+    /// The story has no conversation of that name.
+    public static let conversationNotFound = ErrorCode(rawValue: "CONVERSATION_NOT_FOUND")
     /// The story was saved since the version the request names (`If-Match`).
     public static let versionConflict = ErrorCode(rawValue: "VERSION_CONFLICT")
     /// A browser asked a library route from another site's page.

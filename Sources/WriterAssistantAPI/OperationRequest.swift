@@ -32,6 +32,10 @@ public protocol OperationRequest: Codable, Sendable, Equatable {
     /// The request as a story's history keeps it (its story aside): a chat's last turn only, since
     /// its conversation is kept in full beside it.
     var historyRecord: Self { get }
+
+    /// What a stored story keeps beside the answer in its history: a chat's turn, in the
+    /// conversation it carries on. Nil for the other operations.
+    func keptTurn(of result: Result) -> KeptTurn?
 }
 
 /// The final answer of an operation, identical on the synchronous and the streaming endpoint.
@@ -45,6 +49,7 @@ extension OperationRequest {
     public static var worksOnAStoredChapter: Bool { false }
     public mutating func willBeKept(newName: String) {}
     public var historyRecord: Self { self }
+    public func keptTurn(of result: Result) -> KeptTurn? { nil }
 
     /// The issue of a required string that is blank.
     static func blank(_ field: String) -> ValidationIssue {

@@ -44,6 +44,8 @@ struct APIError: HTTPResponseError {
         switch failure {
         case .notFound(let message):
             self.init(status: .notFound, code: .storyNotFound, message: message)
+        case .conversationNotFound(let message):
+            self.init(status: .notFound, code: .conversationNotFound, message: message)
         case .versionConflict(let current):
             self.init(
                 status: .preconditionFailed, code: .versionConflict,

@@ -33,7 +33,7 @@ struct LibraryArchive: StoryArchive {
             } catch {
                 // Deleted since the search, or unreadable: the other stories still answer.
                 switch error {
-                case .notFound, .corrupt, .inTrash: continue
+                case .notFound, .conversationNotFound, .corrupt, .inTrash: continue
                 case .versionConflict, .unavailable: throw error
                 }
             }

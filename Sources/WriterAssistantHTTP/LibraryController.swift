@@ -195,7 +195,7 @@ struct LibraryController {
 
     private static func conversationName(_ context: Context) throws(LibraryFailure) -> String {
         guard let name = context.parameters.get("conversation"), ChatRequest.isConversationName(name) else {
-            throw .notFound("The story has no such conversation.")
+            throw .conversationNotFound("The story has no such conversation.")
         }
         return name
     }

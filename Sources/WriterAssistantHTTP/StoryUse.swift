@@ -17,36 +17,23 @@ struct StoryUse: Sendable {
     }
 
     /// Files the answer in the story's history: the request without the story (the version says
-    /// which story it read), the result as the client got it. A failure to keep it is logged; the
-    /// writer still gets the answer.
+    /// which story it read), the result as the client got it, and a chat's turn in its
+    /// conversation, in one transaction. A failure to keep them is logged; the writer still gets
+    /// the answer.
     func record<Operation: OperationRequest>(_ operation: Operation, result: Operation.Result, logger: Logger) async {
         var request = operation.historyRecord
         request.structuredContext = nil
+        let turn = operation.keptTurn(of: result)
         do {
             _ = try await library.recordAnswer(
                 story: story.id, writer: writer, version: story.version, operation: Operation.operationName,
                 chapter: chapter ?? operation.historyChapter, rater: operation.historySubject, model: result.contextMetadata.model ?? "",
                 processingTime: result.contextMetadata.processingTime, request: try APIJSON.encoder.encode(request),
-                result: try APIJSON.encoder.encode(result))
+                result: try APIJSON.encoder.encode(result), turn: turn)
         } catch {
             logger.error("The answer could not be kept in the story's history", metadata: [
-                "story": "\(story.id)", "operation": "\(Operation.operationName)", "error": "\(error)",
-            ])
-        }
-        if let chat = operation as? ChatRequest, let reply = result as? ChatReply { await keep(chat, reply: reply, logger: logger) }
-    }
-
-    /// Keeps a chat's conversation with the story, its reply as the last turn, so that the writer
-    /// finds it in the story's conversations and continues it from there.
-    private func keep(_ chat: ChatRequest, reply: ChatReply, logger: Logger) async {
-        guard let conversation = chat.keptAs else { return }
-        do {
-            try await library.keepConversation(
-                story: story.id, writer: writer, conversation: conversation, agent: chat.agent, characterName: reply.characterName,
-                sent: chat.messages, reply: ConversationMessage(role: .assistant, content: reply.reply))
-        } catch {
-            logger.error("The conversation could not be kept with the story", metadata: [
-                "story": "\(story.id)", "conversation": "\(conversation)", "error": "\(error)",
+                "story": "\(story.id)", "operation": "\(Operation.operationName)", "conversation": "\(turn?.conversation ?? "-")",
+                "error": "\(error)",
             ])
         }
     }

@@ -4,6 +4,8 @@ public import WriterAssistantAPI
 public enum LibraryFailure: Error, Sendable {
     /// No story of this writer has the id (or the version): another writer's is not found either.
     case notFound(String)
+    /// The story has no conversation of that name.
+    case conversationNotFound(String)
     /// The story was saved since the version the client read; nothing was changed.
     case versionConflict(current: StoredStory)
     /// The story is in the trash: restore it before changing it.

@@ -12,36 +12,39 @@ extension StoryLibrary {
     /// writer's, and the reply, laid after what the conversation already holds where they carry it
     /// on (`ConversationMerge`). Returns how many turns it now has.
     @discardableResult
-    public func keepConversation(
-        story id: String, writer: String, conversation: String, agent: ChatAgent, characterName: String?, sent: [ConversationMessage],
-        reply: ConversationMessage
-    ) async throws(LibraryFailure) -> Int {
+    public func keepConversation(story id: String, writer: String, turn: KeptTurn) async throws(LibraryFailure) -> Int {
         let story = try Self.storyID(id)
         let now = LibraryClock.now()
         return try await change { db in
             _ = try await Self.head(story, writer: writer, db, forUpdate: true)
-            let row = try await db.raw("""
-                SELECT messages FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
-                """).first()
-            let kept = try row.map { try Self.turns(try $0.decode(column: "messages", as: String.self)) }
-            let messages = ConversationMerge.merged(kept: kept, sent: sent, reply: reply)
-            let stored = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
-            let first = messages.first { $0.role == .user }?.content ?? ""
-            let title = String(first.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(Self.titleLength))
-            try await db.raw("""
-                INSERT INTO story_conversations (story_id, id, agent, character_name, title, turns, messages, created_at, updated_at)
-                VALUES (\(bind: story), \(bind: conversation), \(bind: agent.rawValue), \(bind: characterName.map(Self.column)),
-                \(bind: Self.column(title)), \(bind: messages.count), \(bind: stored), \(bind: now), \(bind: now))
-                ON CONFLICT (story_id, id) DO UPDATE SET agent = excluded.agent, character_name = excluded.character_name,
-                title = excluded.title, turns = excluded.turns, messages = excluded.messages, updated_at = excluded.updated_at
-                """).run()
-            try await db.raw("""
-                DELETE FROM story_conversations WHERE story_id = \(bind: story) AND id NOT IN (
-                    SELECT id FROM story_conversations WHERE story_id = \(bind: story)
-                    ORDER BY updated_at DESC, id LIMIT \(unsafeRaw: "\(Self.mostConversations)"))
-                """).run()
-            return messages.count
+            return try await Self.keep(turn, story: story, db, at: now)
         }
+    }
+
+    /// Keeps `turn` in its conversation within the caller's transaction, which holds the story's
+    /// row for update so that two turns of one conversation are laid one after the other.
+    static func keep(_ turn: KeptTurn, story: String, _ db: any SQLDatabase, at now: Int64) async throws -> Int {
+        let row = try await db.raw("""
+            SELECT messages FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: turn.conversation)
+            """).first()
+        let kept = try row.map { try Self.turns(try $0.decode(column: "messages", as: String.self)) }
+        let messages = ConversationMerge.merged(kept: kept, sent: turn.sent, reply: turn.reply)
+        let stored = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
+        let first = messages.first { $0.role == .user }?.content ?? ""
+        let title = String(first.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(Self.titleLength))
+        try await db.raw("""
+            INSERT INTO story_conversations (story_id, id, agent, character_name, title, turns, messages, created_at, updated_at)
+            VALUES (\(bind: story), \(bind: turn.conversation), \(bind: turn.agent.rawValue), \(bind: turn.characterName.map(Self.column)),
+            \(bind: Self.column(title)), \(bind: messages.count), \(bind: stored), \(bind: now), \(bind: now))
+            ON CONFLICT (story_id, id) DO UPDATE SET agent = excluded.agent, character_name = excluded.character_name,
+            title = excluded.title, turns = excluded.turns, messages = excluded.messages, updated_at = excluded.updated_at
+            """).run()
+        try await db.raw("""
+            DELETE FROM story_conversations WHERE story_id = \(bind: story) AND id NOT IN (
+                SELECT id FROM story_conversations WHERE story_id = \(bind: story)
+                ORDER BY updated_at DESC, id LIMIT \(unsafeRaw: "\(Self.mostConversations)"))
+            """).run()
+        return messages.count
     }
 
     /// The turns of a conversation as the library stores them.
@@ -80,7 +83,7 @@ extension StoryLibrary {
             guard let row = try await db.raw("""
                 SELECT * FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
                 """).first()
-            else { throw LibraryFailure.notFound("The story has no conversation '\(conversation.prefix(64))'.") }
+            else { throw LibraryFailure.conversationNotFound("The story has no conversation '\(conversation.prefix(64))'.") }
             let messages = try Self.turns(try row.decode(column: "messages", as: String.self))
             return StoredConversation(
                 id: conversation, storyId: story, agent: try Self.agent(row),
@@ -99,7 +102,7 @@ extension StoryLibrary {
             guard try await db.raw("""
                 SELECT id FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
                 """).first() != nil
-            else { throw LibraryFailure.notFound("The story has no conversation '\(conversation.prefix(64))'.") }
+            else { throw LibraryFailure.conversationNotFound("The story has no conversation '\(conversation.prefix(64))'.") }
             try await db.raw("DELETE FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)").run()
         }
     }

@@ -277,21 +277,24 @@ public struct StoryLibrary: Sendable {
 
     // MARK: Answers
 
-    /// Keeps an operation's answer in the story's history.
+    /// Keeps an operation's answer in the story's history and, for a chat, its turn in the
+    /// conversation (`turn`), both or neither.
     public func recordAnswer(
         story id: String, writer: String, version: Int, operation: String, chapter: Int?, rater: String?, model: String,
-        processingTime: Double, request: Data, result: Data
+        processingTime: Double, request: Data, result: Data, turn: KeptTurn? = nil
     ) async throws(LibraryFailure) -> String {
         let story = try Self.storyID(id)
         let answer = UUID().uuidString.lowercased()
+        let now = LibraryClock.now()
         try await change { db in
-            _ = try await Self.head(story, writer: writer, db)
+            _ = try await Self.head(story, writer: writer, db, forUpdate: turn != nil)
             try await db.raw("""
                 INSERT INTO story_answers (id, story_id, version, operation, chapter, rater, model, created_at, processing_time, request, result)
                 VALUES (\(bind: answer), \(bind: story), \(bind: version), \(bind: operation), \(bind: chapter), \(bind: rater.map(Self.column)), \(bind: model),
-                \(bind: LibraryClock.now()), \(bind: processingTime), \(bind: String(decoding: request, as: UTF8.self)),
+                \(bind: now), \(bind: processingTime), \(bind: String(decoding: request, as: UTF8.self)),
                 \(bind: String(decoding: result, as: UTF8.self)))
                 """).run()
+            if let turn { _ = try await Self.keep(turn, story: story, db, at: now) }
         }
         return answer
     }

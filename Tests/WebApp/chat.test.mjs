@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   agentName, agents, characterNames, chatOperation, chatRequest, conversationFromStored, conversationToSave, describeListing,
-  emptyConversation, listingTitle, longestTurn, mostTurns, omittedTurnsNote, savedConversation, sendProblem, talkingWith, withReply,
+  emptyConversation, listingTitle, longestTurn, mostTurns, notKeptNote, omittedTurnsNote, savedConversation, sendProblem, talkingWith, withReply,
 } from '../../Sources/WriterAssistantWebApp/Site/js/chat-conversation.mjs';
 import { streamPath } from '../../Sources/WriterAssistantWebApp/Site/js/api.mjs';
 import { LibraryApi } from '../../Sources/WriterAssistantWebApp/Site/js/library-api.mjs';
@@ -93,6 +93,14 @@ test('a conversation kept in this browser comes back after a reload; anything el
     assert.deepEqual(savedConversation(broken), emptyConversation());
   }
   assert.deepEqual(savedConversation({ agent: 'editor', messages: 'none' }).messages, []);
+});
+
+test('a turn on a stored story that came back without its conversation is said not to be kept', () => {
+  assert.match(notKeptNote(true, { reply: 'Yes.', context_metadata: {} }), /not kept with the stored story/);
+  assert.match(notKeptNote(true, { reply: 'Yes.', conversationId: '' }), /not kept/);
+  assert.equal(notKeptNote(true, { reply: 'Yes.', conversationId: 'talk-1' }), '');
+  // Without a library the page keeps the conversation itself.
+  assert.equal(notKeptNote(false, { reply: 'Yes.' }), '');
 });
 
 test('the note on turns not read says how many, quietly, and nothing when all were read', () => {

@@ -408,10 +408,17 @@ import WriterAssistantTestSupport
             // Sent twice with no turns before it, the writer's turn carried the conversation on twice.
             #expect(conversation.messages.map(\.role) == [.user, .assistant, .user, .assistant])
             #expect(conversation.messages.map(\.content).first == "Is the drowning too quick?")
-            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/no-such-talk", expect: 404)
-            try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/not%20a%20name", expect: 404)
+            let missing = [
+                try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/no-such-talk", expect: 404),
+                try await exercise.exchange(.GET, "/api/v1/stories/\(id)/conversations/not%20a%20name", expect: 404),
+            ]
             try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)/conversations/\(try #require(named.conversationId))", expect: 204)
-            try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)/conversations/\(try #require(named.conversationId))", expect: 404)
+            let deleted = try await exercise.exchange(.DELETE, "/api/v1/stories/\(id)/conversations/\(try #require(named.conversationId))", expect: 404)
+            for exchange in missing + [deleted] {
+                #expect(try JSONDecoder().decode(ErrorResponse.self, from: exchange.body).errorCode == .conversationNotFound)
+            }
+            let noStory = try await exercise.exchange(.GET, "/api/v1/stories/\(UUID().uuidString)/conversations/no-such-talk", expect: 404)
+            #expect(try JSONDecoder().decode(ErrorResponse.self, from: noStory.body).errorCode == .storyNotFound)
             try await exercise.exchange(.POST, "/api/v1/chat", body: #"{"storyId": "\#(id)", "agent": "character", "messages": [{"role": "user", "content": "Hi"}]}"#, expect: 422)
 
             // Export as Markdown and as JSON, which imports again.

@@ -273,21 +273,24 @@ import WriterAssistantAPI
             let question = ConversationMessage(role: .user, content: "Why   does Ivo\ngo to the weir?")
             let answer = ConversationMessage(role: .assistant, content: "For the lantern.")
             try await library.keepConversation(
-                story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil, sent: [question], reply: answer)
+                story: story.id, writer: "ana",
+                turn: KeptTurn(conversation: "talk-1", agent: .editor, characterName: nil, sent: [question], reply: answer))
             // The next turn sent with the turns before it, as a client keeps them: laid after them.
             let followUp = ConversationMessage(role: .user, content: "And then?")
             let drowns = ConversationMessage(role: .assistant, content: "He drowns.")
             let turns = try await library.keepConversation(
-                story: story.id, writer: "ana", conversation: "talk-1", agent: .editor, characterName: nil,
-                sent: [question, answer, followUp], reply: drowns)
+                story: story.id, writer: "ana",
+                turn: KeptTurn(conversation: "talk-1", agent: .editor, characterName: nil, sent: [question, answer, followUp], reply: drowns))
             #expect(turns == 4)
             let grown = [question, answer, followUp, drowns]
             // A later change, a later time: the list's order is by the latest change. A NUL in a
             // name or a title is kept as text on either database.
             try await Task.sleep(for: .milliseconds(5))
             try await library.keepConversation(
-                story: story.id, writer: "ana", conversation: "talk-2", agent: .character, characterName: "Mara\u{0}",
-                sent: [ConversationMessage(role: .user, content: "Who are you?\u{0}")], reply: ConversationMessage(role: .assistant, content: "Mara."))
+                story: story.id, writer: "ana",
+                turn: KeptTurn(
+                    conversation: "talk-2", agent: .character, characterName: "Mara\u{0}",
+                    sent: [ConversationMessage(role: .user, content: "Who are you?\u{0}")], reply: ConversationMessage(role: .assistant, content: "Mara.")))
 
             let listed = try await library.conversations(story: story.id, writer: "ana")
             #expect(listed.map(\.id) == ["talk-2", "talk-1"])
@@ -304,13 +307,39 @@ import WriterAssistantAPI
             await #expect(throws: LibraryFailure.self) { try await library.deleteConversation(story: story.id, writer: "ben", conversation: "talk-1") }
             await #expect(throws: LibraryFailure.self) {
                 try await library.keepConversation(
-                    story: story.id, writer: "ben", conversation: "talk-1", agent: .writer, characterName: nil, sent: [question], reply: answer)
+                    story: story.id, writer: "ben",
+                    turn: KeptTurn(conversation: "talk-1", agent: .writer, characterName: nil, sent: [question], reply: answer))
             }
+            // An answer is kept with its conversation turn, or neither is.
+            await #expect(throws: LibraryFailure.self) {
+                _ = try await library.recordAnswer(
+                    story: story.id, writer: "ben", version: 1, operation: "chat", chapter: nil, rater: "editor", model: "m",
+                    processingTime: 1, request: Data("{}".utf8), result: Data("{}".utf8),
+                    turn: KeptTurn(conversation: "talk-1", agent: .editor, characterName: nil, sent: [question], reply: answer))
+            }
+            #expect(try await library.answers(story.id, writer: "ana").isEmpty)
+            _ = try await library.recordAnswer(
+                story: story.id, writer: "ana", version: 1, operation: "chat", chapter: nil, rater: "editor", model: "m",
+                processingTime: 1, request: Data("{}".utf8), result: Data("{}".utf8),
+                turn: KeptTurn(conversation: "talk-3", agent: .editor, characterName: nil, sent: [question], reply: answer))
+            #expect(try await library.answers(story.id, writer: "ana").count == 1)
+            #expect(try await library.conversation(story: story.id, writer: "ana", conversation: "talk-3").messages == [question, answer])
+            try await library.deleteConversation(story: story.id, writer: "ana", conversation: "talk-3")
             #expect(try await library.conversation(story: story.id, writer: "ana", conversation: "talk-1").messages == grown)
 
             try await library.deleteConversation(story: story.id, writer: "ana", conversation: "talk-1")
             #expect(try await library.conversations(story: story.id, writer: "ana").map(\.id) == ["talk-2"])
-            await #expect(throws: LibraryFailure.self) { try await library.deleteConversation(story: story.id, writer: "ana", conversation: "talk-1") }
+            // A conversation the story does not have is not found as a conversation, not a story.
+            await #expect {
+                try await library.deleteConversation(story: story.id, writer: "ana", conversation: "talk-1")
+            } throws: { error in
+                if case LibraryFailure.conversationNotFound = error { true } else { false }
+            }
+            await #expect {
+                _ = try await library.conversation(story: story.id, writer: "ana", conversation: "talk-1")
+            } throws: { error in
+                if case LibraryFailure.conversationNotFound = error { true } else { false }
+            }
 
             // Emptying the trash takes a story's conversations with it.
             _ = try await library.setTrashed(story.id, writer: "ana", true)

@@ -7,7 +7,7 @@ import { forget, keep, readKept } from './kept-json.mjs';
 import { ApiError, streamOperation } from './api.mjs';
 import {
   agentName, agents, characterNames, chatOperation, chatRequest, conversationFromStored, conversationToSave,
-  describeListing, emptyConversation, listingTitle, longestTurn, omittedTurnsNote, savedConversation, sendProblem, talkingWith, withReply,
+  describeListing, emptyConversation, listingTitle, longestTurn, notKeptNote, omittedTurnsNote, savedConversation, sendProblem, talkingWith, withReply,
 } from './chat-conversation.mjs';
 import { fill, h } from './dom.mjs';
 import { describeMetadata, explainError, workspacePhaseLabels } from './messages.mjs';
@@ -249,7 +249,8 @@ export class ChatPanel {
         this.#writeTurn(reply, this.conversation.messages.at(-1).content);
         reply.removeAttribute('aria-busy');
         this.#persist();
-        this.note.textContent = omittedTurnsNote(result.context_metadata);
+        this.note.textContent = [notKeptNote(this.storyId !== null, result), omittedTurnsNote(result.context_metadata)]
+          .filter(Boolean).join(' ');
         this.#setPhase(null);
         this.status.textContent = describeMetadata(result.context_metadata);
         if (this.storyId !== null) this.refresh();
