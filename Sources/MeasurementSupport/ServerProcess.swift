@@ -42,6 +42,36 @@ package final class ServerProcess {
         try process.run()
     }
 
+    /// A server started and ready to answer, with a client of it; stopped again if it never is.
+    package static func started(
+        executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters,
+        storyCache: String? = nil, extraArguments: [String] = []
+    ) async throws -> (ServerProcess, WriterAssistantClient) {
+        let process = try ServerProcess(
+            executable: executable, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling,
+            storyCache: storyCache, extraArguments: extraArguments)
+        let client = WriterAssistantClient(baseURL: process.baseURL)
+        do {
+            try await process.waitUntilReady(client)
+        } catch {
+            process.stop()
+            throw error
+        }
+        return (process, client)
+    }
+
+    /// Runs `body` against a server started for it, and stops the server after it, however it
+    /// ends: the model is loaded only while `body` runs.
+    package static func serving<T>(
+        executable: String, modelPath: String, port: Int, parallel: Int, sampling: SamplingParameters,
+        _ body: (WriterAssistantClient) async throws -> T
+    ) async throws -> T {
+        let (process, client) = try await started(
+            executable: executable, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling)
+        defer { process.stop() }
+        return try await body(client)
+    }
+
     package func waitUntilReady(_ client: WriterAssistantClient) async throws {
         for _ in 0..<300 {
             if let health = try? await client.health(), health.llmAvailable { return }
@@ -69,7 +99,9 @@ package final class ServerProcess {
         return { Self.statusField("VmRSS:", of: pid) }
     }
 
+    /// Stops the server and waits for it to exit; once stopped, a second call does nothing.
     package func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

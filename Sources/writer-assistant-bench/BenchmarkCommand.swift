@@ -33,6 +33,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Flag(help: "Measure only the pool of model servers (section 9) and print it, leaving the report as it is.")
     var routingOnly = false
 
+    @Flag(help: "Measure only one request (section 1) and put it in the report in place of the one there.")
+    var singleOnly = false
+
     @Flag(help: "Measure only chapter generation (section 10) and put it in the report in place of the one there.")
     var chaptersOnly = false
 
@@ -44,6 +47,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Flag(help: "Measure only long novels (section 12) and put it in the report in place of the one there.")
     var longNovelOnly = false
+
+    @Option(help: ArgumentHelp("Print llama.cpp's decode rate alone for DEPTH,TOKENS and exit.", visibility: .private))
+    var rawDecode: String?
+
+    @Option(help: ArgumentHelp("Print the in-process pipeline's decode rate on the single-request story SEED and exit.", visibility: .private))
+    var inProcessSeed: Int?
 
     func run() async throws {
         if libraryOnly {
@@ -61,6 +70,17 @@ struct BenchmarkCommand: AsyncParsableCommand {
         let threads = ProcessInfo.processInfo.activeProcessorCount
         // Greedy with a fixed seed, so that runs compare; the in-process pipeline runs the same.
         let sampling = SamplingParameters(temperature: 0, maxTokens: maxTokens, seed: 1)
+        // The measurements a parent bench takes in a process of their own (`MeasuredAlone`).
+        if let rawDecode {
+            let numbers = rawDecode.split(separator: ",").compactMap { Int($0) }
+            guard numbers.count == 2 else { throw ValidationError("--raw-decode takes DEPTH,TOKENS") }
+            return print(try RawDecodeBaseline.measure(
+                modelPath: modelPath, threads: threads, shape: .init(depth: numbers[0], tokens: numbers[1])))
+        }
+        if let inProcessSeed {
+            return print(try await InProcessPipeline.decodeRate(
+                for: SingleRequestTrial.request(seed: inProcessSeed), modelPath: modelPath, parallel: 4, sampling: sampling))
+        }
         if longNovelOnly {
             var seed = Int(Date().timeIntervalSince1970) % 100_000
             let figures = try await LongNovelTrial(
@@ -77,40 +97,32 @@ struct BenchmarkCommand: AsyncParsableCommand {
             return try replaceSection("## 5. ", with: figures.markdown())
         }
         let parallel = 4
-        let process = try ServerProcess(
-            executable: server, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling)
-        defer { process.stop() }
-        let client = WriterAssistantClient(baseURL: process.baseURL)
-        try await process.waitUntilReady(client)
         var seed = Int(Date().timeIntervalSince1970) % 100_000
-        let chapterTrial = ChapterTrial(client: client, modelPath: modelPath, threads: threads, runs: runs)
-
+        // A server of their own for each run, so that every figure is taken with no other model
+        // loaded: on two cores another model's threads slow whatever runs beside them.
+        let singleTrial = SingleRequestTrial(
+            executable: server, modelPath: modelPath, port: port + 5, parallel: parallel, sampling: sampling, count: 2 * runs)
+        let chapterTrial = ChapterTrial(
+            executable: server, modelPath: modelPath, port: port + 5, parallel: parallel, sampling: sampling, runs: runs)
+        if singleOnly {
+            var single = try await singleTrial.measure(seed: &seed)
+            single.measuredAlone = true
+            return try replaceSection("## 1. ", with: single.markdown())
+        }
         if chaptersOnly {
             var chapters = try await chapterTrial.measure(seed: &seed)
             chapters.measuredAlone = true
             return try replaceSection("## 10. ", with: chapters.markdown())
         }
 
-        // Each server request is followed by the same request to the same pipeline in this process
-        // (no HTTP), then by raw decoding of as many tokens from the same depth: this machine's
-        // speed drifts by tens of percent over minutes, and the three of a run see the same
-        // conditions.
-        log("single requests, each followed by the same pipeline in-process and by raw llama.cpp decoding")
-        let inProcess = try await InProcessPipeline(modelPath: modelPath, parallel: parallel, sampling: sampling)
-        // Runs are quick, and twice as many narrow ratios whose runs scatter by 20 %.
-        var single: [TimedRun] = []
-        var inProcessRates: [Double] = []
-        var raw: [Double] = []
-        for _ in 0..<(2 * runs) {
-            seed += 1
-            let context = BenchmarkStory.context(seed: seed, chapters: 1, sentencesPerChapter: 4)
-            let request = BenchmarkStory.request(rater: 0, context: context)
-            let run = try await TimedRun.run(request, on: client)
-            single.append(run)
-            inProcessRates.append(try await inProcess.decodeRate(for: request))
-            raw.append(try RawDecodeBaseline.measure(
-                modelPath: modelPath, threads: threads, depth: run.promptTokens, tokens: max(run.completionTokens, 32)))
-        }
+        log("single requests: the server, the pipeline in-process and llama.cpp alone in turn")
+        let single = try await singleTrial.measure(seed: &seed)
+
+        let process = try ServerProcess(
+            executable: server, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling)
+        defer { process.stop() }
+        let client = WriterAssistantClient(baseURL: process.baseURL)
+        try await process.waitUntilReady(client)
 
         log("panels of four, together and one after another")
         var together: [Double] = []
@@ -158,9 +170,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
             warm.append(second.firstToken.inSeconds)
             reused.append(Double(second.cachedTokens))
         }
-        // Sections 1-3's server; the trials below start their own.
+        // Sections 2-3's server; the trials below start their own.
         let peakResidentBytes = process.peakResidentBytes
         log("chapter generation: decode against raw, a second chapter against the first")
+        process.stop()
         let chapters = try await chapterTrial.measure(seed: &seed)
 
         let trials = StoryCacheTrials(
@@ -182,7 +195,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         ).measure(seed: &seed)
 
         let report = Report(
-            threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, raw: Sample(values: raw), inProcess: Sample(values: inProcessRates), single: single,
+            threads: threads, modelPath: modelPath, runs: runs, serverSettings: process.settings, single: single,
             together: Sample(values: together), sequential: Sample(values: sequential),
             sequentialUncached: Sample(values: sequentialUncached), panelPromptTokens: panelPromptTokens,
             cold: Sample(values: cold), warm: Sample(values: warm), reused: Sample(values: reused),

@@ -27,8 +27,9 @@ struct ChapterFigures {
             `POST /api/v1/generate-chapter/stream` on a new story of about \(Sample(values: promptTokens).formatted("%.0f")) \
             prompt tokens, asking for \(targetWords) words (the chapter's token budget is the server's \
             `--chapter-max-tokens`, 1,500 by default), then a second chapter with another plot point on the same \
-            story. After each chapter, llama.cpp decodes as many tokens greedily from the same depth, with no server \
-            (the physical limit). \(runsNote)
+            story, on a server started for the run. Once it has stopped, llama.cpp alone decodes as many tokens \
+            greedily from the first chapter's depth in a process of its own (the physical limit, by llama.cpp's own \
+            clock of its decode steps, with no other model loaded on the machine); the ratio is taken within each run. \(runsNote)
 
             | | median (range) |
             |---|---|
@@ -52,9 +53,11 @@ struct ChapterFigures {
 struct ChapterTrial {
     static let targetWords = 300
 
-    var client: WriterAssistantClient
+    var executable: String
     var modelPath: String
-    var threads: Int
+    var port: Int
+    var parallel: Int
+    var sampling: SamplingParameters
     var runs: Int
 
     func measure(seed: inout Int) async throws -> ChapterFigures {
@@ -65,19 +68,22 @@ struct ChapterTrial {
             let first = GenerateChapterRequest(
                 plotPoint: "Mara finds the smugglers' ledger hidden behind the lamp room wall.", structuredContext: context,
                 targetWords: Self.targetWords)
-            let cold = try await TimedRun.run(first, on: client)
+            let (cold, warm) = try await ServerProcess.serving(
+                executable: executable, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling
+            ) { client in
+                let cold = try await TimedRun.run(first, on: client)
+                var second = first
+                second.plotPoint = "Ivo follows Mara into the tunnels below the village."
+                return (cold, try await TimedRun.run(second, on: client))
+            }
             figures.cold.append(cold.firstToken.inSeconds)
             figures.promptTokens.append(Double(cold.promptTokens))
             figures.completionTokens.append(Double(cold.completionTokens))
             figures.decode.append(cold.serverDecodeRate ?? 0)
-            figures.raw.append(try RawDecodeBaseline.measure(
-                modelPath: modelPath, threads: threads, depth: cold.promptTokens, tokens: max(cold.completionTokens, 32)))
-
-            var second = first
-            second.plotPoint = "Ivo follows Mara into the tunnels below the village."
-            let warm = try await TimedRun.run(second, on: client)
             figures.warm.append(warm.firstToken.inSeconds)
             figures.reused.append(Double(warm.cachedTokens))
+            figures.raw.append(try await RawDecodeBaseline.measuredAlone(
+                modelPath: modelPath, shape: .init(depth: cold.promptTokens, tokens: max(cold.completionTokens, 32))))
         }
         return figures
     }

@@ -7,11 +7,29 @@ import WriterAssistantLLM
 /// The server's own pipeline and engine, run inside the benchmark without HTTP, so that the gap
 /// between the server and raw llama.cpp can be split between the engine and the transport.
 struct InProcessPipeline {
+    private let engine: LlamaEngine
     private let pipeline: OperationPipeline
 
     init(modelPath: String, parallel: Int, sampling: SamplingParameters) async throws {
-        let engine = try await LlamaEngine.load(.init(modelPath: modelPath, parallel: parallel))
+        engine = try await LlamaEngine.load(.init(modelPath: modelPath, parallel: parallel))
         pipeline = OperationPipeline(host: ModelHost(.ready(engine)), configuration: .init(sampling: sampling))
+    }
+
+    /// The decode rate of `request` on a pipeline loaded for it alone and stopped after it, so
+    /// that its engine runs with no other model beside it and leaves none behind.
+    static func decodeRate(
+        for request: RaterFeedbackRequest, modelPath: String, parallel: Int, sampling: SamplingParameters
+    ) async throws -> Double {
+        let pipeline = try await InProcessPipeline(modelPath: modelPath, parallel: parallel, sampling: sampling)
+        let rate: Result<Double, any Error>
+        do {
+            rate = .success(try await pipeline.decodeRate(for: request))
+        } catch {
+            rate = .failure(error)
+        }
+        pipeline.engine.shutdown()
+        await pipeline.engine.waitUntilStopped()
+        return try rate.get()
     }
 
     /// Decode tokens per second of one answer, consuming its token events as a client would.

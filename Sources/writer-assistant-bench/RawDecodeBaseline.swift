@@ -1,19 +1,38 @@
 import Foundation
-import WriterAssistantLLM
+import MeasurementSupport
 
 /// The physical limit: llama.cpp's own greedy decoding speed for the model, one sequence, no
-/// server, no grammar, measured with the same thread count the server uses.
+/// server, no grammar, measured with the same thread count the server uses. Taken only when no
+/// other model is loaded on the machine, in a process of its own: two cores shared with another
+/// model's threads make the baseline slower than the server it is held against.
 enum RawDecodeBaseline {
-    /// Tokens per second of `tokens` greedy decode steps after a prompt of `depth` tokens:
-    /// attention costs grow with the context, so the baseline reads as much as the server does.
-    static func measure(modelPath: String, threads: Int, depth: Int, tokens: Int) throws -> Double {
-        let llama = try RawLlama(modelPath: modelPath, threads: threads, contextLength: depth + tokens + 256, engineDefaults: false)
-        try llama.read(try llama.prompt(tokens: depth)[...])
-        let started = ContinuousClock.now
-        for _ in 0..<tokens {
+    /// A decode to repeat: as deep and as long as one of the server's answers.
+    struct Shape: Sendable {
+        /// Prompt tokens read before the first decode step.
+        var depth: Int
+        /// Decode steps.
+        var tokens: Int
+    }
+
+    /// The rate of `shape` measured in a process of its own (`MeasuredAlone`).
+    static func measuredAlone(modelPath: String, shape: Shape) async throws -> Double {
+        try await MeasuredAlone.figure(["--model-path", modelPath, "--raw-decode", "\(shape.depth),\(shape.tokens)"])
+    }
+
+    /// Tokens per second of `shape.tokens` greedy decode steps after a prompt of `shape.depth`
+    /// tokens (attention costs grow with the context, so the baseline reads as much as the server
+    /// did), by llama.cpp's own clock of its decode steps.
+    static func measure(modelPath: String, threads: Int, shape: Shape) throws -> Double {
+        let llama = try RawLlama(
+            modelPath: modelPath, threads: threads, contextLength: shape.depth + shape.tokens + 256, engineDefaults: false)
+        try llama.read(try llama.prompt(tokens: shape.depth)[...])
+        llama.resetDecodeClock()
+        for _ in 0..<shape.tokens {
             // Keep decoding past an end-of-generation token: this measures speed, not text.
             try llama.read([try llama.greedyToken()])
         }
-        return Double(tokens) / (ContinuousClock.now - started).inSeconds
+        let clock = llama.decodeClock()
+        guard clock.steps > 0, clock.seconds > 0 else { throw MeasurementFailure(description: "llama.cpp timed no decode steps") }
+        return Double(clock.steps) / clock.seconds
     }
 }

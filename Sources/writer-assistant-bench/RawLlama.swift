@@ -29,6 +29,8 @@ final class RawLlama {
         parameters.n_threads_batch = Int32(threads)
         // As the server runs it: flash attention is slower on CPUs.
         parameters.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
+        // llama.cpp's own clock times the decode steps (`decodeClock`).
+        parameters.no_perf = false
         var sliceSize = Int(parameters.n_batch)
         if engineDefaults {
             // As `DecodeLoop` sets them up, and as it hands a prompt over: a slice per step.
@@ -84,6 +86,17 @@ final class RawLlama {
         guard llama_memory_seq_rm(llama_get_memory(context), 0, llama_pos(length), -1) else {
             throw MeasurementFailure(description: "cannot drop the cache's cells")
         }
+    }
+
+    /// Starts llama.cpp's own clock of decode steps (single-token evaluations) again.
+    func resetDecodeClock() {
+        llama_perf_context_reset(context)
+    }
+
+    /// Decode steps since the clock was reset and the seconds llama.cpp spent in them.
+    func decodeClock() -> (steps: Int, seconds: Double) {
+        let data = llama_perf_context(context)
+        return (Int(data.n_eval), data.t_eval_ms / 1000)
     }
 
     /// The likeliest next token after what was read.

@@ -9,11 +9,7 @@ struct Report {
     var modelPath: String
     var runs: Int
     var serverSettings: [String]
-    /// Paired with `single`, run for run.
-    var raw: Sample
-    /// The server's pipeline without HTTP, paired with `single`.
-    var inProcess: Sample
-    var single: [TimedRun]
+    var single: SingleRequestFigures
     var together: Sample
     var sequential: Sample
     var sequentialUncached: Sample
@@ -29,20 +25,7 @@ struct Report {
     var routing: RoutingFigures
     var chapters: ChapterFigures
 
-    static let baselineBelowServer = """
-        The raw runs came out slower than the server's in this run, although they do less: within \
-        this machine's drift the server has no measurable decode overhead, and the baseline is a \
-        reference taken under the same conditions rather than a ceiling.
-        """
-
     func markdown() -> String {
-        let firstEvent = Sample(values: single.map { $0.firstEvent.inSeconds * 1000 })
-        let firstToken = Sample(values: single.map { $0.firstToken.inSeconds * 1000 })
-        let total = Sample(values: single.map(\.total.inSeconds))
-        let clientRate = Sample(values: single.compactMap(\.clientDecodeRate))
-        let serverRate = Sample(values: single.compactMap(\.serverDecodeRate))
-        let keep = Sample(values: zip(single, raw.values).compactMap { run, raw in run.serverDecodeRate.map { $0 / raw } })
-        let engineKeep = Sample.ratios(inProcess.values, raw.values)
         let panelRatio = Sample.ratios(together.values, sequential.values)
         let uncachedRatio = Sample.ratios(together.values, sequentialUncached.values)
         let warmRatio = Sample.ratios(warm.values, cold.values)
@@ -76,27 +59,7 @@ struct Report {
             - Model: `\(URL(fileURLWithPath: modelPath).lastPathComponent)`, \(threads) threads
             - Answers are grammar-constrained JSON, greedy; each run uses a story no earlier run has seen.
 
-            ## 1. One request (short story, about \(single.first?.promptTokens ?? 0) prompt tokens; \(single.count) runs)
-
-            | | median (range) |
-            |---|---|
-            | time to first event | \(firstEvent.formatted("%.1f")) ms |
-            | time to first token | \(firstToken.formatted("%.0f")) ms |
-            | total | \(total) s |
-            | decode speed, server (engine-measured) | \(serverRate.formatted("%.1f")) tok/s |
-            | decode speed, seen by the client | \(clientRate.formatted("%.1f")) tok/s |
-            | decode speed, the same pipeline and engine in-process, no HTTP | \(inProcess.formatted("%.1f")) tok/s |
-            | **raw llama.cpp decode, same model and threads (baseline)** | \(raw.formatted("%.1f")) tok/s |
-            | server / baseline, per run | **\(keep.formatted("%.2f"))** (target ≥ 0.95) |
-            | in-process pipeline / baseline, per run | \(engineKeep.formatted("%.2f")) |
-
-            Each request to the server is followed by the same request to the server's pipeline and engine \
-            loaded in the benchmark process (no HTTP, token events consumed in-process), then by a raw run that \
-            reads a prompt of the same length and decodes as many tokens greedily, with no grammar and no \
-            engine, while the server is idle. Ratios are taken within each run, since this machine's speed \
-            drifts between minutes. The server's and the pipeline's figures include sampling under the answer \
-            grammar and the delivery of token events.\(keep.median > 1 ? " " + Self.baselineBelowServer : "")
-
+            \(single.markdown())
             ## 2. A panel of four raters on one story (about \(panelPromptTokens) prompt tokens)
 
             | | seconds, median (range) |

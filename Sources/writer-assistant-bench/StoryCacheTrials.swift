@@ -57,17 +57,9 @@ struct StoryCacheTrials {
     private func start(_ port: Int, storyCache: String?, sampling: SamplingParameters? = nil, arguments: [String] = [])
         async throws -> (ServerProcess, WriterAssistantClient)
     {
-        let process = try ServerProcess(
+        try await ServerProcess.started(
             executable: executable, modelPath: modelPath, port: port, parallel: 4, sampling: sampling ?? self.sampling,
             storyCache: storyCache, extraArguments: arguments)
-        let client = WriterAssistantClient(baseURL: process.baseURL)
-        do {
-            try await process.waitUntilReady(client)
-        } catch {
-            process.stop()
-            throw error
-        }
-        return (process, client)
     }
 
     private static func temporaryDirectory() -> String {
