@@ -8,9 +8,7 @@ public enum TestModel {
         if let path = ProcessInfo.processInfo.environment["WRITER_ASSISTANT_TEST_MODEL"], !path.isEmpty {
             return path
         }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+        return PackagePaths.file("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
     }()
 
     public static func configuration(

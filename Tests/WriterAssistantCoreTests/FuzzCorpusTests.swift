@@ -8,9 +8,7 @@ import WriterAssistantTestSupport
 /// The fuzzers' corpus (`make fuzz`), and any input that ever crashed them, replayed on every
 /// test run: each must still give a request or a rejection, and feedback or a failure.
 @Suite struct FuzzCorpusTests {
-    static let fuzzDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("fuzz")
+    static let fuzzDirectory = PackagePaths.file("fuzz")
 
     static func inputs(_ harness: String) -> [URL] {
         let manager = FileManager.default

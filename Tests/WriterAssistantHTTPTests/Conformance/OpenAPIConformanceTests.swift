@@ -90,8 +90,7 @@ import WriterAssistantTestSupport
     }
 
     static let story: Data = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("examples/story.json")
+        let url = PackagePaths.example("story.json")
         return (try? Data(contentsOf: url)) ?? Data()
     }()
 

@@ -203,8 +203,7 @@ import WriterAssistantTestSupport
 
     @Test func theAPIDocumentsOwnJavaScriptClientWorks() async throws {
         try await Self.withRealServer { server in
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("Fixtures/spec-client.mjs").path
+            let script = PackagePaths.file("Tests/WriterAssistantHTTPTests/Fixtures/spec-client.mjs").path
             let requestJSON = String(decoding: try JSONEncoder().encode(Self.story), as: UTF8.self)
             let output = try await runProcess("/usr/bin/env", ["node", script, server.baseURL, requestJSON])
             #expect(output.status == 0, "\(output.stderr)")

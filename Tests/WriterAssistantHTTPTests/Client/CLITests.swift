@@ -14,11 +14,8 @@ import WriterAssistantTestSupport
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("writer-assistant").path
 
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func example(_ name: String) -> String {
-        packageRoot.appendingPathComponent("examples/\(name)").path
+        PackagePaths.example(name).path
     }
 
     static func run(_ arguments: [String]) async throws -> ProcessOutput {

@@ -148,8 +148,7 @@ struct LibraryServer {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     static let executable: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/writer-assistant").path
+        PackagePaths.root.appendingPathComponent(".build/debug/writer-assistant").path
     }()
 
     static func start(libraryPath: String) async throws -> LibraryServer {
