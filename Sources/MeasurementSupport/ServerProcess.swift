@@ -74,6 +74,10 @@ package final class ServerProcess {
 
     package func waitUntilReady(_ client: WriterAssistantClient) async throws {
         for _ in 0..<300 {
+            // Exited (its port taken, say): whatever answers there is not the server under test.
+            guard process.isRunning else {
+                throw MeasurementFailure(description: "the server exited with status \(process.terminationStatus) before it was ready")
+            }
             if let health = try? await client.health(), health.llmAvailable { return }
             try await Task.sleep(for: .milliseconds(100))
         }

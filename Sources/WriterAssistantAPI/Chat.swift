@@ -109,6 +109,12 @@ public struct ChatRequest: OperationRequest {
         }
     }
 
+    public func notKept(_ result: ChatReply) -> ChatReply {
+        var result = result
+        result.conversationId = nil
+        return result
+    }
+
     public var historyRecord: ChatRequest {
         var request = self
         request.messages = Array(messages.suffix(1))

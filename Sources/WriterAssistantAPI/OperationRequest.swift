@@ -36,6 +36,10 @@ public protocol OperationRequest: Codable, Sendable, Equatable {
     /// What a stored story keeps beside the answer in its history: a chat's turn, in the
     /// conversation it carries on. Nil for the other operations.
     func keptTurn(of result: Result) -> KeptTurn?
+
+    /// The result as the client gets it when the library failed to keep it: a chat's names no
+    /// conversation, since none holds the turn.
+    func notKept(_ result: Result) -> Result
 }
 
 /// The final answer of an operation, identical on the synchronous and the streaming endpoint.
@@ -50,6 +54,7 @@ extension OperationRequest {
     public mutating func willBeKept(newName: String) {}
     public var historyRecord: Self { self }
     public func keptTurn(of result: Result) -> KeptTurn? { nil }
+    public func notKept(_ result: Result) -> Result { result }
 
     /// The issue of a required string that is blank.
     static func blank(_ field: String) -> ValidationIssue {

@@ -194,7 +194,8 @@ struct LibraryController {
     }
 
     private static func conversationName(_ context: Context) throws(LibraryFailure) -> String {
-        guard let name = context.parameters.get("conversation"), ChatRequest.isConversationName(name) else {
+        // A name no conversation can have is not found by the library, once it has found the story.
+        guard let name = context.parameters.get("conversation") else {
             throw .conversationNotFound("The story has no such conversation.")
         }
         return name

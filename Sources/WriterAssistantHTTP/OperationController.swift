@@ -76,8 +76,7 @@ struct OperationController<Operation: WritingOperation> {
             let result = try await shutdownGrace.limit {
                 try await pipeline.result(for: operation, options: options, logger: logger, observe: record.observe)
             }
-            await story?.record(operation, result: result, logger: logger)
-            return result
+            return await story?.record(operation, result: result, logger: logger) ?? result
         }
     }
 
@@ -108,7 +107,7 @@ struct OperationController<Operation: WritingOperation> {
                     try await Self.write(
                         events, to: &writer, keepAliveInterval: keepAliveInterval, shutdownGrace: shutdownGrace, record: record
                     ) { result in
-                        await story?.record(operation, result: result, logger: logger)
+                        await story?.record(operation, result: result, logger: logger) ?? result
                     }
                 }
                 try await writer.finish(nil)
@@ -127,7 +126,7 @@ struct OperationController<Operation: WritingOperation> {
     private static func write(
         _ events: AsyncStream<OperationEvent<Operation.Result>>, to writer: inout any ResponseBodyWriter, keepAliveInterval: Duration,
         shutdownGrace: ShutdownGrace, record: RequestRecord,
-        onResult: @escaping @Sendable (Operation.Result) async -> Void
+        onResult: @escaping @Sendable (Operation.Result) async -> Operation.Result
     ) async throws {
         let (outgoing, continuation) = AsyncStream.makeStream(of: Outgoing.self)
         try await shutdownGrace.watch(onGraceOver: { continuation.yield(.shutdown) }) {
@@ -149,8 +148,9 @@ struct OperationController<Operation: WritingOperation> {
                 case .event(let event):
                     record.observe(event)
                     // Kept before the client hears of it, so an answer a client saw is in the
-                    // story's history.
-                    if case .result(let result) = event { await onResult(result) }
+                    // story's history; the result says what was not kept.
+                    var event = event
+                    if case .result(let result) = event { event = .result(await onResult(result)) }
                     try await writer.write(ServerSentEvents.event(event))
                 case .tick:
                     guard ContinuousClock.now - lastWrite >= keepAliveInterval / 2 else { continue }

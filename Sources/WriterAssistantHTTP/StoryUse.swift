@@ -19,8 +19,9 @@ struct StoryUse: Sendable {
     /// Files the answer in the story's history: the request without the story (the version says
     /// which story it read), the result as the client got it, and a chat's turn in its
     /// conversation, in one transaction. A failure to keep them is logged; the writer still gets
-    /// the answer.
-    func record<Operation: OperationRequest>(_ operation: Operation, result: Operation.Result, logger: Logger) async {
+    /// the answer, as the operation says an answer not kept (a chat's without its conversation).
+    /// Returns the result for the client.
+    func record<Operation: OperationRequest>(_ operation: Operation, result: Operation.Result, logger: Logger) async -> Operation.Result {
         var request = operation.historyRecord
         request.structuredContext = nil
         let turn = operation.keptTurn(of: result)
@@ -30,11 +31,13 @@ struct StoryUse: Sendable {
                 chapter: chapter ?? operation.historyChapter, rater: operation.historySubject, model: result.contextMetadata.model ?? "",
                 processingTime: result.contextMetadata.processingTime, request: try APIJSON.encoder.encode(request),
                 result: try APIJSON.encoder.encode(result), turn: turn)
+            return result
         } catch {
             logger.error("The answer could not be kept in the story's history", metadata: [
                 "story": "\(story.id)", "operation": "\(Operation.operationName)", "conversation": "\(turn?.conversation ?? "-")",
                 "error": "\(error)",
             ])
+            return operation.notKept(result)
         }
     }
 }

@@ -27,7 +27,9 @@ extension StoryLibrary {
         let row = try await db.raw("""
             SELECT messages FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: turn.conversation)
             """).first()
-        let kept = try row.map { try Self.turns(try $0.decode(column: "messages", as: String.self)) }
+        // Turns that cannot be read back are begun again from those sent, rather than losing
+        // the answer kept with them.
+        let kept = row.flatMap { try? Self.turns(try $0.decode(column: "messages", as: String.self)) }
         let messages = ConversationMerge.merged(kept: kept, sent: turn.sent, reply: turn.reply)
         let stored = String(decoding: try JSONEncoder().encode(messages), as: UTF8.self)
         let first = messages.first { $0.role == .user }?.content ?? ""
@@ -80,7 +82,7 @@ extension StoryLibrary {
         let story = try Self.storyID(id)
         return try await read { db in
             _ = try await Self.head(story, writer: writer, db)
-            guard let row = try await db.raw("""
+            guard ChatRequest.isConversationName(conversation), let row = try await db.raw("""
                 SELECT * FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
                 """).first()
             else { throw LibraryFailure.conversationNotFound("The story has no conversation '\(conversation.prefix(64))'.") }
@@ -99,7 +101,7 @@ extension StoryLibrary {
         let story = try Self.storyID(id)
         try await change { db in
             _ = try await Self.head(story, writer: writer, db)
-            guard try await db.raw("""
+            guard ChatRequest.isConversationName(conversation), try await db.raw("""
                 SELECT id FROM story_conversations WHERE story_id = \(bind: story) AND id = \(bind: conversation)
                 """).first() != nil
             else { throw LibraryFailure.conversationNotFound("The story has no conversation '\(conversation.prefix(64))'.") }

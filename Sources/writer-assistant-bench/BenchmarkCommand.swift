@@ -54,6 +54,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Print the in-process pipeline's decode rate on the single-request story SEED and exit.", visibility: .private))
     var inProcessSeed: Int?
 
+    /// Slots of the server under test, and of the pipeline measured in-process beside it.
+    static let parallel = 4
+
     func run() async throws {
         if libraryOnly {
             let figures = try await LibraryTrial(executable: server, port: port + 3, runs: min(runs, 3)).measure()
@@ -79,7 +82,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
         if let inProcessSeed {
             return print(try await InProcessPipeline.decodeRate(
-                for: SingleRequestTrial.request(seed: inProcessSeed), modelPath: modelPath, parallel: 4, sampling: sampling))
+                for: SingleRequestTrial.request(seed: inProcessSeed), modelPath: modelPath, parallel: Self.parallel, sampling: sampling))
         }
         if longNovelOnly {
             var seed = Int(Date().timeIntervalSince1970) % 100_000
@@ -96,7 +99,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             figures.measuredAlone = true
             return try replaceSection("## 5. ", with: figures.markdown())
         }
-        let parallel = 4
+        let parallel = Self.parallel
         var seed = Int(Date().timeIntervalSince1970) % 100_000
         // A server of their own for each run, so that every figure is taken with no other model
         // loaded: on two cores another model's threads slow whatever runs beside them.
@@ -118,11 +121,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
         log("single requests: the server, the pipeline in-process and llama.cpp alone in turn")
         let single = try await singleTrial.measure(seed: &seed)
 
-        let process = try ServerProcess(
+        let (process, client) = try await ServerProcess.started(
             executable: server, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling)
         defer { process.stop() }
-        let client = WriterAssistantClient(baseURL: process.baseURL)
-        try await process.waitUntilReady(client)
 
         log("panels of four, together and one after another")
         var together: [Double] = []

@@ -15,6 +15,12 @@ struct InProcessPipeline {
         pipeline = OperationPipeline(host: ModelHost(.ready(engine)), configuration: .init(sampling: sampling))
     }
 
+    /// The decode rate of the single-request trial's request `seed`, measured in a process of its
+    /// own (`MeasuredAlone`).
+    static func measuredAlone(seed: Int, modelPath: String, maxTokens: Int) async throws -> Double {
+        try await MeasuredAlone.figure(["--model-path", modelPath, "--max-tokens", "\(maxTokens)", "--in-process-seed", "\(seed)"])
+    }
+
     /// The decode rate of `request` on a pipeline loaded for it alone and stopped after it, so
     /// that its engine runs with no other model beside it and leaves none behind.
     static func decodeRate(

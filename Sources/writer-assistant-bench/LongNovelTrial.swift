@@ -88,10 +88,9 @@ struct LongNovelTrial {
     }
 
     func measure(seed: inout Int) async throws -> Figures {
-        let process = try ServerProcess(executable: executable, modelPath: modelPath, port: port, parallel: 4, sampling: sampling)
+        let (process, client) = try await ServerProcess.started(
+            executable: executable, modelPath: modelPath, port: port, parallel: 4, sampling: sampling)
         defer { process.stop() }
-        let client = WriterAssistantClient(baseURL: process.baseURL)
-        try await process.waitUntilReady(client)
         var context = LongNovelCorpus(novels: 1, chapters: chapters).novels[0].context
         let counted = try await client.countTokens((context.previousChapters ?? []).map(\.content))
         var fitting = context

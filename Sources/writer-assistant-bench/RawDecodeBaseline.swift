@@ -1,7 +1,7 @@
 import Foundation
 import MeasurementSupport
 
-/// The physical limit: llama.cpp's own greedy decoding speed for the model, one sequence, no
+/// The reference: llama.cpp's own greedy decoding speed for the model, one sequence, no
 /// server, no grammar, measured with the same thread count the server uses. Taken only when no
 /// other model is loaded on the machine, in a process of its own: two cores shared with another
 /// model's threads make the baseline slower than the server it is held against.
@@ -12,11 +12,30 @@ enum RawDecodeBaseline {
         var depth: Int
         /// Decode steps.
         var tokens: Int
+
+        init(depth: Int, tokens: Int) {
+            self.depth = depth
+            self.tokens = tokens
+        }
+
+        /// As deep and as long as `run`'s answer (at least 32 steps, for a steady rate).
+        init(of run: TimedRun) {
+            depth = run.promptTokens
+            tokens = max(run.completionTokens, 32)
+        }
     }
 
     /// The rate of `shape` measured in a process of its own (`MeasuredAlone`).
     static func measuredAlone(modelPath: String, shape: Shape) async throws -> Double {
         try await MeasuredAlone.figure(["--model-path", modelPath, "--raw-decode", "\(shape.depth),\(shape.tokens)"])
+    }
+
+    /// Said under a table whose server decoded faster than the baseline in some run: within this
+    /// machine's drift between minutes, not a server faster than llama.cpp.
+    static func fasterNote(_ ratios: Sample) -> String {
+        guard (ratios.values.max() ?? 0) > 1 else { return "" }
+        return " Ratios above 1 (the server faster than llama.cpp alone, though it does more) are this machine's " +
+            "drift between the minutes of a run, by tens of percent."
     }
 
     /// Tokens per second of `shape.tokens` greedy decode steps after a prompt of `shape.depth`

@@ -96,7 +96,7 @@ struct Report {
 
             ## 4. Memory over the benchmark
 
-            Peak resident memory of the server over sections 1–3: **\(rss)** (at the settings above, whose \
+            Peak resident memory of the server over sections 2–3: **\(rss)** (at the settings above, whose \
             --max-tokens sizes the cache pool).
 
             \(storyCache.markdown())

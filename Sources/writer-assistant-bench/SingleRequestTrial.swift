@@ -38,14 +38,14 @@ struct SingleRequestFigures {
             | in-process pipeline / baseline, per run | \(engineKeep.formatted("%.2f")) |
 
             Each run asks three in turn, each with no other model loaded on the machine, since on two cores \
-            another model's threads slow whatever runs beside them: a server started for the request and \
-            stopped after it; the server's pipeline and engine loaded in a process of their own for the same \
+            another model's threads slow whatever runs beside them: a server started for the run (which \
+            answers another short story first, unmeasured) and stopped after it; the server's pipeline and engine loaded in a process of their own for the same \
             request (no HTTP, token events consumed in-process); then llama.cpp alone in a process of its own, \
             which reads a prompt of the request's length and decodes as many tokens greedily, with no grammar \
             and no engine, timed by llama.cpp's own clock of its decode steps. Ratios are taken within each \
             run, since this machine's speed drifts between minutes. The server's and the pipeline's figures \
             include sampling under the answer grammar and the delivery of token events; the raw figure \
-            includes neither.\(measuredAlone ? " Measured on their own with `writer-assistant-bench --single-only`." : "")
+            includes neither.\(RawDecodeBaseline.fasterNote(keep))\(measuredAlone ? " Measured on their own with `writer-assistant-bench --single-only`." : "")
 
             """
     }
@@ -60,6 +60,9 @@ struct SingleRequestTrial {
     /// Requests to send; twice the bench's runs, since they are quick and their ratios scatter.
     var count: Int
 
+    /// Seeds of the warm-up stories, apart from any a run uses.
+    static let warmUpSeeds = 1_000_000
+
     /// The request of a run: one rater on a short story no other run has.
     static func request(seed: Int) -> RaterFeedbackRequest {
         BenchmarkStory.request(rater: 0, context: BenchmarkStory.context(seed: seed, chapters: 1, sentencesPerChapter: 4))
@@ -73,13 +76,14 @@ struct SingleRequestTrial {
             let run = try await ServerProcess.serving(
                 executable: executable, modelPath: modelPath, port: port, parallel: parallel, sampling: sampling
             ) { client in
-                try await TimedRun.run(request, on: client)
+                // A first answer of another story, so that the one measured finds the server as
+                // a running one is: its threads started, the prompt's common opening read.
+                _ = try await TimedRun.run(Self.request(seed: seed + Self.warmUpSeeds), on: client)
+                return try await TimedRun.run(request, on: client)
             }
             figures.runs.append(run)
-            figures.inProcess.append(try await MeasuredAlone.figure(
-                ["--model-path", modelPath, "--max-tokens", "\(sampling.maxTokens)", "--in-process-seed", "\(seed)"]))
-            figures.raw.append(try await RawDecodeBaseline.measuredAlone(
-                modelPath: modelPath, shape: .init(depth: run.promptTokens, tokens: max(run.completionTokens, 32))))
+            figures.inProcess.append(try await InProcessPipeline.measuredAlone(seed: seed, modelPath: modelPath, maxTokens: sampling.maxTokens))
+            figures.raw.append(try await RawDecodeBaseline.measuredAlone(modelPath: modelPath, shape: .init(of: run)))
         }
         return figures
     }

@@ -101,9 +101,17 @@ import WriterAssistantTestSupport
         // A conversation named on a story sent along is not kept: the reply names none.
         request.conversationId = "talk"
         #expect(try request.result(from: OperationTests.finished("Yes.")).conversationId == nil)
+        #expect(request.keptTurn(of: reply) == nil)
         // On a stored story the turn is kept in a conversation: the one named, or a new one.
         request.willBeKept(newName: "new-talk")
-        #expect(try request.result(from: OperationTests.finished("Yes.")).conversationId == "talk")
+        let kept = try request.result(from: OperationTests.finished("Yes."))
+        #expect(kept.conversationId == "talk")
+        #expect(request.keptTurn(of: kept) == KeptTurn(
+            conversation: "talk", agent: .character, characterName: "Ari", sent: request.messages,
+            reply: ConversationMessage(role: .assistant, content: "Yes.")))
+        // When the library failed to keep it, the reply names no conversation.
+        #expect(request.notKept(kept).conversationId == nil)
+        #expect(request.notKept(kept).reply == "Yes.")
         request.conversationId = nil
         request.willBeKept(newName: "new-talk")
         #expect(request.keptAs == "new-talk")

@@ -416,8 +416,10 @@ import WriterAssistantTestSupport
             for exchange in missing + [deleted] {
                 #expect(try JSONDecoder().decode(ErrorResponse.self, from: exchange.body).errorCode == .conversationNotFound)
             }
-            let noStory = try await exercise.exchange(.GET, "/api/v1/stories/\(UUID().uuidString)/conversations/no-such-talk", expect: 404)
-            #expect(try JSONDecoder().decode(ErrorResponse.self, from: noStory.body).errorCode == .storyNotFound)
+            for name in ["no-such-talk", "not%20a%20name"] {
+                let noStory = try await exercise.exchange(.GET, "/api/v1/stories/\(UUID().uuidString)/conversations/\(name)", expect: 404)
+                #expect(try JSONDecoder().decode(ErrorResponse.self, from: noStory.body).errorCode == .storyNotFound)
+            }
             try await exercise.exchange(.POST, "/api/v1/chat", body: #"{"storyId": "\#(id)", "agent": "character", "messages": [{"role": "user", "content": "Hi"}]}"#, expect: 422)
 
             // Export as Markdown and as JSON, which imports again.

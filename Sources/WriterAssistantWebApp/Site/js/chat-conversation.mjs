@@ -137,12 +137,12 @@ export function omittedTurnsNote(metadata) {
 
 /**
  * A warning when a turn on a stored story came back without a conversation to keep it in: the
- * story could not be read from the library (a save that failed sends it from the page instead),
- * so the turn lives only in this page. Empty when it was kept, or when no library keeps it.
+ * story was sent from the page (its save to the library failed), or the library failed to keep
+ * the turn, so it lives only in this page. Empty when it was kept, or when no library keeps it.
  */
 export function notKeptNote(onStoredStory, result) {
   if (!onStoredStory || (typeof result?.conversationId === 'string' && result.conversationId)) return '';
-  return 'This turn is not kept with the stored story (the story could not be saved to the library): copy what you need before leaving the page.';
+  return 'This turn is not kept with the stored story (the library could not keep it): copy what you need before leaving the page.';
 }
 
 /** Why the next turn cannot be sent yet, or '' when it can. */

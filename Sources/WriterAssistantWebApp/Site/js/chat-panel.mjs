@@ -188,7 +188,8 @@ export class ChatPanel {
     try {
       stored = await this.api.conversation(id, conversationId);
     } catch (error) {
-      if (quietly) this.#remember(null);
+      // Forgotten only when it is gone; an outage leaves it to reopen next time.
+      if (quietly && ['CONVERSATION_NOT_FOUND', 'STORY_NOT_FOUND'].includes(error?.code)) this.#remember(null);
       else if (this.storyId === id) this.savedStatus.textContent = `The conversation could not be opened: ${error.message}`;
       return;
     }
