@@ -7,10 +7,10 @@ public import WriterAssistantLLM
 /// piece of text if that one is full, busy or away. Never after: a writer must not read an answer
 /// spliced from two.
 ///
-/// Every few seconds each upstream is asked for its models; one that stops answering is taken out
-/// (and named in `/health`), one that answers again comes back. A single `--llm-url` is a pool
-/// of one, so that the health checks serve it too.
-public final class RemotePool: LanguageModel {
+/// While `watchServers` runs, each upstream is asked for its models every few seconds; one that
+/// stops answering is taken out (and named in `/health`), one that answers again comes back. A
+/// single `--llm-url` is a pool of one, so that the health checks serve it too.
+public final class RemotePool: ModelServerPool {
     public struct Configuration: Sendable {
         public var upstreams: [RemoteEngine.Configuration]
         public var routing: UpstreamRouter.Policy
@@ -46,17 +46,19 @@ public final class RemotePool: LanguageModel {
     private let upstreams: [RemoteEngine]
     private let router: UpstreamRouter
     private let state: Mutex<State>
-    private let checking: Mutex<Task<Void, Never>?> = Mutex(nil)
     private static let logger = Logger(label: "writer-assistant.remote")
 
-    private init(upstreams: [RemoteEngine], health: [UpstreamHealth], routing: UpstreamRouter.Policy) {
+    private let checkInterval: Duration
+
+    private init(upstreams: [RemoteEngine], health: [UpstreamHealth], routing: UpstreamRouter.Policy, checkInterval: Duration) {
         self.upstreams = upstreams
+        self.checkInterval = checkInterval
         router = UpstreamRouter(policy: routing)
         state = Mutex(State(health: health, reserved: Array(repeating: 0, count: upstreams.count)))
     }
 
     /// Asks every upstream for its models. Those that answer serve at once; the others are left
-    /// out until they answer a health check, and when none answers the pool starts with all of
+    /// out until they answer a health check (see `watchServers`), and when none answers the pool starts with all of
     /// them out (`unavailability` says why) rather than needing a restart once they are up. Any
     /// upstream that answered but refused the configuration (the key, the path) fails the start:
     /// waiting will not mend that.
@@ -93,14 +95,13 @@ public final class RemotePool: LanguageModel {
                 ])
             }
         }
-        let pool = RemotePool(
+        return RemotePool(
             upstreams: engines,
             health: failures.map { failure in
                 failure.map { UpstreamHealth(isUp: false, reason: Self.reason($0)) } ?? UpstreamHealth()
             },
-            routing: configuration.routing)
-        pool.startChecking(every: configuration.checkInterval)
-        return pool
+            routing: configuration.routing,
+            checkInterval: configuration.checkInterval)
     }
 
     private static func reason(_ error: any Error) -> String {
@@ -163,7 +164,6 @@ public final class RemotePool: LanguageModel {
     }
 
     public func shutdown() {
-        checking.withLock { $0?.cancel() }
         upstreams.forEach { $0.shutdown() }
     }
 
@@ -262,16 +262,11 @@ public final class RemotePool: LanguageModel {
         Self.logChange(upstreams[index].displayName, from: was, to: now)
     }
 
-    private func startChecking(every interval: Duration) {
-        // Weakly held, so that a pool nobody shuts down still goes when its last user does.
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled, let self else { return }
-                await self.checkEveryUpstream(within: max(interval, .seconds(5)))
-            }
+    public func watchServers() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: checkInterval) } catch { return }
+            await checkEveryUpstream(within: max(checkInterval, .seconds(5)))
         }
-        checking.withLock { $0 = task }
     }
 
     /// Checks the upstreams that are idle or out. One that is writing answers shows it is up by

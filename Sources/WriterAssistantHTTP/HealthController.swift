@@ -41,7 +41,7 @@ struct HealthController<Context: RequestContext> {
         switch host.status {
         case .notConfigured: "not_configured"
         case .loading: "loading"
-        case .ready(let model): model.unavailability == nil ? "ready" : "unavailable"
+        case .ready(let model): (model as? any ModelServerPool)?.unavailability == nil ? "ready" : "unavailable"
         case .failed: "failed"
         }
     }
@@ -85,9 +85,10 @@ struct HealthController<Context: RequestContext> {
 
     private func healthOfReady(_ model: any LanguageModel) -> HealthStatus {
         // Read once each, so that what one response says agrees with itself.
-        let unavailability = model.unavailability
+        let pool = model as? any ModelServerPool
+        let unavailability = pool?.unavailability
         let load = model.load
-        let servers = listsModelServers ? model.servers : []
+        let servers = listsModelServers ? pool?.servers ?? [] : []
         return HealthStatus(
             llmAvailable: unavailability == nil, llmLoading: false, llmError: unavailability,
             model: model.descriptor.name, activeRequests: load?.running, queuedRequests: load?.waiting,

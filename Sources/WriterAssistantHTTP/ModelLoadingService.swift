@@ -4,7 +4,7 @@ public import WriterAssistantCore
 public import WriterAssistantLLM
 
 /// Loads the model in the background so the server answers (with `LLM_LOADING`) from its first
-/// second, and releases the model on shutdown.
+/// second, runs a pool's health checks while it serves, and releases the model on shutdown.
 public struct ModelLoadingService: Service {
     public typealias Loader = @Sendable () async throws -> any LanguageModel
 
@@ -38,8 +38,13 @@ public struct ModelLoadingService: Service {
             host.update(.failed(name: modelName, reason: "\(error)"))
             logger.error("Model failed to load", metadata: ["model": "\(modelName)", "error": "\(error)"])
         }
-        // Returning would stop the whole service group; stay until the server shuts down.
-        try? await gracefulShutdown()
+        // Returning would stop the whole service group; stay until the server shuts down, and
+        // watch a pool's model servers meanwhile, so that its checks end with the group.
+        if let pool = loaded as? any ModelServerPool {
+            await cancelWhenGracefulShutdown { await pool.watchServers() }
+        } else {
+            try? await gracefulShutdown()
+        }
         host.update(.notConfigured)
         loaded?.shutdown()
         guard let loaded else { return }

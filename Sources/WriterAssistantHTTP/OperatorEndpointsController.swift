@@ -26,7 +26,7 @@ struct OperatorEndpointsController {
             let model: (any LanguageModel)? = if case .ready(let model) = host.status { model } else { nil }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(load: model?.load, servers: model?.servers ?? []))))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render(load: model?.load, servers: (model as? any ModelServerPool)?.servers ?? []))))
         }
         router.get("api/v1/openapi.json") { _, context in
             guard let openAPIDocument else {

@@ -30,34 +30,6 @@ public protocol LanguageModel: Sendable {
 
     /// How busy the model is, for engines that can tell.
     var load: ModelLoad? { get }
-
-    /// Why the model cannot answer now though it was ready (the server it runs on stopped
-    /// answering), or nil while it can.
-    var unavailability: String? { get }
-
-    /// The model servers it generates on, for engines that use others; empty for one in this
-    /// process.
-    var servers: [ModelServerStatus] { get }
-}
-
-/// One model server an engine generates on, as `/health` and `/metrics` show it.
-public struct ModelServerStatus: Sendable, Equatable {
-    /// Scheme, host, port and path (when not just `/v1`): never credentials.
-    public var address: String
-    public var isAvailable: Bool
-    /// Why it is out, while it is.
-    public var reason: String?
-    /// Generations sent to it since the server started.
-    public var generations: Int
-    public var load: ModelLoad
-
-    public init(address: String, isAvailable: Bool, reason: String? = nil, generations: Int, load: ModelLoad) {
-        self.address = address
-        self.isAvailable = isAvailable
-        self.reason = reason
-        self.generations = generations
-        self.load = load
-    }
 }
 
 public struct ModelLoad: Sendable, Equatable {
@@ -125,10 +97,6 @@ extension LanguageModel {
     public func waitUntilStopped() async {}
 
     public var load: ModelLoad? { nil }
-
-    public var unavailability: String? { nil }
-
-    public var servers: [ModelServerStatus] { [] }
 
     public func countTokens(_ texts: [String]) async throws -> [Int] {
         var counts: [Int] = []

@@ -21,6 +21,15 @@ import WriterAssistantTestSupport
             checkInterval: checkInterval))
     }
 
+    /// Runs `body` while the pool checks its upstreams, as the service that loads it has it do.
+    static func whileWatching<T: Sendable>(_ pool: RemotePool, _ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await pool.watchServers() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
     /// The events of one generation, or the error that ended it.
     static func run(_ pool: RemotePool, story: String) async -> (events: [GenerationEvent], failure: (any Error)?) {
         var events: [GenerationEvent] = []
@@ -212,10 +221,12 @@ import WriterAssistantTestSupport
         let pool = try await Self.pool([url], checkInterval: .milliseconds(100))
         defer { pool.shutdown() }
         #expect(pool.unavailability != nil)
-        try await ScriptedPeer(.answer(Self.pieces)).serve(port: port) { _ in
-            try await Self.waitUntil { pool.unavailability == nil }
-            #expect(pool.descriptor.name == "scripted-peer-model", "the model it serves, learnt once it answered")
-            #expect(await Self.run(pool, story: "now").failure == nil)
+        try await Self.whileWatching(pool) {
+            try await ScriptedPeer(.answer(Self.pieces)).serve(port: port) { _ in
+                try await Self.waitUntil { pool.unavailability == nil }
+                #expect(pool.descriptor.name == "scripted-peer-model", "the model it serves, learnt once it answered")
+                #expect(await Self.run(pool, story: "now").failure == nil)
+            }
         }
     }
 
@@ -250,12 +261,34 @@ import WriterAssistantTestSupport
             let pool = try await Self.pool([url], checkInterval: .milliseconds(100))
             defer { pool.shutdown() }
             #expect(pool.unavailability == nil)
-            peer.answerHealthChecks(with: 503)
-            try await Self.waitUntil { pool.unavailability != nil }
-            #expect(pool.unavailability?.contains("503") == true)
-            peer.answerHealthChecks(with: 200)
-            try await Self.waitUntil { pool.unavailability == nil }
-            #expect(await Self.run(pool, story: "after").failure == nil)
+            try await Self.whileWatching(pool) {
+                peer.answerHealthChecks(with: 503)
+                try await Self.waitUntil { pool.unavailability != nil }
+                #expect(pool.unavailability?.contains("503") == true)
+                peer.answerHealthChecks(with: 200)
+                try await Self.waitUntil { pool.unavailability == nil }
+                #expect(await Self.run(pool, story: "after").failure == nil)
+            }
+        }
+    }
+
+    @Test func healthChecksRunOnlyWhileWatchedAndEndWithTheirTask() async throws {
+        let peer = ScriptedPeer(.answer(Self.pieces))
+        try await peer.serve { url in
+            let pool = try await Self.pool([url], checkInterval: .milliseconds(50))
+            defer { pool.shutdown() }
+            let connected = peer.modelListings
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(peer.modelListings == connected, "nothing checks a pool nobody watches")
+            let watching = Task { await pool.watchServers() }
+            try await Self.waitUntil { peer.modelListings > connected + 1 }
+            watching.cancel()
+            await watching.value
+            // A check sent as it was cancelled may still be arriving.
+            try await Task.sleep(for: .milliseconds(100))
+            let stopped = peer.modelListings
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(peer.modelListings == stopped, "the checks ended with the task that ran them")
         }
     }
 

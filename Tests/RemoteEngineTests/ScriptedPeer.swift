@@ -41,6 +41,10 @@ final class ScriptedPeer: Sendable {
     private let modelsStatus: Mutex<Int>
     private let recorded = Mutex<(bodies: [String], authorizations: [String?], clientsLeft: Int)>(([], [], 0))
     private let answering = Mutex<(now: Int, most: Int)>((0, 0))
+    private let listings = Atomic<Int>(0)
+
+    /// Times it was asked for its models: health checks, and the check when a pool connects.
+    var modelListings: Int { listings.load(ordering: .relaxed) }
 
     /// The most answers it was writing at once.
     var mostAtOnce: Int { answering.withLock { $0.most } }
@@ -68,6 +72,7 @@ final class ScriptedPeer: Sendable {
         switch flavour {
         case .openai(let owner):
             router.get("/v1/models") { [self] _, _ in
+                listings.add(1, ordering: .relaxed)
                 let owned = owner.map { #","owned_by":"\#($0)""# } ?? ""
                 return Response(status: .init(code: modelsStatus.withLock { $0 }), headers: [.contentType: "application/json"],
                                 body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"scripted-peer-model","object":"model"\#(owned)}]}"#)))

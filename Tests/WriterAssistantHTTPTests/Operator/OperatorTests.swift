@@ -144,7 +144,7 @@ import WriterAssistantTestSupport
     // MARK: Model servers
 
     /// A model generating on two model servers, the second of which stopped answering.
-    struct ServedElsewhere: LanguageModel {
+    struct ServedElsewhere: ModelServerPool {
         var descriptor: ModelDescriptor { ModelDescriptor(name: "pooled", contextLength: 4096) }
         var allDown = false
         func countTokens(_ text: String) async throws -> Int { text.utf8.count / 4 }
@@ -161,6 +161,7 @@ import WriterAssistantTestSupport
                 ModelServerStatus(address: "http://gpu-b:8000", isAvailable: false, reason: "did not answer", generations: 3, load: ModelLoad(running: 0, waiting: 0)),
             ]
         }
+        func watchServers() async {}
     }
 
     /// Writers with keys are not the operator: an answer the model cannot give says so in fixed
