@@ -14,6 +14,9 @@ import WriterAssistantTestSupport
 
 /// The server end to end: real sockets, the real default model.
 @Suite(.serialized) struct RealModelTests {
+    /// What an answer keeps once repeated suggestions are dropped: at least one, at most six.
+    static let keptSuggestions = 1...AnswerFormat.suggestionRange.upperBound
+
     static let story = RaterFeedbackRequest(
         raterPrompt: "You are a story critic. Evaluate this plot point.",
         plotPoint: "The hero discovers a hidden door in the basement.",
@@ -48,7 +51,10 @@ import WriterAssistantTestSupport
             guard case .result(let result) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
             #expect(result.raterName == "Critic")
             #expect(!result.feedback.opinion.isEmpty)
-            #expect(AnswerFormat.suggestionRange.contains(result.feedback.suggestions.count))
+            // Repeated suggestions are dropped, so how many are kept depends on what the model
+            // repeats (and so on the machine's arithmetic); `theGrammarGuaranteesTheAnswerParses`
+            // checks the count the model must write.
+            #expect(Self.keptSuggestions.contains(result.feedback.suggestions.count))
             let metadata = result.contextMetadata
             #expect(metadata.model == "SmolLM2-135M-Instruct.Q4_1.gguf")
             #expect((metadata.promptTokens ?? 0) > 100)
