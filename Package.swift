@@ -24,7 +24,7 @@ let package = Package(
         .library(name: "WriterAssistantClient", targets: ["WriterAssistantClient"]),
         .library(name: "ServerSentEventDecoding", targets: ["ServerSentEventDecoding"]),
         // For the fuzzing harnesses under fuzz/, which build it with libFuzzer's instrumentation.
-        .library(name: "WriterAssistantCore", targets: ["WriterAssistantCore"]),
+        .library(name: "WriterAssistantFuzzing", targets: ["WriterAssistantFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -65,6 +65,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // What the fuzzing harnesses under fuzz/ do with each input; here, so that they reach the
+        // core through `package` access.
+        .target(
+            name: "WriterAssistantFuzzing",
+            dependencies: ["WriterAssistantAPI", "WriterAssistantCore"],
             swiftSettings: swiftSettings
         ),
 

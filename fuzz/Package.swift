@@ -4,7 +4,8 @@ import PackageDescription
 
 // libFuzzer harnesses for what reads hostile bytes: the request decoder and validator, and the
 // answer parser. Built by `make fuzz` with `-sanitize=fuzzer`, which only this package's
-// dependencies (the API and core targets, no server) are compiled with.
+// dependencies (the inputs in WriterAssistantFuzzing with the API and core targets, no server)
+// are compiled with.
 let parent = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent()
 let parentIdentity = parent.lastPathComponent.lowercased()
 
@@ -18,15 +19,13 @@ let package = Package(
             name: "FuzzRequest",
             dependencies: [
                 "FuzzSupport",
-                .product(name: "WriterAssistantAPI", package: parentIdentity),
-                .product(name: "WriterAssistantCore", package: parentIdentity),
+                .product(name: "WriterAssistantFuzzing", package: parentIdentity),
             ]),
         .executableTarget(
             name: "FuzzAnswer",
             dependencies: [
                 "FuzzSupport",
-                .product(name: "WriterAssistantAPI", package: parentIdentity),
-                .product(name: "WriterAssistantCore", package: parentIdentity),
+                .product(name: "WriterAssistantFuzzing", package: parentIdentity),
             ]),
     ]
 )

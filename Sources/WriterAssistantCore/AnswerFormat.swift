@@ -1,26 +1,26 @@
-public import WriterAssistantLLM
+package import WriterAssistantLLM
 
 /// The shape every rater answer takes, told to the model three ways: in words in the prompt, as a
 /// grammar that makes any other shape impossible to sample, and as a guide that closes the answer
 /// in time to fit its token budget.
-public enum AnswerFormat {
+package enum AnswerFormat {
     /// A critique needs several distinct actions; more than six stop being read.
-    public static let suggestionRange = 3...6
+    package static let suggestionRange = 3...6
 
     /// How many suggestions the model must write: one more than a critique needs at least, since
     /// a repeated or stray one is dropped, when the token budget has room for that many of a
     /// useful length.
-    public static func writtenSuggestions(maxTokens: Int) -> ClosedRange<Int> {
+    package static func writtenSuggestions(maxTokens: Int) -> ClosedRange<Int> {
         maxTokens >= 160 ? (suggestionRange.lowerBound + 1)...suggestionRange.upperBound : suggestionRange
     }
     /// Shorter strings are not an opinion or a suggestion; a suggestion also starts with three
     /// words, so that a stray identifier (`details_key_sentences`) cannot stand for one.
-    public static let minimumOpinionCharacters = 30
-    public static let minimumSuggestionCharacters = 20
+    package static let minimumOpinionCharacters = 30
+    package static let minimumSuggestionCharacters = 20
 
     /// The closing instructions. `names` are the story's own characters and places, so that the
     /// model speaks about this story rather than stories in general.
-    public static func instructions(names: [String]) -> String {
+    package static func instructions(names: [String]) -> String {
         var text = """
             Evaluate the plot point above as this critic. Answer with a JSON object with two keys: \
             "opinion", your opinion of the plot point in two or three sentences, and "suggestions", \
@@ -34,14 +34,14 @@ public enum AnswerFormat {
     }
 
     /// The answer's shape for any engine: as a JSON Schema and as the grammar below.
-    public static func constraint(suggestions: ClosedRange<Int>) -> AnswerConstraint {
+    package static func constraint(suggestions: ClosedRange<Int>) -> AnswerConstraint {
         AnswerConstraint(jsonSchema: jsonSchema(suggestions: suggestions), grammar: grammar(suggestions: suggestions))
     }
 
     /// The JSON Schema of the grammar's answers, for servers that take a schema rather than a
     /// grammar: the same keys, counts and string lengths (the grammar alone also asks each
     /// suggestion to begin with three words).
-    public static func jsonSchema(suggestions: ClosedRange<Int>) -> String {
+    package static func jsonSchema(suggestions: ClosedRange<Int>) -> String {
         #"{"type":"object","properties":{"opinion":{"type":"string","minLength":\#(minimumOpinionCharacters),"maxLength":900},"#
             + #""suggestions":{"type":"array","items":{"type":"string","minLength":\#(minimumSuggestionCharacters),"maxLength":360},"#
             + #""minItems":\#(suggestions.lowerBound),"maxItems":\#(suggestions.upperBound)}},"#
@@ -52,7 +52,7 @@ public enum AnswerFormat {
     /// Every repetition is bounded: small models otherwise loop inside a string or whitespace until
     /// the token limit. The token budget is kept by `FeedbackAnswerGuide`; these character bounds
     /// are only an outer limit.
-    public static func grammar(suggestions: ClosedRange<Int>) -> String {
+    package static func grammar(suggestions: ClosedRange<Int>) -> String {
         ([
             #"root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestions.lowerBound - 1),\#(suggestions.upperBound - 1)} ws "]" ws "}""#,
             #"opinion ::= "\"" lead char{\#(minimumOpinionCharacters - 1),899} "\"""#,

@@ -1,4 +1,4 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 import NIOPosix
 
@@ -7,10 +7,10 @@ import NIOPosix
 /// sentences, then answers; every quote is checked word for word against its passage, and one
 /// that is not there (a remote model may ignore the schema) is left out and counted.
 extension ArchiveQuestionRequest: WritingOperation {
-    public static let answerName = "answer"
-    public static let readsTheArchive = true
+    package static let answerName = "answer"
+    package static let readsTheArchive = true
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         // The library was searched before the run began, as the request was read.
         case .contextProcessing: "Laying out the passages found in your stories..."
@@ -31,7 +31,7 @@ extension ArchiveQuestionRequest: WritingOperation {
     /// Characters of the conversation so far that the prompt carries, the latest turns first kept.
     static let conversationRoom = 4_000
 
-    public mutating func gather(from archive: any StoryArchive) async throws {
+    package mutating func gather(from archive: any StoryArchive) async throws {
         let query = searchText
         let stories = try await archive.stories(matching: Self.searchWords(of: query), limit: ArchiveShelf.mostStories)
         guard !stories.isEmpty else { return }
@@ -49,7 +49,7 @@ extension ArchiveQuestionRequest: WritingOperation {
         return PassageSearch.terms(of: text).filter { seen.insert($0).inserted }.prefix(mostSearchWords).joined(separator: " ")
     }
 
-    public func produce(in run: OperationRun<Self>) async throws -> ArchiveAnswer {
+    package func produce(in run: OperationRun<Self>) async throws -> ArchiveAnswer {
         guard !passages.isEmpty else {
             await run.emit(Self.status(.parsing))
             return ArchiveAnswer(
@@ -59,7 +59,7 @@ extension ArchiveQuestionRequest: WritingOperation {
         return try await run.answerAndRead(self)
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         let listed = passages.enumerated().map { index, passage in
             "[\(index + 1)] \"\(passage.title.trimmed)\", chapter \(passage.chapter), paragraph \(passage.paragraph):\n\(passage.text)"
         }
@@ -106,13 +106,13 @@ extension ArchiveQuestionRequest: WritingOperation {
         return .object([("citations", .list(.choice(sentences), count: 1...Self.mostCitations)), answer])
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         // The quotes' length, counted generously, and the answer's (about four characters a token).
         let quotes = quotable.map(\.sentence.utf8.count).max().map { Self.mostCitations * ($0 / 2 + 8) } ?? 0
         return AnswerPlan(sampling: settings.prose(wanting: 24 + quotes + Self.longestAnswer / 3), constraint: shape.constraint)
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ArchiveAnswer {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ArchiveAnswer {
         let object = try JSONAnswer.reading(answer)
         let written = object.string("answer")?.trimmed ?? ""
         guard !written.isEmpty else { throw FeedbackFailure(.parsingError, "The model wrote no answer.") }

@@ -1,29 +1,29 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 
 /// The writer's stories as the archive's questions reach them. The HTTP layer gives one over the
 /// library, scoped to the writer asking; tests give a fixed one.
-public protocol StoryArchive: Sendable {
+package protocol StoryArchive: Sendable {
     /// Those of the writer's stories that best match `text`, best first, at most `limit`.
     func stories(matching text: String, limit: Int) async throws -> [ArchiveStory]
 }
 
 /// One of the writer's stories, as far as an archive question reads it: its chapters.
-public struct ArchiveStory: Sendable, Equatable {
-    public struct Chapter: Sendable, Equatable {
-        public var number: Int
-        public var text: String
+package struct ArchiveStory: Sendable, Equatable {
+    package struct Chapter: Sendable, Equatable {
+        package var number: Int
+        package var text: String
 
-        public init(number: Int, text: String) {
+        package init(number: Int, text: String) {
             self.number = number
             self.text = text
         }
     }
 
-    public var id: String
-    public var title: String
-    public var chapters: [Chapter]
+    package var id: String
+    package var title: String
+    package var chapters: [Chapter]
 
-    public init(id: String, title: String, chapters: [Chapter]) {
+    package init(id: String, title: String, chapters: [Chapter]) {
         self.id = id
         self.title = title
         self.chapters = chapters
@@ -33,15 +33,15 @@ public struct ArchiveStory: Sendable, Equatable {
 /// Which passages of the stories found an answer reads: the paragraphs that bear most on the
 /// question (BM25 over every chapter of those stories), as many as the room allows. Plain and
 /// synchronous: its caller runs it off the cooperative pool.
-public enum ArchiveShelf {
+package enum ArchiveShelf {
     /// Stories searched for passages: the best matches of the library's search.
-    public static let mostStories = 4
+    package static let mostStories = 4
     /// Passages an answer reads at most: enough to compare, few enough for a small model.
-    public static let mostPassages = 8
+    package static let mostPassages = 8
     /// Characters of passages an answer reads at most: about 1,500 tokens.
-    public static let room = 6_000
+    package static let room = 6_000
 
-    public static func passages(for query: String, in stories: [ArchiveStory]) -> [ArchivePassage] {
+    package static func passages(for query: String, in stories: [ArchiveStory]) -> [ArchivePassage] {
         let sources = stories.prefix(mostStories).flatMap { story in story.chapters.map { (story, $0) } }
         let search = PassageSearch(chapters: sources.map { (number: $0.1.number, text: $0.1.text) })
         var chosen: [ArchivePassage] = []

@@ -1,4 +1,4 @@
-public import WriterAssistantLLM
+package import WriterAssistantLLM
 
 /// Keeps a chapter to its length in words, which a token budget can only approximate: models'
 /// words take from about one to one and a half tokens.
@@ -9,10 +9,10 @@ public import WriterAssistantLLM
 /// after it, a heading ends the chapter as before. A `#` scene break is lost with it, which a
 /// writer adds back more easily than a missing half chapter. Once the chapter has the words
 /// asked, it ends at the next sentence end.
-public struct ChapterGuide: OutputGuide {
-    public let minTokens: Int
+package struct ChapterGuide: OutputGuide {
+    package let minTokens: Int
     /// Words after which the chapter ends at its next sentence end.
-    public let endAfterWords: Int
+    package let endAfterWords: Int
     private var written = 0
     private var words = 0
     private var inWord = false
@@ -22,17 +22,17 @@ public struct ChapterGuide: OutputGuide {
     /// without it, and the web app shows it as the chapter's title).
     private var atLineStart = false
 
-    public init(minTokens: Int, endAfterWords: Int = .max) {
+    package init(minTokens: Int, endAfterWords: Int = .max) {
         self.minTokens = minTokens
         self.endAfterWords = endAfterWords
     }
 
-    public func requirement(tokensLeft: Int) -> OutputRequirement {
+    package func requirement(tokensLeft: Int) -> OutputRequirement {
         if words >= endAfterWords, atSentenceEnd { return .end }
         return written < minTokens ? .noLineOpening(UInt8(ascii: "#"), atLineStart: atLineStart) : .free
     }
 
-    public mutating func observe(_ bytes: [UInt8]) {
+    package mutating func observe(_ bytes: [UInt8]) {
         written += 1
         for byte in bytes {
             let space = byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D

@@ -1,4 +1,4 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 
 /// Keeps a generated chapter to the length asked, within `GenerateChapterRequest.lengthTolerance`:
 /// the answer's token bounds that should give that many words, and the judgement of the words
@@ -11,32 +11,32 @@ public import WriterAssistantAPI
 /// words themselves decide: the engine ends the chapter at the first sentence end once it has
 /// the words asked (`ChapterGuide`), and a chapter still longer than the most allowed (from a
 /// model server, which takes no guide) is cut back to its last sentence within it.
-public struct ChapterLengthPolicy: Sendable, Equatable {
-    public static let mostTokensPerWord = 1.5
+package struct ChapterLengthPolicy: Sendable, Equatable {
+    package static let mostTokensPerWord = 1.5
 
-    public let asked: Int
-    public let minimumWords: Int
-    public let maximumWords: Int
+    package let asked: Int
+    package let minimumWords: Int
+    package let maximumWords: Int
 
-    public init(asked: Int, tolerance: Double = GenerateChapterRequest.lengthTolerance) {
+    package init(asked: Int, tolerance: Double = GenerateChapterRequest.lengthTolerance) {
         self.asked = asked
         minimumWords = Int((Double(asked) * (1 - tolerance)).rounded(.up))
         maximumWords = Int((Double(asked) * (1 + tolerance)).rounded(.down))
     }
 
     /// The answer's token budget: the most words allowed, within the server's prose budget.
-    public func maxTokens(within budget: Int) -> Int {
+    package func maxTokens(within budget: Int) -> Int {
         min(budget, Int(Double(maximumWords) * Self.mostTokensPerWord))
     }
 
     /// Tokens before which the model may not end the chapter: the fewest words allowed, and never
     /// so close to the budget that the model could not end a chapter the budget cuts short.
-    public func minTokens(within budget: Int) -> Int {
+    package func minTokens(within budget: Int) -> Int {
         min(Int(Double(maxTokens(within: budget)) * 0.8), Int(Double(minimumWords) * Self.mostTokensPerWord))
     }
 
     /// How the model's answer ended, as far as its length is concerned.
-    public enum Ending: Sendable, Equatable {
+    package enum Ending: Sendable, Equatable {
         /// The model ended it.
         case model
         /// The server's chapter limit of this many tokens, lower than the range asks, stopped it;
@@ -50,7 +50,7 @@ public struct ChapterLengthPolicy: Sendable, Equatable {
 
     /// The chapter's length against the range, and why it is outside when it is, or was cut to it
     /// (`cutToRange`).
-    public func judge(words: Int, ending: Ending, cutToRange: Bool = false) -> ChapterLength {
+    package func judge(words: Int, ending: Ending, cutToRange: Bool = false) -> ChapterLength {
         let within = (minimumWords...maximumWords).contains(words)
         let range = "the \(minimumWords)–\(maximumWords) asked (\(asked) words, give or take a quarter)"
         var note: String?

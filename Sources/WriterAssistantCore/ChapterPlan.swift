@@ -2,12 +2,12 @@
 /// once and in order, the runs as even as the counts allow (the earlier chapters take the extra
 /// points). The model writes each chapter's title and summary around its run; deciding the runs
 /// here rather than asking for them keeps a small model from skipping or repeating a point.
-public struct ChapterPlan: Sendable, Equatable {
+package struct ChapterPlan: Sendable, Equatable {
     /// For each chapter, the indices of its plot points.
-    public let runs: [Range<Int>]
+    package let runs: [Range<Int>]
 
     /// `points` plot points over `chapters` chapters; `chapters` is brought within 1...points.
-    public init(points: Int, chapters: Int) {
+    package init(points: Int, chapters: Int) {
         let points = max(points, 0)
         let chapters = max(1, min(chapters, max(points, 1)))
         let base = points / chapters

@@ -1,5 +1,5 @@
 import Crypto
-public import Logging
+package import Logging
 import NIOPosix
 import WriterAssistantAPI
 import WriterAssistantLLM
@@ -11,7 +11,7 @@ import WriterAssistantLLM
 /// which later requests then find. A summary that fails is tried again after a while; until then
 /// its chapter is left out, as it would be without summaries. Each writer's summaries are their
 /// own (the cache partition is part of the key), as their cached prompts are.
-public actor ChapterSummaries {
+package actor ChapterSummaries {
     private var ledger: ChapterSummaryLedger
     private let host: ModelHost
     nonisolated let summarizer: ChapterSummarizer
@@ -23,7 +23,7 @@ public actor ChapterSummaries {
     private var anticipations: [String: (due: ContinuousClock.Instant, plan: @Sendable () async -> Void)] = [:]
     private let anticipationQuiet: Duration
 
-    public init(host: ModelHost, summarizer: ChapterSummarizer = ChapterSummarizer(), logger: Logger = OperationPipeline.silentLogger) {
+    package init(host: ModelHost, summarizer: ChapterSummarizer = ChapterSummarizer(), logger: Logger = OperationPipeline.silentLogger) {
         self.init(host: host, summarizer: summarizer, limits: ChapterSummaryLedger.Limits(), logger: logger)
     }
 
@@ -44,7 +44,7 @@ public actor ChapterSummaries {
     /// Writes the summaries asked for, one at a time and only while the model has nothing else to
     /// do, and carries out the plans of stories saved, until the calling task is cancelled. One
     /// task runs it; a second call returns at once.
-    public func run() async {
+    package func run() async {
         guard !running else { return }
         running = true
         defer { running = false }
@@ -78,7 +78,7 @@ public actor ChapterSummaries {
     /// Asks, once the writer pauses, for the summaries a saved story's prompts will want: `plan`
     /// assembles such a prompt, and its reading of summaries asks for those missing. A newer save
     /// of the story replaces the plan and restarts the wait.
-    public func anticipate(story: String, _ plan: @escaping @Sendable () async -> Void) {
+    package func anticipate(story: String, _ plan: @escaping @Sendable () async -> Void) {
         anticipations[story] = (ContinuousClock.now + anticipationQuiet, plan)
         if anticipations.count > Self.mostAnticipations,
            let oldest = anticipations.min(by: { $0.value.due < $1.value.due })?.key {
@@ -165,21 +165,21 @@ public actor ChapterSummaries {
 
     /// The summaries as one writer's requests to `model` see them; `archive` keeps those of a
     /// stored story.
-    public nonisolated func reader(
+    package nonisolated func reader(
         cachePartition: String?, model: String, archive: (any ChapterSummaryArchive)? = nil
     ) -> Reader {
         Reader(summaries: self, cachePartition: cachePartition, model: model, archive: archive)
     }
 
-    public struct Reader: ChapterSummarySource {
+    package struct Reader: ChapterSummarySource {
         let summaries: ChapterSummaries
         let cachePartition: String?
         let model: String
         let archive: (any ChapterSummaryArchive)?
 
-        public var expectedTokens: Int { summaries.summarizer.expectedTokens }
+        package var expectedTokens: Int { summaries.summarizer.expectedTokens }
 
-        public func summaries(of chapters: [StoryPrompt.Section]) async throws -> [ChapterSummaryStatus?] {
+        package func summaries(of chapters: [StoryPrompt.Section]) async throws -> [ChapterSummaryStatus?] {
             guard !chapters.isEmpty else { return [] }
             // Reading, counting and hashing a manuscript's chapters is CPU work: off the
             // cooperative pool.
@@ -219,7 +219,7 @@ public actor ChapterSummaries {
 }
 
 /// Where a prompt finds the summaries of the chapters it leaves out.
-public protocol ChapterSummarySource: Sendable {
+package protocol ChapterSummarySource: Sendable {
     /// What is known of each chapter's summary, in their order; nil for a chapter too short to be
     /// worth one. Summaries not yet written are asked for.
     func summaries(of chapters: [StoryPrompt.Section]) async throws -> [ChapterSummaryStatus?]

@@ -1,34 +1,34 @@
-public import WriterAssistantLLM
+package import WriterAssistantLLM
 
 /// Writes the summary of one chapter with a model: what a critic who has not read the chapter
 /// needs to follow the story, the facts later chapters may depend on first.
-public struct ChapterSummarizer: Sendable {
+package struct ChapterSummarizer: Sendable {
     /// The summary's length, asked for in words: short by design, so that a novel's summaries
     /// take a small share of the budget.
-    public var words: Int
+    package var words: Int
     /// Longest time one summary may take, waiting for the model included.
-    public var timeout: Duration
+    package var timeout: Duration
 
-    public init(words: Int = Self.defaultWords, timeout: Duration = .seconds(180)) {
+    package init(words: Int = Self.defaultWords, timeout: Duration = .seconds(180)) {
         self.words = words
         self.timeout = timeout
     }
 
     /// Fifty words: a quarter of the default model's budget then holds about ten summaries.
-    public static let defaultWords = 50
+    package static let defaultWords = 50
     /// About what a summary takes with its heading, for reckoning how many fit a budget.
-    public var expectedTokens: Int { words * 3 / 2 + 20 }
+    package var expectedTokens: Int { words * 3 / 2 + 20 }
     /// Chapters shorter than this are not summarised: the summary would be as long.
-    public static let shortestChapterWords = 150
+    package static let shortestChapterWords = 150
 
     /// Why a summary could not be written.
-    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case chapterTooLong
         case empty
         case looping
         case timedOut
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .chapterTooLong: "the chapter does not fit the model's context window, even cut"
             case .empty: "the model wrote no summary"
@@ -46,7 +46,7 @@ public struct ChapterSummarizer: Sendable {
         return SamplingParameters(temperature: 0.7, maxTokens: budget, seed: UInt32(clamping: failed))
     }
 
-    public func summary(
+    package func summary(
         of body: String, cachePartition: String?, afterFailedTries failed: Int = 0, with model: any LanguageModel
     ) async throws -> String {
         try await withDeadline(timeout, else: Failure.timedOut) {

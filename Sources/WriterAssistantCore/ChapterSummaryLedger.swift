@@ -1,25 +1,25 @@
 /// Names one chapter's summary: a digest of whose cache it belongs to, the model that writes it
 /// and the chapter's text. A chapter edited is a new key; a chapter only renumbered or retitled
 /// keeps its summary.
-public struct ChapterSummaryKey: Hashable, Sendable {
-    public let digest: String
+package struct ChapterSummaryKey: Hashable, Sendable {
+    package let digest: String
 
-    public init(digest: String) {
+    package init(digest: String) {
         self.digest = digest
     }
 }
 
 /// A summary to write: the chapter's text, whose cache the model may use to read it, and where
 /// the summary is kept beyond the process (a stored story's library).
-public struct ChapterSummaryJob: Sendable {
-    public var key: ChapterSummaryKey
-    public var body: String
-    public var cachePartition: String?
-    public var archive: (any ChapterSummaryArchive)?
+package struct ChapterSummaryJob: Sendable {
+    package var key: ChapterSummaryKey
+    package var body: String
+    package var cachePartition: String?
+    package var archive: (any ChapterSummaryArchive)?
     /// Tries that failed before this one.
-    public var failedTries = 0
+    package var failedTries = 0
 
-    public init(key: ChapterSummaryKey, body: String, cachePartition: String?, archive: (any ChapterSummaryArchive)? = nil) {
+    package init(key: ChapterSummaryKey, body: String, cachePartition: String?, archive: (any ChapterSummaryArchive)? = nil) {
         self.key = key
         self.body = body
         self.cachePartition = cachePartition
@@ -30,14 +30,14 @@ public struct ChapterSummaryJob: Sendable {
 /// Where a stored story's summaries are kept beyond the process (the library), bound to one
 /// story of one writer: summaries written once are read again after a restart, and by every
 /// replica that shares the library.
-public protocol ChapterSummaryArchive: Sendable {
+package protocol ChapterSummaryArchive: Sendable {
     /// Of `keys`, the summaries kept.
     func summaries(for keys: [ChapterSummaryKey]) async throws -> [ChapterSummaryKey: String]
     func keep(_ summary: String, for key: ChapterSummaryKey) async throws
 }
 
 /// What a prompt can have of a chapter's summary now.
-public enum ChapterSummaryStatus: Sendable, Equatable {
+package enum ChapterSummaryStatus: Sendable, Equatable {
     case ready(String)
     /// Being written, or waiting its turn.
     case pending

@@ -1,14 +1,14 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// How one of the story's characters lives a plot point: what they do, say, feel in the body and
 /// at heart, and think, in their own voice.
 extension CharacterFeedbackRequest: WritingOperation {
-    public static let answerName = "character feedback"
+    package static let answerName = "character feedback"
     static let parts = ["actions", "dialog", "physicalSensations", "emotions", "internalMonologue"]
     static let shape = JSONShape.object(parts.map { ($0, .list(.string(minimum: 8, maximum: 240, words: 3), count: 1...3)) })
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story, the character and the plot point..."
         case .evaluating: "Reading the story as the character..."
@@ -18,7 +18,7 @@ extension CharacterFeedbackRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         let name = character?.name.trimmed ?? characterName.trimmed
         var sections = ["# Plot point\n\(plotPoint.trimmed)"]
         // The story's character section may have been left out to fit; this one always stays.
@@ -60,11 +60,11 @@ extension CharacterFeedbackRequest: WritingOperation {
         }
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         AnswerPlan(sampling: settings.sampling, constraint: Self.shape.constraint)
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> CharacterFeedbackResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> CharacterFeedbackResult {
         let object = try JSONAnswer.reading(answer)
         let cleanup = FeedbackCleanup(promptTexts: [answer.instructions])
         let written = Self.parts.map { object.strings($0) }

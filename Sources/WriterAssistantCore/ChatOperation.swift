@@ -1,13 +1,13 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// The next turn of a conversation about the story, by the agent the writer talks to. The story
 /// comes first in the prompt, as for every operation, and the conversation after it: the next
 /// turn on the same story reads the story from the cache and only the conversation anew.
 extension ChatRequest: WritingOperation {
-    public static let answerName = "reply"
+    package static let answerName = "reply"
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and the conversation..."
         case .evaluating: "Reading the story..."
@@ -37,7 +37,7 @@ extension ChatRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         var sections: [String] = []
         if agent == .character, let character { sections.append("# You are \(speaker)\n" + StoryPrompt.describe(character)) }
         if let earlier = earlierTurns.text { sections.append("# Conversation so far\n" + earlier) }
@@ -67,11 +67,11 @@ extension ChatRequest: WritingOperation {
         }
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         AnswerPlan(sampling: settings.prose(wanting: Self.longestReply))
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ChatReply {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ChatReply {
         guard let (prose, cut) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit),
               let reply = ChatReplyText.read(prose, speaker: speaker, others: otherSpeakers)
         else { throw FeedbackFailure(.parsingError, "The model wrote no reply.") }

@@ -1,18 +1,18 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 
 /// The latest turns of a conversation that fit the room a prompt keeps for it, oldest first: a
 /// long conversation loses its oldest turns, and the oldest turn kept keeps its end when it does
 /// not fit whole. Measured in Unicode scalars, as the requests' limits are.
-public struct ConversationWindow: Sendable, Equatable {
+package struct ConversationWindow: Sendable, Equatable {
     /// The turns kept, one to a line, each after its speaker's label; nil when none is.
-    public var text: String?
+    package var text: String?
     /// How many of the turns were not read whole: left out, or cut to their end.
-    public var omittedTurns: Int
+    package var omittedTurns: Int
 
     /// The least of a turn worth keeping when it must be cut to its end.
-    public static let shortestTurnEnd = 40
+    package static let shortestTurnEnd = 40
 
-    public init(_ messages: [ConversationMessage], room: Int, writer: String = "Writer: ", assistant: String = "You: ") {
+    package init(_ messages: [ConversationMessage], room: Int, writer: String = "Writer: ", assistant: String = "You: ") {
         var kept: [String] = []
         var whole = 0
         var used = 0

@@ -1,10 +1,10 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// An editor's review of a chapter: problems worth fixing, each quoting its passage, most
 /// important first.
 extension EditorReviewRequest: WritingOperation {
-    public static let answerName = "review"
+    package static let answerName = "review"
     /// Each issue opens by quoting a passage of the chapter word for word, so that it always
     /// points at text the chapter has (a small model otherwise quotes words it made up).
     var shape: JSONShape {
@@ -23,7 +23,7 @@ extension EditorReviewRequest: WritingOperation {
     /// The passages an issue may quote: sentences of the chapter, spread evenly over it when it has
     /// more than a grammar holds comfortably, the first words of long ones. Sentences are found on
     /// the bytes, so even a hostile multi-megabyte chapter costs one quick pass.
-    public static func passages(of chapter: String) -> [String] {
+    package static func passages(of chapter: String) -> [String] {
         let bytes = Array(chapter.utf8)
         var sentences: [Range<Int>] = []
         var start = 0
@@ -57,7 +57,7 @@ extension EditorReviewRequest: WritingOperation {
     static let longestPassage = 160
     static let maximumPassages = 150
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and the chapter..."
         case .evaluating: "Reading the chapter against the story..."
@@ -67,7 +67,7 @@ extension EditorReviewRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         PromptTask(
             sections: ["# Chapter to review\n\(chapterToReview.trimmed)"],
             instructions: "Review the chapter above as its editor. Answer with a JSON object whose \"suggestions\" "
@@ -76,11 +76,11 @@ extension EditorReviewRequest: WritingOperation {
                 + "change to make) and \"priority\" (\"high\", \"medium\" or \"low\").")
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         AnswerPlan(sampling: settings.sampling, constraint: shape.constraint)
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> EditorReviewResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> EditorReviewResult {
         let object = try JSONAnswer.reading(answer)
         let items = object.objects("suggestions")
         // Issues that repeat one another or the instructions are left out, with their suggestions.

@@ -1,4 +1,4 @@
-public import WriterAssistantLLM
+package import WriterAssistantLLM
 
 /// Keeps a rater's answer, `{"opinion": "…", "suggestions": ["…", …]}`, complete within its token
 /// budget: the opinion and each suggestion get a share of it, a string past its share is closed at
@@ -6,7 +6,7 @@ public import WriterAssistantLLM
 /// while there is still room to do so. What any string may spend always leaves room for the
 /// structure and the suggestions still required after it, so however the model writes, the answer
 /// ends as a whole JSON object with at least the required number of suggestions.
-public struct FeedbackAnswerGuide: OutputGuide, Equatable {
+package struct FeedbackAnswerGuide: OutputGuide, Equatable {
     /// Token costs of the JSON around the strings, generous for byte-pair vocabularies.
     static let closingCost = 4  // `"]}` or `" ] }`
     static let separatorCost = 3  // `", "`
@@ -28,11 +28,11 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
     private var listClosed = false
     private var objectClosed = false
 
-    public init(suggestionRange: ClosedRange<Int> = AnswerFormat.suggestionRange) {
+    package init(suggestionRange: ClosedRange<Int> = AnswerFormat.suggestionRange) {
         self.suggestionRange = suggestionRange
     }
 
-    public mutating func observe(_ bytes: [UInt8]) {
+    package mutating func observe(_ bytes: [UInt8]) {
         for byte in bytes {
             switch json.read(byte) {
             case .opened: tokensInString = 0
@@ -45,7 +45,7 @@ public struct FeedbackAnswerGuide: OutputGuide, Equatable {
         if json.isOpen { tokensInString += 1 }
     }
 
-    public func requirement(tokensLeft: Int) -> OutputRequirement {
+    package func requirement(tokensLeft: Int) -> OutputRequirement {
         if objectClosed { return .free }
         if listClosed { return .startsWith(UInt8(ascii: "}"), thenOnly: Self.whitespace) }
         if json.isOpen {

@@ -1,24 +1,24 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 
 /// Takes out of an answer what a writer should not have to read: a suggestion that says again
 /// what an earlier one said, one made of the prompt's own instructions or headings, and one too
 /// short to be an action (a stray word or identifier). Nothing is rewritten; a suggestion is kept
 /// or left out whole.
-public struct FeedbackCleanup: Sendable {
+package struct FeedbackCleanup: Sendable {
     /// Two texts sharing this share of the shorter one's words say the same thing.
-    public static let sameThingThreshold = 0.7
+    package static let sameThingThreshold = 0.7
     /// Fewer words than this are not an action a writer can take.
-    public static let shortestSuggestion = 3
+    package static let shortestSuggestion = 3
 
     private let promptTexts: [Set<String>]
 
     /// `promptTexts` are what the model was told (its instructions, the rater prompt), which an
     /// answer should act on rather than echo.
-    public init(promptTexts: [String]) {
+    package init(promptTexts: [String]) {
         self.promptTexts = promptTexts.flatMap(Self.sentences).map(Self.words).filter { $0.count >= 3 }
     }
 
-    public func clean(_ feedback: RaterFeedback) -> RaterFeedback {
+    package func clean(_ feedback: RaterFeedback) -> RaterFeedback {
         let kept = keep(feedback.suggestions)
         // An answer made only of echoes is still the model's answer; say so rather than hide it.
         return RaterFeedback(opinion: feedback.opinion, suggestions: kept.isEmpty ? feedback.suggestions : kept)
@@ -26,7 +26,7 @@ public struct FeedbackCleanup: Sendable {
 
     /// The entries of a list worth reading, in their order: no repeats, no echoes of the prompt,
     /// nothing too short to act on.
-    public func keep(_ entries: [String]) -> [String] {
+    package func keep(_ entries: [String]) -> [String] {
         var kept: [String] = []
         var keptWords: [Set<String>] = []
         for suggestion in entries {
@@ -42,13 +42,13 @@ public struct FeedbackCleanup: Sendable {
     }
 
     /// The share of the smaller set's words that the other set also has.
-    public static func overlap(_ a: Set<String>, _ b: Set<String>) -> Double {
+    package static func overlap(_ a: Set<String>, _ b: Set<String>) -> Double {
         guard !a.isEmpty, !b.isEmpty else { return 0 }
         return Double(a.intersection(b).count) / Double(min(a.count, b.count))
     }
 
     /// The share of `words` that `other` also has.
-    public static func share(of words: Set<String>, in other: Set<String>) -> Double {
+    package static func share(of words: Set<String>, in other: Set<String>) -> Double {
         words.isEmpty ? 0 : Double(words.intersection(other).count) / Double(words.count)
     }
 
@@ -58,7 +58,7 @@ public struct FeedbackCleanup: Sendable {
     }
 
     /// Lower-cased words of letters and digits.
-    public static func words(_ text: String) -> Set<String> {
+    package static func words(_ text: String) -> Set<String> {
         Set(text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init))
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 
 /// Reads a rater's answer out of model output.
 ///
@@ -7,21 +7,21 @@ public import WriterAssistantAPI
 /// hit mid-answer) may not, so this accepts, in order: the JSON object anywhere in the text
 /// (code fences and chatter around it are ignored), the same object cut off mid-way, and plain
 /// prose with a bulleted or numbered list. What it cannot read is reported, never made up.
-public enum FeedbackParser {
+package enum FeedbackParser {
     /// What was read, and whether the answer was whole or had to be closed after it was cut off.
-    public struct Reading: Sendable, Equatable {
-        public var feedback: RaterFeedback
+    package struct Reading: Sendable, Equatable {
+        package var feedback: RaterFeedback
         /// The answer was cut off: a half-written last suggestion was left out.
-        public var truncated: Bool
+        package var truncated: Bool
     }
 
-    public static func parse(_ output: String) throws(FeedbackFailure) -> RaterFeedback {
+    package static func parse(_ output: String) throws(FeedbackFailure) -> RaterFeedback {
         try read(output).feedback
     }
 
     /// Reads the answer; `stoppedAtLimit` says the engine stopped it at its token limit, so an
     /// answer with nothing complete in it is reported as cut off rather than unreadable.
-    public static func read(_ output: String, stoppedAtLimit: Bool = false) throws(FeedbackFailure) -> Reading {
+    package static func read(_ output: String, stoppedAtLimit: Bool = false) throws(FeedbackFailure) -> Reading {
         if let feedback = parseJSONObject(output) {
             return Reading(feedback: feedback, truncated: false)
         }

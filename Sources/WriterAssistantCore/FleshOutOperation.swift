@@ -1,12 +1,12 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// A sketchy passage written out in full: the same events, more of what the reader sees, hears
 /// and feels. Free prose.
 extension FleshOutRequest: WritingOperation {
-    public static let answerName = "passage"
+    package static let answerName = "passage"
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and the passage..."
         case .evaluating: "Reading the story..."
@@ -16,7 +16,7 @@ extension FleshOutRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         var sections = ["# Passage to flesh out\n\(textToFleshOut.trimmed)"]
         if let context = context?.trimmed.nilIfEmpty { sections.append("# What the writer wants added\n\(context)") }
         return PromptTask(
@@ -26,13 +26,13 @@ extension FleshOutRequest: WritingOperation {
                 + "where it fits. Write only the new passage, no notes.")
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         // Four times the passage's tokens (about three times its length), and room for a short sketch to grow.
         let wanted = max(300, OperationPipeline.Configuration.estimatedTokens(textToFleshOut) * 4)
         return AnswerPlan(sampling: settings.prose(wanting: wanted))
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> FleshOutResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> FleshOutResult {
         guard let (passage, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
             throw FeedbackFailure(.parsingError, "The model wrote no passage.")
         }

@@ -1,12 +1,12 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// The next chapter, written from a plot point in the story's voice. Free prose, so its token
 /// events are the chapter as it is written.
 extension GenerateChapterRequest: WritingOperation {
-    public static let answerName = "chapter"
+    package static let answerName = "chapter"
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and the plot point..."
         case .evaluating: "Reading the story..."
@@ -16,7 +16,7 @@ extension GenerateChapterRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         PromptTask(
             sections: ["# Plot point of the next chapter\n\(plotPoint.trimmed)"],
             instructions: "Write the next chapter of this story, in which this plot point happens: "
@@ -27,14 +27,14 @@ extension GenerateChapterRequest: WritingOperation {
 
     var lengthPolicy: ChapterLengthPolicy { ChapterLengthPolicy(asked: wordsAsked) }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         let policy = lengthPolicy
         var sampling = settings.prose(wanting: policy.maxTokens(within: settings.chapterMaxTokens))
         sampling.minTokens = policy.minTokens(within: settings.chapterMaxTokens)
         return AnswerPlan(sampling: sampling, guide: ChapterGuide(minTokens: sampling.minTokens, endAfterWords: policy.asked))
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {
         guard let reading = ProseAnswer.reading(answer.text, stoppedAtLimit: answer.stoppedAtLimit, endsAtHeading: true) else {
             throw FeedbackFailure(.parsingError, "The model wrote no chapter.")
         }

@@ -1,13 +1,13 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// A chapter plan from the story's plot outline: `ChapterPlan` gives each chapter its run of plot
 /// points, and the model writes each chapter's title, summary and the characters present, one
 /// key per chapter so that it always knows which chapter it is writing.
 extension GenerateChapterOutlinesRequest: WritingOperation {
-    public static let answerName = "chapter outlines"
+    package static let answerName = "chapter outlines"
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and its plot outline..."
         case .evaluating: "Reading the story..."
@@ -77,7 +77,7 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
         })
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         // The plot points themselves are in the outline above and open each chapter's entry; here
         // only how they are shared out, so that the prompt holds each of them once.
         let reading = self.reading
@@ -97,7 +97,7 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
                 + ".")
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         let reading = self.reading
         let perChapter = Self.tokensPerChapter(settings, chapters: reading.runs.count)
         var sampling = settings.prose(wanting: perChapter * reading.runs.count + 20)
@@ -107,7 +107,7 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
         return AnswerPlan(sampling: sampling, constraint: Self.shape(reading, tokensPerChapter: perChapter).constraint)
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterOutlinesResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterOutlinesResult {
         let object = try JSONAnswer.reading(answer)
         let reading = self.reading
         let (points, names) = (reading.points, reading.names)

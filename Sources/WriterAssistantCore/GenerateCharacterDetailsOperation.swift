@@ -1,13 +1,13 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// A new character's sheet, from a short bio, with the fields of the story's own characters.
 extension GenerateCharacterDetailsRequest: WritingOperation {
-    public static let answerName = "character sheet"
+    package static let answerName = "character sheet"
     /// What the sheet's short fields may hold: each what it is for, so that a name cannot end up in
     /// "sex" nor a sentence in "age".
-    public static let sexes = ["female", "male", "intersex", "unspecified"]
-    public static let genders = ["woman", "man", "non-binary", "genderqueer", "genderfluid", "agender", "bigender", "unspecified"]
+    package static let sexes = ["female", "male", "intersex", "unspecified"]
+    package static let genders = ["woman", "man", "non-binary", "genderqueer", "genderfluid", "agender", "bigender", "unspecified"]
     static let longFields = ["personality", "motivations", "fears", "relationships", "physicalAppearance", "usualClothing"]
     /// The sheet, whose name may not begin as any of the story's characters' names do.
     var shape: JSONShape {
@@ -22,7 +22,7 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
         ((structuredContext?.characters ?? []) + (existingCharacters ?? [])).map { $0.name.trimmed }.filter { !$0.isEmpty }
     }
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and the character's bio..."
         case .evaluating: "Reading the story..."
@@ -32,7 +32,7 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         var sections = ["# The new character\n\(basicBio.trimmed)"]
         let others = (existingCharacters ?? []).map(StoryPrompt.describe)
         if !others.isEmpty { sections.append("# Other characters\n" + others.joined(separator: "\n\n")) }
@@ -48,11 +48,11 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
                 + "\"usualClothing\".")
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         AnswerPlan(sampling: settings.sampling, constraint: shape.constraint)
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateCharacterDetailsResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateCharacterDetailsResult {
         let object = try JSONAnswer.reading(answer)
         guard let name = object.string("name") else { throw JSONAnswer.unreadable(answer) }
         // The grammar keeps a local model from it; a model server given only the schema is not.

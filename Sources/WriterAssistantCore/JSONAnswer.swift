@@ -7,16 +7,16 @@ import WriterAssistantAPI
 /// and engines without a grammar may wrap it in chatter or code fences. An answer cut off inside a
 /// string keeps what the string had so far (a chapter cut mid-way is still most of a chapter); one
 /// cut between a key and its value loses that key. Nothing is made up.
-public struct JSONAnswer: @unchecked Sendable {
+package struct JSONAnswer: @unchecked Sendable {
     /// The object's fields, keys as written.
-    public let fields: [String: Any]
+    package let fields: [String: Any]
     /// The object had to be closed because the text ended inside it.
-    public let cutOff: Bool
+    package let cutOff: Bool
     /// The text ended inside the string value of this key, which therefore holds only its start.
-    public let cutInside: String?
+    package let cutInside: String?
 
     /// The object in `text`, or nil when it holds none that can be read.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard let start = text.firstIndex(of: "{") else { return nil }
         if let end = text.lastIndex(of: "}"), start < end, let object = Self.object(String(text[start...end])) {
             (fields, cutOff, cutInside) = (object, false, nil)
@@ -27,12 +27,12 @@ public struct JSONAnswer: @unchecked Sendable {
     }
 
     /// The trimmed string at `key`, or nil when it is missing, not a string or blank.
-    public func string(_ key: String) -> String? {
+    package func string(_ key: String) -> String? {
         (fields[key] as? String)?.trimmed.nilIfEmpty
     }
 
     /// The trimmed, non-blank strings of the list at `key` (a lone string counts as a list of one).
-    public func strings(_ key: String) -> [String] {
+    package func strings(_ key: String) -> [String] {
         switch fields[key] {
         case let list as [Any]: list.compactMap { ($0 as? String)?.trimmed.nilIfEmpty }
         case let single as String: [single.trimmed].compactMap(\.nilIfEmpty)
@@ -41,7 +41,7 @@ public struct JSONAnswer: @unchecked Sendable {
     }
 
     /// The objects of the list at `key`.
-    public func objects(_ key: String) -> [[String: Any]] {
+    package func objects(_ key: String) -> [[String: Any]] {
         (fields[key] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
     }
 

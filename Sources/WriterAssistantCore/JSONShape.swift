@@ -1,10 +1,10 @@
-public import WriterAssistantLLM
+package import WriterAssistantLLM
 
 /// The shape of a structured answer, from which both of its constraints are built: the GBNF
 /// grammar that makes any other shape impossible to sample, and the JSON Schema that servers
 /// without grammars take. Every repetition is bounded, except where a string is meant to run as
 /// long as its token budget allows (a chapter), since small models otherwise loop inside strings.
-public indirect enum JSONShape: Sendable, Equatable {
+package indirect enum JSONShape: Sendable, Equatable {
     /// A string of `minimum` to `maximum` characters (nil lets it run on) that begins with
     /// `words` words, or at least with a letter, digit or quote rather than a space or punctuation
     /// (small models otherwise begin entries with ", " left over from the list).
@@ -24,7 +24,7 @@ public indirect enum JSONShape: Sendable, Equatable {
     /// Keys in the order the model must write them; all required.
     case object([(key: String, value: JSONShape)])
 
-    public static func == (lhs: JSONShape, rhs: JSONShape) -> Bool {
+    package static func == (lhs: JSONShape, rhs: JSONShape) -> Bool {
         switch (lhs, rhs) {
         case let (.string(a, b, c), .string(d, e, f)): a == d && b == e && c == f
         case let (.name(a), .name(b)): a == b
@@ -37,13 +37,13 @@ public indirect enum JSONShape: Sendable, Equatable {
         }
     }
 
-    public var constraint: AnswerConstraint {
+    package var constraint: AnswerConstraint {
         AnswerConstraint(jsonSchema: jsonSchema, grammar: grammar)
     }
 
     /// GBNF with one rule per list item, so that a list repeats a reference to its item rather
     /// than the item's whole expansion (llama.cpp refuses grammars whose repetitions grow too big).
-    public var grammar: String {
+    package var grammar: String {
         var rules: [String] = []
         let root = expression(rules: &rules)
         return (["root ::= \(root) ws"] + rules + Self.textRules).joined(separator: "\n")
@@ -70,7 +70,7 @@ public indirect enum JSONShape: Sendable, Equatable {
         return rules
     }()
 
-    public var jsonSchema: String {
+    package var jsonSchema: String {
         switch self {
         case let .string(minimum, maximum, _):
             #"{"type":"string","minLength":\#(minimum)"# + (maximum.map { #","maxLength":\#($0)"# } ?? "") + "}"

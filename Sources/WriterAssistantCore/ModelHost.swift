@@ -1,9 +1,9 @@
 import Synchronization
-public import WriterAssistantLLM
+package import WriterAssistantLLM
 
 /// Where the model is in its life: the server answers from its first second, so requests may
 /// arrive before, during or after loading.
-public enum ModelStatus: Sendable {
+package enum ModelStatus: Sendable {
     case notConfigured
     case loading(name: String)
     case ready(any LanguageModel)
@@ -14,20 +14,20 @@ public enum ModelStatus: Sendable {
 public final class ModelHost: Sendable {
     private let state: Mutex<ModelStatus>
 
-    public init(_ status: ModelStatus = .notConfigured) {
+    package init(_ status: ModelStatus = .notConfigured) {
         state = Mutex(status)
     }
 
-    public var status: ModelStatus {
+    package var status: ModelStatus {
         state.withLock { $0 }
     }
 
-    public func update(_ status: ModelStatus) {
+    package func update(_ status: ModelStatus) {
         state.withLock { $0 = status }
     }
 
     /// The model ready to serve, or the failure a client should see instead.
-    public func readyModel() throws(FeedbackFailure) -> any LanguageModel {
+    package func readyModel() throws(FeedbackFailure) -> any LanguageModel {
         switch status {
         case .ready(let model): return model
         case .notConfigured: throw .modelNotConfigured

@@ -1,17 +1,17 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// A chapter revised as the writer asks in words. The revised chapter comes first, right after
 /// the model has read the original, which small models then follow closely instead of writing a
 /// new text; the summary of changes follows it.
 extension ModifyChapterRequest: WritingOperation {
-    public static let answerName = "revised chapter"
+    package static let answerName = "revised chapter"
     static let shape = JSONShape.object([
         ("modifiedChapter", .string(minimum: 20, maximum: nil)),
         ("changesSummary", .string(minimum: 10, maximum: 500, words: 3)),
     ])
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story, the chapter and the request..."
         case .evaluating: "Reading the chapter..."
@@ -21,7 +21,7 @@ extension ModifyChapterRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         PromptTask(
             sections: ["# Chapter to revise\n\(currentChapter.trimmed)", "# The writer's request\n\(userRequest.trimmed)"],
             instructions: "Revise the chapter above as the writer asks: copy it, changing only what the request needs "
@@ -33,9 +33,9 @@ extension ModifyChapterRequest: WritingOperation {
     static let summaryReserve = 110
 
     /// Said in place of a summary the token limit left out.
-    public static let noSummary = "The answer reached its token limit before it could summarize the changes."
+    package static let noSummary = "The answer reached its token limit before it could summarize the changes."
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         // The chapter again with room to grow, and the summary.
         let wanted = OperationPipeline.Configuration.estimatedTokens(currentChapter) * 3 / 2 + 150 + Self.summaryReserve
         // The chapter (the second string, after its key) closes in time for its summary.
@@ -44,7 +44,7 @@ extension ModifyChapterRequest: WritingOperation {
             guide: LongStringGuide(string: 2, reserve: Self.summaryReserve))
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ModifyChapterResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ModifyChapterResult {
         let object = try JSONAnswer.reading(answer)
         let cutInChapter = object.cutInside == "modifiedChapter"
         guard let written = object.string("modifiedChapter"),
@@ -66,7 +66,7 @@ extension ModifyChapterRequest: WritingOperation {
 /// requested change; while changes are missing, another round revises the best revision so far
 /// for them, up to `maxRounds` and within the time limit the run shares. `RevisionRounds` decides.
 extension ModifyChapterRequest {
-    public func produce(in run: OperationRun<Self>) async throws -> ModifyChapterResult {
+    package func produce(in run: OperationRun<Self>) async throws -> ModifyChapterResult {
         guard let maxRounds = checkedRounds else { return try await run.answerAndRead(self) }
         var rounds = RevisionRounds(changes: requestedChanges, maxRounds: maxRounds)
         var revisions: [(result: ModifyChapterResult, changes: [CheckedChange])] = []

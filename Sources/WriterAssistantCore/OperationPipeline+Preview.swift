@@ -1,4 +1,4 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 extension OperationPipeline {
@@ -9,7 +9,7 @@ extension OperationPipeline {
     ///
     /// Fails as the operation itself would before it generates (the model not ready, a request
     /// that cannot fit), with the same codes.
-    public func preview<Operation: WritingOperation>(
+    package func preview<Operation: WritingOperation>(
         _ request: Operation, options: Options = Options()
     ) async throws -> PromptPreview {
         try await measuring("prompt preview") { model in
@@ -63,7 +63,7 @@ extension OperationPipeline {
     }
 
     /// How many tokens each text takes with the active model, as plain content.
-    public func countTokens(_ request: TokenCountRequest) async throws -> TokenCountResult {
+    package func countTokens(_ request: TokenCountRequest) async throws -> TokenCountResult {
         try await measuring("token count") { model in
             let counts = try await PromptAssembler.counting { try await model.countTokens(request.texts) }
             return TokenCountResult(counts: counts, model: modelName(model), tokenCountsEstimated: Self.estimated(model))

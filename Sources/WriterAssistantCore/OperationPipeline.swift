@@ -1,6 +1,6 @@
-public import Logging
-public import WriterAssistantAPI
-public import WriterAssistantLLM
+package import Logging
+package import WriterAssistantAPI
+package import WriterAssistantLLM
 import Tracing
 
 /// Runs one operation (a rater's feedback, a chapter, an editor's review…) over one story and
@@ -13,23 +13,28 @@ public struct OperationPipeline: Sendable {
     public struct Configuration: Sendable {
         /// Sampling of every answer; `maxTokens` is the budget of structured answers (a rater's
         /// feedback, a review, a character sheet).
-        public var sampling: SamplingParameters
+        package var sampling: SamplingParameters
         /// The budget of prose answers: a generated, revised or fleshed-out chapter.
-        public var chapterMaxTokens: Int
+        package var chapterMaxTokens: Int
         /// Longest time the model may take, waiting for it included.
-        public var generationTimeout: Duration
+        package var generationTimeout: Duration
         /// Whether a client is told why the model cannot answer (a model file's path, a model
         /// server's address and what it said). True where the writer runs the server; a server
         /// with many writers gives them fixed reasons and keeps the details for its log.
-        public var explainsModelFailures: Bool
+        package var explainsModelFailures: Bool
         /// The share of a prompt's budget given to passages of the chapters left out when a story
         /// does not fit (`PromptAssembler.passageShare`).
-        public var passageShare: Double
+        package var passageShare: Double
         /// The largest share of a prompt's budget given to summaries of the chapters left out
         /// (`PromptAssembler.summaryShare`); 0 neither writes nor reads them.
-        public var summaryShare: Double
+        package var summaryShare: Double
 
-        public init(
+        /// The defaults: what a server that is not told otherwise uses.
+        public init() {
+            self.init(sampling: .raterDefaults)
+        }
+
+        package init(
             sampling: SamplingParameters = .raterDefaults, chapterMaxTokens: Int = Self.defaultChapterMaxTokens,
             generationTimeout: Duration = .seconds(300), explainsModelFailures: Bool = true,
             passageShare: Double = PromptAssembler.defaultPassageShare,
@@ -49,30 +54,30 @@ public struct OperationPipeline: Sendable {
         }
 
         /// Sampling for a prose answer that wants `tokens`, within the prose budget.
-        public func prose(wanting tokens: Int) -> SamplingParameters {
+        package func prose(wanting tokens: Int) -> SamplingParameters {
             var prose = sampling
             prose.maxTokens = min(chapterMaxTokens, tokens)
             return prose
         }
 
         /// Tokens of `text` as a budget reckons them: about four bytes each.
-        public static func estimatedTokens(_ text: String) -> Int { text.utf8.count / 4 }
+        package static func estimatedTokens(_ text: String) -> Int { text.utf8.count / 4 }
 
         /// About 1,100 words: a short chapter, which the default model writes in well under the
         /// time limit on two cores. Larger models and machines may allow several thousand.
-        public static let defaultChapterMaxTokens = 1_500
+        package static let defaultChapterMaxTokens = 1_500
     }
 
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Also report the answer's text as it is written.
-        public var includeTokens: Bool
+        package var includeTokens: Bool
         /// Whose cache the answer may use (`GenerationRequest.cachePartition`): the HTTP layer
         /// gives each writer their own, so one writer's requests learn nothing of another's story.
-        public var cachePartition: String?
+        package var cachePartition: String?
         /// Where the summaries of a stored story's chapters are kept beyond the process.
-        public var summaryArchive: (any ChapterSummaryArchive)?
+        package var summaryArchive: (any ChapterSummaryArchive)?
 
-        public init(
+        package init(
             includeTokens: Bool = false, cachePartition: String? = nil, summaryArchive: (any ChapterSummaryArchive)? = nil
         ) {
             self.includeTokens = includeTokens
@@ -86,7 +91,7 @@ public struct OperationPipeline: Sendable {
     /// Where summaries of the chapters a prompt leaves out are kept and written; nil reads none.
     let summaries: ChapterSummaries?
 
-    public init(host: ModelHost, configuration: Configuration = Configuration(), summaries: ChapterSummaries? = nil) {
+    package init(host: ModelHost, configuration: Configuration = Configuration(), summaries: ChapterSummaries? = nil) {
         self.host = host
         self.configuration = configuration
         self.summaries = configuration.summaryShare > 0 ? summaries : nil
@@ -94,7 +99,7 @@ public struct OperationPipeline: Sendable {
 
     /// The run as a sequence of stream events that ends after a `result` or an `error`.
     /// Dropping the sequence, or cancelling the task that iterates it, cancels the run.
-    public func events<Operation: WritingOperation>(
+    package func events<Operation: WritingOperation>(
         for request: Operation, options: Options = Options(), logger: Logger = Self.silentLogger
     ) -> AsyncStream<OperationEvent<Operation.Result>> {
         let (events, continuation) = AsyncStream.makeStream(of: OperationEvent<Operation.Result>.self)
@@ -108,7 +113,7 @@ public struct OperationPipeline: Sendable {
 
     /// The run's final result, for callers that do not want progress.
     /// `observe` sees every event, as a stream's client would.
-    public func result<Operation: WritingOperation>(
+    package func result<Operation: WritingOperation>(
         for request: Operation, options: Options = Options(), logger: Logger = Self.silentLogger,
         observe: (OperationEvent<Operation.Result>) -> Void = { _ in }
     ) async throws -> Operation.Result {
@@ -131,7 +136,7 @@ public struct OperationPipeline: Sendable {
     /// The run is a span of the active tracer (a child of the request's, where one is active), its
     /// phases the span's events and the model's work a child span; without a tracer these cost
     /// nothing.
-    public func run<Operation: WritingOperation>(
+    package func run<Operation: WritingOperation>(
         _ request: Operation,
         options: Options = Options(),
         logger: Logger = Self.silentLogger,
@@ -257,7 +262,7 @@ public struct OperationPipeline: Sendable {
     }
 
     /// For callers with nothing to log to.
-    public static let silentLogger = Logger(label: "writer-assistant.feedback", factory: { _ in SwiftLogNoOpLogHandler() })
+    package static let silentLogger = Logger(label: "writer-assistant.feedback", factory: { _ in SwiftLogNoOpLogHandler() })
 
     private struct Generation: Sendable {
         var text: String

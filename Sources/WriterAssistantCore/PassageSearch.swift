@@ -6,22 +6,22 @@ import Foundation
 ///
 /// Plain and synchronous: indexing a manuscript is CPU work its caller runs off the cooperative
 /// pool.
-public struct PassageSearch: Sendable {
+package struct PassageSearch: Sendable {
     /// One paragraph of a chapter (or a piece of a long one), as written (trimmed).
-    public struct Passage: Sendable, Equatable {
+    package struct Passage: Sendable, Equatable {
         /// The chapter's number, as the prompt heads it.
-        public var chapter: Int
+        package var chapter: Int
         /// The paragraph's number in its chapter as the writer sees it, from 1: every block of
         /// text between blank lines counts, short ones too. The pieces of a long paragraph share
         /// its number.
-        public var paragraph: Int
-        public var text: String
+        package var paragraph: Int
+        package var text: String
         /// Which of the chapters searched it comes from, by position: two chapters may carry one
         /// number.
-        public var source: Int = 0
+        package var source: Int = 0
         /// Its place among its chapter's passages, from 0, which tells neighbours apart from
         /// passages with text between them.
-        public var order: Int = 0
+        package var order: Int = 0
 
         /// `passages` by the chapter they come from, in story order, each chapter's in its own
         /// order.
@@ -47,12 +47,12 @@ public struct PassageSearch: Sendable {
     static let b = 0.75
     /// Paragraphs longer than this are cut at sentence ends, so one passage never fills the room
     /// meant for several.
-    public static let longestPassage = 1_200
+    package static let longestPassage = 1_200
     /// Paragraphs shorter than this (a scene break, "Yes.") carry too little to quote alone.
     static let shortestPassage = 40
 
     /// `chapters` as numbers and their text (the body, without a heading).
-    public init(chapters: [(number: Int, text: String)]) {
+    package init(chapters: [(number: Int, text: String)]) {
         var indexed: [Indexed] = []
         var documentFrequency: [String: Int] = [:]
         for (source, (number, text)) in chapters.enumerated() {
@@ -71,7 +71,7 @@ public struct PassageSearch: Sendable {
     }
 
     /// Passages sharing at least one term with `query`, best first (ties in story order).
-    public func ranked(for query: String) -> [Passage] {
+    package func ranked(for query: String) -> [Passage] {
         let queryTerms = Set(Self.terms(of: query))
         guard !queryTerms.isEmpty else { return [] }
         let count = Double(indexed.count)

@@ -1,35 +1,35 @@
 import NIOPosix
-public import WriterAssistantAPI
-public import WriterAssistantLLM
+package import WriterAssistantAPI
+package import WriterAssistantLLM
 
 /// A prompt ready for the model, and what had to be left out to make it fit.
-public struct AssembledPrompt: Sendable {
-    public var prompt: PreparedPrompt
+package struct AssembledPrompt: Sendable {
+    package var prompt: PreparedPrompt
     /// Labels of the story sections left out, in the order they were dropped.
-    public var omittedSections: [String]
+    package var omittedSections: [String]
     /// The parts the prompt was made of, those left out removed.
-    public var story: StoryPrompt
+    package var story: StoryPrompt
     /// The passages quoted from chapters left out, best first.
-    public var quotedPassages: [PassageSearch.Passage]
+    package var quotedPassages: [PassageSearch.Passage]
     /// Chapters left out, and not summarised, whose summary is being written, in story order.
-    public var pendingSummaries: [Int] = []
+    package var pendingSummaries: [Int] = []
     /// Chapters left out, and not summarised, whose summary failed (it is tried again later).
-    public var failedSummaries: [Int] = []
+    package var failedSummaries: [Int] = []
 
     /// The chapters read as summaries, in story order; nil when none were.
-    public var summarisedChapters: [Int]? {
+    package var summarisedChapters: [Int]? {
         let numbers = story.chapterSummaries.compactMap(\.chapter)
         return numbers.isEmpty ? nil : numbers
     }
 
     /// What the model was told about its answer, which the answer should not echo.
-    public var instructions: String { story.closingInstructions }
+    package var instructions: String { story.closingInstructions }
     /// The story's identity for engines that route among servers (`GenerationRequest.affinity`).
-    public var affinity: String { story.affinity }
+    package var affinity: String { story.affinity }
 
     /// The chapters quoted and their passages, in story order, for `context_metadata`; nil when
     /// none were.
-    public var quotedChapters: [QuotedChapter]? {
+    package var quotedChapters: [QuotedChapter]? {
         guard !quotedPassages.isEmpty else { return nil }
         return PassageSearch.Passage.byChapter(quotedPassages).compactMap { _, passages in
             guard let chapter = passages.first?.chapter else { return nil }
@@ -46,18 +46,18 @@ public struct AssembledPrompt: Sendable {
 /// A story that does not fit loses its oldest chapters first; shares of the budget then go to
 /// their summaries and to passages quoted from them, chosen for the request, so what the writer
 /// set up long ago still reaches the model.
-public struct PromptAssembler: Sendable {
+package struct PromptAssembler: Sendable {
     /// Tokens kept free for the answer.
-    public var answerReserve: Int
+    package var answerReserve: Int
     /// The share of the prompt's budget given to passages of the chapters left out, when the story
     /// does not fit; 0 leaves them out.
-    public var passageShare: Double
+    package var passageShare: Double
 
     /// The largest share of the prompt's budget given to summaries of the chapters left out; 0
     /// leaves them out.
-    public var summaryShare: Double
+    package var summaryShare: Double
 
-    public init(
+    package init(
         answerReserve: Int, passageShare: Double = Self.defaultPassageShare, summaryShare: Double = Self.defaultSummaryShare
     ) {
         self.answerReserve = answerReserve
@@ -65,29 +65,29 @@ public struct PromptAssembler: Sendable {
         self.summaryShare = min(max(summaryShare, 0), Self.largestSummaryShare)
     }
 
-    public static let defaultPassageShare = 0.2
+    package static let defaultPassageShare = 0.2
     /// Beyond half the budget, passages would crowd out the chapters read whole they complement.
-    public static let largestPassageShare = 0.5
-    public static let defaultSummaryShare = 0.25
+    package static let largestPassageShare = 0.5
+    package static let defaultSummaryShare = 0.25
     /// Beyond half the budget, summaries would crowd out the chapters read whole.
-    public static let largestSummaryShare = 0.5
+    package static let largestSummaryShare = 0.5
     /// Summaries and passages together leave at least a quarter to the chapters read whole.
-    public static let largestSharesTogether = 0.75
+    package static let largestSharesTogether = 0.75
 
-    public func assemble(
+    package func assemble(
         _ request: some WritingOperation, for model: any LanguageModel
     ) async throws -> AssembledPrompt {
         try await assemble(StoryPrompt(request), for: model)
     }
 
     /// Tokens the prompt may take with `model`: its context window less the answer's reserve.
-    public func budget(for model: any LanguageModel) -> Int {
+    package func budget(for model: any LanguageModel) -> Int {
         model.descriptor.contextLength - answerReserve
     }
 
     /// `story` fitted to `model`'s budget. Where chapters must be left out, `summaries` gives
     /// those it has summaries of (and is asked for the rest, which later requests find).
-    public func assemble(
+    package func assemble(
         _ story: StoryPrompt, for model: any LanguageModel, summaries source: (any ChapterSummarySource)? = nil
     ) async throws -> AssembledPrompt {
         let budget = budget(for: model)

@@ -1,27 +1,27 @@
 /// Reads an answer of free prose: a chapter, a passage.
-public enum ProseAnswer {
+package enum ProseAnswer {
     /// The prose without a title on top or blank lines around it, and, when the token budget
     /// stopped it, cut back to its last complete sentence (`truncated`). With `endsAtHeading`, a
     /// heading after the prose (a model running on into "# Chapter 3" or "# Story summary") ends
     /// it: that is for new chapters, whose text is all the model's; a revision keeps whatever
     /// headings the writer's chapter has. Nil when nothing readable is left.
-    public static func read(
+    package static func read(
         _ text: String, stoppedAtLimit: Bool, endsAtHeading: Bool = false
     ) -> (text: String, truncated: Bool)? {
         reading(text, stoppedAtLimit: stoppedAtLimit, endsAtHeading: endsAtHeading).map { ($0.text, $0.truncated) }
     }
 
     /// What `read` keeps of an answer, and how its end was found.
-    public struct Reading: Sendable, Equatable {
-        public var text: String
+    package struct Reading: Sendable, Equatable {
+        package var text: String
         /// Cut back to its last complete sentence at the token budget.
-        public var truncated: Bool
+        package var truncated: Bool
         /// Ended where the model began a heading (another chapter), which was cut off with all after it.
-        public var ranIntoHeading: Bool
+        package var ranIntoHeading: Bool
     }
 
     /// As `read`, saying also whether a heading ended the prose.
-    public static func reading(_ text: String, stoppedAtLimit: Bool, endsAtHeading: Bool = false) -> Reading? {
+    package static func reading(_ text: String, stoppedAtLimit: Bool, endsAtHeading: Bool = false) -> Reading? {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A title the model put on top is not part of the chapter.
         while let first = lines.first, first.trimmed.isEmpty || isHeading(first.trimmed) { lines.removeFirst() }
@@ -39,7 +39,7 @@ public enum ProseAnswer {
 
     /// The text up to its last sentence end within its first `limit` words, or nil when no
     /// sentence ends within them.
-    public static func sentences(of text: String, withinWords limit: Int) -> String? {
+    package static func sentences(of text: String, withinWords limit: Int) -> String? {
         var counted = 0
         var end = text.endIndex
         var inWord = false
@@ -62,7 +62,7 @@ public enum ProseAnswer {
     }
 
     /// Words as a writer counts them: runs of characters between spaces that hold a letter or digit.
-    public static func wordCount(_ text: String) -> Int {
+    package static func wordCount(_ text: String) -> Int {
         text.split(whereSeparator: \.isWhitespace).count { $0.contains { $0.isLetter || $0.isNumber } }
     }
 

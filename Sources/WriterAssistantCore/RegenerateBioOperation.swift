@@ -1,12 +1,12 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 import WriterAssistantLLM
 
 /// A character's full sheet distilled into one paragraph of a set length: who they are, what
 /// drives them, what they fear. Free prose, cut back to whole sentences within the length.
 extension RegenerateBioRequest: WritingOperation {
-    public static let answerName = "bio"
+    package static let answerName = "bio"
 
-    public static func message(for phase: FeedbackPhase) -> String {
+    package static func message(for phase: FeedbackPhase) -> String {
         switch phase {
         case .contextProcessing: "Processing the story and the character's sheet..."
         case .evaluating: "Reading the story..."
@@ -16,7 +16,7 @@ extension RegenerateBioRequest: WritingOperation {
         }
     }
 
-    public func task(names: [String]) -> PromptTask {
+    package func task(names: [String]) -> PromptTask {
         let name = character.name.trimmed
         return PromptTask(
             sections: ["# Character sheet to distill\n" + StoryPrompt.describe(character)],
@@ -25,13 +25,13 @@ extension RegenerateBioRequest: WritingOperation {
                 + "sentences. Keep only what the sheet says; write only the paragraph.")
     }
 
-    public func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
+    package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         // About two tokens a word, and room for the sentence that crosses the limit to end, so
         // that the bio is cut back to whole sentences rather than stopped mid-word.
         AnswerPlan(sampling: settings.prose(wanting: wordLimit * 2 + 40))
     }
 
-    public func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> RegenerateBioResult {
+    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> RegenerateBioResult {
         guard let (prose, stopped) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
             throw FeedbackFailure(.parsingError, "The model wrote no bio.")
         }

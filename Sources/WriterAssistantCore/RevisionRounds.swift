@@ -5,45 +5,45 @@
 /// the token limit cut short, the earliest of equals: a later round that shows no more has only
 /// moved the chapter further from the writer's text. A new round revises the best round's chapter
 /// for what it missed, so a round that made things worse is not built on.
-public struct RevisionRounds: Sendable, Equatable {
-    public enum Next: Sendable, Equatable {
+package struct RevisionRounds: Sendable, Equatable {
+    package enum Next: Sendable, Equatable {
         /// Revise round `from`'s chapter (nil: the writer's) again, asking for these changes.
         case revise(missing: [String], from: Int?)
         /// Stop and return this round's revision (0 is the first round).
         case finish(round: Int)
     }
 
-    public struct Check: Sendable, Equatable {
+    package struct Check: Sendable, Equatable {
         /// Whether each change was confirmed, in the order of `changes`.
-        public var confirmed: [Bool]
+        package var confirmed: [Bool]
         /// The token limit cut the revision short.
-        public var cutShort: Bool
+        package var cutShort: Bool
     }
 
-    public let changes: [String]
-    public let maxRounds: Int
+    package let changes: [String]
+    package let maxRounds: Int
     /// The check of each round written.
-    public private(set) var checks: [Check] = []
+    package private(set) var checks: [Check] = []
     /// Rounds end early: the time ran out, or a later round could not be written.
-    public private(set) var stopped = false
+    package private(set) var stopped = false
 
-    public init(changes: [String], maxRounds: Int) {
+    package init(changes: [String], maxRounds: Int) {
         self.changes = changes
         self.maxRounds = max(1, maxRounds)
     }
 
     /// Records the check of the round just written; a check missing a change's verdict counts
     /// it as not confirmed.
-    public mutating func record(confirmed: [Bool], cutShort: Bool = false) {
+    package mutating func record(confirmed: [Bool], cutShort: Bool = false) {
         checks.append(Check(confirmed: changes.indices.map { $0 < confirmed.count && confirmed[$0] }, cutShort: cutShort))
     }
 
     /// No more rounds: the next is not worth waiting for, or could not be written.
-    public mutating func stop() {
+    package mutating func stop() {
         stopped = true
     }
 
-    public var next: Next {
+    package var next: Next {
         guard let best else { return .revise(missing: changes, from: nil) }
         let missing = zip(changes, checks[best].confirmed).filter { !$0.1 }.map(\.0)
         guard missing.isEmpty || checks.count >= maxRounds || stopped else { return .revise(missing: missing, from: best) }
@@ -52,7 +52,7 @@ public struct RevisionRounds: Sendable, Equatable {
 
     /// The round with the most changes confirmed, a whole revision before a cut one, the earliest
     /// of equals; nil before the first.
-    public var best: Int? {
+    package var best: Int? {
         guard !checks.isEmpty else { return nil }
         let score = { (check: Check) in (check.cutShort ? 0 : 1, check.confirmed.count(where: \.self)) }
         var best = 0

@@ -1,16 +1,16 @@
-public import WriterAssistantAPI
+package import WriterAssistantAPI
 
 /// The names a critique of this story should use: its characters', and the capitalized names of
 /// places and things its worldbuilding and summary mention.
-public enum StoryNames {
+package enum StoryNames {
     /// More names than this crowd the instructions; characters come first.
-    public static let limit = 8
+    package static let limit = 8
 
     /// Prose read for names: they are introduced early, and a hostile multi-megabyte story must
     /// not cost more than a glance.
     static let proseScanned = 4_000
 
-    public static func of(_ context: StructuredContext?) -> [String] {
+    package static func of(_ context: StructuredContext?) -> [String] {
         var names: [String] = []
         var seen: Set<String> = []
         func add(_ name: String) {
@@ -69,7 +69,7 @@ public enum StoryNames {
     /// first word as its own (`Maren Ash`), or as the part before a hyphen or apostrophe of its own
     /// (`Ari-El` beside Ari). Names that merely begin alike (Sam and Samantha, Eli and Elias) are
     /// different people.
-    public static func taken(_ name: String, among taken: [String]) -> String? {
+    package static func taken(_ name: String, among taken: [String]) -> String? {
         let key = folded(name)
         guard !key.isEmpty else { return nil }
         let first = firstWord(of: name)

@@ -1,15 +1,15 @@
-public import WriterAssistantAPI
-public import WriterAssistantLLM
+package import WriterAssistantAPI
+package import WriterAssistantLLM
 
 /// What an operation asks of the model, laid after the story: its own material (a plot point, a
 /// chapter to review, a rater's prompt), which is never left out, and its instructions, last.
-public struct PromptTask: Sendable, Equatable {
+package struct PromptTask: Sendable, Equatable {
     /// Headed sections, e.g. `# Plot point to evaluate\n…`.
-    public var sections: [String]
+    package var sections: [String]
     /// What to write and in what shape.
-    public var instructions: String
+    package var instructions: String
 
-    public init(sections: [String], instructions: String) {
+    package init(sections: [String], instructions: String) {
         self.sections = sections
         self.instructions = instructions
     }
@@ -32,17 +32,17 @@ public struct PromptTask: Sendable, Equatable {
 /// and only after them the summary, the outline, the passages quoted for this request and the plot
 /// point, which change with every session. Editing those, or adding a chapter, leaves the
 /// chapters already read as a cached prefix instead of making the model read them again.
-public struct StoryPrompt: Sendable, Equatable {
-    public struct Section: Sendable, Equatable {
+package struct StoryPrompt: Sendable, Equatable {
+    package struct Section: Sendable, Equatable {
         /// How the section is named when it has to be left out.
-        public var label: String
-        public var text: String
-        public var kind: PromptPreview.Kind
+        package var label: String
+        package var text: String
+        package var kind: PromptPreview.Kind
         /// The chapter's number, for a chapter and for passages of one.
-        public var chapter: Int? = nil
+        package var chapter: Int? = nil
         /// The chapter's place among the story's chapters, from 0, for a chapter and for passages
         /// of one: two chapters may carry one number.
-        public var chapterPosition: Int? = nil
+        package var chapterPosition: Int? = nil
 
         /// The first line: `# Chapter 3: The Weir`.
         var heading: Substring { text.prefix { $0 != "\n" } }
@@ -50,31 +50,31 @@ public struct StoryPrompt: Sendable, Equatable {
         var body: String { String(text.drop { $0 != "\n" }.dropFirst()) }
     }
 
-    public var systemPreamble: String
-    public var worldbuilding: Section?
-    public var characters: Section?
+    package var systemPreamble: String
+    package var worldbuilding: Section?
+    package var characters: Section?
     /// Summaries of chapters left out, one section per chapter, oldest first. They stand where
     /// those chapters stood, before the chapters read whole: what a writer changes least.
-    public var chapterSummaries: [Section] = []
+    package var chapterSummaries: [Section] = []
     /// Oldest first.
-    public var chapters: [Section]
+    package var chapters: [Section]
     /// Passages quoted from chapters left out, one section per chapter, oldest first. They are
     /// chosen for the request, so they change with every plot point and rater: they come last of
     /// the story, after the outline, where they cost the cached prefix nothing that changes less.
-    public var passages: [Section] = []
-    public var summary: Section?
-    public var plotOutline: Section?
-    public var task: PromptTask
+    package var passages: [Section] = []
+    package var summary: Section?
+    package var plotOutline: Section?
+    package var task: PromptTask
     /// The task's instructions and the writer's own closing words (`mainSuffix`).
-    public var closingInstructions: String
+    package var closingInstructions: String
 
     /// The prompt of any operation: its story, then its own part.
-    public init(_ request: some WritingOperation) {
+    package init(_ request: some WritingOperation) {
         let context = request.structuredContext
         self.init(context: context, task: request.task(names: StoryNames.of(context)))
     }
 
-    public init(context: StructuredContext?, task: PromptTask) {
+    package init(context: StructuredContext?, task: PromptTask) {
         let prompts = context?.systemPrompts
 
         // One preamble for every operation: it opens the cached prefix they all share.
@@ -116,7 +116,7 @@ public struct StoryPrompt: Sendable, Equatable {
         closingInstructions = Self.paragraphs([task.instructions, prompts?.mainSuffix])
     }
 
-    public func messages() -> [ChatMessage] {
+    package func messages() -> [ChatMessage] {
         [
             ChatMessage(role: .system, content: systemPreamble),
             ChatMessage(role: .user, content: storyParts.map(\.text).joined(separator: "\n\n")),
@@ -125,7 +125,7 @@ public struct StoryPrompt: Sendable, Equatable {
 
     /// Every part of the prompt in the order the model reads it: the system preamble, then the
     /// user message's sections.
-    public var parts: [Section] {
+    package var parts: [Section] {
         [Section(label: "preamble", text: systemPreamble, kind: .preamble)] + storyParts
     }
 
@@ -144,7 +144,7 @@ public struct StoryPrompt: Sendable, Equatable {
     /// the story as laid out, which every rater of it and every later session share (a chapter
     /// added or a summary edited leaves it as it was), and which changes only where the cached
     /// prefix would be lost anyway.
-    public var affinity: String {
+    package var affinity: String {
         // Only as much of the story as the key holds: a manuscript can run to megabytes.
         var opening = ""
         // Not the summaries: they come in as the model writes them, and the story stays the same.

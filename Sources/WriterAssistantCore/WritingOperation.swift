@@ -1,12 +1,12 @@
-public import WriterAssistantAPI
-public import WriterAssistantLLM
+package import WriterAssistantAPI
+package import WriterAssistantLLM
 
 /// One of the server's long-running operations, described by its request type: how its prompt
 /// ends (the story before it is laid out the same for all), how its answer is written, and how
 /// the answer becomes its result. Everything else (phases, time limits, cancellation, batching,
 /// the story cache, error mapping, SSE framing) is `OperationPipeline`'s and the HTTP layer's,
 /// the same for every operation.
-public protocol WritingOperation: OperationRequest {
+package protocol WritingOperation: OperationRequest {
     /// What the answer is called in messages to the writer: "feedback", "chapter".
     static var answerName: String { get }
 
@@ -36,18 +36,18 @@ public protocol WritingOperation: OperationRequest {
 }
 
 extension WritingOperation {
-    public static var readsTheArchive: Bool { false }
+    package static var readsTheArchive: Bool { false }
 
-    public mutating func gather(from archive: any StoryArchive) async throws {}
+    package mutating func gather(from archive: any StoryArchive) async throws {}
 
-    public func produce(in run: OperationRun<Self>) async throws -> Result {
+    package func produce(in run: OperationRun<Self>) async throws -> Result {
         try await run.answerAndRead(self)
     }
 }
 
 /// One run of an operation as its `produce` sees it: the model it runs on, and answers written
 /// with the pipeline's limits, phases, cancellation and failures.
-public struct OperationRun<Operation: WritingOperation>: Sendable {
+package struct OperationRun<Operation: WritingOperation>: Sendable {
     let pipeline: OperationPipeline
     let model: any LanguageModel
     let options: OperationPipeline.Options
@@ -88,12 +88,12 @@ public struct OperationRun<Operation: WritingOperation>: Sendable {
 
 /// How one answer is written: its sampling (with its token budget), and for a structured answer
 /// its shape and the guide that closes it within the budget.
-public struct AnswerPlan: Sendable {
-    public var sampling: SamplingParameters
-    public var constraint: AnswerConstraint?
-    public var guide: (any OutputGuide)?
+package struct AnswerPlan: Sendable {
+    package var sampling: SamplingParameters
+    package var constraint: AnswerConstraint?
+    package var guide: (any OutputGuide)?
 
-    public init(sampling: SamplingParameters, constraint: AnswerConstraint? = nil, guide: (any OutputGuide)? = nil) {
+    package init(sampling: SamplingParameters, constraint: AnswerConstraint? = nil, guide: (any OutputGuide)? = nil) {
         self.sampling = sampling
         self.constraint = constraint
         self.guide = guide
@@ -101,19 +101,19 @@ public struct AnswerPlan: Sendable {
 }
 
 /// A finished answer as the pipeline hands it to its operation.
-public struct FinishedAnswer: Sendable {
+package struct FinishedAnswer: Sendable {
     /// Everything the model wrote.
-    public var text: String
+    package var text: String
     /// The engine stopped the answer at its token budget.
-    public var stoppedAtLimit: Bool
+    package var stoppedAtLimit: Bool
     /// How it was produced; `truncated` is for the operation to set.
-    public var metadata: ContextMetadata
+    package var metadata: ContextMetadata
     /// What the model was told about its answer, which the answer should not echo.
-    public var instructions: String
+    package var instructions: String
     /// The answer's token budget.
-    public var maxTokens: Int
+    package var maxTokens: Int
 
-    public init(text: String, stoppedAtLimit: Bool, metadata: ContextMetadata, instructions: String, maxTokens: Int = .max) {
+    package init(text: String, stoppedAtLimit: Bool, metadata: ContextMetadata, instructions: String, maxTokens: Int = .max) {
         self.text = text
         self.stoppedAtLimit = stoppedAtLimit
         self.metadata = metadata
@@ -122,7 +122,7 @@ public struct FinishedAnswer: Sendable {
     }
 
     /// The metadata, saying whether the answer had to be cut or closed early.
-    public func metadata(truncated: Bool) -> ContextMetadata {
+    package func metadata(truncated: Bool) -> ContextMetadata {
         var metadata = metadata
         metadata.truncated = truncated ? true : nil
         return metadata
@@ -138,8 +138,8 @@ extension WritingOperation {
 }
 
 /// Every operation the server offers, in the order it lists them.
-public enum WritingOperations {
-    public static let all: [any WritingOperation.Type] = [
+package enum WritingOperations {
+    package static let all: [any WritingOperation.Type] = [
         RaterFeedbackRequest.self, CharacterFeedbackRequest.self, EditorReviewRequest.self, GenerateChapterRequest.self,
         ModifyChapterRequest.self, FleshOutRequest.self, GenerateCharacterDetailsRequest.self, RegenerateBioRequest.self,
         GenerateChapterOutlinesRequest.self, ArchiveQuestionRequest.self, ChatRequest.self,

@@ -1,4 +1,5 @@
 import FuzzSupport
+import WriterAssistantFuzzing
 
 @_cdecl("FuzzAnswer_main")
 func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {

@@ -1,4 +1,5 @@
 import FuzzSupport
+import WriterAssistantFuzzing
 
 @_cdecl("FuzzRequest_main")
 func entry(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {

@@ -3,11 +3,11 @@ import WriterAssistantCore
 
 /// One input: any bytes as a model's answer, delivered in pieces. The answer guide follows it and
 /// the parser reads it into feedback or a failure; never a crash, never invented text.
-func fuzzAnswer(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzAnswer(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: bytes, count: count))
     var guide = FeedbackAnswerGuide(suggestionRange: 3...6)
-    for piece in input.chunks(ofCount: 7) {
-        guide.observe(Array(piece))
+    for start in stride(from: 0, to: input.count, by: 7) {
+        guide.observe(Array(input[start..<min(start + 7, input.count)]))
         _ = guide.requirement(tokensLeft: count % 200)
     }
     let text = String(decoding: input, as: UTF8.self)
@@ -16,10 +16,4 @@ func fuzzAnswer(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         precondition(feedback.suggestions.allSatisfy { !$0.isEmpty })
     }
     return 0
-}
-
-extension Array {
-    func chunks(ofCount size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
 }

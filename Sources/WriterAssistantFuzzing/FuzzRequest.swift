@@ -5,7 +5,7 @@ import WriterAssistantCore
 /// One input: any bytes as a request body of every operation. It must give a request, laid out as
 /// the pipeline lays out its prompt with its answer's grammar, or a rejection with its reasons;
 /// never a crash.
-func fuzzRequest(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzRequest(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let body = Data(bytes: bytes, count: count)
     do {
         let request = try RaterFeedbackRequest.decode(validating: body)
