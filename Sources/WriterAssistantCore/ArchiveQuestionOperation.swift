@@ -112,10 +112,10 @@ extension ArchiveQuestionRequest: WritingOperation {
         return AnswerPlan(sampling: settings.prose(wanting: 24 + quotes + Self.longestAnswer / 3), constraint: shape.constraint)
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ArchiveAnswer {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> ArchiveAnswer {
         let object = try JSONAnswer.reading(answer)
         let written = object.string("answer")?.trimmed ?? ""
-        guard !written.isEmpty else { throw FeedbackFailure(.parsingError, "The model wrote no answer.") }
+        guard !written.isEmpty else { throw OperationFailure(.parsingError, "The model wrote no answer.") }
         var citations: [ArchiveCitation] = []
         var unverified = 0
         // A quote counts only when it is one of the sentences offered, whole: a fragment of one

@@ -135,7 +135,7 @@ package actor ChapterSummaries {
     /// A failure of the moment: the model busy, stopping or not ready.
     private static func isPassing(_ error: any Error) -> Bool {
         switch error {
-        case is FeedbackFailure: true
+        case is OperationFailure: true
         case let error as LanguageModelError:
             switch error {
             case .queueFull, .peerBusy, .peerUnavailable, .engineStopped: true

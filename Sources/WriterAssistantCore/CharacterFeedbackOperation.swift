@@ -64,7 +64,7 @@ extension CharacterFeedbackRequest: WritingOperation {
         AnswerPlan(sampling: settings.sampling, constraint: Self.shape.constraint)
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> CharacterFeedbackResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> CharacterFeedbackResult {
         let object = try JSONAnswer.reading(answer)
         let cleanup = FeedbackCleanup(promptTexts: [answer.instructions])
         let written = Self.parts.map { object.strings($0) }

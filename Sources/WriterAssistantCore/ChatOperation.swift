@@ -71,10 +71,10 @@ extension ChatRequest: WritingOperation {
         AnswerPlan(sampling: settings.prose(wanting: Self.longestReply))
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ChatReply {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> ChatReply {
         guard let (prose, cut) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit),
               let reply = ChatReplyText.read(prose, speaker: speaker, others: otherSpeakers)
-        else { throw FeedbackFailure(.parsingError, "The model wrote no reply.") }
+        else { throw OperationFailure(.parsingError, "The model wrote no reply.") }
         var metadata = answer.metadata(truncated: cut)
         let omitted = earlierTurns.omittedTurns
         metadata.omittedTurns = omitted > 0 ? omitted : nil

@@ -80,7 +80,7 @@ extension EditorReviewRequest: WritingOperation {
         AnswerPlan(sampling: settings.sampling, constraint: shape.constraint)
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> EditorReviewResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> EditorReviewResult {
         let object = try JSONAnswer.reading(answer)
         let items = object.objects("suggestions")
         // Issues that repeat one another or the instructions are left out, with their suggestions.

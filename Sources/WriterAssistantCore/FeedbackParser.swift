@@ -15,13 +15,13 @@ package enum FeedbackParser {
         package var truncated: Bool
     }
 
-    package static func parse(_ output: String) throws(FeedbackFailure) -> RaterFeedback {
+    package static func parse(_ output: String) throws(OperationFailure) -> RaterFeedback {
         try read(output).feedback
     }
 
     /// Reads the answer; `stoppedAtLimit` says the engine stopped it at its token limit, so an
     /// answer with nothing complete in it is reported as cut off rather than unreadable.
-    package static func read(_ output: String, stoppedAtLimit: Bool = false) throws(FeedbackFailure) -> Reading {
+    package static func read(_ output: String, stoppedAtLimit: Bool = false) throws(OperationFailure) -> Reading {
         if let feedback = parseJSONObject(output) {
             return Reading(feedback: feedback, truncated: false)
         }
@@ -29,12 +29,12 @@ package enum FeedbackParser {
             return Reading(feedback: feedback, truncated: stoppedAtLimit || output.contains("{"))
         }
         if stoppedAtLimit {
-            throw FeedbackFailure(
+            throw OperationFailure(
                 .answerTruncated,
                 "The answer reached the token limit before its first suggestion was complete. "
                     + "Allow longer answers (--max-tokens) or shorten the rater prompt.")
         }
-        throw FeedbackFailure(
+        throw OperationFailure(
             .parsingError, "The model's answer did not contain an opinion and suggestions that could be read.")
     }
 

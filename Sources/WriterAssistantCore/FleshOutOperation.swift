@@ -32,9 +32,9 @@ extension FleshOutRequest: WritingOperation {
         return AnswerPlan(sampling: settings.prose(wanting: wanted))
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> FleshOutResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> FleshOutResult {
         guard let (passage, truncated) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
-            throw FeedbackFailure(.parsingError, "The model wrote no passage.")
+            throw OperationFailure(.parsingError, "The model wrote no passage.")
         }
         let metadata = answer.metadata(truncated: truncated)
         return FleshOutResult(fleshedOutText: passage, originalText: textToFleshOut, contextMetadata: metadata)

@@ -34,9 +34,9 @@ extension GenerateChapterRequest: WritingOperation {
         return AnswerPlan(sampling: sampling, guide: ChapterGuide(minTokens: sampling.minTokens, endAfterWords: policy.asked))
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> GenerateChapterResult {
         guard let reading = ProseAnswer.reading(answer.text, stoppedAtLimit: answer.stoppedAtLimit, endsAtHeading: true) else {
-            throw FeedbackFailure(.parsingError, "The model wrote no chapter.")
+            throw OperationFailure(.parsingError, "The model wrote no chapter.")
         }
         let policy = lengthPolicy
         var text = reading.text

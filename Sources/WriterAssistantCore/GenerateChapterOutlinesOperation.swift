@@ -107,7 +107,7 @@ extension GenerateChapterOutlinesRequest: WritingOperation {
         return AnswerPlan(sampling: sampling, constraint: Self.shape(reading, tokensPerChapter: perChapter).constraint)
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateChapterOutlinesResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> GenerateChapterOutlinesResult {
         let object = try JSONAnswer.reading(answer)
         let reading = self.reading
         let (points, names) = (reading.points, reading.names)

@@ -52,12 +52,12 @@ extension GenerateCharacterDetailsRequest: WritingOperation {
         AnswerPlan(sampling: settings.sampling, constraint: shape.constraint)
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> GenerateCharacterDetailsResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> GenerateCharacterDetailsResult {
         let object = try JSONAnswer.reading(answer)
         guard let name = object.string("name") else { throw JSONAnswer.unreadable(answer) }
         // The grammar keeps a local model from it; a model server given only the schema is not.
         if let existing = StoryNames.taken(name, among: takenNames) {
-            throw FeedbackFailure(
+            throw OperationFailure(
                 .parsingError, "The model named the new character \"\(name.prefix(60))\", which is \(existing.prefix(60))'s name written another way. Ask again.")
         }
         let field = { (key: String) in object.string(key) ?? "" }

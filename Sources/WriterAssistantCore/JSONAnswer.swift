@@ -128,18 +128,18 @@ package struct JSONAnswer: @unchecked Sendable {
 extension JSONAnswer {
     /// The answer's object, or the failure a client is told: cut off before anything could be
     /// read, or not the object asked for.
-    static func reading(_ answer: FinishedAnswer) throws(FeedbackFailure) -> JSONAnswer {
+    static func reading(_ answer: FinishedAnswer) throws(OperationFailure) -> JSONAnswer {
         if let object = JSONAnswer(answer.text) { return object }
         throw unreadable(answer)
     }
 
     /// The failure of an answer that holds nothing usable.
-    static func unreadable(_ answer: FinishedAnswer) -> FeedbackFailure {
+    static func unreadable(_ answer: FinishedAnswer) -> OperationFailure {
         answer.stoppedAtLimit
-            ? FeedbackFailure(
+            ? OperationFailure(
                 .answerTruncated,
                 "The answer reached the token limit before any of it was complete. Allow longer answers "
                     + "(--max-tokens, or --chapter-max-tokens for chapters).")
-            : FeedbackFailure(.parsingError, "The model's answer was not the JSON object it was asked for.")
+            : OperationFailure(.parsingError, "The model's answer was not the JSON object it was asked for.")
     }
 }

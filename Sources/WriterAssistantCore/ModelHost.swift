@@ -27,7 +27,7 @@ public final class ModelHost: Sendable {
     }
 
     /// The model ready to serve, or the failure a client should see instead.
-    package func readyModel() throws(FeedbackFailure) -> any LanguageModel {
+    package func readyModel() throws(OperationFailure) -> any LanguageModel {
         switch status {
         case .ready(let model): return model
         case .notConfigured: throw .modelNotConfigured

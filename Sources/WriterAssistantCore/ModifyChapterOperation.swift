@@ -44,7 +44,7 @@ extension ModifyChapterRequest: WritingOperation {
             guide: LongStringGuide(string: 2, reserve: Self.summaryReserve))
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> ModifyChapterResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> ModifyChapterResult {
         let object = try JSONAnswer.reading(answer)
         let cutInChapter = object.cutInside == "modifiedChapter"
         guard let written = object.string("modifiedChapter"),

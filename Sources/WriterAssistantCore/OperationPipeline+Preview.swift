@@ -82,7 +82,7 @@ extension OperationPipeline {
         do {
             let model = try host.readyModel()
             let limit = min(Self.measuringTimeout, configuration.generationTimeout)
-            return try await withDeadline(limit, else: FeedbackFailure.timedOut(after: limit, answerName: name)) {
+            return try await withDeadline(limit, else: OperationFailure.timedOut(after: limit, answerName: name)) {
                 try await work(model)
             }
         } catch is CancellationError {

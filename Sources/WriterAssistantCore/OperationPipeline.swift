@@ -117,12 +117,12 @@ public struct OperationPipeline: Sendable {
         for request: Operation, options: Options = Options(), logger: Logger = Self.silentLogger,
         observe: (OperationEvent<Operation.Result>) -> Void = { _ in }
     ) async throws -> Operation.Result {
-        var outcome: Result<Operation.Result, FeedbackFailure>?
+        var outcome: Result<Operation.Result, OperationFailure>?
         for await event in events(for: request, options: options, logger: logger) {
             observe(event)
             switch event {
             case .result(let result): outcome = .success(result)
-            case .error(let message, let code): outcome = .failure(FeedbackFailure(code, message))
+            case .error(let message, let code): outcome = .failure(OperationFailure(code, message))
             case .status, .token: continue
             }
         }
@@ -175,7 +175,7 @@ public struct OperationPipeline: Sendable {
             let failure = clientFailure(for: error, answerName: Operation.answerName)
             logger.log(level: failure.code == .generationFailed ? .error : .notice, "Operation failed", metadata: [
                 "operation": "\(Operation.operationName)",
-                "error_code": "\(failure.code)", "reason": "\((error as? FeedbackFailure)?.message ?? "\(error)")",
+                "error_code": "\(failure.code)", "reason": "\((error as? OperationFailure)?.message ?? "\(error)")",
             ])
             await emit(.error(message: failure.message, code: failure.code))
         }
@@ -194,11 +194,11 @@ public struct OperationPipeline: Sendable {
         // waits its turn off the cooperative pool, and a client's patience covers both.
         let limit = configuration.generationTimeout
         let remaining = limit - (ContinuousClock.now - started)
-        guard remaining > .zero else { throw FeedbackFailure.timedOut(after: limit, answerName: answerName) }
+        guard remaining > .zero else { throw OperationFailure.timedOut(after: limit, answerName: answerName) }
         var tokenOptions = options
         tokenOptions.includeTokens = options.includeTokens && streamsTokens
         let (prompt, generation) = try await withDeadline(
-            remaining, else: FeedbackFailure.timedOut(after: limit, answerName: answerName)
+            remaining, else: OperationFailure.timedOut(after: limit, answerName: answerName)
         ) { [tokenOptions] in
             let (_, prompt) = try await assemblePrompt(
                 story, answerReserve: plan.sampling.maxTokens, with: model, options: tokenOptions)
@@ -246,18 +246,18 @@ public struct OperationPipeline: Sendable {
 
     /// What a client is told of any failure, with the model's details only where the server
     /// explains them.
-    func clientFailure(for error: any Error, answerName: String) -> FeedbackFailure {
+    func clientFailure(for error: any Error, answerName: String) -> OperationFailure {
         let failure = Self.failure(for: error, answerName: answerName)
         return configuration.explainsModelFailures ? failure : failure.withoutModelDetails(answerName: answerName)
     }
 
     /// What a client is told of any failure: the pipeline's own as they are, the model's mapped
     /// to their codes, anything else as a failed generation.
-    private static func failure(for error: any Error, answerName: String) -> FeedbackFailure {
+    private static func failure(for error: any Error, answerName: String) -> OperationFailure {
         switch error {
-        case let failure as FeedbackFailure: failure
+        case let failure as OperationFailure: failure
         case let error as LanguageModelError: failure(for: error, answerName: answerName)
-        default: FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName).")
+        default: OperationFailure(.generationFailed, "The model failed while writing the \(answerName).")
         }
     }
 
@@ -320,18 +320,18 @@ public struct OperationPipeline: Sendable {
         }
     }
 
-    private static func failure(for error: LanguageModelError, answerName: String) -> FeedbackFailure {
+    private static func failure(for error: LanguageModelError, answerName: String) -> OperationFailure {
         switch error {
         case .contextOverflow, .tokenizationFailed, .chatTemplateFailed:
-            FeedbackFailure(.contextProcessingError, error.description)
+            OperationFailure(.contextProcessingError, error.description)
         case .queueFull, .peerBusy:
-            FeedbackFailure(.serverBusy, "The server is busy with other requests. Try again shortly.")
+            OperationFailure(.serverBusy, "The server is busy with other requests. Try again shortly.")
         case .peerUnavailable:
-            FeedbackFailure(.llmNotAvailable, error.description)
+            OperationFailure(.llmNotAvailable, error.description)
         case .peerFailed:
-            FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
+            OperationFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
         case .invalidGrammar, .evaluationFailed, .engineStopped:
-            FeedbackFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
+            OperationFailure(.generationFailed, "The model failed while writing the \(answerName): \(error.description)")
         }
     }
 }

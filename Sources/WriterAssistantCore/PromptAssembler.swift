@@ -204,7 +204,7 @@ package struct PromptAssembler: Sendable {
             let further = try await fitting(fitted.prompt, fitted.prepared, within: limit, with: model)
             // Room is made from chapters only (the first to go), never from the lasting parts.
             return further.omitted.count <= fitted.prompt.chapters.count ? further : nil
-        } catch let failure as FeedbackFailure where failure.code == .contextProcessingError {
+        } catch let failure as OperationFailure where failure.code == .contextProcessingError {
             return nil
         }
     }
@@ -233,7 +233,7 @@ package struct PromptAssembler: Sendable {
             var dropping = 0
             repeat {
                 guard dropping < candidates.count else {
-                    throw FeedbackFailure(
+                    throw OperationFailure(
                         .contextProcessingError,
                         "The system prompts, plot outline and request's own text need about \(limit + excess) tokens "
                             + "with every chapter, summary, worldbuilding and character sheet left out, more than the "
@@ -325,7 +325,7 @@ package struct PromptAssembler: Sendable {
         } catch let error as LanguageModelError where !error.isAboutTheText {
             throw error
         } catch {
-            throw FeedbackFailure(
+            throw OperationFailure(
                 .contextProcessingError, "The story context could not be prepared for the model: \(error)")
         }
     }

@@ -20,7 +20,7 @@ extension RaterFeedbackRequest: WritingOperation {
             guide: FeedbackAnswerGuide(suggestionRange: suggestions))
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> RaterFeedbackResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> RaterFeedbackResult {
         let reading = try FeedbackParser.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit)
         let feedback = FeedbackCleanup(promptTexts: [answer.instructions, raterPrompt]).clean(reading.feedback)
         let metadata = answer.metadata(truncated: reading.truncated)

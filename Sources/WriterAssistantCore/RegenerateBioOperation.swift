@@ -31,15 +31,15 @@ extension RegenerateBioRequest: WritingOperation {
         AnswerPlan(sampling: settings.prose(wanting: wordLimit * 2 + 40))
     }
 
-    package func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> RegenerateBioResult {
+    package func result(from answer: FinishedAnswer) throws(OperationFailure) -> RegenerateBioResult {
         guard let (prose, stopped) = ProseAnswer.read(answer.text, stoppedAtLimit: answer.stoppedAtLimit) else {
-            throw FeedbackFailure(.parsingError, "The model wrote no bio.")
+            throw OperationFailure(.parsingError, "The model wrote no bio.")
         }
         // One paragraph: the first the model wrote, its lines joined.
         let lines = prose.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmed }
         let paragraph = lines.prefix { !$0.isEmpty }.joined(separator: " ")
         let bio = Self.within(wordLimit, paragraph)
-        guard !bio.isEmpty else { throw FeedbackFailure(.parsingError, "The model wrote no bio.") }
+        guard !bio.isEmpty else { throw OperationFailure(.parsingError, "The model wrote no bio.") }
         let cut = stopped || bio != paragraph
         return RegenerateBioResult(
             bio: bio, characterName: character.name.trimmed, words: ProseAnswer.wordCount(bio),

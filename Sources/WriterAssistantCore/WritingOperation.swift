@@ -21,7 +21,7 @@ package protocol WritingOperation: OperationRequest {
     func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan
 
     /// The result the model's finished answer stands for, or the failure a client is told.
-    func result(from answer: FinishedAnswer) throws(FeedbackFailure) -> Result
+    func result(from answer: FinishedAnswer) throws(OperationFailure) -> Result
 
     /// Whether the operation reads the writer's archive (their stored stories) rather than a story
     /// sent or named: the server then gathers its material with `gather(from:)` before running it.
@@ -77,7 +77,7 @@ package struct OperationRun<Operation: WritingOperation>: Sendable {
     }
 
     /// What a client is told of `error`, with the model's details only where the server explains them.
-    func clientFailure(for error: any Error, answerName: String) -> FeedbackFailure {
+    func clientFailure(for error: any Error, answerName: String) -> OperationFailure {
         pipeline.clientFailure(for: error, answerName: answerName)
     }
 

@@ -18,7 +18,7 @@ struct APIError: HTTPResponseError {
     }
 
     /// The HTTP face of a pipeline failure on the synchronous endpoint.
-    init(_ failure: FeedbackFailure) {
+    init(_ failure: OperationFailure) {
         var headers: HTTPFields = [:]
         let status: HTTPResponse.Status
         switch failure.code {

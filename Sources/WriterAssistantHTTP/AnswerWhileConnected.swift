@@ -16,7 +16,7 @@ func answerWhileConnected<Value: Encodable & Sendable>(
     do {
         let value = try await request.body.consumeWithCancellationOnInboundClose { _ in try await work() }
         return try .json(value, headers: [.connection: "close"])
-    } catch let error as FeedbackFailure {
+    } catch let error as OperationFailure {
         if let failure {
             logger.log(level: error.code == .generationFailed ? .error : .notice, failure, metadata: [
                 "error_code": "\(error.code)", "reason": "\(error.message)",

@@ -63,7 +63,7 @@ struct HealthController<Context: RequestContext> {
         // Not being configured is said in fixed words already.
         let configured = if case .notConfigured = status { false } else { true }
         if !listsModelServers, configured, health.llmError != nil {
-            health.llmError = FeedbackFailure.modelUnavailableMessage
+            health.llmError = OperationFailure.modelUnavailableMessage
         }
         // Nor is a model server's address, where a pool goes by it.
         if !listsModelServers { health.model = health.model.map(ModelDescriptor.publicName) }
@@ -73,7 +73,7 @@ struct HealthController<Context: RequestContext> {
     private func detailedModelHealth(_ status: ModelStatus) -> HealthStatus {
         switch status {
         case .notConfigured:
-            HealthStatus(llmAvailable: false, llmLoading: false, llmError: FeedbackFailure.modelNotConfigured.message)
+            HealthStatus(llmAvailable: false, llmLoading: false, llmError: OperationFailure.modelNotConfigured.message)
         case .loading(let name):
             HealthStatus(llmAvailable: false, llmLoading: true, model: name)
         case .ready(let model):

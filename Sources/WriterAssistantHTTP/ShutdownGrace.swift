@@ -8,7 +8,7 @@ import WriterAssistantCore
 struct ShutdownGrace: Sendable {
     let period: Duration
 
-    static let failure = FeedbackFailure(
+    static let failure = OperationFailure(
         .serverShuttingDown, "The server is shutting down and could not finish this answer in time. Try again once it is back.")
 
     /// Runs `body`, calling `onGraceOver` once, `period` after the server begins shutting down.

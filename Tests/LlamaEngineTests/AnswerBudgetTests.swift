@@ -20,12 +20,12 @@ import WriterAssistantTestSupport
     @Test(arguments: [40, 80, 150])
     func everyAnswerEndsInAResultWithinItsBudget(maxTokens: Int) async throws {
         let host = ModelHost(.ready(try await TestModel.shared()))
-        let outcomes = try await withThrowingTaskGroup(of: (Result<RaterFeedbackResult, FeedbackFailure>).self) { group in
+        let outcomes = try await withThrowingTaskGroup(of: (Result<RaterFeedbackResult, OperationFailure>).self) { group in
             for seed in 1...30 {
                 let sampling = SamplingParameters(temperature: 0.7, maxTokens: maxTokens, seed: UInt32(seed * 7919 + maxTokens))
                 let pipeline = OperationPipeline(host: host, configuration: .init(sampling: sampling))
                 group.addTask {
-                    do throws(FeedbackFailure) {
+                    do throws(OperationFailure) {
                         return .success(try await Self.result(pipeline))
                     } catch {
                         return .failure(error)
@@ -58,13 +58,13 @@ import WriterAssistantTestSupport
     static let worstCaseMinimum = AnswerFormat.minimumOpinionCharacters
         + AnswerFormat.suggestionRange.lowerBound * AnswerFormat.minimumSuggestionCharacters + 30
 
-    private static func result(_ pipeline: OperationPipeline) async throws(FeedbackFailure) -> RaterFeedbackResult {
+    private static func result(_ pipeline: OperationPipeline) async throws(OperationFailure) -> RaterFeedbackResult {
         do {
             return try await pipeline.result(for: request)
-        } catch let failure as FeedbackFailure {
+        } catch let failure as OperationFailure {
             throw failure
         } catch {
-            throw FeedbackFailure(.generationFailed, "\(error)")
+            throw OperationFailure(.generationFailed, "\(error)")
         }
     }
 }

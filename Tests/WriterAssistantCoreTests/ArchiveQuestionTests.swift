@@ -119,7 +119,7 @@ import WriterAssistantTestSupport
             text: "Ivo drowned below the weir, and nobody in the village spoke of it again.")])
         #expect(result.unverifiedCitations == 1)
         #expect(result.passagesRead == request.passages.count)
-        #expect(throws: FeedbackFailure.self) { try request.result(from: OperationTests.finished(#"{"citations": [], "answer": "  "}"#)) }
+        #expect(throws: OperationFailure.self) { try request.result(from: OperationTests.finished(#"{"citations": [], "answer": "  "}"#)) }
     }
 
     @Test func sentencesKeepTheirMarksAndOnesBrokenAcrossLinesAreNotOffered() {

@@ -135,7 +135,7 @@ import WriterAssistantTestSupport
         #expect(partial.outlines[1].summary.isEmpty && partial.outlines[1].title == "Tun")
         #expect(partial.contextMetadata.truncated == true)
 
-        #expect(throws: FeedbackFailure.self) { try request.result(from: OperationTests.finished(#"{"chapter 1": {"title": "x"}}"#)) }
+        #expect(throws: OperationFailure.self) { try request.result(from: OperationTests.finished(#"{"chapter 1": {"title": "x"}}"#)) }
     }
 }
 
@@ -158,7 +158,7 @@ import WriterAssistantTestSupport
 
         let sample = try OperationSamples.regenerateBio.result(from: OperationTests.finished(OperationSamples.answer(to: "regenerate-bio")))
         #expect(sample.characterName == "Ari" && sample.words <= 40)
-        #expect(throws: FeedbackFailure.self) { try request.result(from: OperationTests.finished("\n# Bio\n")) }
+        #expect(throws: OperationFailure.self) { try request.result(from: OperationTests.finished("\n# Bio\n")) }
     }
 
     @Test func theLengthIsBoundedAndThePromptCarriesTheSheet() {

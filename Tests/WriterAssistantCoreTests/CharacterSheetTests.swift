@@ -25,7 +25,7 @@ import WriterAssistantTestSupport
         var request = OperationSamples.generateCharacterDetails
         request.existingCharacters = [StoryCharacter(name: "Maren Vell")]
         let answer = OperationSamples.answer(to: "generate-character-details").replacingOccurrences(of: "Bram", with: "MarenVell")
-        #expect(throws: FeedbackFailure.self) { try request.result(from: OperationTests.finished(answer)) }
+        #expect(throws: OperationFailure.self) { try request.result(from: OperationTests.finished(answer)) }
         #expect(try request.result(from: OperationTests.finished(OperationSamples.answer(to: "generate-character-details"))).name == "Bram")
     }
 

@@ -140,6 +140,6 @@ import WriterAssistantTestSupport
 
     @Test func aReplyOfOnlyALabelIsNoReply() {
         #expect(ChatReplyText.read("Ari:", speaker: "Ari", others: ["Writer"]) == nil)
-        #expect(throws: FeedbackFailure.self) { try Self.request([Self.turn(.user, "Hi")]).result(from: OperationTests.finished("  \n")) }
+        #expect(throws: OperationFailure.self) { try Self.request([Self.turn(.user, "Hi")]).result(from: OperationTests.finished("  \n")) }
     }
 }

@@ -68,7 +68,7 @@ import WriterAssistantCore
                 // Every suggestion whose closing quote is before the cut is kept.
                 let closed = RecordedAnswers.closedSuggestions(in: cut)
                 try #require(kept.count >= min(closed, whole.feedback.suggestions.count), "cut at \(end)")
-            } catch let failure as FeedbackFailure {
+            } catch let failure as OperationFailure {
                 try #require(failure.code == .answerTruncated, "cut at \(end): \(failure)")
                 try #require(RecordedAnswers.closedSuggestions(in: cut) == 0, "cut at \(end)")
             }
@@ -100,7 +100,7 @@ import WriterAssistantCore
         #expect {
             try FeedbackParser.parse(output)
         } throws: { error in
-            (error as? FeedbackFailure)?.code == .parsingError
+            (error as? OperationFailure)?.code == .parsingError
         }
     }
 }

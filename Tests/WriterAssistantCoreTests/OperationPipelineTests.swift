@@ -185,7 +185,7 @@ import WriterAssistantTestSupport
 
     @Test func theSynchronousResultThrowsTheFailure() async {
         let pipeline = OperationPipeline(host: ModelHost(.notConfigured))
-        await #expect(throws: FeedbackFailure.modelNotConfigured) {
+        await #expect(throws: OperationFailure.modelNotConfigured) {
             try await pipeline.result(for: Self.request)
         }
     }

@@ -190,7 +190,7 @@ import WriterAssistantTestSupport
         #expect(cut.chapterText == "Ari crept down. \"Who's there?\" she asked.")
         #expect(cut.contextMetadata.truncated == true)
 
-        #expect(throws: FeedbackFailure.self) { try OperationSamples.generateChapter.result(from: Self.finished("  \n")) }
+        #expect(throws: OperationFailure.self) { try OperationSamples.generateChapter.result(from: Self.finished("  \n")) }
     }
 
     /// Small models run on past the chapter into a heading of their own ("## Chapter 3",
@@ -253,7 +253,7 @@ import WriterAssistantTestSupport
 
         // Cut off before any of the chapter: nothing to give.
         let early = #"{"modifiedChapter": ""#
-        #expect(throws: FeedbackFailure(.answerTruncated, "")) {
+        #expect(throws: OperationFailure(.answerTruncated, "")) {
             _ = try Self.onlyCode(OperationSamples.modifyChapter.result(from: Self.finished(early, stoppedAtLimit: true)))
         }
     }
@@ -286,17 +286,17 @@ import WriterAssistantTestSupport
             from: Self.finished(#"{"name": "Bram", "sex": "male", "gender": "m"#, stoppedAtLimit: true))
         // A choice cut off half-way ("m" of "man") holds nothing a writer could use.
         #expect(cut.sex == "male" && cut.gender == "" && cut.fears == "" && cut.contextMetadata.truncated == true)
-        #expect(throws: FeedbackFailure.self) {
+        #expect(throws: OperationFailure.self) {
             try OperationSamples.generateCharacterDetails.result(from: Self.finished("I cannot help with that."))
         }
     }
 
     /// The error's code alone, so that `#expect(throws:)` compares codes, not wording.
-    static func onlyCode<T>(_ body: @autoclosure () throws(FeedbackFailure) -> T) throws(FeedbackFailure) -> T {
+    static func onlyCode<T>(_ body: @autoclosure () throws(OperationFailure) -> T) throws(OperationFailure) -> T {
         do {
             return try body()
         } catch {
-            throw FeedbackFailure(error.code, "")
+            throw OperationFailure(error.code, "")
         }
     }
 

@@ -166,12 +166,12 @@ import WriterAssistantTestSupport
 
     @Test func essentialsThatCannotFitAreAContextError() async {
         let model = ScriptedModel(script: .wellFormed(), contextLength: 100)
-        await #expect(throws: FeedbackFailure.self) {
+        await #expect(throws: OperationFailure.self) {
             try await PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
         }
         do {
             _ = try await PromptAssembler(answerReserve: 90).assemble(Self.request(), for: model)
-        } catch let error as FeedbackFailure {
+        } catch let error as OperationFailure {
             #expect(error.code == .contextProcessingError)
             #expect(error.message.contains("--context-size"))
         } catch {

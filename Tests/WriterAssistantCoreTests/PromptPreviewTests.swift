@@ -56,10 +56,10 @@ import WriterAssistantTestSupport
         let model = ScriptedModel(script: .wellFormed(), contextLength: 150)
         var request = PromptAssemblerTests.request(chapters: 1)
         request.plotPoint = PromptAssemblerTests.words(300)
-        await #expect(throws: FeedbackFailure.self) { try await Self.pipeline(model).preview(request) }
+        await #expect(throws: OperationFailure.self) { try await Self.pipeline(model).preview(request) }
         do {
             _ = try await Self.pipeline(model).preview(request)
-        } catch let failure as FeedbackFailure {
+        } catch let failure as OperationFailure {
             #expect(failure.code == .contextProcessingError)
         }
     }
@@ -75,13 +75,13 @@ import WriterAssistantTestSupport
         do {
             _ = try await pipeline.preview(PromptAssemblerTests.request())
             Issue.record("a preview without a model")
-        } catch let failure as FeedbackFailure {
+        } catch let failure as OperationFailure {
             #expect(failure.code == .llmNotAvailable)
         }
         do {
             _ = try await pipeline.countTokens(TokenCountRequest(texts: ["a"]))
             Issue.record("counts without a model")
-        } catch let failure as FeedbackFailure {
+        } catch let failure as OperationFailure {
             #expect(failure.code == .llmNotAvailable)
         }
     }

@@ -176,7 +176,7 @@ import WriterAssistantTestSupport
             let error = try await response.decode(ErrorResponse.self)
             #expect(error.errorCode == .llmNotAvailable && !error.detail.contains("/home"), "\(error.detail)")
             let health = try await server.get("/health").decode(HealthStatus.self)
-            #expect(health.llmError == FeedbackFailure.modelUnavailableMessage)
+            #expect(health.llmError == OperationFailure.modelUnavailableMessage)
         }
         try await TestServer.with(host: failed) { server in
             let response = try await server.post("/api/v1/rater-feedback", body: body, headers: [("Content-Type", "application/json")])
@@ -234,7 +234,7 @@ import WriterAssistantTestSupport
         }
         try await TestServer.with(host: ModelHost(.ready(ServedElsewhere(allDown: true))), configuration: keyed) { server in
             let health = try await server.get("/health").decode(HealthStatus.self)
-            #expect(!health.llmAvailable && health.llmError == FeedbackFailure.modelUnavailableMessage, "no host in \(String(describing: health.llmError))")
+            #expect(!health.llmAvailable && health.llmError == OperationFailure.modelUnavailableMessage, "no host in \(String(describing: health.llmError))")
             let metrics = String(decoding: try await server.get("/metrics", headers: [("Authorization", "Bearer first-key-123")]).bodyData(), as: UTF8.self)
             #expect(metrics.contains(#"writer_assistant_model_server_up{server="http://gpu-b:8000"} 0"#), "\(metrics)")
             #expect(metrics.contains(#"writer_assistant_model_server_generations{server="http://gpu-a:8000"} 7"#))

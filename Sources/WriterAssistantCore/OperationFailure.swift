@@ -1,7 +1,7 @@
 package import WriterAssistantAPI
 
 /// A failure a client is told about, with words for a person and a code for a program.
-package struct FeedbackFailure: Error, Sendable, Equatable {
+package struct OperationFailure: Error, Sendable, Equatable {
     package var code: ErrorCode
     package var message: String
 
@@ -10,30 +10,30 @@ package struct FeedbackFailure: Error, Sendable, Equatable {
         self.message = message
     }
 
-    package static let modelNotConfigured = FeedbackFailure(
+    package static let modelNotConfigured = OperationFailure(
         .llmNotAvailable, "LLM not initialized. Start server with --model-path")
 
-    package static func modelLoading(_ name: String) -> FeedbackFailure {
-        FeedbackFailure(.llmLoading, "The model \(name) is still loading. Try again in a moment.")
+    package static func modelLoading(_ name: String) -> OperationFailure {
+        OperationFailure(.llmLoading, "The model \(name) is still loading. Try again in a moment.")
     }
 
-    package static func modelFailedToLoad(_ name: String, reason: String) -> FeedbackFailure {
-        FeedbackFailure(.llmNotAvailable, "The model \(name) could not be loaded: \(reason)")
+    package static func modelFailedToLoad(_ name: String, reason: String) -> OperationFailure {
+        OperationFailure(.llmNotAvailable, "The model \(name) could not be loaded: \(reason)")
     }
 
-    package static func timedOut(after limit: Duration, answerName: String) -> FeedbackFailure {
-        FeedbackFailure(
+    package static func timedOut(after limit: Duration, answerName: String) -> OperationFailure {
+        OperationFailure(
             .generationTimeout,
             "The model did not finish the \(answerName) within \(limit.components.seconds) seconds.")
     }
 
     /// The failure as a writer who does not run the server is told it: the model's own failures
     /// in fixed words, without paths, addresses or what a model server said (which the log keeps).
-    package func withoutModelDetails(answerName: String) -> FeedbackFailure {
+    package func withoutModelDetails(answerName: String) -> OperationFailure {
         switch code {
-        case .llmNotAvailable: FeedbackFailure(code, Self.modelUnavailableMessage)
-        case .llmLoading: FeedbackFailure(code, "The model is still loading. Try again in a moment.")
-        case .generationFailed: FeedbackFailure(code, "The model failed while writing the \(answerName).")
+        case .llmNotAvailable: OperationFailure(code, Self.modelUnavailableMessage)
+        case .llmLoading: OperationFailure(code, "The model is still loading. Try again in a moment.")
+        case .generationFailed: OperationFailure(code, "The model failed while writing the \(answerName).")
         default: self
         }
     }
