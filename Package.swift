@@ -265,7 +265,10 @@ let package = Package(
 
         .testTarget(
             name: "WriterAssistantCoreTests",
-            dependencies: ["WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantTestSupport", "MeasurementSupport"],
+            dependencies: [
+                "WriterAssistantCore", "WriterAssistantAPI", "WriterAssistantLLM", "WriterAssistantFuzzing",
+                "WriterAssistantTestSupport", "MeasurementSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -58,10 +58,10 @@ public final class RemotePool: ModelServerPool {
     }
 
     /// Asks every upstream for its models. Those that answer serve at once; the others are left
-    /// out until they answer a health check (see `watchServers`), and when none answers the pool starts with all of
-    /// them out (`unavailability` says why) rather than needing a restart once they are up. Any
-    /// upstream that answered but refused the configuration (the key, the path) fails the start:
-    /// waiting will not mend that.
+    /// out until they answer a health check (see `watchServers`), and when none answers the pool
+    /// starts with all of them out (`unavailability` says why) rather than needing a restart once
+    /// they are up. Any upstream that answered but refused the configuration (the key, the path)
+    /// fails the start: waiting will not mend that.
     public static func connect(_ configuration: Configuration) async throws -> RemotePool {
         guard !configuration.upstreams.isEmpty else {
             throw LanguageModelError.peerUnavailable(reason: "no model server was given (--llm-url)")
@@ -285,6 +285,8 @@ public final class RemotePool: ModelServerPool {
                         // It took the connection: busy with another replica's answers, or hung;
                         // generations tell those apart (see `generate`).
                     } catch {
+                        // A check cut short by the watch ending (at shutdown) says nothing of the server.
+                        guard !Task.isCancelled else { return }
                         record(index) { $0.missedCheck(Self.reason(error)) }
                     }
                 }

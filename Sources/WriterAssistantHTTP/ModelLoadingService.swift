@@ -42,6 +42,8 @@ public struct ModelLoadingService: Service {
         // watch a pool's model servers meanwhile, so that its checks end with the group.
         if let pool = loaded as? any ModelServerPool {
             await cancelWhenGracefulShutdown { await pool.watchServers() }
+            // A pool that stops watching early must not end the service, and the server with it.
+            try? await gracefulShutdown()
         } else {
             try? await gracefulShutdown()
         }

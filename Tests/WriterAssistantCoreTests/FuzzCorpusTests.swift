@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WriterAssistantAPI
 @testable import WriterAssistantCore
+import WriterAssistantFuzzing
 import WriterAssistantLLM
 import WriterAssistantTestSupport
 
@@ -28,6 +29,8 @@ import WriterAssistantTestSupport
         var accepted = 0
         for input in inputs {
             let body = try Data(contentsOf: input)
+            // The harness itself, whose preconditions stop the run on a broken promise.
+            Self.harness(fuzzRequest, [UInt8](body))
             do {
                 let request = try RaterFeedbackRequest.decode(validating: body)
                 let blank = request.raterPrompt.allSatisfy(\.isWhitespace)
@@ -44,6 +47,13 @@ import WriterAssistantTestSupport
             }
         }
         #expect(accepted >= 2)
+    }
+
+    /// Runs a fuzzing harness's input function on `bytes`, as libFuzzer does.
+    static func harness(_ testOneInput: (UnsafePointer<UInt8>, Int) -> CInt, _ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            if let start = buffer.baseAddress { #expect(testOneInput(start, buffer.count) == 0) }
+        }
     }
 
     /// The same bytes as another operation's body: a request with its prompt and grammar, or a
@@ -63,6 +73,7 @@ import WriterAssistantTestSupport
         #expect(inputs.count >= 4)
         for input in inputs {
             let bytes = [UInt8](try Data(contentsOf: input))
+            Self.harness(fuzzAnswer, bytes)
             var guide = FeedbackAnswerGuide(suggestionRange: 3...6)
             for start in stride(from: 0, to: bytes.count, by: 7) {
                 guide.observe(Array(bytes[start..<min(start + 7, bytes.count)]))

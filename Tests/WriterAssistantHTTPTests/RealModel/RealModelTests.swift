@@ -40,6 +40,21 @@ import WriterAssistantTestSupport
         return try await TestServer.with(host: host, configuration: configuration, body)
     }
 
+    /// The grammar reached the engine: the answer as the model wrote it (the streamed tokens) has
+    /// as many suggestions as the server asks for at this budget, and those kept are among them.
+    @Test func theAnswerAsWrittenHasTheSuggestionsAskedFor() async throws {
+        let sampling = SamplingParameters(temperature: 0, maxTokens: 600)
+        try await Self.withRealServer(sampling: sampling) { server in
+            let (response, events) = try await server.stream(Self.story, query: "?tokens=true")
+            #expect(response.status == .ok)
+            let tokens = events.compactMap { if case .token(let text) = $0.event { text } else { nil } }
+            guard case .result(let result) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
+            let written = try FeedbackParser.parse(tokens.joined())
+            #expect(AnswerFormat.writtenSuggestions(maxTokens: sampling.maxTokens).contains(written.suggestions.count))
+            #expect(Set(result.feedback.suggestions).isSubset(of: written.suggestions))
+        }
+    }
+
     @Test func streamsEveryPhaseAndAModelWrittenResult() async throws {
         try await Self.withRealServer { server in
             let started = ContinuousClock.now
@@ -52,7 +67,7 @@ import WriterAssistantTestSupport
             #expect(result.raterName == "Critic")
             #expect(!result.feedback.opinion.isEmpty)
             // Repeated suggestions are dropped, so how many are kept depends on what the model
-            // repeats (and so on the machine's arithmetic); `theGrammarGuaranteesTheAnswerParses`
+            // repeats (and so on the machine's arithmetic); `theAnswerAsWrittenHasTheSuggestionsAskedFor`
             // checks the count the model must write.
             #expect(Self.keptSuggestions.contains(result.feedback.suggestions.count))
             let metadata = result.contextMetadata

@@ -18,9 +18,11 @@ import WriterAssistantTestSupport
 /// the default model), over real sockets at both ends.
 @Suite(.serialized) struct RemotePeerTests {
     static let request = RealModelTests.story
+    /// The answer budget of the server in front of the peers, unless a test gives another.
+    static let maxTokens = 300
 
     static func withServer<T: Sendable>(
-        peers: [LlamaCppPeer], maxTokens: Int = 300, parallel: Int? = 4, contextLength: Int = 4096, withLibrary: Bool = false,
+        peers: [LlamaCppPeer], maxTokens: Int = Self.maxTokens, parallel: Int? = 4, contextLength: Int = 4096, withLibrary: Bool = false,
         _ body: @Sendable (TestServer, RemotePool) async throws -> T
     ) async throws -> T {
         let host = ModelHost()
@@ -89,7 +91,7 @@ import WriterAssistantTestSupport
             // asks for. Repeats among them are dropped, so the result keeps at most that many
             // (how many the model repeats depends on the machine's arithmetic, not the server).
             let written = try FeedbackParser.parse(tokens.joined())
-            #expect(AnswerFormat.writtenSuggestions(maxTokens: 300).contains(written.suggestions.count))
+            #expect(AnswerFormat.writtenSuggestions(maxTokens: Self.maxTokens).contains(written.suggestions.count))
             #expect(RealModelTests.keptSuggestions.contains(result.feedback.suggestions.count))
             #expect(Set(result.feedback.suggestions).isSubset(of: written.suggestions))
             #expect(!result.feedback.opinion.isEmpty)
