@@ -11,7 +11,7 @@ package enum ModelStatus: Sendable {
 }
 
 /// The one place that knows whether a model can serve requests right now.
-public final class ModelHost: Sendable {
+package final class ModelHost: Sendable {
     private let state: Mutex<ModelStatus>
 
     package init(_ status: ModelStatus = .notConfigured) {

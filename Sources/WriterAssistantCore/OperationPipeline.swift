@@ -9,8 +9,8 @@ import Tracing
 /// The phases are real work: `context_processing` assembles and tokenizes the prompt,
 /// `evaluating` starts when the model begins reading it, `generating_feedback` when it writes the
 /// first piece of the answer, `parsing` when the answer is complete.
-public struct OperationPipeline: Sendable {
-    public struct Configuration: Sendable {
+package struct OperationPipeline: Sendable {
+    package struct Configuration: Sendable {
         /// Sampling of every answer; `maxTokens` is the budget of structured answers (a rater's
         /// feedback, a review, a character sheet).
         package var sampling: SamplingParameters
@@ -28,11 +28,6 @@ public struct OperationPipeline: Sendable {
         /// The largest share of a prompt's budget given to summaries of the chapters left out
         /// (`PromptAssembler.summaryShare`); 0 neither writes nor reads them.
         package var summaryShare: Double
-
-        /// The defaults: what a server that is not told otherwise uses.
-        public init() {
-            self.init(sampling: .raterDefaults)
-        }
 
         package init(
             sampling: SamplingParameters = .raterDefaults, chapterMaxTokens: Int = Self.defaultChapterMaxTokens,

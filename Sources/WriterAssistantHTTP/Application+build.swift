@@ -1,45 +1,45 @@
-public import Hummingbird
+package import Hummingbird
 import ServiceLifecycle
-public import Logging
+package import Logging
 import NIOCore
-public import WriterAssistantCore
-public import WriterAssistantLibrary
+package import WriterAssistantCore
+package import WriterAssistantLibrary
 
-public struct ServerConfiguration: Sendable {
-    public var host: String
-    public var port: Int
-    public var maxBodySize: Int
+package struct ServerConfiguration: Sendable {
+    package var host: String
+    package var port: Int
+    package var maxBodySize: Int
     /// Browser origins allowed to call the API from another site; `*` allows any.
-    public var allowedOrigins: [String]
+    package var allowedOrigins: [String]
     /// Longest silence on a stream before a `: keep-alive` comment is sent.
-    public var keepAliveInterval: Duration
-    public var pipeline: OperationPipeline.Configuration
+    package var keepAliveInterval: Duration
+    package var pipeline: OperationPipeline.Configuration
     /// Folder of the web app served at `/`; nil serves the API alone.
-    public var webRoot: String?
+    package var webRoot: String?
     /// Host names (without port) the server answers to; empty answers to any. Nil: loopback
     /// names when listening on loopback, else any.
-    public var allowedHosts: [String]?
+    package var allowedHosts: [String]?
     /// Longest a client may take to send a whole request, head and body; slower ones are cut off.
-    public var requestReadTimeout: Duration
+    package var requestReadTimeout: Duration
     /// Longest a kept-alive connection may wait for its next request.
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
     /// Keys a request to the API or the metrics must carry as `Authorization: Bearer KEY`;
     /// empty leaves them open.
-    public var apiKeys: [String]
+    package var apiKeys: [String]
     /// The writer each named key stands for (`name:key` in a key file); a key without a name is a
     /// writer of its own all the same.
-    public var writerNames: [String: String]
+    package var writerNames: [String: String]
     /// How long answers being written may go on once the server is told to stop.
-    public var shutdownGracePeriod: Duration
+    package var shutdownGracePeriod: Duration
     /// Connections open at once; more are answered 503 and closed.
-    public var maxConnections: Int
+    package var maxConnections: Int
     /// Bytes of request bodies held at once, being read or decoded; bodies that do not fit beside
     /// them are answered 503 (`SERVER_BUSY`, `Retry-After`).
-    public var maxBodyMemory: Int
+    package var maxBodyMemory: Int
     /// Where request traces go; nil traces nothing.
-    public var traces: TraceExport?
+    package var traces: TraceExport?
 
-    public init(
+    package init(
         host: String = "127.0.0.1",
         port: Int = 8000,
         maxBodySize: Int = 8 << 20,
@@ -76,12 +76,12 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-public let writerAssistantVersion = "0.1.0"
+package let writerAssistantVersion = "0.1.0"
 
 /// The whole server: routes over `host`, plus the model loader when one is given, and the
 /// writer's library in `library` (opened by `libraryOpener` when given).
 /// `onServerRunning` receives the bound port (useful with port 0).
-public func buildApplication(
+package func buildApplication(
     configuration: ServerConfiguration,
     host: ModelHost,
     modelLoader: ModelLoadingService? = nil,

@@ -1,25 +1,25 @@
-public import Logging
-public import ServiceLifecycle
-public import WriterAssistantLibrary
+package import Logging
+import ServiceLifecycle
+package import WriterAssistantLibrary
 
 /// Opens the library in the background, so that the server answers from its first second (trying
 /// again while the database is not there), keeps its connections while the server runs, and closes
 /// it once the server has stopped answering. `open` only connects; the schema is brought up to
 /// date here.
-public struct LibraryService: Service {
-    public typealias Opener = @Sendable () async throws -> StoryLibrary
+package struct LibraryService: Service {
+    package typealias Opener = @Sendable () async throws -> StoryLibrary
 
     let host: LibraryHost
     let open: Opener
     let logger: Logger
 
-    public init(host: LibraryHost, logger: Logger, open: @escaping Opener) {
+    package init(host: LibraryHost, logger: Logger, open: @escaping Opener) {
         self.host = host
         self.open = open
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         host.update(.opening)
         // A database that is not up yet (PostgreSQL starting beside the replicas) is tried again,
         // less and less often, until it answers or the server stops.

@@ -1,26 +1,26 @@
-public import Logging
-public import ServiceLifecycle
-public import WriterAssistantCore
-public import WriterAssistantLLM
+package import Logging
+import ServiceLifecycle
+package import WriterAssistantCore
+package import WriterAssistantLLM
 
 /// Loads the model in the background so the server answers (with `LLM_LOADING`) from its first
 /// second, runs a pool's health checks while it serves, and releases the model on shutdown.
-public struct ModelLoadingService: Service {
-    public typealias Loader = @Sendable () async throws -> any LanguageModel
+package struct ModelLoadingService: Service {
+    package typealias Loader = @Sendable () async throws -> any LanguageModel
 
     let host: ModelHost
     let modelName: String
     let load: Loader
     let logger: Logger
 
-    public init(host: ModelHost, modelName: String, logger: Logger, load: @escaping Loader) {
+    package init(host: ModelHost, modelName: String, logger: Logger, load: @escaping Loader) {
         self.host = host
         self.modelName = modelName
         self.load = load
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         host.update(.loading(name: modelName))
         logger.info("Loading model", metadata: ["model": "\(modelName)"])
         let started = ContinuousClock.now

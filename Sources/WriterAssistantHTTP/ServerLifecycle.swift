@@ -1,8 +1,8 @@
-public import Hummingbird
-public import Logging
-public import ServiceLifecycle
-public import Tracing
-public import UnixSignals
+package import Hummingbird
+package import Logging
+package import ServiceLifecycle
+package import Tracing
+package import UnixSignals
 
 /// Runs a built server until it is told to stop: SIGTERM or SIGINT (when `signals` has them)
 /// starts a graceful shutdown, in which answers get `shutdownGracePeriod` to finish and then end
@@ -12,7 +12,7 @@ public import UnixSignals
 ///
 /// `traceExport`, the service of `TraceExport.start`, is stopped after the server, so that the
 /// spans of the last answers are sent.
-public func serverServiceGroup(
+package func serverServiceGroup(
     running app: some ApplicationProtocol,
     configuration: ServerConfiguration,
     logger: Logger,
@@ -33,12 +33,12 @@ public func serverServiceGroup(
 
 extension ServerConfiguration {
     /// How long after the grace connections that still hold on are cancelled.
-    public static let shutdownMargin = Duration.seconds(3)
+    package static let shutdownMargin = Duration.seconds(3)
 }
 
 /// Runs `body` (the server's service group) with `tracer` as the tracer of every task it starts,
 /// or as it is without one.
-public func withServerTracer<T>(_ tracer: (any Tracer)?, _ body: () async throws -> T) async throws -> T {
+package func withServerTracer<T>(_ tracer: (any Tracer)?, _ body: () async throws -> T) async throws -> T {
     guard let tracer else { return try await body() }
     return try await withTracer(tracer) { try await body() }
 }

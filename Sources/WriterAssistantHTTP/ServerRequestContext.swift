@@ -1,11 +1,11 @@
-public import Hummingbird
+package import Hummingbird
 import NIOCore
 import WriterAssistantLibrary
 
 /// The server's request context: Hummingbird's own, plus the record of what the request did,
 /// which handlers fill in and the observation middleware reads once the response is written.
-public struct ServerRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct ServerRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     let record = RequestRecord()
     /// Whose stories this request may see: the writer its API key names, or the one local
     /// writer when the server has no keys.
@@ -19,7 +19,7 @@ public struct ServerRequestContext: RequestContext {
     /// a writer visits can send requests (see `AllowedHostsMiddleware`).
     let arrivedOnLoopback: Bool
 
-    public init(source: Source) {
+    package init(source: Source) {
         coreContext = .init(source: source)
         arrivedOnLoopback = Self.isLoopback(source.channel.localAddress)
     }

@@ -1,11 +1,11 @@
 import Foundation
-public import NIOCore
+package import NIOCore
 
 /// Server-Sent Events framing (the WHATWG `text/event-stream` format).
-public enum ServerSentEvents {
+package enum ServerSentEvents {
     /// One event carrying `payload` as single-line JSON. Compact JSON never contains a raw line
     /// break, so one `data:` line always suffices.
-    public static func event(_ payload: some Encodable) throws -> ByteBuffer {
+    package static func event(_ payload: some Encodable) throws -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeStaticString("data: ")
         buffer.writeBytes(try APIJSON.encoder.encode(payload))
@@ -14,7 +14,7 @@ public enum ServerSentEvents {
     }
 
     /// A comment line: ignored by every client, but it keeps proxies from closing a quiet stream.
-    public static func comment(_ text: String) -> ByteBuffer {
+    package static func comment(_ text: String) -> ByteBuffer {
         var buffer = ByteBuffer()
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             buffer.writeString(": \(line)\n")

@@ -1,16 +1,16 @@
 import Foundation
-public import Logging
+package import Logging
 import OTel
-public import ServiceLifecycle
-public import Tracing
+package import ServiceLifecycle
+package import Tracing
 
 /// Traces of the server's requests, sent to an OpenTelemetry collector over OTLP/HTTP: a span per
 /// request (its route, status and request id), the operation's span with its phases as events,
 /// and the model's work beneath it (a model server's address and status in remote mode). Off
 /// unless an endpoint is given; the usual `OTEL_*` variables (service name, headers, sampler)
 /// apply on top.
-public struct TraceExport: Sendable {
-    public enum Encoding: Sendable {
+package struct TraceExport: Sendable {
+    package enum Encoding: Sendable {
         /// OTLP's default, which every collector takes.
         case protobuf
         case json
@@ -18,26 +18,26 @@ public struct TraceExport: Sendable {
 
     /// The collector's OTLP/HTTP address (`http://collector:4318`), or its traces path in full
     /// (`…/v1/traces`).
-    public var endpoint: String
-    public var encoding: Encoding
+    package var endpoint: String
+    package var encoding: Encoding
     /// How long finished spans wait to be sent together.
-    public var batchDelay: Duration
+    package var batchDelay: Duration
 
-    public init(endpoint: String, encoding: Encoding = .protobuf, batchDelay: Duration = .seconds(5)) {
+    package init(endpoint: String, encoding: Encoding = .protobuf, batchDelay: Duration = .seconds(5)) {
         self.endpoint = endpoint
         self.encoding = encoding
         self.batchDelay = batchDelay
     }
 
     /// Where spans are posted: the traces path of the collector's address unless it was given.
-    public var tracesURL: String {
+    package var tracesURL: String {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }
         return base.hasSuffix("/v1/traces") ? base : base + "/v1/traces"
     }
 
     /// The collector's scheme, host and port, for logs: no credentials, path or query.
-    public var displayName: String {
+    package var displayName: String {
         guard let url = URL(string: endpoint), let host = url.host else { return "the collector" }
         return "\(url.scheme ?? "http")://\(host)\(url.port.map { ":\($0)" } ?? "")"
     }
@@ -45,7 +45,7 @@ public struct TraceExport: Sendable {
     /// As `start`, saying in the log where the spans go; when the export cannot start
     /// (`OTEL_SDK_DISABLED`, an `OTEL_*` variable it cannot use) the server runs untraced, with a
     /// warning that says why.
-    public func startOrWarn(logger: Logger) -> (tracer: any Tracer, service: any Service)? {
+    package func startOrWarn(logger: Logger) -> (tracer: any Tracer, service: any Service)? {
         do {
             let traces = try start(logger: logger)
             logger.info("Sending traces", metadata: ["collector": "\(displayName)"])
@@ -59,7 +59,7 @@ public struct TraceExport: Sendable {
     /// The tracer to run the server under (`withTracer`) and the service that sends its spans,
     /// which flushes what is left when it stops. The process-wide tracer is left alone, so that
     /// several servers in one process (as in tests) each trace to their own collector.
-    public func start(logger: Logger) throws -> (tracer: any Tracer, service: any Service) {
+    package func start(logger: Logger) throws -> (tracer: any Tracer, service: any Service) {
         var configuration = OTel.Configuration.default
         configuration.serviceName = "writer-assistant"
         configuration.diagnosticLogger = .custom(logger)
