@@ -38,15 +38,14 @@ package struct ModelLoadingService: Service {
             host.update(.failed(name: modelName, reason: "\(error)"))
             logger.error("Model failed to load", metadata: ["model": "\(modelName)", "error": "\(error)"])
         }
-        // Returning would stop the whole service group; stay until the server shuts down, and
-        // watch a pool's model servers meanwhile, so that its checks end with the group.
+        // A pool's model servers are watched while the server runs, so that the checks end with
+        // the group.
         if let pool = loaded as? any ModelServerPool {
             await cancelWhenGracefulShutdown { await pool.watchServers() }
-            // A pool that stops watching early must not end the service, and the server with it.
-            try? await gracefulShutdown()
-        } else {
-            try? await gracefulShutdown()
         }
+        // Returning would stop the whole service group (a watch that ended early included): stay
+        // until the server shuts down.
+        try? await gracefulShutdown()
         host.update(.notConfigured)
         loaded?.shutdown()
         guard let loaded else { return }

@@ -49,10 +49,16 @@ import WriterAssistantTestSupport
             #expect(response.status == .ok)
             let tokens = events.compactMap { if case .token(let text) = $0.event { text } else { nil } }
             guard case .result(let result) = events.last?.event else { Issue.record("\(events.map(\.event))"); return }
-            let written = try FeedbackParser.parse(tokens.joined())
-            #expect(AnswerFormat.writtenSuggestions(maxTokens: sampling.maxTokens).contains(written.suggestions.count))
-            #expect(Set(result.feedback.suggestions).isSubset(of: written.suggestions))
+            try Self.expectWrittenAsAskedFor(tokens: tokens, kept: result.feedback, maxTokens: sampling.maxTokens)
         }
+    }
+
+    /// The answer as the model wrote it (`tokens`, streamed) has as many suggestions as the
+    /// grammar or schema asks for at `maxTokens`, and those `kept` in the result are among them.
+    static func expectWrittenAsAskedFor(tokens: [String], kept: RaterFeedback, maxTokens: Int) throws {
+        let written = try FeedbackParser.parse(tokens.joined())
+        #expect(AnswerFormat.writtenSuggestions(maxTokens: maxTokens).contains(written.suggestions.count))
+        #expect(Set(kept.suggestions).isSubset(of: written.suggestions))
     }
 
     @Test func streamsEveryPhaseAndAModelWrittenResult() async throws {
