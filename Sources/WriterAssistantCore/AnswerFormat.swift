@@ -1,8 +1,8 @@
 package import WriterAssistantLLM
 
 /// The shape every rater answer takes, told to the model three ways: in words in the prompt, as a
-/// grammar that makes any other shape impossible to sample, and as a guide that closes the answer
-/// in time to fit its token budget.
+/// `JSONShape` (the grammar that makes any other shape impossible to sample), and as a guide that
+/// closes the answer in time to fit its token budget.
 package enum AnswerFormat {
     /// A critique needs several distinct actions; more than six stop being read.
     package static let suggestionRange = 3...6
@@ -33,30 +33,18 @@ package enum AnswerFormat {
         return text
     }
 
-    /// The answer's shape for any engine: as a JSON Schema and as the grammar below.
+    /// The answer's shape, from which its grammar and JSON Schema are built as every operation's
+    /// are. A suggestion begins with three words, so that a stray identifier cannot stand for one.
+    /// The token budget is kept by `FeedbackAnswerGuide`; the character bounds are an outer limit.
+    package static func shape(suggestions: ClosedRange<Int>) -> JSONShape {
+        .object([
+            ("opinion", .string(minimum: minimumOpinionCharacters, maximum: 900)),
+            ("suggestions", .list(.string(minimum: minimumSuggestionCharacters, maximum: 360, words: 3), count: suggestions)),
+        ])
+    }
+
+    /// The answer's shape for any engine: as a grammar and as a JSON Schema.
     package static func constraint(suggestions: ClosedRange<Int>) -> AnswerConstraint {
-        AnswerConstraint(jsonSchema: jsonSchema(suggestions: suggestions), grammar: grammar(suggestions: suggestions))
-    }
-
-    /// The JSON Schema of the grammar's answers, for servers that take a schema rather than a
-    /// grammar: the same keys, counts and string lengths (the grammar alone also asks each
-    /// suggestion to begin with three words).
-    package static func jsonSchema(suggestions: ClosedRange<Int>) -> String {
-        #"{"type":"object","properties":{"opinion":{"type":"string","minLength":\#(minimumOpinionCharacters),"maxLength":900},"#
-            + #""suggestions":{"type":"array","items":{"type":"string","minLength":\#(minimumSuggestionCharacters),"maxLength":360},"#
-            + #""minItems":\#(suggestions.lowerBound),"maxItems":\#(suggestions.upperBound)}},"#
-            + #""required":["opinion","suggestions"],"additionalProperties":false}"#
-    }
-
-    /// GBNF for `{"opinion": string, "suggestions": [string, ...]}` with that many suggestions.
-    /// Every repetition is bounded: small models otherwise loop inside a string or whitespace until
-    /// the token limit. The token budget is kept by `FeedbackAnswerGuide`; these character bounds
-    /// are only an outer limit.
-    package static func grammar(suggestions: ClosedRange<Int>) -> String {
-        ([
-            #"root ::= "{" ws "\"opinion\"" ws ":" ws opinion ws "," ws "\"suggestions\"" ws ":" ws "[" ws suggestion (ws "," ws suggestion){\#(suggestions.lowerBound - 1),\#(suggestions.upperBound - 1)} ws "]" ws "}""#,
-            #"opinion ::= "\"" lead char{\#(minimumOpinionCharacters - 1),899} "\"""#,
-            #"suggestion ::= "\"" opener " " (word " "){2} char{\#(minimumSuggestionCharacters - 6),360} "\"""#,
-        ] + JSONShape.textRules).joined(separator: "\n")
+        shape(suggestions: suggestions).constraint
     }
 }

@@ -49,13 +49,13 @@ package indirect enum JSONShape: Sendable, Equatable {
         return (["root ::= \(root) ws"] + rules + Self.textRules).joined(separator: "\n")
     }
 
-    /// The rules every answer's strings are made of, rater feedback's included: a JSON string's
-    /// character, a string's first character (a letter, digit or quote, not a space or punctuation
-    /// left over from the list), a word (letters, apostrophes and hyphens, then perhaps one mark of
-    /// punctuation: no digits, brackets or identifiers like `suggestions_3289`), an entry's first
-    /// word (not starting with `-`, `'` or a backtick, nor a label such as `suggestions':`, which
-    /// the default model wrote at the head of one suggestion in ten), and whitespace.
-    static let textRules: [String] = {
+    /// The rules every answer's strings are made of: a JSON string's character, a string's first
+    /// character (a letter, digit or quote, not a space or punctuation left over from the list), a
+    /// word (letters, apostrophes and hyphens, then perhaps one mark of punctuation: no digits,
+    /// brackets or identifiers like `suggestions_3289`), an entry's first word (not starting with
+    /// `-`, `'` or a backtick, nor a label such as `suggestions':`, which the default model wrote at
+    /// the head of one suggestion in ten), and whitespace.
+    private static let textRules: [String] = {
         var rules = [
             #"char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})"#,
             #"lead ::= [^"\\ \x7F\x00-\x1F,.;:!?)}\]-]"#,

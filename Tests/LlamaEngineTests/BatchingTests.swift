@@ -76,7 +76,7 @@ import WriterAssistantTestSupport
         }
         let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
             for (index, prompt) in prompts.enumerated() {
-                let request = GenerationRequest(prompt: prompt, sampling: sampling, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
+                let request = GenerationRequest(prompt: prompt, sampling: sampling, grammar: AnswerFormat.shape(suggestions: AnswerFormat.suggestionRange).grammar)
                 group.addTask {
                     var pieces = 0
                     for try await event in engine.generate(request) {

@@ -76,7 +76,7 @@ import WriterAssistantTestSupport
         let request = GenerationRequest(
             prompt: try await Self.prompt(engine, "The hero discovers a hidden door. " + AnswerFormat.instructions(names: [])),
             sampling: SamplingParameters(temperature: 0.7, maxTokens: 600, seed: 42),
-            grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
+            grammar: AnswerFormat.shape(suggestions: AnswerFormat.suggestionRange).grammar)
         let (events, text) = try await Self.run(engine, request)
         let feedback = try FeedbackParser.parse(text)
         #expect(!feedback.opinion.isEmpty)

@@ -24,8 +24,8 @@ import WriterAssistantTestSupport
     ])
     func theShortlistChoosesWhatTheFullGrammarPassChooses(_ parameters: SamplingParameters) throws {
         let model = try #require(Self.model)
-        let shortlisted = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange))
-        let full = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange), shortlistLength: 0)
+        let shortlisted = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.shape(suggestions: AnswerFormat.suggestionRange).grammar)
+        let full = try LlamaSampler(model: model, parameters: parameters, grammar: AnswerFormat.shape(suggestions: AnswerFormat.suggestionRange).grammar, shortlistLength: 0)
         var random = SeededGenerator(seed: 2024)
         var logits = [Float](repeating: 0, count: model.vocabularySize)
         var answer: [UInt8] = []
@@ -45,7 +45,7 @@ import WriterAssistantTestSupport
     /// single pass over it rejects, at every point of an answer.
     @Test func theGrammarJudgesTheVocabularyInSlicesAsInOnePass() throws {
         let model = try #require(Self.model)
-        let grammar = try #require(llama_sampler_init_grammar(model.vocab, AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange), "root"))
+        let grammar = try #require(llama_sampler_init_grammar(model.vocab, AnswerFormat.shape(suggestions: AnswerFormat.suggestionRange).grammar, "root"))
         defer { llama_sampler_free(grammar) }
         var random = SeededGenerator(seed: 11)
         let vocabulary = model.vocabularySize

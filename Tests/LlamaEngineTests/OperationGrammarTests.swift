@@ -39,7 +39,7 @@ import WriterAssistantTestSupport
     /// label, which the default model wrote before (QUALITY.md's examples).
     @Test func raterSuggestionsOpenWithWordsNotJunk() throws {
         let model = try #require(LlamaSamplerTests.model)
-        let grammar = AnswerFormat.grammar(suggestions: AnswerFormat.suggestionRange)
+        let grammar = AnswerFormat.shape(suggestions: AnswerFormat.suggestionRange).grammar
         let opening = #"{"opinion": "Mara's choice to trust Ivo comes too early in the chapter.", "suggestions": ["#
         let good = #"Let Mara hesitate before she opens the smugglers' ledger.", "Suggest that Ivo has a reason, well-hidden, to want it found."#
         #expect(try Self.allows(grammar, opening + "\"" + good, model))

@@ -8,7 +8,7 @@ import WriterAssistantLLM
     @Test(arguments: [3...6, 4...6])
     func theSchemaBoundsWhatTheGrammarBounds(_ suggestions: ClosedRange<Int>) throws {
         let schema = try #require(
-            JSONSerialization.jsonObject(with: Data(AnswerFormat.jsonSchema(suggestions: suggestions).utf8)) as? [String: Any])
+            JSONSerialization.jsonObject(with: Data(AnswerFormat.shape(suggestions: suggestions).jsonSchema.utf8)) as? [String: Any])
         #expect(schema["type"] as? String == "object")
         #expect(schema["required"] as? [String] == ["opinion", "suggestions"])
         #expect(schema["additionalProperties"] as? Bool == false)
@@ -21,7 +21,7 @@ import WriterAssistantLLM
         let item = try #require(list["items"] as? [String: Any])
         #expect(item["minLength"] as? Int == AnswerFormat.minimumSuggestionCharacters)
 
-        let grammar = AnswerFormat.grammar(suggestions: suggestions)
+        let grammar = AnswerFormat.shape(suggestions: suggestions).grammar
         #expect(grammar.contains("{\(suggestions.lowerBound - 1),\(suggestions.upperBound - 1)}"))
         // The opinion's first character is a `lead`, the rest `char`s: as many in all as the schema allows.
         #expect(grammar.contains("lead char{\(AnswerFormat.minimumOpinionCharacters - 1),\((opinion["maxLength"] as? Int ?? 0) - 1)}"))
