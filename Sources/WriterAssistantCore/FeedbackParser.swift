@@ -1,12 +1,11 @@
-import Foundation
 package import WriterAssistantAPI
 
 /// Reads a rater's answer out of model output.
 ///
 /// Grammar-constrained engines always produce the JSON object, but other engines (or a token limit
-/// hit mid-answer) may not, so this accepts, in order: the JSON object anywhere in the text
-/// (code fences and chatter around it are ignored), the same object cut off mid-way, and plain
-/// prose with a bulleted or numbered list. What it cannot read is reported, never made up.
+/// hit mid-answer) may not, so this accepts, in order: the JSON object anywhere in the text, whole
+/// or cut off mid-way, as `JSONAnswer` reads every operation's answer, and plain prose with a
+/// bulleted or numbered list. What it cannot read is reported, never made up.
 package enum FeedbackParser {
     /// What was read, and whether the answer was whole or had to be closed after it was cut off.
     package struct Reading: Sendable, Equatable {
@@ -22,10 +21,10 @@ package enum FeedbackParser {
     /// Reads the answer; `stoppedAtLimit` says the engine stopped it at its token limit, so an
     /// answer with nothing complete in it is reported as cut off rather than unreadable.
     package static func read(_ output: String, stoppedAtLimit: Bool = false) throws(OperationFailure) -> Reading {
-        if let feedback = parseJSONObject(output) {
-            return Reading(feedback: feedback, truncated: false)
+        if let object = JSONAnswer(output, keepingCutString: false), let feedback = feedback(from: object) {
+            return Reading(feedback: feedback, truncated: object.cutOff)
         }
-        if let feedback = parseTruncatedJSONObject(output) ?? parseProse(output) {
+        if let feedback = parseProse(output) {
             return Reading(feedback: feedback, truncated: stoppedAtLimit || output.contains("{"))
         }
         if stoppedAtLimit {
@@ -40,63 +39,15 @@ package enum FeedbackParser {
 
     // MARK: JSON
 
-    private static func parseJSONObject(_ output: String) -> RaterFeedback? {
-        guard let start = output.firstIndex(of: "{"), let end = output.lastIndex(of: "}"), start < end else {
-            return nil
+    /// The opinion and suggestions of the object, keys in any case (engines without the grammar
+    /// write `"Opinion"`, or one `"suggestion"`).
+    private static func feedback(from object: JSONAnswer) -> RaterFeedback? {
+        var fields: [String: Any] = [:]
+        for (key, value) in object.fields where fields[key.lowercased()] == nil {
+            fields[key.lowercased()] = value
         }
-        return feedback(fromJSON: String(output[start...end]))
-    }
-
-    /// Closes an object that the token limit cut short. A half-written string is left out whole
-    /// (a suggestion cut mid-word is not a suggestion), so an answer cut inside its opinion is not
-    /// read at all.
-    private static func parseTruncatedJSONObject(_ output: String) -> RaterFeedback? {
-        guard let start = output.firstIndex(of: "{") else { return nil }
-        let fragment = output[start...]
-        var closers: [Character] = []
-        var openString: Substring.Index?
-        var escaped = false
-        for index in fragment.indices {
-            let character = fragment[index]
-            if openString != nil {
-                if escaped {
-                    escaped = false
-                } else if character == "\\" {
-                    escaped = true
-                } else if character == "\"" {
-                    openString = nil
-                }
-                continue
-            }
-            switch character {
-            case "\"": openString = index
-            case "{": closers.append("}")
-            case "[": closers.append("]")
-            case "}", "]": _ = closers.popLast()
-            default: break
-            }
-        }
-        guard !closers.isEmpty else { return nil }
-        var repaired = String(fragment[..<(openString ?? fragment.endIndex)])
-        while let last = repaired.last, last.isWhitespace || last == "," || last == ":" { repaired.removeLast() }
-        repaired.append(contentsOf: closers.reversed())
-        guard let feedback = feedback(fromJSON: repaired), !feedback.suggestions.isEmpty else { return nil }
-        return feedback
-    }
-
-    private static func feedback(fromJSON text: String) -> RaterFeedback? {
-        guard let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        let fields = Dictionary(object.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
         let opinion = (fields["opinion"] as? String)?.trimmed ?? ""
-        let suggestions: [String] =
-            switch fields["suggestions"] ?? fields["suggestion"] {
-            case let list as [Any]: list.compactMap { ($0 as? String)?.trimmed.nilIfEmpty }
-            case let single as String: [single.trimmed].compactMap(\.nilIfEmpty)
-            default: []
-            }
-        return validated(opinion: opinion, suggestions: suggestions)
+        return validated(opinion: opinion, suggestions: JSONAnswer.strings(fields["suggestions"] ?? fields["suggestion"]))
     }
 
     // MARK: Prose

@@ -15,14 +15,18 @@ package struct JSONAnswer: @unchecked Sendable {
     /// The text ended inside the string value of this key, which therefore holds only its start.
     package let cutInside: String?
 
-    /// The object in `text`, or nil when it holds none that can be read.
-    package init?(_ text: String) {
-        guard let start = text.firstIndex(of: "{") else { return nil }
-        if let end = text.lastIndex(of: "}"), start < end, let object = Self.object(String(text[start...end])) {
+    /// The object in `text`, or nil when it holds none that can be read. `keepingCutString` keeps
+    /// what a string the text ended inside had so far; without it that string is left out whole
+    /// (a suggestion cut mid-word is not a suggestion).
+    package init?(_ text: String, keepingCutString: Bool = true) {
+        // Bytes, not Characters: a brace or quote followed by a combining mark is one Character.
+        let bytes = Array(text.utf8)
+        guard let start = bytes.firstIndex(of: UInt8(ascii: "{")) else { return nil }
+        if let end = bytes.lastIndex(of: UInt8(ascii: "}")), start < end, let object = Self.object(Array(bytes[start...end])) {
             (fields, cutOff, cutInside) = (object, false, nil)
             return
         }
-        guard let (object, key) = Self.closing(text[start...]) else { return nil }
+        guard let (object, key) = Self.closing(bytes[start...], keepingCutString: keepingCutString) else { return nil }
         (fields, cutOff, cutInside) = (object, true, key)
     }
 
@@ -33,7 +37,12 @@ package struct JSONAnswer: @unchecked Sendable {
 
     /// The trimmed, non-blank strings of the list at `key` (a lone string counts as a list of one).
     package func strings(_ key: String) -> [String] {
-        switch fields[key] {
+        Self.strings(fields[key])
+    }
+
+    /// The trimmed, non-blank strings of a list value (a lone string counts as a list of one).
+    static func strings(_ value: Any?) -> [String] {
+        switch value {
         case let list as [Any]: list.compactMap { ($0 as? String)?.trimmed.nilIfEmpty }
         case let single as String: [single.trimmed].compactMap(\.nilIfEmpty)
         default: []
@@ -45,84 +54,86 @@ package struct JSONAnswer: @unchecked Sendable {
         (fields[key] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
     }
 
-    private static func object(_ text: String) -> [String: Any]? {
-        guard let data = text.data(using: .utf8) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    private static func object(_ bytes: [UInt8]) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
     }
 
-    /// Closes a cut-off object: first keeping an open string as written so far, then, if that does
-    /// not read, cutting back to each earlier comma between values in turn.
-    private static func closing(_ fragment: Substring) -> ([String: Any], String?)? {
-        var closers: [Character] = []
-        var cuts: [(end: Substring.Index, closers: [Character])] = []
-        var inString = false
-        var escaped = false
-        var lastString: (start: Substring.Index, end: Substring.Index)?
+    /// Closes a cut-off object: first keeping an open string as written so far (or leaving it out),
+    /// then, if that does not read, cutting back to each of the last commas between values in turn.
+    /// The text is read by the same account of strings that the answer guides steer by.
+    private static func closing(_ bytes: ArraySlice<UInt8>, keepingCutString: Bool) -> ([String: Any], String?)? {
+        var json = JSONStrings()
+        var closers: [UInt8] = []
+        var cuts: [(end: Int, closers: [UInt8])] = []
+        var stringStart = bytes.startIndex
+        var lastString: Range<Int>?
         var openStringKey: String?
-        var stringStart = fragment.startIndex
         var keyBeforeValue: String?
-        for index in fragment.indices {
-            let character = fragment[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if character == "\\" {
-                    escaped = true
-                } else if character == "\"" {
-                    inString = false
-                    lastString = (stringStart, index)
-                }
-                continue
-            }
-            switch character {
-            case "\"":
-                inString = true
-                stringStart = index
+        for (index, byte) in zip(bytes.indices, bytes) {
+            switch json.read(byte) {
+            case .inside: break
+            case .opened:
+                stringStart = index + 1
                 openStringKey = keyBeforeValue
-            case ":":
-                keyBeforeValue = lastString.map { String(fragment[fragment.index(after: $0.start)..<$0.end]) }
-            case "{":
-                closers.append("}")
+            case .closed: lastString = stringStart..<index
+            case .outside(UInt8(ascii: ":")): keyBeforeValue = lastString.map { String(decoding: bytes[$0], as: UTF8.self) }
+            case .outside(UInt8(ascii: "{")):
+                closers.append(UInt8(ascii: "}"))
                 keyBeforeValue = nil
-            case "[": closers.append("]")
-            case "}", "]": _ = closers.popLast()
-            case ",":
+            case .outside(UInt8(ascii: "[")): closers.append(UInt8(ascii: "]"))
+            case .outside(UInt8(ascii: "}")), .outside(UInt8(ascii: "]")): _ = closers.popLast()
+            case .outside(UInt8(ascii: ",")):
+                // Only the last few: each is a parse of the whole prefix, and a valid answer reads
+                // at its last comma or close to it.
+                if cuts.count == Self.cutBacks { cuts.removeFirst() }
                 cuts.append((index, closers))
-                if closers.last == "}" { keyBeforeValue = nil }
-            default: break
+                if closers.last == UInt8(ascii: "}") { keyBeforeValue = nil }
+            case .outside: break
             }
         }
-        guard !closers.isEmpty || inString else { return nil }
-        if inString {
-            var kept = String(fragment)
-            if escaped { kept.removeLast() }
+        guard !closers.isEmpty || json.isOpen else { return nil }
+        if json.isOpen, !keepingCutString {
+            if let object = Self.object(Self.trimmedEnd(bytes[..<(stringStart - 1)]) + closers.reversed()) {
+                return (object, nil)
+            }
+        } else if json.isOpen {
+            var kept = Array(bytes)
+            if json.escaped { kept.removeLast() }
             // A cut inside `\u12` leaves a broken escape; drop it (unless its backslash is itself
             // escaped: `\\u12` is a backslash and the text "u12").
-            if let slash = kept.lastIndex(of: "\\"), kept.distance(from: slash, to: kept.endIndex) < 6,
-                kept[kept.index(after: slash)...].first == "u",
-                kept[..<slash].reversed().prefix { $0 == "\\" }.count % 2 == 0
+            let backslash = UInt8(ascii: "\\")
+            if let slash = kept.lastIndex(of: backslash), kept.count - slash < 6, slash + 1 < kept.count,
+                kept[slash + 1] == UInt8(ascii: "u"),
+                kept[..<slash].reversed().prefix(while: { $0 == backslash }).count % 2 == 0
             {
-                kept = String(kept[..<slash])
+                kept.removeSubrange(slash...)
             }
-            if let object = Self.object(kept + "\"" + String(closers.reversed())) {
+            if let object = Self.object(kept + [UInt8(ascii: "\"")] + closers.reversed()) {
                 return (object, openStringKey)
             }
-        } else if let object = Self.object(Self.trimmedEnd(fragment[...]) + String(closers.reversed())) {
+        } else if let object = Self.object(Self.trimmedEnd(bytes) + closers.reversed()) {
             return (object, nil)
         }
         for cut in cuts.reversed() {
-            if let object = Self.object(String(fragment[..<cut.end]) + String(cut.closers.reversed())) {
+            if let object = Self.object(Array(bytes[..<cut.end]) + cut.closers.reversed()) {
                 return (object, nil)
             }
         }
         return nil
     }
 
-    private static func trimmedEnd(_ text: Substring) -> String {
+    /// The text without the whitespace, commas and colons a cut left at its end.
+    private static func trimmedEnd(_ text: ArraySlice<UInt8>) -> [UInt8] {
         var text = text
-        while let last = text.last, last.isWhitespace || last == "," || last == ":" { text.removeLast() }
-        return String(text)
+        while let last = text.last, Self.trailing.contains(last) { text.removeLast() }
+        return Array(text)
     }
+
+    /// How many of the last commas a cut-off answer may be cut back to: each try parses the whole
+    /// prefix again, so hostile output full of commas must not make reading quadratic.
+    private static let cutBacks = 32
+
+    private static let trailing = JSONStrings.whitespace.union([UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: ":")])
 }
 
 extension JSONAnswer {

@@ -30,6 +30,17 @@ import WriterAssistantCore
         #expect(feedback == RaterFeedback(opinion: "The door works.", suggestions: ["Name the door's wood", "Show her fear"]))
     }
 
+    /// However the keys and the values before it are written, a string the cut ended inside is not
+    /// read: not a suggestion cut mid-word, not an opinion cut mid-way.
+    @Test func aStringCutMidWayIsLeftOutWhateverCameBeforeIt() throws {
+        let nested = try FeedbackParser.read(#"{"opinion": "The door works.", "suggestions": [{"x": 1}, "Show her fear", "Let the hin"#)
+        #expect(nested.truncated && nested.feedback.suggestions == ["Show her fear"])
+        let escapedKey = try FeedbackParser.read(#"{"opinion": "The door works.", "sugg\u0065stions": ["Show her fear", "Let the hin"#)
+        #expect(escapedKey.truncated && escapedKey.feedback.suggestions == ["Show her fear"])
+        let lastOpinion = #"{"suggestions": ["Show her fear"], "opini\u006fn": "The door wor"#
+        #expect(Self.failureCode(lastOpinion, stoppedAtLimit: true) == .answerTruncated)
+    }
+
     @Test func anAnswerCutInsideItsOpinionIsReportedAsCutOffWhenTheLimitStoppedIt() {
         let output = #"{"opinion": "The door wor"#
         #expect(Self.failureCode(output, stoppedAtLimit: true) == .answerTruncated)

@@ -163,6 +163,14 @@ import WriterAssistantTestSupport
         #expect(JSONAnswer("no object here") == nil)
     }
 
+    /// A quote followed by a combining mark is one character to Swift but a quote to JSON: the cut
+    /// is found by reading bytes, as the answer guides do.
+    @Test func aCutOffStringThatOpensWithACombiningMarkIsKept() throws {
+        let cut = try #require(JSONAnswer("{\"note\": \"Ok.\", \"text\": \"\u{301}bc"))
+        #expect(cut.cutOff && cut.cutInside == "text")
+        #expect(cut.string("note") == "Ok." && cut.string("text") == "\u{301}bc")
+    }
+
     @Test func characterFeedbackReadsItsFiveListsInTheCharactersName() throws {
         var request = OperationSamples.characterFeedback
         request.characterName = "  ari "
