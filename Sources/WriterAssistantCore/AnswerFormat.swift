@@ -1,5 +1,3 @@
-package import WriterAssistantLLM
-
 /// The shape every rater answer takes, told to the model three ways: in words in the prompt, as a
 /// `JSONShape` (the grammar that makes any other shape impossible to sample), and as a guide that
 /// closes the answer in time to fit its token budget.
@@ -41,10 +39,5 @@ package enum AnswerFormat {
             ("opinion", .string(minimum: minimumOpinionCharacters, maximum: 900)),
             ("suggestions", .list(.string(minimum: minimumSuggestionCharacters, maximum: 360, words: 3), count: suggestions)),
         ])
-    }
-
-    /// The answer's shape for any engine: as a grammar and as a JSON Schema.
-    package static func constraint(suggestions: ClosedRange<Int>) -> AnswerConstraint {
-        shape(suggestions: suggestions).constraint
     }
 }

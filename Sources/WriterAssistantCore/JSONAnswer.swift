@@ -22,7 +22,7 @@ package struct JSONAnswer: @unchecked Sendable {
         // Bytes, not Characters: a brace or quote followed by a combining mark is one Character.
         let bytes = Array(text.utf8)
         guard let start = bytes.firstIndex(of: UInt8(ascii: "{")) else { return nil }
-        if let end = bytes.lastIndex(of: UInt8(ascii: "}")), start < end, let object = Self.object(Array(bytes[start...end])) {
+        if let end = bytes.lastIndex(of: UInt8(ascii: "}")), start < end, let object = Self.object(bytes[start...end]) {
             (fields, cutOff, cutInside) = (object, false, nil)
             return
         }
@@ -54,7 +54,7 @@ package struct JSONAnswer: @unchecked Sendable {
         (fields[key] as? [Any])?.compactMap { $0 as? [String: Any] } ?? []
     }
 
-    private static func object(_ bytes: [UInt8]) -> [String: Any]? {
+    private static func object(_ bytes: some Sequence<UInt8>) -> [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
     }
 
@@ -92,11 +92,13 @@ package struct JSONAnswer: @unchecked Sendable {
             }
         }
         guard !closers.isEmpty || json.isOpen else { return nil }
-        if json.isOpen, !keepingCutString {
-            if let object = Self.object(Self.trimmedEnd(bytes[..<(stringStart - 1)]) + closers.reversed()) {
+        if !json.isOpen || !keepingCutString {
+            // What was written, an open string left out whole (from its opening quote).
+            let end = json.isOpen ? stringStart - 1 : bytes.endIndex
+            if let object = Self.object(Self.trimmedEnd(bytes[..<end]) + closers.reversed()) {
                 return (object, nil)
             }
-        } else if json.isOpen {
+        } else {
             var kept = Array(bytes)
             if json.escaped { kept.removeLast() }
             // A cut inside `\u12` leaves a broken escape; drop it (unless its backslash is itself
@@ -111,11 +113,9 @@ package struct JSONAnswer: @unchecked Sendable {
             if let object = Self.object(kept + [UInt8(ascii: "\"")] + closers.reversed()) {
                 return (object, openStringKey)
             }
-        } else if let object = Self.object(Self.trimmedEnd(bytes) + closers.reversed()) {
-            return (object, nil)
         }
         for cut in cuts.reversed() {
-            if let object = Self.object(Array(bytes[..<cut.end]) + cut.closers.reversed()) {
+            if let object = Self.object(bytes[..<cut.end] + cut.closers.reversed()) {
                 return (object, nil)
             }
         }
@@ -123,10 +123,10 @@ package struct JSONAnswer: @unchecked Sendable {
     }
 
     /// The text without the whitespace, commas and colons a cut left at its end.
-    private static func trimmedEnd(_ text: ArraySlice<UInt8>) -> [UInt8] {
+    private static func trimmedEnd(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var text = text
         while let last = text.last, Self.trailing.contains(last) { text.removeLast() }
-        return Array(text)
+        return text
     }
 
     /// How many of the last commas a cut-off answer may be cut back to: each try parses the whole

@@ -16,7 +16,7 @@ extension RaterFeedbackRequest: WritingOperation {
     package func answerPlan(_ settings: OperationPipeline.Configuration) -> AnswerPlan {
         let suggestions = AnswerFormat.writtenSuggestions(maxTokens: settings.sampling.maxTokens)
         return AnswerPlan(
-            sampling: settings.sampling, constraint: AnswerFormat.constraint(suggestions: suggestions),
+            sampling: settings.sampling, constraint: AnswerFormat.shape(suggestions: suggestions).constraint,
             guide: FeedbackAnswerGuide(suggestionRange: suggestions))
     }
 

@@ -25,6 +25,6 @@ import WriterAssistantLLM
         #expect(grammar.contains("{\(suggestions.lowerBound - 1),\(suggestions.upperBound - 1)}"))
         // The opinion's first character is a `lead`, the rest `char`s: as many in all as the schema allows.
         #expect(grammar.contains("lead char{\(AnswerFormat.minimumOpinionCharacters - 1),\((opinion["maxLength"] as? Int ?? 0) - 1)}"))
-        #expect(AnswerFormat.constraint(suggestions: suggestions).grammar == grammar)
+        #expect(AnswerFormat.shape(suggestions: suggestions).constraint.grammar == grammar)
     }
 }

@@ -80,7 +80,7 @@ import WriterAssistantTestSupport
         #expect(model.observed.finished == 1)
         // Both forms of the shape, for whichever the engine takes.
         let suggestions = AnswerFormat.writtenSuggestions(maxTokens: 100)
-        #expect(model.observed.constraints == [AnswerFormat.constraint(suggestions: suggestions)])
+        #expect(model.observed.constraints == [AnswerFormat.shape(suggestions: suggestions).constraint])
         #expect(model.observed.constraints.first??.grammar == AnswerFormat.shape(suggestions: suggestions).grammar)
         #expect(model.observed.constraints.first??.jsonSchema?.contains(#""minItems":3,"maxItems":6"#) == true)
     }
