@@ -2,7 +2,7 @@ MODEL ?= models/SmolLM2-135M-Instruct.Q4_1.gguf
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup setup-test build release run test test-web screenshot bench eval fuzz reliability clean
+.PHONY: setup setup-test build release run test test-web screenshot settings-table bench eval fuzz reliability clean
 
 ## Install the llama.cpp library and the default model (idempotent).
 setup:
@@ -39,6 +39,10 @@ screenshot: setup-test
 	swift build
 	WRITER_ASSISTANT_SCREENSHOT=docs/web-app.png PYTHONPATH=$${WRITER_ASSISTANT_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/writer-assistant}/selenium-4 \
 		python3 -m unittest Tests.WebApp.test_browser.WebAppTests.test_a_panel_of_raters_streams_each_card_to_its_result
+
+## Rewrite the settings table of docs/configuration.md from the settings' declarations.
+settings-table: build
+	.build/debug/writer-assistant settings-table docs/configuration.md
 
 ## Measure the release server on the default model; writes BENCHMARKS.md.
 bench: release

@@ -275,6 +275,7 @@ let package = Package(
             name: "ServeSettingsTests",
             dependencies: [
                 "writer-assistant",
+                "WriterAssistantTestSupport",
                 "LlamaEngine",
                 "RemoteEngine",
                 "WriterAssistantCore",

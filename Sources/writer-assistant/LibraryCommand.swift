@@ -12,7 +12,8 @@ struct LibraryCommand: AsyncParsableCommand {
         subcommands: [Backup.self, Restore.self])
 
     struct Location: ParsableArguments {
-        @Option(help: ServeDefaults.help("The library's SQLite file, as given to 'serve'", .libraryPath))
+        @Option(help: ArgumentHelp("The library's SQLite file, as given to 'serve' (default \(ServeKey.libraryPath.setting.shownDefault)).",
+                                    valueName: "FILE"))
         var libraryPath: String?
 
         var path: String { libraryPath ?? ServeDefaults.libraryPath }

@@ -18,177 +18,179 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the writing operations, the library and the web app.",
         discussion: """
             Every option can also be set by the environment variable named after it in capitals \
-            (--model-path: MODEL_PATH, --context-size: CONTEXT_SIZE, ...). A flag wins over the \
-            environment, the environment over the default. Without a model the server still \
-            starts and says so on every request.
+            (--model-path: MODEL_PATH, --context-size: CONTEXT_SIZE, ...), or in the JSON file of \
+            --config-file. A flag wins over the environment, the environment over the file, the \
+            file over the default. Without a model the server still starts and says so on every \
+            request.
             """)
 
-    @Option(help: "GGUF model file to serve.")
+    @Option(help: ServeKey.modelPath.help)
     var modelPath: String?
 
-    @Option(name: .customLong("llm-url"), help: "Instead of --model-path: a model server to generate with, its API base (http://HOST:PORT/v1; for Ollama also http://HOST:11434); repeat for a pool of servers of the same model.")
+    @Option(name: .customLong("llm-url"), help: ServeKey.llmURL.help)
     var llmURL: [String] = []
 
-    @Option(help: "The model that server should use (default: the first it lists).")
+    @Option(help: ServeKey.llmModel.help)
     var llmModel: String?
 
-    @Option(name: .customLong("llm-api-key"), help: "The key that server requires, sent as 'Authorization: Bearer KEY'.")
+    @Option(name: .customLong("llm-api-key"), help: ServeKey.llmAPIKey.help)
     var llmAPIKey: String?
 
-    @Option(name: .customLong("llm-api-key-file"), help: "A file holding that key.")
+    @Option(name: .customLong("llm-api-key-file"), help: ServeKey.llmAPIKeyFile.help)
     var llmAPIKeyFile: String?
 
-    @Option(help: ServeDefaults.help("How to talk to that server: auto (ask it), openai (OpenAI, vLLM, llama.cpp's server), llama-cpp (llama-cpp-python's server) or ollama (Ollama's own API)", .llmDialect))
+    @Option(help: ServeKey.llmDialect.help)
     var llmDialect: String?
 
-    @Option(help: ServeDefaults.help("How a pool of servers shares the work: story (every request on one story to the same server, where it is cached) or round-robin", .llmRouting))
+    @Option(help: ServeKey.llmRouting.help)
     var llmRouting: String?
 
-    @Option(help: ServeDefaults.help("Address to listen on", .host))
+    @Option(help: ServeKey.host.help)
     var host: String?
 
-    @Option(help: ServeDefaults.help("Port to listen on", .port))
+    @Option(help: ServeKey.port.help)
     var port: Int?
 
-    @Option(help: ServeDefaults.help("Tokens of context per request, prompt and answer together", .contextSize))
+    @Option(help: ServeKey.contextSize.help)
     var contextSize: Int?
 
-    @Option(help: ServeDefaults.help("CPU threads for the model: one per core unless set", .threads))
+    @Option(help: ServeKey.threads.help)
     var threads: Int?
 
-    @Option(help: "Requests decoded together in one batch (default: 4); with --llm-url, generations sent to each model server at once (default: 1 to llama-cpp-python's server, which writes one answer at a time, else 4).")
+    @Option(help: ServeKey.parallel.help)
     var parallel: Int?
 
-    @Option(help: ServeDefaults.help("Sampling temperature; 0 is greedy", .temperature))
+    @Option(help: ServeKey.temperature.help)
     var temperature: Double?
 
-    @Option(help: ServeDefaults.help("Draw only from the k likeliest tokens; 0 draws from all", .topK))
+    @Option(help: ServeKey.topK.help)
     var topK: Int?
 
-    @Option(help: ServeDefaults.help("Nucleus sampling threshold", .topP))
+    @Option(help: ServeKey.topP.help)
     var topP: Double?
 
-    @Option(help: ServeDefaults.help("Never draw a token less likely than this share of the likeliest; 0 turns it off", .minP))
+    @Option(help: ServeKey.minP.help)
     var minP: Double?
 
-    @Option(help: ServeDefaults.help("Divide the logits of tokens used in the last --repeat-last-n answer tokens by this; 1 turns it off", .repeatPenalty))
+    @Option(help: ServeKey.repeatPenalty.help)
     var repeatPenalty: Double?
 
-    @Option(help: ServeDefaults.help("Answer tokens the repetition, frequency and presence penalties look back over", .repeatLastN))
+    @Option(help: ServeKey.repeatLastN.help)
     var repeatLastN: Int?
 
-    @Option(help: ServeDefaults.help("Subtract this for every earlier use of a token in that window", .frequencyPenalty))
+    @Option(help: ServeKey.frequencyPenalty.help)
     var frequencyPenalty: Double?
 
-    @Option(help: ServeDefaults.help("Subtract this from every token used in that window", .presencePenalty))
+    @Option(help: ServeKey.presencePenalty.help)
     var presencePenalty: Double?
 
-    @Option(help: ServeDefaults.help("DRY strength: penalize the token that would extend a sequence already written; 0 turns it off", .dryMultiplier))
+    @Option(help: ServeKey.dryMultiplier.help)
     var dryMultiplier: Double?
 
-    @Option(help: ServeDefaults.help("DRY growth per repeated token", .dryBase))
+    @Option(help: ServeKey.dryBase.help)
     var dryBase: Double?
 
-    @Option(help: ServeDefaults.help("Repeated sequences up to this many tokens go unpenalized by DRY", .dryAllowedLength))
+    @Option(help: ServeKey.dryAllowedLength.help)
     var dryAllowedLength: Int?
 
-    @Option(help: ServeDefaults.help("Answer tokens DRY looks back over", .dryLastN))
+    @Option(help: ServeKey.dryLastN.help)
     var dryLastN: Int?
 
-    @Option(help: ServeDefaults.help("Most tokens of one structured answer (feedback, a review, a character sheet)", .maxTokens))
+    @Option(help: ServeKey.maxTokens.help)
     var maxTokens: Int?
 
-    @Option(help: ServeDefaults.help("Most tokens of a generated, revised or fleshed-out chapter", .chapterMaxTokens))
+    @Option(help: ServeKey.chapterMaxTokens.help)
     var chapterMaxTokens: Int?
 
-    @Option(help: ServeDefaults.help(
-        "Share of the prompt's budget for passages of chapters left out when a story does not fit; 0 turns them off",
-        .passageShare))
+    @Option(help: ServeKey.passageShare.help)
     var passageShare: Double?
 
-    @Option(help: ServeDefaults.help(
-        "Largest share of the prompt's budget for model-written summaries of chapters left out; 0 neither writes nor reads them",
-        .summaryShare))
+    @Option(help: ServeKey.summaryShare.help)
     var summaryShare: Double?
 
-    @Option(help: "Random seed, for repeatable answers (default: a new one per request).")
+    @Option(help: ServeKey.seed.help)
     var seed: UInt32?
 
-    @Option(help: ServeDefaults.help("Seconds a request may wait for and use the model", .generationTimeout))
+    @Option(help: ServeKey.generationTimeout.help)
     var generationTimeout: Int?
 
-    @Option(help: ServeDefaults.help("Requests that may wait for a free slot before more are refused", .maxQueue))
+    @Option(help: ServeKey.maxQueue.help)
     var maxQueue: Int?
 
-    @Option(help: """
-        Cells of the cache pool the requests share, each holding one token of a prompt or answer \
-        (default: --context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further \
-        --parallel request: \(LlamaEngine.Configuration.defaultPoolCells(
-            contextSize: ServeDefaults.engine.contextSize, parallel: ServeDefaults.engine.parallel,
-            longestAnswer: ServeDefaults.pipeline.sampling.maxTokens)) at the defaults). Requests that do not fit \
-        beside the running ones wait.
-        """)
+    @Option(help: ServeKey.cacheTokens.help)
     var cacheTokens: Int?
 
-    @Option(help: ServeDefaults.help("How the cache pool stores keys: f16 or q8_0 (half the bytes)", .cacheTypeK))
+    @Option(help: ServeKey.cacheTypeK.help)
     var cacheTypeK: String?
 
-    @Option(help: ServeDefaults.help("Tokens llama.cpp evaluates at once; its scratch memory grows with it", .microBatch))
+    @Option(help: ServeKey.microBatch.help)
     var microBatch: Int?
 
-    @Option(help: ServeDefaults.help("Where stories read before are kept across restarts, one server at a time (it holds story text, readable only by you)", .cacheDir))
+    @Option(help: ServeKey.cacheDir.help)
     var cacheDir: String?
 
-    @Option(help: ServeDefaults.help("Mebibytes of stories kept on disk per model; least recently used go first; 0 turns the disk cache off", .cacheSize))
+    @Option(help: ServeKey.cacheSize.help)
     var cacheSize: Int?
 
-    @Flag(help: "Neither read nor write the story cache (files already there stay): a story that leaves the cache pool is read again when it returns.")
+    @Flag(help: ServeKey.noDiskCache.help)
     var noDiskCache = false
 
-    @Option(help: ServeDefaults.help("Largest request body in bytes", .maxBodySize))
+    @Option(help: ServeKey.maxBodySize.help)
     var maxBodySize: Int?
 
-    @Option(help: ServeDefaults.help("Mebibytes of request bodies held at once, being read or decoded; bodies beyond get 503", .maxBodyMemory))
+    @Option(help: ServeKey.maxBodyMemory.help)
     var maxBodyMemory: Int?
 
-    @Option(help: ServeDefaults.help("Connections open at once; more are answered 503 and closed", .maxConnections))
+    @Option(help: ServeKey.maxConnections.help)
     var maxConnections: Int?
 
-    @Option(help: ServeDefaults.help("Comma-separated browser origins allowed to call the API; * allows any", .allowedOrigins))
+    @Option(help: ServeKey.allowedOrigins.help)
     var allowedOrigins: String?
 
-    @Option(help: "Comma-separated host names the server answers to; * answers to any (default: loopback names when --host is loopback, else any).")
+    @Option(help: ServeKey.allowedHosts.help)
     var allowedHosts: String?
 
-    @Option(help: "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat for several (default: none, the API is open).")
+    @Option(help: ServeKey.apiKey.help)
     var apiKey: [String] = []
 
-    @Option(help: ServeDefaults.help("The SQLite file of the writer's library (stories, versions, answers); created on first start", .libraryPath))
+    @Option(help: ServeKey.libraryPath.help)
     var libraryPath: String?
 
-    @Option(help: "A PostgreSQL URL (postgres://user:password@host:5432/database) for a library every replica shares, in place of the SQLite file; prefer the DATABASE_URL variable, which keeps the password out of the process list.")
+    @Option(help: ServeKey.databaseURL.help)
     var databaseURL: String?
 
-    @Flag(help: "Keep no library: only requests that carry their story (structured_context) are served.")
+    @Flag(help: ServeKey.noLibrary.help)
     var noLibrary = false
 
-    @Option(help: "A file of API keys, one per line; 'name:key' names the writer the key stands for.")
+    @Option(help: ServeKey.apiKeyFile.help)
     var apiKeyFile: String?
 
-    @Option(help: ServeDefaults.help("Seconds answers being written may go on after SIGTERM before they are ended", .shutdownGrace))
+    @Option(help: ServeKey.shutdownGrace.help)
     var shutdownGrace: Int?
 
-    @Option(help: ServeDefaults.help("Log level: trace, debug, info, notice, warning, error", .logLevel))
+    @Option(help: ServeKey.logLevel.help)
     var logLevel: String?
 
-    @Option(help: "An OpenTelemetry collector's OTLP/HTTP address (http://collector:4318) to send request traces to (default: none, no traces).")
+    @Option(help: ServeKey.otlpEndpoint.help)
     var otlpEndpoint: String?
+
+    @Option(help: ServeKey.configFile.help)
+    var configFile: String?
 
     /// The flags given, as the first provider of the settings.
     var commandLineProvider: InMemoryProvider {
-        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        InMemoryProvider(name: "command line", values: Dictionary(uniqueKeysWithValues: givenValues.map { key, content in
+            (key.absoluteKey, ConfigValue(content, isSecret: key.isSecret))
+        }))
+    }
+
+    /// The value of every flag given, by its setting. ArgumentParser needs a property per option
+    /// to parse and check it; this is the one place that names them again, and a test fails when
+    /// a declared setting has no flag here.
+    var givenValues: [ServeKey: ConfigContent] {
+        var values: [ServeKey: ConfigContent] = [:]
         func set(_ key: ServeKey, _ content: ConfigContent?) {
-            if let content { values[key.absoluteKey] = ConfigValue(content, isSecret: key.isSecret) }
+            if let content { values[key] = content }
         }
         set(.modelPath, modelPath.map { .string($0) })
         set(.llmURL, llmURL.isEmpty ? nil : .stringArray(llmURL))
@@ -240,12 +242,15 @@ struct ServeCommand: AsyncParsableCommand {
         set(.shutdownGrace, shutdownGrace.map { .int($0) })
         set(.logLevel, logLevel.map { .string($0) })
         set(.otlpEndpoint, otlpEndpoint.map { .string($0) })
-        return InMemoryProvider(name: "command line", values: values)
+        set(.configFile, configFile.map { .string($0) })
+        return values
     }
 
     func run() async throws {
-        let settings = try ServeSettings(ServeSettings.reader(
-            commandLine: commandLineProvider, environment: ServeSettings.environmentProvider()))
+        let commandLine = commandLineProvider
+        let environment = ServeSettings.environmentProvider()
+        let file = try await ServeSettings.fileProvider(commandLine: commandLine, environment: environment)
+        let settings = try ServeSettings(ServeSettings.reader(commandLine: commandLine, environment: environment, file: file))
         let problems = settings.problems()
         guard problems.isEmpty else {
             throw ValidationError(problems.joined(separator: "\n"))

@@ -41,68 +41,15 @@ enum ServeDefaults {
         return base.appendingPathComponent("writer-assistant/library.sqlite").path
     }
 
-    static let values: [ServeKey: ConfigContent] = {
-        let sampling = pipeline.sampling
-        let repetition = sampling.repetition
-        return [
-            .host: .string(server.host),
-            .port: .int(server.port),
-            .maxBodySize: .int(server.maxBodySize),
-            .maxBodyMemory: .int(server.maxBodyMemory >> 20),
-            .maxConnections: .int(server.maxConnections),
-            .allowedOrigins: .stringArray(server.allowedOrigins),
-            .shutdownGrace: .int(Int(server.shutdownGracePeriod.components.seconds)),
-            .generationTimeout: .int(Int(pipeline.generationTimeout.components.seconds)),
-            .temperature: .double(sampling.temperature),
-            .topK: .int(sampling.topK),
-            .topP: .double(sampling.topP),
-            .minP: .double(sampling.minP),
-            .maxTokens: .int(sampling.maxTokens),
-            .chapterMaxTokens: .int(pipeline.chapterMaxTokens),
-            .passageShare: .double(pipeline.passageShare),
-            .summaryShare: .double(pipeline.summaryShare),
-            .repeatPenalty: .double(repetition.repeatPenalty),
-            .repeatLastN: .int(repetition.penaltyWindow),
-            .frequencyPenalty: .double(repetition.frequencyPenalty),
-            .presencePenalty: .double(repetition.presencePenalty),
-            .dryMultiplier: .double(repetition.dryMultiplier),
-            .dryBase: .double(repetition.dryBase),
-            .dryAllowedLength: .int(repetition.dryAllowedLength),
-            .dryLastN: .int(repetition.dryWindow),
-            .contextSize: .int(engine.contextSize),
-            .threads: .int(engine.threads),
-            .maxQueue: .int(engine.maxQueuedRequests),
-            .cacheTypeK: .string(engine.keyCacheType.rawValue),
-            .microBatch: .int(engine.microBatchSize),
-            .cacheDir: .string(cacheDirectory),
-            .cacheSize: .int(cacheSizeMiB),
-            .noDiskCache: .bool(false),
-            .libraryPath: .string(libraryPath),
-            .noLibrary: .bool(false),
-            .llmDialect: .string(RemoteDialect.auto.rawValue),
-            .llmRouting: .string(UpstreamRouter.Policy.story.rawValue),
-            .logLevel: .string(logLevel.rawValue),
-        ]
-    }()
+    /// Every declared default, by setting.
+    static let values: [ServeKey: ConfigContent] = Dictionary(uniqueKeysWithValues: ServeKey.allCases.compactMap { key in
+        key.setting.defaultValue.map { (key, $0) }
+    })
 
     /// The last provider of the hierarchy.
     static var provider: InMemoryProvider {
         InMemoryProvider(name: "defaults", values: Dictionary(uniqueKeysWithValues: values.map {
             ($0.key.absoluteKey, ConfigValue($0.value, isSecret: false))
         }))
-    }
-
-    /// `text` followed by the setting's default, for the help of its flag.
-    static func help(_ text: String, _ key: ServeKey) -> ArgumentHelp {
-        guard let value = values[key] else { return ArgumentHelp(text + ".") }
-        let shown: String = switch value {
-        case .string(let string): string
-        case .int(let int): "\(int)"
-        case .double(let double): "\(double)"
-        case .stringArray(let strings): strings.joined(separator: ",")
-        case .bool(let bool): "\(bool)"
-        default: "\(value)"
-        }
-        return ArgumentHelp("\(text) (default \(shown)).")
     }
 }

@@ -2,8 +2,9 @@ import Configuration
 import Foundation
 
 /// The names of the serve settings. Each is read from its flag (`--context-size`), else its
-/// environment variable (`CONTEXT_SIZE`), else its default (`ServeDefaults`): one name, three
-/// sources, merged by swift-configuration's provider hierarchy.
+/// environment variable (`CONTEXT_SIZE`), else the settings file (`{"context": {"size": …}}`),
+/// else its default: one name, four sources, merged by swift-configuration's provider hierarchy.
+/// What each setting is and does is declared once, in `ServeSetting`.
 enum ServeKey: String, CaseIterable, Sendable {
     case modelPath = "model.path"
     case llmURL = "llm.url"
@@ -53,6 +54,7 @@ enum ServeKey: String, CaseIterable, Sendable {
     case shutdownGrace = "shutdown.grace"
     case logLevel = "log.level"
     case otlpEndpoint = "otlp.endpoint"
+    case configFile = "config.file"
 
     var key: ConfigKey { ConfigKey(rawValue) }
     var absoluteKey: AbsoluteConfigKey { AbsoluteConfigKey(rawValue.split(separator: ".").map(String.init)) }

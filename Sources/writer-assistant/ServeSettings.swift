@@ -11,7 +11,7 @@ import WriterAssistantWebApp
 import WriterAssistantLLM
 
 /// The server's settings, read through swift-configuration's providers: the flags given, then
-/// the environment, then the defaults (`ServeDefaults`).
+/// the environment, then an optional JSON file, then the defaults (`ServeSetting`).
 struct ServeSettings {
     var server: ServerConfiguration
     /// Nil when no model file was given.
@@ -22,9 +22,56 @@ struct ServeSettings {
     var library: StoryLibrary.Location?
     var logLevel: Logger.Level
 
-    /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then defaults.
-    static func reader(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider) -> ConfigReader {
-        ConfigReader(providers: [commandLine, environment, ServeDefaults.provider])
+    /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then the
+    /// JSON file of --config-file when one was named, then the defaults.
+    static func reader(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider,
+                       file: FileProvider<JSONSnapshot>? = nil) -> ConfigReader {
+        ConfigReader(providers: [commandLine, environment] + (file.map { [$0] } ?? []) + [ServeDefaults.provider])
+    }
+
+    /// The settings file named by the flags or the environment, read and checked: a file that
+    /// cannot be read, is not JSON, or names a setting that does not exist stops the server,
+    /// rather than leaving the writer to wonder why a setting did not take.
+    static func fileProvider(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider) async throws
+        -> FileProvider<JSONSnapshot>? {
+        let key = ServeKey.configFile
+        guard let path = ConfigReader(providers: [commandLine, environment]).string(forKey: key.key), !path.isEmpty else {
+            return nil
+        }
+        let named = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(path), isSecret: false)]))
+        let file: FileProvider<JSONSnapshot>
+        do {
+            file = try await FileProvider<JSONSnapshot>(
+                parsingOptions: .init(secretsSpecifier: .specific(Set(ServeKey.allCases.filter(\.isSecret).map(\.rawValue)))),
+                config: named)
+        } catch {
+            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): cannot read '\(path)' as a JSON object of settings (\(error)).")
+        }
+        let names = try Self.settingNames(inJSONAt: path)
+        let unknown = names.subtracting(ServeKey.allCases.filter { $0 != key }.map(\.rawValue))
+        guard unknown.isEmpty else {
+            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): '\(path)' names settings that do not exist: "
+                + unknown.sorted().joined(separator: ", ") + ".")
+        }
+        if !names.isDisjoint(with: ServeKey.allCases.filter(\.isSecret).map(\.rawValue)) {
+            try refuseIfShared(path, for: key, holding: "the settings file, which holds keys,")
+        }
+        return file
+    }
+
+    /// The dotted names of a settings file's values (`{"context": {"size": 1}}` holds `context.size`).
+    private static func settingNames(inJSONAt path: String) throws -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("\(ServeKey.configFile.flag): '\(path)' is not a JSON object.")
+        }
+        func names(_ object: [String: Any], _ prefix: String) -> [String] {
+            object.flatMap { name, value in
+                let dotted = prefix.isEmpty ? name : prefix + "." + name
+                return (value as? [String: Any]).map { names($0, dotted) } ?? [dotted]
+            }
+        }
+        return Set(names(object, ""))
     }
 
     /// The environment provider, with the API keys marked secret.
@@ -146,16 +193,21 @@ struct ServeSettings {
     /// The text of a key file, or an error naming the setting that gave it. A file other users may
     /// read or change is refused: they could take the keys, or put in their own.
     private static func keyFile(_ path: String, for setting: ServeKey) throws -> String {
-        let permissions = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
-        if let permissions, permissions & 0o077 != 0 {
-            throw ValidationError(
-                "\(setting.flag): the key file '\(path)' can be read or changed by other users (mode \(String(permissions, radix: 8))); "
-                    + "run chmod 600 on it.")
-        }
+        try refuseIfShared(path, for: setting, holding: "the key file")
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ValidationError("\(setting.flag): cannot read the key file '\(path)'.")
         }
         return text
+    }
+
+    /// Refuses a file of secrets that other users may read or change.
+    private static func refuseIfShared(_ path: String, for setting: ServeKey, holding what: String) throws {
+        let permissions = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
+        if let permissions, permissions & 0o077 != 0 {
+            throw ValidationError(
+                "\(setting.flag): \(what) '\(path)' can be read or changed by other users (mode \(String(permissions, radix: 8))); "
+                    + "run chmod 600 on it.")
+        }
     }
 
     /// Keys given directly, plus one per line of the key file (blank lines and `#` comments
@@ -315,7 +367,9 @@ struct SettingReader {
     }
 
     func optionalList(_ key: ServeKey) throws -> [String]? {
-        config.stringArray(forKey: key.key, isSecret: key.isSecret).map { items in
+        // A settings file may give a list as one string, as the environment does.
+        (config.stringArray(forKey: key.key, isSecret: key.isSecret)
+            ?? config.string(forKey: key.key, isSecret: key.isSecret).map { [$0] }).map { items in
             items.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
     }

@@ -11,6 +11,7 @@ struct WriterAssistantCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, FeedbackCommand.self, PanelCommand.self, ReviewCommand.self, ChapterCommand.self,
             CharacterCommand.self, OutlineCommand.self, ChatCommand.self, AskCommand.self, StoriesCommand.self, LibraryCommand.self, QuantizeCommand.self,
+            SettingsTableCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 

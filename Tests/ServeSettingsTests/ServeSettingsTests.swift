@@ -8,6 +8,7 @@ import Testing
 import WriterAssistantCore
 import WriterAssistantHTTP
 import WriterAssistantLLM
+import WriterAssistantTestSupport
 @testable import writer_assistant
 
 /// Settings come from the flags, else the environment, else the defaults the libraries state.
@@ -183,5 +184,58 @@ import WriterAssistantLLM
         #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key-file", file.path]) }
         #expect(throws: ValidationError.self) { _ = try Self.settings(["--api-key", ""]) }
         #expect(throws: ValidationError.self) { _ = try Self.settings([], environment: ["API_KEY": " , "]) }
+    }
+
+    /// Every declared setting has its flag: ArgumentParser needs a property per option, and the
+    /// one list that maps them to settings must not forget one.
+    @Test func everyDeclaredSettingHasAFlagThatReachesTheSettings() throws {
+        let arguments = ServeKey.allCases.flatMap { key in key.setting.valueName == nil ? [key.flag] : [key.flag, "1"] }
+        let command = try ServeCommand.parse(arguments)
+        #expect(Set(command.givenValues.keys) == Set(ServeKey.allCases))
+    }
+
+    /// docs/configuration.md's table is made from the declarations; `make settings-table`
+    /// rewrites it after a change.
+    @Test func theDocumentedSettingsTableIsTheDeclaredOne() throws {
+        let document = try String(contentsOf: PackagePaths.file("docs/configuration.md"), encoding: .utf8)
+        let current = try #require(ServeSettingsTable.splice(into: document), "docs/configuration.md has lost its table's markers")
+        #expect(current == document, "docs/configuration.md's settings table is stale: run `make settings-table`")
+        for key in ServeKey.allCases {
+            #expect(document.contains("`\(key.flag)"), "\(key.flag) is missing from the table")
+        }
+    }
+
+    /// A JSON file of settings sits between the environment and the defaults.
+    @Test func aSettingsFileComesAfterTheEnvironmentAndBeforeTheDefaults() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try #"{"context": {"size": 2048}, "port": 9100, "temperature": 0.3, "top": {"p": 1}, "allowed": {"origins": ["http://a.test"]}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        func settings(_ arguments: [String], _ environment: [String: String]) async throws -> ServeSettings {
+            let commandLine = try ServeCommand.parse(arguments).commandLineProvider
+            let variables = ServeSettings.environmentProvider(environment)
+            let file = try await ServeSettings.fileProvider(commandLine: commandLine, environment: variables)
+            return try ServeSettings(ServeSettings.reader(commandLine: commandLine, environment: variables, file: file))
+        }
+        let read = try await settings(["--model-path", "m.gguf", "--config-file", file.path, "--temperature", "0.9"], ["PORT": "9002"])
+        #expect(read.engine?.contextSize == 2048)
+        #expect(read.server.port == 9002, "the environment wins over the file")
+        #expect(read.server.pipeline.sampling.temperature == 0.9, "a flag wins over the file")
+        #expect(read.server.pipeline.sampling.topP == 1, "a whole number in the file is a number")
+        #expect(read.server.allowedOrigins == ["http://a.test"])
+        #expect(read.server.host == ServerConfiguration().host, "what the file leaves out is the default")
+        #expect(try await settings([], ["CONFIG_FILE": file.path]).server.port == 9100)
+
+        try #"{"context": {"sise": 2048}}"#.write(to: file, atomically: true, encoding: .utf8)
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("context.sise") }
+        try "port = 80".write(to: file, atomically: true, encoding: .utf8)
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--config-file") }
+        await #expect { _ = try await settings(["--config-file", "/nonexistent/settings.json"], [:]) } throws: { "\($0)".contains("--config-file") }
+        // A file that holds keys is refused while other users may read it, as a key file is.
+        try #"{"api": {"key": "file-key"}}"#.write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("chmod 600") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        #expect(try await settings(["--config-file", file.path], [:]).server.apiKeys == ["file-key"])
     }
 }

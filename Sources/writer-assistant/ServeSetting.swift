@@ -1,0 +1,214 @@
+import ArgumentParser
+import Configuration
+import LlamaEngine
+import Logging
+import RemoteEngine
+import WriterAssistantCore
+import WriterAssistantHTTP
+import WriterAssistantLLM
+
+/// One serve setting, declared once: the part of the server it configures, what it does and its
+/// default. The flags' help, the defaults provider and the settings table of
+/// docs/configuration.md are all made from these declarations, so none can drift from another.
+struct ServeSetting: Sendable {
+    /// The part of the server a setting belongs to, which is also its section of the docs table.
+    enum Component: String, CaseIterable, Sendable {
+        case sources = "Where settings come from"
+        case model = "The model"
+        case sampling = "Sampling"
+        case prompt = "The prompt and its budget"
+        case engine = "The engine and its cache"
+        case library = "The library"
+        case http = "The HTTP server and its clients"
+        case observability = "Logs and traces"
+    }
+
+    let component: Component
+    /// The placeholder of its value (`N`, `FILE`); nil for a flag that takes none.
+    let valueName: String?
+    /// What it does, as one sentence without a final stop (the help adds the default).
+    let help: String
+    /// The value used when no source gives one; nil when the setting's absence means something.
+    let defaultValue: ConfigContent?
+    /// How to say the default when it is not a plain value, or when there is none.
+    let defaultText: String?
+    /// Where the docs say more, as a Markdown link from docs/ (the table shows it, the help not).
+    let more: String?
+
+    init(_ component: Component, _ valueName: String?, _ help: String, default defaultValue: ConfigContent? = nil,
+         shown defaultText: String? = nil, more: String? = nil) {
+        self.component = component
+        self.valueName = valueName
+        self.help = help
+        self.defaultValue = defaultValue
+        self.defaultText = defaultText
+        self.more = more
+    }
+
+    /// The default as the help and the docs say it.
+    var shownDefault: String {
+        if let defaultText { return defaultText }
+        return switch defaultValue {
+        case .string(let string): string
+        case .int(let int): "\(int)"
+        case .double(let double): "\(double)"
+        case .stringArray(let strings): strings.joined(separator: ",")
+        case .bool(let bool): bool ? "on" : "off"
+        case .none: "none"
+        case .some(let value): "\(value)"
+        }
+    }
+}
+
+extension ServeKey {
+    /// This setting's declaration.
+    var setting: ServeSetting {
+        let server = ServeDefaults.server
+        let pipeline = ServeDefaults.pipeline
+        let sampling = pipeline.sampling
+        let repetition = sampling.repetition
+        let engine = ServeDefaults.engine
+        return switch self {
+        case .modelPath:
+            ServeSetting(.model, "FILE", "GGUF model file to serve; without it (or --llm-url) the server still starts and answers LLM_NOT_AVAILABLE")
+        case .llmURL:
+            ServeSetting(.model, "URL", "Instead of --model-path: a model server to generate with, its API base (http://HOST:PORT/v1; for Ollama also http://HOST:11434); repeat for a pool of servers of the same model",
+                         more: "[a model server](deployment.md#2-a-writer-with-ollama-or-a-llamacpp-server)")
+        case .llmModel:
+            ServeSetting(.model, "NAME", "The model that server should use", shown: "the first it lists")
+        case .llmAPIKey:
+            ServeSetting(.model, "KEY", "The key that server requires, sent as 'Authorization: Bearer KEY'")
+        case .llmAPIKeyFile:
+            ServeSetting(.model, "FILE", "A file holding that key, which other users may neither read nor change")
+        case .llmDialect:
+            ServeSetting(.model, "DIALECT", "How to talk to that server: auto (ask it), openai (OpenAI, vLLM, llama.cpp's server), llama-cpp (llama-cpp-python's server) or ollama (Ollama's own API)",
+                         default: .string(RemoteDialect.auto.rawValue))
+        case .llmRouting:
+            ServeSetting(.model, "POLICY", "How a pool of servers shares the work: story (every request on one story to the same server, where it is cached) or round-robin",
+                         default: .string(UpstreamRouter.Policy.story.rawValue))
+        case .contextSize:
+            ServeSetting(.model, "N", "Tokens of context per request, prompt and answer together", default: .int(engine.contextSize))
+        case .threads:
+            ServeSetting(.engine, "N", "CPU threads for the model; more than the cores slows decoding sharply",
+                         default: .int(engine.threads), shown: "one per core")
+        case .parallel:
+            ServeSetting(.engine, "N", "Requests decoded together in one batch; with --llm-url, generations sent to each model server at once",
+                         shown: "\(engine.parallel); with --llm-url, 1 to llama-cpp-python's server, which writes one answer at a time, else 4")
+        case .temperature:
+            ServeSetting(.sampling, "T", "Sampling temperature; 0 is greedy", default: .double(sampling.temperature))
+        case .topK:
+            ServeSetting(.sampling, "K", "Draw only from the k likeliest tokens; 0 draws from all", default: .int(sampling.topK))
+        case .topP:
+            ServeSetting(.sampling, "P", "Nucleus sampling threshold, above 0 and at most 1", default: .double(sampling.topP))
+        case .minP:
+            ServeSetting(.sampling, "P", "Never draw a token less likely than this share of the likeliest; 0 turns it off", default: .double(sampling.minP))
+        case .repeatPenalty:
+            ServeSetting(.sampling, "X", "Divide the logits of tokens used in the last --repeat-last-n answer tokens by this; 1 turns it off",
+                         default: .double(repetition.repeatPenalty))
+        case .repeatLastN:
+            ServeSetting(.sampling, "N", "Answer tokens the repetition, frequency and presence penalties look back over",
+                         default: .int(repetition.penaltyWindow))
+        case .frequencyPenalty:
+            ServeSetting(.sampling, "X", "Subtract this for every earlier use of a token in that window", default: .double(repetition.frequencyPenalty))
+        case .presencePenalty:
+            ServeSetting(.sampling, "X", "Subtract this from every token used in that window", default: .double(repetition.presencePenalty))
+        case .dryMultiplier:
+            ServeSetting(.sampling, "X", "DRY strength: penalize the token that would extend a sequence already written; 0 turns it off",
+                         default: .double(repetition.dryMultiplier))
+        case .dryBase:
+            ServeSetting(.sampling, "X", "DRY growth per repeated token", default: .double(repetition.dryBase))
+        case .dryAllowedLength:
+            ServeSetting(.sampling, "N", "Repeated sequences up to this many tokens go unpenalized by DRY", default: .int(repetition.dryAllowedLength))
+        case .dryLastN:
+            ServeSetting(.sampling, "N", "Answer tokens DRY looks back over", default: .int(repetition.dryWindow))
+        case .seed:
+            ServeSetting(.sampling, "S", "Random seed, for repeatable answers", shown: "a new one per request")
+        case .maxTokens:
+            ServeSetting(.prompt, "N", "Most tokens of one structured answer (feedback, a review, a character sheet); reserved in the context window",
+                         default: .int(sampling.maxTokens))
+        case .chapterMaxTokens:
+            ServeSetting(.prompt, "N", "Most tokens of a generated, revised or fleshed-out chapter; reserved in the context window for those",
+                         default: .int(pipeline.chapterMaxTokens))
+        case .passageShare:
+            ServeSetting(.prompt, "X", "Share of the prompt's budget for passages of chapters left out when a story does not fit; 0 turns them off, at most \(PromptAssembler.largestPassageShare)",
+                         default: .double(pipeline.passageShare),
+                         more: "[passages](api.md#passages-of-the-chapters-left-out), [other shares measured](../QUALITY.md#long-novels-dividing-the-budget)")
+        case .summaryShare:
+            ServeSetting(.prompt, "X", "Largest share of the prompt's budget for model-written summaries of chapters left out; 0 neither writes nor reads them, at most \(PromptAssembler.largestSummaryShare)",
+                         default: .double(pipeline.summaryShare),
+                         more: "[summaries](api.md#summaries-of-the-chapters-left-out), [other shares measured](../QUALITY.md#long-novels-dividing-the-budget)")
+        case .generationTimeout:
+            ServeSetting(.prompt, "SECONDS", "Seconds a request may wait for and use the model, preparing its prompt included",
+                         default: .int(Int(pipeline.generationTimeout.components.seconds)))
+        case .maxQueue:
+            ServeSetting(.engine, "N", "Requests that may wait for a free slot before more are refused with SERVER_BUSY; 0: none wait",
+                         default: .int(engine.maxQueuedRequests))
+        case .cacheTokens:
+            ServeSetting(.engine, "N", "Cells of the cache pool the requests share, each holding one token of a prompt or answer; requests that do not fit beside the running ones wait",
+                         shown: "--context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further --parallel request, to a multiple of 256: "
+                             + "\(LlamaEngine.Configuration.defaultPoolCells(contextSize: engine.contextSize, parallel: engine.parallel, longestAnswer: sampling.maxTokens)) at the defaults")
+        case .cacheTypeK:
+            ServeSetting(.engine, "TYPE", "How the cache pool stores keys: f16 or q8_0 (half the bytes)", default: .string(engine.keyCacheType.rawValue))
+        case .microBatch:
+            ServeSetting(.engine, "N", "Tokens llama.cpp evaluates at once; its scratch memory grows with it", default: .int(engine.microBatchSize))
+        case .cacheDir:
+            ServeSetting(.engine, "DIR", "Where stories read before are kept across restarts, one server at a time (it holds story text, readable only by you)",
+                         default: .string(ServeDefaults.cacheDirectory), shown: "$XDG_CACHE_HOME/writer-assistant/stories, else ~/.cache/…; ~/Library/Caches/… on macOS",
+                         more: "[the story cache](engine.md#the-story-cache)")
+        case .cacheSize:
+            ServeSetting(.engine, "MIB", "Mebibytes of stories kept on disk per model; least recently used go first; 0 turns the disk cache off",
+                         default: .int(ServeDefaults.cacheSizeMiB))
+        case .noDiskCache:
+            ServeSetting(.engine, nil, "Neither read nor write the story cache (files already there stay): a story that leaves the cache pool is read again when it returns",
+                         default: .bool(false))
+        case .libraryPath:
+            ServeSetting(.library, "FILE", "The SQLite file of the writer's library (stories, versions, answers); created on first start",
+                         default: .string(ServeDefaults.libraryPath), shown: "$XDG_DATA_HOME/writer-assistant/library.sqlite, else ~/.local/share/…; ~/Library/Application Support/… on macOS",
+                         more: "[the library](api.md#the-library)")
+        case .databaseURL:
+            ServeSetting(.library, "URL", "A PostgreSQL URL (postgres://user:password@host:5432/database) for a library every replica shares, in place of the SQLite file; prefer the DATABASE_URL variable, which keeps the password out of the process list")
+        case .noLibrary:
+            ServeSetting(.library, nil, "Keep no library: only requests that carry their story (structured_context) are served", default: .bool(false))
+        case .host:
+            ServeSetting(.http, "HOST", "Address to listen on", default: .string(server.host))
+        case .port:
+            ServeSetting(.http, "PORT", "Port to listen on", default: .int(server.port))
+        case .maxBodySize:
+            ServeSetting(.http, "BYTES", "Largest request body in bytes; larger ones get 413", default: .int(server.maxBodySize))
+        case .maxBodyMemory:
+            ServeSetting(.http, "MIB", "Mebibytes of request bodies held at once, being read or decoded; bodies beyond get 503 SERVER_BUSY",
+                         default: .int(server.maxBodyMemory >> 20))
+        case .maxConnections:
+            ServeSetting(.http, "N", "Connections open at once; more are answered 503 and closed", default: .int(server.maxConnections))
+        case .allowedOrigins:
+            ServeSetting(.http, "LIST", "Comma-separated browser origins allowed to call the API; * allows any", default: .stringArray(server.allowedOrigins))
+        case .allowedHosts:
+            ServeSetting(.http, "LIST", "Comma-separated host names the server answers to; * answers to any",
+                         shown: "loopback names when --host is loopback, else any")
+        case .apiKey:
+            ServeSetting(.http, "KEY", "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat or separate with commas for several",
+                         shown: "none, the API is open",
+                         more: "[API keys](deployment.md#api-keys)")
+        case .apiKeyFile:
+            ServeSetting(.http, "FILE", "A file of API keys, one per line ('#' starts a comment); 'name:key' names the writer the key stands for; other users may neither read nor change it")
+        case .shutdownGrace:
+            ServeSetting(.http, "SECONDS", "Seconds answers being written may go on after SIGTERM before they are ended",
+                         default: .int(Int(server.shutdownGracePeriod.components.seconds)))
+        case .logLevel:
+            ServeSetting(.observability, "LEVEL", "Log level: trace, debug, info, notice, warning, error", default: .string(ServeDefaults.logLevel.rawValue))
+        case .otlpEndpoint:
+            ServeSetting(.observability, "URL", "An OpenTelemetry collector's OTLP/HTTP address (http://collector:4318) to send request traces to",
+                         shown: "none, no traces",
+                         more: "[traces](deployment.md#traces)")
+        case .configFile:
+            ServeSetting(.sources, "FILE", "A JSON file of settings, read after the flags and the environment: {\"context\": {\"size\": 8192}} sets --context-size")
+        }
+    }
+
+    /// The flag's help: what the setting does and its default.
+    var help: ArgumentHelp {
+        let setting = self.setting
+        let text = setting.defaultValue == nil && setting.defaultText == nil ? "\(setting.help)." : "\(setting.help) (default \(setting.shownDefault))."
+        return ArgumentHelp(text, valueName: setting.valueName)
+    }
+}
