@@ -34,9 +34,13 @@ struct ServeSetting: Sendable {
     let defaultText: String?
     /// Where the docs say more, as a Markdown link from docs/ (the table shows it, the help not).
     let more: String?
+    /// The values it admits, when it is a number; checks that involve other settings are in
+    /// `ServeSettings.problems()`.
+    let bound: SettingBound?
 
     init(_ component: Component, _ valueName: String?, _ help: String, default defaultValue: ConfigContent? = nil,
-         shown defaultText: String? = nil, more: String? = nil) {
+         shown defaultText: String? = nil, bound: SettingBound? = nil, more: String? = nil) {
+        self.bound = bound
         self.component = component
         self.valueName = valueName
         self.help = help
@@ -58,6 +62,19 @@ struct ServeSetting: Sendable {
         case .some(let value): "\(value)"
         }
     }
+}
+
+/// The values a numeric setting admits, checked at startup, and how the error says so.
+struct SettingBound: Sendable {
+    let admits: @Sendable (Double) -> Bool
+    /// What the value must be, as the error says it ("positive", "0 (off) or more").
+    let says: String
+
+    static let positive = SettingBound(admits: { $0 > 0 }, says: "positive")
+    /// `says` names what 0 does ("0 (off) or more").
+    static func zeroOrMore(_ says: String) -> SettingBound { SettingBound(admits: { $0 >= 0 }, says: says) }
+    static func atLeast(_ low: Double, _ says: String) -> SettingBound { SettingBound(admits: { $0 >= low }, says: says) }
+    static func within(_ range: ClosedRange<Double>, _ says: String) -> SettingBound { SettingBound(admits: range.contains, says: says) }
 }
 
 extension ServeKey {
@@ -87,62 +104,79 @@ extension ServeKey {
             ServeSetting(.model, "POLICY", "How a pool of servers shares the work: story (every request on one story to the same server, where it is cached) or round-robin",
                          default: .string(UpstreamRouter.Policy.story.rawValue))
         case .contextSize:
-            ServeSetting(.model, "N", "Tokens of context per request, prompt and answer together", default: .int(engine.contextSize))
+            ServeSetting(.model, "N", "Tokens of context per request, prompt and answer together", default: .int(engine.contextSize),
+                         bound: .positive)
         case .threads:
             ServeSetting(.engine, "N", "CPU threads for the model; more than the cores slows decoding sharply",
-                         default: .int(engine.threads), shown: "one per core")
+                         default: .int(engine.threads), shown: "one per core",
+                         bound: .within(1...1024, "from 1 to 1024"))
         case .parallel:
             ServeSetting(.engine, "N", "Requests decoded together in one batch; with --llm-url, generations sent to each model server at once",
-                         shown: "\(engine.parallel); with --llm-url, 1 to llama-cpp-python's server, which writes one answer at a time, else 4")
+                         shown: "\(engine.parallel); with --llm-url, 1 to llama-cpp-python's server, which writes one answer at a time, else 4",
+                         bound: .within(1...256, "from 1 to 256"))
         case .temperature:
-            ServeSetting(.sampling, "T", "Sampling temperature; 0 is greedy", default: .double(sampling.temperature))
+            ServeSetting(.sampling, "T", "Sampling temperature; 0 is greedy", default: .double(sampling.temperature),
+                         bound: .zeroOrMore("0 (greedy) or more"))
         case .topK:
-            ServeSetting(.sampling, "K", "Draw only from the k likeliest tokens; 0 draws from all", default: .int(sampling.topK))
+            ServeSetting(.sampling, "K", "Draw only from the k likeliest tokens; 0 draws from all", default: .int(sampling.topK),
+                         bound: .zeroOrMore("0 (off) or more"))
         case .topP:
-            ServeSetting(.sampling, "P", "Nucleus sampling threshold, above 0 and at most 1", default: .double(sampling.topP))
+            ServeSetting(.sampling, "P", "Nucleus sampling threshold, above 0 and at most 1", default: .double(sampling.topP),
+                         bound: SettingBound(admits: { $0 > 0 && $0 <= 1 }, says: "above 0 and at most 1"))
         case .minP:
-            ServeSetting(.sampling, "P", "Never draw a token less likely than this share of the likeliest; 0 turns it off", default: .double(sampling.minP))
+            ServeSetting(.sampling, "P", "Never draw a token less likely than this share of the likeliest; 0 turns it off", default: .double(sampling.minP),
+                         bound: SettingBound(admits: { $0 >= 0 && $0 < 1 }, says: "at least 0 and below 1"))
         case .repeatPenalty:
             ServeSetting(.sampling, "X", "Divide the logits of tokens used in the last --repeat-last-n answer tokens by this; 1 turns it off",
-                         default: .double(repetition.repeatPenalty))
+                         default: .double(repetition.repeatPenalty),
+                         bound: SettingBound(admits: { $0 > 0 }, says: "above 0; 1 turns it off"))
         case .repeatLastN:
             ServeSetting(.sampling, "N", "Answer tokens the repetition, frequency and presence penalties look back over",
-                         default: .int(repetition.penaltyWindow))
+                         default: .int(repetition.penaltyWindow),
+                         bound: .zeroOrMore("0 (off) or more"))
         case .frequencyPenalty:
             ServeSetting(.sampling, "X", "Subtract this for every earlier use of a token in that window", default: .double(repetition.frequencyPenalty))
         case .presencePenalty:
             ServeSetting(.sampling, "X", "Subtract this from every token used in that window", default: .double(repetition.presencePenalty))
         case .dryMultiplier:
             ServeSetting(.sampling, "X", "DRY strength: penalize the token that would extend a sequence already written; 0 turns it off",
-                         default: .double(repetition.dryMultiplier))
+                         default: .double(repetition.dryMultiplier),
+                         bound: .zeroOrMore("0 (off) or more"))
         case .dryBase:
-            ServeSetting(.sampling, "X", "DRY growth per repeated token", default: .double(repetition.dryBase))
+            ServeSetting(.sampling, "X", "DRY growth per repeated token", default: .double(repetition.dryBase),
+                         bound: .atLeast(1, "at least 1"))
         case .dryAllowedLength:
-            ServeSetting(.sampling, "N", "Repeated sequences up to this many tokens go unpenalized by DRY", default: .int(repetition.dryAllowedLength))
+            ServeSetting(.sampling, "N", "Repeated sequences up to this many tokens go unpenalized by DRY", default: .int(repetition.dryAllowedLength),
+                         bound: .atLeast(1, "at least 1"))
         case .dryLastN:
-            ServeSetting(.sampling, "N", "Answer tokens DRY looks back over", default: .int(repetition.dryWindow))
+            ServeSetting(.sampling, "N", "Answer tokens DRY looks back over", default: .int(repetition.dryWindow),
+                         bound: .zeroOrMore("0 (off) or more"))
         case .seed:
             ServeSetting(.sampling, "S", "Random seed, for repeatable answers", shown: "a new one per request")
         case .maxTokens:
             ServeSetting(.prompt, "N", "Most tokens of one structured answer (feedback, a review, a character sheet); reserved in the context window",
-                         default: .int(sampling.maxTokens))
+                         default: .int(sampling.maxTokens),
+                         bound: .positive)
         case .chapterMaxTokens:
             ServeSetting(.prompt, "N", "Most tokens of a generated, revised or fleshed-out chapter; reserved in the context window for those",
-                         default: .int(pipeline.chapterMaxTokens))
+                         default: .int(pipeline.chapterMaxTokens),
+                         bound: .positive)
         case .passageShare:
             ServeSetting(.prompt, "X", "Share of the prompt's budget for passages of chapters left out when a story does not fit; 0 turns them off, at most \(PromptAssembler.largestPassageShare)",
-                         default: .double(pipeline.passageShare),
+                         default: .double(pipeline.passageShare), bound: .within(0...PromptAssembler.largestPassageShare, "from 0 (off) to \(PromptAssembler.largestPassageShare)"),
                          more: "[passages](api.md#passages-of-the-chapters-left-out), [other shares measured](../QUALITY.md#long-novels-dividing-the-budget)")
         case .summaryShare:
             ServeSetting(.prompt, "X", "Largest share of the prompt's budget for model-written summaries of chapters left out; 0 neither writes nor reads them, at most \(PromptAssembler.largestSummaryShare)",
-                         default: .double(pipeline.summaryShare),
+                         default: .double(pipeline.summaryShare), bound: .within(0...PromptAssembler.largestSummaryShare, "from 0 (off) to \(PromptAssembler.largestSummaryShare)"),
                          more: "[summaries](api.md#summaries-of-the-chapters-left-out), [other shares measured](../QUALITY.md#long-novels-dividing-the-budget)")
         case .generationTimeout:
             ServeSetting(.prompt, "SECONDS", "Seconds a request may wait for and use the model, preparing its prompt included",
-                         default: .int(Int(pipeline.generationTimeout.components.seconds)))
+                         default: .int(Int(pipeline.generationTimeout.components.seconds)),
+                         bound: .positive)
         case .maxQueue:
             ServeSetting(.engine, "N", "Requests that may wait for a free slot before more are refused with SERVER_BUSY; 0: none wait",
-                         default: .int(engine.maxQueuedRequests))
+                         default: .int(engine.maxQueuedRequests),
+                         bound: .zeroOrMore("0 (no waiting) or more"))
         case .cacheTokens:
             ServeSetting(.engine, "N", "Cells of the cache pool the requests share, each holding one token of a prompt or answer; requests that do not fit beside the running ones wait",
                          shown: "--context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further --parallel request, to a multiple of 256: "
@@ -150,7 +184,8 @@ extension ServeKey {
         case .cacheTypeK:
             ServeSetting(.engine, "TYPE", "How the cache pool stores keys: f16 or q8_0 (half the bytes)", default: .string(engine.keyCacheType.rawValue))
         case .microBatch:
-            ServeSetting(.engine, "N", "Tokens llama.cpp evaluates at once; its scratch memory grows with it", default: .int(engine.microBatchSize))
+            ServeSetting(.engine, "N", "Tokens llama.cpp evaluates at once; its scratch memory grows with it", default: .int(engine.microBatchSize),
+                         bound: .positive)
         case .cacheDir:
             ServeSetting(.engine, "DIR", "Where stories read before are kept across restarts, one server at a time (it holds story text, readable only by you)",
                          default: .string(ServeDefaults.cacheDirectory), shown: "$XDG_CACHE_HOME/writer-assistant/stories, else ~/.cache/…; ~/Library/Caches/… on macOS",
@@ -172,14 +207,18 @@ extension ServeKey {
         case .host:
             ServeSetting(.http, "HOST", "Address to listen on", default: .string(server.host))
         case .port:
-            ServeSetting(.http, "PORT", "Port to listen on", default: .int(server.port))
+            ServeSetting(.http, "PORT", "Port to listen on", default: .int(server.port),
+                         bound: .within(0...65_535, "between 0 and 65535"))
         case .maxBodySize:
-            ServeSetting(.http, "BYTES", "Largest request body in bytes; larger ones get 413", default: .int(server.maxBodySize))
+            ServeSetting(.http, "BYTES", "Largest request body in bytes; larger ones get 413", default: .int(server.maxBodySize),
+                         bound: .positive)
         case .maxBodyMemory:
             ServeSetting(.http, "MIB", "Mebibytes of request bodies held at once, being read or decoded; bodies beyond get 503 SERVER_BUSY",
-                         default: .int(server.maxBodyMemory >> 20))
+                         default: .int(server.maxBodyMemory >> 20),
+                         bound: .within(1...1_048_576, "from 1 to 1048576 mebibytes"))
         case .maxConnections:
-            ServeSetting(.http, "N", "Connections open at once; more are answered 503 and closed", default: .int(server.maxConnections))
+            ServeSetting(.http, "N", "Connections open at once; more are answered 503 and closed", default: .int(server.maxConnections),
+                         bound: .positive)
         case .allowedOrigins:
             ServeSetting(.http, "LIST", "Comma-separated browser origins allowed to call the API; * allows any", default: .stringArray(server.allowedOrigins))
         case .allowedHosts:
@@ -193,7 +232,8 @@ extension ServeKey {
             ServeSetting(.http, "FILE", "A file of API keys, one per line ('#' starts a comment); 'name:key' names the writer the key stands for; other users may neither read nor change it")
         case .shutdownGrace:
             ServeSetting(.http, "SECONDS", "Seconds answers being written may go on after SIGTERM before they are ended",
-                         default: .int(Int(server.shutdownGracePeriod.components.seconds)))
+                         default: .int(Int(server.shutdownGracePeriod.components.seconds)),
+                         bound: .zeroOrMore("0 (end answers at once) or more"))
         case .logLevel:
             ServeSetting(.observability, "LEVEL", "Log level: trace, debug, info, notice, warning, error", default: .string(ServeDefaults.logLevel.rawValue))
         case .otlpEndpoint:

@@ -21,6 +21,8 @@ struct ServeSettings {
     /// Where the writer's library is kept; nil keeps none.
     var library: StoryLibrary.Location?
     var logLevel: Logger.Level
+    /// Every setting outside its declared bounds (`ServeSetting.bound`), found while reading.
+    private var outOfBounds: [String] = []
 
     /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then the
     /// JSON file of --config-file when one was named, then the defaults.
@@ -188,6 +190,15 @@ struct ServeSettings {
             throw value.invalid(.logLevel, "one of trace, debug, info, notice, warning, error, critical", level)
         }
         self.logLevel = logLevel
+        outOfBounds = ServeKey.allCases.compactMap { key in
+            guard let bound = key.setting.bound else { return nil }
+            let number: (value: Double, shown: String)? =
+                if let int = config.int(forKey: key.key) { (Double(int), "\(int)") }
+                else if let double = config.double(forKey: key.key) { (double, "\(double)") }
+                else { nil }
+            guard let number, !bound.admits(number.value) else { return nil }
+            return "\(key.flag) must be \(bound.says) (got \(number.shown))."
+        }
     }
 
     /// The text of a key file, or an error naming the setting that gave it. A file other users may
@@ -245,7 +256,7 @@ struct ServeSettings {
     /// Every setting that cannot work, said at startup rather than discovered by a crash or by
     /// every request failing.
     func problems() -> [String] {
-        var problems: [String] = []
+        var problems = outOfBounds
         func check(_ condition: Bool, _ message: String) {
             if !condition { problems.append(message) }
         }
@@ -257,9 +268,6 @@ struct ServeSettings {
                       "--llm-url must start with http:// or https:// (got \(upstream.displayName)).")
             }
             check(Set(pool.upstreams.map(\.endpoint)).count == pool.upstreams.count, "--llm-url: each server may be given once.")
-            check(remote.contextLength > 0, "--context-size must be positive (got \(remote.contextLength)).")
-            check((remote.parallel ?? 1) > 0, "--parallel must be positive (got \(remote.parallel ?? 0)).")
-            check(remote.maxQueued >= 0, "--max-queue must be 0 (no waiting) or more (got \(remote.maxQueued)).")
             check(remote.contextLength <= 0 || sampling.maxTokens < remote.contextLength,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(remote.contextLength)): "
                       + "the answer is reserved in the context window, and the story needs room too.")
@@ -271,53 +279,24 @@ struct ServeSettings {
             check(traces.endpoint.hasPrefix("http://") || traces.endpoint.hasPrefix("https://"),
                   "--otlp-endpoint must start with http:// or https://.")
         }
-        check(server.port >= 0 && server.port <= 65_535, "--port must be between 0 and 65535 (got \(server.port)).")
-        check(server.maxBodySize > 0, "--max-body-size must be positive (got \(server.maxBodySize)).")
-        check(server.maxBodyMemory > 0 && server.maxBodyMemory <= 1 << 40, "--max-body-memory must be from 1 to 1048576 mebibytes.")
-        check(server.maxConnections > 0, "--max-connections must be positive (got \(server.maxConnections)).")
-        check(server.pipeline.generationTimeout > .zero, "--generation-timeout must be positive.")
-        check(server.shutdownGracePeriod >= .zero, "--shutdown-grace must be 0 (end answers at once) or more.")
         check(server.apiKeys.allSatisfy { !$0.contains(where: \.isWhitespace) }, "--api-key: a key cannot contain spaces.")
-        check(sampling.temperature >= 0, "--temperature must be 0 (greedy) or more (got \(sampling.temperature)).")
-        check(sampling.topK >= 0, "--top-k must be 0 (off) or more (got \(sampling.topK)).")
-        check(sampling.topP > 0 && sampling.topP <= 1, "--top-p must be above 0 and at most 1 (got \(sampling.topP)).")
-        check(sampling.minP >= 0 && sampling.minP < 1, "--min-p must be at least 0 and below 1 (got \(sampling.minP)).")
-        check(sampling.maxTokens > 0, "--max-tokens must be positive (got \(sampling.maxTokens)).")
         let chapterTokens = server.pipeline.chapterMaxTokens
-        check(chapterTokens > 0, "--chapter-max-tokens must be positive (got \(chapterTokens)).")
         let passageShare = server.pipeline.passageShare
-        check(passageShare >= 0 && passageShare <= PromptAssembler.largestPassageShare,
-              "--passage-share must be from 0 (off) to \(PromptAssembler.largestPassageShare) (got \(passageShare)).")
         let summaryShare = server.pipeline.summaryShare
-        check(summaryShare >= 0 && summaryShare <= PromptAssembler.largestSummaryShare,
-              "--summary-share must be from 0 (off) to \(PromptAssembler.largestSummaryShare) (got \(summaryShare)).")
         check(summaryShare + passageShare <= PromptAssembler.largestSharesTogether,
               "--summary-share and --passage-share together must be at most \(PromptAssembler.largestSharesTogether) "
                 + "(got \(summaryShare + passageShare)): the chapters read whole need the rest.")
         let repetition = sampling.repetition
-        check(repetition.repeatPenalty > 0, "--repeat-penalty must be above 0; 1 turns it off (got \(repetition.repeatPenalty)).")
-        check(repetition.penaltyWindow >= 0, "--repeat-last-n must be 0 (off) or more (got \(repetition.penaltyWindow)).")
-        check(repetition.dryMultiplier >= 0, "--dry-multiplier must be 0 (off) or more (got \(repetition.dryMultiplier)).")
-        check(repetition.dryBase >= 1, "--dry-base must be at least 1 (got \(repetition.dryBase)).")
-        check(repetition.dryAllowedLength >= 1, "--dry-allowed-length must be at least 1 (got \(repetition.dryAllowedLength)).")
-        check(repetition.dryWindow >= 0, "--dry-last-n must be 0 (off) or more (got \(repetition.dryWindow)).")
         if let engine {
-            check(engine.contextSize > 0, "--context-size must be positive (got \(engine.contextSize)).")
-            check(engine.threads > 0, "--threads must be positive (got \(engine.threads)).")
-            check(engine.parallel > 0, "--parallel must be positive (got \(engine.parallel)).")
             let (cells, overflow) = engine.contextSize.multipliedReportingOverflow(by: max(engine.parallel, 1))
             check(!overflow && cells <= Int(UInt32.max),
                   "--context-size × --parallel must stay below 2^32 tokens (got \(engine.contextSize) × \(engine.parallel)).")
-            check(engine.threads <= 1024, "--threads must be at most 1024 (got \(engine.threads)).")
-            check(engine.parallel <= 256, "--parallel must be at most 256 (got \(engine.parallel)).")
             check(repetition.penaltyWindow <= engine.contextSize, "--repeat-last-n must be at most --context-size (got \(repetition.penaltyWindow)).")
             check(repetition.dryWindow <= engine.contextSize, "--dry-last-n must be at most --context-size (got \(repetition.dryWindow)).")
             if let cells = engine.cacheTokens {
                 check(cells > engine.contextSize && cells <= Int(UInt32.max),
                       "--cache-tokens must be more than --context-size (\(engine.contextSize)): one request must fit alone (got \(cells)).")
             }
-            check(engine.microBatchSize > 0, "--micro-batch must be positive (got \(engine.microBatchSize)).")
-            check(engine.maxQueuedRequests >= 0, "--max-queue must be 0 (no waiting) or more (got \(engine.maxQueuedRequests)).")
             check(engine.contextSize <= 0 || sampling.maxTokens < engine.contextSize,
                   "--max-tokens (\(sampling.maxTokens)) must be less than --context-size (\(engine.contextSize)): "
                       + "the answer is reserved in the context window, and the story needs room too.")
