@@ -19,9 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every option can also be set by the environment variable named after it in capitals \
             (--model-path: MODEL_PATH, --context-size: CONTEXT_SIZE, ...), or in the JSON file of \
-            --config-file. A flag wins over the environment, the environment over the file, the \
-            file over the default. Without a model the server still starts and says so on every \
-            request.
+            --config-file (WRITER_ASSISTANT_CONFIG_FILE). A flag wins over the environment, the \
+            environment over the file, the file over the default. Without a model the server \
+            still starts and says so on every request.
             """)
 
     @Option(help: ServeKey.modelPath.help)
@@ -220,7 +220,7 @@ struct ServeCommand: AsyncParsableCommand {
         set(.chapterMaxTokens, chapterMaxTokens.map { .int($0) })
         set(.passageShare, passageShare.map { .double($0) })
         set(.summaryShare, summaryShare.map { .double($0) })
-        set(.seed, seed.map { .string("\($0)") })
+        set(.seed, seed.map { .int(Int($0)) })
         set(.generationTimeout, generationTimeout.map { .int($0) })
         set(.maxQueue, maxQueue.map { .int($0) })
         set(.cacheTokens, cacheTokens.map { .int($0) })

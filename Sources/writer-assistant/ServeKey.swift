@@ -59,7 +59,10 @@ enum ServeKey: String, CaseIterable, Sendable {
     var key: ConfigKey { ConfigKey(rawValue) }
     var absoluteKey: AbsoluteConfigKey { AbsoluteConfigKey(rawValue.split(separator: ".").map(String.init)) }
     var flag: String { "--" + rawValue.replacingOccurrences(of: ".", with: "-") }
-    var environmentVariable: String { rawValue.replacingOccurrences(of: ".", with: "_").uppercased() }
+    var environmentVariable: String { environmentKey.components.joined(separator: "_").uppercased() }
+    /// The key the environment provider reads: the setting's own, but for the settings file,
+    /// whose variable carries the program's name since CONFIG_FILE may be another program's.
+    var environmentKey: ConfigKey { self == .configFile ? ConfigKey("writer.assistant.config.file") : key }
     /// Secrets never appear in swift-configuration's access reports.
     var isSecret: Bool { self == .apiKey || self == .llmAPIKey || self == .databaseURL }
 }

@@ -13,7 +13,7 @@ import WriterAssistantLLM
 struct ServeSetting: Sendable {
     /// The part of the server a setting belongs to, which is also its section of the docs table.
     enum Component: String, CaseIterable, Sendable {
-        case sources = "Where settings come from"
+        case sources = "The settings file"
         case model = "The model"
         case sampling = "Sampling"
         case prompt = "The prompt and its budget"
@@ -32,6 +32,9 @@ struct ServeSetting: Sendable {
     let defaultValue: ConfigContent?
     /// How to say the default when it is not a plain value, or when there is none.
     let defaultText: String?
+    /// How the docs say a default that differs by machine (a path in the user's home); the help
+    /// shows the value itself.
+    let documentedDefault: String?
     /// Where the docs say more, as a Markdown link from docs/ (the table shows it, the help not).
     let more: String?
     /// The values it admits, when it is a number; checks that involve other settings are in
@@ -39,7 +42,9 @@ struct ServeSetting: Sendable {
     let bound: SettingBound?
 
     init(_ component: Component, _ valueName: String?, _ help: String, default defaultValue: ConfigContent? = nil,
-         shown defaultText: String? = nil, bound: SettingBound? = nil, more: String? = nil) {
+         shown defaultText: String? = nil, documented documentedDefault: String? = nil, bound: SettingBound? = nil,
+         more: String? = nil) {
+        self.documentedDefault = documentedDefault
         self.bound = bound
         self.component = component
         self.valueName = valueName
@@ -49,7 +54,12 @@ struct ServeSetting: Sendable {
         self.more = more
     }
 
-    /// The default as the help and the docs say it.
+    /// The default as the docs say it.
+    var defaultInDocs: String {
+        documentedDefault ?? shownDefault
+    }
+
+    /// The default as the help says it.
     var shownDefault: String {
         if let defaultText { return defaultText }
         return switch defaultValue {
@@ -64,12 +74,21 @@ struct ServeSetting: Sendable {
     }
 }
 
-/// The values a numeric setting admits, checked at startup, and how the error says so.
+/// The values a numeric setting admits, checked at startup, and how the error says so. Every
+/// bound refuses infinities and NaN.
 struct SettingBound: Sendable {
-    let admits: @Sendable (Double) -> Bool
+    private let test: @Sendable (Double) -> Bool
     /// What the value must be, as the error says it ("positive", "0 (off) or more").
     let says: String
 
+    init(admits test: @escaping @Sendable (Double) -> Bool, says: String) {
+        self.test = test
+        self.says = says
+    }
+
+    func admits(_ value: Double) -> Bool { value.isFinite && test(value) }
+
+    static let finite = SettingBound(admits: { _ in true }, says: "a finite number")
     static let positive = SettingBound(admits: { $0 > 0 }, says: "positive")
     /// `says` names what 0 does ("0 (off) or more").
     static func zeroOrMore(_ says: String) -> SettingBound { SettingBound(admits: { $0 >= 0 }, says: says) }
@@ -96,7 +115,7 @@ extension ServeKey {
         case .llmAPIKey:
             ServeSetting(.model, "KEY", "The key that server requires, sent as 'Authorization: Bearer KEY'")
         case .llmAPIKeyFile:
-            ServeSetting(.model, "FILE", "A file holding that key, which other users may neither read nor change")
+            ServeSetting(.model, "FILE", "A file holding that key, which other users may neither read nor change (chmod 600)")
         case .llmDialect:
             ServeSetting(.model, "DIALECT", "How to talk to that server: auto (ask it), openai (OpenAI, vLLM, llama.cpp's server), llama-cpp (llama-cpp-python's server) or ollama (Ollama's own API)",
                          default: .string(RemoteDialect.auto.rawValue))
@@ -109,11 +128,11 @@ extension ServeKey {
         case .threads:
             ServeSetting(.engine, "N", "CPU threads for the model; more than the cores slows decoding sharply",
                          default: .int(engine.threads), shown: "one per core",
-                         bound: .within(1...1024, "from 1 to 1024"))
+                         bound: .positive)
         case .parallel:
             ServeSetting(.engine, "N", "Requests decoded together in one batch; with --llm-url, generations sent to each model server at once",
                          shown: "\(engine.parallel); with --llm-url, 1 to llama-cpp-python's server, which writes one answer at a time, else 4",
-                         bound: .within(1...256, "from 1 to 256"))
+                         bound: .positive)
         case .temperature:
             ServeSetting(.sampling, "T", "Sampling temperature; 0 is greedy", default: .double(sampling.temperature),
                          bound: .zeroOrMore("0 (greedy) or more"))
@@ -135,9 +154,9 @@ extension ServeKey {
                          default: .int(repetition.penaltyWindow),
                          bound: .zeroOrMore("0 (off) or more"))
         case .frequencyPenalty:
-            ServeSetting(.sampling, "X", "Subtract this for every earlier use of a token in that window", default: .double(repetition.frequencyPenalty))
+            ServeSetting(.sampling, "X", "Subtract this for every earlier use of a token in that window", default: .double(repetition.frequencyPenalty), bound: .finite)
         case .presencePenalty:
-            ServeSetting(.sampling, "X", "Subtract this from every token used in that window", default: .double(repetition.presencePenalty))
+            ServeSetting(.sampling, "X", "Subtract this from every token used in that window", default: .double(repetition.presencePenalty), bound: .finite)
         case .dryMultiplier:
             ServeSetting(.sampling, "X", "DRY strength: penalize the token that would extend a sequence already written; 0 turns it off",
                          default: .double(repetition.dryMultiplier),
@@ -172,23 +191,23 @@ extension ServeKey {
         case .generationTimeout:
             ServeSetting(.prompt, "SECONDS", "Seconds a request may wait for and use the model, preparing its prompt included",
                          default: .int(Int(pipeline.generationTimeout.components.seconds)),
-                         bound: .positive)
+                         bound: .within(1...604_800, "from 1 to 604800 (a week)"))
         case .maxQueue:
-            ServeSetting(.engine, "N", "Requests that may wait for a free slot before more are refused with SERVER_BUSY; 0: none wait",
+            ServeSetting(.engine, "N", "Requests that may wait for a free slot, or have their prompt prepared, before more are refused with SERVER_BUSY; 0: none wait",
                          default: .int(engine.maxQueuedRequests),
                          bound: .zeroOrMore("0 (no waiting) or more"))
         case .cacheTokens:
             ServeSetting(.engine, "N", "Cells of the cache pool the requests share, each holding one token of a prompt or answer; requests that do not fit beside the running ones wait",
-                         shown: "--context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further --parallel request, to a multiple of 256: "
+                         shown: "--context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further --parallel request, to the nearest multiple of the \(LlamaEngine.Configuration.poolGranularity) cells llama.cpp allocates at once: "
                              + "\(LlamaEngine.Configuration.defaultPoolCells(contextSize: engine.contextSize, parallel: engine.parallel, longestAnswer: sampling.maxTokens)) at the defaults")
         case .cacheTypeK:
             ServeSetting(.engine, "TYPE", "How the cache pool stores keys: f16 or q8_0 (half the bytes)", default: .string(engine.keyCacheType.rawValue))
         case .microBatch:
-            ServeSetting(.engine, "N", "Tokens llama.cpp evaluates at once; its scratch memory grows with it", default: .int(engine.microBatchSize),
+            ServeSetting(.engine, "N", "Tokens llama.cpp evaluates at once; its scratch memory grows with this times the cache pool", default: .int(engine.microBatchSize),
                          bound: .positive)
         case .cacheDir:
             ServeSetting(.engine, "DIR", "Where stories read before are kept across restarts, one server at a time (it holds story text, readable only by you)",
-                         default: .string(ServeDefaults.cacheDirectory), shown: "$XDG_CACHE_HOME/writer-assistant/stories, else ~/.cache/…; ~/Library/Caches/… on macOS",
+                         default: .string(ServeDefaults.cacheDirectory), documented: "$XDG_CACHE_HOME/writer-assistant/stories, else ~/.cache/…; ~/Library/Caches/… on macOS",
                          more: "[the story cache](engine.md#the-story-cache)")
         case .cacheSize:
             ServeSetting(.engine, "MIB", "Mebibytes of stories kept on disk per model; least recently used go first; 0 turns the disk cache off",
@@ -197,11 +216,11 @@ extension ServeKey {
             ServeSetting(.engine, nil, "Neither read nor write the story cache (files already there stay): a story that leaves the cache pool is read again when it returns",
                          default: .bool(false))
         case .libraryPath:
-            ServeSetting(.library, "FILE", "The SQLite file of the writer's library (stories, versions, answers); created on first start",
-                         default: .string(ServeDefaults.libraryPath), shown: "$XDG_DATA_HOME/writer-assistant/library.sqlite, else ~/.local/share/…; ~/Library/Application Support/… on macOS",
+            ServeSetting(.library, "FILE", "The SQLite file of the writer's library (stories, versions, answers); created with its folder on first start",
+                         default: .string(ServeDefaults.libraryPath), documented: "$XDG_DATA_HOME/writer-assistant/library.sqlite, else ~/.local/share/…; ~/Library/Application Support/… on macOS",
                          more: "[the library](api.md#the-library)")
         case .databaseURL:
-            ServeSetting(.library, "URL", "A PostgreSQL URL (postgres://user:password@host:5432/database) for a library every replica shares, in place of the SQLite file; prefer the DATABASE_URL variable, which keeps the password out of the process list")
+            ServeSetting(.library, "URL", "A PostgreSQL URL (postgres://user:password@host:5432/database?sslmode=require) for a library every replica shares, in place of the SQLite file; prefer the DATABASE_URL variable, which keeps the password out of the process list")
         case .noLibrary:
             ServeSetting(.library, nil, "Keep no library: only requests that carry their story (structured_context) are served", default: .bool(false))
         case .host:
@@ -213,42 +232,47 @@ extension ServeKey {
             ServeSetting(.http, "BYTES", "Largest request body in bytes; larger ones get 413", default: .int(server.maxBodySize),
                          bound: .positive)
         case .maxBodyMemory:
-            ServeSetting(.http, "MIB", "Mebibytes of request bodies held at once, being read or decoded; bodies beyond get 503 SERVER_BUSY",
+            ServeSetting(.http, "MIB", "Mebibytes of request bodies held at once, being read or decoded, each counting its declared length (else --max-body-size); a body that does not fit beside them gets 503 SERVER_BUSY with Retry-After",
                          default: .int(server.maxBodyMemory >> 20),
                          bound: .within(1...1_048_576, "from 1 to 1048576 mebibytes"))
         case .maxConnections:
-            ServeSetting(.http, "N", "Connections open at once; more are answered 503 and closed", default: .int(server.maxConnections),
+            ServeSetting(.http, "N", "Connections open at once; one more is answered 503 SERVER_BUSY at its first request and closed", default: .int(server.maxConnections),
                          bound: .positive)
         case .allowedOrigins:
             ServeSetting(.http, "LIST", "Comma-separated browser origins allowed to call the API; * allows any", default: .stringArray(server.allowedOrigins))
         case .allowedHosts:
-            ServeSetting(.http, "LIST", "Comma-separated host names the server answers to; * answers to any",
-                         shown: "loopback names when --host is loopback, else any")
+            ServeSetting(.http, "LIST", "Comma-separated host names the server answers to; * answers to any, from anywhere. Listening beyond loopback without API keys is warned about at start",
+                         shown: "loopback names when --host is loopback, else any name from the network and loopback names from this machine")
         case .apiKey:
             ServeSetting(.http, "KEY", "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat or separate with commas for several",
                          shown: "none, the API is open",
                          more: "[API keys](deployment.md#api-keys)")
         case .apiKeyFile:
-            ServeSetting(.http, "FILE", "A file of API keys, one per line ('#' starts a comment); 'name:key' names the writer the key stands for; other users may neither read nor change it")
+            ServeSetting(.http, "FILE", "A file of API keys, one per line ('#' starts a comment); 'name:key' names the writer the key stands for; other users may neither read nor change it (chmod 600)")
         case .shutdownGrace:
             ServeSetting(.http, "SECONDS", "Seconds answers being written may go on after SIGTERM before they are ended",
                          default: .int(Int(server.shutdownGracePeriod.components.seconds)),
-                         bound: .zeroOrMore("0 (end answers at once) or more"))
+                         bound: .within(0...86_400, "from 0 (end answers at once) to 86400 (a day)"))
         case .logLevel:
-            ServeSetting(.observability, "LEVEL", "Log level: trace, debug, info, notice, warning, error", default: .string(ServeDefaults.logLevel.rawValue))
+            ServeSetting(.observability, "LEVEL", "Log level: trace, debug, info, notice, warning, error or critical", default: .string(ServeDefaults.logLevel.rawValue))
         case .otlpEndpoint:
             ServeSetting(.observability, "URL", "An OpenTelemetry collector's OTLP/HTTP address (http://collector:4318) to send request traces to",
                          shown: "none, no traces",
                          more: "[traces](deployment.md#traces)")
         case .configFile:
-            ServeSetting(.sources, "FILE", "A JSON file of settings, read after the flags and the environment: {\"context\": {\"size\": 8192}} sets --context-size")
+            ServeSetting(.sources, "FILE", "A JSON file of settings, each named as its flag without dashes, nested or dotted: {\"context\": {\"size\": 8192}} or {\"context.size\": 8192} sets --context-size; flags and the environment win over it. Other users may not change it, nor read it when it holds keys; paths in it are relative to the working directory")
         }
     }
 
     /// The flag's help: what the setting does and its default.
     var help: ArgumentHelp {
         let setting = self.setting
-        let text = setting.defaultValue == nil && setting.defaultText == nil ? "\(setting.help)." : "\(setting.help) (default \(setting.shownDefault))."
+        // A default said in words reads after a colon: "(default: one per core)".
+        let text = switch (setting.defaultValue, setting.defaultText) {
+        case (nil, nil): "\(setting.help)."
+        case (_, .some(let words)): "\(setting.help) (default: \(words))."
+        case (.some, nil): "\(setting.help) (default \(setting.shownDefault))."
+        }
         return ArgumentHelp(text, valueName: setting.valueName)
     }
 }

@@ -31,41 +31,54 @@ struct ServeSettings {
         ConfigReader(providers: [commandLine, environment] + (file.map { [$0] } ?? []) + [ServeDefaults.provider])
     }
 
-    /// The settings file named by the flags or the environment, read and checked: a file that
-    /// cannot be read, is not JSON, or names a setting that does not exist stops the server,
-    /// rather than leaving the writer to wonder why a setting did not take.
+    /// The settings file named by the flag or the environment, read and checked: a file that
+    /// cannot be read, is not a JSON object, names a setting that does not exist, or that other
+    /// users could change (or read, when it holds keys) stops the server, rather than leaving the
+    /// writer to wonder why a setting did not take, or someone else to choose the settings.
     static func fileProvider(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider) async throws
         -> FileProvider<JSONSnapshot>? {
         let key = ServeKey.configFile
-        guard let path = ConfigReader(providers: [commandLine, environment]).string(forKey: key.key), !path.isEmpty else {
-            return nil
+        let given = ConfigReader(provider: commandLine).string(forKey: key.key)
+            ?? ConfigReader(provider: environment).string(forKey: key.environmentKey)
+        guard let given, !given.isEmpty else { return nil }
+        // Checked and read where a link points, so that a mounted secret (a link) works and the
+        // checks see the file that is read.
+        let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
+        let names = try Self.settingNames(inJSONAt: path, given: given)
+        let unknown = names.subtracting(ServeKey.allCases.filter { $0 != key }.map(\.rawValue))
+        guard unknown.isEmpty else {
+            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): '\(given)' names settings that do not exist: "
+                + unknown.sorted().joined(separator: ", ") + ".")
         }
+        let holdsKeys = !names.isDisjoint(with: ServeKey.allCases.filter(\.isSecret).map(\.rawValue))
+        try refuseIfShared(path, for: key, holding: holdsKeys ? "the settings file, which holds keys," : "the settings file",
+                           readable: !holdsKeys)
         let named = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(path), isSecret: false)]))
-        let file: FileProvider<JSONSnapshot>
         do {
-            file = try await FileProvider<JSONSnapshot>(
+            return try await FileProvider<JSONSnapshot>(
                 parsingOptions: .init(secretsSpecifier: .specific(Set(ServeKey.allCases.filter(\.isSecret).map(\.rawValue)))),
                 config: named)
         } catch {
-            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): cannot read '\(path)' as a JSON object of settings (\(error)).")
+            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): cannot read '\(given)' as a JSON object of settings (\(error)).")
         }
-        let names = try Self.settingNames(inJSONAt: path)
-        let unknown = names.subtracting(ServeKey.allCases.filter { $0 != key }.map(\.rawValue))
-        guard unknown.isEmpty else {
-            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): '\(path)' names settings that do not exist: "
-                + unknown.sorted().joined(separator: ", ") + ".")
-        }
-        if !names.isDisjoint(with: ServeKey.allCases.filter(\.isSecret).map(\.rawValue)) {
-            try refuseIfShared(path, for: key, holding: "the settings file, which holds keys,")
-        }
-        return file
     }
 
+    /// The largest settings file read: settings take a few hundred bytes.
+    static let largestSettingsFile = 1 << 20
+
     /// The dotted names of a settings file's values (`{"context": {"size": 1}}` holds `context.size`).
-    private static func settingNames(inJSONAt path: String) throws -> Set<String> {
+    private static func settingNames(inJSONAt path: String, given: String) throws -> Set<String> {
+        let flag = ServeKey.configFile.flag
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw ValidationError("\(flag): '\(given)' is not a file that can be read.")
+        }
+        guard let size = attributes[.size] as? Int, size <= largestSettingsFile else {
+            throw ValidationError("\(flag): '\(given)' is larger than \(largestSettingsFile) bytes.")
+        }
         guard let data = FileManager.default.contents(atPath: path),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("\(ServeKey.configFile.flag): '\(path)' is not a JSON object.")
+            throw ValidationError("\(flag): '\(given)' is not a JSON object.")
         }
         func names(_ object: [String: Any], _ prefix: String) -> [String] {
             object.flatMap { name, value in
@@ -100,8 +113,10 @@ struct ServeSettings {
             topP: try value.double(.topP),
             minP: try value.double(.minP),
             maxTokens: try value.int(.maxTokens),
-            seed: try value.optionalString(.seed).map { text in
-                guard let seed = UInt32(text) else { throw value.invalid(.seed, "a whole number from 0 to 4294967295", text) }
+            seed: try value.optionalInt(.seed).map { number in
+                guard let seed = UInt32(exactly: number) else {
+                    throw value.invalid(.seed, "a whole number from 0 to \(UInt32.max)", "\(number)")
+                }
                 return seed
             },
             repetition: repetition)
@@ -211,13 +226,18 @@ struct ServeSettings {
         return text
     }
 
-    /// Refuses a file of secrets that other users may read or change.
-    private static func refuseIfShared(_ path: String, for setting: ServeKey, holding what: String) throws {
-        let permissions = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
-        if let permissions, permissions & 0o077 != 0 {
+    /// Refuses a file that another user could change, or read unless `readable`: they could put
+    /// in their own keys or settings, or take the keys. Its owner must be the server's user or root.
+    private static func refuseIfShared(_ path: String, for setting: ServeKey, holding what: String, readable: Bool = false) throws {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else { return }
+        if let permissions = attributes[.posixPermissions] as? Int, permissions & (readable ? 0o022 : 0o077) != 0 {
             throw ValidationError(
-                "\(setting.flag): \(what) '\(path)' can be read or changed by other users (mode \(String(permissions, radix: 8))); "
-                    + "run chmod 600 on it.")
+                "\(setting.flag): \(what) '\(path)' can be \(readable ? "changed" : "read or changed") by other users "
+                    + "(mode \(String(permissions, radix: 8))); run chmod \(readable ? "644" : "600") on it.")
+        }
+        if let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value, owner != geteuid(), owner != 0 {
+            throw ValidationError("\(setting.flag): \(what) '\(path)' belongs to another user (\(owner)).")
         }
     }
 
@@ -291,6 +311,9 @@ struct ServeSettings {
             let (cells, overflow) = engine.contextSize.multipliedReportingOverflow(by: max(engine.parallel, 1))
             check(!overflow && cells <= Int(UInt32.max),
                   "--context-size × --parallel must stay below 2^32 tokens (got \(engine.contextSize) × \(engine.parallel)).")
+            // llama.cpp's own limits; a model server sets its own.
+            check(engine.threads <= 1024, "--threads must be at most 1024 (got \(engine.threads)).")
+            check(engine.parallel <= 256, "--parallel must be at most 256 (got \(engine.parallel)).")
             check(repetition.penaltyWindow <= engine.contextSize, "--repeat-last-n must be at most --context-size (got \(repetition.penaltyWindow)).")
             check(repetition.dryWindow <= engine.contextSize, "--dry-last-n must be at most --context-size (got \(repetition.dryWindow)).")
             if let cells = engine.cacheTokens {
@@ -329,15 +352,13 @@ struct SettingReader {
         try reading(key, "true or false") { try config.requiredBool(forKey: key.key, isSecret: key.isSecret) }
     }
 
-    /// Nil when no source has it (a setting whose default follows others).
+    /// Nil when no source has it (a setting whose default follows others, or that has none).
     func optionalInt(_ key: ServeKey) throws -> Int? {
-        if let value = config.int(forKey: key.key, isSecret: key.isSecret) { return value }
-        // Present but not a number is an error, not a silent default.
-        return config.string(forKey: key.key, isSecret: key.isSecret) == nil ? nil : try int(key)
+        try optional(key, "a whole number") { try config.requiredInt(forKey: key.key, isSecret: key.isSecret) }
     }
 
     func optionalString(_ key: ServeKey) throws -> String? {
-        config.string(forKey: key.key, isSecret: key.isSecret)
+        try optional(key, "text") { try config.requiredString(forKey: key.key, isSecret: key.isSecret) }
     }
 
     /// A list, from repeated flags, a comma-separated flag or variable: trimmed, blanks dropped.
@@ -346,23 +367,50 @@ struct SettingReader {
     }
 
     func optionalList(_ key: ServeKey) throws -> [String]? {
-        // A settings file may give a list as one string, as the environment does.
-        (config.stringArray(forKey: key.key, isSecret: key.isSecret)
-            ?? config.string(forKey: key.key, isSecret: key.isSecret).map { [$0] }).map { items in
+        let items = try optional(key, "text or a list of text") {
+            do {
+                return try config.requiredStringArray(forKey: key.key, isSecret: key.isSecret)
+            } catch {
+                // A settings file may give a list as one string, as the environment does.
+                return [try config.requiredString(forKey: key.key, isSecret: key.isSecret)]
+            }
+        }
+        return items.map { items in
             items.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
     }
 
-    func invalid(_ key: ServeKey, _ expected: String, _ got: String) -> ValidationError {
-        ValidationError("\(key.flag) (or \(key.environmentVariable)) must be \(expected) (got '\(key.isSecret ? "…" : got)').")
+    func invalid(_ key: ServeKey, _ expected: String, _ got: String?) -> ValidationError {
+        let shown = key.isSecret ? "'…'" : got.map { "'\($0)'" } ?? "a value of another kind"
+        return ValidationError("\(key.flag) (or \(key.environmentVariable)) must be \(expected) (got \(shown)).")
     }
 
     private func reading<T>(_ key: ServeKey, _ expected: String, _ read: () throws -> T) throws -> T {
         do {
             return try read()
         } catch {
-            let raw = config.string(forKey: key.key, isSecret: key.isSecret) ?? ""
-            throw invalid(key, expected, raw)
+            throw invalid(key, expected, config.string(forKey: key.key, isSecret: key.isSecret))
         }
+    }
+
+    /// What `read` finds; nil when no source has the setting, and an error when one has it in a
+    /// form `read` cannot take (a number where text belongs is a mistake, not an absence).
+    private func optional<T>(_ key: ServeKey, _ expected: String, _ read: () throws -> T) throws -> T? {
+        do {
+            return try read()
+        } catch {
+            guard isPresent(key) else { return nil }
+            throw invalid(key, expected, config.string(forKey: key.key, isSecret: key.isSecret))
+        }
+    }
+
+    /// Whether any source has the setting, in any form: swift-configuration's readers answer nil
+    /// both for a missing value and for one of another type.
+    private func isPresent(_ key: ServeKey) -> Bool {
+        let (name, secret) = (key.key, key.isSecret)
+        return config.string(forKey: name, isSecret: secret) != nil || config.int(forKey: name, isSecret: secret) != nil
+            || config.double(forKey: name, isSecret: secret) != nil || config.bool(forKey: name, isSecret: secret) != nil
+            || config.stringArray(forKey: name, isSecret: secret) != nil || config.intArray(forKey: name, isSecret: secret) != nil
+            || config.doubleArray(forKey: name, isSecret: secret) != nil || config.boolArray(forKey: name, isSecret: secret) != nil
     }
 }

@@ -19,7 +19,7 @@ enum ServeSettingsTable {
                 let setting = key.setting
                 let flag = setting.valueName.map { "\(key.flag) \($0)" } ?? key.flag
                 let text = cell(setting.help) + (setting.more.map { "; see " + $0 } ?? "")
-                lines.append("| `\(flag)` | `\(key.environmentVariable)` | \(cell(setting.shownDefault)) | \(text) |")
+                lines.append("| `\(flag)` | `\(key.environmentVariable)` | \(cell(setting.defaultInDocs)) | \(text) |")
             }
         }
         return lines.dropFirst().joined(separator: "\n")

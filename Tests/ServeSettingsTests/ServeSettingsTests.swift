@@ -186,12 +186,25 @@ import WriterAssistantTestSupport
         #expect(throws: ValidationError.self) { _ = try Self.settings([], environment: ["API_KEY": " , "]) }
     }
 
-    /// Every declared setting has its flag: ArgumentParser needs a property per option, and the
-    /// one list that maps them to settings must not forget one.
+    /// Every declared setting has its flag, and the flag's value reaches that setting: ArgumentParser
+    /// needs a property per option, and the one list that maps them to settings must not forget
+    /// or swap one.
     @Test func everyDeclaredSettingHasAFlagThatReachesTheSettings() throws {
-        let arguments = ServeKey.allCases.flatMap { key in key.setting.valueName == nil ? [key.flag] : [key.flag, "1"] }
-        let command = try ServeCommand.parse(arguments)
-        #expect(Set(command.givenValues.keys) == Set(ServeKey.allCases))
+        let given = Dictionary(uniqueKeysWithValues: ServeKey.allCases.enumerated().map { ($1, "\($0 + 1)") })
+        let arguments = ServeKey.allCases.flatMap { key in key.setting.valueName == nil ? [key.flag] : [key.flag, given[key] ?? ""] }
+        let values = try ServeCommand.parse(arguments).givenValues
+        #expect(Set(values.keys) == Set(ServeKey.allCases))
+        for key in ServeKey.allCases {
+            let reached = switch values[key] {
+            case .int(let int): "\(int)" == given[key]
+            case .double(let double): Double(given[key] ?? "") == double
+            case .string(let string): string == given[key]
+            case .stringArray(let strings): strings == [given[key] ?? ""]
+            case .bool(let bool): bool && key.setting.valueName == nil
+            default: false
+            }
+            #expect(reached, "\(key.flag) \(given[key] ?? "") reached its setting as \(String(describing: values[key]))")
+        }
     }
 
     /// docs/configuration.md's table is made from the declarations; `make settings-table`
@@ -200,9 +213,24 @@ import WriterAssistantTestSupport
         let document = try String(contentsOf: PackagePaths.file("docs/configuration.md"), encoding: .utf8)
         let current = try #require(ServeSettingsTable.splice(into: document), "docs/configuration.md has lost its table's markers")
         #expect(current == document, "docs/configuration.md's settings table is stale: run `make settings-table`")
-        for key in ServeKey.allCases {
-            #expect(document.contains("`\(key.flag)"), "\(key.flag) is missing from the table")
+    }
+
+    /// Each number's declared bounds are checked, infinities and NaN included; llama.cpp's own
+    /// limits apply only to it.
+    @Test func aNumberOutsideItsDeclaredBoundsIsAProblem() throws {
+        let problems = try Self.settings([
+            "--temperature", "nan", "--frequency-penalty", "inf", "--max-body-memory", "17592186044417",
+            "--generation-timeout", "9223372036854775807", "--shutdown-grace=-1",
+        ]).problems()
+        for message in [
+            "--temperature must be 0 (greedy) or more (got nan)", "--frequency-penalty must be a finite number (got inf)",
+            "--max-body-memory must be from 1 to 1048576 mebibytes (got 17592186044417)",
+            "--generation-timeout must be from 1 to 604800 (a week)", "--shutdown-grace must be from 0 (end answers at once)",
+        ] {
+            #expect(problems.contains { $0.contains(message) }, "\(message) in \(problems)")
         }
+        #expect(try Self.settings(["--llm-url", "http://h/v1", "--parallel", "300"]).problems().isEmpty, "a model server sets its own limit")
+        #expect(try Self.settings(["--model-path", "m.gguf", "--parallel", "300"]).problems().contains { $0.contains("--parallel must be at most 256") })
     }
 
     /// A JSON file of settings sits between the environment and the defaults.
@@ -224,18 +252,40 @@ import WriterAssistantTestSupport
         #expect(read.server.pipeline.sampling.topP == 1, "a whole number in the file is a number")
         #expect(read.server.allowedOrigins == ["http://a.test"])
         #expect(read.server.host == ServerConfiguration().host, "what the file leaves out is the default")
-        #expect(try await settings([], ["CONFIG_FILE": file.path]).server.port == 9100)
+        #expect(try await settings([], ["WRITER_ASSISTANT_CONFIG_FILE": file.path]).server.port == 9100)
 
         try #"{"context": {"sise": 2048}}"#.write(to: file, atomically: true, encoding: .utf8)
         await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("context.sise") }
         try "port = 80".write(to: file, atomically: true, encoding: .utf8)
         await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--config-file") }
         await #expect { _ = try await settings(["--config-file", "/nonexistent/settings.json"], [:]) } throws: { "\($0)".contains("--config-file") }
+        // A value of the wrong kind is an error, never an absence: a key given as a number must not
+        // leave the server open.
+        try #"{"api": {"key": 12345}}"#.write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--api-key (or API_KEY) must be") }
+        try #"{"seed": 42, "allowed": {"hosts": 1}}"#.write(to: file, atomically: true, encoding: .utf8)
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--allowed-hosts") }
+        try #"{"seed": 42}"#.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try await settings(["--config-file", file.path], [:]).server.pipeline.sampling.seed == 42)
+        // A file others could change is refused: they would choose the model server the stories go to.
+        try #"{"llm": {"url": "http://elsewhere.test/v1"}}"#.write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: file.path)
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("chmod 644") }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        #expect(try await settings(["--config-file", file.path], [:]).remote?.upstreams.first?.baseURL == "http://elsewhere.test/v1")
+        await #expect { _ = try await settings(["--config-file", "/dev/zero"], [:]) } throws: { "\($0)".contains("not a file") }
         // A file that holds keys is refused while other users may read it, as a key file is.
         try #"{"api": {"key": "file-key"}}"#.write(to: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
         await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("chmod 600") }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         #expect(try await settings(["--config-file", file.path], [:]).server.apiKeys == ["file-key"])
+        // Through a link (a mounted secret), the file it points to is checked and read.
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("settings-link-\(UUID().uuidString).json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: file)
+        defer { try? FileManager.default.removeItem(at: link) }
+        #expect(try await settings([], ["WRITER_ASSISTANT_CONFIG_FILE": link.path]).server.apiKeys == ["file-key"])
+        #expect(try await settings([], ["CONFIG_FILE": "/nonexistent/another-programs.json"]).server.apiKeys.isEmpty)
     }
 }
