@@ -249,7 +249,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let commandLine = commandLineProvider
         let environment = ServeSettings.environmentProvider()
-        let file = try await ServeSettings.fileProvider(commandLine: commandLine, environment: environment)
+        let file = try ServeSettings.fileProvider(commandLine: commandLine, environment: environment)
         let settings = try ServeSettings(ServeSettings.reader(commandLine: commandLine, environment: environment, file: file))
         let problems = settings.problems()
         guard problems.isEmpty else {

@@ -23,6 +23,22 @@ struct ServeSetting: Sendable {
         case observability = "Logs and traces"
     }
 
+    /// What a setting's value is.
+    enum Kind: Sendable {
+        case flag, int, number, text, list
+
+        /// As an error says what was expected.
+        var described: String {
+            switch self {
+            case .flag: "true or false"
+            case .int: "a whole number"
+            case .number: "a number"
+            case .text: "text"
+            case .list: "text or a list of text"
+            }
+        }
+    }
+
     let component: Component
     /// The placeholder of its value (`N`, `FILE`); nil for a flag that takes none.
     let valueName: String?
@@ -41,11 +57,26 @@ struct ServeSetting: Sendable {
     /// `ServeSettings.problems()`.
     let bound: SettingBound?
 
-    init(_ component: Component, _ valueName: String?, _ help: String, default defaultValue: ConfigContent? = nil,
+    /// What its value is: from its default when it has one, else `declaredKind`.
+    var kind: Kind {
+        switch defaultValue {
+        case .bool: .flag
+        case .int: .int
+        case .double: .number
+        case .stringArray: .list
+        case .string: .text
+        default: valueName == nil ? .flag : declaredKind
+        }
+    }
+    private let declaredKind: Kind
+
+    init(_ component: Component, _ valueName: String?, _ help: String, kind declaredKind: Kind = .text,
+         default defaultValue: ConfigContent? = nil,
          shown defaultText: String? = nil, documented documentedDefault: String? = nil, bound: SettingBound? = nil,
          more: String? = nil) {
         self.documentedDefault = documentedDefault
         self.bound = bound
+        self.declaredKind = declaredKind
         self.component = component
         self.valueName = valueName
         self.help = help
@@ -81,9 +112,19 @@ struct SettingBound: Sendable {
     /// What the value must be, as the error says it ("positive", "0 (off) or more").
     let says: String
 
+    /// Checked only when the server runs a model file: a setting of llama.cpp's, unused otherwise.
+    private(set) var onlyWithModelFile = false
+
     init(admits test: @escaping @Sendable (Double) -> Bool, says: String) {
         self.test = test
         self.says = says
+    }
+
+    /// This bound, checked only when the server runs a model file.
+    var withModelFile: SettingBound {
+        var bound = self
+        bound.onlyWithModelFile = true
+        return bound
     }
 
     func admits(_ value: Double) -> Bool { value.isFinite && test(value) }
@@ -108,7 +149,7 @@ extension ServeKey {
         case .modelPath:
             ServeSetting(.model, "FILE", "GGUF model file to serve; without it (or --llm-url) the server still starts and answers LLM_NOT_AVAILABLE")
         case .llmURL:
-            ServeSetting(.model, "URL", "Instead of --model-path: a model server to generate with, its API base (http://HOST:PORT/v1; for Ollama also http://HOST:11434); repeat for a pool of servers of the same model",
+            ServeSetting(.model, "URL", "Instead of --model-path: a model server to generate with, its API base (http://HOST:PORT/v1; for Ollama also http://HOST:11434); repeat for a pool of servers of the same model", kind: .list,
                          more: "[a model server](deployment.md#2-a-writer-with-ollama-or-a-llamacpp-server)")
         case .llmModel:
             ServeSetting(.model, "NAME", "The model that server should use", shown: "the first it lists")
@@ -128,9 +169,9 @@ extension ServeKey {
         case .threads:
             ServeSetting(.engine, "N", "CPU threads for the model; more than the cores slows decoding sharply",
                          default: .int(engine.threads), shown: "one per core",
-                         bound: .positive)
+                         bound: .positive.withModelFile)
         case .parallel:
-            ServeSetting(.engine, "N", "Requests decoded together in one batch; with --llm-url, generations sent to each model server at once",
+            ServeSetting(.engine, "N", "Requests decoded together in one batch; with --llm-url, generations sent to each model server at once", kind: .int,
                          shown: "\(engine.parallel); with --llm-url, 1 to llama-cpp-python's server, which writes one answer at a time, else 4",
                          bound: .positive)
         case .temperature:
@@ -171,7 +212,7 @@ extension ServeKey {
             ServeSetting(.sampling, "N", "Answer tokens DRY looks back over", default: .int(repetition.dryWindow),
                          bound: .zeroOrMore("0 (off) or more"))
         case .seed:
-            ServeSetting(.sampling, "S", "Random seed, for repeatable answers", shown: "a new one per request")
+            ServeSetting(.sampling, "S", "Random seed, for repeatable answers", kind: .int, shown: "a new one per request")
         case .maxTokens:
             ServeSetting(.prompt, "N", "Most tokens of one structured answer (feedback, a review, a character sheet); reserved in the context window",
                          default: .int(sampling.maxTokens),
@@ -197,14 +238,14 @@ extension ServeKey {
                          default: .int(engine.maxQueuedRequests),
                          bound: .zeroOrMore("0 (no waiting) or more"))
         case .cacheTokens:
-            ServeSetting(.engine, "N", "Cells of the cache pool the requests share, each holding one token of a prompt or answer; requests that do not fit beside the running ones wait",
+            ServeSetting(.engine, "N", "Cells of the cache pool the requests share, each holding one token of a prompt or answer; requests that do not fit beside the running ones wait", kind: .int,
                          shown: "--context-size, plus --max-tokens and \(LlamaEngine.Configuration.instructionAllowance) for each further --parallel request, to the nearest multiple of the \(LlamaEngine.Configuration.poolGranularity) cells llama.cpp allocates at once: "
                              + "\(LlamaEngine.Configuration.defaultPoolCells(contextSize: engine.contextSize, parallel: engine.parallel, longestAnswer: sampling.maxTokens)) at the defaults")
         case .cacheTypeK:
             ServeSetting(.engine, "TYPE", "How the cache pool stores keys: f16 or q8_0 (half the bytes)", default: .string(engine.keyCacheType.rawValue))
         case .microBatch:
             ServeSetting(.engine, "N", "Tokens llama.cpp evaluates at once; its scratch memory grows with this times the cache pool", default: .int(engine.microBatchSize),
-                         bound: .positive)
+                         bound: .positive.withModelFile)
         case .cacheDir:
             ServeSetting(.engine, "DIR", "Where stories read before are kept across restarts, one server at a time (it holds story text, readable only by you)",
                          default: .string(ServeDefaults.cacheDirectory), documented: "$XDG_CACHE_HOME/writer-assistant/stories, else ~/.cache/…; ~/Library/Caches/… on macOS",
@@ -241,10 +282,10 @@ extension ServeKey {
         case .allowedOrigins:
             ServeSetting(.http, "LIST", "Comma-separated browser origins allowed to call the API; * allows any", default: .stringArray(server.allowedOrigins))
         case .allowedHosts:
-            ServeSetting(.http, "LIST", "Comma-separated host names the server answers to; * answers to any, from anywhere. Listening beyond loopback without API keys is warned about at start",
+            ServeSetting(.http, "LIST", "Comma-separated host names the server answers to; * answers to any, from anywhere. Listening beyond loopback without API keys is warned about at start", kind: .list,
                          shown: "loopback names when --host is loopback, else any name from the network and loopback names from this machine")
         case .apiKey:
-            ServeSetting(.http, "KEY", "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat or separate with commas for several",
+            ServeSetting(.http, "KEY", "A key the API and /metrics require as 'Authorization: Bearer KEY'; repeat or separate with commas for several", kind: .list,
                          shown: "none, the API is open",
                          more: "[API keys](deployment.md#api-keys)")
         case .apiKeyFile:
@@ -260,7 +301,7 @@ extension ServeKey {
                          shown: "none, no traces",
                          more: "[traces](deployment.md#traces)")
         case .configFile:
-            ServeSetting(.sources, "FILE", "A JSON file of settings, each named as its flag without dashes, nested or dotted: {\"context\": {\"size\": 8192}} or {\"context.size\": 8192} sets --context-size; flags and the environment win over it. Other users may not change it, nor read it when it holds keys; paths in it are relative to the working directory")
+            ServeSetting(.sources, "FILE", "A JSON file of settings, each its flag's words as nested keys or joined by dots: {\"context\": {\"size\": 8192}} or {\"context.size\": 8192} sets --context-size; flags and the environment win over it. It must belong to the server's user or root, be changeable by no one else, and readable by no one else when it holds keys; paths in it are relative to the working directory")
         }
     }
 
@@ -268,10 +309,11 @@ extension ServeKey {
     var help: ArgumentHelp {
         let setting = self.setting
         // A default said in words reads after a colon: "(default: one per core)".
+        let help = setting.help + (setting.bound.map { "; must be \($0.says)" } ?? "")
         let text = switch (setting.defaultValue, setting.defaultText) {
-        case (nil, nil): "\(setting.help)."
-        case (_, .some(let words)): "\(setting.help) (default: \(words))."
-        case (.some, nil): "\(setting.help) (default \(setting.shownDefault))."
+        case (nil, nil): "\(help)."
+        case (_, .some(let words)): "\(help) (default: \(words))."
+        case (.some, nil): "\(help) (default \(setting.shownDefault))."
         }
         return ArgumentHelp(text, valueName: setting.valueName)
     }

@@ -25,68 +25,19 @@ struct ServeSettings {
     private var outOfBounds: [String] = []
 
     /// The provider hierarchy: `commandLine` (the flags given), then `environment`, then the
-    /// JSON file of --config-file when one was named, then the defaults.
+    /// settings file of --config-file when one was named, then the defaults.
     static func reader(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider,
-                       file: FileProvider<JSONSnapshot>? = nil) -> ConfigReader {
+                       file: InMemoryProvider? = nil) -> ConfigReader {
         ConfigReader(providers: [commandLine, environment] + (file.map { [$0] } ?? []) + [ServeDefaults.provider])
     }
 
-    /// The settings file named by the flag or the environment, read and checked: a file that
-    /// cannot be read, is not a JSON object, names a setting that does not exist, or that other
-    /// users could change (or read, when it holds keys) stops the server, rather than leaving the
-    /// writer to wonder why a setting did not take, or someone else to choose the settings.
-    static func fileProvider(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider) async throws
-        -> FileProvider<JSONSnapshot>? {
+    /// The settings file named by the flag or the environment (`SettingsFile`), or nil.
+    static func fileProvider(commandLine: InMemoryProvider, environment: EnvironmentVariablesProvider) throws -> InMemoryProvider? {
         let key = ServeKey.configFile
         let given = ConfigReader(provider: commandLine).string(forKey: key.key)
             ?? ConfigReader(provider: environment).string(forKey: key.environmentKey)
         guard let given, !given.isEmpty else { return nil }
-        // Checked and read where a link points, so that a mounted secret (a link) works and the
-        // checks see the file that is read.
-        let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
-        let names = try Self.settingNames(inJSONAt: path, given: given)
-        let unknown = names.subtracting(ServeKey.allCases.filter { $0 != key }.map(\.rawValue))
-        guard unknown.isEmpty else {
-            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): '\(given)' names settings that do not exist: "
-                + unknown.sorted().joined(separator: ", ") + ".")
-        }
-        let holdsKeys = !names.isDisjoint(with: ServeKey.allCases.filter(\.isSecret).map(\.rawValue))
-        try refuseIfShared(path, for: key, holding: holdsKeys ? "the settings file, which holds keys," : "the settings file",
-                           readable: !holdsKeys)
-        let named = ConfigReader(provider: InMemoryProvider(values: ["filePath": ConfigValue(.string(path), isSecret: false)]))
-        do {
-            return try await FileProvider<JSONSnapshot>(
-                parsingOptions: .init(secretsSpecifier: .specific(Set(ServeKey.allCases.filter(\.isSecret).map(\.rawValue)))),
-                config: named)
-        } catch {
-            throw ValidationError("\(key.flag) (or \(key.environmentVariable)): cannot read '\(given)' as a JSON object of settings (\(error)).")
-        }
-    }
-
-    /// The largest settings file read: settings take a few hundred bytes.
-    static let largestSettingsFile = 1 << 20
-
-    /// The dotted names of a settings file's values (`{"context": {"size": 1}}` holds `context.size`).
-    private static func settingNames(inJSONAt path: String, given: String) throws -> Set<String> {
-        let flag = ServeKey.configFile.flag
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw ValidationError("\(flag): '\(given)' is not a file that can be read.")
-        }
-        guard let size = attributes[.size] as? Int, size <= largestSettingsFile else {
-            throw ValidationError("\(flag): '\(given)' is larger than \(largestSettingsFile) bytes.")
-        }
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("\(flag): '\(given)' is not a JSON object.")
-        }
-        func names(_ object: [String: Any], _ prefix: String) -> [String] {
-            object.flatMap { name, value in
-                let dotted = prefix.isEmpty ? name : prefix + "." + name
-                return (value as? [String: Any]).map { names($0, dotted) } ?? [dotted]
-            }
-        }
-        return Set(names(object, ""))
+        return try SettingsFile(given).provider
     }
 
     /// The environment provider, with the API keys marked secret.
@@ -122,6 +73,10 @@ struct ServeSettings {
             repetition: repetition)
 
         let allowedHosts = try value.optionalList(.allowedHosts)
+        // An empty list would answer to every host: say so rather than drop the guard.
+        if allowedHosts?.isEmpty == true {
+            throw value.invalid(.allowedHosts, "one host name or more, or * for any", "")
+        }
         let (apiKeys, writerNames) = try Self.apiKeys(value)
         server = ServerConfiguration(
             host: try value.string(.host),
@@ -206,7 +161,7 @@ struct ServeSettings {
         }
         self.logLevel = logLevel
         outOfBounds = ServeKey.allCases.compactMap { key in
-            guard let bound = key.setting.bound else { return nil }
+            guard let bound = key.setting.bound, engine != nil || !bound.onlyWithModelFile else { return nil }
             let number: (value: Double, shown: String)? =
                 if let int = config.int(forKey: key.key) { (Double(int), "\(int)") }
                 else if let double = config.double(forKey: key.key) { (double, "\(double)") }
@@ -226,18 +181,15 @@ struct ServeSettings {
         return text
     }
 
-    /// Refuses a file that another user could change, or read unless `readable`: they could put
-    /// in their own keys or settings, or take the keys. Its owner must be the server's user or root.
-    private static func refuseIfShared(_ path: String, for setting: ServeKey, holding what: String, readable: Bool = false) throws {
+    /// Refuses a key file other users may read or change: they could take the keys, or put in
+    /// their own. A link (a mounted secret) is checked where it points.
+    private static func refuseIfShared(_ path: String, for setting: ServeKey, holding what: String) throws {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) else { return }
-        if let permissions = attributes[.posixPermissions] as? Int, permissions & (readable ? 0o022 : 0o077) != 0 {
+        let permissions = (try? FileManager.default.attributesOfItem(atPath: resolved)[.posixPermissions] as? Int) ?? nil
+        if let permissions, permissions & 0o077 != 0 {
             throw ValidationError(
-                "\(setting.flag): \(what) '\(path)' can be \(readable ? "changed" : "read or changed") by other users "
-                    + "(mode \(String(permissions, radix: 8))); run chmod \(readable ? "644" : "600") on it.")
-        }
-        if let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value, owner != geteuid(), owner != 0 {
-            throw ValidationError("\(setting.flag): \(what) '\(path)' belongs to another user (\(owner)).")
+                "\(setting.flag): \(what) '\(path)' can be read or changed by other users (mode \(String(permissions, radix: 8))); "
+                    + "run chmod 600 on it.")
         }
     }
 

@@ -18,7 +18,8 @@ enum ServeSettingsTable {
             for key in keys {
                 let setting = key.setting
                 let flag = setting.valueName.map { "\(key.flag) \($0)" } ?? key.flag
-                let text = cell(setting.help) + (setting.more.map { "; see " + $0 } ?? "")
+                let text = cell(setting.help + (setting.bound.map { "; must be \($0.says)" } ?? ""))
+                    + (setting.more.map { "; see " + $0 } ?? "")
                 lines.append("| `\(flag)` | `\(key.environmentVariable)` | \(cell(setting.defaultInDocs)) | \(text) |")
             }
         }

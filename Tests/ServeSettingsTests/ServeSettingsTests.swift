@@ -229,7 +229,9 @@ import WriterAssistantTestSupport
         ] {
             #expect(problems.contains { $0.contains(message) }, "\(message) in \(problems)")
         }
-        #expect(try Self.settings(["--llm-url", "http://h/v1", "--parallel", "300"]).problems().isEmpty, "a model server sets its own limit")
+        #expect(try Self.settings(["--llm-url", "http://h/v1", "--parallel", "300", "--threads", "0"]).problems().isEmpty,
+                "a model server sets its own limit, and llama.cpp's settings are unused")
+        #expect(throws: ValidationError.self, "an empty list of hosts would answer to any") { _ = try Self.settings(["--allowed-hosts", " , "]) }
         #expect(try Self.settings(["--model-path", "m.gguf", "--parallel", "300"]).problems().contains { $0.contains("--parallel must be at most 256") })
     }
 
@@ -242,7 +244,7 @@ import WriterAssistantTestSupport
         func settings(_ arguments: [String], _ environment: [String: String]) async throws -> ServeSettings {
             let commandLine = try ServeCommand.parse(arguments).commandLineProvider
             let variables = ServeSettings.environmentProvider(environment)
-            let file = try await ServeSettings.fileProvider(commandLine: commandLine, environment: variables)
+            let file = try ServeSettings.fileProvider(commandLine: commandLine, environment: variables)
             return try ServeSettings(ServeSettings.reader(commandLine: commandLine, environment: variables, file: file))
         }
         let read = try await settings(["--model-path", "m.gguf", "--config-file", file.path, "--temperature", "0.9"], ["PORT": "9002"])
@@ -263,7 +265,13 @@ import WriterAssistantTestSupport
         // leave the server open.
         try #"{"api": {"key": 12345}}"#.write(to: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--api-key (or API_KEY) must be") }
+        await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--api-key (api.key in") }
+        for wrong in [#"{"api": {"key": null}}"#, #"{"context": {"size": true}}"#, #"{"no": {"library": 1}}"#, #"{"api": {}}"#,
+                      #"{"context": {"size": 100}, "context.size": 200}"#, #"{"allowed": {"hosts": []}}"#] {
+            try wrong.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            await #expect(throws: ValidationError.self, "\(wrong)") { _ = try await settings(["--config-file", file.path], [:]) }
+        }
         try #"{"seed": 42, "allowed": {"hosts": 1}}"#.write(to: file, atomically: true, encoding: .utf8)
         await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--allowed-hosts") }
         try #"{"seed": 42}"#.write(to: file, atomically: true, encoding: .utf8)
