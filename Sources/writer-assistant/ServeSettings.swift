@@ -171,26 +171,18 @@ struct ServeSettings {
         }
     }
 
-    /// The text of a key file, or an error naming the setting that gave it. A file other users may
-    /// read or change is refused: they could take the keys, or put in their own.
+    /// The text of a key file (`TrustedFile`), or an error naming the setting that gave it.
     private static func keyFile(_ path: String, for setting: ServeKey) throws -> String {
-        try refuseIfShared(path, for: setting, holding: "the key file")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("\(setting.flag): cannot read the key file '\(path)'.")
+        let data: Data
+        do {
+            data = try TrustedFile.read(path, holdsSecrets: true).data
+        } catch {
+            throw ValidationError("\(setting.flag): the key file '\(path)' \(error.reason).")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("\(setting.flag): the key file '\(path)' is not UTF-8 text.")
         }
         return text
-    }
-
-    /// Refuses a key file other users may read or change: they could take the keys, or put in
-    /// their own. A link (a mounted secret) is checked where it points.
-    private static func refuseIfShared(_ path: String, for setting: ServeKey, holding what: String) throws {
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let permissions = (try? FileManager.default.attributesOfItem(atPath: resolved)[.posixPermissions] as? Int) ?? nil
-        if let permissions, permissions & 0o077 != 0 {
-            throw ValidationError(
-                "\(setting.flag): \(what) '\(path)' can be read or changed by other users (mode \(String(permissions, radix: 8))); "
-                    + "run chmod 600 on it.")
-        }
     }
 
     /// Keys given directly, plus one per line of the key file (blank lines and `#` comments

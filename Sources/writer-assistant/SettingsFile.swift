@@ -1,47 +1,30 @@
 import ArgumentParser
 import Configuration
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// A JSON file of serve settings, opened once, checked and read from the same descriptor, and
-/// turned into a provider for swift-configuration. It is read here rather than by
-/// swift-configuration's `FileProvider` because that reader takes `true` for 1, drops `null`, and
-/// reads the file again after any check of it: here every value must be of its setting's declared
-/// kind, and what was checked is what is used.
+/// A JSON file of serve settings, read once as a `TrustedFile` and turned into a provider for
+/// swift-configuration. It is read here rather than by swift-configuration's `FileProvider`
+/// because that reader takes `true` for 1, drops `null`, and reads the file again after any check
+/// of it: here every value must be of its setting's declared kind, and what was checked is what
+/// is used.
 struct SettingsFile {
-    /// The largest file read: settings take a few hundred bytes.
-    static let largestSize = 1 << 20
-
     let provider: InMemoryProvider
 
-    /// Reads `given` (a link is followed) or says what is wrong with it, naming it as given.
+    /// Reads `given` (`TrustedFile`) or says what is wrong with it, naming it as given.
     init(_ given: String) throws {
         let flag = ServeKey.configFile.flag
         func refused(_ reason: String) -> ValidationError { ValidationError("\(flag): '\(given)' \(reason).") }
-        guard let handle = FileHandle(forReadingAtPath: given) else { throw refused("cannot be read") }
-        defer { try? handle.close() }
-        var status = stat()
-        guard fstat(handle.fileDescriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw refused("is not a file that can be read")
-        }
-        guard status.st_size <= Self.largestSize else { throw refused("is larger than \(Self.largestSize) bytes") }
-        // Another user who could change the file would choose the server's settings.
-        guard status.st_uid == geteuid() || status.st_uid == 0 else { throw refused("belongs to another user (\(status.st_uid))") }
-        let mode = Int(status.st_mode) & 0o777
-        guard mode & 0o022 == 0 else {
-            throw refused("can be changed by other users (mode \(String(mode, radix: 8))); run chmod 644 on it")
-        }
-        let data = (try? handle.read(upToCount: Self.largestSize + 1)) ?? nil
-        guard let data, data.count <= Self.largestSize,
-              let document = try? JSONDecoder().decode([String: JSONValue].self, from: data) else {
+        let file: (data: Data, mode: Int)
+        do { file = try TrustedFile.read(given, holdsSecrets: false) } catch { throw refused(error.reason) }
+        // JSON's decoders keep one of two values of a name without a word: the other would go
+        // unchecked.
+        if let repeated = Self.firstRepeatedName(in: file.data) { throw refused("gives \(repeated) twice") }
+        guard let document = try? JSONDecoder().decode([String: JSONValue].self, from: file.data) else {
             throw refused("is not a JSON object")
         }
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
-        for (name, value) in try Self.leaves(document, under: "") {
+        // In order of name, so that of several mistakes the same one is reported every time.
+        for (name, value) in try Self.leaves(document, under: "").sorted(by: { $0.0 < $1.0 }) {
             guard let key = ServeKey(rawValue: name), key != .configFile else {
                 throw refused("names a setting that does not exist: \(name)")
             }
@@ -49,12 +32,51 @@ struct SettingsFile {
             guard let content = value.content(as: key.setting.kind) else {
                 throw ValidationError("\(key.flag) (\(name) in '\(given)') must be \(key.setting.kind.described).")
             }
-            if key.isSecret, mode & 0o044 != 0 {
-                throw refused("holds keys and can be read by other users (mode \(String(mode, radix: 8))); run chmod 600 on it")
+            if key.isSecret {
+                do { try TrustedFile.refuseIfReadable(mode: file.mode) } catch { throw refused(error.reason) }
             }
             values[key.absoluteKey] = ConfigValue(content, isSecret: key.isSecret)
         }
         provider = InMemoryProvider(name: "settings file", values: values)
+    }
+
+    /// The first name given twice in one JSON object, unescaped, or nil. Only the names' strings
+    /// are read here; whether the rest is JSON is the decoder's to say.
+    static func firstRepeatedName(in data: Data) -> String? {
+        /// The names an open object has given, and whether a name comes next; nil for an array.
+        var open: [(names: Set<String>, nameNext: Bool)?] = []
+        var index = data.startIndex
+        while index < data.endIndex {
+            switch data[index] {
+            case UInt8(ascii: "{"):
+                open.append(([], true))
+            case UInt8(ascii: "["):
+                open.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = open.popLast()
+            case UInt8(ascii: ","):
+                // After a comma in an object comes a name; in an array, a value.
+                if let last = open.indices.last, open[last] != nil { open[last]?.nameNext = true }
+            case UInt8(ascii: "\""):
+                var end = data.index(after: index)
+                while end < data.endIndex, data[end] != UInt8(ascii: "\"") {
+                    end = data.index(end, offsetBy: data[end] == UInt8(ascii: "\\") ? 2 : 1, limitedBy: data.endIndex) ?? data.endIndex
+                }
+                guard end < data.endIndex else { return nil }
+                if let last = open.indices.last, let object = open[last], object.nameNext {
+                    // Unescaped, so that "a" and "\u0061" are one name.
+                    guard let name = try? JSONDecoder().decode(String.self, from: Data(data[index...end])) else { return nil }
+                    guard !object.names.contains(name) else { return name }
+                    open[last]?.names.insert(name)
+                    open[last]?.nameNext = false
+                }
+                index = end
+            default:
+                break
+            }
+            index = data.index(after: index)
+        }
+        return nil
     }
 
     /// Every value with its dotted name: `{"context": {"size": 1}}` holds `context.size`.

@@ -267,7 +267,10 @@ import WriterAssistantTestSupport
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         await #expect { _ = try await settings(["--config-file", file.path], [:]) } throws: { "\($0)".contains("--api-key (api.key in") }
         for wrong in [#"{"api": {"key": null}}"#, #"{"context": {"size": true}}"#, #"{"no": {"library": 1}}"#, #"{"api": {}}"#,
-                      #"{"context": {"size": 100}, "context.size": 200}"#, #"{"allowed": {"hosts": []}}"#] {
+                      #"{"context": {"size": 100}, "context.size": 200}"#, #"{"allowed": {"hosts": []}}"#,
+                      // The same name twice in one object: JSON's decoders would keep one unchecked.
+                      #"{"llm.dialect": "auto", "llm.dialect": 7}"#, #"{"allowed": {"origins": "https://a.test"}, "allowed": {"hosts": "x y"}}"#,
+                      #"{"port": 1, "\u0070ort": 2}"#] {
             try wrong.write(to: file, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
             await #expect(throws: ValidationError.self, "\(wrong)") { _ = try await settings(["--config-file", file.path], [:]) }
@@ -283,6 +286,11 @@ import WriterAssistantTestSupport
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
         #expect(try await settings(["--config-file", file.path], [:]).remote?.upstreams.first?.baseURL == "http://elsewhere.test/v1")
         await #expect { _ = try await settings(["--config-file", "/dev/zero"], [:]) } throws: { "\($0)".contains("not a file") }
+        // A FIFO is refused at once, not waited on.
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("settings-fifo-\(UUID().uuidString)")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(at: fifo) }
+        await #expect { _ = try await settings(["--config-file", fifo.path], [:]) } throws: { "\($0)".contains("not a file") }
         // A file that holds keys is refused while other users may read it, as a key file is.
         try #"{"api": {"key": "file-key"}}"#.write(to: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
@@ -295,5 +303,17 @@ import WriterAssistantTestSupport
         defer { try? FileManager.default.removeItem(at: link) }
         #expect(try await settings([], ["WRITER_ASSISTANT_CONFIG_FILE": link.path]).server.apiKeys == ["file-key"])
         #expect(try await settings([], ["CONFIG_FILE": "/nonexistent/another-programs.json"]).server.apiKeys.isEmpty)
+    }
+
+    /// A key file another user owns is refused even when its mode is private: they could put in
+    /// their own keys. Only root can hand a file to another user, so only root runs this.
+    @Test(.enabled(if: geteuid() == 0)) func aKeyFileOfAnotherUserIsRefused() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
+        try "someone-elses-key\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        #expect(try Self.settings(["--api-key-file", file.path]).server.apiKeys == ["someone-elses-key"])
+        #expect(chown(file.path, 1000, 1000) == 0)
+        #expect { _ = try Self.settings(["--api-key-file", file.path]) } throws: { "\($0)".contains("belongs to another user") }
     }
 }
