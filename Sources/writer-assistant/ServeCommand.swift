@@ -179,9 +179,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The flags given, as the first provider of the settings.
     var commandLineProvider: InMemoryProvider {
-        InMemoryProvider(name: "command line", values: Dictionary(uniqueKeysWithValues: givenValues.map { key, content in
-            (key.absoluteKey, ConfigValue(content, isSecret: key.isSecret))
-        }))
+        InMemoryProvider(name: "command line", settings: givenValues)
     }
 
     /// The value of every flag given, by its setting. ArgumentParser needs a property per option

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Configuration
 import Foundation
 import LlamaEngine
@@ -41,15 +40,10 @@ enum ServeDefaults {
         return base.appendingPathComponent("writer-assistant/library.sqlite").path
     }
 
-    /// Every declared default, by setting.
-    static let values: [ServeKey: ConfigContent] = Dictionary(uniqueKeysWithValues: ServeKey.allCases.compactMap { key in
-        key.setting.defaultValue.map { (key, $0) }
-    })
-
-    /// The last provider of the hierarchy.
+    /// Every declared default: the last provider of the hierarchy.
     static var provider: InMemoryProvider {
-        InMemoryProvider(name: "defaults", values: Dictionary(uniqueKeysWithValues: values.map {
-            ($0.key.absoluteKey, ConfigValue($0.value, isSecret: false))
+        InMemoryProvider(name: "defaults", settings: Dictionary(uniqueKeysWithValues: ServeKey.allCases.compactMap { key in
+            key.setting.defaultValue.map { (key, $0) }
         }))
     }
 }

@@ -66,3 +66,12 @@ enum ServeKey: String, CaseIterable, Sendable {
     /// Secrets never appear in swift-configuration's access reports.
     var isSecret: Bool { self == .apiKey || self == .llmAPIKey || self == .databaseURL }
 }
+
+extension InMemoryProvider {
+    /// A provider of serve settings by their keys, the secret ones marked so.
+    init(name: String, settings: [ServeKey: ConfigContent]) {
+        self.init(name: name, values: Dictionary(uniqueKeysWithValues: settings.map { key, content in
+            (key.absoluteKey, ConfigValue(content, isSecret: key.isSecret))
+        }))
+    }
+}

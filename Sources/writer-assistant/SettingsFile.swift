@@ -22,22 +22,22 @@ struct SettingsFile {
         guard let document = try? JSONDecoder().decode([String: JSONValue].self, from: file.data) else {
             throw refused("is not a JSON object")
         }
-        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        var values: [ServeKey: ConfigContent] = [:]
         // In order of name, so that of several mistakes the same one is reported every time.
         for (name, value) in try Self.leaves(document, under: "").sorted(by: { $0.0 < $1.0 }) {
             guard let key = ServeKey(rawValue: name), key != .configFile else {
                 throw refused("names a setting that does not exist: \(name)")
             }
-            guard values[key.absoluteKey] == nil else { throw refused("gives \(name) twice") }
+            guard values[key] == nil else { throw refused("gives \(name) twice") }
             guard let content = value.content(as: key.setting.kind) else {
                 throw ValidationError("\(key.flag) (\(name) in '\(given)') must be \(key.setting.kind.described).")
             }
             if key.isSecret {
                 do { try TrustedFile.refuseIfReadable(mode: file.mode) } catch { throw refused(error.reason) }
             }
-            values[key.absoluteKey] = ConfigValue(content, isSecret: key.isSecret)
+            values[key] = content
         }
-        provider = InMemoryProvider(name: "settings file", values: values)
+        provider = InMemoryProvider(name: "settings file", settings: values)
     }
 
     /// The first name given twice in one JSON object, unescaped, or nil. Only the names' strings
